@@ -1,0 +1,779 @@
+"""The only module that speaks SQL: workspace files, their catalogue, and connection hardening.
+
+A *workspace* is one DuckDB file under the workspaces folder. It holds the user's tables
+(stored under generated names so any display name round-trips literally), their column
+mappings and quality reports in ``_kam_tables``, saved objects (scores, shortlists, item
+dictionaries, segment names) in ``_kam_objects`` and workspace metadata in ``_kam_meta``.
+
+Rules kept here so no other module has to think about them:
+
+* Every identifier is quoted with :func:`quote_ident`; every user value is a bound parameter.
+* Connections opened for the user are hardened at open time: no file system or network
+  access, no extension loading or installing, memory and threads capped, configuration
+  locked so SQL cannot undo any of it.
+* Every write is one transaction: it is either fully present or fully absent.
+* DuckDB connections are not thread-safe; every call runs on its own ``cursor()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from kamcore.errors import KamError
+from kamcore.schemas import ColumnMapping, TableKind
+
+SCHEMA_VERSION = "1"
+# Stored beside the user's columns to keep their row order; unlikely to clash with a header.
+_ROW_ORDER = "__kam_row_order__"
+WORKSPACE_SUFFIX = ".duckdb"
+# Letters (any script, so æøå/äö work), digits, space, dash, underscore, dot; no path parts.
+_WORKSPACE_NAME = re.compile(r"^[\w][\w .\-]{0,59}$", re.UNICODE)
+
+
+class DbSettings(BaseModel):
+    """Resource caps applied to every workspace connection."""
+
+    model_config = ConfigDict(frozen=True)
+
+    memory_limit: str = "2GB"
+    threads: int = Field(default=2, ge=1, le=64)
+
+
+class TableInfo(BaseModel):
+    """What the catalogue knows about one stored table."""
+
+    name: str
+    kind: TableKind
+    n_rows: int
+    columns: list[str]
+    mapping: ColumnMapping
+    quality: dict[str, Any] | None = None
+    content_hash: str
+    created_at: dt.datetime
+
+
+class WorkspaceInfo(BaseModel):
+    """A workspace file as listed in the workspaces folder."""
+
+    name: str
+    path: Path
+    size_bytes: int
+    modified_at: dt.datetime
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier so any text (quotes, semicolons, unicode) is taken literally."""
+    if "\x00" in name:
+        raise KamError("db.bad_identifier", "A name cannot contain a NUL character.")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def content_hash(df: pd.DataFrame) -> str:
+    """A stable fingerprint of a table's columns and values, used as a cache key."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([str(c) for c in df.columns]).encode())
+    digest.update(json.dumps([str(t) for t in df.dtypes]).encode())
+    if len(df):
+        row_hashes = pd.util.hash_pandas_object(df, index=False).to_numpy()
+        digest.update(row_hashes.tobytes())
+    return digest.hexdigest()[:32]
+
+
+def _hardened_config(settings: DbSettings) -> dict[str, Any]:
+    return {
+        "enable_external_access": False,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+        "memory_limit": settings.memory_limit,
+        "threads": settings.threads,
+    }
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set lock" in text)
+
+
+class Workspace:
+    """One open workspace file with a hardened connection.
+
+    Open with :meth:`Workspace.open`; close with :meth:`close` (or use as a context manager).
+    """
+
+    def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection) -> None:
+        self.path = path
+        self._con = connection
+
+    # ----------------------------------------------------------------- lifecycle
+    @classmethod
+    def open(cls, path: str | Path, settings: DbSettings | None = None) -> Workspace:
+        """Open (creating if needed) the workspace file at ``path``, hardened."""
+        settings = settings or DbSettings()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(path), config=_hardened_config(settings))
+        except duckdb.IOException as exc:
+            if _is_lock_error(exc):
+                raise KamError(
+                    "db.workspace_busy",
+                    "The workspace '{name}' is open in another program. Close it there and try again.",
+                    name=path.stem,
+                ) from exc
+            raise KamError(
+                "db.workspace_unreadable",
+                "The workspace '{name}' could not be opened; the file may be damaged.",
+                name=path.stem,
+            ) from exc
+        except duckdb.Error as exc:
+            raise KamError(
+                "db.workspace_unreadable",
+                "The workspace '{name}' could not be opened; the file may be damaged.",
+                name=path.stem,
+            ) from exc
+        con.execute("SET lock_configuration = true")
+        workspace = cls(path, con)
+        workspace._ensure_schema()
+        return workspace
+
+    def close(self) -> None:
+        """Close the connection; the workspace file stays."""
+        self._con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def name(self) -> str:
+        """The workspace name (the file name without its suffix)."""
+        return self.path.stem
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    def _ensure_schema(self) -> None:
+        with self._transaction() as cur:
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS _kam_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+            )
+            cur.execute(
+                """CREATE TABLE IF NOT EXISTS _kam_tables (
+                    name VARCHAR PRIMARY KEY,
+                    storage VARCHAR NOT NULL UNIQUE,
+                    kind VARCHAR NOT NULL,
+                    mapping VARCHAR NOT NULL,
+                    quality VARCHAR,
+                    n_rows BIGINT NOT NULL,
+                    columns VARCHAR NOT NULL,
+                    content_hash VARCHAR NOT NULL,
+                    created_at TIMESTAMP NOT NULL)"""
+            )
+            cur.execute(
+                """CREATE TABLE IF NOT EXISTS _kam_objects (
+                    kind VARCHAR NOT NULL,
+                    name VARCHAR NOT NULL,
+                    payload VARCHAR NOT NULL,
+                    saved_by VARCHAR,
+                    saved_at TIMESTAMP NOT NULL,
+                    PRIMARY KEY (kind, name))"""
+            )
+            cur.execute(
+                "INSERT INTO _kam_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                [SCHEMA_VERSION],
+            )
+
+    # ------------------------------------------------------------------- tables
+    def tables(self, kind: TableKind | str | None = None) -> list[TableInfo]:
+        """All stored tables (optionally of one kind), oldest first."""
+        cur = self._cursor()
+        sql = (
+            "SELECT name, kind, mapping, quality, n_rows, columns, content_hash, created_at "
+            "FROM _kam_tables"
+        )
+        params: list[Any] = []
+        if kind is not None:
+            sql += " WHERE kind = ?"
+            params.append(str(kind))
+        rows = cur.execute(sql + " ORDER BY created_at, name", params).fetchall()
+        return [self._info_from_row(row) for row in rows]
+
+    @staticmethod
+    def _info_from_row(row: tuple[Any, ...]) -> TableInfo:
+        name, kind, mapping, quality, n_rows, columns, digest, created_at = row
+        return TableInfo(
+            name=name,
+            kind=TableKind(kind),
+            mapping=ColumnMapping(roles=json.loads(mapping)),
+            quality=json.loads(quality) if quality else None,
+            n_rows=n_rows,
+            columns=json.loads(columns),
+            content_hash=digest,
+            created_at=created_at,
+        )
+
+    def has_table(self, name: str) -> bool:
+        """True when a table of that name is stored."""
+        cur = self._cursor()
+        return cur.execute("SELECT 1 FROM _kam_tables WHERE name = ?", [name]).fetchone() is not None
+
+    def table_info(self, name: str) -> TableInfo:
+        """Catalogue entry for ``name``; KamError when it does not exist."""
+        cur = self._cursor()
+        row = cur.execute(
+            "SELECT name, kind, mapping, quality, n_rows, columns, content_hash, created_at "
+            "FROM _kam_tables WHERE name = ?",
+            [name],
+        ).fetchone()
+        if row is None:
+            raise KamError("db.no_table", "There is no table called '{name}' in this workspace.", name=name)
+        return self._info_from_row(row)
+
+    def _storage(self, cur: duckdb.DuckDBPyConnection, name: str) -> str:
+        row = cur.execute("SELECT storage FROM _kam_tables WHERE name = ?", [name]).fetchone()
+        if row is None:
+            raise KamError("db.no_table", "There is no table called '{name}' in this workspace.", name=name)
+        return row[0]
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """The stored table as a DataFrame with its original column names."""
+        cur = self._cursor()
+        storage = self._storage(cur, name)
+        return cur.execute(f"SELECT * FROM {quote_ident(storage)} ORDER BY {quote_ident(_ROW_ORDER)}").df().drop(
+            columns=_ROW_ORDER
+        )
+
+    def import_table(
+        self,
+        name: str,
+        df: pd.DataFrame,
+        *,
+        kind: TableKind | str,
+        mapping: ColumnMapping | dict[str, str] | None = None,
+        quality: dict[str, Any] | None = None,
+        replace: bool = False,
+    ) -> TableInfo:
+        """Store ``df`` as table ``name`` in one transaction (all or nothing).
+
+        ``df`` must have unique column names that differ also when compared case-insensitively
+        (DuckDB folds case); ``mapping`` must only name columns of ``df``.
+        """
+        name = name.strip()
+        if not name:
+            raise KamError("db.empty_table_name", "A table needs a name.")
+        mapping = mapping if isinstance(mapping, ColumnMapping) else ColumnMapping(roles=mapping or {})
+        columns = [str(c) for c in df.columns]
+        folded: dict[str, str] = {}
+        for column in columns:
+            if column.casefold() in folded:
+                raise KamError(
+                    "db.duplicate_columns",
+                    "Columns '{first}' and '{second}' differ only in upper/lower case; rename one of them.",
+                    first=folded[column.casefold()],
+                    second=column,
+                )
+            folded[column.casefold()] = column
+        missing = sorted(set(mapping.roles.values()) - set(columns))
+        if missing:
+            raise KamError(
+                "db.mapping_unknown_column",
+                "The mapping names column(s) that are not in the table: {columns}.",
+                columns=", ".join(missing),
+            )
+        frame = df.copy()
+        frame.columns = columns
+        frame.insert(0, _ROW_ORDER, range(len(frame)))
+        storage = "data_" + uuid.uuid4().hex
+        view = "incoming_" + uuid.uuid4().hex
+        digest = content_hash(df)
+        with self._transaction() as cur:
+            exists = cur.execute("SELECT storage FROM _kam_tables WHERE name = ?", [name]).fetchone()
+            if exists and not replace:
+                raise KamError(
+                    "db.table_exists",
+                    "A table called '{name}' already exists; choose another name or replace it.",
+                    name=name,
+                )
+            cur.register(view, frame)
+            try:
+                cur.execute(f"CREATE TABLE {quote_ident(storage)} AS SELECT * FROM {quote_ident(view)}")
+            finally:
+                cur.unregister(view)
+            if exists:
+                cur.execute(f"DROP TABLE {quote_ident(exists[0])}")
+                cur.execute("DELETE FROM _kam_tables WHERE name = ?", [name])
+            cur.execute(
+                "INSERT INTO _kam_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    name,
+                    storage,
+                    str(TableKind(kind)),
+                    json.dumps(mapping.roles),
+                    json.dumps(quality, default=str) if quality is not None else None,
+                    len(df),
+                    json.dumps(columns),
+                    digest,
+                    dt.datetime.now(),
+                ],
+            )
+        return self.table_info(name)
+
+    def set_mapping(self, name: str, mapping: ColumnMapping, kind: TableKind | str | None = None) -> TableInfo:
+        """Replace the saved column mapping (and optionally the kind) of table ``name``."""
+        info = self.table_info(name)
+        missing = sorted(set(mapping.roles.values()) - set(info.columns))
+        if missing:
+            raise KamError(
+                "db.mapping_unknown_column",
+                "The mapping names column(s) that are not in the table: {columns}.",
+                columns=", ".join(missing),
+            )
+        with self._transaction() as cur:
+            cur.execute(
+                "UPDATE _kam_tables SET mapping = ?, kind = ? WHERE name = ?",
+                [json.dumps(mapping.roles), str(TableKind(kind or info.kind)), name],
+            )
+        return self.table_info(name)
+
+    def rename_table(self, old: str, new: str) -> TableInfo:
+        """Give table ``old`` the display name ``new``."""
+        new = new.strip()
+        if not new:
+            raise KamError("db.empty_table_name", "A table needs a name.")
+        with self._transaction() as cur:
+            self._storage(cur, old)
+            if cur.execute("SELECT 1 FROM _kam_tables WHERE name = ?", [new]).fetchone():
+                raise KamError(
+                    "db.table_exists",
+                    "A table called '{name}' already exists; choose another name or replace it.",
+                    name=new,
+                )
+            cur.execute("UPDATE _kam_tables SET name = ? WHERE name = ?", [new, old])
+        return self.table_info(new)
+
+    def drop_table(self, name: str) -> None:
+        """Delete table ``name`` and its catalogue entry."""
+        with self._transaction() as cur:
+            storage = self._storage(cur, name)
+            cur.execute(f"DROP TABLE {quote_ident(storage)}")
+            cur.execute("DELETE FROM _kam_tables WHERE name = ?", [name])
+
+    # ------------------------------------------------------------------ objects
+    def save_object(self, kind: str, name: str, payload: dict[str, Any], user: str | None = None) -> None:
+        """Save (or overwrite) a JSON-serialisable object under (kind, name)."""
+        text = json.dumps(payload, default=str, ensure_ascii=False)
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO _kam_objects VALUES (?, ?, ?, ?, ?)",
+                [kind, name, text, user, dt.datetime.now()],
+            )
+
+    def load_object(self, kind: str, name: str) -> dict[str, Any] | None:
+        """The payload saved under (kind, name), or None."""
+        cur = self._cursor()
+        row = cur.execute(
+            "SELECT payload FROM _kam_objects WHERE kind = ? AND name = ?", [kind, name]
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def object_saved_by(self, kind: str, name: str) -> tuple[str | None, dt.datetime] | None:
+        """Who saved (kind, name) and when, or None."""
+        cur = self._cursor()
+        row = cur.execute(
+            "SELECT saved_by, saved_at FROM _kam_objects WHERE kind = ? AND name = ?", [kind, name]
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def list_objects(self, kind: str) -> list[str]:
+        """Names of the objects saved under ``kind``."""
+        cur = self._cursor()
+        rows = cur.execute("SELECT name FROM _kam_objects WHERE kind = ? ORDER BY name", [kind]).fetchall()
+        return [row[0] for row in rows]
+
+    def delete_object(self, kind: str, name: str) -> None:
+        """Remove the object saved under (kind, name), if any."""
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM _kam_objects WHERE kind = ? AND name = ?", [kind, name])
+
+    # --------------------------------------------------------------------- meta
+    def get_meta(self, key: str) -> str | None:
+        """A workspace-level setting (owner, visibility, …), or None."""
+        cur = self._cursor()
+        row = cur.execute("SELECT value FROM _kam_meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a workspace-level setting."""
+        with self._transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO _kam_meta VALUES (?, ?)", [key, value])
+
+    def checkpoint(self) -> None:
+        """Flush the write-ahead log into the file (before copying it for download)."""
+        self._cursor().execute("CHECKPOINT")
+
+
+# ---------------------------------------------------------------- workspace files
+def check_workspace_name(name: str) -> str:
+    """The trimmed name, or KamError when it could escape the folder or is unusable."""
+    name = name.strip()
+    if not _WORKSPACE_NAME.match(name) or name in {".", ".."}:
+        raise KamError(
+            "db.bad_workspace_name",
+            "'{name}' cannot be used as a workspace name: use letters, digits, spaces, '-', '_' or '.' (at most 60).",
+            name=name,
+        )
+    return name
+
+
+def workspace_path(root: str | Path, name: str) -> Path:
+    """Where the workspace ``name`` lives under ``root``."""
+    return Path(root) / (check_workspace_name(name) + WORKSPACE_SUFFIX)
+
+
+def list_workspaces(root: str | Path) -> list[WorkspaceInfo]:
+    """The workspace files under ``root``, by name."""
+    root = Path(root)
+    if not root.exists():
+        return []
+    infos = []
+    for path in sorted(root.glob("*" + WORKSPACE_SUFFIX)):
+        stat = path.stat()
+        infos.append(
+            WorkspaceInfo(
+                name=path.stem,
+                path=path,
+                size_bytes=stat.st_size,
+                modified_at=dt.datetime.fromtimestamp(stat.st_mtime),
+            )
+        )
+    return infos
+
+
+def create_workspace(root: str | Path, name: str, settings: DbSettings | None = None) -> Path:
+    """Create an empty workspace; KamError if the name is taken or unusable."""
+    path = workspace_path(root, name)
+    if path.exists():
+        raise KamError("db.workspace_exists", "A workspace called '{name}' already exists.", name=name)
+    Workspace.open(path, settings).close()
+    return path
+
+
+def rename_workspace(root: str | Path, old: str, new: str) -> Path:
+    """Rename a closed workspace file."""
+    source = workspace_path(root, old)
+    target = workspace_path(root, new)
+    if not source.exists():
+        raise KamError("db.no_workspace", "There is no workspace called '{name}'.", name=old)
+    if target.exists():
+        raise KamError("db.workspace_exists", "A workspace called '{name}' already exists.", name=new)
+    source.rename(target)
+    wal = source.with_name(source.name + ".wal")
+    if wal.exists():
+        wal.rename(target.with_name(target.name + ".wal"))
+    return target
+
+
+def delete_workspace(root: str | Path, name: str) -> None:
+    """Delete a closed workspace file and its write-ahead log."""
+    path = workspace_path(root, name)
+    if not path.exists():
+        raise KamError("db.no_workspace", "There is no workspace called '{name}'.", name=name)
+    path.unlink()
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.unlink()
+
+
+def copy_workspace(source: Path, target: Path) -> None:
+    """Copy a closed workspace file (used to give each test or demo reset a fresh copy)."""
+    shutil.copyfile(source, target)
+
+
+# === ingest staging (owned by ingest) ===
+#
+# Why this connection may read a file while workspace connections may not: it is a private,
+# in-memory database that lives for one load_file() call, is never handed to anything the
+# user drives, and holds no workspace. Before any statement runs, ``allowed_paths`` is set to
+# the single file ingest is parsing (the temporary copy ingest itself wrote, or the path a
+# calling script passed), then external access is switched off and the configuration is
+# locked — so even this connection cannot open any other file, the network or an extension.
+# Every statement is built here from fixed templates over generated column names
+# (``c0``, ``c1`` ...); header text and cell values only ever arrive as data, never as SQL.
+
+#: Characters removed from number cells before parsing: space, tab, NBSP, narrow NBSP.
+_NUMBER_SPACES = r"[ \t\x{00A0}\x{202F}\x{2009}]"
+#: Currency codes and signs allowed before or after a number ("kr 1.250,-", "1250,5 kr").
+_CURRENCY = r"(?i)^(kr\.?|nok|sek|dkk|eur|usd|€|\$|£)|(kr\.?|nok|sek|dkk|eur|usd|€|\$|£|,-|\.-)$"
+_NUMBER_COMMA = r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
+_NUMBER_DOT = r"[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)([eE][+-]?\d+)?"
+# Unambiguous votes for the decimal mark: a separator followed by other than three digits,
+# or both marks in thousands-then-decimal order, or two or more thousands groups.
+_VOTE_COMMA = r"[+-]?[\d.]*,(\d{1,2}|\d{4,})|[+-]?\d{1,3}(\.\d{3})+,\d+|[+-]?\d{1,3}(\.\d{3}){2,}"
+_VOTE_DOT = r"[+-]?[\d,]*\.(\d{1,2}|\d{4,})([eE][+-]?\d+)?|[+-]?\d{1,3}(,\d{3})+\.\d+|[+-]?\d{1,3}(,\d{3}){2,}"
+
+#: Date formats ingest recognises, each with the shape a cell must have first (so that
+#: "%d.%m.%Y" never swallows a two-digit year). Order breaks ties: European day-first wins.
+STAGING_DATE_FORMATS: tuple[tuple[str, str], ...] = (
+    ("%d.%m.%Y", r"\d{1,2}\.\d{1,2}\.\d{4}"),
+    ("%Y-%m-%d", r"\d{4}-\d{1,2}-\d{1,2}"),
+    ("%d/%m/%Y", r"\d{1,2}/\d{1,2}/\d{4}"),
+    ("%m/%d/%Y", r"\d{1,2}/\d{1,2}/\d{4}"),
+    ("%d-%m-%Y", r"\d{1,2}-\d{1,2}-\d{4}"),
+    ("%d.%m.%y", r"\d{1,2}\.\d{1,2}\.\d{2}"),
+    ("%Y-%m-%d %H:%M:%S", r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}:\d{2}"),
+    ("%Y-%m-%dT%H:%M:%S", r"\d{4}-\d{1,2}-\d{1,2}T\d{1,2}:\d{2}:\d{2}"),
+    ("%Y-%m-%d %H:%M", r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}"),
+    ("%d.%m.%Y %H:%M", r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}"),
+    ("%d.%m.%Y %H:%M:%S", r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}"),
+)
+
+
+def _sql_text(value: str) -> str:
+    """A SQL string literal for text ingest chose itself (a path, a regex, a format)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _staging_column(index: int) -> str:
+    return f"c{index}"
+
+
+def _clean_number_sql(column: str) -> str:
+    trimmed = f"replace(regexp_replace(trim({column}), {_sql_text(_NUMBER_SPACES)}, '', 'g'), '−', '-')"
+    return f"regexp_replace({trimmed}, {_sql_text(_CURRENCY)}, '', 'g')"
+
+
+def _parse_number_sql(cleaned: str, decimal: str) -> str:
+    if decimal == ",":
+        return (
+            f"CASE WHEN regexp_full_match({cleaned}, {_sql_text(_NUMBER_COMMA)}) "
+            f"THEN TRY_CAST(replace(replace({cleaned}, '.', ''), ',', '.') AS DOUBLE) END"
+        )
+    return (
+        f"CASE WHEN regexp_full_match({cleaned}, {_sql_text(_NUMBER_DOT)}) "
+        f"THEN TRY_CAST(replace({cleaned}, ',', '') AS DOUBLE) END"
+    )
+
+
+def _parse_date_sql(text: str, date_format: str) -> str:
+    shape = dict(STAGING_DATE_FORMATS)[date_format]
+    return (
+        f"CASE WHEN regexp_full_match({text}, {_sql_text(shape)}) "
+        f"THEN TRY_STRPTIME({text}, {_sql_text(date_format)}) END"
+    )
+
+
+class CsvReadError(Exception):
+    """DuckDB could not split the file into rows (carries DuckDB's own message)."""
+
+
+class IngestStaging:
+    """A private in-memory DuckDB holding one upload as text while ingest types it.
+
+    The raw table ``raw`` has text columns ``c0..c{n-1}`` in file order (``rowid`` is the
+    record number, 0-based). Use as a context manager; nothing outlives ``close()``.
+    """
+
+    def __init__(self, readable_file: Path | None = None, threads: int | None = None) -> None:
+        self._con = duckdb.connect(":memory:")
+        if readable_file is not None:
+            self._con.execute(f"SET allowed_paths = [{_sql_text(str(Path(readable_file).resolve()))}]")
+        self._con.execute("SET enable_external_access = false")
+        self._con.execute("SET autoinstall_known_extensions = false")
+        self._con.execute("SET autoload_known_extensions = false")
+        if threads:
+            self._con.execute(f"SET threads = {int(threads)}")
+        self._con.execute("SET preserve_insertion_order = true")
+        self._con.execute("SET lock_configuration = true")
+        self.n_columns = 0
+
+    def close(self) -> None:
+        """Drop everything staged."""
+        self._con.close()
+
+    def __enter__(self) -> IngestStaging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ loading
+    def load_csv(self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int) -> int:
+        """Read ``path`` (UTF-8) into ``raw`` as text, every field kept; returns the record count.
+
+        Blank lines are skipped by DuckDB (ingest counts them itself); short rows are padded
+        with NULL. ``n_columns`` must be at least the widest row, or surplus fields are lost.
+        """
+        columns = "{" + ", ".join(f"'{_staging_column(i)}': 'VARCHAR'" for i in range(n_columns)) + "}"
+        base = (
+            f"SELECT * FROM read_csv({_sql_text(str(Path(path).resolve()))}, header = false, "
+            f"auto_detect = false, columns = {columns}, delim = {_sql_text(delimiter)}, "
+            "quote = '\"', escape = '\"', null_padding = true, strict_mode = false, "
+            f"max_line_size = 134217728, skip = {int(skip_lines)}, encoding = 'utf-8'"
+        )
+        last_error: Exception | None = None
+        # The parallel reader is fast but refuses quoted newlines together with null padding.
+        for extra in ("", ", parallel = false"):
+            try:
+                self._con.execute(f"CREATE OR REPLACE TABLE raw AS {base}{extra})")
+                break
+            except duckdb.Error as exc:
+                last_error = exc
+        else:
+            raise CsvReadError(str(last_error)) from last_error
+        self.n_columns = n_columns
+        return self.n_rows()
+
+    def load_frame(self, frame: pd.DataFrame) -> int:
+        """Stage a frame of text columns (renamed ``c0..``) as ``raw``; returns its row count."""
+        staged = frame.copy()
+        staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
+        self._con.register("incoming_frame", staged)
+        try:
+            casts = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in staged.columns)
+            self._con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {casts} FROM incoming_frame")
+        finally:
+            self._con.unregister("incoming_frame")
+        self.n_columns = staged.shape[1]
+        return self.n_rows()
+
+    def n_rows(self) -> int:
+        """Records in ``raw`` (header record included for CSV)."""
+        return int(self._con.execute("SELECT count(*) FROM raw").fetchone()[0])
+
+    def head(self, n: int) -> list[tuple[Any, ...]]:
+        """The first ``n`` records of ``raw`` in file order."""
+        return self._con.execute(f"SELECT * FROM raw ORDER BY rowid LIMIT {int(n)}").fetchall()
+
+    def nonempty_counts(self, first_row: int) -> list[int]:
+        """Per column, how many records from ``first_row`` on have a non-blank value."""
+        if self.n_columns == 0:
+            return []
+        parts = ", ".join(
+            f"count(*) FILTER (WHERE trim({_staging_column(i)}) <> '')" for i in range(self.n_columns)
+        )
+        return [int(v) for v in self._con.execute(f"SELECT {parts} FROM raw WHERE rowid >= {int(first_row)}").fetchone()]
+
+    # ---------------------------------------------------------------- profiling
+    def profile(self, columns: list[int], first_row: int, sample_rows: int) -> pd.DataFrame:
+        """How many cells of each column parse as numbers / dates, on the first ``sample_rows``.
+
+        Returns one row per column index with ``nonempty``, ``num_comma``, ``num_dot``,
+        ``vote_comma``, ``vote_dot``, ``leading_zero``, ``integers``, ``date:<format>`` counts.
+        """
+        rows = []
+        window = f"rowid >= {int(first_row)} AND rowid < {int(first_row) + int(sample_rows)}"
+        for index in columns:
+            column = _staging_column(index)
+            text = f"trim({column})"
+            cleaned = _clean_number_sql(column)
+            measures = {
+                "nonempty": f"count(*) FILTER (WHERE {text} <> '')",
+                "num_comma": f"count({_parse_number_sql('s', ',')})",
+                "num_dot": f"count({_parse_number_sql('s', '.')})",
+                "vote_comma": f"count(*) FILTER (WHERE regexp_full_match(s, {_sql_text(_VOTE_COMMA)}))",
+                "vote_dot": f"count(*) FILTER (WHERE regexp_full_match(s, {_sql_text(_VOTE_DOT)}))",
+                "leading_zero": f"count(*) FILTER (WHERE regexp_full_match(s, '0[0-9]+'))",
+                "integers": f"count(*) FILTER (WHERE regexp_full_match(s, '[+-]?[0-9]+'))",
+            }
+            for date_format, _shape in STAGING_DATE_FORMATS:
+                measures[f"date:{date_format}"] = f"count({_parse_date_sql('t', date_format)})"
+            select = ", ".join(f"{sql} AS \"{name}\"" for name, sql in measures.items())
+            values = self._con.execute(
+                f"SELECT {select} FROM (SELECT {text} AS t, {cleaned} AS s FROM raw WHERE {window})"
+            ).fetchone()
+            rows.append({"column": index, **dict(zip(measures, (int(v) for v in values)))})
+        return pd.DataFrame(rows)
+
+    # ----------------------------------------------------------------- coercing
+    def coerce(
+        self,
+        plans: dict[int, tuple[str, str | None]],
+        *,
+        first_row: int,
+        overflow: list[int],
+    ) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+        """Type every column per ``plans`` and split rows into kept, rejected and empty.
+
+        ``plans`` maps a column index to ``("number", decimal)``, ``("date", format)`` or
+        ``("text", None)``; ``overflow`` lists columns past the header whose values make a
+        row rejected (too many fields). Returns ``(kept, rejected, n_empty, n_duplicates)``:
+        ``kept`` has typed columns ``c{i}`` plus ``rid`` (record number); ``rejected`` has
+        the raw text of every staged column, ``rid`` and one boolean ``bad_c{i}`` per failing
+        column kind; empty rows are all-blank records.
+        """
+        all_columns = [_staging_column(i) for i in range(self.n_columns)]
+        empty = " AND ".join(f"coalesce(trim({c}), '') = ''" for c in all_columns) or "true"
+        typed, bad = [], []
+        for index, (kind, option) in plans.items():
+            column = _staging_column(index)
+            text = f"nullif(trim({column}), '')"
+            if kind == "number":
+                value = _parse_number_sql(_clean_number_sql(column), option or ".")
+            elif kind == "date":
+                value = f"CAST({_parse_date_sql(f'trim({column})', option or '%Y-%m-%d')} AS TIMESTAMP)"
+            else:
+                value = text
+            typed.append(f"{value} AS {column}")
+            if kind in ("number", "date"):
+                bad.append(f"({text} IS NOT NULL AND {value} IS NULL) AS bad_{column}")
+        for index in overflow:
+            column = _staging_column(index)
+            bad.append(f"(coalesce(trim({column}), '') <> '') AS bad_{column}")
+        bad_names = [item.rsplit(" AS ", 1)[1] for item in bad]
+        any_bad = " OR ".join(bad_names) or "false"
+        con = self._con
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE typed AS SELECT rowid AS rid, "
+            + ", ".join(typed + bad + [f"({empty}) AS is_empty"])
+            + f" FROM raw WHERE rowid >= {int(first_row)}"
+        )
+        n_empty = int(con.execute("SELECT count(*) FROM typed WHERE is_empty").fetchone()[0])
+        keep_columns = ", ".join(["rid"] + [_staging_column(i) for i in plans])
+        kept_filter = f"NOT is_empty AND NOT ({any_bad})"
+        kept = con.sql(f"SELECT {keep_columns} FROM typed WHERE {kept_filter} ORDER BY rid").to_arrow_table()
+        value_columns = ", ".join(_staging_column(i) for i in plans)
+        n_duplicates = int(
+            con.execute(
+                f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {value_columns} FROM typed "
+                f"WHERE {kept_filter})) FROM typed WHERE {kept_filter}"
+            ).fetchone()[0]
+        ) if plans else 0
+        rejected = con.sql(
+            "SELECT t.rid, " + ", ".join([f"r.{c}" for c in all_columns] + [f"t.{b}" for b in bad_names])
+            + f" FROM typed t JOIN raw r ON r.rowid = t.rid WHERE NOT t.is_empty AND ({any_bad}) ORDER BY t.rid"
+        ).to_arrow_table() if bad_names else None
+        kept_frame = kept.to_pandas()
+        rejected_frame = rejected.to_pandas() if rejected is not None else pd.DataFrame({"rid": pd.Series([], dtype="int64")})
+        con.execute("DROP TABLE typed")
+        return kept_frame, rejected_frame, n_empty, n_duplicates
+# === end ingest staging ===

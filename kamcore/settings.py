@@ -1,0 +1,51 @@
+"""Application settings read from ``KAMSTUDIO_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kamcore.db import DbSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class AppSettings(BaseModel):
+    """Everything an operator can set without touching code."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workspaces_root: Path = PROJECT_ROOT / "workspaces"
+    demo_data_dir: Path = PROJECT_ROOT / "data" / "demo"
+    max_upload_mb: int = Field(default=200, ge=1)
+    duckdb_memory_limit: str = "2GB"
+    duckdb_threads: int = Field(default=2, ge=1)
+    shortlist_limit: int = Field(default=15, ge=1)
+
+    @property
+    def db(self) -> DbSettings:
+        """Connection caps for workspaces."""
+        return DbSettings(memory_limit=self.duckdb_memory_limit, threads=self.duckdb_threads)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> AppSettings:
+    """Settings from ``environ`` (default: the process environment); unset keys keep defaults.
+
+    Recognised: KAMSTUDIO_WORKSPACES, KAMSTUDIO_MAX_UPLOAD_MB, KAMSTUDIO_DUCKDB_MEMORY,
+    KAMSTUDIO_DUCKDB_THREADS, KAMSTUDIO_SHORTLIST_LIMIT.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    names = {
+        "KAMSTUDIO_WORKSPACES": "workspaces_root",
+        "KAMSTUDIO_MAX_UPLOAD_MB": "max_upload_mb",
+        "KAMSTUDIO_DUCKDB_MEMORY": "duckdb_memory_limit",
+        "KAMSTUDIO_DUCKDB_THREADS": "duckdb_threads",
+        "KAMSTUDIO_SHORTLIST_LIMIT": "shortlist_limit",
+    }
+    for variable, field in names.items():
+        if env.get(variable):
+            values[field] = env[variable]
+    return AppSettings(**values)

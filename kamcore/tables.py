@@ -1,0 +1,121 @@
+"""Turn an uploaded table plus its mapping into canonical, role-named columns."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kamcore.errors import KamError
+from kamcore.schemas import DATE_ROLES, FILTER_ROLES, NUMERIC_ROLES, ColumnMapping, FilterSettings
+
+_CHURNED_WORDS = {
+    "churned", "lost", "tapt", "förlorad", "forlorad", "inactive", "inaktiv", "avsluttet", "avslutad",
+}
+_ACTIVE_WORDS = {"active", "aktiv", "1", "ja", "yes"}
+
+
+def normalise_status(values: pd.Series) -> pd.Series:
+    """Map status words in English/Norwegian/Swedish to 'active' / 'churned' (others kept, lower-case)."""
+    text = values.astype("string").str.strip().str.lower()
+    out = text.copy()
+    out[text.isin(_CHURNED_WORDS)] = "churned"
+    out[text.isin(_ACTIVE_WORDS)] = "active"
+    return out
+
+
+def canonical(df: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """Columns renamed to their roles and typed; ``profit`` derived as revenue − cost if unmapped.
+
+    Parameters
+    ----------
+    df : table as stored in the workspace (original headers).
+    mapping : role -> column; every named column must exist in ``df``.
+
+    Returns
+    -------
+    DataFrame with one column per mapped role (see docs/architecture.md for dtypes).
+    """
+    missing = [column for column in mapping.roles.values() if column not in df.columns]
+    if missing:
+        raise KamError(
+            "tables.mapped_column_missing",
+            "The mapped column(s) {columns} are not in the table any more; check the mapping.",
+            columns=", ".join(missing),
+        )
+    out = pd.DataFrame(index=df.index)
+    for role, column in mapping.roles.items():
+        values = df[column]
+        if role in NUMERIC_ROLES:
+            values = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif role in DATE_ROLES:
+            values = pd.to_datetime(values, errors="coerce")
+        elif role == "status":
+            values = normalise_status(values)
+        else:
+            values = values.astype("string").str.strip()
+        out[role] = values
+    if "profit" not in out and {"revenue", "cost"} <= set(out.columns):
+        out["profit"] = out["revenue"] - out["cost"]
+    if "customer_name" not in out and "customer_id" in out:
+        out["customer_name"] = out["customer_id"]
+    return out.reset_index(drop=True)
+
+
+def derive_accounts(transactions: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer from canonical transactions: first/last date, totals, descriptors.
+
+    ``transactions`` must hold canonical columns with at least ``customer_id``.
+    """
+    if "customer_id" not in transactions:
+        raise KamError("tables.no_customer_id", "Map a customer column to see accounts.")
+    grouped = transactions.groupby("customer_id", sort=True, dropna=True)
+    accounts = pd.DataFrame(index=grouped.size().index)
+    for role in ("customer_name", "region", "industry", "segment", "owner", "status", "cluster"):
+        if role in transactions:
+            accounts[role] = grouped[role].last()
+    for role in ("revenue", "cost", "profit", "quantity"):
+        if role in transactions:
+            accounts[role] = grouped[role].sum(min_count=1)
+    if "date" in transactions:
+        accounts["first_date"] = grouped["date"].min()
+        accounts["last_date"] = grouped["date"].max()
+    return accounts.reset_index()
+
+
+def merge_accounts(accounts: pd.DataFrame, transactions: pd.DataFrame | None) -> pd.DataFrame:
+    """Account master enriched with totals from transactions (master attributes win)."""
+    if transactions is None or "customer_id" not in transactions:
+        return accounts
+    derived = derive_accounts(transactions)
+    extra = [c for c in derived.columns if c == "customer_id" or c not in accounts.columns]
+    return accounts.merge(derived[extra], on="customer_id", how="left")
+
+
+def apply_filters(df: pd.DataFrame, filters: FilterSettings, *, apply_period: bool = True) -> pd.DataFrame:
+    """Rows of canonical ``df`` that pass the shared filters (absent columns are not filtered).
+
+    ``filters`` empty lists mean "all"; the date range applies to ``date`` when present and
+    ``apply_period`` is true; ``cluster`` is filtered by ``filters.cluster``.
+    """
+    mask = pd.Series(True, index=df.index)
+    if apply_period and "date" in df:
+        if filters.date_from is not None:
+            mask &= df["date"] >= pd.Timestamp(filters.date_from)
+        if filters.date_to is not None:
+            mask &= df["date"] < pd.Timestamp(filters.date_to) + pd.Timedelta(days=1)
+    for role in FILTER_ROLES + ("cluster",):
+        chosen = getattr(filters, role)
+        if chosen and role in df:
+            mask &= df[role].isin(list(chosen))
+    return df.loc[mask].reset_index(drop=True)
+
+
+def attach_segments(df: pd.DataFrame, assignment: dict | None) -> pd.DataFrame:
+    """Add a ``cluster`` column from a saved segment assignment (by customer_id)."""
+    if not assignment or "customer_id" not in df or assignment.get("key") != "customer_id":
+        return df
+    labels: dict[str, str] = assignment.get("labels", {})
+    names: dict[str, str] = assignment.get("names", {})
+    cluster = df["customer_id"].map(labels)
+    out = df.copy()
+    out["cluster"] = cluster.map(lambda v: names.get(str(v), v) if pd.notna(v) else v).astype("string")
+    return out

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""KAM Studio's two set-up commands (needs only Python 3.11+ and git).
+
+    python3 manage.py start   # create .venv if missing, install, open the app on the demo workspace
+    python3 manage.py test    # install test dependencies (and Chromium for the browser test), run all tests
+
+Extra arguments after the command go to Streamlit or pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def say(message: str) -> None:
+    print(f"[kam-studio] {message}", flush=True)
+
+
+def ensure_venv() -> None:
+    """Create the local virtual environment once."""
+    if not PYTHON.exists():
+        say(f"creating virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+
+
+def ensure_requirements(requirements: str) -> None:
+    """Install ``requirements`` into .venv unless the same file was installed before."""
+    files = [ROOT / "requirements.txt", ROOT / requirements]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    stamp = VENV / f".installed-{requirements}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say(f"installing {requirements} (first run takes a few minutes)")
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-r", str(ROOT / requirements)], check=True)
+    stamp.write_text(digest)
+
+
+def ensure_chromium() -> None:
+    """Debian's Chromium for the end-to-end test (Playwright never downloads a browser here)."""
+    if CHROMIUM.exists():
+        return
+    apt = shutil.which("apt-get")
+    if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing Debian's chromium for the browser test")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run([apt, "update", "-qq"], check=True, env=env)
+        subprocess.run([apt, "install", "-y", "-qq", "chromium"], check=True, env=env)
+    else:
+        say("chromium is not installed and cannot be installed here; the browser test will fail")
+
+
+def start(args: list[str]) -> int:
+    ensure_venv()
+    ensure_requirements("requirements.txt")
+    say("starting KAM Studio on http://localhost:8501 (the demo workspace is built on first start)")
+    command = [str(PYTHON), "-m", "streamlit", "run", str(ROOT / "app.py"), *args]
+    return subprocess.call(command, cwd=ROOT)
+
+
+def test(args: list[str]) -> int:
+    ensure_venv()
+    ensure_requirements("requirements-dev.txt")
+    ensure_chromium()
+    env = {**os.environ, "KAMSTUDIO_STRICT_I18N": "1", "PYTHONPATH": str(ROOT)}
+    command = [str(PYTHON), "-m", "pytest", *args]
+    say("running the test suite: " + " ".join(command[2:]))
+    return subprocess.call(command, cwd=ROOT, env=env)
+
+
+def main() -> int:
+    commands = {"start": start, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

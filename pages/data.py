@@ -1,0 +1,242 @@
+"""Data & workspaces: upload exports, confirm the column mapping, read the quality report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kamcore import db
+from kamcore.demo import DEMO_NAME
+from kamcore.ingest import guess_mapping, load_file
+from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
+from ui import data, state, widgets
+from ui.i18n import fmt_date, fmt_num, t
+
+NONE = "—"
+KINDS = [kind.value for kind in TableKind]
+
+
+def mapping_editor(columns: list[str], initial: ColumnMapping, key: str) -> ColumnMapping:
+    """One selector per role; returns the mapping the user confirmed."""
+    roles: dict[str, str] = {}
+    options = [NONE, *columns]
+    grid = st.columns(3)
+    for index, role in enumerate(ROLES):
+        current = initial.get(role)
+        chosen = grid[index % 3].selectbox(
+            t(f"app.role_{role}"), options,
+            index=options.index(current) if current in options else 0,
+            key=f"{key}.role.{role}",
+        )
+        if chosen != NONE:
+            roles[role] = chosen
+    return ColumnMapping(roles=roles)
+
+
+def quality_table(report) -> pd.DataFrame:
+    """The report's issues as rows a person can read (text shown literally, never as markup)."""
+    rows = []
+    for issue in report.issues:
+        rows.append({
+            t("data.severity"): t(f"data.severity_{issue.severity}"),
+            t("data.row"): issue.row,
+            t("data.column"): issue.column,
+            t("data.message"): t(f"quality.{issue.code}", **issue.params),
+        })
+    return pd.DataFrame(rows)
+
+
+def show_quality(report, rejected: pd.DataFrame, key: str) -> None:
+    """Metrics, issues and the rejected rows of one parsed table."""
+    cols = st.columns(4)
+    cols[0].metric(t("data.rows_read"), fmt_num(report.rows_read))
+    cols[1].metric(t("data.rows_kept"), fmt_num(report.rows_kept))
+    cols[2].metric(t("data.rows_rejected"), fmt_num(report.rows_rejected))
+    cols[3].metric(t("data.duplicate_rows"), fmt_num(report.duplicate_rows))
+    issues = quality_table(report)
+    if not issues.empty:
+        st.dataframe(issues, hide_index=True, key=f"{key}.issues")
+    details = {
+        t("data.columns_coerced"): report.columns_coerced,
+        t("data.negative_values"): report.negative_values,
+        t("data.missing_values"): report.missing_values,
+    }
+    detail_rows = [
+        {t("data.check"): check, t("data.column"): column, t("data.value"): str(value)}
+        for check, values in details.items() for column, value in values.items()
+    ]
+    if detail_rows:
+        with st.expander(t("data.quality_details")):
+            st.dataframe(pd.DataFrame(detail_rows), hide_index=True, key=f"{key}.details")
+    if len(rejected):
+        st.warning(t("data.rejected_note", n=fmt_num(len(rejected))))
+        st.dataframe(rejected.head(200), hide_index=True, key=f"{key}.rejected")
+        widgets.download_buttons(rejected, "rejected_rows", key=f"{key}.rejected_download")
+
+
+# --------------------------------------------------------------------------- page
+st.title(t("data.title"))
+st.caption(t("data.subtitle"))
+cfg = state.settings()
+ws = state.workspace()
+
+# ---- workspaces ------------------------------------------------------------------
+with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_open:"):
+    listing = db.list_workspaces(cfg.workspaces_root)
+    st.dataframe(
+        pd.DataFrame([
+            {t("data.name"): w.name, t("data.size_mb"): round(w.size_bytes / 1e6, 2),
+             t("data.modified"): fmt_date(w.modified_at)} for w in listing
+        ]),
+        hide_index=True, key="data.workspace_list",
+    )
+    left, right = st.columns(2)
+    with left.form("data.create_form", clear_on_submit=True):
+        new_name = st.text_input(t("data.new_workspace"), key="data.new_workspace")
+        if st.form_submit_button(t("data.create")):
+            try:
+                db.create_workspace(cfg.workspaces_root, new_name, cfg.db)
+                state.switch_workspace(db.check_workspace_name(new_name))
+                st.rerun()
+            except Exception as exc:  # noqa: BLE001
+                widgets.error(exc)
+    with right.form("data.rename_form"):
+        renamed = st.text_input(t("data.rename_to"), key="data.rename_to")
+        confirm_delete = st.checkbox(t("data.confirm_delete"), key="data.confirm_delete")
+        do_rename, do_delete = st.columns(2)
+        rename_clicked = do_rename.form_submit_button(t("data.rename"))
+        delete_clicked = do_delete.form_submit_button(t("data.delete_workspace"))
+    if rename_clicked or delete_clicked:
+        try:
+            if ws.name == DEMO_NAME:
+                st.warning(t("data.demo_protected"))
+            elif rename_clicked:
+                state.close_workspace()
+                db.rename_workspace(cfg.workspaces_root, ws.name, renamed)
+                state.switch_workspace(db.check_workspace_name(renamed))
+                st.rerun()
+            elif not confirm_delete:
+                st.warning(t("data.tick_to_delete"))
+            else:
+                state.close_workspace()
+                db.delete_workspace(cfg.workspaces_root, ws.name)
+                state.switch_workspace(DEMO_NAME)
+                st.rerun()
+        except Exception as exc:  # noqa: BLE001
+            widgets.error(exc)
+    ws = state.workspace()
+    ws.checkpoint()
+    st.download_button(
+        t("data.download_workspace"), data=ws.path.read_bytes(), file_name=ws.path.name,
+        mime="application/octet-stream", key="data.download_workspace", icon=":material/download:",
+    )
+    if ws.name == DEMO_NAME and st.button(t("data.reset_demo"), key="data.reset_demo"):
+        with st.spinner(t("data.resetting")):
+            state.reset_demo()
+        st.rerun()
+
+# ---- tables already in the workspace ----------------------------------------------
+st.subheader(t("data.tables_in"))
+st.text(ws.name)
+infos = ws.tables()
+if infos:
+    st.dataframe(
+        pd.DataFrame([
+            {t("data.name"): i.name, t("data.kind"): t(f"data.kind_{i.kind.value}"),
+             t("data.rows"): i.n_rows, t("data.columns"): len(i.columns),
+             t("data.mapped_roles"): ", ".join(t(f"app.role_{r}") for r in i.mapping.roles)}
+            for i in infos
+        ]),
+        hide_index=True, key="data.tables",
+    )
+    chosen = st.selectbox(t("data.edit_table"), [i.name for i in infos], key="data.edit_table")
+    info = ws.table_info(chosen)
+    with st.container(border=True):
+        kind = st.segmented_control(t("data.kind"), KINDS, default=info.kind.value,
+                                    format_func=lambda k: t(f"data.kind_{k}"), key=f"data.kind.{chosen}")
+        mapping = mapping_editor(info.columns, info.mapping, key=f"data.mapping.{chosen}")
+        missing = missing_required_roles(kind or info.kind, mapping)
+        if missing:
+            st.warning(t("data.missing_roles", roles=", ".join(t(f"app.role_{r}") for r in missing)))
+        save, drop = st.columns(2)
+        if save.button(t("data.save_mapping"), key="data.save_mapping", type="primary"):
+            try:
+                ws.set_mapping(chosen, mapping, kind or info.kind)
+                st.toast(t("data.mapping_saved"))
+            except Exception as exc:  # noqa: BLE001
+                widgets.error(exc)
+        if drop.button(t("data.delete_table"), key="data.delete_table"):
+            ws.drop_table(chosen)
+            st.rerun()
+else:
+    st.info(t("data.no_tables"))
+
+# ---- upload -------------------------------------------------------------------------
+st.subheader(t("data.upload_title"))
+st.caption(t("data.upload_help"))
+uploads = st.file_uploader(
+    t("data.upload_label"), type=["csv", "tsv", "txt", "xlsx", "xls"], accept_multiple_files=True,
+    key="data.upload",
+)
+pending: dict[str, object] = st.session_state.setdefault("data.pending", {})
+for upload in uploads or []:
+    token = f"{upload.name}:{upload.size}:{upload.file_id}"
+    if token in pending:
+        continue
+    with st.status(t("data.reading"), expanded=False) as status:
+        try:
+            pending[token] = load_file(upload.getvalue(), filename=upload.name)
+            status.update(label=t("data.read_ok"), state="complete")
+        except Exception as exc:  # noqa: BLE001
+            status.update(label=t("data.read_failed"), state="error")
+            pending[token] = exc
+
+for token, result in list(pending.items()):
+    filename = token.rsplit(":", 2)[0]
+    with st.container(border=True):
+        st.text(filename)
+        if isinstance(result, Exception):
+            widgets.error(result)
+            if st.button(t("data.dismiss"), key=f"data.dismiss.{token}"):
+                del pending[token]
+                st.rerun()
+            continue
+        names = [table.name for table in result.tables]
+        chosen_sheets = names
+        if len(names) > 1:
+            chosen_sheets = st.multiselect(t("data.sheets"), names, default=names[:1], key=f"data.sheets.{token}")
+        for parsed in result.tables:
+            if parsed.name not in chosen_sheets:
+                continue
+            key = f"data.pending.{token}.{parsed.name}"
+            guess = guess_mapping(parsed.data)
+            fmt = parsed.format
+            st.caption(t(
+                "data.detected_format", file_type=fmt.file_type, encoding=fmt.encoding or "–",
+                delimiter=repr(fmt.delimiter) if fmt.delimiter else "–", decimal=fmt.decimal or "–",
+                header_row=fmt.header_row + 1 if fmt.header_row is not None else 1,
+            ))
+            st.info(t("data.found_kind", kind=t(f"data.kind_{guess.kind.value}")))
+            st.dataframe(parsed.data.head(50), key=f"{key}.preview")
+            show_quality(parsed.quality, parsed.rejected, key)
+            kind = st.segmented_control(t("data.kind"), KINDS, default=guess.kind.value,
+                                        format_func=lambda k: t(f"data.kind_{k}"), key=f"{key}.kind")
+            mapping = mapping_editor([str(c) for c in parsed.data.columns], guess.mapping, key=f"{key}.map")
+            kind = kind or guess.kind.value
+            missing = missing_required_roles(kind, mapping)
+            if missing:
+                st.warning(t("data.missing_roles", roles=", ".join(t(f"app.role_{r}") for r in missing)))
+            table_name = st.text_input(t("data.table_name"), value=parsed.name, key=f"{key}.name")
+            replace = st.checkbox(t("data.replace_existing"), key=f"{key}.replace")
+            if st.button(t("data.import"), key=f"{key}.import", type="primary", disabled=bool(missing)):
+                try:
+                    with st.spinner(t("data.importing")):
+                        ws.import_table(table_name, parsed.data, kind=kind, mapping=mapping,
+                                        quality=parsed.quality.model_dump(mode="json"), replace=replace)
+                    data.set_active_table(kind, table_name.strip())
+                    if len(result.tables) == 1:
+                        del pending[token]
+                    st.toast(t("data.imported", rows=fmt_num(len(parsed.data))))
+                    st.rerun()
+                except Exception as exc:  # noqa: BLE001 - the workspace is unchanged on failure
+                    widgets.error(exc)

@@ -1,0 +1,158 @@
+"""Translation catalogue and locale-aware number/date formatting for the UI.
+
+Catalogue files live in ``ui/locales/<namespace>.json`` as ``{key: {"en": …, "nb": …, "sv": …}}``;
+``t("portfolio.title")`` looks up key ``title`` in ``portfolio.json``. The pseudo-locale ``qps``
+wraps every English string in ⟦…⟧ so tests can spot text that bypassed the catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from kamcore.errors import KamError
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+LANGUAGES: dict[str, str] = {"en": "English", "nb": "Norsk (bokmål)", "sv": "Svenska"}
+PSEUDO = "qps"
+DEFAULT_LANGUAGE = "en"
+_NBSP = "\u00a0"
+
+log = logging.getLogger(__name__)
+
+
+def strict() -> bool:
+    """True when a missing catalogue entry must raise (tests set KAMSTUDIO_STRICT_I18N=1)."""
+    return os.environ.get("KAMSTUDIO_STRICT_I18N") == "1"
+
+
+@functools.cache
+def catalogue(namespace: str) -> dict[str, dict[str, str]]:
+    """The parsed catalogue file for ``namespace`` (empty when the file does not exist)."""
+    path = LOCALES_DIR / f"{namespace}.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def all_namespaces() -> list[str]:
+    """Every catalogue file's namespace."""
+    return sorted(p.stem for p in LOCALES_DIR.glob("*.json"))
+
+
+def lang() -> str:
+    """The language chosen in this session."""
+    try:
+        return st.session_state.get("lang", DEFAULT_LANGUAGE)
+    except Exception:  # outside a Streamlit run (scripts, unit tests)
+        return DEFAULT_LANGUAGE
+
+
+def translate(key: str, language: str, **params: Any) -> str:
+    """The catalogue text for ``key`` in ``language``, formatted with ``params``."""
+    namespace, _, name = key.partition(".")
+    entry = catalogue(namespace).get(name)
+    base_language = DEFAULT_LANGUAGE if language == PSEUDO else language
+    text = entry.get(base_language) if entry else None
+    if text is None:
+        if strict():
+            raise KeyError(f"missing translation: {key} [{base_language}]")
+        log.warning("missing translation: %s [%s]", key, base_language)
+        text = (entry or {}).get(DEFAULT_LANGUAGE, key)
+    if params:
+        text = text.format(**params)
+    return f"⟦{text}⟧" if language == PSEUDO else text
+
+
+def t(key: str, **params: Any) -> str:
+    """Translate ``key`` ("namespace.name") into the session's language."""
+    return translate(key, lang(), **params)
+
+
+def error_message(exc: Exception) -> str:
+    """A user sentence for ``exc`` in the session's language."""
+    if isinstance(exc, KamError):
+        module, _, what = exc.code.partition(".")
+        key = f"err_{module}.{what}"
+        namespace, _, name = key.partition(".")
+        if name in catalogue(namespace) or strict():
+            return t(key, **exc.params)
+        return str(exc)
+    return t("app.unexpected_error")
+
+
+def _separators(language: str) -> tuple[str, str]:
+    if language in ("nb", "sv"):
+        return _NBSP, ","
+    return ",", "."
+
+
+def fmt_num(value: float | int | None, decimals: int = 0, language: str | None = None) -> str:
+    """``1234567.8`` → ``1 234 567,8`` (nb/sv) or ``1,234,567.8`` (en); blanks for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    thousands, decimal = _separators(language or lang())
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+
+
+def fmt_pct(fraction: float | None, decimals: int = 1, language: str | None = None) -> str:
+    """``0.8`` → ``80,0 %`` (nb/sv) or ``80.0%`` (en)."""
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return "–"
+    language = language or lang()
+    number = fmt_num(fraction * 100, decimals, language)
+    return f"{number}{_NBSP}%" if language in ("nb", "sv") else f"{number}%"
+
+
+def fmt_date(value: dt.date | dt.datetime | None, language: str | None = None) -> str:
+    """A date the way the chosen language writes it: 31.10.2026 (nb), 2026-10-31 (sv), 31 Oct 2026 (en)."""
+    if value is None:
+        return "–"
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return "–"
+    except (TypeError, ValueError):
+        pass
+    language = language or lang()
+    if language == "nb":
+        return value.strftime("%d.%m.%Y")
+    if language == "sv":
+        return value.strftime("%Y-%m-%d")
+    return f"{value.day} {translate('app.month_' + str(value.month), 'en')} {value.year}"
+
+
+def month_name(month: int) -> str:
+    """Short month name in the session's language."""
+    return t(f"app.month_{month}")
+
+
+def language_selector() -> None:
+    """Sidebar selector; the choice lives in session state so switching keeps everything else."""
+    options = list(LANGUAGES)
+    if lang() == PSEUDO:
+        return
+    st.session_state.setdefault("lang", DEFAULT_LANGUAGE)
+    if st.session_state.get("app.lang") not in options:
+        st.session_state["app.lang"] = st.session_state["lang"]
+
+    def _copy() -> None:
+        st.session_state["lang"] = st.session_state["app.lang"]
+
+    st.sidebar.selectbox(
+        "🌐 " + t("app.language"),
+        options,
+        format_func=LANGUAGES.__getitem__,
+        key="app.lang",
+        on_change=_copy,
+    )

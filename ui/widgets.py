@@ -1,0 +1,141 @@
+"""Widgets every page shares: sidebar filters, workspace/table pickers, downloads, guards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, NoReturn
+
+import pandas as pd
+import streamlit as st
+
+from kamcore import db, export
+from kamcore.errors import KamError
+from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
+from ui import data, state
+from ui.i18n import error_message, fmt_date, t
+
+log = logging.getLogger(__name__)
+
+
+def require(value: Any, message_key: str, **params: Any) -> None:
+    """Stop the page with an info message when ``value`` is None or empty."""
+    empty = value is None or (isinstance(value, pd.DataFrame | pd.Series | list | dict | tuple) and len(value) == 0)
+    if empty:
+        st.info(t(message_key, **params))
+        st.stop()
+
+
+def error(exc: Exception) -> None:
+    """Show ``exc`` as one sentence in the user's language (never a traceback)."""
+    if not isinstance(exc, KamError):
+        log.exception("unexpected error", exc_info=exc)
+    st.error(error_message(exc))
+
+
+def stop_with_error(exc: Exception) -> NoReturn:
+    """Show ``exc`` and stop the page."""
+    error(exc)
+    st.stop()
+
+
+def workspace_picker() -> None:
+    """Sidebar selector of the workspace this session works in."""
+    names = [info.name for info in db.list_workspaces(state.settings().workspaces_root)]
+    current = state.workspace_name()
+    if current not in names:
+        names.append(current)
+
+    def _switch() -> None:
+        state.switch_workspace(st.session_state["app.workspace"])
+
+    st.session_state["app.workspace"] = current
+    st.sidebar.selectbox(t("app.workspace"), names, key="app.workspace", on_change=_switch)
+
+
+def table_picker(kind: TableKind | str, key: str, label_key: str = "app.table") -> str | None:
+    """Selector of the tables of ``kind``; remembers the choice for every page. None if none exist."""
+    names = data.table_names(kind)
+    if not names:
+        return None
+    active = data.active_table(kind)
+    choice = st.selectbox(t(label_key), names, index=names.index(active) if active in names else 0, key=key)
+    data.set_active_table(kind, choice)
+    return choice
+
+
+def _period_options(first: dt.date, last: dt.date) -> list[str]:
+    years = [str(year) for year in range(last.year, first.year - 1, -1)]
+    return ["all", "last12", *years, "custom"]
+
+
+def sidebar_filters() -> FilterSettings:
+    """The shared filters in the sidebar (period, region, industry, segment, owner, cluster)."""
+    frame = data.transactions(filtered=False)
+    if frame is None:
+        frame = data.accounts(filtered=False)
+    if frame is None or frame.empty:
+        settings = FilterSettings()
+        st.session_state["filters"] = settings
+        return settings
+    st.sidebar.subheader(t("app.filters"))
+    values: dict[str, Any] = {}
+    if "date" in frame and frame["date"].notna().any():
+        first, last = frame["date"].min().date(), frame["date"].max().date()
+        options = _period_options(first, last)
+
+        def _label(option: str) -> str:
+            if option in ("all", "last12", "custom"):
+                return t(f"app.period_{option}")
+            return t("app.period_year", year=option)
+
+        period = st.sidebar.selectbox(t("app.period"), options, format_func=_label, key="filters.period")
+        if period == "last12":
+            values["date_from"] = (pd.Timestamp(last) - pd.DateOffset(months=12) + pd.Timedelta(days=1)).date()
+            values["date_to"] = last
+        elif period == "custom":
+            chosen = st.sidebar.date_input(
+                t("app.date_range"), value=(first, last), min_value=first, max_value=last,
+                key="filters.date_range", format="DD.MM.YYYY",
+            )
+            if isinstance(chosen, tuple | list) and len(chosen) == 2:
+                values["date_from"], values["date_to"] = chosen
+        elif period != "all":
+            values["date_from"] = dt.date(int(period), 1, 1)
+            values["date_to"] = dt.date(int(period), 12, 31)
+        if "date_from" in values:
+            st.sidebar.caption(t("app.period_shown", start=fmt_date(values["date_from"]),
+                                 end=fmt_date(values["date_to"])))
+    for role in (*FILTER_ROLES, "cluster"):
+        if role not in frame:
+            continue
+        options = sorted(frame[role].dropna().astype(str).unique().tolist())
+        if len(options) < 2:
+            continue
+        chosen = st.sidebar.multiselect(t(f"app.role_{role}"), options, key=f"filters.{role}",
+                                        placeholder=t("app.all"))
+        values[role] = tuple(chosen)
+    settings = FilterSettings(**values)
+    st.session_state["filters"] = settings
+    return settings
+
+
+def download_buttons(df: pd.DataFrame, basename: str, key: str) -> None:
+    """CSV and Excel downloads of ``df``; text cells that look like formulas are neutralised."""
+    left, right = st.columns(2)
+    left.download_button(
+        t("app.download_csv"),
+        data=export.to_csv_bytes(df),
+        file_name=f"{basename}.csv",
+        mime="text/csv",
+        key=f"{key}.csv",
+        icon=":material/download:",
+    )
+    right.download_button(
+        t("app.download_xlsx"),
+        data=export.to_xlsx_bytes(df),
+        file_name=f"{basename}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}.xlsx",
+        icon=":material/download:",
+    )
