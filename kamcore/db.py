@@ -39,6 +39,9 @@ SCHEMA_VERSION = "1"
 # Stored beside the user's columns to keep their row order; unlikely to clash with a header.
 _ROW_ORDER = "__kam_row_order__"
 WORKSPACE_SUFFIX = ".duckdb"
+#: Files beside a workspace that belong to it (write-ahead log, access sidecar written by
+#: kamcore.access); renamed and deleted together with the workspace.
+COMPANION_SUFFIXES = (".wal", ".access.json")
 # Letters (any script, so æøå/äö work), digits, space, dash, underscore, dot; no path parts.
 _WORKSPACE_NAME = re.compile(r"^[\w][\w .\-]{0,59}$", re.UNICODE)
 
@@ -74,6 +77,12 @@ class WorkspaceInfo(BaseModel):
     modified_at: dt.datetime
 
 
+def _first(rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+    # DuckDB 2 refuses new work on a cursor with an unconsumed result, so results are always
+    # fetched whole and the first row taken here.
+    return rows[0] if rows else None
+
+
 def quote_ident(name: str) -> str:
     """Quote an SQL identifier so any text (quotes, semicolons, unicode) is taken literally."""
     if "\x00" in name:
@@ -100,6 +109,9 @@ def _hardened_config(settings: DbSettings) -> dict[str, Any]:
         "allow_community_extensions": False,
         "memory_limit": settings.memory_limit,
         "threads": settings.threads,
+        # Locked at connect time, not with a later SET: a second session opening the same file
+        # in this process shares the database instance, where a SET would fail as "locked".
+        "lock_configuration": True,
     }
 
 
@@ -139,13 +151,19 @@ class Workspace:
                 "The workspace '{name}' could not be opened; the file may be damaged.",
                 name=path.stem,
             ) from exc
+        except duckdb.ConnectionException as exc:
+            # The file is already open in this process with other settings (e.g. by a script).
+            raise KamError(
+                "db.workspace_busy",
+                "The workspace '{name}' is open in another program. Close it there and try again.",
+                name=path.stem,
+            ) from exc
         except duckdb.Error as exc:
             raise KamError(
                 "db.workspace_unreadable",
                 "The workspace '{name}' could not be opened; the file may be damaged.",
                 name=path.stem,
             ) from exc
-        con.execute("SET lock_configuration = true")
         workspace = cls(path, con)
         workspace._ensure_schema()
         return workspace
@@ -245,22 +263,22 @@ class Workspace:
     def has_table(self, name: str) -> bool:
         """True when a table of that name is stored."""
         cur = self._cursor()
-        return cur.execute("SELECT 1 FROM _kam_tables WHERE name = ?", [name]).fetchone() is not None
+        return _first(cur.execute("SELECT 1 FROM _kam_tables WHERE name = ?", [name]).fetchall()) is not None
 
     def table_info(self, name: str) -> TableInfo:
         """Catalogue entry for ``name``; KamError when it does not exist."""
         cur = self._cursor()
-        row = cur.execute(
+        row = _first(cur.execute(
             "SELECT name, kind, mapping, quality, n_rows, columns, content_hash, created_at "
             "FROM _kam_tables WHERE name = ?",
             [name],
-        ).fetchone()
+        ).fetchall())
         if row is None:
             raise KamError("db.no_table", "There is no table called '{name}' in this workspace.", name=name)
         return self._info_from_row(row)
 
     def _storage(self, cur: duckdb.DuckDBPyConnection, name: str) -> str:
-        row = cur.execute("SELECT storage FROM _kam_tables WHERE name = ?", [name]).fetchone()
+        row = _first(cur.execute("SELECT storage FROM _kam_tables WHERE name = ?", [name]).fetchall())
         if row is None:
             raise KamError("db.no_table", "There is no table called '{name}' in this workspace.", name=name)
         return row[0]
@@ -317,7 +335,7 @@ class Workspace:
         view = "incoming_" + uuid.uuid4().hex
         digest = content_hash(df)
         with self._transaction() as cur:
-            exists = cur.execute("SELECT storage FROM _kam_tables WHERE name = ?", [name]).fetchone()
+            exists = _first(cur.execute("SELECT storage FROM _kam_tables WHERE name = ?", [name]).fetchall())
             if exists and not replace:
                 raise KamError(
                     "db.table_exists",
@@ -372,7 +390,7 @@ class Workspace:
             raise KamError("db.empty_table_name", "A table needs a name.")
         with self._transaction() as cur:
             self._storage(cur, old)
-            if cur.execute("SELECT 1 FROM _kam_tables WHERE name = ?", [new]).fetchone():
+            if _first(cur.execute("SELECT 1 FROM _kam_tables WHERE name = ?", [new]).fetchall()):
                 raise KamError(
                     "db.table_exists",
                     "A table called '{name}' already exists; choose another name or replace it.",
@@ -401,17 +419,17 @@ class Workspace:
     def load_object(self, kind: str, name: str) -> dict[str, Any] | None:
         """The payload saved under (kind, name), or None."""
         cur = self._cursor()
-        row = cur.execute(
+        row = _first(cur.execute(
             "SELECT payload FROM _kam_objects WHERE kind = ? AND name = ?", [kind, name]
-        ).fetchone()
+        ).fetchall())
         return json.loads(row[0]) if row else None
 
     def object_saved_by(self, kind: str, name: str) -> tuple[str | None, dt.datetime] | None:
         """Who saved (kind, name) and when, or None."""
         cur = self._cursor()
-        row = cur.execute(
+        row = _first(cur.execute(
             "SELECT saved_by, saved_at FROM _kam_objects WHERE kind = ? AND name = ?", [kind, name]
-        ).fetchone()
+        ).fetchall())
         return (row[0], row[1]) if row else None
 
     def list_objects(self, kind: str) -> list[str]:
@@ -429,7 +447,7 @@ class Workspace:
     def get_meta(self, key: str) -> str | None:
         """A workspace-level setting (owner, visibility, …), or None."""
         cur = self._cursor()
-        row = cur.execute("SELECT value FROM _kam_meta WHERE key = ?", [key]).fetchone()
+        row = _first(cur.execute("SELECT value FROM _kam_meta WHERE key = ?", [key]).fetchall())
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
@@ -497,21 +515,21 @@ def rename_workspace(root: str | Path, old: str, new: str) -> Path:
     if target.exists():
         raise KamError("db.workspace_exists", "A workspace called '{name}' already exists.", name=new)
     source.rename(target)
-    wal = source.with_name(source.name + ".wal")
-    if wal.exists():
-        wal.rename(target.with_name(target.name + ".wal"))
+    for suffix in COMPANION_SUFFIXES:
+        companion = source.with_name(source.name + suffix)
+        if companion.exists():
+            companion.rename(target.with_name(target.name + suffix))
     return target
 
 
 def delete_workspace(root: str | Path, name: str) -> None:
-    """Delete a closed workspace file and its write-ahead log."""
+    """Delete a closed workspace file with its write-ahead log and access sidecar."""
     path = workspace_path(root, name)
     if not path.exists():
         raise KamError("db.no_workspace", "There is no workspace called '{name}'.", name=name)
     path.unlink()
-    wal = path.with_name(path.name + ".wal")
-    if wal.exists():
-        wal.unlink()
+    for suffix in COMPANION_SUFFIXES:
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def copy_workspace(source: Path, target: Path) -> None:
@@ -540,6 +558,15 @@ _NUMBER_DOT = r"[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)([eE][+-]?\d+)?"
 # or both marks in thousands-then-decimal order, or two or more thousands groups.
 _VOTE_COMMA = r"[+-]?[\d.]*,(\d{1,2}|\d{4,})|[+-]?\d{1,3}(\.\d{3})+,\d+|[+-]?\d{1,3}(\.\d{3}){2,}"
 _VOTE_DOT = r"[+-]?[\d,]*\.(\d{1,2}|\d{4,})([eE][+-]?\d+)?|[+-]?\d{1,3}(,\d{3})+\.\d+|[+-]?\d{1,3}(,\d{3}){2,}"
+
+#: Thousands separators counted per column (cells with a digit, the mark, three digits).
+_THOUSANDS_PATTERNS = {
+    "th_space": r"\d \d{3}",
+    "th_nbsp": r"\d\x{00A0}\d{3}",
+    "th_nnbsp": r"\d\x{202F}\d{3}",
+    "th_dot": r"\d\.\d{3}(\D|$)",
+    "th_comma": r"\d,\d{3}(\D|$)",
+}
 
 #: Date formats ingest recognises, each with the shape a cell must have first (so that
 #: "%d.%m.%Y" never swallows a two-digit year). Order breaks ties: European day-first wins.
@@ -705,6 +732,8 @@ class IngestStaging:
                 "leading_zero": f"count(*) FILTER (WHERE regexp_full_match(s, '0[0-9]+'))",
                 "integers": f"count(*) FILTER (WHERE regexp_full_match(s, '[+-]?[0-9]+'))",
             }
+            for mark, pattern in _THOUSANDS_PATTERNS.items():
+                measures[mark] = f"count(*) FILTER (WHERE regexp_matches(t, {_sql_text(pattern)}))"
             for date_format, _shape in STAGING_DATE_FORMATS:
                 measures[f"date:{date_format}"] = f"count({_parse_date_sql('t', date_format)})"
             select = ", ".join(f"{sql} AS \"{name}\"" for name, sql in measures.items())

@@ -1,0 +1,105 @@
+"""Workspace files, the table catalogue and saved objects."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kamcore import db
+from kamcore.errors import KamError
+from kamcore.schemas import ColumnMapping, TableKind
+
+
+@pytest.fixture
+def ws(tmp_path):
+    workspace = db.Workspace.open(tmp_path / "w.duckdb")
+    yield workspace
+    workspace.close()
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "Kundenr": ["007", "007", "010"],
+        "Omsetning": [1250.5, -250.0, 99.9],
+        "Dato": pd.to_datetime(["2026-01-31", "2026-02-01", "2026-03-15"]),
+    })
+
+
+def test_import_then_read_round_trips_values_types_and_order(ws):
+    info = ws.import_table("salg", _frame(), kind=TableKind.transactions,
+                           mapping={"customer_id": "Kundenr", "revenue": "Omsetning"})
+    assert info.n_rows == 3
+    assert info.columns == ["Kundenr", "Omsetning", "Dato"]
+    assert info.mapping == ColumnMapping(roles={"customer_id": "Kundenr", "revenue": "Omsetning"})
+    back = ws.read_table("salg")
+    assert back["Kundenr"].tolist() == ["007", "007", "010"]
+    assert back["Omsetning"].tolist() == [1250.5, -250.0, 99.9]
+    assert back["Dato"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-31", "2026-02-01", "2026-03-15"]
+
+
+def test_content_hash_changes_with_values_only():
+    a, b = _frame(), _frame()
+    assert db.content_hash(a) == db.content_hash(b)
+    b.loc[0, "Omsetning"] = 1250.0
+    assert db.content_hash(a) != db.content_hash(b)
+
+
+def test_existing_name_is_refused_unless_replace(ws):
+    ws.import_table("salg", _frame(), kind="transactions")
+    with pytest.raises(KamError) as caught:
+        ws.import_table("salg", _frame().head(1), kind="transactions")
+    assert caught.value.code == "db.table_exists"
+    assert ws.table_info("salg").n_rows == 3
+    ws.import_table("salg", _frame().head(1), kind="transactions", replace=True)
+    assert ws.table_info("salg").n_rows == 1
+    assert len(ws.tables()) == 1
+
+
+def test_mapping_to_a_missing_column_is_refused_and_nothing_is_stored(ws):
+    with pytest.raises(KamError) as caught:
+        ws.import_table("salg", _frame(), kind="transactions", mapping={"revenue": "Salg"})
+    assert caught.value.code == "db.mapping_unknown_column"
+    assert ws.tables() == []
+
+
+def test_set_mapping_rename_and_drop(ws):
+    ws.import_table("salg", _frame(), kind="other")
+    ws.set_mapping("salg", ColumnMapping(roles={"customer_id": "Kundenr"}), TableKind.transactions)
+    assert ws.table_info("salg").kind == TableKind.transactions
+    ws.rename_table("salg", "sales 2026")
+    assert [t.name for t in ws.tables()] == ["sales 2026"]
+    ws.drop_table("sales 2026")
+    assert ws.tables() == []
+    with pytest.raises(KamError) as caught:
+        ws.table_info("sales 2026")
+    assert caught.value.code == "db.no_table"
+
+
+def test_objects_are_saved_with_who_and_survive_reopening(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with db.Workspace.open(path) as first:
+        first.save_object("manual_scores", "customers", {"007": {"fit": 4}}, user="kari")
+    with db.Workspace.open(path) as again:
+        assert again.load_object("manual_scores", "customers") == {"007": {"fit": 4}}
+        assert again.object_saved_by("manual_scores", "customers")[0] == "kari"
+        assert again.list_objects("manual_scores") == ["customers"]
+        assert again.load_object("manual_scores", "nope") is None
+
+
+def test_workspace_files_create_list_rename_delete(tmp_path):
+    db.create_workspace(tmp_path, "Kunde Øst")
+    assert [w.name for w in db.list_workspaces(tmp_path)] == ["Kunde Øst"]
+    with pytest.raises(KamError) as caught:
+        db.create_workspace(tmp_path, "Kunde Øst")
+    assert caught.value.code == "db.workspace_exists"
+    db.rename_workspace(tmp_path, "Kunde Øst", "Kunde Vest")
+    assert [w.name for w in db.list_workspaces(tmp_path)] == ["Kunde Vest"]
+    db.delete_workspace(tmp_path, "Kunde Vest")
+    assert db.list_workspaces(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["../etc", "a/b", "", " ", "x" * 61, "..", "name\x00"])
+def test_workspace_names_that_could_escape_the_folder_are_refused(tmp_path, name):
+    with pytest.raises(KamError) as caught:
+        db.workspace_path(tmp_path, name)
+    assert caught.value.code == "db.bad_workspace_name"

@@ -1,0 +1,67 @@
+"""End-to-end: a person opens KAM Studio, sees the demo, switches language, sees charts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT_MS = 90_000
+
+
+def _open(browser, url: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_role("heading", name="KAM Studio").wait_for(timeout=TIMEOUT_MS)
+    return context, page
+
+
+def _choose_language(page, current_label: str, option: str) -> None:
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=current_label).first
+    box.locator('[data-baseweb="select"]').click()
+    page.get_by_role("option", name=option).click()
+
+
+def test_demo_loads_switches_language_and_draws_charts(browser, server, screenshots):
+    context, page = _open(browser, server)
+    try:
+        # The overview shows the demo workspace's accounts.
+        page.get_by_text("Accounts", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+
+        # The portfolio page draws Plotly charts from the demo data.
+        page.get_by_role("link", name=re.compile("Portfolio")).first.click()
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        assert page.locator(".js-plotly-plot").count() >= 1
+        page.screenshot(path=str(screenshots / "portfolio-en.png"), full_page=True)
+
+        # Switching to Norwegian keeps the page and translates it.
+        _choose_language(page, "Language", "Norsk (bokmål)")
+        page.get_by_role("link", name=re.compile("Portefølje")).first.wait_for(timeout=TIMEOUT_MS)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        assert page.get_by_text("Exception").count() == 0
+        page.screenshot(path=str(screenshots / "portfolio-nb.png"), full_page=True)
+
+        # And to Swedish.
+        _choose_language(page, "Språk", "Svenska")
+        page.get_by_role("link", name=re.compile("Portfölj")).first.wait_for(timeout=TIMEOUT_MS)
+    finally:
+        context.close()
+
+
+def test_two_browser_contexts_are_separate_sessions(browser, server):
+    first, page_a = _open(browser, server)
+    second, page_b = _open(browser, server)
+    try:
+        _choose_language(page_a, "Language", "Svenska")
+        page_a.get_by_role("link", name=re.compile("Översikt")).first.wait_for(timeout=TIMEOUT_MS)
+        # Session B never sees A's choice.
+        page_b.reload()
+        page_b.get_by_role("heading", name="KAM Studio").wait_for(timeout=TIMEOUT_MS)
+        assert page_b.get_by_role("link", name=re.compile("Overview")).count() >= 1
+        assert page_b.get_by_role("link", name=re.compile("Översikt")).count() == 0
+    finally:
+        first.close()
+        second.close()
