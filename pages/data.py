@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -9,11 +11,16 @@ from kamcore import db
 from kamcore.demo import DEMO_NAME
 from kamcore.ingest import guess_mapping, load_file
 from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
-from ui import data, state, widgets
+from ui import auth, data, state, widgets
 from ui.i18n import fmt_date, fmt_num, t
 
 NONE = "—"
 KINDS = [kind.value for kind in TableKind]
+
+
+def upload_token(content: bytes) -> str:
+    """Identifies an uploaded file by its content, so widget keys are stable across reruns."""
+    return hashlib.sha256(content).hexdigest()[:12]
 
 
 def mapping_editor(columns: list[str], initial: ColumnMapping, key: str) -> ColumnMapping:
@@ -82,7 +89,7 @@ ws = state.workspace()
 
 # ---- workspaces ------------------------------------------------------------------
 with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_open:"):
-    listing = db.list_workspaces(cfg.workspaces_root)
+    listing = auth.visible_workspaces()
     st.dataframe(
         pd.DataFrame([
             {t("data.name"): w.name, t("data.size_mb"): round(w.size_bytes / 1e6, 2),
@@ -93,9 +100,10 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
     left, right = st.columns(2)
     with left.form("data.create_form", clear_on_submit=True):
         new_name = st.text_input(t("data.new_workspace"), key="data.new_workspace")
-        if st.form_submit_button(t("data.create")):
+        if st.form_submit_button(t("data.create"), key="data.create"):
             try:
                 db.create_workspace(cfg.workspaces_root, new_name, cfg.db)
+                auth.claim_new_workspace(db.check_workspace_name(new_name))
                 state.switch_workspace(db.check_workspace_name(new_name))
                 st.rerun()
             except Exception as exc:  # noqa: BLE001
@@ -104,12 +112,14 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
         renamed = st.text_input(t("data.rename_to"), key="data.rename_to")
         confirm_delete = st.checkbox(t("data.confirm_delete"), key="data.confirm_delete")
         do_rename, do_delete = st.columns(2)
-        rename_clicked = do_rename.form_submit_button(t("data.rename"))
-        delete_clicked = do_delete.form_submit_button(t("data.delete_workspace"))
+        rename_clicked = do_rename.form_submit_button(t("data.rename"), key="data.rename")
+        delete_clicked = do_delete.form_submit_button(t("data.delete_workspace"), key="data.delete_workspace")
     if rename_clicked or delete_clicked:
         try:
             if ws.name == DEMO_NAME:
                 st.warning(t("data.demo_protected"))
+            elif not auth.may_manage(ws.name):
+                st.warning(t("auth.not_owner"))
             elif rename_clicked:
                 state.close_workspace()
                 db.rename_workspace(cfg.workspaces_root, ws.name, renamed)
@@ -124,6 +134,7 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
                 st.rerun()
         except Exception as exc:  # noqa: BLE001
             widgets.error(exc)
+    auth.access_control(ws.name)
     ws = state.workspace()
     ws.checkpoint()
     st.download_button(
@@ -178,23 +189,25 @@ uploads = st.file_uploader(
     t("data.upload_label"), type=["csv", "tsv", "txt", "xlsx", "xls"], accept_multiple_files=True,
     key="data.upload",
 )
-pending: dict[str, object] = st.session_state.setdefault("data.pending", {})
+pending: dict[str, dict] = st.session_state.setdefault("data.pending", {})
 for upload in uploads or []:
-    token = f"{upload.name}:{upload.size}:{upload.file_id}"
+    content = upload.getvalue()
+    token = upload_token(content)
     if token in pending:
         continue
     with st.status(t("data.reading"), expanded=False) as status:
         try:
-            pending[token] = load_file(upload.getvalue(), filename=upload.name)
+            result: object = load_file(content, filename=upload.name)
             status.update(label=t("data.read_ok"), state="complete")
         except Exception as exc:  # noqa: BLE001
             status.update(label=t("data.read_failed"), state="error")
-            pending[token] = exc
+            result = exc
+    pending[token] = {"filename": upload.name, "result": result}
 
-for token, result in list(pending.items()):
-    filename = token.rsplit(":", 2)[0]
+for token, item in list(pending.items()):
+    result = item["result"]
     with st.container(border=True):
-        st.text(filename)
+        st.text(item["filename"])
         if isinstance(result, Exception):
             widgets.error(result)
             if st.button(t("data.dismiss"), key=f"data.dismiss.{token}"):
