@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +24,15 @@ class AppSettings(BaseModel):
     duckdb_memory_limit: str = "2GB"
     duckdb_threads: int = Field(default=2, ge=1)
     shortlist_limit: int = Field(default=15, ge=1)
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    #: "none" (single user, no login), "password" (bcrypt hashes in secrets.toml
+    #: [auth_passwords]) or "oidc" (st.login with the provider in secrets.toml [auth]).
+    auth_mode: Literal["none", "password", "oidc"] = "none"
+
+    @property
+    def login_required(self) -> bool:
+        """True when users must sign in (and workspace access rules apply)."""
+        return self.auth_mode != "none"
 
     @property
     def db(self) -> DbSettings:
@@ -34,7 +44,7 @@ def load_settings(environ: dict[str, str] | None = None) -> AppSettings:
     """Settings from ``environ`` (default: the process environment); unset keys keep defaults.
 
     Recognised: KAMSTUDIO_WORKSPACES, KAMSTUDIO_MAX_UPLOAD_MB, KAMSTUDIO_DUCKDB_MEMORY,
-    KAMSTUDIO_DUCKDB_THREADS, KAMSTUDIO_SHORTLIST_LIMIT.
+    KAMSTUDIO_DUCKDB_THREADS, KAMSTUDIO_SHORTLIST_LIMIT, KAMSTUDIO_AUTH.
     """
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
@@ -44,6 +54,8 @@ def load_settings(environ: dict[str, str] | None = None) -> AppSettings:
         "KAMSTUDIO_DUCKDB_MEMORY": "duckdb_memory_limit",
         "KAMSTUDIO_DUCKDB_THREADS": "duckdb_threads",
         "KAMSTUDIO_SHORTLIST_LIMIT": "shortlist_limit",
+        "KAMSTUDIO_FISCAL_YEAR_START": "fiscal_year_start_month",
+        "KAMSTUDIO_AUTH": "auth_mode",
     }
     for variable, field in names.items():
         if env.get(variable):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from kamcore.errors import KamError
@@ -119,3 +121,18 @@ def attach_segments(df: pd.DataFrame, assignment: dict | None) -> pd.DataFrame:
     out = df.copy()
     out["cluster"] = cluster.map(lambda v: names.get(str(v), v) if pd.notna(v) else v).astype("string")
     return out
+
+
+def fiscal_year_bounds(year: int, start_month: int = 1) -> tuple[dt.date, dt.date]:
+    """First and last day of the fiscal year that starts in ``year`` on the 1st of ``start_month``."""
+    first = dt.date(year, start_month, 1)
+    next_first = dt.date(year + 1, start_month, 1)
+    return first, next_first - dt.timedelta(days=1)
+
+
+def fiscal_years(first: dt.date, last: dt.date, start_month: int = 1) -> list[int]:
+    """Start years of the fiscal years that overlap ``first``..``last``, newest first."""
+    def start_year(day: dt.date) -> int:
+        return day.year if day.month >= start_month else day.year - 1
+
+    return list(range(start_year(last), start_year(first) - 1, -1))

@@ -227,7 +227,7 @@ for token, item in list(pending.items()):
             st.caption(t(
                 "data.detected_format", file_type=fmt.file_type, encoding=fmt.encoding or "–",
                 delimiter=repr(fmt.delimiter) if fmt.delimiter else "–", decimal=fmt.decimal or "–",
-                header_row=fmt.header_row + 1 if fmt.header_row is not None else 1,
+                header_row=fmt.header_row,
             ))
             st.info(t("data.found_kind", kind=t(f"data.kind_{guess.kind.value}")))
             st.dataframe(parsed.data.head(50), key=f"{key}.preview")

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from kamcore import db, export
+from kamcore import access, db, export
 from kamcore.errors import KamError
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import data, state
@@ -41,7 +41,10 @@ def stop_with_error(exc: Exception) -> NoReturn:
 
 def workspace_picker() -> None:
     """Sidebar selector of the workspace this session works in."""
-    names = [info.name for info in db.list_workspaces(state.settings().workspaces_root)]
+    root = state.settings().workspaces_root
+    infos = db.list_workspaces(root)
+    rules = access.read_rules(root, [info.name for info in infos]) if state.settings().login_required else {}
+    names = [info.name for info in access.visible_workspaces(state.principal(), infos, rules)]
     current = state.workspace_name()
     if current not in names:
         names.append(current)
@@ -64,8 +67,8 @@ def table_picker(kind: TableKind | str, key: str, label_key: str = "app.table") 
     return choice
 
 
-def _period_options(first: dt.date, last: dt.date) -> list[str]:
-    years = [str(year) for year in range(last.year, first.year - 1, -1)]
+def _period_options(first: dt.date, last: dt.date, start_month: int) -> list[str]:
+    years = [str(year) for year in tables.fiscal_years(first, last, start_month)]
     return ["all", "last12", *years, "custom"]
 
 
@@ -82,12 +85,15 @@ def sidebar_filters() -> FilterSettings:
     values: dict[str, Any] = {}
     if "date" in frame and frame["date"].notna().any():
         first, last = frame["date"].min().date(), frame["date"].max().date()
-        options = _period_options(first, last)
+        start_month = state.settings().fiscal_year_start_month
+        options = _period_options(first, last, start_month)
 
         def _label(option: str) -> str:
             if option in ("all", "last12", "custom"):
                 return t(f"app.period_{option}")
-            return t("app.period_year", year=option)
+            if start_month == 1:
+                return t("app.period_year", year=option)
+            return t("app.period_fiscal_year", year=option, next=str(int(option) + 1)[-2:])
 
         period = st.sidebar.selectbox(t("app.period"), options, format_func=_label, key="filters.period")
         if period == "last12":
@@ -101,8 +107,7 @@ def sidebar_filters() -> FilterSettings:
             if isinstance(chosen, tuple | list) and len(chosen) == 2:
                 values["date_from"], values["date_to"] = chosen
         elif period != "all":
-            values["date_from"] = dt.date(int(period), 1, 1)
-            values["date_to"] = dt.date(int(period), 12, 31)
+            values["date_from"], values["date_to"] = tables.fiscal_year_bounds(int(period), start_month)
         if "date_from" in values:
             st.sidebar.caption(t("app.period_shown", start=fmt_date(values["date_from"]),
                                  end=fmt_date(values["date_to"])))

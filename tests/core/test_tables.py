@@ -79,3 +79,11 @@ def test_kamcore_never_imports_streamlit():
             "print('streamlit' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_fiscal_years_and_bounds():
+    assert tables.fiscal_year_bounds(2025, 1) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert tables.fiscal_year_bounds(2025, 7) == (dt.date(2025, 7, 1), dt.date(2026, 6, 30))
+    assert tables.fiscal_years(dt.date(2023, 11, 1), dt.date(2026, 10, 31), 1) == [2026, 2025, 2024, 2023]
+    assert tables.fiscal_years(dt.date(2023, 11, 1), dt.date(2026, 10, 31), 7) == [2026, 2025, 2024, 2023]
+    assert tables.fiscal_years(dt.date(2023, 11, 1), dt.date(2026, 5, 31), 7) == [2025, 2024, 2023]
