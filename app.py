@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import i18n, state, widgets
+from ui import auth, i18n, state, widgets
 from ui.i18n import t
 
 st.set_page_config(page_title="KAM Studio", page_icon=":material/handshake:", layout="wide")
 state.init()
+# With login on, nothing below renders until the person has signed in.
+auth.gate()
 
 try:
     state.ensure_demo()

@@ -287,9 +287,15 @@ class Workspace:
         """The stored table as a DataFrame with its original column names."""
         cur = self._cursor()
         storage = self._storage(cur, name)
-        return cur.execute(f"SELECT * FROM {quote_ident(storage)} ORDER BY {quote_ident(_ROW_ORDER)}").df().drop(
+        frame = cur.execute(f"SELECT * FROM {quote_ident(storage)} ORDER BY {quote_ident(_ROW_ORDER)}").df().drop(
             columns=_ROW_ORDER
         )
+        # Storage columns have generated names (older workspaces: DuckDB's version of the
+        # header); the catalogue holds the literal names, in the same order.
+        frame.columns = json.loads(
+            cur.execute("SELECT columns FROM _kam_tables WHERE name = ?", [name]).fetchone()[0]
+        )
+        return frame
 
     def import_table(
         self,
@@ -309,6 +315,7 @@ class Workspace:
         name = name.strip()
         if not name:
             raise KamError("db.empty_table_name", "A table needs a name.")
+        quote_ident(name)  # refuses NUL: no one types it, and it breaks widgets and JSON
         mapping = mapping if isinstance(mapping, ColumnMapping) else ColumnMapping(roles=mapping or {})
         columns = [str(c) for c in df.columns]
         folded: dict[str, str] = {}
@@ -329,7 +336,9 @@ class Workspace:
                 columns=", ".join(missing),
             )
         frame = df.copy()
-        frame.columns = columns
+        # Stored under generated column names: DuckDB renames empty headers and cuts names at
+        # NUL; the literal names live in the catalogue and read_table() puts them back.
+        frame.columns = [f"c{index}" for index in range(len(columns))]
         frame.insert(0, _ROW_ORDER, range(len(frame)))
         storage = "data_" + uuid.uuid4().hex
         view = "incoming_" + uuid.uuid4().hex
@@ -594,12 +603,28 @@ def _staging_column(index: int) -> str:
     return f"c{index}"
 
 
-def _clean_number_sql(column: str) -> str:
-    trimmed = f"replace(regexp_replace(trim({column}), {_sql_text(_NUMBER_SPACES)}, '', 'g'), '−', '-')"
-    return f"regexp_replace({trimmed}, {_sql_text(_CURRENCY)}, '', 'g')"
+def _strip_spaces_sql(text: str) -> str:
+    """``text`` without spaces, NBSP, narrow NBSP and thin spaces (plain replaces: fast)."""
+    for char in (" ", "\u00a0", "\u202f"):
+        text = f"replace({text}, {_sql_text(char)}, '')"
+    return text
 
 
-def _parse_number_sql(cleaned: str, decimal: str) -> str:
+def _clean_number_sql(compact: str) -> str:
+    """Space-free number text without currency words/signs and with ASCII minus."""
+    return f"regexp_replace(replace({compact}, '−', '-'), {_sql_text(_CURRENCY)}, '', 'g')"
+
+
+def _fast_number_sql(compact: str, decimal: str) -> str:
+    """The plain cast of space-free text when no thousands mark of the other kind is present."""
+    if decimal == ",":
+        return f"CASE WHEN NOT contains({compact}, '.') THEN TRY_CAST(replace({compact}, ',', '.') AS DOUBLE) END"
+    return f"CASE WHEN NOT contains({compact}, ',') THEN TRY_CAST({compact} AS DOUBLE) END"
+
+
+def _slow_number_sql(compact: str, decimal: str) -> str:
+    """The strict parse: currency removed, thousands must be grouped in threes."""
+    cleaned = _clean_number_sql(compact)
     if decimal == ",":
         return (
             f"CASE WHEN regexp_full_match({cleaned}, {_sql_text(_NUMBER_COMMA)}) "
@@ -609,6 +634,21 @@ def _parse_number_sql(cleaned: str, decimal: str) -> str:
         f"CASE WHEN regexp_full_match({cleaned}, {_sql_text(_NUMBER_DOT)}) "
         f"THEN TRY_CAST(replace({cleaned}, ',', '') AS DOUBLE) END"
     )
+
+
+def _parse_number_sql(compact: str, decimal: str, fast: str | None = None) -> str:
+    """A finite DOUBLE from space-free text ``compact`` (see _strip_spaces_sql), or NULL.
+
+    Notes
+    -----
+    Fast path for the common case (no thousands mark of the other kind, no currency): a
+    plain cast (pass its column as ``fast`` when already computed). Everything else goes
+    through the strict pattern, which only allows correctly grouped thousands, so "1.5" in a
+    decimal-comma column is rejected rather than read as 15. "inf" and "nan" are not amounts.
+    """
+    fast = fast or f"({_fast_number_sql(compact, decimal)})"
+    slow = _slow_number_sql(compact, decimal)
+    return f"CASE WHEN isfinite({fast}) THEN {fast} WHEN {fast} IS NULL THEN {slow} END"
 
 
 def _parse_date_sql(text: str, date_format: str) -> str:
@@ -695,52 +735,57 @@ class IngestStaging:
 
     def n_rows(self) -> int:
         """Records in ``raw`` (header record included for CSV)."""
-        return int(self._con.execute("SELECT count(*) FROM raw").fetchone()[0])
+        return int(self._con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
 
     def head(self, n: int) -> list[tuple[Any, ...]]:
         """The first ``n`` records of ``raw`` in file order."""
         return self._con.execute(f"SELECT * FROM raw ORDER BY rowid LIMIT {int(n)}").fetchall()
 
-    def nonempty_counts(self, first_row: int) -> list[int]:
-        """Per column, how many records from ``first_row`` on have a non-blank value."""
-        if self.n_columns == 0:
-            return []
-        parts = ", ".join(
-            f"count(*) FILTER (WHERE trim({_staging_column(i)}) <> '')" for i in range(self.n_columns)
-        )
-        return [int(v) for v in self._con.execute(f"SELECT {parts} FROM raw WHERE rowid >= {int(first_row)}").fetchone()]
+    def nonempty_counts(self, first_row: int, columns: list[int]) -> dict[int, int]:
+        """For each column index in ``columns``, the records from ``first_row`` on with a value."""
+        if not columns:
+            return {}
+        parts = ", ".join(f"count(*) FILTER (WHERE trim({_staging_column(i)}) <> '')" for i in columns)
+        counts = self._con.execute(f"SELECT {parts} FROM raw WHERE rowid >= {int(first_row)}").fetchall()[0]
+        return dict(zip(columns, (int(v) for v in counts)))
 
     # ---------------------------------------------------------------- profiling
     def profile(self, columns: list[int], first_row: int, sample_rows: int) -> pd.DataFrame:
-        """How many cells of each column parse as numbers / dates, on the first ``sample_rows``.
+        """How many cells of each column parse as numbers / dates, on a sample of records.
 
-        Returns one row per column index with ``nonempty``, ``num_comma``, ``num_dot``,
-        ``vote_comma``, ``vote_dot``, ``leading_zero``, ``integers``, ``date:<format>`` counts.
+        The sample is a reservoir of ``sample_rows`` records from ``first_row`` on (all of
+        them when there are fewer), fixed seed, so decisions are repeatable. Returns one row
+        per column index with ``nonempty``, ``num_comma``, ``num_dot``, ``vote_comma``,
+        ``vote_dot``, ``leading_zero``, ``integers``, ``th_*`` and ``date:<format>`` counts.
         """
         rows = []
-        window = f"rowid >= {int(first_row)} AND rowid < {int(first_row) + int(sample_rows)}"
+        self._con.execute(
+            "CREATE OR REPLACE TEMP TABLE profile_sample AS SELECT * FROM "
+            f"(SELECT * FROM raw WHERE rowid >= {int(first_row)}) "
+            f"USING SAMPLE reservoir({int(sample_rows)} ROWS) REPEATABLE (20261123)"
+        )
         for index in columns:
             column = _staging_column(index)
-            text = f"trim({column})"
-            cleaned = _clean_number_sql(column)
             measures = {
-                "nonempty": f"count(*) FILTER (WHERE {text} <> '')",
+                "nonempty": "count(*) FILTER (WHERE t <> '')",
                 "num_comma": f"count({_parse_number_sql('s', ',')})",
                 "num_dot": f"count({_parse_number_sql('s', '.')})",
-                "vote_comma": f"count(*) FILTER (WHERE regexp_full_match(s, {_sql_text(_VOTE_COMMA)}))",
-                "vote_dot": f"count(*) FILTER (WHERE regexp_full_match(s, {_sql_text(_VOTE_DOT)}))",
-                "leading_zero": f"count(*) FILTER (WHERE regexp_full_match(s, '0[0-9]+'))",
-                "integers": f"count(*) FILTER (WHERE regexp_full_match(s, '[+-]?[0-9]+'))",
+                "vote_comma": f"count(*) FILTER (WHERE regexp_full_match(v, {_sql_text(_VOTE_COMMA)}))",
+                "vote_dot": f"count(*) FILTER (WHERE regexp_full_match(v, {_sql_text(_VOTE_DOT)}))",
+                "leading_zero": "count(*) FILTER (WHERE regexp_full_match(v, '0[0-9]+'))",
+                "integers": "count(*) FILTER (WHERE regexp_full_match(v, '[+-]?[0-9]+'))",
             }
             for mark, pattern in _THOUSANDS_PATTERNS.items():
                 measures[mark] = f"count(*) FILTER (WHERE regexp_matches(t, {_sql_text(pattern)}))"
             for date_format, _shape in STAGING_DATE_FORMATS:
                 measures[f"date:{date_format}"] = f"count({_parse_date_sql('t', date_format)})"
-            select = ", ".join(f"{sql} AS \"{name}\"" for name, sql in measures.items())
+            select = ", ".join(f'{sql} AS "{name}"' for name, sql in measures.items())
             values = self._con.execute(
-                f"SELECT {select} FROM (SELECT {text} AS t, {cleaned} AS s FROM raw WHERE {window})"
-            ).fetchone()
+                f"SELECT {select} FROM (SELECT t, s, {_clean_number_sql('s')} AS v FROM "
+                f"(SELECT trim({column}) AS t, {_strip_spaces_sql(column)} AS s FROM profile_sample))"
+            ).fetchall()[0]
             rows.append({"column": index, **dict(zip(measures, (int(v) for v in values)))})
+        self._con.execute("DROP TABLE profile_sample")
         return pd.DataFrame(rows)
 
     # ----------------------------------------------------------------- coercing
@@ -761,48 +806,75 @@ class IngestStaging:
         column kind; empty rows are all-blank records.
         """
         all_columns = [_staging_column(i) for i in range(self.n_columns)]
-        empty = " AND ".join(f"coalesce(trim({c}), '') = ''" for c in all_columns) or "true"
-        typed, bad = [], []
+        # Three levels so each cell is trimmed, cleaned and parsed exactly once:
+        # t_ = trimmed text (NULL when blank), s_ = without spaces, p_ = parsed value, then
+        # the typed values and the flags of cells that did not parse.
+        level1 = ", ".join(f"nullif(trim({c}), '') AS t_{c}" for c in all_columns)
+        level2, level3, level4, values, bad = [], [], [], [], []
         for index, (kind, option) in plans.items():
             column = _staging_column(index)
-            text = f"nullif(trim({column}), '')"
             if kind == "number":
-                value = _parse_number_sql(_clean_number_sql(column), option or ".")
+                level2.append(f"{_strip_spaces_sql(f't_{column}')} AS s_{column}")
+                level3.append(f"{_fast_number_sql(f's_{column}', option or '.')} AS f_{column}")
+                level4.append(f"{_parse_number_sql(f's_{column}', option or '.', fast=f'f_{column}')} AS p_{column}")
+                values.append(f"p_{column} AS {column}")
+                bad.append(f"(t_{column} IS NOT NULL AND p_{column} IS NULL) AS bad_{column}")
             elif kind == "date":
-                value = f"CAST({_parse_date_sql(f'trim({column})', option or '%Y-%m-%d')} AS TIMESTAMP)"
+                date_format = option or "%Y-%m-%d"
+                level3.append(f"TRY_STRPTIME(t_{column}, {_sql_text(date_format)}) AS p_{column}")
+                # strptime's %Y also takes a two-digit year ("01.02.26" -> year 26): refuse it.
+                valid = f"year(p_{column}) >= 1000" if "%Y" in date_format else "true"
+                values.append(f"CAST(CASE WHEN {valid} THEN p_{column} END AS TIMESTAMP) AS {column}")
+                bad.append(f"(t_{column} IS NOT NULL AND NOT coalesce({valid}, false)) AS bad_{column}")
             else:
-                value = text
-            typed.append(f"{value} AS {column}")
-            if kind in ("number", "date"):
-                bad.append(f"({text} IS NOT NULL AND {value} IS NULL) AS bad_{column}")
+                values.append(f"t_{column} AS {column}")
         for index in overflow:
             column = _staging_column(index)
-            bad.append(f"(coalesce(trim({column}), '') <> '') AS bad_{column}")
+            bad.append(f"(t_{column} IS NOT NULL) AS bad_{column}")
         bad_names = [item.rsplit(" AS ", 1)[1] for item in bad]
         any_bad = " OR ".join(bad_names) or "false"
+        empty = " AND ".join(f"t_{c} IS NULL" for c in all_columns) or "true"
         con = self._con
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE typed AS SELECT rowid AS rid, "
-            + ", ".join(typed + bad + [f"({empty}) AS is_empty"])
-            + f" FROM raw WHERE rowid >= {int(first_row)}"
+        sql = (
+            "CREATE OR REPLACE TEMP TABLE typed AS SELECT rid, "
+            + ", ".join(values + bad + [f"({empty}) AS is_empty"])
+            + " FROM (SELECT *"
+            + "".join(", " + item for item in level4)
+            + " FROM (SELECT *"
+            + "".join(", " + item for item in level3)
+            + " FROM (SELECT *"
+            + "".join(", " + item for item in level2)
+            + f" FROM (SELECT rowid AS rid, {level1} FROM raw WHERE rowid >= {int(first_row)}))))"
         )
-        n_empty = int(con.execute("SELECT count(*) FROM typed WHERE is_empty").fetchone()[0])
-        keep_columns = ", ".join(["rid"] + [_staging_column(i) for i in plans])
+        con.execute(sql)
+        n_empty = int(con.execute("SELECT count(*) FROM typed WHERE is_empty").fetchall()[0][0])
+        value_columns = [_staging_column(i) for i in plans]
         kept_filter = f"NOT is_empty AND NOT ({any_bad})"
-        kept = con.sql(f"SELECT {keep_columns} FROM typed WHERE {kept_filter} ORDER BY rid").to_arrow_table()
-        value_columns = ", ".join(_staging_column(i) for i in plans)
-        n_duplicates = int(
-            con.execute(
-                f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {value_columns} FROM typed "
-                f"WHERE {kept_filter})) FROM typed WHERE {kept_filter}"
-            ).fetchone()[0]
-        ) if plans else 0
-        rejected = con.sql(
-            "SELECT t.rid, " + ", ".join([f"r.{c}" for c in all_columns] + [f"t.{b}" for b in bad_names])
-            + f" FROM typed t JOIN raw r ON r.rowid = t.rid WHERE NOT t.is_empty AND ({any_bad}) ORDER BY t.rid"
-        ).to_arrow_table() if bad_names else None
-        kept_frame = kept.to_pandas()
-        rejected_frame = rejected.to_pandas() if rejected is not None else pd.DataFrame({"rid": pd.Series([], dtype="int64")})
+        kept = con.sql(
+            # No ORDER BY: a filtered scan keeps insertion (= file) order in DuckDB.
+            f"SELECT {', '.join(['rid'] + value_columns)} FROM typed WHERE {kept_filter}"
+        ).to_arrow_table()
+        n_duplicates = 0
+        if value_columns:
+            # Rows whose 64-bit hash of all values repeats; a false match needs a hash collision.
+            n_duplicates = int(
+                con.execute(
+                    f"SELECT count(*) - count(DISTINCT hash({', '.join(value_columns)})) FROM typed WHERE {kept_filter}"
+                ).fetchall()[0][0]
+            )
+        rejected = (
+            con.sql(
+                "SELECT t.rid, "
+                + ", ".join([f"r.{c}" for c in all_columns] + [f"t.{b}" for b in bad_names])
+                + f" FROM typed t JOIN raw r ON r.rowid = t.rid WHERE NOT t.is_empty AND ({any_bad}) ORDER BY t.rid"
+            ).to_arrow_table()
+            if bad_names
+            else None
+        )
         con.execute("DROP TABLE typed")
+        kept_frame = kept.to_pandas()
+        rejected_frame = (
+            rejected.to_pandas() if rejected is not None else pd.DataFrame({"rid": pd.Series([], dtype="int64")})
+        )
         return kept_frame, rejected_frame, n_empty, n_duplicates
 # === end ingest staging ===

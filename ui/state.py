@@ -6,8 +6,9 @@ import functools
 
 import streamlit as st
 
-from kamcore import db
+from kamcore import access, db
 from kamcore.demo import DEMO_NAME, build_demo_workspace
+from kamcore.errors import KamError
 from kamcore.settings import AppSettings, load_settings
 
 
@@ -45,7 +46,10 @@ def workspace_name() -> str:
 
 def workspace() -> db.Workspace:
     """The open workspace of this session (one connection per session, never shared)."""
+    _require_sign_in()
     name = workspace_name()
+    # Checked on every call, not only when opening: the owner may stop sharing meanwhile.
+    _check_access(name)
     held = st.session_state.get("_workspace")
     if held is not None and held.name == name:
         return held
@@ -58,6 +62,7 @@ def workspace() -> db.Workspace:
 
 def switch_workspace(name: str) -> None:
     """Make ``name`` this session's workspace and forget choices that belonged to the old one."""
+    _check_access(name)
     close_workspace()
     st.session_state["workspace_name"] = name
     for key in [k for k in st.session_state if str(k).startswith(("active.", "filters."))]:
@@ -79,3 +84,40 @@ def workspace_key() -> str:
 def user() -> str:
     """The signed-in user's name, or "local" when login is off."""
     return st.session_state.get("auth_user") or "local"
+
+
+def principal() -> str | None:
+    """Who workspace access rules apply to: the login name, None when login is off.
+
+    With login on but nobody signed in (cannot happen behind ui.auth.gate) this is "",
+    which matches no owner, so only workspaces shared with everyone are visible.
+    """
+    if not settings().login_required:
+        return None
+    return st.session_state.get("auth_user") or ""
+
+
+def _require_sign_in() -> None:
+    # Defence in depth: while a folder called pages/ exists, Streamlit's legacy routing can run
+    # a deep-linked page (/data) without app.py and its login gate; no page can read a
+    # workspace before sign-in even then.
+    if not settings().login_required or st.session_state.get("auth_user"):
+        return
+    from ui import auth  # here, not at the top: ui.auth imports this module
+
+    auth.gate()
+    if not st.session_state.get("auth_user"):
+        st.stop()
+
+
+def _check_access(name: str) -> None:
+    cfg = settings()
+    if not cfg.login_required:
+        return
+    if access.can_open(principal(), access.read_access(cfg.workspaces_root, name)):
+        return
+    if workspace_name() == name:
+        # Fall back to the shared demo so the next run works; this one shows the message.
+        close_workspace()
+        st.session_state["workspace_name"] = DEMO_NAME
+    raise KamError("access.denied", "You do not have access to the workspace '{name}'.", name=name)

@@ -1,0 +1,818 @@
+"""Load CSV/TXT/XLSX/XLS uploads into typed tables with a data-quality report.
+
+Public API: :func:`load_file`, :func:`guess_mapping` and the result models. The format is
+detected from the content, never from the file name: encoding (UTF-8 ± BOM, cp1252/latin-1,
+UTF-16), delimiter (``,`` ``;`` tab ``|``), the header line (title and blank lines above it
+are skipped and reported), decimal comma and thousands separators, currency text and date
+formats. Nothing is dropped silently: every data row is kept, rejected (with its line number
+and a reason naming the row and column) or counted as empty.
+
+Parsing and typing run in DuckDB (:class:`kamcore.db.IngestStaging`) so a million-row file
+is handled by vectorised, multi-threaded code; Python only looks at a sample to decide.
+
+Examples
+--------
+>>> from kamcore.ingest import load_file
+>>> result = load_file(b"Kundenr;Omsetning\\n7;1 234,50\\n", filename="salg.csv")
+>>> result.tables[0].data["Omsetning"].tolist()
+[1234.5]
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from kamcore.db import STAGING_DATE_FORMATS, CsvReadError, IngestStaging
+from kamcore.errors import KamError
+from kamcore.ingest_excel import (
+    SheetCells,
+    cell_text,
+    check_ole,
+    check_xlsx_zip,
+    read_xls,
+    read_xlsx,
+)
+from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
+from kamcore.ingest_text import (
+    SAMPLE_BYTES,
+    TextLayout,
+    control_char_share,
+    decode_text,
+    detect_encoding,
+    detect_layout,
+    line_bounds,
+    longest_line,
+    record_lines,
+    sniff_container,
+)
+
+__all__ = [
+    "DetectedFormat",
+    "IngestSettings",
+    "LoadResult",
+    "MappingGuess",
+    "ParsedTable",
+    "QualityIssue",
+    "QualityReport",
+    "guess_mapping",
+    "load_file",
+]
+
+#: Share of a column's non-empty cells that must parse for it to become numeric / dates.
+TYPE_MAJORITY = 0.9
+#: Rows sampled to decide each column's type; every row is still parsed and checked.
+PROFILE_SAMPLE_ROWS = 20_000
+#: Rejected rows listed one by one in the issues (all of them are in ParsedTable.rejected).
+MAX_ROW_ISSUES = 50
+#: Excel serial day numbers accepted as dates in a date-named column (1927-05-19 .. 2173-10-14).
+_SERIAL_MIN, _SERIAL_MAX = 10_000, 100_000
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_TEXT_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+# --------------------------------------------------------------------------- models
+class IngestSettings(BaseModel):
+    """Limits applied to every upload (also protects the server from hostile files)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_file_mb: float = Field(default=200, gt=0)
+    max_columns: int = Field(default=500, ge=1)
+    max_line_chars: int = Field(default=100_000, ge=10)
+    max_xlsx_uncompressed_mb: float = Field(default=500, gt=0)
+    max_sheets: int = Field(default=50, ge=1)
+
+
+class DetectedFormat(BaseModel):
+    """What ingest found out about the file's format."""
+
+    file_type: Literal["csv", "xlsx", "xls"]
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str = "."
+    thousands: str | None = None
+    header_row: int = 1  # 1-based line (CSV) or row (Excel) of the header
+    date_format: str | None = None  # strptime format of the first date column
+    sheet: str | None = None
+
+
+class QualityIssue(BaseModel):
+    """One finding of the quality report; the UI translates ``quality.<code>`` with ``params``."""
+
+    code: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    severity: Literal["info", "warning", "error"] = "info"
+    row: int | None = None
+    column: str | None = None
+
+
+#: English sentence per issue code (the catalogue ui/locales/quality.json holds nb/sv too).
+QUALITY_SENTENCES: dict[str, str] = {
+    "rows_summary": "{rows_read} rows read: {rows_kept} kept, {rows_rejected} rejected, {empty_rows} empty rows skipped.",
+    "header_not_first": "The header is on line {line}; the {n_skipped} line(s) above it were skipped.",
+    "empty_rows": "{n} completely empty rows were skipped.",
+    "rejected_not_a_number": "Row {row}, column '{column}': '{value}' is not a number.",
+    "rejected_not_a_date": "Row {row}, column '{column}': '{value}' is not a date ({format}).",
+    "rejected_too_many_fields": "Row {row} has more fields than the header has columns ({n_columns}).",
+    "more_rejected": "{n} more rejected rows are listed in the table of rejected rows.",
+    "duplicate_header": "Two columns are called '{first}'; the second was renamed '{new_name}'.",
+    "duplicate_header_case": "The columns '{first}' and '{second}' differ only in upper/lower case; '{second}' was renamed '{new_name}'.",
+    "empty_header": "Column {position} has no header; it was named '{new_name}'.",
+    "empty_columns_dropped": "{n} empty column(s) without a header were dropped.",
+    "column_number": "Column '{column}' was read as numbers (decimal mark '{decimal}').",
+    "column_date": "Column '{column}' was read as dates ({format}).",
+    "excel_serial_dates": "Column '{column}' held Excel date numbers; they were converted to dates.",
+    "duplicate_rows": "{n} rows are exact copies of an earlier row; they were kept.",
+    "negative_values": "Column '{column}' has {n} negative values (for example credit notes); they were kept.",
+    "missing_values": "Column '{column}' has {n} empty cells.",
+    "empty_sheets": "Sheets without data were skipped: {sheets}.",
+}
+
+
+class QualityReport(BaseModel):
+    """Data-quality report of one parsed table; every row is accounted for.
+
+    ``rows_read = rows_kept + rows_rejected + empty_rows``. ``renamed_columns`` maps the new
+    (unique) column name to the header text in the file.
+    """
+
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_rejected: int = 0
+    empty_rows: int = 0
+    columns_coerced: dict[str, str] = Field(default_factory=dict)  # column -> "number" | "date"
+    duplicate_rows: int = 0
+    negative_values: dict[str, int] = Field(default_factory=dict)
+    missing_values: dict[str, int] = Field(default_factory=dict)
+    renamed_columns: dict[str, str] = Field(default_factory=dict)
+    issues: list[QualityIssue] = Field(default_factory=list)
+
+    def sentences(self, lang_lookup: Callable[[str], str | None] | None = None) -> list[str]:
+        """One sentence per issue; ``lang_lookup(code)`` may supply a translated template."""
+        result = []
+        for issue in self.issues:
+            template = (lang_lookup(issue.code) if lang_lookup else None) or QUALITY_SENTENCES[issue.code]
+            result.append(template.format(**issue.params))
+        return result
+
+
+class ParsedTable(BaseModel):
+    """One table of an upload: typed data, detected format, quality report and rejected rows."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    name: str
+    data: pd.DataFrame
+    format: DetectedFormat
+    quality: QualityReport
+    rejected: pd.DataFrame
+
+
+class LoadResult(BaseModel):
+    """Everything read from one uploaded file."""
+
+    filename: str
+    tables: list[ParsedTable]
+    issues: list[QualityIssue] = Field(default_factory=list)  # file-level (e.g. empty sheets)
+
+
+# --------------------------------------------------------------------------- errors
+def _error(code: str, message: str, **params: Any) -> KamError:
+    return KamError(f"ingest.{code}", message, **params)
+
+
+def _empty_file(filename: str) -> KamError:
+    return _error("empty_file", "The file '{filename}' is empty.", filename=filename)
+
+
+def _header_only(filename: str) -> KamError:
+    return _error(
+        "header_only",
+        "The file '{filename}' has a header row but no data rows.",
+        filename=filename,
+    )
+
+
+def _binary(filename: str, kind: str) -> KamError:
+    return _error(
+        "binary_file",
+        "The file '{filename}' does not contain a table (it is a {kind} file). Upload a CSV, TXT, XLSX or XLS file.",
+        filename=filename,
+        kind=kind,
+    )
+
+
+def _too_many_columns(filename: str, n_columns: int, limit: int) -> KamError:
+    return _error(
+        "too_many_columns",
+        "The table in '{filename}' has {n_columns} columns; the limit is {limit}.",
+        filename=filename,
+        n_columns=n_columns,
+        limit=limit,
+    )
+
+
+# --------------------------------------------------------------------------- entry point
+def load_file(
+    source: str | Path | bytes,
+    filename: str | None = None,
+    settings: IngestSettings | None = None,
+) -> LoadResult:
+    """Parse an uploaded CSV/TXT/XLSX/XLS file into typed tables with quality reports.
+
+    Parameters
+    ----------
+    source : a path, or the file's bytes (e.g. from ``st.file_uploader(...).getvalue()``).
+    filename : the name shown in messages and used for the table name (default: the path's
+        name, or ``"upload"``).
+    settings : size and shape limits (defaults: :class:`IngestSettings`).
+
+    Returns
+    -------
+    LoadResult
+        One :class:`ParsedTable` per CSV, or per non-empty Excel sheet.
+
+    Notes
+    -----
+    Raises :class:`kamcore.errors.KamError` with a code from ``ui/locales/err_ingest.json``
+    for files that cannot be used (empty, header only, binary, damaged or encrypted
+    workbook, zip or XML bomb, over a size/shape limit). Never leaves a temporary file.
+    """
+    settings = settings or IngestSettings()
+    path: Path | None = None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data: bytes | None = bytes(source)
+        size = len(data)
+        filename = filename or "upload"
+    else:
+        path = Path(source)
+        filename = filename or path.name
+        if not path.is_file():
+            raise _error("not_found", "The file '{filename}' was not found.", filename=filename)
+        size = path.stat().st_size
+        data = None
+    if size > settings.max_file_mb * 1024 * 1024:
+        raise _error(
+            "file_too_large",
+            "The file '{filename}' is {size_mb} MB; the limit is {limit_mb} MB.",
+            filename=filename,
+            size_mb=round(size / 1024 / 1024, 1),
+            limit_mb=settings.max_file_mb,
+        )
+    if size == 0:
+        raise _empty_file(filename)
+    if data is None:
+        assert path is not None
+        data = path.read_bytes()
+    container = sniff_container(data[:SAMPLE_BYTES])
+    looks_like_workbook = filename.lower().endswith(_TEXT_SUFFIXES)
+    if container == "zip":
+        check_xlsx_zip(data, filename, int(settings.max_xlsx_uncompressed_mb))
+        sheets = read_xlsx(data, filename, settings.max_sheets, settings.max_columns)
+        return _tables_from_sheets(sheets, filename, "xlsx", settings)
+    if container == "ole":
+        check_ole(data, filename)
+        sheets = read_xls(data, filename, settings.max_sheets, settings.max_columns)
+        return _tables_from_sheets(sheets, filename, "xls", settings)
+    if container.startswith("binary:"):
+        if looks_like_workbook:
+            raise KamError(
+                "ingest.corrupt_workbook",
+                "The file '{filename}' is not a readable Excel workbook; it may be damaged. Open it in Excel, save it again and upload the new file.",
+                filename=filename,
+            )
+        raise _binary(filename, container.split(":", 1)[1])
+    table = _load_text(data, path, filename, settings)
+    return LoadResult(filename=filename, tables=[table])
+
+
+# --------------------------------------------------------------------------- CSV / text
+def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSettings) -> ParsedTable:
+    encoding = detect_encoding(data)
+    if encoding == "utf-8":
+        utf8 = data
+    elif encoding == "utf-8-sig":
+        utf8 = data[3:]
+    else:
+        utf8 = decode_text(data, encoding).encode("utf-8")
+    rewritten = encoding != "utf-8"
+    if utf8.count(b"\r") > utf8.count(b"\r\n"):
+        # DuckDB loses the first field after a lone CR in a file that also uses LF; one
+        # line-break style avoids that (the line count, and so every line number, is kept).
+        utf8 = utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        rewritten = True
+    sample_bytes = utf8[:SAMPLE_BYTES]
+    sample = sample_bytes.decode("utf-8", errors="ignore")
+    if not sample.strip() and not utf8.strip():
+        raise _empty_file(filename)
+    if control_char_share(sample) > 0.01:
+        raise _binary(filename, "binary")
+    starts, ends = line_bounds(utf8)
+    line_no, n_chars = longest_line(utf8, starts, ends)
+    if n_chars > settings.max_line_chars:
+        raise _error(
+            "line_too_long",
+            "Line {line} of '{filename}' is {n_chars} characters long; the limit is {limit}.",
+            line=line_no,
+            filename=filename,
+            n_chars=n_chars,
+            limit=settings.max_line_chars,
+        )
+    layout = detect_layout(sample, complete=len(utf8) <= SAMPLE_BYTES)
+    if not layout.header:
+        raise _empty_file(filename)
+    header_width = _trimmed_width(layout.header)
+    if header_width > settings.max_columns:
+        raise _too_many_columns(filename, header_width, settings.max_columns)
+    # One column more than the header: a row with extra fields fills it and is rejected.
+    n_columns = min(len(layout.header), settings.max_columns) + 1
+    with tempfile.TemporaryDirectory(prefix="kam_ingest_") as tmp:
+        if path is not None and not rewritten:
+            csv_path = path
+        else:
+            csv_path = Path(tmp) / "upload.csv"
+            csv_path.write_bytes(utf8)
+        with IngestStaging(readable_file=csv_path) as staging:
+            try:
+                staging.load_csv(csv_path, delimiter=layout.delimiter, n_columns=n_columns, skip_lines=layout.header_line)
+            except CsvReadError as exc:
+                raise _error(
+                    "unreadable_text",
+                    "The file '{filename}' could not be split into rows and columns; check that it is a CSV or text table.",
+                    filename=filename,
+                ) from exc
+            header_record = [v if v is not None else "" for v in staging.head(1)[0]][: len(layout.header)]
+            blank_lines = _blank_lines_after(starts, ends, layout.header_line)
+            has_quotes = b'"' in utf8[int(starts[layout.header_line]) if starts.size else 0 :]
+            n_lines = int(starts.size) - layout.header_line
+            if not has_quotes and staging.n_rows() != n_lines - blank_lines:
+                # Without quotes every non-blank line is one record; a mismatch means the
+                # reader lost or invented rows, which must never pass silently.
+                raise _error(
+                    "unreadable_text",
+                    "The file '{filename}' could not be split into rows and columns; check that it is a CSV or text table.",
+                    filename=filename,
+                )
+
+            def source_rows(record_numbers: np.ndarray) -> np.ndarray:
+                return _csv_source_rows(
+                    record_numbers, utf8, starts, ends, layout, has_quotes
+                )
+
+            table = _type_table(
+                staging,
+                header=header_record,
+                first_row=1,
+                name=Path(filename).stem or filename,
+                filename=filename,
+                fmt=DetectedFormat(
+                    file_type="csv",
+                    encoding=encoding,
+                    delimiter=layout.delimiter,
+                    header_row=layout.header_line + 1,
+                ),
+                settings=settings,
+                source_rows=source_rows,
+                extra_empty=blank_lines,
+                header_line_skipped=layout.header_line,
+                forced_decimal={},
+                default_decimal="," if layout.delimiter == ";" else ".",
+                serial_dates=[],
+            )
+    return table
+
+
+def _trimmed_width(fields: list[str] | tuple[Any, ...]) -> int:
+    width = len(fields)
+    while width and (fields[width - 1] is None or not str(fields[width - 1]).strip()):
+        width -= 1
+    return width
+
+
+def _blank_lines_after(starts: np.ndarray, ends: np.ndarray, header_line: int) -> int:
+    lengths = (ends - starts)[header_line + 1 :]
+    return int(np.count_nonzero(lengths == 0))
+
+
+def _csv_source_rows(
+    records: np.ndarray,
+    utf8: bytes,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    layout: TextLayout,
+    has_quotes: bool,
+) -> np.ndarray:
+    """1-based file line of each data record (record 1 is the first line after the header)."""
+    if records.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if not has_quotes:
+        line_index = np.arange(starts.size)
+        nonblank = line_index[(line_index > layout.header_line) & ((ends - starts) > 0)]
+        return nonblank[records - 1] + 1
+    text = utf8.decode("utf-8", errors="replace")
+    found = record_lines(text, layout.delimiter, layout.header_line, {int(r) for r in records})
+    return np.array([found.get(int(r), 0) for r in records], dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- Excel
+def _tables_from_sheets(
+    sheets: list[SheetCells], filename: str, file_type: Literal["xlsx", "xls"], settings: IngestSettings
+) -> LoadResult:
+    tables: list[ParsedTable] = []
+    skipped: list[str] = []
+    header_only = False
+    for sheet in sheets:
+        try:
+            table = _sheet_table(sheet, filename, file_type, settings)
+        except KamError as exc:
+            if exc.code == "ingest.header_only":
+                header_only = True
+                skipped.append(sheet.name)
+                continue
+            raise
+        if table is None:
+            skipped.append(sheet.name)
+            continue
+        tables.append(table)
+    if not tables:
+        if header_only:
+            raise _header_only(filename)
+        raise _empty_file(filename)
+    issues = []
+    if skipped:
+        issue = QualityIssue(code="empty_sheets", params={"sheets": ", ".join(skipped)}, severity="warning")
+        issues.append(issue)
+        tables[0].quality.issues.append(issue)
+    return LoadResult(filename=filename, tables=tables, issues=issues)
+
+
+def _sheet_table(
+    sheet: SheetCells, filename: str, file_type: Literal["xlsx", "xls"], settings: IngestSettings
+) -> ParsedTable | None:
+    rows = [row for row in sheet.rows]
+    widths = [sum(1 for v in row if v is not None and str(v).strip() != "") for row in rows]
+    if not any(widths):
+        return None
+    header_index = _excel_header_index(widths)
+    header = [cell_text(v) or "" for v in rows[header_index]]
+    n_columns = max(len(r) for r in rows[header_index:])
+    if _trimmed_width(header) > settings.max_columns:
+        raise _too_many_columns(filename, _trimmed_width(header), settings.max_columns)
+    header += [""] * (n_columns - len(header))
+    body = rows[header_index + 1 :]
+    if not any(widths[header_index + 1 :]):
+        raise _header_only(filename)
+    columns: list[list[Any]] = [[row[i] if i < len(row) else None for row in body] for i in range(n_columns)]
+    forced_decimal: dict[int, str] = {}
+    serial_dates: list[int] = []
+    texts: dict[str, list[str | None]] = {}
+    for index, values in enumerate(columns):
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        filled = [v for v in values if v is not None and str(v).strip() != ""]
+        if filled and len(numbers) >= 0.5 * len(filled):
+            forced_decimal[index] = "."
+            integral = all(float(v).is_integer() and _SERIAL_MIN <= v <= _SERIAL_MAX for v in numbers)
+            if integral and is_date_header(header[index]) and len(numbers) >= TYPE_MAJORITY * len(filled):
+                serial_dates.append(index)
+                values = [
+                    (_EXCEL_EPOCH + pd.Timedelta(days=float(v))).to_pydatetime()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool)
+                    else v
+                    for v in values
+                ]
+                forced_decimal.pop(index)
+        texts[f"c{index}"] = [cell_text(v) for v in values]
+    frame = pd.DataFrame(texts, dtype=object)
+    excel_rows = np.arange(header_index + 2, header_index + 2 + len(body), dtype=np.int64)
+    with IngestStaging() as staging:
+        staging.load_frame(frame)
+
+        def source_rows(record_numbers: np.ndarray) -> np.ndarray:
+            return excel_rows[record_numbers]
+
+        return _type_table(
+            staging,
+            header=header,
+            first_row=0,
+            name=sheet.name,
+            filename=filename,
+            fmt=DetectedFormat(file_type=file_type, header_row=header_index + 1, sheet=sheet.name),
+            settings=settings,
+            source_rows=source_rows,
+            extra_empty=0,
+            header_line_skipped=header_index,
+            forced_decimal=forced_decimal,
+            default_decimal=",",
+            serial_dates=serial_dates,
+        )
+
+
+def _excel_header_index(widths: list[int]) -> int:
+    filled = [w for w in widths if w]
+    tail = filled[-50:] if len(filled) > 3 else filled
+    modal = max(set(tail), key=tail.count)
+    threshold = max(1, math.ceil(0.6 * modal))
+    return next(i for i, w in enumerate(widths) if w >= threshold)
+
+
+# --------------------------------------------------------------------------- typing
+def _unique_names(header: list[str], keep: list[int]) -> tuple[list[str], dict[str, str], list[QualityIssue]]:
+    """Unique, non-empty names for the kept columns, with the renames and their issues."""
+    names: list[str] = []
+    renamed: dict[str, str] = {}
+    issues: list[QualityIssue] = []
+    taken: dict[str, str] = {}
+    for index in keep:
+        original = header[index] if index < len(header) else ""
+        name = original
+        if not original.strip():
+            name = f"column {index + 1}"
+            k = 2
+            while name.casefold() in taken:
+                name = f"column {index + 1} ({k})"
+                k += 1
+            renamed[name] = original
+            issues.append(
+                QualityIssue(
+                    code="empty_header",
+                    params={"position": index + 1, "new_name": name},
+                    severity="warning",
+                    column=name,
+                )
+            )
+        elif original.casefold() in taken:
+            first = taken[original.casefold()]
+            k = 2
+            while f"{original} ({k})".casefold() in taken:
+                k += 1
+            name = f"{original} ({k})"
+            renamed[name] = original
+            same = first == original
+            issues.append(
+                QualityIssue(
+                    code="duplicate_header" if same else "duplicate_header_case",
+                    params={"first": first, "second": original, "new_name": name},
+                    severity="warning",
+                    column=name,
+                )
+            )
+        taken[name.casefold()] = name
+        names.append(name)
+    return names, renamed, issues
+
+
+def _choose_plans(
+    profile: pd.DataFrame,
+    names: dict[int, str],
+    forced_decimal: dict[int, str],
+    default_decimal: str,
+) -> tuple[dict[int, tuple[str, str | None]], str]:
+    """Per column: ("number", decimal), ("date", format) or ("text", None); and the file's decimal."""
+    votes_comma = int(profile["vote_comma"].sum()) if len(profile) else 0
+    votes_dot = int(profile["vote_dot"].sum()) if len(profile) else 0
+    file_decimal = "," if votes_comma > votes_dot else "." if votes_dot > votes_comma else default_decimal
+    plans: dict[int, tuple[str, str | None]] = {}
+    for row in profile.to_dict("records"):
+        index = int(row["column"])
+        nonempty = row["nonempty"]
+        plans[index] = ("text", None)
+        if nonempty == 0:
+            continue
+        needed = TYPE_MAJORITY * nonempty
+        date_counts = {fmt: row[f"date:{fmt}"] for fmt, _ in STAGING_DATE_FORMATS}
+        best_format = max(date_counts, key=lambda fmt: date_counts[fmt])  # first of equals wins
+        if date_counts[best_format] >= needed and date_counts[best_format] > 0:
+            plans[index] = ("date", best_format)
+            continue
+        if index in forced_decimal:
+            decimal = forced_decimal[index]
+        elif row["vote_comma"] > row["vote_dot"]:
+            decimal = ","
+        elif row["vote_dot"] > row["vote_comma"]:
+            decimal = "."
+        else:
+            decimal = file_decimal
+        parsed = row["num_comma"] if decimal == "," else row["num_dot"]
+        if parsed < needed:
+            continue
+        # Identifiers stay text: leading zeros matter, and "Kundenr 1001" is not a quantity.
+        if row["leading_zero"] > 0 or (is_id_header(names[index]) and row["integers"] == nonempty):
+            continue
+        plans[index] = ("number", decimal)
+    numeric_decimals = [option for kind, option in plans.values() if kind == "number"]
+    decimal = max(set(numeric_decimals), key=numeric_decimals.count) if numeric_decimals else file_decimal
+    return plans, decimal
+
+
+def _type_table(
+    staging: IngestStaging,
+    *,
+    header: list[str],
+    first_row: int,
+    name: str,
+    filename: str,
+    fmt: DetectedFormat,
+    settings: IngestSettings,
+    source_rows: Callable[[np.ndarray], np.ndarray],
+    extra_empty: int,
+    header_line_skipped: int,
+    forced_decimal: dict[int, str],
+    default_decimal: str,
+    serial_dates: list[int],
+) -> ParsedTable:
+    """Type the staged text table, split rows into kept/rejected/empty and build the report."""
+    header = [str(h) if h is not None else "" for h in header]
+    n_staged = staging.n_columns
+    header_width = min(len(header), n_staged)
+    unnamed = [i for i in range(n_staged) if i >= header_width or not header[i].strip()]
+    counts = staging.nonempty_counts(first_row, unnamed)
+    keep = [i for i in range(header_width) if header[i].strip() or counts[i] > 0]
+    overflow = [i for i in range(header_width, n_staged) if counts[i] > 0]
+    dropped = [i for i in range(header_width) if i not in keep]
+    if len(keep) > settings.max_columns or (overflow and max(overflow) >= settings.max_columns):
+        raise _too_many_columns(filename, max(keep + overflow) + 1, settings.max_columns)
+    column_names, renamed, issues = _unique_names(header, keep)
+    names = dict(zip(keep, column_names))
+    profile = staging.profile(keep, first_row, PROFILE_SAMPLE_ROWS)
+    plans, decimal = _choose_plans(profile, names, forced_decimal, default_decimal)
+    kept, rejected_raw, n_empty, n_duplicates = staging.coerce(plans, first_row=first_row, overflow=overflow)
+    if len(kept) == 0 and len(rejected_raw) == 0:
+        raise _header_only(filename)
+
+    coerced: dict[str, str] = {}
+    series: list[pd.Series] = []
+    for index in keep:
+        kind, _option = plans[index]
+        values = kept[f"c{index}"]
+        if kind == "number":
+            values = values.astype("float64")
+            coerced[names[index]] = "number"
+        elif kind == "date":
+            values = values.astype("datetime64[ns]")
+            coerced[names[index]] = "date"
+        elif values.dtype != "str":
+            values = values.astype("str")
+        series.append(values.reset_index(drop=True))
+    # Positional construction: headers may repeat case-insensitively or look like anything.
+    data = pd.concat(series, axis=1, ignore_index=True) if series else pd.DataFrame(index=pd.RangeIndex(len(kept)))
+    data.columns = column_names
+
+    rejected, row_issues = _rejected_rows(rejected_raw, keep, overflow, names, plans, source_rows, header_width)
+    issues = issues + row_issues
+
+    fmt = fmt.model_copy(
+        update={
+            "decimal": decimal,
+            "thousands": _thousands(profile, plans),
+            "date_format": next((opt for kind, opt in plans.values() if kind == "date"), None),
+        }
+    )
+    n_empty_total = n_empty + extra_empty
+    quality = QualityReport(
+        rows_read=len(kept) + len(rejected) + n_empty_total,
+        rows_kept=len(kept),
+        rows_rejected=len(rejected),
+        empty_rows=n_empty_total,
+        columns_coerced=coerced,
+        duplicate_rows=n_duplicates,
+        negative_values={c: int(n) for c in data.columns if coerced.get(c) == "number" and (n := int((data[c] < 0).sum()))},
+        missing_values={c: int(n) for c in data.columns if (n := int(data[c].isna().sum()))},
+        renamed_columns=renamed,
+    )
+    summary = [
+        QualityIssue(
+            code="rows_summary",
+            params={
+                "rows_read": quality.rows_read,
+                "rows_kept": quality.rows_kept,
+                "rows_rejected": quality.rows_rejected,
+                "empty_rows": quality.empty_rows,
+            },
+        )
+    ]
+    if header_line_skipped:
+        summary.append(
+            QualityIssue(
+                code="header_not_first",
+                params={"line": header_line_skipped + 1, "n_skipped": header_line_skipped},
+            )
+        )
+    if n_empty_total:
+        summary.append(QualityIssue(code="empty_rows", params={"n": n_empty_total}))
+    if dropped:
+        summary.append(QualityIssue(code="empty_columns_dropped", params={"n": len(dropped)}))
+    for index in keep:
+        column = names[index]
+        kind, option = plans[index]
+        if index in serial_dates and kind == "date":
+            summary.append(QualityIssue(code="excel_serial_dates", params={"column": column}, column=column))
+        if kind == "number":
+            summary.append(QualityIssue(code="column_number", params={"column": column, "decimal": option}, column=column))
+        elif kind == "date":
+            summary.append(
+                QualityIssue(code="column_date", params={"column": column, "format": _human_format(option)}, column=column)
+            )
+    tail = []
+    if n_duplicates:
+        tail.append(QualityIssue(code="duplicate_rows", params={"n": n_duplicates}, severity="warning"))
+    for column, n in quality.negative_values.items():
+        tail.append(QualityIssue(code="negative_values", params={"column": column, "n": n}, column=column))
+    for column, n in quality.missing_values.items():
+        tail.append(QualityIssue(code="missing_values", params={"column": column, "n": n}, column=column))
+    quality.issues = summary + issues + tail
+    return ParsedTable(name=name, data=data, format=fmt, quality=quality, rejected=rejected)
+
+
+def _human_format(date_format: str | None) -> str:
+    """strptime format as users write it: '%d.%m.%Y' -> 'dd.mm.yyyy'."""
+    text = date_format or ""
+    for code, human in (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%y", "yy"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+        text = text.replace(code, human)
+    return text
+
+
+def _thousands(profile: pd.DataFrame, plans: dict[int, tuple[str, str | None]]) -> str | None:
+    numeric = [i for i, (kind, _) in plans.items() if kind == "number"]
+    if not numeric or not len(profile):
+        return None
+    rows = profile[profile["column"].isin(numeric)]
+    marks = {" ": "th_space", "\u00a0": "th_nbsp", "\u202f": "th_nnbsp", ".": "th_dot", ",": "th_comma"}
+    totals = {mark: int(rows[col].sum()) for mark, col in marks.items()}
+    decimals = {opt for i, (kind, opt) in plans.items() if kind == "number"}
+    for mark in decimals:
+        totals.pop(mark, None)
+    best = max(totals, key=lambda m: totals[m]) if totals else None
+    return best if best is not None and totals[best] > 0 else None
+
+
+def _rejected_rows(
+    raw: pd.DataFrame,
+    keep: list[int],
+    overflow: list[int],
+    names: dict[int, str],
+    plans: dict[int, tuple[str, str | None]],
+    source_rows: Callable[[np.ndarray], np.ndarray],
+    n_header_columns: int,
+) -> tuple[pd.DataFrame, list[QualityIssue]]:
+    """Rejected rows as raw text + ``source_row`` + ``reason``, and the first ones as issues."""
+    columns = [names[i] for i in keep]
+    if raw.empty:
+        frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
+        frame["source_row"] = pd.Series([], dtype="int64")
+        frame["reason"] = pd.Series([], dtype="str")
+        return frame, []
+    rows = source_rows(raw["rid"].to_numpy(dtype=np.int64))
+    frame = pd.DataFrame({names[i]: raw[f"c{i}"].astype("str") for i in keep})
+    frame["source_row"] = rows
+    row_text = pd.Series(rows, index=raw.index).astype("str")
+    reasons = pd.Series("", index=raw.index, dtype="str")
+    issues: list[QualityIssue] = []
+    first_issue: dict[int, QualityIssue] = {}
+    for index in keep + overflow:
+        flag = f"bad_c{index}"
+        if flag not in raw:
+            continue
+        mask = raw[flag].fillna(False).astype(bool)
+        if not mask.any():
+            continue
+        value = raw.loc[mask, f"c{index}"].astype("str").str.strip()
+        if index in overflow:
+            sentence = "Row " + row_text[mask] + f" has more fields than the header has columns ({n_header_columns})."
+            code, params_of = "rejected_too_many_fields", (lambda pos, _v: {"row": int(rows[pos]), "n_columns": n_header_columns})
+        elif plans[index][0] == "number":
+            sentence = "Row " + row_text[mask] + f", column '{names[index]}': '" + value + "' is not a number."
+            code, params_of = "rejected_not_a_number", (
+                lambda pos, v, c=names[index]: {"row": int(rows[pos]), "column": c, "value": v}
+            )
+        else:
+            human = _human_format(plans[index][1])
+            sentence = "Row " + row_text[mask] + f", column '{names[index]}': '" + value + f"' is not a date ({human})."
+            code, params_of = "rejected_not_a_date", (
+                lambda pos, v, c=names[index], h=human: {"row": int(rows[pos]), "column": c, "value": v, "format": h}
+            )
+        reasons[mask] = (reasons[mask] + " " + sentence).str.strip()
+        for pos, v in zip(np.flatnonzero(mask.to_numpy()), value.tolist()):
+            if pos in first_issue or len(first_issue) >= MAX_ROW_ISSUES:
+                continue
+            params = params_of(pos, v)
+            first_issue[pos] = QualityIssue(
+                code=code,
+                params=params,
+                severity="warning",
+                row=int(rows[pos]),
+                column=params.get("column"),
+            )
+    frame["reason"] = reasons.to_numpy()
+    issues = [first_issue[pos] for pos in sorted(first_issue)]
+    if len(raw) > len(issues):
+        issues.append(QualityIssue(code="more_rejected", params={"n": len(raw) - len(issues)}, severity="warning"))
+    return frame.reset_index(drop=True), issues
+

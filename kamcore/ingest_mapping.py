@@ -1,0 +1,311 @@
+"""Guess which column plays which role (customer_id, revenue ...) and what kind of table it is.
+
+Headers are matched against an English/Norwegian/Swedish glossary (domain primer §8); the
+data then confirms or vetoes each match (a ``date`` must hold dates, ``revenue`` numbers).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from kamcore.schemas import DATE_ROLES, NUMERIC_ROLES, ROLES, ColumnMapping, TableKind
+
+
+class MappingGuess(BaseModel):
+    """Proposed role -> column mapping, the table kind and, per role, why it was chosen."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mapping: ColumnMapping
+    kind: TableKind
+    reasons: dict[str, str] = Field(default_factory=dict)
+
+
+# Exact header names (normalised: lower case, accents kept, _-./ as spaces) and their score.
+# Higher scores win; group/category beats single product, order date beats ship date.
+_EXACT: dict[str, dict[str, int]] = {
+    "customer_id": {
+        **dict.fromkeys(
+            ["kundenr", "kundenummer", "kunde nr", "kunde id", "kundeid", "kundnr", "kundnummer", "kund nr",
+             "kund id", "kundid", "customer id", "customerid", "customer no", "customer number", "customer nr",
+             "cust id", "client id", "account id", "account number", "account no", "kontonr kunde"], 10),
+    },
+    "customer_name": {
+        **dict.fromkeys(
+            ["kundenavn", "kunde navn", "kundnamn", "kund namn", "customer name", "client name", "account name",
+             "company name", "firmanavn", "företagsnamn", "foretagsnamn", "bedriftsnavn"], 10),
+        **dict.fromkeys(["kunde", "kund", "customer", "client", "account", "company", "firma", "företag", "bedrift"], 8),
+        **dict.fromkeys(["navn", "namn", "name"], 4),
+    },
+    "date": {
+        **dict.fromkeys(
+            ["dato", "fakturadato", "datum", "fakturadatum", "order date", "orderdate", "invoice date", "ordredato",
+             "orderdatum", "transaksjonsdato", "transaction date", "bilagsdato", "date", "salgsdato",
+             "försäljningsdatum", "leveringsdato"], 10),
+    },
+    "order_id": {
+        **dict.fromkeys(
+            ["ordrenr", "ordrenummer", "ordre nr", "ordre id", "ordernr", "ordernummer", "order nr", "order id",
+             "orderid", "order no", "order number", "invoice no", "invoice number", "invoice id", "fakturanr",
+             "fakturanummer", "faktura nr", "bilagsnr"], 10),
+    },
+    "revenue": {
+        **dict.fromkeys(
+            ["omsetning", "salg", "inntekt", "inntekter", "försäljning", "omsättning", "intäkt", "intäkter", "sales",
+             "revenue", "net sales", "netto omsetning", "nettoomsetning", "turnover", "salgsbeløp", "beløp",
+             "belopp", "amount", "net revenue", "omsetning nok", "omsättning sek", "sales amount"], 10),
+    },
+    "cost": {
+        **dict.fromkeys(
+            ["kostnad", "kostnader", "cost", "costs", "cogs", "varekost", "varekostnad", "cost of goods",
+             "kost", "innkjøpskost", "inköpskostnad", "cost to serve"], 10),
+    },
+    "profit": {
+        **dict.fromkeys(
+            ["fortjeneste", "db", "dekningsbidrag", "tb", "täckningsbidrag", "profit", "margin", "contribution margin",
+             "contribution", "resultat", "vinst", "gross profit", "bruttofortjeneste", "bruttovinst", "gross margin"], 10),
+    },
+    "quantity": {
+        **dict.fromkeys(
+            ["antall", "antal", "quantity", "qty", "mengde", "stk", "units", "kvantitet", "volum", "volym",
+             "number of units", "number of cds"], 10),
+    },
+    "product": {
+        **dict.fromkeys(
+            ["produktgruppe", "produktgrupp", "varegruppe", "varugrupp", "product group", "category", "kategori",
+             "produktkategori", "product category", "category name"], 10),
+        **dict.fromkeys(["produkt", "product", "vare", "vara", "artikkel", "artikel", "item"], 9),
+    },
+    "region": {
+        **dict.fromkeys(
+            ["region", "distrikt", "district", "område", "omrade", "area", "territory", "landsdel", "fylke", "län",
+             "sales region", "salgsregion", "säljregion"], 10),
+    },
+    "industry": {
+        **dict.fromkeys(["bransje", "bransch", "industry", "sector", "sektor", "næring", "näring", "vertical"], 10),
+    },
+    "segment": {
+        **dict.fromkeys(["segment", "kundesegment", "kundsegment", "customer segment", "tier", "kundetype", "kundtyp",
+                         "customer type"], 10),
+    },
+    "owner": {
+        **dict.fromkeys(
+            ["selger", "säljare", "saljare", "kam", "owner", "sales rep", "salesperson", "sales person",
+             "account manager", "key account manager", "kundeansvarlig", "kundansvarig", "ansvarlig", "ansvarig",
+             "account owner", "rep"], 10),
+        **dict.fromkeys(["employee id", "employee", "ansatt", "anställd"], 6),
+    },
+    "status": {
+        **dict.fromkeys(["status", "kundestatus", "kundstatus", "aktiv", "active", "churned", "churn", "tapt",
+                         "förlorad", "lost"], 10),
+    },
+    "customer_since": {
+        **dict.fromkeys(
+            ["kunde siden", "kunde fra", "kund sedan", "kund från", "customer since", "first purchase",
+             "første kjøp", "första köp", "start date", "startdato", "startdatum", "since"], 10),
+    },
+}
+
+# Words that, found anywhere in a header, suggest a role with a lower score.
+_WORDS: dict[str, tuple[tuple[str, ...], int]] = {
+    "date": (("dato", "datum", "date"), 5),
+    "revenue": (("omsetning", "omsättning", "salg", "sales", "revenue", "försäljning", "inntekt", "intäkt"), 5),
+    "cost": (("kostnad", "cost", "kost"), 5),
+    "profit": (("profit", "fortjeneste", "dekningsbidrag", "täckningsbidrag", "margin", "vinst"), 5),
+    "quantity": (("antall", "antal", "quantity", "qty"), 5),
+    "product": (("produkt", "product", "category", "kategori", "vare"), 5),
+    "region": (("region", "distrikt", "district"), 4),
+    "industry": (("bransje", "bransch", "industry"), 5),
+    "segment": (("segment",), 5),
+    "owner": (("selger", "säljare", "owner", "manager", "kam"), 5),
+    "status": (("status",), 5),
+}
+_CUSTOMER_WORDS = ("kunde", "kund", "customer", "client", "account", "cust")
+_ID_WORDS = ("id", "nr", "no", "number", "nummer", "nummer", "kode", "code", "key", "nøkkel")
+_RESPONDENT_WORDS = ("respondent", "resp", "respondent id", "id", "svar id", "response id", "responseid")
+_DATE_WORDS = ("dato", "datum", "date", "siden", "sedan", "since")
+
+
+def _normalise(header: str) -> str:
+    text = unicodedata.normalize("NFC", str(header)).casefold().strip()
+    text = re.sub(r"[_\-./:()\[\]#]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _tokens(header: str) -> list[str]:
+    return _normalise(header).split(" ")
+
+
+def is_id_header(header: str) -> bool:
+    """True when a header names an identifier (Kundenr, Customer ID, Postal code, order_id...).
+
+    Integer columns with such headers are kept as text: leading zeros and ids are not amounts.
+    """
+    tokens = _tokens(header)
+    if not tokens:
+        return False
+    joined = "".join(tokens)
+    if any(t in ("id", "nr", "no", "nummer", "number", "kode", "code", "postnummer", "postnr", "zip") for t in tokens):
+        return True
+    if any(t.startswith(("postal", "postnum", "postnr", "zip")) for t in tokens):
+        return True
+    return bool(re.search(r"(nr|nummer|id)$", joined)) and len(joined) > 3
+
+
+def is_date_header(header: str) -> bool:
+    """True when a header suggests a date (Dato, Fakturadato, Datum, Order Date, Kunde siden)."""
+    normalised = _normalise(header)
+    return any(word in normalised for word in _DATE_WORDS)
+
+
+def _header_score(role: str, header: str) -> tuple[int, str]:
+    normalised = _normalise(header)
+    exact = _EXACT.get(role, {}).get(normalised)
+    if exact:
+        return exact, f"header '{header}' is a usual name for {role}"
+    tokens = normalised.split(" ")
+    if role == "customer_id":
+        if any(t.startswith(_CUSTOMER_WORDS) for t in tokens) and (
+            any(t in _ID_WORDS for t in tokens) or re.search(r"(nr|id|nummer)$", normalised.replace(" ", ""))
+        ):
+            return 6, f"header '{header}' names a customer number"
+        return 0, ""
+    if role == "customer_name":
+        if any(t.startswith(_CUSTOMER_WORDS) for t in tokens) and any(t in ("navn", "namn", "name") for t in tokens):
+            return 7, f"header '{header}' names a customer name"
+        return 0, ""
+    if role == "order_id":
+        if any(t.startswith(("ordre", "order", "faktura", "invoice")) for t in tokens) and any(
+            t in _ID_WORDS for t in tokens
+        ):
+            return 6, f"header '{header}' names an order number"
+        return 0, ""
+    words, score = _WORDS.get(role, ((), 0))
+    if any(word in normalised for word in words):
+        return score, f"header '{header}' contains a word for {role}"
+    return 0, ""
+
+
+def _fits_data(role: str, series: pd.Series) -> bool:
+    if role in DATE_ROLES:
+        if pd.api.types.is_datetime64_any_dtype(series):
+            return True
+        if role == "customer_since" and pd.api.types.is_numeric_dtype(series):
+            values = series.dropna()
+            return bool(len(values)) and bool(values.between(1900, 2100).all())
+        return False
+    if role in NUMERIC_ROLES:
+        return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    if role in ("customer_id", "order_id"):
+        return not pd.api.types.is_datetime64_any_dtype(series)
+    return not pd.api.types.is_datetime64_any_dtype(series) and not pd.api.types.is_float_dtype(series)
+
+
+def _likert_columns(table: pd.DataFrame) -> list[str]:
+    found = []
+    for column in table.columns:
+        series = table[column]
+        if not pd.api.types.is_numeric_dtype(series):
+            continue
+        values = series.dropna()
+        if len(values) == 0:
+            continue
+        if (values == values.round()).all() and values.min() >= 0 and values.max() <= 10 and values.nunique() >= 2:
+            found.append(column)
+    return found
+
+
+def _respondent_column(table: pd.DataFrame) -> str | None:
+    for column in table.columns:
+        if _normalise(column) in _RESPONDENT_WORDS or _normalise(column).startswith("respondent"):
+            return column
+    for column in table.columns:
+        series = table[column].dropna()
+        if len(series) and series.is_unique and not pd.api.types.is_float_dtype(series):
+            return column
+        if len(series) and series.is_unique and pd.api.types.is_float_dtype(series) and (series == series.round()).all():
+            return column
+    return None
+
+
+def guess_mapping(table: pd.DataFrame) -> MappingGuess:
+    """Propose a role -> column mapping and the table kind from headers and data.
+
+    Parameters
+    ----------
+    table : a parsed table (``ParsedTable.data``): numbers float64, dates datetime64, text str.
+
+    Returns
+    -------
+    MappingGuess
+        ``mapping`` (each column at most one role), ``kind`` and a reason per mapped role.
+
+    Notes
+    -----
+    Each (role, column) pair gets a header score (exact glossary name 10, a usual word in
+    the header 4-6); pairs whose data do not fit the role (text as revenue, a number as a
+    date) are dropped; then pairs are taken best first so every role and column is used
+    once. Without a header match, the first date column becomes ``date`` and a text column
+    of short repeated codes becomes ``customer_id``. Kind: ``survey`` when at least half the
+    columns (and at least three) hold integers 0-10 and one column identifies the
+    respondent; ``transactions`` when customer ids repeat; ``accounts`` when each id occurs
+    once; else ``other``.
+    """
+    candidates: list[tuple[int, int, int, str, str, str]] = []
+    for role_rank, role in enumerate(ROLES):
+        for column_rank, column in enumerate(table.columns):
+            score, reason = _header_score(role, str(column))
+            if score and _fits_data(role, table[column]):
+                candidates.append((-score, column_rank, role_rank, role, str(column), reason))
+    candidates.sort()
+    roles: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    used: set[str] = set()
+    for _neg, _c, _r, role, column, reason in candidates:
+        if role in roles or column in used:
+            continue
+        roles[role] = column
+        reasons[role] = reason
+        used.add(column)
+
+    if "date" not in roles:
+        for column in table.columns:
+            if column not in used and pd.api.types.is_datetime64_any_dtype(table[column]):
+                roles["date"] = str(column)
+                reasons["date"] = f"column '{column}' holds dates"
+                used.add(str(column))
+                break
+    if "customer_id" not in roles:
+        for column in table.columns:
+            series = table[column].dropna()
+            if column in used or not len(series) or not pd.api.types.is_string_dtype(series):
+                continue
+            lengths = series.str.len()
+            compact = (~series.str.contains(" ", regex=False)).mean() >= 0.9 and lengths.mean() <= 20
+            repeated = 2 <= series.nunique() <= 0.5 * len(series)
+            if compact and repeated:
+                roles["customer_id"] = str(column)
+                reasons["customer_id"] = f"column '{column}' holds short codes that repeat, like customer numbers"
+                used.add(str(column))
+                break
+
+    kind = _guess_kind(table, roles)
+    ordered = {role: roles[role] for role in ROLES if role in roles}
+    return MappingGuess(mapping=ColumnMapping(roles=ordered), kind=kind, reasons={r: reasons[r] for r in ordered})
+
+
+def _guess_kind(table: pd.DataFrame, roles: dict[str, str]) -> TableKind:
+    likert = _likert_columns(table)
+    if len(likert) >= 3 and len(likert) >= 0.5 * len(table.columns) and _respondent_column(table) is not None:
+        return TableKind.survey
+    customer = roles.get("customer_id")
+    if customer is None:
+        return TableKind.other
+    ids = table[customer].dropna()
+    if not len(ids):
+        return TableKind.other
+    return TableKind.accounts if ids.is_unique else TableKind.transactions

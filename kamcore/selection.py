@@ -1,0 +1,926 @@
+"""Key-account selection: weighted criteria, McDonald's four boxes, sensitivity, readiness.
+
+Step 2 of the KAM process: every candidate is judged on the same explicit criteria,
+never on revenue alone. Criteria feed one of two axes — how attractive the customer
+is to us, and how strong our position with it is — and the two axes split the
+portfolio into *key*, *key development*, *maintenance* and *opportunistic* accounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from kamcore.errors import KamError
+
+#: Measures ``account_measures`` computes; a criterion's ``source`` is one of these
+#: or ``manual:<score name>``.
+COMPUTED_SOURCES: tuple[str, ...] = (
+    "revenue",
+    "profit",
+    "margin_pct",
+    "growth_pct",
+    "purchase_frequency",
+    "portfolio_share",
+    "years_as_customer",
+)
+MANUAL_PREFIX = "manual:"
+#: Manual scores are entered on a 1-5 scale; a missing score counts as the midpoint.
+MANUAL_MIN, MANUAL_MAX, MANUAL_MIDPOINT = 1.0, 5.0, 3.0
+#: A computed measure that cannot be computed (growth without a prior year) scores this.
+NEUTRAL_SCORE = 50.0
+
+CATEGORIES: tuple[str, ...] = ("key", "key_development", "maintenance", "opportunistic")
+
+#: Column-name fragments (lower-case) that identify a manual score column in an
+#: uploaded accounts table, in Norwegian, Swedish and English.
+MANUAL_COLUMN_HINTS: dict[str, tuple[str, ...]] = {
+    "strategic_fit": ("strategisk", "strategic"),
+    "partnership_willingness": ("partnerskap", "partnership"),
+}
+
+
+class Criterion(BaseModel):
+    """One selection criterion: where its value comes from, which way is good, its weight."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1)
+    source: str
+    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
+    weight: float = Field(default=1.0, ge=0)
+    axis: Literal["attractiveness", "strength"]
+
+    @property
+    def is_manual(self) -> bool:
+        """True when the team enters this criterion as a 1-5 score."""
+        return self.source.startswith(MANUAL_PREFIX)
+
+    @property
+    def manual_name(self) -> str | None:
+        """The score name after ``manual:``, or None for a computed measure."""
+        return self.source[len(MANUAL_PREFIX) :] if self.is_manual else None
+
+
+class SelectionModel(BaseModel):
+    """The criteria, the normalisation method, the matrix cut-points and the shortlist limit.
+
+    Notes
+    -----
+    ``normalisation="percentile"`` (default) scores a computed measure by its average
+    rank: ``100 * (rank - 1) / (n - 1)``, so one giant account cannot squash the rest.
+    ``"minmax"`` is *robust min-max*: values are first clipped (winsorised) to the
+    ``winsorise`` and ``1 - winsorise`` quantiles, then ``100 * (x - lo) / (hi - lo)``.
+    Manual 1-5 scores always use their fixed scale, ``100 * (s - 1) / 4``, so a "3"
+    means the same whatever the other accounts scored.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    criteria: tuple[Criterion, ...]
+    normalisation: Literal["percentile", "minmax"] = "percentile"
+    winsorise: float = Field(default=0.05, ge=0, lt=0.5)
+    cut_attractiveness: float | None = Field(default=None, ge=0, le=100)
+    cut_strength: float | None = Field(default=None, ge=0, le=100)
+    shortlist_limit: int = Field(default=15, ge=1)
+
+    def with_weights(self, weights: Mapping[str, float]) -> SelectionModel:
+        """A copy with the named criteria's weights replaced (others unchanged)."""
+        criteria = tuple(
+            Criterion(**{**c.model_dump(), "weight": float(weights[c.name])}) if c.name in weights else c
+            for c in self.criteria
+        )
+        return self.model_copy(update={"criteria": criteria})
+
+    @property
+    def manual_names(self) -> list[str]:
+        """The manual score names the criteria need, in criterion order."""
+        return [c.manual_name for c in self.criteria if c.manual_name is not None]
+
+
+def default_model() -> SelectionModel:
+    """The default criteria from the KAM literature, all weighted equally.
+
+    Returns
+    -------
+    SelectionModel
+        Attractiveness: revenue, profit, growth potential (growth %), strategic fit
+        (manual), partnership willingness (manual). Strength: share of wallet (manual,
+        because the supplier rarely knows the customer's total spend), relationship
+        strength on the four key areas (manual), years as customer.
+    """
+    attractive = "attractiveness"
+    return SelectionModel(
+        criteria=(
+            Criterion(name="revenue", source="revenue", axis=attractive),
+            Criterion(name="profit", source="profit", axis=attractive),
+            Criterion(name="growth_potential", source="growth_pct", axis=attractive),
+            Criterion(name="strategic_fit", source="manual:strategic_fit", axis=attractive),
+            Criterion(
+                name="partnership_willingness",
+                source="manual:partnership_willingness",
+                axis=attractive,
+            ),
+            Criterion(name="share_of_wallet", source="manual:share_of_wallet", axis="strength"),
+            Criterion(
+                name="relationship_strength",
+                source="manual:relationship_strength",
+                axis="strength",
+            ),
+            Criterion(name="years_as_customer", source="years_as_customer", axis="strength"),
+        )
+    )
+
+
+def check_model(model: SelectionModel) -> None:
+    """Raise a user error when the model cannot score: unknown source, twin names, empty axis.
+
+    Kept out of pydantic validators on purpose: pydantic would wrap ``KamError`` in a
+    ``ValidationError`` and the page could no longer translate it.
+    """
+    for criterion in model.criteria:
+        source = criterion.source
+        manual_ok = source.startswith(MANUAL_PREFIX) and source[len(MANUAL_PREFIX) :].strip()
+        if source not in COMPUTED_SOURCES and not manual_ok:
+            raise KamError(
+                "selection.unknown_source",
+                "Unknown criterion source '{source}': use one of {known} or 'manual:<score name>'.",
+                source=source,
+                known=", ".join(COMPUTED_SOURCES),
+            )
+    names = [c.name for c in model.criteria]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise KamError(
+            "selection.duplicate_criterion",
+            "Criterion name(s) used twice: {names}.",
+            names=", ".join(duplicates),
+        )
+    for axis in ("attractiveness", "strength"):
+        if sum(c.weight for c in model.criteria if c.axis == axis) <= 0:
+            raise KamError(
+                "selection.axis_without_weight",
+                "The {axis} axis needs at least one criterion with a weight above zero.",
+                axis=axis,
+            )
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def _require_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise KamError(
+            "selection.missing_columns",
+            "The {what} table has no column for: {columns}.",
+            what=what,
+            columns=", ".join(missing),
+        )
+
+
+def account_measures(
+    transactions: pd.DataFrame,
+    accounts: pd.DataFrame | None = None,
+    as_of: dt.date | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """One row per account with the computed measures selection criteria can use.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical columns ``customer_id``, ``date``, ``revenue``; optional ``profit``
+        (or ``cost``, then profit = revenue - cost), ``customer_name``,
+        ``customer_since``.
+    accounts : DataFrame, optional
+        Canonical accounts table; its ``customer_name`` and ``customer_since`` win over
+        the transactions' when present.
+    as_of : date, optional
+        End of the last 12-month window (inclusive); default the latest transaction date.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``customer_name``, ``revenue``, ``profit``, ``margin_pct``,
+        ``growth_pct``, ``purchase_frequency``, ``portfolio_share``,
+        ``years_as_customer``, sorted by ``customer_id``.
+
+    Notes
+    -----
+    Window L12 = (as_of - 12 months, as_of], P12 = the 12 months before it.
+    ``revenue``/``profit`` = sums over L12; ``margin_pct = 100 * profit / revenue``
+    (NaN when revenue <= 0); ``growth_pct = 100 * (L12 - P12) / P12`` (NaN when
+    P12 <= 0); ``purchase_frequency`` = calendar months in L12 with positive net
+    revenue (0-12); ``portfolio_share = revenue / sum(revenue)`` over all accounts;
+    ``years_as_customer = (as_of - since) / 365.25 days`` with ``since`` =
+    ``customer_since`` if known, else the first purchase.
+    """
+    _require_columns(transactions, ("customer_id", "date", "revenue"), "transactions")
+    tx = transactions.loc[transactions["customer_id"].notna()].copy()
+    if tx.empty:
+        raise KamError("selection.no_transactions", "There are no transactions to score.")
+    tx["customer_id"] = tx["customer_id"].astype("str")
+    tx["date"] = pd.to_datetime(tx["date"])
+    tx["revenue"] = pd.to_numeric(tx["revenue"], errors="coerce").fillna(0.0)
+    if "profit" not in tx.columns and "cost" in tx.columns:
+        tx["profit"] = tx["revenue"] - pd.to_numeric(tx["cost"], errors="coerce").fillna(0.0)
+    has_profit = "profit" in tx.columns
+    if has_profit:
+        tx["profit"] = pd.to_numeric(tx["profit"], errors="coerce").fillna(0.0)
+
+    end = pd.Timestamp(as_of) if as_of is not None else tx["date"].max()
+    start_l12 = end - pd.DateOffset(months=12)
+    start_p12 = end - pd.DateOffset(months=24)
+    tx = tx.loc[tx["date"] <= end]
+    in_l12 = tx["date"] > start_l12
+    in_p12 = (tx["date"] > start_p12) & ~in_l12
+
+    ids = pd.Index(sorted(tx["customer_id"].unique()), name="customer_id")
+    last = tx.loc[in_l12]
+    revenue = last.groupby("customer_id")["revenue"].sum().reindex(ids, fill_value=0.0)
+    prior = tx.loc[in_p12].groupby("customer_id")["revenue"].sum().reindex(ids, fill_value=0.0)
+    profit = (
+        last.groupby("customer_id")["profit"].sum().reindex(ids, fill_value=0.0)
+        if has_profit
+        else pd.Series(np.nan, index=ids)
+    )
+    monthly = last.groupby(["customer_id", last["date"].dt.to_period("M")])["revenue"].sum()
+    frequency = (monthly > 0).groupby(level="customer_id").sum().reindex(ids, fill_value=0).astype(int)
+
+    since = tx.groupby("customer_id")["date"].min().reindex(ids)
+    names = pd.Series(pd.NA, index=ids, dtype="str")
+    if "customer_name" in tx.columns:
+        names = tx.groupby("customer_id")["customer_name"].last().reindex(ids).astype("str")
+    if "customer_since" in tx.columns:
+        known = pd.to_datetime(tx.groupby("customer_id")["customer_since"].min()).reindex(ids)
+        since = known.fillna(since)
+    if accounts is not None and "customer_id" in accounts.columns:
+        acc = accounts.loc[accounts["customer_id"].notna()].copy()
+        acc["customer_id"] = acc["customer_id"].astype("str")
+        acc = acc.drop_duplicates("customer_id").set_index("customer_id")
+        if "customer_since" in acc.columns:
+            since = pd.to_datetime(acc["customer_since"]).reindex(ids).fillna(since)
+        if "customer_name" in acc.columns:
+            names = acc["customer_name"].astype("str").reindex(ids).fillna(names)
+
+    total = revenue.sum()
+    out = pd.DataFrame(
+        {
+            "customer_name": names,
+            "revenue": revenue.astype(float),
+            "profit": profit.astype(float),
+            "margin_pct": (100.0 * profit / revenue).where(revenue > 0),
+            "growth_pct": (100.0 * (revenue - prior) / prior).where(prior > 0),
+            "purchase_frequency": frequency,
+            "portfolio_share": revenue / total if total > 0 else pd.Series(np.nan, index=ids),
+            "years_as_customer": ((end - since).dt.days / 365.25).clip(lower=0.0),
+        },
+        index=ids,
+    )
+    return out.reset_index()
+
+
+# ------------------------------------------------------------------------ manual scores
+
+
+def manual_score_columns(columns: Iterable[str]) -> dict[str, str]:
+    """Map manual score names to columns of an uploaded table, matched by name fragment.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Column names of a raw accounts table (e.g. ``"Strategisk passform"``).
+
+    Returns
+    -------
+    dict
+        ``{score name: column}`` for the first column whose lower-cased name contains
+        one of the hints in ``MANUAL_COLUMN_HINTS`` ("strategisk"/"strategic" ->
+        ``strategic_fit``, "partnerskap"/"partnership" -> ``partnership_willingness``).
+    """
+    found: dict[str, str] = {}
+    for column in columns:
+        lowered = str(column).casefold()
+        for score, hints in MANUAL_COLUMN_HINTS.items():
+            if score not in found and any(h in lowered for h in hints):
+                found[score] = str(column)
+    return found
+
+
+def _as_score_number(values: pd.Series) -> pd.Series:
+    """Numbers from a column that may hold text with a decimal comma."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    text = values.astype("str").str.strip().str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
+
+
+def manual_scores_from_table(raw: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """Manual 1-5 scores found in a raw accounts table, as a scores frame.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The uploaded accounts table with its original column names.
+    id_column : str
+        The column holding the customer id (the table's ``customer_id`` mapping).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` plus one column per score found by ``manual_score_columns``;
+        values outside 1-5 or not numbers become missing.
+    """
+    _require_columns(raw, (id_column,), "accounts")
+    found = manual_score_columns(c for c in raw.columns if c != id_column)
+    out = pd.DataFrame({"customer_id": raw[id_column].astype("str")})
+    for score, column in found.items():
+        numbers = _as_score_number(raw[column])
+        out[score] = numbers.where(numbers.between(MANUAL_MIN, MANUAL_MAX))
+    out = out.loc[raw[id_column].notna().to_numpy()]
+    return out.drop_duplicates("customer_id").reset_index(drop=True)
+
+
+def validate_manual_scores(scores: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+    """Check that entered scores are numbers from 1 to 5; return them as floats.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ``customer_id`` plus score columns; empty cells mean "not scored yet".
+    names : iterable of str
+        The score columns to check (absent ones are ignored).
+
+    Returns
+    -------
+    DataFrame
+        The same rows with the score columns as float.
+    """
+    _require_columns(scores, ("customer_id",), "manual scores")
+    out = scores.copy()
+    out["customer_id"] = out["customer_id"].astype("str")
+    for name in names:
+        if name not in out.columns:
+            continue
+        raw = out[name]
+        numbers = _as_score_number(raw)
+        given = raw.notna() & (raw.astype("str").str.strip() != "")
+        bad = given & ~numbers.between(MANUAL_MIN, MANUAL_MAX)
+        if bad.any():
+            position = int(np.flatnonzero(bad.to_numpy())[0])
+            raise KamError(
+                "selection.manual_score_out_of_range",
+                "Account {customer}, score '{score}': '{value}' is not a number from 1 to 5.",
+                customer=str(out["customer_id"].iloc[position]),
+                score=name,
+                value=str(raw.iloc[position]),
+            )
+        out[name] = numbers
+    return out
+
+
+def manual_scores_payload(
+    scores: pd.DataFrame,
+    names: Iterable[str],
+    user: str,
+    now: dt.datetime,
+    previous: Mapping[str, Any] | None = None,
+    keep: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The JSON payload that stores manual scores with who changed each row and when.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ``customer_id``, the score columns and optionally ``note``.
+    names : iterable of str
+        The score names to store.
+    user : str
+        Who is saving.
+    now : datetime
+        When; stored as ISO 8601.
+    previous : dict, optional
+        The payload saved before; rows whose scores and note did not change keep their
+        earlier ``by``/``at``.
+    keep : iterable of str
+        Customer ids whose row is stored even when empty, so a score the team cleared
+        stays cleared instead of falling back to the uploaded table's value. Rows of
+        ``previous`` are always kept.
+
+    Returns
+    -------
+    dict
+        ``{"rows": {customer_id: {"scores": {name: value}, "note": str, "by": user,
+        "at": iso}}, "updated_by": user, "updated_at": iso}``; other rows with no score
+        and no note are left out.
+    """
+    names = list(names)
+    checked = validate_manual_scores(scores, names)
+    before = dict((previous or {}).get("rows", {}))
+    keep_set = {str(k) for k in keep} | set(before)
+    rows: dict[str, dict[str, Any]] = {}
+    stamp = now.isoformat(timespec="seconds")
+    notes = checked["note"] if "note" in checked.columns else pd.Series("", index=checked.index)
+    for position, customer in enumerate(checked["customer_id"]):
+        values = {
+            name: float(checked[name].iloc[position])
+            for name in names
+            if name in checked.columns and pd.notna(checked[name].iloc[position])
+        }
+        note_value = notes.iloc[position]
+        note = "" if pd.isna(note_value) else str(note_value).strip()
+        if not values and not note and customer not in keep_set:
+            continue
+        old = before.get(customer)
+        unchanged = old is not None and old.get("scores") == values and old.get("note") == note
+        rows[customer] = {
+            "scores": values,
+            "note": note,
+            "by": old["by"] if unchanged else user,
+            "at": old["at"] if unchanged else stamp,
+        }
+    return {"rows": rows, "updated_by": user, "updated_at": stamp}
+
+
+def same_scores(first: Mapping[str, Any] | None, second: Mapping[str, Any] | None) -> bool:
+    """True when two payloads hold the same scores and notes (who/when ignored)."""
+
+    def content(payload: Mapping[str, Any] | None) -> dict[str, Any]:
+        rows = (payload or {}).get("rows") or {}
+        return {c: (r.get("scores") or {}, r.get("note", "")) for c, r in rows.items()}
+
+    return content(first) == content(second)
+
+
+def manual_scores_from_payload(payload: Mapping[str, Any] | None, names: Iterable[str]) -> pd.DataFrame:
+    """The scores frame (``customer_id``, scores, ``note``, ``by``, ``at``) from a payload."""
+    names = list(names)
+    records = []
+    for customer, row in ((payload or {}).get("rows") or {}).items():
+        scores = row.get("scores") or {}
+        records.append(
+            {
+                "customer_id": str(customer),
+                **{name: scores.get(name) for name in names},
+                "note": row.get("note", ""),
+                "by": row.get("by", ""),
+                "at": row.get("at", ""),
+            }
+        )
+    columns = ["customer_id", *names, "note", "by", "at"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for name in names:
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    return frame
+
+
+def combine_manual_scores(saved: pd.DataFrame, initial: pd.DataFrame | None) -> pd.DataFrame:
+    """Saved scores, with the uploaded table's values for accounts nobody has saved yet.
+
+    An account with a saved row keeps exactly that row (a score the team cleared stays
+    empty); every other account takes its values from ``initial``.
+    """
+    if initial is None or initial.empty:
+        return saved.copy()
+    extra = initial.assign(customer_id=initial["customer_id"].astype("str"))
+    extra = extra.loc[~extra["customer_id"].isin(saved["customer_id"].astype("str"))]
+    columns = list(dict.fromkeys([*saved.columns, *initial.columns]))
+    parts = [frame for frame in (saved, extra) if not frame.empty]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    combined = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].copy()
+    return combined.reindex(columns=columns).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+def _normalise(values: pd.Series, method: str, winsorise: float) -> pd.Series:
+    """0-100 scores for one computed measure; NaN stays NaN."""
+    known = values.dropna()
+    out = pd.Series(np.nan, index=values.index, dtype=float)
+    if known.empty:
+        return out
+    if method == "percentile":
+        if len(known) == 1:
+            out[known.index] = NEUTRAL_SCORE
+            return out
+        ranks = known.rank(method="average")
+        out[known.index] = 100.0 * (ranks - 1.0) / (len(known) - 1.0)
+        return out
+    lo, hi = known.quantile(winsorise), known.quantile(1.0 - winsorise)
+    if hi <= lo:
+        out[known.index] = NEUTRAL_SCORE
+        return out
+    out[known.index] = 100.0 * (known.clip(lo, hi) - lo) / (hi - lo)
+    return out
+
+
+def _criterion_scores(
+    accounts: pd.DataFrame,
+    model: SelectionModel,
+    manual_scores: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalised 0-100 scores per account and criterion, and which inputs were missing.
+
+    Returns two frames indexed by ``customer_id`` with one column per criterion name:
+    the scores (missing inputs already replaced) and a boolean "was missing" mask.
+    """
+    check_model(model)
+    _require_columns(accounts, ("customer_id",), "accounts")
+    ids = accounts["customer_id"].astype("str")
+    if ids.duplicated().any():
+        raise KamError(
+            "selection.duplicate_account",
+            "Account {customer} appears more than once.",
+            customer=str(ids[ids.duplicated()].iloc[0]),
+        )
+    frame = accounts.assign(customer_id=ids).set_index("customer_id")
+    manual = None
+    if manual_scores is not None and not manual_scores.empty:
+        manual = validate_manual_scores(manual_scores, model.manual_names)
+        manual = manual.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+
+    scores: dict[str, pd.Series] = {}
+    missing: dict[str, pd.Series] = {}
+    for criterion in model.criteria:
+        if criterion.is_manual:
+            name = criterion.manual_name
+            raw = pd.Series(np.nan, index=frame.index, dtype=float)
+            if manual is not None and name in manual.columns:
+                raw = manual[name].reindex(frame.index).astype(float)
+            absent = raw.isna()
+            score = 100.0 * (raw.fillna(MANUAL_MIDPOINT) - MANUAL_MIN) / (MANUAL_MAX - MANUAL_MIN)
+        else:
+            _require_columns(accounts, (criterion.source,), "accounts")
+            raw = pd.to_numeric(frame[criterion.source], errors="coerce").astype(float)
+            absent = raw.isna()
+            score = _normalise(raw, model.normalisation, model.winsorise).fillna(NEUTRAL_SCORE)
+        if criterion.direction == "lower_is_better":
+            score = 100.0 - score
+        scores[criterion.name] = score
+        missing[criterion.name] = absent
+    return pd.DataFrame(scores, index=frame.index), pd.DataFrame(missing, index=frame.index)
+
+
+def _weights(model: SelectionModel) -> np.ndarray:
+    return np.array([c.weight for c in model.criteria], dtype=float)
+
+
+def _axis_score(scores: pd.DataFrame, model: SelectionModel, axis: str) -> pd.Series:
+    chosen = [c for c in model.criteria if c.axis == axis]
+    weights = np.array([c.weight for c in chosen], dtype=float)
+    matrix = scores[[c.name for c in chosen]].to_numpy()
+    return pd.Series(matrix @ weights / weights.sum(), index=scores.index)
+
+
+def _rank(totals: pd.Series) -> pd.Series:
+    """1 = highest total; ties go to the smaller customer id."""
+    order = sorted(totals.index, key=lambda cid: (-totals[cid], cid))
+    return pd.Series(np.arange(1, len(order) + 1), index=pd.Index(order, name=totals.index.name))
+
+
+def categorise(
+    attractiveness: pd.Series,
+    strength: pd.Series,
+    cut_attractiveness: float | None = None,
+    cut_strength: float | None = None,
+) -> pd.Series:
+    """McDonald's four boxes from the two axis scores.
+
+    Notes
+    -----
+    attractive = attractiveness >= cut (default: its median); strong = strength >= cut.
+    key = attractive & strong, key_development = attractive & weak, maintenance =
+    less attractive & strong, opportunistic = less attractive & weak.
+    """
+    cut_a = float(attractiveness.median()) if cut_attractiveness is None else cut_attractiveness
+    cut_s = float(strength.median()) if cut_strength is None else cut_strength
+    attractive = attractiveness >= cut_a
+    strong = strength >= cut_s
+    category = np.select(
+        [attractive & strong, attractive & ~strong, ~attractive & strong],
+        ["key", "key_development", "maintenance"],
+        default="opportunistic",
+    )
+    return pd.Series(category, index=attractiveness.index, dtype="str")
+
+
+def score_accounts(
+    accounts: pd.DataFrame,
+    model: SelectionModel,
+    manual_scores: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Score, rank and categorise every account on the model's criteria.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        One row per ``customer_id`` with the computed measures the criteria use (the
+        output of ``account_measures``); other columns are carried through.
+    model : SelectionModel
+        Criteria, weights, normalisation and cut-points.
+    manual_scores : DataFrame, optional
+        ``customer_id`` plus one column per manual score name (1-5, empty = not scored).
+
+    Returns
+    -------
+    DataFrame
+        The input columns plus ``score__<criterion>`` (0-100), ``attractiveness``,
+        ``strength``, ``total``, ``rank``, ``category``, ``top_criteria`` and
+        ``missing_inputs``; sorted by rank.
+
+    Notes
+    -----
+    With normalised criterion scores s_i and weights w_i:
+    axis = sum_{i in axis}(w_i s_i) / sum_{i in axis}(w_i);
+    total = sum_i(w_i s_i) / sum_i(w_i) over all criteria, so only the weights'
+    proportions matter. A missing manual score counts as the midpoint 3 (score 50), a
+    missing computed measure as 50; both are named in ``missing_inputs``.
+    ``top_criteria`` names the (up to) three criteria with the largest contribution
+    w_i s_i / sum(w) to the total, comma-separated; ``rank`` 1 is the best total, ties
+    broken by ``customer_id``.
+    """
+    scores, missing = _criterion_scores(accounts, model, manual_scores)
+    weights = _weights(model)
+    names = [c.name for c in model.criteria]
+    contributions = scores[names].to_numpy() * weights / weights.sum()
+
+    result = accounts.assign(customer_id=accounts["customer_id"].astype("str")).set_index("customer_id")
+    for name in names:
+        result[f"score__{name}"] = scores[name]
+    result["attractiveness"] = _axis_score(scores, model, "attractiveness")
+    result["strength"] = _axis_score(scores, model, "strength")
+    result["total"] = pd.Series(contributions.sum(axis=1), index=scores.index)
+    result["rank"] = _rank(result["total"]).reindex(result.index).astype(int)
+    result["category"] = categorise(
+        result["attractiveness"], result["strength"], model.cut_attractiveness, model.cut_strength
+    )
+    top = []
+    for row in contributions:
+        # stable sort keeps criterion order among equal contributions
+        order = np.argsort(-row, kind="stable")
+        top.append(", ".join(names[i] for i in order[:3] if row[i] > 0))
+    result["top_criteria"] = pd.Series(top, index=result.index, dtype="str")
+    result["missing_inputs"] = pd.Series(
+        [
+            ", ".join(n for n, flag in zip(names, row, strict=True) if flag)
+            for row in missing[names].to_numpy()
+        ],
+        index=result.index,
+        dtype="str",
+    )
+    return result.sort_values("rank").reset_index()
+
+
+# ------------------------------------------------------------------------- sensitivity
+
+
+def sensitivity(
+    accounts: pd.DataFrame,
+    model: SelectionModel,
+    shortlist_size: int,
+    n_runs: int = 200,
+    spread: float = 0.20,
+    seed: int = 0,
+    manual_scores: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """How often each account stays on the shortlist when every weight moves by +-spread.
+
+    Parameters
+    ----------
+    accounts, model, manual_scores
+        As for ``score_accounts``.
+    shortlist_size : int
+        The top-N that counts as "on the shortlist".
+    n_runs : int
+        Number of perturbed weight sets.
+    spread : float
+        Each weight is multiplied independently by U(1 - spread, 1 + spread).
+    seed : int
+        Seed for ``numpy.random.default_rng``; the same seed gives the same report.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``on_shortlist`` (in the unperturbed top-N) and
+        ``share_of_runs_on_shortlist`` (0-1), sorted by share (descending) then id.
+
+    Notes
+    -----
+    Criterion scores do not depend on the weights, so each run only recomputes
+    total = S w / sum(w) and takes the top N (ties by customer id).
+    """
+    if shortlist_size < 1:
+        raise KamError("selection.shortlist_size", "The shortlist needs at least {n} account.", n=1)
+    if n_runs < 1 or not 0 <= spread < 1:
+        raise KamError(
+            "selection.sensitivity_settings",
+            "Sensitivity needs at least one run and a spread from 0 % up to 100 %.",
+        )
+    scores, _ = _criterion_scores(accounts, model, manual_scores)
+    scores = scores.sort_index()  # ties are broken by customer id: sort once, stable argsort
+    matrix = scores[[c.name for c in model.criteria]].to_numpy()
+    base = _weights(model)
+    rng = np.random.default_rng(seed)
+    factors = rng.uniform(1.0 - spread, 1.0 + spread, size=(n_runs, base.size))
+    weights = factors * base
+    totals = matrix @ weights.T / weights.sum(axis=1)  # accounts x runs
+    size = min(shortlist_size, len(scores))
+    counts = np.zeros(len(scores), dtype=int)
+    for run in range(n_runs):
+        order = np.argsort(-totals[:, run], kind="stable")
+        counts[order[:size]] += 1
+    base_total = matrix @ base / base.sum()
+    on_list = np.zeros(len(scores), dtype=bool)
+    on_list[np.argsort(-base_total, kind="stable")[:size]] = True
+    report = pd.DataFrame(
+        {
+            "customer_id": scores.index.astype("str"),
+            "on_shortlist": on_list,
+            "share_of_runs_on_shortlist": counts / n_runs,
+        }
+    )
+    return report.sort_values(
+        ["share_of_runs_on_shortlist", "customer_id"], ascending=[False, True]
+    ).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- shortlist
+
+
+class Shortlist(BaseModel):
+    """The chosen accounts, the size the model recommends, and whether it is too long."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    table: pd.DataFrame
+    recommended_size: int
+    limit: int
+    over_limit: bool
+
+
+def recommended_size(scored: pd.DataFrame, limit: int = 15) -> int:
+    """The number of accounts in the *key* box, at least 1 and at most ``limit``.
+
+    Notes
+    -----
+    The literature says: start with few key accounts and add more once results show.
+    """
+    n_key = int((scored["category"] == "key").sum()) if "category" in scored.columns else 0
+    return int(min(limit, max(1, n_key), len(scored))) if len(scored) else 0
+
+
+def shortlist(
+    scored: pd.DataFrame,
+    size: int | None = None,
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    limit: int = 15,
+) -> Shortlist:
+    """The top-``size`` accounts by rank, plus ``include``, minus ``exclude``.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Output of ``score_accounts``.
+    size : int, optional
+        How many to take by rank; default ``recommended_size(scored, limit)``.
+    include, exclude : iterable of str
+        Customer ids to add (wherever they rank) or to leave out.
+    limit : int
+        The model's ``shortlist_limit``; ``over_limit`` is True above it.
+
+    Returns
+    -------
+    Shortlist
+        ``table`` = the chosen rows of ``scored`` sorted by rank, with a column
+        ``chosen_by`` = ``"rank"`` or ``"manual"``.
+    """
+    _require_columns(scored, ("customer_id", "rank"), "scored accounts")
+    recommended = recommended_size(scored, limit)
+    take = recommended if size is None else int(size)
+    if take < 0:
+        raise KamError("selection.shortlist_size", "The shortlist needs at least {n} account.", n=0)
+    ids = scored["customer_id"].astype("str")
+    include_set = {str(i) for i in include}
+    exclude_set = {str(i) for i in exclude}
+    unknown = sorted(include_set - set(ids))
+    if unknown:
+        raise KamError(
+            "selection.unknown_account",
+            "Account {customer} is not among the scored accounts.",
+            customer=unknown[0],
+        )
+    by_rank = scored["rank"] <= take
+    chosen = (by_rank | ids.isin(include_set)) & ~ids.isin(exclude_set)
+    table = scored.loc[chosen.to_numpy()].sort_values("rank").copy()
+    table["chosen_by"] = np.where(by_rank.loc[table.index], "rank", "manual")
+    table = table.reset_index(drop=True)
+    return Shortlist(
+        table=table,
+        recommended_size=recommended,
+        limit=limit,
+        over_limit=len(table) > limit,
+    )
+
+
+# ---------------------------------------------------------------------------- readiness
+
+#: The primer's five questions; True means a high answer (5) speaks *for* KAM.
+READINESS_QUESTIONS: dict[int, bool] = {
+    1: False,  # how transactional is today's sales process (5 = very) -> against
+    2: True,  # potential for large repeat purchases
+    3: True,  # the organisation masters "land and expand"
+    4: True,  # customer landscape (1 = many small customers, 5 = few large ones)
+    5: True,  # capacity and resources to sustain KAM
+}
+READY_SCORE, NOT_NOW_SCORE = 70.0, 40.0
+
+
+class ReadinessReason(BaseModel):
+    """One question's contribution: ``code`` is "for", "neutral" or "against"."""
+
+    question: int
+    answer: int
+    points: float
+    code: Literal["for", "neutral", "against"]
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReadinessResult(BaseModel):
+    """The readiness score (0-100), the verdict, what to fix first and why."""
+
+    score: float
+    verdict: Literal["ready", "partly_ready", "not_now"]
+    fix_first: list[int]
+    reasons: list[ReadinessReason]
+
+
+def readiness_check(answers: Mapping[int, int]) -> ReadinessResult:
+    """Score the five readiness questions and give an honest verdict.
+
+    Parameters
+    ----------
+    answers : dict
+        ``{question number 1-5: answer 1-5}``; all five are required. Question 1 (how
+        transactional sales are) counts *against* KAM, the other four *for* it.
+
+    Returns
+    -------
+    ReadinessResult
+        ``score`` = mean of per-question points, ``verdict`` and ``reasons``.
+
+    Notes
+    -----
+    Per question: a = answer for questions 2-5, a = 6 - answer for question 1;
+    points = 100 * (a - 1) / 4; "against" when a <= 2, "neutral" when a = 3, "for"
+    when a >= 4. Verdict: "not_now" when score < 40; "ready" when score >= 70 and no
+    question is "against"; otherwise "partly_ready", and ``fix_first`` lists the
+    "against" questions (or, if there are none, the lowest-scoring ones).
+    """
+    missing = sorted(set(READINESS_QUESTIONS) - {int(q) for q in answers})
+    if missing:
+        raise KamError(
+            "selection.readiness_incomplete",
+            "Answer every readiness question; missing: {questions}.",
+            questions=", ".join(str(q) for q in missing),
+        )
+    reasons: list[ReadinessReason] = []
+    for question, high_is_for in READINESS_QUESTIONS.items():
+        answer = answers[question]
+        if isinstance(answer, bool) or int(answer) != answer or not 1 <= answer <= 5:
+            raise KamError(
+                "selection.readiness_answer",
+                "Question {question}: '{answer}' is not an answer from 1 to 5.",
+                question=question,
+                answer=str(answer),
+            )
+        answer = int(answer)
+        favour = answer if high_is_for else 6 - answer
+        code = "against" if favour <= 2 else "neutral" if favour == 3 else "for"
+        reasons.append(
+            ReadinessReason(
+                question=question,
+                answer=answer,
+                points=100.0 * (favour - 1) / 4.0,
+                code=code,
+                params={"answer": answer},
+            )
+        )
+    score = float(np.mean([r.points for r in reasons]))
+    against = [r.question for r in reasons if r.code == "against"]
+    if score < NOT_NOW_SCORE:
+        verdict, fix_first = "not_now", against
+    elif score >= READY_SCORE and not against:
+        verdict, fix_first = "ready", []
+    else:
+        lowest = min(r.points for r in reasons)
+        fix_first = against or [r.question for r in reasons if r.points == lowest]
+        verdict = "partly_ready"
+    return ReadinessResult(score=score, verdict=verdict, fix_first=fix_first, reasons=reasons)

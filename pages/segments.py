@@ -1,0 +1,536 @@
+"""Segments: RFM and k-means clusters of accounts or survey respondents, named and saved back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from kamcore import segments as sg
+from kamcore.errors import KamError
+from kamcore.schemas import TableKind
+from ui import charts, data, state, widgets
+from ui.i18n import fmt_num, fmt_pct, t
+
+SOURCES = ("accounts", "survey")
+ACCOUNT_FEATURES = (
+    "recency_days",
+    "frequency",
+    "monetary",
+    "margin_pct",
+    "r_score",
+    "f_score",
+    "m_score",
+)
+DEFAULT_ACCOUNT_FEATURES = ["r_score", "f_score", "m_score"]
+DEFAULT_SURVEY_FEATURES = ["Q6", "Q7", "Q8", "Q9", "Q10"]
+SCALES = ("standard", "minmax", "none")
+INDICES = ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")
+ROW_KEY = "row_number"
+
+
+def content_hash(frame: pd.DataFrame) -> str:
+    """A hash of the values (and index) of ``frame``, used as the cache key beside it."""
+    hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    columns = json.dumps([str(c) for c in frame.columns])
+    return hashlib.sha256(hashed.tobytes() + columns.encode()).hexdigest()
+
+
+# The frame goes in unhashed (_table); the workspace key and the content hash identify it.
+@st.cache_data(max_entries=16, show_spinner=False)
+def cluster(
+    _table: pd.DataFrame,
+    workspace_key: str,
+    table_hash: str,
+    features: tuple[str, ...],
+    k: int | None,
+    scale: str,
+    impute: str | None,
+) -> sg.SegmentResult:
+    return sg.kmeans_segments(_table, list(features), k=k, scale=scale, impute=impute)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def projection(
+    _table: pd.DataFrame,
+    workspace_key: str,
+    table_hash: str,
+    features: tuple[str, ...],
+    scale: str,
+    impute: str | None,
+) -> pd.DataFrame:
+    return sg.pca_2d(_table, list(features), scale=scale, impute=impute)
+
+
+def feature_label(feature: str, source: str) -> str:
+    """Account features are ours and translated; survey columns are the user's own names."""
+    return t(f"segments.feature_{feature}") if source == "accounts" else str(feature)
+
+
+def account_source() -> tuple[pd.DataFrame, str, str, pd.Series]:
+    """Account table with RFM and margin features, its save name, key column and hover names."""
+    transactions = data.transactions()
+    widgets.require(transactions, "segments.no_transactions")
+    try:
+        table = sg.account_features(transactions)
+    except KamError as exc:
+        widgets.stop_with_error(exc)
+    names = table["customer_name"] if "customer_name" in table else pd.Series(table.index, index=table.index)
+    hover = names.astype("str").where(names.notna(), "") + " (" + table.index.astype("str") + ")"
+    return table, data.active_table(TableKind.transactions) or "transactions", "customer_id", hover
+
+
+def survey_source() -> tuple[pd.DataFrame, str, str, pd.Series]:
+    """The chosen survey table, its name, the respondent key column and hover labels."""
+    name = widgets.table_picker(TableKind.survey, key="segments.survey_table")
+    widgets.require(name, "segments.no_survey")
+    table = data.table(name)
+    widgets.require(table, "segments.no_survey")
+    key = sg.respondent_key(table)
+    if key is None:
+        ids = pd.Series(np.arange(1, len(table) + 1), index=table.index).astype("str")
+        key = ROW_KEY
+    else:
+        ids = key_text(table[key])
+    return table, name, key, ids
+
+
+def key_text(values: pd.Series) -> pd.Series:
+    """Respondent ids as text; whole numbers stored as floats (1.0) are written as 1."""
+    if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+        values = values.astype("Int64")
+    return values.astype("str")
+
+
+def pick_features(table: pd.DataFrame, source: str, key_column: str) -> list[str]:
+    if source == "accounts":
+        options = [f for f in ACCOUNT_FEATURES if f in table]
+        default = DEFAULT_ACCOUNT_FEATURES
+    else:
+        options = [
+            str(c)
+            for c in table.columns
+            if c != key_column and pd.api.types.is_numeric_dtype(table[c])
+        ]
+        default = [c for c in DEFAULT_SURVEY_FEATURES if c in options] or options[: min(5, len(options))]
+    remembered = st.session_state.get("segments.features")
+    # Options change with the source; a stale choice would not be a valid value any more.
+    if remembered is None or any(f not in options for f in remembered):
+        st.session_state["segments.features"] = [f for f in default if f in options]
+    return st.multiselect(
+        t("segments.features"),
+        options,
+        key="segments.features",
+        format_func=lambda f: feature_label(f, source),
+        help=t("segments.features_help"),
+    )
+
+
+def reason_text(result: sg.SegmentResult) -> str:
+    """The choice rule and each other index's verdict, in the user's language."""
+    if result.choice_rule == "fixed":
+        return t("segments.reason_fixed", k=result.k)
+    primary = "gap" if result.choice_rule == "gap_1se" else "silhouette"
+    parts = [t(f"segments.reason_{result.choice_rule}", k=result.k)]
+    for index in INDICES:
+        if index == primary or index not in result.k_by_index:
+            continue
+        other = result.k_by_index[index]
+        verdict = "index_agrees" if other == result.k else "index_prefers"
+        parts.append(t(f"segments.{verdict}", index=t(f"segments.index_{index}"), k=other))
+    return " ".join(parts)
+
+
+def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
+    """One small panel per index against k, the k in use marked in every panel."""
+    fig = make_subplots(
+        rows=1,
+        cols=len(INDICES),
+        subplot_titles=[t(f"segments.index_{i}_short") for i in INDICES],
+        horizontal_spacing=0.07,
+    )
+    scores = scan.k_scores
+    for column, index in enumerate(INDICES, start=1):
+        chosen = scores["k"] == chosen_k
+        fig.add_trace(
+            go.Scatter(
+                x=scores["k"],
+                y=scores[index],
+                mode="lines+markers",
+                name=t(f"segments.index_{index}"),
+                line={"color": charts.PALETTE[0]},
+                showlegend=False,
+                hovertemplate="k = %{x}<br>%{y:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=scores.loc[chosen, "k"],
+                y=scores.loc[chosen, index],
+                mode="markers",
+                marker={"size": 14, "color": charts.PALETTE[5], "symbol": "diamond"},
+                name=t("segments.chosen_k"),
+                showlegend=column == 1,
+                hovertemplate="k = %{x}<br>%{y:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+        fig.update_xaxes(title_text=t("segments.axis_k"), dtick=1, row=1, col=column)
+    return charts.style(fig, title=t("segments.k_chart_title"), height=330)
+
+
+def default_names(
+    result: sg.SegmentResult, source: str, observed_range: tuple[float, float]
+) -> dict[int, str]:
+    """Descriptive names from the centroids, built from translatable parts."""
+    # Survey items usually share one answer scale: judge "high"/"low" on it (its observed
+    # range) rather than against each item's spread. Account features have no common scale.
+    scale_range = (observed_range[0], observed_range[1]) if source == "survey" else None
+    names: dict[int, str] = {}
+    for segment, parts in sg.segment_name_parts(result, scale_range).items():
+        phrases = []
+        for part in parts:
+            labels = [feature_label(f, source) for f in part.features]
+            what = labels[0] if len(labels) == 1 else (
+                ", ".join(labels) if len(labels) == 2 else f"{labels[0]}–{labels[-1]}"
+            )
+            phrases.append(t(f"segments.level_{part.level}", what=what))
+        names[segment] = ", ".join(phrases)
+    counts = pd.Series(list(names.values())).value_counts()
+    return {
+        s: t("segments.name_numbered", name=n, segment=s) if counts[n] > 1 else n
+        for s, n in names.items()
+    }
+
+
+def saved_names(table_name: str, result: sg.SegmentResult) -> dict[int, str]:
+    """Names saved earlier for this table, when they belong to the same features and k."""
+    payload = state.workspace().load_object("segment_assignment", table_name)
+    if not payload or payload.get("k") != result.k or payload.get("features") != result.features:
+        return {}
+    return {int(s): str(n) for s, n in payload.get("names", {}).items()}
+
+
+def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict[int, str]) -> dict[int, str]:
+    """Editable segment names beside their size; returns the names to use."""
+    signature = json.dumps([result.k, result.features, sorted(start.items())])
+    if st.session_state.get("segments._names_signature") != signature:
+        # Edits belong to one clustering; a new one starts from fresh names.
+        st.session_state.pop("segments.names", None)
+        st.session_state["segments._names_signature"] = signature
+    frame = pd.DataFrame(
+        {
+            "name": [start.get(s, suggested[s]) for s in result.sizes.index],
+            "suggested": [suggested[s] for s in result.sizes.index],
+            "n": result.sizes.to_numpy(),
+            "share": result.sizes.to_numpy() / result.sizes.sum(),
+        },
+        index=result.sizes.index,
+    )
+    edited = st.data_editor(
+        frame,
+        key="segments.names",
+        disabled=["suggested", "n", "share"],
+        width="stretch",
+        column_config={
+            "_index": st.column_config.NumberColumn(t("segments.col_segment")),
+            "name": st.column_config.TextColumn(t("segments.col_name"), required=True, max_chars=80),
+            "suggested": st.column_config.TextColumn(t("segments.col_suggested")),
+            "n": st.column_config.NumberColumn(t("segments.col_n"), format="%d"),
+            "share": st.column_config.ProgressColumn(
+                t("segments.col_share"), format="percent", min_value=0.0, max_value=1.0
+            ),
+        },
+    )
+    names = {}
+    for segment, name in edited["name"].items():
+        text = str(name).strip() if pd.notna(name) else ""
+        names[int(segment)] = text or suggested[int(segment)]
+    return names
+
+
+def pca_chart(coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], hover: pd.Series) -> go.Figure:
+    fig = go.Figure()
+    ratio = coords.attrs.get("explained_variance_ratio", [0.0, 0.0])
+    segments = labels.reindex(coords.index)
+    for position, (segment, name) in enumerate(names.items()):
+        rows = segments == segment
+        rows = rows.fillna(False).astype(bool)
+        fig.add_trace(
+            go.Scattergl(
+                x=coords.loc[rows, "pc1"],
+                y=coords.loc[rows, "pc2"],
+                mode="markers",
+                name=charts.safe(name),
+                marker={"color": charts.PALETTE[position % len(charts.PALETTE)], "size": 7, "opacity": 0.75},
+                customdata=charts.safe_series(hover.reindex(coords.index[rows])).to_numpy(),
+                hovertemplate="%{customdata}<extra>" + charts.safe(name) + "</extra>",
+            )
+        )
+    return charts.style(
+        fig,
+        title=t("segments.pca_title"),
+        x_title=t("segments.pca_axis", n=1, share=fmt_pct(ratio[0])),
+        y_title=t("segments.pca_axis", n=2, share=fmt_pct(ratio[1])),
+        height=480,
+    )
+
+
+def profile_chart(result: sg.SegmentResult, names: dict[int, str], source: str) -> go.Figure:
+    labels = [charts.safe(feature_label(f, source)) for f in result.features]
+    fig = go.Figure()
+    for position, (segment, centroid) in enumerate(result.centroids.iterrows()):
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=centroid.to_numpy(),
+                name=charts.safe(names[int(segment)]),
+                marker_color=charts.PALETTE[position % len(charts.PALETTE)],
+                hovertemplate="%{x}: %{y:.2f}<extra>" + charts.safe(names[int(segment)]) + "</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=result.overall_mean.to_numpy(),
+            mode="markers",
+            marker={"symbol": "line-ew-open", "size": 28, "color": charts.NEUTRAL, "line": {"width": 3}},
+            name=t("segments.overall_mean"),
+            hovertemplate="%{x}: %{y:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(barmode="group")
+    return charts.style(
+        fig,
+        title=t("segments.profile_title"),
+        x_title=t("segments.axis_feature"),
+        y_title=t("segments.axis_mean_original"),
+        height=420,
+    )
+
+
+def histograms(table: pd.DataFrame, result: sg.SegmentResult, names: dict[int, str], source: str) -> None:
+    for feature in result.features:
+        fig = go.Figure()
+        for position, (segment, name) in enumerate(names.items()):
+            rows = (result.labels == segment).fillna(False).astype(bool)
+            values = table.loc[rows, feature]
+            fig.add_trace(
+                go.Histogram(
+                    x=values,
+                    name=charts.safe(name),
+                    opacity=0.6,
+                    marker_color=charts.PALETTE[position % len(charts.PALETTE)],
+                )
+            )
+        fig.update_layout(barmode="overlay")
+        label = charts.safe(feature_label(feature, source))
+        charts.show(
+            charts.style(
+                fig,
+                title=t("segments.hist_title", feature=label),
+                x_title=t("segments.hist_axis", feature=label),
+                y_title=t("segments.axis_count"),
+                height=300,
+            ),
+            key=f"segments.hist.{feature}",
+        )
+
+
+def profile_table(profile: pd.DataFrame, names: dict[int, str], source: str) -> pd.DataFrame:
+    """The profile with segment names and translated headers, as shown and downloaded."""
+    shown = profile.assign(
+        segment=profile["segment"].map(names),
+        feature=profile["feature"].map(lambda f: feature_label(f, source)),
+    )
+    return shown.rename(
+        columns={
+            "segment": t("segments.col_segment_name"),
+            "feature": t("segments.col_feature"),
+            "n": t("segments.col_n"),
+            "mean": t("segments.col_mean"),
+            "overall_mean": t("segments.col_overall_mean"),
+            "difference": t("segments.col_difference"),
+            "std": t("segments.col_std"),
+        }
+    )
+
+
+def rfm_chart(table: pd.DataFrame) -> go.Figure:
+    counts = table["rfm_segment"].value_counts().reindex(list(sg.RFM_SEGMENTS), fill_value=0)
+    fig = go.Figure(
+        go.Bar(
+            x=counts.to_numpy(),
+            y=[t(f"segments.rfm_{code}") for code in counts.index],
+            orientation="h",
+            marker_color=charts.PALETTE[0],
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return charts.style(
+        fig, title=t("segments.rfm_title"), x_title=t("segments.axis_accounts"), height=420
+    )
+
+
+# --------------------------------------------------------------------------- page
+
+st.title(t("segments.title"))
+st.caption(t("segments.intro"))
+
+source = st.segmented_control(
+    t("segments.source"),
+    SOURCES,
+    default="accounts",
+    format_func=lambda s: t(f"segments.source_{s}"),
+    key="segments.source",
+)
+widgets.require(source, "segments.pick_source")
+
+if source == "accounts":
+    table, table_name, key_column, hover = account_source()
+else:
+    table, table_name, key_column, hover = survey_source()
+
+features = pick_features(table, source, key_column)
+widgets.require(features, "segments.pick_features")
+
+left, middle, right = st.columns(3)
+k_mode = left.segmented_control(
+    t("segments.k_mode"),
+    ("auto", "fixed"),
+    default="auto",
+    format_func=lambda m: t(f"segments.k_mode_{m}"),
+    key="segments.k_mode",
+)
+k_fixed = middle.slider(
+    t("segments.k"), min_value=2, max_value=8, value=3, key="segments.k", disabled=k_mode != "fixed"
+)
+scale = right.selectbox(
+    t("segments.scale"),
+    SCALES,
+    format_func=lambda s: t(f"segments.scale_{s}"),
+    key="segments.scale",
+    help=t("segments.scale_help"),
+)
+impute = st.toggle(t("segments.impute"), key="segments.impute", help=t("segments.impute_help"))
+impute_option = "median" if impute else None
+
+workspace_key = state.workspace_key()
+clustered = table[features]
+table_hash = content_hash(clustered)
+try:
+    with st.spinner(t("segments.running")):
+        result = cluster(
+            clustered,
+            workspace_key,
+            table_hash,
+            tuple(features),
+            k_fixed if k_mode == "fixed" else None,
+            scale,
+            impute_option,
+        )
+        scan = (
+            result
+            if k_mode != "fixed"
+            else cluster(clustered, workspace_key, table_hash, tuple(features), None, scale, impute_option)
+        )
+        coords = projection(clustered, workspace_key, table_hash, tuple(features), scale, impute_option)
+except KamError as exc:
+    widgets.stop_with_error(exc)
+
+a, b, c, d = st.columns(4)
+a.metric(t("segments.metric_k"), fmt_num(result.k))
+b.metric(t("segments.metric_used"), fmt_num(result.n_used))
+c.metric(
+    t("segments.metric_excluded"),
+    fmt_num(result.n_excluded_missing),
+    help=t("segments.metric_excluded_help", imputed=fmt_num(result.n_imputed)),
+)
+d.metric(t("segments.metric_stability"), fmt_num(result.stability_ari, 2), help=t("segments.metric_stability_help"))
+st.caption(reason_text(result))
+st.caption(
+    t(
+        "segments.method_note",
+        algorithm=result.algorithm,
+        silhouette=t("segments.silhouette_exact")
+        if result.silhouette_method == "exact"
+        else t("segments.silhouette_sample", n=fmt_num(sg.SILHOUETTE_SAMPLE)),
+    )
+)
+if len(scan.k_scores) > 1:
+    charts.show(k_chart(scan, result.k), key="segments.k_chart")
+
+st.subheader(t("segments.names_title"))
+st.caption(t("segments.names_help"))
+observed = clustered.to_numpy(dtype=float)
+suggested = default_names(result, source, (float(np.nanmin(observed)), float(np.nanmax(observed))))
+names = name_editor(result, suggested, saved_names(table_name, result))
+if len(set(names.values())) < len(names):
+    st.warning(t("segments.names_not_unique"))
+
+if st.button(t("segments.save"), key="segments.save", type="primary", icon=":material/save:"):
+    ids = (
+        pd.Series(table.index.astype("str"), index=table.index)
+        if key_column == "customer_id"
+        else hover
+    )
+    assigned = result.labels.dropna()
+    payload = {
+        "key": key_column,
+        "labels": {str(ids[i]): names[int(s)] for i, s in assigned.items()},
+        "names": {str(s): n for s, n in names.items()},
+        "features": list(result.features),
+        "k": result.k,
+    }
+    try:
+        state.workspace().save_object("segment_assignment", table_name, payload, user=state.user())
+    except KamError as exc:
+        widgets.error(exc)
+    else:
+        st.success(t("segments.saved", n=fmt_num(len(payload["labels"])), k=result.k))
+
+left, right = st.columns(2)
+with left:
+    charts.show(pca_chart(coords, result.labels, names, hover), key="segments.pca")
+with right:
+    charts.show(profile_chart(result, names, source), key="segments.profile")
+
+st.subheader(t("segments.profile_table_title"))
+profile = sg.segment_profile(table, result.labels, features)
+shown_profile = profile_table(profile, names, source)
+st.dataframe(shown_profile, hide_index=True, width="stretch")
+
+if st.toggle(t("segments.show_histograms"), key="segments.histograms"):
+    histograms(table, result, names, source)
+
+if source == "accounts" and st.toggle(t("segments.show_rfm"), key="segments.rfm"):
+    charts.show(rfm_chart(table), key="segments.rfm_chart")
+    st.caption(
+        t(
+            "segments.rfm_caption",
+            frequency=t(f"segments.rfm_frequency_{table.attrs.get('frequency', 'orders')}"),
+        )
+    )
+
+st.subheader(t("segments.downloads"))
+labelled = table.assign(
+    **{
+        t("segments.col_segment"): result.labels,
+        t("segments.col_segment_name"): result.labels.map(names),
+    }
+)
+if key_column == "customer_id":
+    labelled = labelled.reset_index()
+st.caption(t("segments.download_rows"))
+widgets.download_buttons(labelled, f"segments_{table_name}", key="segments.download_rows")
+st.caption(t("segments.download_profile"))
+widgets.download_buttons(shown_profile, f"segment_profile_{table_name}", key="segments.download_profile")

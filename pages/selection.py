@@ -1,0 +1,556 @@
+"""Key-account selection: weighted criteria, the portfolio matrix, the shortlist, readiness."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from kamcore import selection
+from kamcore.errors import KamError
+from kamcore.schemas import TableKind
+from ui import charts, data, state, widgets
+from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+
+BASE_MODEL = selection.default_model()
+AXES = ("attractiveness", "strength")
+SENSITIVITY_RUNS = 200
+SENSITIVITY_SPREAD = 0.20
+
+
+def criterion_label(name: str) -> str:
+    """A criterion's name in the user's language."""
+    return t(f"selection.criterion_{name}")
+
+
+def criteria_labels(names: str) -> str:
+    """Comma-separated criterion names (as kamcore writes them) in the user's language."""
+    return ", ".join(criterion_label(n) for n in str(names).split(", ") if n)
+
+
+def category_label(category: str) -> str:
+    """A portfolio category (key, key development, ...) in the user's language."""
+    return t(f"selection.category_{category}")
+
+
+def readiness_section() -> None:
+    """The primer's five questions; the verdict appears once the form is submitted."""
+    with st.expander(t("selection.readiness_title"), icon=":material/checklist:"):
+        st.caption(t("selection.readiness_intro"))
+        with st.form("selection.readiness_form", border=False):
+            answers = {
+                q: st.slider(
+                    t(f"selection.readiness_q{q}"),
+                    min_value=1,
+                    max_value=5,
+                    value=3,
+                    key=f"selection.readiness.q{q}",
+                    help=t(f"selection.readiness_q{q}_scale"),
+                )
+                for q in range(1, 6)
+            }
+            if st.form_submit_button(t("selection.readiness_submit"), key="selection.readiness_submit"):
+                st.session_state["selection._readiness"] = answers
+        answered = st.session_state.get("selection._readiness")
+        if not answered:
+            return
+        try:
+            result = selection.readiness_check(answered)
+        except KamError as exc:
+            widgets.error(exc)
+            return
+        score = fmt_num(result.score)
+        fix = ", ".join(t(f"selection.readiness_short_q{q}") for q in result.fix_first)
+        if result.verdict == "ready":
+            st.success(t("selection.verdict_ready", score=score))
+        elif result.verdict == "partly_ready":
+            st.warning(t("selection.verdict_partly_ready", score=score, fix=fix))
+        else:
+            st.error(t("selection.verdict_not_now", score=score))
+        st.markdown(
+            "\n".join(
+                f"- {t(f'selection.reason_q{r.question}_{r.code}', **r.params)}" for r in result.reasons
+            )
+        )
+
+
+def weight_controls() -> selection.SelectionModel:
+    """Weight sliders per criterion, normalisation and cut-points -> the model to score with."""
+    remembered: dict[str, float] = st.session_state.setdefault("selection._weights", {})
+    st.subheader(t("selection.criteria_title"))
+    st.caption(t("selection.criteria_intro"))
+    weights: dict[str, float] = {}
+    for axis, column in zip(AXES, st.columns(2), strict=True):
+        column.markdown(f"**{t(f'selection.axis_{axis}')}**")
+        for criterion in (c for c in BASE_MODEL.criteria if c.axis == axis):
+            weights[criterion.name] = column.slider(
+                criterion_label(criterion.name),
+                min_value=0.0,
+                max_value=5.0,
+                value=float(remembered.get(criterion.name, criterion.weight)),
+                step=0.5,
+                format="%.1f",
+                key=f"selection.weight.{criterion.name}",
+                help=t(f"selection.criterion_{criterion.name}_help"),
+            )
+    # widget values vanish when the user visits another page; keep a copy
+    remembered.update(weights)
+
+    left, middle, right = st.columns(3)
+    normalisation = left.radio(
+        t("selection.normalisation"),
+        ["percentile", "minmax"],
+        format_func=lambda m: t(f"selection.normalisation_{m}"),
+        key="selection.normalisation",
+        horizontal=True,
+        help=t("selection.normalisation_help"),
+    )
+    cut_mode = middle.radio(
+        t("selection.cut_mode"),
+        ["median", "value"],
+        format_func=lambda m: t(f"selection.cut_mode_{m}"),
+        key="selection.cut_mode",
+        horizontal=True,
+    )
+    custom = cut_mode == "value"
+    cut_a = right.slider(
+        t("selection.cut_attractiveness"), 0, 100, 50, key="selection.cut_attractiveness", disabled=not custom
+    )
+    cut_s = right.slider(
+        t("selection.cut_strength"), 0, 100, 50, key="selection.cut_strength", disabled=not custom
+    )
+    model = BASE_MODEL.with_weights(weights)
+    return model.model_copy(
+        update={
+            "normalisation": normalisation,
+            "cut_attractiveness": float(cut_a) if custom else None,
+            "cut_strength": float(cut_s) if custom else None,
+            "shortlist_limit": state.settings().shortlist_limit,
+        }
+    )
+
+
+def initial_scores(accounts_name: str | None) -> pd.DataFrame | None:
+    """Manual scores found in the uploaded accounts table (e.g. 'Strategisk passform')."""
+    if accounts_name is None:
+        return None
+    raw = data.table(accounts_name)
+    id_column = state.workspace().table_info(accounts_name).mapping.get("customer_id")
+    if raw is None or id_column is None:
+        return None
+    return selection.manual_scores_from_table(raw, id_column)
+
+
+def score_editor(
+    measures: pd.DataFrame,
+    manual: pd.DataFrame,
+    names: list[str],
+    saved_payload: dict | None,
+    scores_name: str,
+    keep: set[str],
+) -> pd.DataFrame:
+    """The 1-5 score grid; edits are saved at once with who and when. Returns the scores in use."""
+    st.caption(t("selection.editor_intro"))
+    base = measures[["customer_id", "customer_name", "revenue"]].sort_values(
+        ["revenue", "customer_id"], ascending=[False, True]
+    )
+    base = base.merge(manual[["customer_id", *names, "note", "by", "at"]], on="customer_id", how="left")
+    for text_column in ("note", "by", "at"):
+        base[text_column] = pd.Series(
+            ["" if pd.isna(v) else str(v) for v in base[text_column]], index=base.index, dtype="str"
+        )
+    # customer id as index: a different set of accounts (other filters) resets the edits
+    base = base.set_index("customer_id")
+    column_config = {
+        "_index": st.column_config.TextColumn(t("selection.col_customer_id")),
+        "customer_name": st.column_config.TextColumn(t("selection.col_customer_name")),
+        "revenue": st.column_config.NumberColumn(t("selection.col_revenue_12m"), format="localized"),
+        "note": st.column_config.TextColumn(t("selection.col_note"), max_chars=500),
+        "by": st.column_config.TextColumn(t("selection.col_by")),
+        "at": st.column_config.TextColumn(t("selection.col_at")),
+    }
+    for name in names:
+        column_config[name] = st.column_config.NumberColumn(
+            criterion_label(name),
+            min_value=1,
+            max_value=5,
+            step=1,
+            format="%d",
+            help=t("selection.score_help"),
+        )
+    edited = st.data_editor(
+        base,
+        key="selection.editor",
+        num_rows="fixed",
+        disabled=["customer_name", "revenue", "by", "at"],
+        column_config=column_config,
+        width="stretch",
+        height=420,
+    )
+    edits = (st.session_state.get("selection.editor") or {}).get("edited_rows")
+    if not edits:
+        return manual
+    table = edited.reset_index()
+    try:
+        payload = selection.manual_scores_payload(
+            table, names, state.user(), dt.datetime.now(dt.UTC), previous=saved_payload, keep=keep
+        )
+    except KamError as exc:
+        widgets.error(exc)
+        return manual
+    if not selection.same_scores(payload, saved_payload):
+        state.workspace().save_object("manual_scores", scores_name, payload, user=state.user())
+        st.toast(t("selection.scores_saved"), icon=":material/save:")
+    return selection.manual_scores_from_payload(payload, names)
+
+
+def matrix_figure(scored: pd.DataFrame, model: selection.SelectionModel, colour_by: str) -> go.Figure:
+    """McDonald's portfolio matrix: x = our strength, y = attractiveness, bubble = revenue."""
+    frame = scored.copy()
+    if colour_by == "abc":
+        from kamcore.portfolio import abc_classes  # written beside this page; imported when used
+
+        classes = abc_classes(frame, "customer_id", "revenue").set_index("customer")["abc_class"]
+        frame["group"] = frame["customer_id"].map(classes).fillna("C")
+        groups = [(g, t("selection.abc_class", cls=g), charts.CLASS_COLORS[g]) for g in ("A", "B", "C")]
+    else:
+        frame["group"] = frame["category"]
+        groups = [(c, category_label(c), charts.CATEGORY_COLORS[c]) for c in selection.CATEGORIES]
+    size = frame["revenue"].clip(lower=0).fillna(0)
+    sizeref = 2.0 * max(float(size.max()), 1.0) / 45.0**2
+    frame["hover"] = [
+        "<br>".join(
+            [
+                f"<b>{charts.safe(row.customer_name)}</b> ({charts.safe(row.customer_id)})",
+                t("selection.hover_revenue", value=fmt_num(row.revenue)),
+                t("selection.hover_profit", value=fmt_num(row.profit)),
+                t("selection.hover_attractiveness", value=fmt_num(row.attractiveness, 1)),
+                t("selection.hover_strength", value=fmt_num(row.strength, 1)),
+                t("selection.hover_rank", rank=fmt_num(row.rank), total=fmt_num(row.total, 1)),
+                category_label(row.category),
+            ]
+        )
+        for row in frame.itertuples()
+    ]
+    fig = go.Figure()
+    for group, label, colour in groups:
+        part = frame.loc[frame["group"] == group]
+        fig.add_trace(
+            go.Scatter(
+                x=part["strength"],
+                y=part["attractiveness"],
+                mode="markers",
+                name=label,
+                customdata=part[["customer_id"]].to_numpy(),
+                hovertext=part["hover"],
+                hovertemplate="%{hovertext}<extra></extra>",
+                marker={
+                    "size": size.loc[part.index],
+                    "sizemode": "area",
+                    "sizeref": sizeref,
+                    "sizemin": 4,
+                    "color": colour,
+                    "opacity": 0.75,
+                    "line": {"width": 0.5, "color": "white"},
+                },
+            )
+        )
+    cut_a = (
+        model.cut_attractiveness
+        if model.cut_attractiveness is not None
+        else scored["attractiveness"].median()
+    )
+    cut_s = model.cut_strength if model.cut_strength is not None else scored["strength"].median()
+    fig.add_hline(y=cut_a, line_dash="dash", line_color=charts.NEUTRAL)
+    fig.add_vline(x=cut_s, line_dash="dash", line_color=charts.NEUTRAL)
+    corners = {
+        "key": (102, 102, "right", "top"),
+        "key_development": (-2, 102, "left", "top"),
+        "maintenance": (102, -2, "right", "bottom"),
+        "opportunistic": (-2, -2, "left", "bottom"),
+    }
+    for category, (x, y, xanchor, yanchor) in corners.items():
+        fig.add_annotation(
+            x=x,
+            y=y,
+            text=f"<b>{category_label(category)}</b>",
+            showarrow=False,
+            xanchor=xanchor,
+            yanchor=yanchor,
+            font={"color": charts.CATEGORY_COLORS[category]},
+        )
+    fig.update_xaxes(range=[-4, 104], zeroline=False)
+    fig.update_yaxes(range=[-4, 104], zeroline=False)
+    return charts.style(
+        fig,
+        title=t("selection.matrix_title"),
+        x_title=t("selection.matrix_x"),
+        y_title=t("selection.matrix_y"),
+        height=560,
+    )
+
+
+def picked_in_chart(event, figure: go.Figure) -> list[str]:
+    """Customer ids of the points the user clicked, boxed or lassoed."""
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    picked = []
+    for point in points:
+        custom = point.get("customdata")
+        if custom:
+            picked.append(str(custom[0] if isinstance(custom, list | tuple) else custom))
+            continue
+        trace, index = point.get("curve_number"), point.get("point_index")
+        if trace is not None and index is not None:
+            picked.append(str(figure.data[trace].customdata[index][0]))
+    return picked
+
+
+def apply_pick_change() -> None:
+    """The multiselect changed: additions become 'include', removals become 'exclude'."""
+    new = set(st.session_state.get("selection.shortlist_pick", []))
+    shown = set(st.session_state.get("selection._shown", []))
+    include = set(st.session_state["selection._include"])
+    exclude = set(st.session_state["selection._exclude"])
+    for customer in new - shown:
+        include.add(customer)
+        exclude.discard(customer)
+    for customer in shown - new:
+        exclude.add(customer)
+        include.discard(customer)
+    st.session_state["selection._include"] = sorted(include)
+    st.session_state["selection._exclude"] = sorted(exclude)
+
+
+def reset_shortlist(recommended: int) -> None:
+    """Back to the top accounts by rank, without manual additions or removals."""
+    st.session_state["selection._include"] = []
+    st.session_state["selection._exclude"] = []
+    st.session_state["selection._size"] = recommended
+    st.session_state["selection.shortlist_size"] = recommended
+
+
+def shortlist_table(chosen: pd.DataFrame, shares: pd.Series) -> pd.DataFrame:
+    """The shortlist as the user sees and downloads it, with translated headers."""
+    return pd.DataFrame(
+        {
+            t("selection.col_rank"): chosen["rank"].to_numpy(),
+            t("selection.col_customer_id"): chosen["customer_id"].to_numpy(),
+            t("selection.col_customer_name"): chosen["customer_name"].to_numpy(),
+            t("selection.col_category"): chosen["category"].map(category_label).to_numpy(),
+            t("selection.col_total"): chosen["total"].round(1).to_numpy(),
+            t("selection.col_attractiveness"): chosen["attractiveness"].round(1).to_numpy(),
+            t("selection.col_strength"): chosen["strength"].round(1).to_numpy(),
+            t("selection.col_revenue_12m"): chosen["revenue"].round(0).to_numpy(),
+            t("selection.col_why"): chosen["top_criteria"].map(criteria_labels).to_numpy(),
+            t("selection.col_stability"): chosen["customer_id"].map(shares).round(3).to_numpy(),
+            t("selection.col_missing"): chosen["missing_inputs"].map(criteria_labels).to_numpy(),
+            t("selection.col_chosen_by"): chosen["chosen_by"]
+            .map(lambda c: t(f"selection.chosen_by_{c}"))
+            .to_numpy(),
+        }
+    )
+
+
+# ------------------------------------------------------------------------------------ page
+
+st.title(t("selection.title"))
+st.caption(t("selection.intro"))
+
+readiness_section()
+
+# all filters but the period: growth compares the last 12 months with the 12 before
+transactions = data.transactions(apply_period=False)
+widgets.require(transactions, "selection.no_transactions")
+try:
+    measures = selection.account_measures(transactions, data.accounts(filtered=False))
+except KamError as exc:
+    widgets.stop_with_error(exc)
+widgets.require(measures, "selection.no_transactions")
+st.caption(t("selection.window_note", n=fmt_num(len(measures)), end=fmt_date(transactions["date"].max())))
+
+model = weight_controls()
+
+ws = state.workspace()
+accounts_name = data.active_table(TableKind.accounts)
+scores_name = accounts_name or "accounts"
+names = model.manual_names
+saved_payload = ws.load_object("manual_scores", scores_name)
+try:
+    initial = initial_scores(accounts_name)
+except KamError as exc:
+    widgets.error(exc)
+    initial = None
+saved = selection.manual_scores_from_payload(saved_payload, names)
+manual = selection.combine_manual_scores(saved, initial)
+keep = set(saved["customer_id"])
+if initial is not None:
+    keep |= set(
+        initial.loc[initial[[c for c in names if c in initial.columns]].notna().any(axis=1), "customer_id"]
+    )
+
+view = st.segmented_control(
+    t("selection.view"),
+    ["matrix", "scores", "ranking"],
+    format_func=lambda v: t(f"selection.view_{v}"),
+    default="matrix",
+    key="selection.view",
+    required=True,
+)
+if view == "scores":
+    manual = score_editor(measures, manual, names, saved_payload, scores_name, keep)
+
+try:
+    scored = selection.score_accounts(measures, model, manual)
+except KamError as exc:
+    widgets.stop_with_error(exc)
+
+n_missing = int((scored["missing_inputs"] != "").sum())
+if n_missing:
+    st.caption(t("selection.missing_note", n=fmt_num(n_missing), total=fmt_num(len(scored))))
+
+# --------------------------------------------------------------------- shortlist state
+limit = model.shortlist_limit
+recommended = selection.recommended_size(scored, limit)
+if "selection._include" not in st.session_state:
+    saved_list = ws.load_object("shortlist", scores_name) or {}
+    st.session_state["selection._include"] = list(saved_list.get("include", []))
+    st.session_state["selection._exclude"] = list(saved_list.get("exclude", []))
+    st.session_state["selection._size"] = int(saved_list.get("size", recommended))
+known = set(scored["customer_id"])
+st.session_state["selection._include"] = [c for c in st.session_state["selection._include"] if c in known]
+
+if view == "matrix":
+    colour_by = st.segmented_control(
+        t("selection.colour_by"),
+        ["category", "abc"],
+        format_func=lambda v: t(f"selection.colour_by_{v}"),
+        default="category",
+        key="selection.colour_by",
+        required=True,
+    )
+    try:
+        figure = matrix_figure(scored, model, colour_by)
+    except (KamError, ImportError) as exc:
+        widgets.error(exc)
+        figure = matrix_figure(scored, model, "category")
+    event = charts.show(
+        figure, key="selection.matrix", on_select="rerun", selection_mode=("points", "box", "lasso")
+    )
+    st.caption(t("selection.matrix_help"))
+    picked = sorted(set(picked_in_chart(event, figure)))
+    # a chart selection stays active across reruns: act only when it changes
+    if picked and picked != st.session_state.get("selection._last_pick"):
+        include = set(st.session_state["selection._include"]) | set(picked)
+        st.session_state["selection._include"] = sorted(include)
+        st.session_state["selection._exclude"] = sorted(
+            set(st.session_state["selection._exclude"]) - set(picked)
+        )
+    st.session_state["selection._last_pick"] = picked
+elif view == "ranking":
+    ranking = shortlist_table(scored.assign(chosen_by="rank"), pd.Series(dtype=float)).drop(
+        columns=[t("selection.col_stability"), t("selection.col_chosen_by")]
+    )
+    st.dataframe(ranking, hide_index=True, width="stretch", height=420)
+    widgets.download_buttons(ranking, "kam_ranking", key="selection.download_ranking")
+
+# -------------------------------------------------------------------------- shortlist
+st.subheader(t("selection.shortlist_title"))
+st.caption(t("selection.shortlist_intro", n=fmt_num(recommended), limit=fmt_num(limit)))
+if st.session_state.get("selection.shortlist_size", 0) > len(scored):
+    # fewer accounts after a filter change: a stored size above the new maximum would raise
+    st.session_state["selection.shortlist_size"] = len(scored)
+size = st.number_input(
+    t("selection.shortlist_size"),
+    min_value=1,
+    max_value=len(scored),
+    value=min(max(1, st.session_state["selection._size"]), len(scored)),
+    step=1,
+    key="selection.shortlist_size",
+)
+st.session_state["selection._size"] = int(size)
+try:
+    chosen = selection.shortlist(
+        scored,
+        size=int(size),
+        include=st.session_state["selection._include"],
+        exclude=st.session_state["selection._exclude"],
+        limit=limit,
+    )
+    report = selection.sensitivity(
+        measures,
+        model,
+        int(size),
+        n_runs=SENSITIVITY_RUNS,
+        spread=SENSITIVITY_SPREAD,
+        seed=0,
+        manual_scores=manual,
+    )
+except KamError as exc:
+    widgets.stop_with_error(exc)
+
+chosen_ids = chosen.table["customer_id"].tolist()
+names_by_id = dict(zip(scored["customer_id"], scored["customer_name"].fillna(""), strict=True))
+st.session_state["selection.shortlist_pick"] = chosen_ids
+st.session_state["selection._shown"] = chosen_ids
+st.multiselect(
+    t("selection.shortlist_pick"),
+    scored["customer_id"].tolist(),
+    format_func=lambda c: f"{c} · {names_by_id.get(c, '')}",
+    key="selection.shortlist_pick",
+    on_change=apply_pick_change,
+    help=t("selection.shortlist_pick_help"),
+)
+if chosen.over_limit:
+    st.warning(t("selection.over_limit", n=fmt_num(len(chosen.table)), limit=fmt_num(limit)))
+
+shares = report.set_index("customer_id")["share_of_runs_on_shortlist"]
+table = shortlist_table(chosen.table, shares)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        t("selection.col_stability"): st.column_config.ProgressColumn(
+            t("selection.col_stability"), min_value=0.0, max_value=1.0, format="percent"
+        ),
+        t("selection.col_revenue_12m"): st.column_config.NumberColumn(format="localized"),
+    },
+)
+fragile = chosen.table.loc[chosen.table["customer_id"].map(shares).lt(0.5), "customer_id"]
+st.caption(
+    t(
+        "selection.stability_note",
+        spread=fmt_pct(SENSITIVITY_SPREAD, 0),
+        runs=fmt_num(SENSITIVITY_RUNS),
+        fragile=fmt_num(len(fragile)),
+    )
+)
+
+left, right = st.columns(2)
+if left.button(t("selection.save_shortlist"), key="selection.save_shortlist", icon=":material/save:"):
+    ws.save_object(
+        "shortlist",
+        scores_name,
+        {
+            "customer_ids": chosen_ids,
+            "include": st.session_state["selection._include"],
+            "exclude": st.session_state["selection._exclude"],
+            "size": int(size),
+            "weights": {c.name: c.weight for c in model.criteria},
+            "normalisation": model.normalisation,
+            "saved_by": state.user(),
+            "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+        user=state.user(),
+    )
+    st.success(t("selection.shortlist_saved", n=fmt_num(len(chosen_ids))))
+right.button(
+    t("selection.reset_shortlist"),
+    key="selection.reset_shortlist",
+    icon=":material/restart_alt:",
+    on_click=reset_shortlist,
+    args=(recommended,),
+)
+widgets.download_buttons(table, "kam_shortlist", key="selection.download_shortlist")

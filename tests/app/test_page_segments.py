@@ -1,0 +1,159 @@
+"""AppTest for the segments page: sources, k, naming, saving back to the workspace."""
+
+from __future__ import annotations
+
+from kamcore import db
+from kamcore.demo import DEMO_NAME
+
+
+def no_problems(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def profile_table(at):
+    return next(d.value for d in at.dataframe if "Segment mean" in d.value.columns)
+
+
+def segment_table(at):
+    editor = at.data_editor[0]
+    assert editor.key == "segments.names"
+    return editor.value
+
+
+def open_dealer_survey(make_app, k: int | None = 3):
+    at = make_app("segments")
+    at.segmented_control(key="segments.source").set_value("survey").run()
+    at.selectbox(key="segments.survey_table").set_value("survey_dealer").run()
+    if k is not None:
+        at.segmented_control(key="segments.k_mode").set_value("fixed").run()
+        at.slider(key="segments.k").set_value(k).run()
+    return at
+
+
+def saved(demo_root, name: str) -> dict | None:
+    ws = db.Workspace.open(db.workspace_path(demo_root, DEMO_NAME))
+    try:
+        return ws.load_object("segment_assignment", name)
+    finally:
+        ws.close()
+
+
+def test_loads_on_the_demo_with_account_segments(make_app):
+    at = make_app("segments")
+    no_problems(at)
+    assert at.title[0].value == "Segments"
+    assert at.segmented_control(key="segments.source").value == "accounts"
+    assert list(at.multiselect(key="segments.features").value) == ["r_score", "f_score", "m_score"]
+    k = int(metric(at, "Segments"))
+    assert 2 <= k <= 8
+    assert len(segment_table(at)) == k
+    assert int(metric(at, "Rows segmented")) == segment_table(at)["n"].sum()
+    # k chart, PCA scatter, centroid profile
+    assert len(at.get("plotly_chart")) == 3
+    assert any("chosen by" in c.value for c in at.caption)
+
+
+def test_dealer_survey_with_k3_shows_three_segments(make_app):
+    at = open_dealer_survey(make_app, k=3)
+    no_problems(at)
+    assert list(at.multiselect(key="segments.features").value) == ["Q6", "Q7", "Q8", "Q9", "Q10"]
+    assert metric(at, "Segments") == "3"
+    table = segment_table(at)
+    assert len(table) == 3
+    # Case B's groups (41 / 45 / 58): segment ids follow Q6, so the order is known.
+    assert abs(table["n"].tolist()[0] - 41) <= 5
+    assert abs(table["n"].tolist()[1] - 45) <= 5
+    assert abs(table["n"].tolist()[2] - 58) <= 5
+    assert metric(at, "Left out (missing values)") == "1"
+    assert table["name"].tolist()[2].startswith("high")
+    profile = profile_table(at)
+    assert len(profile) == 3 * 5
+    assert any("as you chose" in c.value for c in at.caption)
+
+
+def test_auto_k_on_the_dealer_survey_proposes_three(make_app):
+    at = open_dealer_survey(make_app, k=None)
+    no_problems(at)
+    assert metric(at, "Segments") == "3"
+
+
+def test_changing_k_changes_the_number_of_segments(make_app):
+    at = open_dealer_survey(make_app, k=3)
+    assert len(segment_table(at)) == 3
+    at.slider(key="segments.k").set_value(5).run()
+    no_problems(at)
+    assert metric(at, "Segments") == "5"
+    assert len(segment_table(at)) == 5
+    assert len(profile_table(at)) == 5 * 5
+
+
+def test_saving_writes_the_assignment_to_the_workspace(make_app, demo_root):
+    at = open_dealer_survey(make_app, k=3)
+    at.session_state["segments.names"] = {
+        "edited_rows": {0: {"name": "Economists"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="segments.save").click().run()
+    no_problems(at)
+    assert at.success, "no confirmation shown"
+    payload = saved(demo_root, "survey_dealer")
+    assert payload is not None
+    assert payload["key"] == "Respondent"
+    assert payload["k"] == 3
+    assert payload["features"] == ["Q6", "Q7", "Q8", "Q9", "Q10"]
+    assert len(payload["names"]) == 3
+    assert payload["names"]["1"] == "Economists"
+    # 146 respondents, one without all of Q6–Q10
+    assert len(payload["labels"]) == 145
+    assert set(payload["labels"].values()) == set(payload["names"].values())
+    assert "1" in payload["labels"] and "1.0" not in payload["labels"]
+
+    # A new session starts from the saved names.
+    again = open_dealer_survey(make_app, k=3)
+    no_problems(again)
+    assert segment_table(again)["name"].tolist()[0] == "Economists"
+
+
+def test_saved_account_segments_become_a_sidebar_filter(make_app, demo_root):
+    at = make_app("segments")
+    at.segmented_control(key="segments.k_mode").set_value("fixed").run()
+    at.slider(key="segments.k").set_value(3).run()
+    at.button(key="segments.save").click().run()
+    no_problems(at)
+    payload = saved(demo_root, "transactions")
+    assert payload is not None and payload["key"] == "customer_id"
+    assert len(payload["labels"]) == int(metric(at, "Rows segmented"))
+    at.run()
+    filters = [w for w in at.sidebar.multiselect if w.key == "filters.cluster"]
+    assert len(filters) == 1
+    assert sorted(filters[0].options) == sorted(payload["names"].values())
+
+
+def test_too_few_distinct_answers_is_an_error_not_a_crash(make_app):
+    at = make_app("segments")
+    at.segmented_control(key="segments.source").set_value("survey").run()
+    at.selectbox(key="segments.survey_table").set_value("survey_keyareas").run()
+    at.multiselect(key="segments.features").set_value(["E_acc1"]).run()
+    at.segmented_control(key="segments.k_mode").set_value("fixed").run()
+    at.slider(key="segments.k").set_value(8).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("too few for 8 segments" in e.value for e in at.error)
+
+
+def test_histograms_and_rfm_views_behind_toggles(make_app):
+    at = make_app("segments")
+    charts_before = len(at.get("plotly_chart"))
+    at.toggle(key="segments.rfm").set_value(True).run()
+    no_problems(at)
+    assert len(at.get("plotly_chart")) == charts_before + 1
+    at.toggle(key="segments.histograms").set_value(True).run()
+    no_problems(at)
+    # one histogram per feature (r, f, m scores)
+    assert len(at.get("plotly_chart")) == charts_before + 1 + 3

@@ -1,0 +1,189 @@
+"""AppTest for the selection page: weights re-rank, scores persist, the shortlist reacts."""
+
+from __future__ import annotations
+
+from kamcore import db
+
+SHORTLIST = "selection.shortlist_pick"
+
+
+def shortlist_ids(at) -> list[str]:
+    return list(at.multiselect(key=SHORTLIST).value)
+
+
+def test_loads_on_the_demo(make_app):
+    at = make_app("selection")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == "Key-account selection"
+    assert len(at.get("plotly_chart")) == 1
+    ids = shortlist_ids(at)
+    # the demo has many "key" accounts: the recommendation is capped at the limit of 15
+    assert len(ids) == 15
+    table = at.dataframe[0].value
+    assert table["Customer no."].tolist() == ids
+    assert table["Rank"].tolist() == list(range(1, 16))
+    assert table["Why: strongest criteria"].str.len().gt(0).all()
+    assert table["Stays on list when weights move ±20 %"].between(0, 1).all()
+
+
+def test_moving_a_weight_slider_changes_the_ranks(make_app):
+    at = make_app("selection")
+    before = shortlist_ids(at)
+    at.slider(key="selection.weight.strategic_fit").set_value(0.0)
+    at.slider(key="selection.weight.partnership_willingness").set_value(0.0)
+    at.slider(key="selection.weight.revenue").set_value(5.0)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = shortlist_ids(at)
+    assert after != before
+    # back to the default weights gives back the same list: the sliders alone drive the ranks
+    at.slider(key="selection.weight.strategic_fit").set_value(1.0)
+    at.slider(key="selection.weight.partnership_willingness").set_value(1.0)
+    at.slider(key="selection.weight.revenue").set_value(1.0)
+    at.run()
+    assert shortlist_ids(at) == before
+
+
+def test_all_strength_weights_zero_is_an_error_not_a_crash(make_app):
+    at = make_app("selection")
+    for name in ("share_of_wallet", "relationship_strength", "years_as_customer"):
+        at.slider(key=f"selection.weight.{name}").set_value(0.0)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("at least one criterion with a weight above zero" in e.value for e in at.error)
+
+
+def test_an_editor_edit_persists_after_reopening_the_workspace(make_app):
+    at = make_app("selection")
+    at.session_state["selection.view"] = "scores"
+    at.run()
+    editor = at.data_editor[0]
+    assert editor.key == "selection.editor"
+    first = str(editor.value.index[0])
+    at.session_state["selection.editor"] = {
+        "edited_rows": {0: {"share_of_wallet": 5, "note": "CEO meeting in March"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    again = make_app("selection")  # a new session: nothing carried over but the workspace
+    again.session_state["selection.view"] = "scores"
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    row = again.data_editor[0].value.loc[first]
+    assert row["share_of_wallet"] == 5
+    assert row["note"] == "CEO meeting in March"
+    assert row["by"] == "local"
+    assert row["at"] != ""
+
+
+def test_a_score_out_of_range_is_shown_as_an_error(make_app):
+    at = make_app("selection")
+    at.session_state["selection.view"] = "scores"
+    at.run()
+    at.session_state["selection.editor"] = {
+        "edited_rows": {0: {"strategic_fit": 9}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("is not a number from 1 to 5" in e.value for e in at.error)
+
+
+def test_added_account_and_saved_shortlist_survive_a_new_session(make_app):
+    at = make_app("selection")
+    ids = shortlist_ids(at)
+    options = at.multiselect(key=SHORTLIST).options
+    outsider = next(o for o in options if o.split(" · ")[0] not in ids).split(" · ")[0]
+    at.multiselect(key=SHORTLIST).select(outsider)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert outsider in shortlist_ids(at)
+    assert len(shortlist_ids(at)) == 16
+    assert any("more than the recommended maximum of 15" in w.value for w in at.warning)
+    at.button(key="selection.save_shortlist").click()
+    at.run()
+    assert any("16 accounts saved" in s.value for s in at.success)
+
+    again = make_app("selection")
+    assert outsider in shortlist_ids(again)
+    again.button(key="selection.reset_shortlist").click()
+    again.run()
+    assert outsider not in shortlist_ids(again)
+
+
+def test_shortlist_size_above_the_limit_warns(make_app):
+    at = make_app("selection")
+    assert not at.warning
+    at.number_input(key="selection.shortlist_size").set_value(20)
+    at.run()
+    assert len(shortlist_ids(at)) == 20
+    assert any("20 accounts is more than the recommended maximum of 15" in w.value for w in at.warning)
+
+
+def test_readiness_verdict_after_submit(make_app):
+    at = make_app("selection")
+    assert not at.success
+    at.slider(key="selection.readiness.q1").set_value(1)
+    for q in range(2, 6):
+        at.slider(key=f"selection.readiness.q{q}").set_value(5)
+    at.button(key="selection.readiness_submit").click()
+    at.run()
+    assert any(s.value.startswith("Ready (score 100 of 100)") for s in at.success)
+    at.slider(key="selection.readiness.q1").set_value(5)
+    at.button(key="selection.readiness_submit").click()
+    at.run()
+    assert any("fix this first: sales that are too transactional" in w.value for w in at.warning)
+
+
+def test_colour_by_abc_class(make_app):
+    at = make_app("selection")
+    at.session_state["selection.colour_by"] = "abc"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_norwegian_labels(make_app):
+    at = make_app("selection", lang="nb")
+    assert at.title[0].value == "Utvelgelse av nøkkelkunder"
+    assert at.slider(key="selection.weight.strategic_fit").label == "Strategisk passform"
+
+
+def test_no_transactions_shows_an_info_message(make_app, demo_root):
+    db.create_workspace(demo_root, "empty")
+    at = make_app("selection")
+    at.session_state["workspace_name"] = "empty"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("needs a transaction table" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_points_selected_in_the_matrix_join_the_shortlist(make_app):
+    at = make_app("selection")
+    ids = shortlist_ids(at)
+    options = [o.split(" · ")[0] for o in at.multiselect(key=SHORTLIST).options]
+    outsiders = [o for o in options if o not in ids][:2]
+    at.session_state["selection.matrix"] = {
+        "selection": {
+            "points": [{"curve_number": 0, "point_index": 0, "customdata": [c]} for c in outsiders],
+            "point_indices": [0, 1],
+            "box": [],
+            "lasso": [],
+        }
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = shortlist_ids(at)
+    assert set(outsiders) <= set(after)
+    assert len(after) == len(ids) + 2
+    # removing one by hand sticks although the chart selection is still active
+    at.multiselect(key=SHORTLIST).unselect(outsiders[0])
+    at.run()
+    assert outsiders[0] not in shortlist_ids(at)
+    assert outsiders[1] in shortlist_ids(at)

@@ -1,0 +1,165 @@
+"""AppTest for the survey page: views switch, exclusion changes n, churned comparison, no-pairs info."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from kamcore import db
+
+VIEWS = ("descriptives", "customer_gap", "knowledge_gap", "ipa", "reliability", "loyalty")
+
+
+def no_trouble(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def exclusion_caption(at) -> str:
+    found = [c.value for c in at.caption if "dropped as incomplete" in c.value]
+    assert len(found) == 1, [c.value for c in at.caption]
+    return found[0]
+
+
+def used_n(at) -> int:
+    return int(re.search(r"(\d+) used", exclusion_caption(at)).group(1))
+
+
+def tables_with(at, header: str) -> list[pd.DataFrame]:
+    """The shown tables that have a column ``header``, in page order."""
+    return [d.value for d in at.dataframe if header in d.value.columns]
+
+
+def pick_table(at, name: str):
+    at.selectbox(key="survey.table").set_value(name)
+    at.run()
+    return at
+
+
+def test_loads_on_the_demo_with_the_dictionary(make_app):
+    at = make_app("survey")
+    no_trouble(at)
+    assert at.title[0].value == "Survey"
+    editor = at.data_editor(key="survey.dictionary")
+    dictionary = editor.value.set_index("item")
+    assert dictionary.loc["E_adv1", ["dimension", "role", "pair"]].tolist() == [
+        "advice",
+        "expectation",
+        "adv1",
+    ]
+    assert len(at.get("plotly_chart")) >= 1
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_renders(make_app, view):
+    at = make_app("survey")
+    at.session_state["survey.view"] = view
+    at.run()
+    no_trouble(at)
+    assert len(at.dataframe) >= 1
+
+
+def test_listwise_or_pairwise_changes_the_shown_n(make_app):
+    at = pick_table(make_app("survey"), "survey_dealer")
+    no_trouble(at)
+    assert used_n(at) == 144
+    assert "146 respondents, 2 dropped" in exclusion_caption(at)
+    at.session_state["survey.exclusion"] = "pairwise"
+    at.run()
+    no_trouble(at)
+    assert used_n(at) == 146
+    stats = tables_with(at, "Standard deviation")[0]
+    assert stats["n"].max() == 146 and stats["n"].min() == 145
+
+
+def test_knowledge_gap_shows_advice_on_top(make_app):
+    at = make_app("survey")
+    at.session_state["survey.view"] = "knowledge_gap"
+    at.run()
+    no_trouble(at)
+    table = tables_with(at, "Gap (customers − staff)")[0]
+    top = table.sort_values("Gap (customers − staff)", ascending=False)["Item"].head(3)
+    assert top.str.startswith("E_adv").all()
+
+
+def test_churned_comparison_shows_lost_accounts_beside_the_rest(make_app):
+    at = make_app("survey")
+    at.session_state["survey.view"] = "customer_gap"
+    at.run()
+    assert len(tables_with(at, "Pair")) == 1
+    at.toggle(key="survey.compare_churned").set_value(True)
+    at.run()
+    no_trouble(at)
+    pair_tables = tables_with(at, "Pair")
+    assert len(pair_tables) == 3  # lost accounts, the rest, everyone
+    lost, rest, everyone = pair_tables
+    gap = "Gap (experience − expectation)"
+    assert (lost["n"] + rest["n"]).tolist() == everyone["n"].tolist()
+    assert lost[gap].mean() < rest[gap].mean() - 0.5
+    assert any(c.value.startswith("Lost accounts (n = ") for c in at.caption)
+
+
+def test_a_survey_without_pairs_shows_an_info_not_an_exception(make_app):
+    at = pick_table(make_app("survey"), "survey_dealer")
+    for view in ("customer_gap", "ipa", "knowledge_gap"):
+        at.session_state["survey.view"] = view
+        at.run()
+        no_trouble(at)
+        assert len(at.info) >= 1, view
+
+
+def test_a_dictionary_edit_is_saved_in_the_workspace(make_app, demo_root):
+    at = pick_table(make_app("survey"), "survey_dealer")
+    editor = at.data_editor(key="survey.dictionary")
+    row = editor.value.reset_index(drop=True).index[editor.value["item"].tolist().index("Q9")]
+    at.session_state["survey.dictionary"] = {
+        "edited_rows": {int(row): {"dimension": "relationship"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    no_trouble(at)
+    ws = db.Workspace.open(next(demo_root.glob("*.duckdb")))
+    try:
+        payload = ws.load_object("item_dictionary", "survey_dealer")
+    finally:
+        ws.close()
+    saved = pd.DataFrame(payload["rows"]).set_index("item")
+    assert saved.loc["Q9", "dimension"] == "relationship"
+
+
+def test_a_bad_dictionary_edit_is_an_error_sentence(make_app):
+    at = make_app("survey")
+    editor = at.data_editor(key="survey.dictionary")
+    row = editor.value["item"].tolist().index("P_acc1")
+    at.session_state["survey.dictionary"] = {
+        "edited_rows": {row: {"role": "expectation"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("pair 'acc1' already has an item with the role 'expectation'" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_shows_only_catalogue_strings(make_app, view):
+    from tests.app.pseudo import untranslated
+
+    at = make_app("survey", lang="qps")
+    at.session_state["survey.view"] = view
+    at.session_state["survey.compare_churned"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert untranslated(at) == []
+
+
+@pytest.mark.parametrize("lang", ["nb", "sv"])
+def test_gap_views_in_norwegian_and_swedish(make_app, lang):
+    at = make_app("survey", lang=lang)
+    for view in ("customer_gap", "knowledge_gap", "loyalty"):
+        at.session_state["survey.view"] = view
+        at.run()
+        no_trouble(at)

@@ -1,0 +1,607 @@
+"""Tests for kamcore.selection: scoring by hand, categories, sensitivity, readiness."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kamcore.errors import KamError
+from kamcore.selection import (
+    Criterion,
+    SelectionModel,
+    account_measures,
+    categorise,
+    combine_manual_scores,
+    default_model,
+    manual_score_columns,
+    manual_scores_from_payload,
+    manual_scores_from_table,
+    manual_scores_payload,
+    readiness_check,
+    same_scores,
+    score_accounts,
+    sensitivity,
+    shortlist,
+)
+
+# ------------------------------------------------------------------ the 4-account example
+#
+# revenue: A 100, B 400, C 200, D 300  -> percentile ranks 1,4,2,3 -> 0, 100, 33.33, 66.67
+# fit (manual 1-5): A 5, B 1, C -, D 3 -> 100, 0, 50 (midpoint, reported), 50
+# years: A 10, B 4, C 2, D 1           -> ranks 4,3,2,1 -> 100, 66.67, 33.33, 0
+# weights revenue 2, fit 1 (attractiveness), years 1 (strength)
+# attractiveness = (2 rev + fit) / 3:  A 33.33, B 66.67, C 38.89, D 61.11  (median 50)
+# strength = years:                    A 100,   B 66.67, C 33.33, D 0      (median 50)
+# total = (2 rev + fit + years) / 4:   A 50,    B 66.67, C 37.5,  D 45.83
+# rank: B 1, A 2, D 3, C 4
+# category: A maintenance, B key, C opportunistic, D key_development
+
+
+def four_accounts() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D"],
+            "customer_name": ["Alfa AS", "Beta AS", "Gamma AB", "Delta AS"],
+            "revenue": [100.0, 400.0, 200.0, 300.0],
+            "years_as_customer": [10.0, 4.0, 2.0, 1.0],
+        }
+    )
+
+
+def four_manual() -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": ["A", "B", "D"], "fit": [5, 1, 3]})
+
+
+def four_model(**kwargs) -> SelectionModel:
+    return SelectionModel(
+        criteria=(
+            Criterion(name="revenue", source="revenue", weight=2, axis="attractiveness"),
+            Criterion(name="fit", source="manual:fit", weight=1, axis="attractiveness"),
+            Criterion(name="years", source="years_as_customer", weight=1, axis="strength"),
+        ),
+        **kwargs,
+    )
+
+
+def by_id(scored: pd.DataFrame) -> pd.DataFrame:
+    return scored.set_index("customer_id").loc[["A", "B", "C", "D"]]
+
+
+def test_hand_computed_four_accounts():
+    scored = score_accounts(four_accounts(), four_model(), four_manual())
+    s = by_id(scored)
+    np.testing.assert_allclose(s["score__revenue"], [0, 100, 100 / 3, 200 / 3])
+    np.testing.assert_allclose(s["score__fit"], [100, 0, 50, 50])
+    np.testing.assert_allclose(s["score__years"], [100, 200 / 3, 100 / 3, 0])
+    np.testing.assert_allclose(s["attractiveness"], [100 / 3, 200 / 3, 350 / 9, 550 / 9])
+    np.testing.assert_allclose(s["strength"], [100, 200 / 3, 100 / 3, 0])
+    np.testing.assert_allclose(s["total"], [50, 200 / 3, 37.5, 275 / 6])
+    assert s["rank"].tolist() == [2, 1, 4, 3]
+    assert s["category"].tolist() == ["maintenance", "key", "opportunistic", "key_development"]
+    assert s["top_criteria"].tolist() == [
+        "fit, years",
+        "revenue, years",
+        "revenue, fit, years",
+        "revenue, fit",
+    ]
+    assert s["missing_inputs"].tolist() == ["", "", "fit", ""]
+    # sorted by rank, input columns carried through
+    assert scored["customer_id"].tolist() == ["B", "A", "D", "C"]
+    assert scored["customer_name"].tolist() == ["Beta AS", "Alfa AS", "Delta AS", "Gamma AB"]
+
+
+def test_minmax_without_winsorising_by_hand():
+    model = four_model(normalisation="minmax", winsorise=0.0)
+    s = by_id(score_accounts(four_accounts(), model, four_manual()))
+    # years 10, 4, 2, 1 on min 1 .. max 10
+    np.testing.assert_allclose(s["score__years"], [100, 100 / 3, 100 / 9, 0])
+    np.testing.assert_allclose(s["score__revenue"], [0, 100, 100 / 3, 200 / 3])
+
+
+def test_robust_minmax_clips_an_outlier():
+    values = [float(v) for v in range(1, 20)] + [1000.0]
+    accounts = pd.DataFrame(
+        {"customer_id": [f"K{i:02d}" for i in range(20)], "revenue": values, "years_as_customer": 1.0}
+    )
+    model = four_model(normalisation="minmax", winsorise=0.05)
+    s = score_accounts(accounts, model).set_index("customer_id")
+    # linear quantiles of 1..19, 1000: q05 = 1 + 0.95 = 1.95; q95 = 19 + 0.05 * 981 = 68.05
+    assert s.loc["K19", "score__revenue"] == pytest.approx(100.0)
+    assert s.loc["K00", "score__revenue"] == pytest.approx(0.0)
+    assert s.loc["K09", "score__revenue"] == pytest.approx(100 * (10 - 1.95) / (68.05 - 1.95))
+
+
+def test_percentile_ties_share_the_average_rank():
+    accounts = four_accounts().assign(revenue=[100.0, 300.0, 300.0, 50.0])
+    s = by_id(score_accounts(accounts, four_model(), four_manual()))
+    # ranks 2, 3.5, 3.5, 1 -> (r - 1) / 3 * 100
+    np.testing.assert_allclose(s["score__revenue"], [100 / 3, 250 / 3, 250 / 3, 0])
+
+
+def test_rank_ties_broken_by_customer_id():
+    accounts = pd.DataFrame(
+        {"customer_id": ["Z", "M", "A"], "revenue": [5.0, 5.0, 5.0], "years_as_customer": 2.0}
+    )
+    scored = score_accounts(accounts, four_model())
+    assert scored["customer_id"].tolist() == ["A", "M", "Z"]
+    assert scored["rank"].tolist() == [1, 2, 3]
+    np.testing.assert_allclose(scored["total"], 50.0)
+
+
+def test_weights_scaled_by_seven_change_nothing():
+    model = four_model()
+    scaled = model.with_weights({c.name: 7 * c.weight for c in model.criteria})
+    a = score_accounts(four_accounts(), model, four_manual())
+    b = score_accounts(four_accounts(), scaled, four_manual())
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_changing_one_weight_changes_ranks():
+    heavy_years = four_model().with_weights({"years": 10})
+    s = by_id(score_accounts(four_accounts(), heavy_years, four_manual()))
+    # total = (2 rev + fit + 10 years) / 13: A (0+100+1000)/13 is now the best
+    assert s.loc["A", "rank"] == 1
+    assert s.loc["A", "total"] == pytest.approx(1100 / 13)
+
+
+def test_lower_is_better_flips_the_score():
+    higher = four_model()
+    lower = SelectionModel(
+        criteria=tuple(
+            c.model_copy(update={"direction": "lower_is_better"}) if c.name == "years" else c
+            for c in higher.criteria
+        )
+    )
+    a = by_id(score_accounts(four_accounts(), higher, four_manual()))
+    b = by_id(score_accounts(four_accounts(), lower, four_manual()))
+    np.testing.assert_allclose(b["score__years"], 100 - a["score__years"])
+    np.testing.assert_allclose(b["score__years"], [0, 100 / 3, 200 / 3, 100])
+
+
+def test_manual_lower_is_better_flips_the_fixed_scale():
+    model = SelectionModel(
+        criteria=(
+            Criterion(name="risk", source="manual:risk", direction="lower_is_better", axis="attractiveness"),
+            Criterion(name="years", source="years_as_customer", axis="strength"),
+        )
+    )
+    manual = pd.DataFrame({"customer_id": ["A", "B"], "risk": [1, 4]})
+    s = by_id(score_accounts(four_accounts(), model, manual))
+    np.testing.assert_allclose(s["score__risk"], [100, 25, 50, 50])
+
+
+def test_missing_manual_scores_are_midpoint_and_reported():
+    scored = by_id(score_accounts(four_accounts(), four_model()))
+    np.testing.assert_allclose(scored["score__fit"], 50.0)
+    assert (scored["missing_inputs"] == "fit").all()
+
+
+def test_missing_computed_measure_is_neutral_and_reported():
+    accounts = four_accounts().assign(revenue=[100.0, np.nan, 200.0, 300.0])
+    s = by_id(score_accounts(accounts, four_model(), four_manual()))
+    # A, C, D ranked among themselves: 0, 50, 100; B neutral 50
+    np.testing.assert_allclose(s["score__revenue"], [0, 50, 50, 100])
+    assert s.loc["B", "missing_inputs"] == "revenue"
+
+
+def test_manual_score_out_of_range_is_a_user_error():
+    manual = pd.DataFrame({"customer_id": ["A"], "fit": [7]})
+    with pytest.raises(KamError) as info:
+        score_accounts(four_accounts(), four_model(), manual)
+    assert info.value.code == "selection.manual_score_out_of_range"
+    assert info.value.params == {"customer": "A", "score": "fit", "value": "7"}
+
+
+def test_model_rejects_an_axis_without_weight_and_unknown_source():
+    with pytest.raises(KamError) as info:
+        score_accounts(four_accounts(), four_model().with_weights({"years": 0}))
+    assert info.value.code == "selection.axis_without_weight"
+    assert info.value.params == {"axis": "strength"}
+    odd = SelectionModel(
+        criteria=(*four_model().criteria, Criterion(name="x", source="turnover", axis="strength"))
+    )
+    with pytest.raises(KamError) as info:
+        score_accounts(four_accounts(), odd)
+    assert info.value.code == "selection.unknown_source"
+    twice = SelectionModel(criteria=(*four_model().criteria, four_model().criteria[0]))
+    with pytest.raises(KamError) as info:
+        sensitivity(four_accounts(), twice, 2)
+    assert info.value.code == "selection.duplicate_criterion"
+
+
+def test_default_model_matches_the_issue():
+    model = default_model()
+    by_axis = {
+        axis: [c.source for c in model.criteria if c.axis == axis] for axis in ("attractiveness", "strength")
+    }
+    assert by_axis["attractiveness"] == [
+        "revenue",
+        "profit",
+        "growth_pct",
+        "manual:strategic_fit",
+        "manual:partnership_willingness",
+    ]
+    assert by_axis["strength"] == [
+        "manual:share_of_wallet",
+        "manual:relationship_strength",
+        "years_as_customer",
+    ]
+    assert model.normalisation == "percentile"
+    assert model.shortlist_limit == 15
+
+
+# ------------------------------------------------------------------------------ categories
+
+
+def test_categories_on_a_known_layout_with_user_cuts():
+    attractiveness = pd.Series([80.0, 80.0, 20.0, 20.0, 60.0], index=list("abcde"))
+    strength = pd.Series([90.0, 10.0, 90.0, 10.0, 60.0], index=list("abcde"))
+    result = categorise(attractiveness, strength, cut_attractiveness=60, cut_strength=70)
+    assert result.tolist() == [
+        "key",
+        "key_development",
+        "maintenance",
+        "opportunistic",
+        "key_development",  # on the attractiveness cut counts as attractive; 60 < 70 is weak
+    ]
+
+
+def test_categories_default_to_the_median():
+    attractiveness = pd.Series([10.0, 20.0, 30.0, 40.0])
+    strength = pd.Series([40.0, 30.0, 20.0, 10.0])
+    # medians 25 and 25
+    assert categorise(attractiveness, strength).tolist() == [
+        "maintenance",
+        "maintenance",
+        "key_development",
+        "key_development",
+    ]
+
+
+def test_model_cut_points_reach_the_scores():
+    model = four_model(cut_attractiveness=35.0, cut_strength=20.0)
+    s = by_id(score_accounts(four_accounts(), model, four_manual()))
+    # attractiveness 33.3, 66.7, 38.9, 61.1; strength 100, 66.7, 33.3, 0
+    assert s["category"].tolist() == ["maintenance", "key", "key", "key_development"]
+
+
+# ----------------------------------------------------------------------------- sensitivity
+
+
+def spread_accounts(n: int = 30) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    accounts = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:03d}" for i in range(n)],
+            "revenue": rng.gamma(2.0, 1000.0, n),
+            "years_as_customer": rng.uniform(0, 20, n),
+        }
+    )
+    # one account best on every criterion: it must survive every perturbation
+    accounts.loc[0, ["revenue", "years_as_customer"]] = [1e6, 50.0]
+    return accounts
+
+
+def test_sensitivity_is_deterministic_for_a_seed():
+    accounts, model = spread_accounts(), four_model()
+    a = sensitivity(accounts, model, shortlist_size=5, seed=42)
+    b = sensitivity(accounts, model, shortlist_size=5, seed=42)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["share_of_runs_on_shortlist"].between(0, 1).all()
+    shares = a.set_index("customer_id")["share_of_runs_on_shortlist"]
+    assert shares["C000"] == 1.0
+    # every run puts exactly 5 accounts on the list
+    assert shares.sum() == pytest.approx(5.0)
+    assert a["on_shortlist"].sum() == 5
+
+
+def test_sensitivity_differs_between_seeds_when_the_list_is_fragile():
+    accounts = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "revenue": [3.0, 1.0, 2.0],
+            "years_as_customer": [1.0, 3.0, 2.0],
+        }
+    )
+    model = four_model().with_weights({"revenue": 1, "fit": 0.001})
+    shares = [
+        sensitivity(accounts, model, 1, n_runs=50, seed=s)["share_of_runs_on_shortlist"].tolist()
+        for s in range(5)
+    ]
+    assert len({tuple(x) for x in shares}) > 1
+
+
+def test_sensitivity_without_spread_equals_the_base_shortlist():
+    accounts, model = spread_accounts(), four_model()
+    report = sensitivity(accounts, model, shortlist_size=4, n_runs=10, spread=0.0)
+    base = score_accounts(accounts, model)
+    top = set(base.loc[base["rank"] <= 4, "customer_id"])
+    on = set(report.loc[report["share_of_runs_on_shortlist"] == 1.0, "customer_id"])
+    assert on == top
+    assert set(report.loc[report["on_shortlist"], "customer_id"]) == top
+    assert report["share_of_runs_on_shortlist"].isin([0.0, 1.0]).all()
+
+
+# ------------------------------------------------------------------------------- shortlist
+
+
+def test_shortlist_by_rank_include_exclude_and_limit():
+    scored = score_accounts(four_accounts(), four_model(), four_manual())
+    result = shortlist(scored, size=2, include=["C"], exclude=["A"], limit=2)
+    assert result.table["customer_id"].tolist() == ["B", "C"]
+    assert result.table["chosen_by"].tolist() == ["rank", "manual"]
+    assert result.over_limit is False
+    assert shortlist(scored, size=3, limit=2).over_limit is True
+    # recommended = number of key accounts (B only), at least one
+    assert shortlist(scored).recommended_size == 1
+    assert shortlist(scored).table["customer_id"].tolist() == ["B"]
+
+
+def test_shortlist_rejects_unknown_accounts():
+    scored = score_accounts(four_accounts(), four_model(), four_manual())
+    with pytest.raises(KamError) as info:
+        shortlist(scored, include=["X"])
+    assert info.value.code == "selection.unknown_account"
+
+
+# ------------------------------------------------------------------------------- readiness
+
+
+def test_readiness_ready_when_everything_speaks_for_kam():
+    result = readiness_check({1: 1, 2: 5, 3: 5, 4: 5, 5: 5})
+    assert result.verdict == "ready"
+    assert result.score == 100.0
+    assert result.fix_first == []
+    assert [r.code for r in result.reasons] == ["for"] * 5
+
+
+def test_readiness_question_one_counts_against():
+    # very transactional sales (5) with everything else perfect
+    result = readiness_check({1: 5, 2: 5, 3: 5, 4: 5, 5: 5})
+    assert result.score == 80.0
+    assert result.reasons[0].code == "against"
+    assert result.reasons[0].points == 0.0
+    assert result.verdict == "partly_ready"
+    assert result.fix_first == [1]
+
+
+def test_readiness_not_now():
+    result = readiness_check({1: 5, 2: 1, 3: 2, 4: 1, 5: 3})
+    # points 0, 0, 25, 0, 50 -> 15
+    assert result.score == 15.0
+    assert result.verdict == "not_now"
+    assert result.fix_first == [1, 2, 3, 4]
+
+
+def test_readiness_middle_without_blockers_names_the_weakest():
+    result = readiness_check({1: 3, 2: 4, 3: 3, 4: 4, 5: 3})
+    # points 50, 75, 50, 75, 50 -> 60
+    assert result.score == 60.0
+    assert result.verdict == "partly_ready"
+    assert result.fix_first == [1, 3, 5]
+
+
+def test_readiness_rejects_incomplete_or_invalid_answers():
+    with pytest.raises(KamError) as info:
+        readiness_check({1: 3, 2: 3})
+    assert info.value.code == "selection.readiness_incomplete"
+    assert info.value.params == {"questions": "3, 4, 5"}
+    with pytest.raises(KamError) as info:
+        readiness_check({1: 3, 2: 3, 3: 3, 4: 3, 5: 6})
+    assert info.value.code == "selection.readiness_answer"
+
+
+# -------------------------------------------------------------------------------- measures
+
+
+def test_account_measures_by_hand():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["001", "001", "001", "001", "002", "002"],
+            "customer_name": ["Alfa", "Alfa", "Alfa", "Alfa", "Beta", "Beta"],
+            "date": pd.to_datetime(
+                ["2024-03-10", "2025-12-01", "2026-01-15", "2026-01-20", "2025-06-01", "2026-05-05"]
+            ),
+            "revenue": [100.0, 200.0, 300.0, -50.0, 80.0, 120.0],
+            "cost": [50.0, 100.0, 200.0, -20.0, 40.0, 60.0],
+        }
+    )
+    m = account_measures(tx, as_of=dt.date(2026, 6, 30)).set_index("customer_id")
+    # L12 = (2025-06-30, 2026-06-30]; P12 = (2024-06-30, 2025-06-30]
+    # 001: L12 revenue 200+300-50 = 450, profit 100+100-30 = 170; P12 nothing (2024-03 is older)
+    # 002: L12 revenue 120, profit 60; P12 revenue 80
+    assert m.loc["001", "revenue"] == 450.0
+    assert m.loc["001", "profit"] == 170.0
+    assert m.loc["001", "margin_pct"] == pytest.approx(100 * 170 / 450)
+    assert np.isnan(m.loc["001", "growth_pct"])
+    assert m.loc["002", "growth_pct"] == pytest.approx(50.0)
+    assert m.loc["001", "purchase_frequency"] == 2  # Dec 2025 and Jan 2026
+    assert m.loc["002", "purchase_frequency"] == 1
+    assert m.loc["001", "portfolio_share"] == pytest.approx(450 / 570)
+    # first purchase 2024-03-10 -> 842 days
+    assert m.loc["001", "years_as_customer"] == pytest.approx(842 / 365.25)
+    assert m.loc["002", "customer_name"] == "Beta"
+
+
+def test_account_measures_prefers_customer_since_from_accounts():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["001"],
+            "date": pd.to_datetime(["2026-01-01"]),
+            "revenue": [10.0],
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "customer_id": ["001"],
+            "customer_name": ["Alfa AS"],
+            "customer_since": pd.to_datetime(["2016-01-01"]),
+        }
+    )
+    m = account_measures(tx, accounts, as_of=dt.date(2026, 1, 1))
+    assert m.loc[0, "years_as_customer"] == pytest.approx(3653 / 365.25)
+    assert m.loc[0, "customer_name"] == "Alfa AS"
+    assert np.isnan(m.loc[0, "profit"])  # no profit or cost column
+
+
+def test_account_measures_needs_the_roles():
+    with pytest.raises(KamError) as info:
+        account_measures(pd.DataFrame({"customer_id": ["1"], "revenue": [1.0]}))
+    assert info.value.code == "selection.missing_columns"
+
+
+# --------------------------------------------------------------------------- manual scores
+
+
+def test_manual_score_columns_match_demo_and_english_names():
+    columns = ["Kundenr", "Kundenavn", "Strategisk passform", "Partnerskapsvilje", "Status"]
+    assert manual_score_columns(columns) == {
+        "strategic_fit": "Strategisk passform",
+        "partnership_willingness": "Partnerskapsvilje",
+    }
+    assert manual_score_columns(["Strategic Fit", "PARTNERSHIP willingness"]) == {
+        "strategic_fit": "Strategic Fit",
+        "partnership_willingness": "PARTNERSHIP willingness",
+    }
+
+
+def test_manual_scores_from_table_reads_comma_decimals_and_drops_bad_values():
+    raw = pd.DataFrame(
+        {
+            "Kundenr": ["0012", "0013", "0014"],
+            "Strategisk passform": ["4", "", "3,5"],
+            "Partnerskapsvilje": ["9", "2", None],
+        }
+    )
+    found = manual_scores_from_table(raw, "Kundenr")
+    assert found["customer_id"].tolist() == ["0012", "0013", "0014"]
+    np.testing.assert_allclose(found["strategic_fit"], [4.0, np.nan, 3.5])
+    np.testing.assert_allclose(found["partnership_willingness"], [np.nan, 2.0, np.nan])
+
+
+def test_payload_round_trip_keeps_who_and_when_of_unchanged_rows():
+    names = ["fit", "wallet"]
+    first = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "fit": [4, None, None],
+            "wallet": [2, 5, None],
+            "note": ["", "big", ""],
+        }
+    )
+    t1, t2 = dt.datetime(2026, 11, 1, 9, 0), dt.datetime(2026, 11, 2, 10, 30)
+    payload = manual_scores_payload(first, names, "kari", t1)
+    assert set(payload["rows"]) == {"A", "B"}  # C has nothing
+    second = first.assign(fit=[4, 3, None])
+    payload2 = manual_scores_payload(second, names, "ola", t2, previous=payload)
+    assert payload2["rows"]["A"] == {
+        "scores": {"fit": 4.0, "wallet": 2.0},
+        "note": "",
+        "by": "kari",
+        "at": "2026-11-01T09:00:00",
+    }
+    assert payload2["rows"]["B"]["by"] == "ola"
+    assert payload2["rows"]["B"]["at"] == "2026-11-02T10:30:00"
+    back = manual_scores_from_payload(payload2, names).set_index("customer_id")
+    assert back.loc["B", "fit"] == 3.0
+    assert back.loc["B", "note"] == "big"
+    assert back.loc["A", "wallet"] == 2.0
+    assert back.loc["A", "by"] == "kari"
+
+
+def test_empty_payload_gives_empty_frame_with_columns():
+    frame = manual_scores_from_payload(None, ["fit"])
+    assert frame.columns.tolist() == ["customer_id", "fit", "note", "by", "at"]
+    assert frame.empty
+
+
+def test_saved_scores_win_over_table_values():
+    saved = pd.DataFrame({"customer_id": ["A", "C"], "fit": [2.0, np.nan], "note": ["x", "cleared"]})
+    initial = pd.DataFrame({"customer_id": ["A", "B", "C"], "fit": [5.0, 4.0, 3.0]})
+    combined = combine_manual_scores(saved, initial).set_index("customer_id")
+    assert combined.loc["A", "fit"] == 2.0
+    assert combined.loc["B", "fit"] == 4.0
+    assert np.isnan(combined.loc["C", "fit"])  # cleared by the team, not refilled
+    assert combined.loc["A", "note"] == "x"
+
+
+def test_cleared_score_is_kept_as_an_empty_row():
+    cleared = pd.DataFrame({"customer_id": ["A", "B"], "fit": [None, None], "note": ["", ""]})
+    payload = manual_scores_payload(cleared, ["fit"], "kari", dt.datetime(2026, 11, 1), keep=["A"])
+    assert payload["rows"] == {"A": {"scores": {}, "note": "", "by": "kari", "at": "2026-11-01T00:00:00"}}
+
+
+def test_same_scores_ignores_who_and_when():
+    table = pd.DataFrame({"customer_id": ["A"], "fit": [4]})
+    first = manual_scores_payload(table, ["fit"], "kari", dt.datetime(2026, 1, 1))
+    second = manual_scores_payload(table, ["fit"], "ola", dt.datetime(2026, 2, 1))
+    assert same_scores(first, second)
+    third = manual_scores_payload(table.assign(fit=[5]), ["fit"], "ola", dt.datetime(2026, 2, 1))
+    assert not same_scores(first, third)
+
+
+# -------------------------------------------------------------------------------- property
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    revenue=st.lists(st.floats(min_value=-1e6, max_value=1e7, allow_nan=False), min_size=1, max_size=25),
+    weights=st.tuples(
+        st.floats(min_value=0.01, max_value=100),
+        st.floats(min_value=0, max_value=100),
+        st.floats(min_value=0.01, max_value=100),
+    ),
+    normalisation=st.sampled_from(["percentile", "minmax"]),
+    data=st.data(),
+)
+def test_ranks_are_a_permutation_and_scores_bounded(revenue, weights, normalisation, data):
+    n = len(revenue)
+    years = data.draw(st.lists(st.floats(0, 80), min_size=n, max_size=n))
+    fit = data.draw(st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=n, max_size=n))
+    accounts = pd.DataFrame(
+        {"customer_id": [f"K{i}" for i in range(n)], "revenue": revenue, "years_as_customer": years}
+    )
+    manual = pd.DataFrame({"customer_id": accounts["customer_id"], "fit": fit})
+    model = four_model(normalisation=normalisation).with_weights(
+        dict(zip(["revenue", "fit", "years"], weights))
+    )
+    scored = score_accounts(accounts, model, manual)
+    assert sorted(scored["rank"].tolist()) == list(range(1, n + 1))
+    for column in ("total", "attractiveness", "strength", "score__revenue", "score__fit"):
+        assert scored[column].between(-1e-9, 100 + 1e-9).all(), column
+    assert scored["total"].is_monotonic_decreasing
+    assert set(scored["category"]) <= {"key", "key_development", "maintenance", "opportunistic"}
+
+
+def test_manual_scores_survive_a_workspace_reopen(tmp_path):
+    from kamcore.db import Workspace
+
+    table = pd.DataFrame({"customer_id": ["0012", "0013"], "fit": [4, None], "note": ["", "ring Q1"]})
+    payload = manual_scores_payload(table, ["fit"], "kari", dt.datetime(2026, 11, 23, 12, 0))
+    path = tmp_path / "ws.duckdb"
+    ws = Workspace.open(path)
+    ws.save_object("manual_scores", "customers", payload, user="kari")
+    ws.close()
+    reopened = Workspace.open(path)
+    try:
+        back = manual_scores_from_payload(reopened.load_object("manual_scores", "customers"), ["fit"])
+    finally:
+        reopened.close()
+    back = back.set_index("customer_id")
+    assert back.loc["0012", "fit"] == 4.0
+    assert back.loc["0013", "note"] == "ring Q1"
+    assert back.loc["0012", "by"] == "kari"
+    scored = score_accounts(
+        pd.DataFrame(
+            {"customer_id": ["0012", "0013"], "revenue": [1.0, 2.0], "years_as_customer": [1.0, 1.0]}
+        ),
+        four_model(),
+        back.reset_index(),
+    ).set_index("customer_id")
+    assert scored.loc["0012", "score__fit"] == 75.0
+    assert scored.loc["0013", "missing_inputs"] == "fit"

@@ -1,0 +1,226 @@
+"""The login gate: nothing of the app renders before sign-in; workspaces follow access rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kamcore import access, db
+from kamcore.access import WorkspaceAccess
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PASSWORDS = {"kari": "riktig-hest-batteri", "ola": "ola-sitt-passord"}
+HASHES = {name: access.hash_password(pw, rounds=4) for name, pw in PASSWORDS.items()}
+OIDC = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-secret-not-used",
+    "client_id": "kam-studio",
+    "client_secret": "not-used",
+    "server_metadata_url": "https://login.example.com/.well-known/openid-configuration",
+}
+
+
+def _set_mode(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    monkeypatch.setenv("KAMSTUDIO_AUTH", mode)
+    from ui import state
+
+    state.settings.cache_clear()
+
+
+def _app(secrets: dict | None = None, user: dict | None = None, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if secrets:
+        at.secrets.update(secrets)
+    if user is not None:
+        at.user = user
+    at.session_state["lang"] = lang
+    at.run()
+    return at
+
+
+def _nothing_of_the_app(at: AppTest) -> None:
+    """No workspace, table, filter, chart or navigation element was rendered."""
+    assert not at.exception
+    assert at.get("selectbox") == [] or [s.key for s in at.selectbox] == ["app.lang"]
+    assert not at.dataframe
+    assert not at.get("plotly_chart")
+    assert "_workspace" not in at.session_state
+    assert "workspace_name" in at.session_state  # state.init() ran, nothing more
+    assert "filters" not in at.session_state
+
+
+def _sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="auth.user").input(name)
+    at.text_input(key="auth.password").input(password)
+    at.button(key="auth.submit").click()
+    return at.run()
+
+
+@pytest.fixture
+def password_mode(demo_root, monkeypatch):
+    _set_mode(monkeypatch, "password")
+    return demo_root
+
+
+def test_login_off_by_default(make_app):
+    at = make_app(None)
+    assert not at.exception
+    assert at.selectbox(key="app.workspace").value == "demo"
+    assert "auth.logout" not in [b.key for b in at.button]
+
+
+def test_password_login_form_comes_first(password_mode):
+    at = _app({"auth_passwords": HASHES})
+    _nothing_of_the_app(at)
+    assert [t.value for t in at.title] == ["Sign in to KAM Studio"]
+    assert [w.key for w in at.text_input] == ["auth.user", "auth.password"]
+
+
+@pytest.mark.parametrize("page", ["data", "home"])
+def test_deep_link_to_a_page_still_needs_sign_in(password_mode, page):
+    """Streamlit's legacy pages/ routing can run a page without app.py (seen on a real server:
+    a fresh process serving /data). The page must still show only the sign-in form."""
+    at = _app({"auth_passwords": HASHES})
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert "Sign in to KAM Studio" in [t.value for t in at.title]
+    assert [w.key for w in at.text_input] == ["auth.user", "auth.password"]
+    assert not at.dataframe and not at.metric
+    assert "_workspace" not in at.session_state
+    at = _sign_in(at, "kari", PASSWORDS["kari"])
+    assert not at.exception
+    assert at.session_state["auth_user"] == "kari"
+    assert "_workspace" in at.session_state
+
+
+def test_wrong_password_is_refused(password_mode):
+    at = _sign_in(_app({"auth_passwords": HASHES}), "kari", "feil-passord-her")
+    _nothing_of_the_app(at)
+    assert [e.value for e in at.error] == ["The user name or password is not correct."]
+    assert "auth_user" not in at.session_state
+    at = _sign_in(at, "nobody", PASSWORDS["kari"])
+    assert [e.value for e in at.error] == ["The user name or password is not correct."]
+    assert "auth_user" not in at.session_state
+
+
+def test_too_many_attempts_lock_the_form(password_mode):
+    at = _app({"auth_passwords": HASHES}, lang="nb")
+    for _ in range(5):
+        at = _sign_in(at, "kari", "feil-passord-her")
+    at.run()
+    _nothing_of_the_app(at)
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith("For mange mislykkede forsøk. Prøv igjen om ")
+    assert not at.text_input  # no form while locked
+
+
+def test_right_password_opens_the_app_and_logout_closes_it(password_mode):
+    at = _sign_in(_app({"auth_passwords": HASHES}), "kari", PASSWORDS["kari"])
+    assert not at.exception
+    assert at.session_state["auth_user"] == "kari"
+    assert at.selectbox(key="app.workspace").value == "demo"
+    assert "kari" in [t.value for t in at.sidebar.text]
+    at.button(key="auth.logout").click()
+    at.run()
+    _nothing_of_the_app(at)
+    assert "auth_user" not in at.session_state
+    assert at.session_state["lang"] == "en"
+
+
+def test_no_users_configured_fails_closed(password_mode):
+    at = _app()
+    _nothing_of_the_app(at)
+    assert [e.value for e in at.error][0].startswith("Login by password is switched on, but no users are set up.")
+
+
+def test_user_removed_from_secrets_is_signed_out(password_mode):
+    at = _sign_in(_app({"auth_passwords": HASHES}), "ola", PASSWORDS["ola"])
+    assert at.session_state["auth_user"] == "ola"
+    at.secrets["auth_passwords"] = {"kari": HASHES["kari"]}
+    at.run()
+    _nothing_of_the_app(at)
+    assert "auth_user" not in at.session_state
+
+
+def test_private_workspace_is_hidden_from_others(password_mode):
+    db.create_workspace(password_mode, "kari privat")
+    access.write_access(password_mode, "kari privat", WorkspaceAccess(owner="kari", visibility="private"))
+    db.create_workspace(password_mode, "team")
+    access.write_access(password_mode, "team", WorkspaceAccess(owner="kari", visibility="named",
+                                                              shared_with=("ola",)))
+    kari = _sign_in(_app({"auth_passwords": HASHES}), "kari", PASSWORDS["kari"])
+    assert kari.selectbox(key="app.workspace").options == ["demo", "kari privat", "team"]
+    ola = _sign_in(_app({"auth_passwords": HASHES}), "ola", PASSWORDS["ola"])
+    assert ola.selectbox(key="app.workspace").options == ["demo", "team"]
+    # Forcing the name into the session (as a tampered request would) is refused.
+    ola.session_state["workspace_name"] = "kari privat"
+    ola.run()
+    assert not ola.exception
+    assert [e.value for e in ola.error] == ["You do not have access to the workspace 'kari privat'."]
+    assert "_workspace" not in ola.session_state
+    ola.run()  # the next run is back on the shared demo
+    assert not ola.exception and not ola.error
+    assert ola.session_state["workspace_name"] == "demo"
+
+
+def test_owner_shares_from_the_data_page(password_mode):
+    db.create_workspace(password_mode, "kari privat")
+    access.write_access(password_mode, "kari privat", WorkspaceAccess(owner="kari", visibility="private"))
+    kari = _sign_in(_app({"auth_passwords": HASHES}), "kari", PASSWORDS["kari"])
+    kari.selectbox(key="app.workspace").select("kari privat").run()
+    kari.switch_page("pages/data.py").run()
+    assert not kari.exception
+    kari.radio(key="data.access.visibility").set_value("named")
+    kari.text_area(key="data.access.shared_with").input("ola\n sven ")
+    kari.button(key="data.access.save").click()
+    kari.run()
+    assert not kari.exception
+    assert access.read_access(password_mode, "kari privat") == WorkspaceAccess(
+        owner="kari", visibility="named", shared_with=("ola", "sven"))
+    ola = _sign_in(_app({"auth_passwords": HASHES}), "ola", PASSWORDS["ola"])
+    assert ola.selectbox(key="app.workspace").options == ["demo", "kari privat"]
+    ola.session_state["workspace_name"] = "kari privat"
+    ola.switch_page("pages/data.py").run()
+    assert not ola.exception and not ola.error
+    assert ola.session_state["_workspace"].name == "kari privat"
+    # Ola sees the workspace but cannot change who else does.
+    assert "data.access.visibility" not in [r.key for r in ola.radio]
+
+
+def test_new_workspace_belongs_to_its_creator(password_mode):
+    at = _sign_in(_app({"auth_passwords": HASHES}), "ola", PASSWORDS["ola"])
+    at.switch_page("pages/data.py").run()
+    at.text_input(key="data.new_workspace").input("Olas kunder")
+    at.button(key="data.create").click()
+    at.run()
+    assert not at.exception
+    assert access.read_access(password_mode, "Olas kunder") == WorkspaceAccess(owner="ola", visibility="private")
+    kari = _sign_in(_app({"auth_passwords": HASHES}), "kari", PASSWORDS["kari"])
+    assert "Olas kunder" not in kari.selectbox(key="app.workspace").options
+
+
+# ------------------------------------------------------------------------ OIDC
+def test_oidc_without_provider_fails_closed(demo_root, monkeypatch):
+    _set_mode(monkeypatch, "oidc")
+    at = _app(user={"is_logged_in": False})
+    _nothing_of_the_app(at)
+    assert at.error[0].value.startswith("Single sign-on is switched on, but no provider is set up.")
+
+
+def test_oidc_shows_only_the_sign_in_button(demo_root, monkeypatch):
+    _set_mode(monkeypatch, "oidc")
+    at = _app({"auth": OIDC}, user={"is_logged_in": False})
+    _nothing_of_the_app(at)
+    assert [b.key for b in at.button] == ["auth.oidc_login"]
+
+
+def test_oidc_signed_in_user_gets_the_app(demo_root, monkeypatch):
+    _set_mode(monkeypatch, "oidc")
+    at = _app({"auth": OIDC}, user={"is_logged_in": True, "email": "kari@firma.no", "name": "Kari"})
+    assert not at.exception
+    assert at.session_state["auth_user"] == "kari@firma.no"
+    assert at.selectbox(key="app.workspace").value == "demo"
+    assert "auth.logout" in [b.key for b in at.button]
