@@ -150,7 +150,7 @@ def language_selector() -> None:
         st.session_state["lang"] = st.session_state["app.lang"]
 
     st.sidebar.selectbox(
-        "🌐 " + t("app.language"),
+        t("app.language"),
         options,
         format_func=LANGUAGES.__getitem__,
         key="app.lang",

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from kamcore import access, db, export
+from kamcore import access, db, export, tables
 from kamcore.errors import KamError
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import data, state

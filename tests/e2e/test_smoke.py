@@ -19,9 +19,9 @@ def _open(browser, url: str):
     return context, page
 
 
-def _choose_language(page, current_label: str, option: str) -> None:
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=current_label).first
-    box.locator('[data-baseweb="select"]').click()
+def _choose_language(page, option: str) -> None:
+    # Streamlit marks each widget's container with its key: st-key-<key with dots as dashes>.
+    page.locator(".st-key-app-lang [role=combobox]").click()
     page.get_by_role("option", name=option).click()
 
 
@@ -38,14 +38,14 @@ def test_demo_loads_switches_language_and_draws_charts(browser, server, screensh
         page.screenshot(path=str(screenshots / "portfolio-en.png"), full_page=True)
 
         # Switching to Norwegian keeps the page and translates it.
-        _choose_language(page, "Language", "Norsk (bokmål)")
+        _choose_language(page, "Norsk (bokmål)")
         page.get_by_role("link", name=re.compile("Portefølje")).first.wait_for(timeout=TIMEOUT_MS)
         page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
         assert page.get_by_text("Exception").count() == 0
         page.screenshot(path=str(screenshots / "portfolio-nb.png"), full_page=True)
 
         # And to Swedish.
-        _choose_language(page, "Språk", "Svenska")
+        _choose_language(page, "Svenska")
         page.get_by_role("link", name=re.compile("Portfölj")).first.wait_for(timeout=TIMEOUT_MS)
     finally:
         context.close()
@@ -55,7 +55,7 @@ def test_two_browser_contexts_are_separate_sessions(browser, server):
     first, page_a = _open(browser, server)
     second, page_b = _open(browser, server)
     try:
-        _choose_language(page_a, "Language", "Svenska")
+        _choose_language(page_a, "Svenska")
         page_a.get_by_role("link", name=re.compile("Översikt")).first.wait_for(timeout=TIMEOUT_MS)
         # Session B never sees A's choice.
         page_b.reload()
