@@ -136,9 +136,13 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
             widgets.error(exc)
     auth.access_control(ws.name)
     ws = state.workspace()
-    ws.checkpoint()
+
+    def _workspace_bytes(workspace=ws) -> bytes:
+        workspace.checkpoint()
+        return workspace.path.read_bytes()
+
     st.download_button(
-        t("data.download_workspace"), data=ws.path.read_bytes(), file_name=ws.path.name,
+        t("data.download_workspace"), data=_workspace_bytes, file_name=ws.path.name,
         mime="application/octet-stream", key="data.download_workspace", icon=":material/download:",
     )
     if ws.name == DEMO_NAME and st.button(t("data.reset_demo"), key="data.reset_demo"):

@@ -50,10 +50,19 @@ def all_namespaces() -> list[str]:
 
 def lang() -> str:
     """The language chosen in this session."""
-    try:
-        return st.session_state.get("lang", DEFAULT_LANGUAGE)
-    except Exception:  # outside a Streamlit run (scripts, unit tests)
-        return DEFAULT_LANGUAGE
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        # Outside a script run there is no session: scripts, unit tests, and AppTest calling a
+        # widget's format_func after the run. The last language a run used is the right answer
+        # there; inside a run (every real user request) the session's own choice is used.
+        return _outside_run_language[0]
+    language = st.session_state.get("lang", DEFAULT_LANGUAGE)
+    _outside_run_language[0] = language
+    return language
+
+
+_outside_run_language: list[str] = [DEFAULT_LANGUAGE]
 
 
 def translate(key: str, language: str, **params: Any) -> str:

@@ -130,7 +130,8 @@ def download_buttons(df: pd.DataFrame, basename: str, key: str) -> None:
     left, right = st.columns(2)
     left.download_button(
         t("app.download_csv"),
-        data=export.to_csv_bytes(df),
+        # Callables: the bytes are only built when the user clicks, not on every rerun.
+        data=lambda: export.to_csv_bytes(df),
         file_name=f"{basename}.csv",
         mime="text/csv",
         key=f"{key}.csv",
@@ -138,7 +139,7 @@ def download_buttons(df: pd.DataFrame, basename: str, key: str) -> None:
     )
     right.download_button(
         t("app.download_xlsx"),
-        data=export.to_xlsx_bytes(df),
+        data=lambda: export.to_xlsx_bytes(df),
         file_name=f"{basename}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}.xlsx",

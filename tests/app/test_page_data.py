@@ -31,6 +31,11 @@ def messy_norwegian_workbook() -> bytes:
         ("0101", "Fjordkraft Bygg AS", "01.02.2025", "-1 250,00 kr", "-900,00", "Kari Nordmann"),
         ("0103", "Ås Transport AS", "20.02.2025", "tolv", "1 000,00", "Ola Hansen"),
         ("0102", "Bjørnsen Elektro AS", "05.03.2025", "7 000,00 kr", "5 600,00", "Ola Hansen"),
+        ("0104", "Lindås Rør AS", "06.03.2025", "NOK 2 000", "1 500,00", "Kari Nordmann"),
+        ("0104", "Lindås Rør AS", "07.03.2025", "kr 1.000,-", "800,00", "Kari Nordmann"),
+        ("0105", "Sørlandet Maskin AS", "10.03.2025", "3 000,00 kr", "2 000,00", "Ola Hansen"),
+        ("0105", "Sørlandet Maskin AS", "11.03.2025", "500,00 kr", "400,00", "Ola Hansen"),
+        ("0101", "Fjordkraft Bygg AS", "12.03.2025", "250,00 kr", "200,00", "Kari Nordmann"),
     ]
     for row in rows:
         sheet.append(list(row))
@@ -52,13 +57,15 @@ def test_upload_fix_mapping_and_import_a_messy_norwegian_export(demo_root):
     token = upload_token(content)
     prefix = f"data.pending.{token}.Salg 2025"
 
-    # The quality report: 5 rows read, the 'tolv' row rejected with its row and column named.
+    # The quality report: 10 rows read, the 'tolv' row rejected with its row and column named.
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Rows read"] == "5"
-    assert metrics["Rows kept"] == "4"
+    assert metrics["Rows read"] == "10"
+    assert metrics["Rows kept"] == "9"
     assert metrics["Rows rejected"] == "1"
-    rejected = at.dataframe(key=f"{prefix}.rejected").value
-    assert "tolv" in rejected.astype(str).to_numpy().ravel().tolist()
+    rejected = [df.value for df in at.dataframe if "reason" in df.value.columns]
+    assert len(rejected) == 1
+    assert rejected[0]["Beløp"].tolist() == ["tolv"]
+    assert rejected[0]["source_row"].tolist() == [7]
 
     # 'Beløp' is not a header the guesser knows for sure; the user maps it to revenue.
     at.selectbox(key=f"{prefix}.map.role.revenue").select("Beløp").run()
@@ -72,10 +79,11 @@ def test_upload_fix_mapping_and_import_a_messy_norwegian_export(demo_root):
 
     with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
         info = ws.table_info("salg 2025")
-        assert info.n_rows == 4
+        assert info.n_rows == 9
         assert info.mapping.get("revenue") == "Beløp"
         stored = ws.read_table("salg 2025")
-        assert sorted(stored["Beløp"].tolist()) == [-1250.0, 4250.5, 7000.0, 12500.0]
+        assert sorted(stored["Beløp"].tolist()) == [-1250.0, 250.0, 500.0, 1000.0, 2000.0, 3000.0, 4250.5,
+                                                    7000.0, 12500.0]
 
 
 @pytest.mark.parametrize("lang", ["nb", "sv"])
