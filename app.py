@@ -20,17 +20,24 @@ except Exception as exc:  # noqa: BLE001 - shown as one sentence, never a traceb
 
 i18n.language_selector()
 
+# The page opened without a URL path. Tests set "app.start_page" to open a page through this
+# router (AppTest.switch_page would run the page alone, without the shared sidebar).
+start_page = st.session_state.get("app.start_page", "home")
+sections = {
+    "section_start": [("home", ":material/home:"), ("data", ":material/upload_file:")],
+    "section_analyse": [
+        ("portfolio", ":material/leaderboard:"),
+        ("selection", ":material/grid_view:"),
+        ("segments", ":material/bubble_chart:"),
+        ("survey", ":material/fact_check:"),
+    ],
+}
 pages = {
-    t("app.section_start"): [
-        st.Page("pages/home.py", title=t("app.page_home"), icon=":material/home:", default=True),
-        st.Page("pages/data.py", title=t("app.page_data"), icon=":material/upload_file:"),
-    ],
-    t("app.section_analyse"): [
-        st.Page("pages/portfolio.py", title=t("app.page_portfolio"), icon=":material/leaderboard:"),
-        st.Page("pages/selection.py", title=t("app.page_selection"), icon=":material/grid_view:"),
-        st.Page("pages/segments.py", title=t("app.page_segments"), icon=":material/bubble_chart:"),
-        st.Page("pages/survey.py", title=t("app.page_survey"), icon=":material/fact_check:"),
-    ],
+    t(f"app.{section}"): [
+        st.Page(f"pages/{name}.py", title=t(f"app.page_{name}"), icon=icon, default=name == start_page)
+        for name, icon in entries
+    ]
+    for section, entries in sections.items()
 }
 page = st.navigation(pages)
 

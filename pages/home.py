@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kamcore import portfolio
 from kamcore.schemas import TableKind
 from ui import data, state
-from ui.i18n import fmt_num, t
+from ui.i18n import fmt_num, fmt_pct, t
 
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))
@@ -22,6 +23,34 @@ cols[1].metric(t("home.transaction_rows"),
 accounts = data.accounts()
 cols[2].metric(t("home.accounts"), fmt_num(0 if accounts is None else len(accounts)))
 cols[3].metric(t("home.surveys"), fmt_num(sum(1 for i in infos if i.kind == TableKind.survey)))
+
+if transactions is not None and len(transactions) and "revenue" in transactions:
+    # The story in three numbers, on whatever period and filters the sidebar shows.
+    st.subheader(t("home.headline_title"))
+    conc = portfolio.concentration(transactions, customer="customer_id", value="revenue")
+    cards = st.columns(3)
+    cards[0].metric(
+        t("home.headline_80"), fmt_num(conc.accounts_for_80pct),
+        help=t("home.headline_80_help", share=fmt_pct(conc.accounts_for_80pct_share)),
+        border=True,
+    )
+    cards[0].caption(t("home.headline_80_caption", share=fmt_pct(conc.accounts_for_80pct_share),
+                       n=fmt_num(conc.n_accounts)))
+    if "profit" in transactions:
+        whale = portfolio.whale_summary(portfolio.whale_curve(transactions, customer="customer_id", profit="profit"))
+        cards[1].metric(t("home.headline_destroying"), fmt_num(whale.n_destroying), border=True)
+        cards[1].caption(t("home.headline_destroying_caption", peak=fmt_pct(whale.peak_pct, 0)))
+    else:
+        cards[1].metric(t("home.headline_destroying"), "–", border=True)
+        cards[1].caption(t("home.headline_no_profit"))
+    all_dates = data.transactions(apply_period=False)
+    if all_dates is not None and all_dates["date"].notna().any():
+        moved = portfolio.movement(all_dates, customer="customer_id", date="date", value="revenue")
+        risk = portfolio.churn_risk(moved)
+        # The headline is about accounts that matter: those that were A or B a year earlier.
+        risk = risk[risk["previous_class"].isin(["A", "B"])]
+        cards[2].metric(t("home.headline_risk"), fmt_num(len(risk)), border=True)
+        cards[2].caption(t("home.headline_risk_caption"))
 
 st.subheader(t("home.story_title"))
 steps = [

@@ -35,14 +35,29 @@ def demo_root(tmp_path: Path, _demo_template: Path, monkeypatch: pytest.MonkeyPa
     return root
 
 
+class RouterAppTest(AppTest):
+    """AppTest that always enters through app.py's router.
+
+    Streamlit 1.67's AppTest re-requests the page it finished on by its page hash, and in
+    that mode the elements app.py draws around ``st.navigation`` (the shared sidebar:
+    language, workspace, filters) are dropped from the element tree. A real browser keeps
+    them. Clearing the remembered hash makes every run enter like a browser reload of the
+    same page; which page opens is decided by ``app.start_page`` in session state.
+    """
+
+    def _run(self, widget_state=None, timeout=None):  # type: ignore[override]
+        if not self._page_hash:
+            self._finished_page_script_hash = ""
+        return super()._run(widget_state, timeout)
+
+
 def new_app(page: str | None = None, lang: str = "en", timeout: float = 60) -> AppTest:
-    """An AppTest of app.py in ``lang``, switched to ``pages/<page>.py`` and run once."""
-    at = AppTest.from_file(APP, default_timeout=timeout)
+    """An AppTest of app.py in ``lang`` on ``pages/<page>.py``, run once."""
+    at = RouterAppTest(Path(APP), default_timeout=timeout)
     at.session_state["lang"] = lang
+    # Opened through app.py's router so the shared sidebar (filters, language) is there too.
+    at.session_state["app.start_page"] = page or "home"
     at.run()
-    if page is not None:
-        at.switch_page(f"pages/{page}.py")
-        at.run()
     return at
 
 
