@@ -132,20 +132,21 @@ def page_rerun_seconds() -> None:
         build_demo_workspace(Path(folder) / f"{DEMO_NAME}.duckdb", root / "data" / "demo")
         os.environ["KAMSTUDIO_WORKSPACES"] = folder
         at = AppTest.from_file(str(root / "app.py"), default_timeout=120)
-        at.run()
-        at.switch_page("pages/portfolio.py")
+        # The same entry as tests/app/conftest.py: app.py opens the requested start page.
+        at.session_state["app.start_page"] = "portfolio"
         at.run()
         print("Portfolio page on the demo workspace (AppTest, server side):")
+        # The region filter first: it lives in app.py's sidebar, which must be in this run's tree.
+        regions = [w for w in at.multiselect if w.key == "filters.region"]
+        if regions:
+            start = time.perf_counter()
+            regions[0].set_value([regions[0].options[0]]).run()
+            print(f"  region filter change re-render {time.perf_counter() - start:8.3f} s (target < 1 s)")
+        else:
+            print("  region filter not in the sidebar (app.py did not build it); not timed")
         start = time.perf_counter()
         at.slider(key="portfolio.a_threshold").set_value(70).run()
         print(f"  A threshold change re-render   {time.perf_counter() - start:8.3f} s (target < 1 s)")
-        regions = [w for w in at.multiselect if w.key == "filters.region"]
-        if not regions:
-            print("  region filter not in the sidebar (app.py did not build it); not timed")
-            return
-        start = time.perf_counter()
-        regions[0].set_value([regions[0].options[0]]).run()
-        print(f"  region filter change re-render {time.perf_counter() - start:8.3f} s (target < 1 s)")
 
 
 if __name__ == "__main__":

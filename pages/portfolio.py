@@ -17,6 +17,8 @@ VIEWS = ("pareto", "whale", "concentration", "movement", "accounts")
 MOVEMENT_VIEWS = ("matrix", "sankey")
 PARETO_MIN_BARS = 10
 PARETO_MAX_BARS = 1000
+# Thousands separators in the user's browser locale; the downloads keep full precision.
+AMOUNT_COLUMN = st.column_config.NumberColumn(format="localized")
 
 
 def class_label(name: str) -> str:
@@ -222,16 +224,10 @@ if view == "pareto":
             line_dash=dash,
             line_color="#555555",
             annotation_text=fmt_pct(limit, 0),
-            annotation_position="top left",
+            annotation_position="top right",
         )
     fig.update_layout(
-        yaxis2={
-            "overlaying": "y",
-            "side": "right",
-            "range": [0, 105],
-            "title": {"text": t("portfolio.axis_cumulative")},
-            "showgrid": False,
-        },
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 102], "dtick": 20, "showgrid": False},
         bargap=0.1,
     )
     charts.style(
@@ -245,6 +241,8 @@ if view == "pareto":
         x_title=t("portfolio.axis_rank"),
         y_title=measure_axis(measure),
     )
+    # style() titles every y axis; the cumulative axis gets its own title afterwards.
+    fig.update_layout(yaxis2_title_text=t("portfolio.axis_cumulative"))
     charts.show(fig, key="portfolio.pareto_chart")
     if shown < n:
         st.caption(
@@ -454,7 +452,7 @@ elif view == "movement":
     st.subheader(t("portfolio.churn_title"))
     drop_col, days_col = st.columns(2)
     drop = drop_col.slider(
-        t("portfolio.churn_drop", measure=t(f"portfolio.measure_{measure}").lower()),
+        t("portfolio.churn_drop", measure=t(f"portfolio.measure_{measure}")),
         min_value=5,
         max_value=100,
         value=30,
@@ -487,7 +485,15 @@ elif view == "movement":
                 t("portfolio.col_stopped"): risk["stopped"],
             }
         )
-        st.dataframe(shown_risk, hide_index=True, key="portfolio.churn_table")
+        st.dataframe(
+            shown_risk,
+            hide_index=True,
+            key="portfolio.churn_table",
+            column_config={
+                t("portfolio.col_previous_value"): AMOUNT_COLUMN,
+                t("portfolio.col_current_value"): AMOUNT_COLUMN,
+            },
+        )
         widgets.download_buttons(shown_risk, "churn_risk", key="portfolio.churn_download")
 
 # -------------------------------------------------------------- accounts + drill-down
@@ -504,7 +510,12 @@ elif view == "accounts":
             t("portfolio.col_non_positive"): classes["non_positive"],
         }
     )
-    st.dataframe(shown_accounts, hide_index=True, key="portfolio.accounts_table")
+    st.dataframe(
+        shown_accounts,
+        hide_index=True,
+        key="portfolio.accounts_table",
+        column_config={t(f"portfolio.measure_{measure}"): AMOUNT_COLUMN},
+    )
     widgets.download_buttons(shown_accounts, "abc_accounts", key="portfolio.accounts_download")
 
     if group_classes is not None:
@@ -520,7 +531,12 @@ elif view == "accounts":
                 t("portfolio.col_share"): (group_classes["share"] * 100).round(2),
             }
         )
-        st.dataframe(shown_groups, hide_index=True, key="portfolio.group_table")
+        st.dataframe(
+            shown_groups,
+            hide_index=True,
+            key="portfolio.group_table",
+            column_config={t(f"portfolio.measure_{measure}"): AMOUNT_COLUMN},
+        )
         widgets.download_buttons(shown_groups, f"abc_by_{group}", key="portfolio.group_download")
 
     if "date" in frame.columns:
