@@ -161,10 +161,11 @@ def score_editor(
         base[text_column] = pd.Series(
             ["" if pd.isna(v) else str(v) for v in base[text_column]], index=base.index, dtype="str"
         )
+    base["revenue"] = base["revenue"].round(0)
     # customer id as index: a different set of accounts (other filters) resets the edits
     base = base.set_index("customer_id")
     column_config = {
-        "_index": st.column_config.TextColumn(t("selection.col_customer_id")),
+        "_index": st.column_config.TextColumn(t("selection.col_customer_id"), disabled=True),
         "customer_name": st.column_config.TextColumn(t("selection.col_customer_name")),
         "revenue": st.column_config.NumberColumn(t("selection.col_revenue_12m"), format="localized"),
         "note": st.column_config.TextColumn(t("selection.col_note"), max_chars=500),
@@ -188,6 +189,7 @@ def score_editor(
         column_config=column_config,
         width="stretch",
         height=420,
+        placeholder="–",
     )
     edits = (st.session_state.get("selection.editor") or {}).get("edited_rows")
     if not edits:
@@ -363,12 +365,15 @@ readiness_section()
 # all filters but the period: growth compares the last 12 months with the 12 before
 transactions = data.transactions(apply_period=False)
 widgets.require(transactions, "selection.no_transactions")
+# the period filter's end date (if any) is the end of the 12-month window
+period_end = data.current_filters().date_to
+as_of = pd.Timestamp(period_end) if period_end is not None else transactions["date"].max()
 try:
-    measures = selection.account_measures(transactions, data.accounts(filtered=False))
+    measures = selection.account_measures(transactions, data.accounts(filtered=False), as_of=as_of)
 except KamError as exc:
     widgets.stop_with_error(exc)
 widgets.require(measures, "selection.no_transactions")
-st.caption(t("selection.window_note", n=fmt_num(len(measures)), end=fmt_date(transactions["date"].max())))
+st.caption(t("selection.window_note", n=fmt_num(len(measures)), end=fmt_date(as_of)))
 
 model = weight_controls()
 

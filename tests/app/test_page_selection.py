@@ -187,3 +187,29 @@ def test_points_selected_in_the_matrix_join_the_shortlist(make_app):
     at.run()
     assert outsiders[0] not in shortlist_ids(at)
     assert outsiders[1] in shortlist_ids(at)
+
+
+def test_a_sidebar_filter_rescopes_scoring_and_the_editor(make_app):
+    at = make_app("selection")
+    at.session_state["selection.view"] = "scores"
+    at.run()
+    assert len(at.data_editor[0].value) == 400
+    region = at.multiselect(key="filters.region")
+    region.select(region.options[0])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    n_filtered = len(at.data_editor[0].value)
+    assert 0 < n_filtered < 400
+    assert any(c.value.startswith(f"{n_filtered} accounts, measured") for c in at.caption)
+
+
+def test_the_period_filter_sets_the_end_of_the_12_month_window(make_app):
+    at = make_app("selection")
+    assert any("12 months up to 30 Oct 2026" in c.value for c in at.caption)
+    before = shortlist_ids(at)
+    at.selectbox(key="filters.period").set_value("2025")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("12 months up to 31 Dec 2025" in c.value for c in at.caption)
+    assert shortlist_ids(at) != before

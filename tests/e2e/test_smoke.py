@@ -65,3 +65,19 @@ def test_two_browser_contexts_are_separate_sessions(browser, server):
     finally:
         first.close()
         second.close()
+
+
+def test_opening_a_page_url_directly_still_runs_the_router(browser, server):
+    """A deep link must not bypass app.py (its login gate, state set-up and shared sidebar)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(server + "/portfolio", wait_until="domcontentloaded")
+        page.locator(".st-key-app-lang").wait_for(timeout=TIMEOUT_MS)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        nav_links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+        assert any("Portfolio" in text for text in nav_links)
+        # Legacy auto-discovered pages would list raw file names such as "app".
+        assert not any(text.strip() == "app" for text in nav_links)
+    finally:
+        context.close()
