@@ -67,7 +67,7 @@ class ColumnMapping(BaseModel):
             if column in seen:
                 raise KamError(
                     "schemas.column_twice",
-                    "Column '{column}' is mapped to both '{first}' and '{second}'.",
+                    "Column '{column}' is mapped to both '{first}' and '{second}'. Each column can have only one meaning.",
                     column=column,
                     first=seen[column],
                     second=role,

@@ -40,7 +40,7 @@ def canonical(df: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
     if missing:
         raise KamError(
             "tables.mapped_column_missing",
-            "The mapped column(s) {columns} are not in the table any more; check the mapping.",
+            "The mapped column(s) {columns} are not in the table any more; check the mapping on the Data page.",
             columns=", ".join(missing),
         )
     out = pd.DataFrame(index=df.index)

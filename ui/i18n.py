@@ -86,8 +86,21 @@ def t(key: str, **params: Any) -> str:
     return translate(key, lang(), **params)
 
 
+def _kam_error_inside(exc: Exception) -> KamError | None:
+    # Pydantic wraps errors raised in validators; the first KamError inside is the sentence.
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        for detail in exc.errors():
+            inner = (detail.get("ctx") or {}).get("error")
+            if isinstance(inner, KamError):
+                return inner
+    return None
+
+
 def error_message(exc: Exception) -> str:
     """A user sentence for ``exc`` in the session's language."""
+    exc = _kam_error_inside(exc) or exc
     if isinstance(exc, KamError):
         module, _, what = exc.code.partition(".")
         key = f"err_{module}.{what}"

@@ -84,3 +84,21 @@ def test_dates_are_formatted_for_the_locale():
     assert i18n.fmt_date(day, "nb") == "31.10.2026"
     assert i18n.fmt_date(day, "sv") == "2026-10-31"
     assert i18n.fmt_date(day, "en") == "31 Oct 2026"
+
+
+def test_kam_error_inside_a_pydantic_validation_error_is_translated():
+    from kamcore.schemas import ColumnMapping
+
+    with pytest.raises(Exception) as caught:
+        ColumnMapping(roles={"revenue": "Beløp", "cost": "Beløp"})
+    message = i18n.error_message(caught.value)
+    assert message.startswith("Column 'Beløp' is mapped to both")
+
+
+@pytest.mark.parametrize("module", ["db", "ingest", "portfolio", "selection", "segments", "survey", "tables",
+                                    "schemas"])
+def test_every_error_code_raised_in_kamcore_has_a_translation(module):
+    source = (ROOT / "kamcore" / f"{module}.py").read_text(encoding="utf-8")
+    codes = set(re.findall(rf'"{module}\.([a-z_]+)"', source))
+    catalogue = i18n.catalogue(f"err_{module}")
+    assert sorted(code for code in codes if code not in catalogue) == []
