@@ -674,6 +674,51 @@ def loyalty_types(
     )
 
 
+def repeat_purchase_months(transactions: pd.DataFrame, months: int = 12) -> pd.DataFrame:
+    """Repeat patronage per account from transactions: in how many of the last ``months`` months it bought.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical columns ``customer_id`` and ``date`` (other columns ignored); credit notes
+        count like any line.
+    months : int
+        Window length, ending with the month of the latest date in ``transactions``.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` (string), ``purchase_months`` (0..months) for every account that
+        appears in ``transactions``; accounts without lines in the window get 0.
+
+    Notes
+    -----
+    Counting months with a purchase, not orders, keeps one huge order from looking like
+    loyalty; the scale is 0..months, so the midpoint (months / 2) is a natural cut-point.
+    """
+    for column in ("customer_id", "date"):
+        if column not in transactions.columns:
+            raise KamError(
+                "survey.repeat_needs_columns",
+                "Repeat purchases need the transaction columns customer_id and date; '{column}' is missing.",
+                column=column,
+            )
+    frame = transactions[["customer_id", "date"]].dropna()
+    ids = frame["customer_id"].astype("string")
+    period = pd.to_datetime(frame["date"]).dt.to_period("M")
+    if period.empty:
+        return pd.DataFrame(
+            {"customer_id": pd.Series(dtype="string"), "purchase_months": pd.Series(dtype=int)}
+        )
+    last = period.max()
+    inside = period > last - months
+    counts = pd.DataFrame({"customer_id": ids[inside], "month": period[inside]}).drop_duplicates()
+    per_account = counts.groupby("customer_id").size()
+    all_ids = pd.Index(ids.unique(), dtype="string")
+    result = per_account.reindex(all_ids, fill_value=0).astype(int)
+    return pd.DataFrame({"customer_id": all_ids, "purchase_months": result.to_numpy()})
+
+
 class NpsResult(BaseModel):
     """Net Promoter Score and its parts."""
 

@@ -197,8 +197,9 @@ def has_two_row_header(raw: pd.DataFrame) -> bool:
     Notes
     -----
     True when, in the columns whose answers (after the candidate text row and an optional
-    Qualtrics ImportId row) are mostly numbers, the candidate row is mostly text that is
-    not a number — as in Qualtrics and SurveyMonkey exports.
+    Qualtrics ImportId row) are mostly numbers or labels of a known scale, the candidate
+    row is mostly text that is neither a number nor one of those labels — as in Qualtrics
+    and SurveyMonkey exports.
     """
     header_none = all(isinstance(c, (int, np.integer)) for c in raw.columns)
     text_row = 1 if header_none else 0
@@ -214,11 +215,16 @@ def has_two_row_header(raw: pd.DataFrame) -> bool:
         if text.empty:
             continue
         numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        labels: set[str] = set()
         if numbers.notna().mean() < 0.8:
-            continue
+            labels = {_norm(v) for v in guess_label_mapping(text)}
+            if not labels:
+                continue
         total += 1
         cell = head[col]
-        if not _blank(cell) and pd.isna(pd.to_numeric(str(cell).replace(",", "."), errors="coerce")):
+        if _blank(cell) or (labels and guess_label_mapping([*text, cell])):
+            continue
+        if pd.isna(pd.to_numeric(str(cell).replace(",", "."), errors="coerce")):
             votes += 1
     return total > 0 and votes / total >= 0.5
 

@@ -20,6 +20,8 @@ VIEWS = ("descriptives", "customer_gap", "knowledge_gap", "ipa", "reliability", 
 ATTITUDE_WORDS = ("tilfreds", "fornøyd", "nöjd", "satisf", "verdsatt", "värderad", "valued")
 REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "lojal", "loyal", "kjøpe igjen", "köpa igen")
 RECOMMEND_WORDS = ("anbefal", "rekommend", "recommend", "nps")
+REPEAT_WINDOW_MONTHS = 12
+P_COLUMNS = frozenset({"t_p", "wilcoxon_p", "p_holm", "welch_p"})
 CHURNED_COLOR = charts.NEGATIVE
 REST_COLOR = charts.POSITIVE
 
@@ -38,10 +40,27 @@ def pick_default(options: list[str], words: tuple[str, ...], texts: dict[str, st
 
 def show_table(frame: pd.DataFrame, columns: dict[str, str], key: str, download: str | None = None) -> None:
     """A results table with translated headers (and CSV/XLSX downloads of the same table)."""
-    shown = frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
-    st.dataframe(shown, hide_index=True, width="stretch", key=key)
+    shown = frame[[c for c in columns if c in frame.columns]]
+    if "role" in shown:
+        shown = shown.assign(role=shown["role"].map(role_label))
+    shown = shown.rename(columns=columns)
+    config = {}
+    for name, header in columns.items():
+        if name not in frame.columns or not pd.api.types.is_float_dtype(frame[name]):
+            continue
+        if name in P_COLUMNS:
+            config[header] = st.column_config.NumberColumn(header, format="%.4f")
+        elif name == "share":
+            config[header] = st.column_config.NumberColumn(header, format="percent")
+        else:
+            config[header] = st.column_config.NumberColumn(header, format="%.2f")
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
     if download:
         widgets.download_buttons(shown, download, key=f"{key}.download")
+
+
+def role_label(role: str) -> str:
+    return t(f"survey.role_{role}") if role in survey_ingest.ROLES else role
 
 
 def small_n_warning(frame: pd.DataFrame) -> None:
@@ -184,6 +203,12 @@ def label_section(responses: pd.DataFrame, label_items: list[str]) -> pd.DataFra
 # ------------------------------------------------------------------------------ charts
 
 
+def show_chart(fig: go.Figure, key: str) -> None:
+    """charts.show with room above the plot, so the horizontal legend sits under the title, not on it."""
+    fig.update_layout(margin={"t": 110})
+    charts.show(fig, key=key)
+
+
 def histogram_figure(values: pd.Series, item: str, question: str, scale: tuple[float, float]) -> go.Figure:
     """Answer counts with the normal curve of the same mean and s.d. (as case B drew by hand)."""
     v = values.dropna()
@@ -304,6 +329,7 @@ def gap_figure(
             )
         )
     fig.add_vline(x=0, line_color=charts.NEUTRAL)
+    fig.update_yaxes(autorange="reversed")  # the largest shortfall on top
     charts.style(fig, title=title, x_title=t("survey.axis_gap"), height=max(320, 30 * len(order) + 140))
     return fig
 
@@ -491,12 +517,12 @@ def view_descriptives(
     if frame[item].notna().sum() == 0:
         st.info(t("survey.no_answers"))
         return
-    charts.show(histogram_figure(frame[item], item, texts.get(item, ""), scale), key="survey.histogram")
+    show_chart(histogram_figure(frame[item], item, texts.get(item, ""), scale), key="survey.histogram")
     same_scale = scales[
         scales["item"].isin(items) & (scales["scale_min"] == scale[0]) & (scales["scale_max"] == scale[1])
     ]["item"].tolist()
     if same_scale:
-        charts.show(diverging_figure(frame, same_scale, scale), key="survey.diverging")
+        show_chart(diverging_figure(frame, same_scale, scale), key="survey.diverging")
         st.caption(t("survey.diverging_caption", lo=fmt_num(scale[0]), hi=fmt_num(scale[1])))
 
 
@@ -525,14 +551,16 @@ def view_customer_gap(
                 t("survey.legend_rest", n=fmt_num(int((~flag).sum()))): rest,
             }
             small_n_warning(lost)
-    charts.show(gap_figure(gaps, "pair", t("survey.gap_chart_title"), groups), key="survey.gap_chart")
+    show_chart(gap_figure(gaps, "pair", t("survey.gap_chart_title"), groups), key="survey.gap_chart")
     if groups:
         st.subheader(t("survey.churned_title"))
         for (name, frame), key in zip(groups.items(), ("churned", "rest"), strict=True):
             st.caption(name)
             show_table(frame, gap_columns(), key=f"survey.gap_{key}", download=f"customer_gap_{key}")
+    if groups:
+        st.caption(t("survey.legend_all", n=fmt_num(len(customers))))
     show_table(gaps, gap_columns(), key="survey.gap_table", download="customer_gap")
-    charts.show(snake_figure(gaps), key="survey.snake")
+    show_chart(snake_figure(gaps), key="survey.snake")
     by_dim = survey.customer_gap_by_dimension(customers, model)
     if not by_dim.empty:
         st.subheader(t("survey.gap_by_dimension_title"))
@@ -543,7 +571,7 @@ def view_customer_gap(
             flag = churned.reindex(customers.index, fill_value=False)
             lost = survey.customer_gap_by_dimension(customers[flag], model)
             rest = survey.customer_gap_by_dimension(customers[~flag], model)
-            charts.show(
+            show_chart(
                 gap_figure(
                     by_dim,
                     "dimension",
@@ -569,7 +597,7 @@ def view_knowledge_gap(
     st.subheader(t("survey.knowledge_gap_title"))
     st.caption(t("survey.knowledge_gap_caption"))
     small_n_warning(gaps)
-    charts.show(mirror_figure(gaps), key="survey.mirror_chart")
+    show_chart(mirror_figure(gaps), key="survey.mirror_chart")
     show_table(
         gaps,
         {
@@ -627,7 +655,7 @@ def view_ipa(
     importance = customers[[p[0] for p in pairs.values()]].set_axis(list(pairs), axis=1)
     performance = customers[[p[1] for p in pairs.values()]].set_axis(list(pairs), axis=1)
     result = survey.ipa(importance, performance, crosshair=crosshair, scale=scale)
-    charts.show(
+    show_chart(
         ipa_figure(result, {p: texts.get(e, p) for p, (e, _) in pairs.items()}), key="survey.ipa_chart"
     )
     shown = result.assign(quadrant=result["quadrant"].map(lambda q: t(f"survey.quadrant_{q}") if q else ""))
@@ -681,7 +709,7 @@ def view_reliability(customers: pd.DataFrame, model: survey_ingest.ItemDictionar
     choice = st.selectbox(
         t("survey.alpha_group"),
         list(groups),
-        format_func=lambda i: f"{table['dimension'].iloc[i]} · {table['role'].iloc[i]}",
+        format_func=lambda i: f"{table['dimension'].iloc[i]} · {role_label(table['role'].iloc[i])}",
         key="survey.alpha_group",
     )
     dropped = survey.alpha_if_dropped(customers, groups[choice])
@@ -704,6 +732,7 @@ def view_loyalty(
     texts: dict[str, str],
     churned: pd.Series | None,
     compare: bool,
+    purchase_months: pd.Series | None,
 ) -> None:
     numeric = [i for i in model.items if i in customers.columns and customers[i].notna().any()]
     if len(numeric) < 2:
@@ -711,6 +740,19 @@ def view_loyalty(
         return
     st.subheader(t("survey.loyalty_title"))
     st.caption(t("survey.loyalty_caption"))
+    source = "item"
+    if purchase_months is not None and purchase_months.notna().any():
+        source = (
+            st.segmented_control(
+                t("survey.repeat_source"),
+                ["item", "transactions"],
+                format_func=lambda v: t(f"survey.repeat_source_{v}"),
+                default="item",
+                key="survey.repeat_source",
+                required=True,
+            )
+            or "item"
+        )
     left, middle, right = st.columns(3)
     attitude = left.selectbox(
         t("survey.attitude_item"),
@@ -718,36 +760,44 @@ def view_loyalty(
         key="survey.attitude",
         index=pick_default(numeric, ATTITUDE_WORDS, texts),
     )
-    repeat = middle.selectbox(
-        t("survey.repeat_item"),
-        numeric,
-        key="survey.repeat",
-        index=pick_default(numeric, REPEAT_WORDS, texts),
-    )
+    scale_of = scales.set_index("item")
+    if source == "transactions":
+        repeat_values = purchase_months.reindex(customers.index)
+        repeat_label = t("survey.repeat_months_label", months=fmt_num(REPEAT_WINDOW_MONTHS))
+        lo_r, hi_r = 0.0, float(REPEAT_WINDOW_MONTHS)
+        middle.caption(t("survey.repeat_months_help", months=fmt_num(REPEAT_WINDOW_MONTHS)))
+    else:
+        repeat = middle.selectbox(
+            t("survey.repeat_item"),
+            numeric,
+            key="survey.repeat",
+            index=pick_default(numeric, REPEAT_WORDS, texts),
+        )
+        repeat_values = customers[repeat]
+        repeat_label = charts.safe(repeat)
+        lo_r, hi_r = scale_of.loc[repeat, ["scale_min", "scale_max"]]
     cut_rule = (
         right.segmented_control(
             t("survey.cut_rule"),
-            ["median", "midpoint"],
+            ["midpoint", "median"],
             format_func=lambda v: t(f"survey.cut_{v}"),
-            default="median",
+            default="midpoint",
             key="survey.cut_rule",
             required=True,
         )
-        or "median"
+        or "midpoint"
     )
-    scale_of = scales.set_index("item")
     lo_a, hi_a = scale_of.loc[attitude, ["scale_min", "scale_max"]]
-    lo_r, hi_r = scale_of.loc[repeat, ["scale_min", "scale_max"]]
     try:
         if cut_rule == "midpoint" and pd.notna(lo_a) and pd.notna(lo_r):
             result = survey.loyalty_types(
                 customers[attitude],
-                customers[repeat],
+                repeat_values,
                 cut_attitude=(lo_a + hi_a) / 2,
                 cut_repeat=(lo_r + hi_r) / 2,
             )
         else:
-            result = survey.loyalty_types(customers[attitude], customers[repeat])
+            result = survey.loyalty_types(customers[attitude], repeat_values)
     except KamError as exc:
         widgets.error(exc)
         return
@@ -798,11 +848,11 @@ def view_loyalty(
     charts.style(
         fig,
         title=t("survey.loyalty_chart_title"),
-        x_title=t("survey.axis_repeat", item=charts.safe(repeat)),
+        x_title=t("survey.axis_repeat", item=repeat_label),
         y_title=t("survey.axis_attitude", item=charts.safe(attitude)),
         height=480,
     )
-    charts.show(fig, key="survey.loyalty_chart")
+    show_chart(fig, key="survey.loyalty_chart")
 
     scale_of = scales.set_index("item")
     nps_items = [
@@ -897,6 +947,14 @@ elif attrs.account:
         if lost_ids:
             churned = responses[attrs.account].astype("string").isin(lost_ids).fillna(False).astype(bool)
 
+purchase_months: pd.Series | None = None
+if attrs.account:
+    transactions = data.transactions(filtered=False)
+    if transactions is not None and "date" in transactions:
+        months = survey.repeat_purchase_months(transactions, REPEAT_WINDOW_MONTHS)
+        by_account = months.set_index("customer_id")["purchase_months"]
+        purchase_months = responses[attrs.account].astype("string").map(by_account).astype(float)
+
 segment: pd.Series | None = None
 if attrs.segment:
     segment = responses[attrs.segment].astype("string")
@@ -990,6 +1048,6 @@ try:
     elif view == "reliability":
         view_reliability(customers, model)
     elif view == "loyalty":
-        view_loyalty(customers, model, scales, texts, churned, compare)
+        view_loyalty(customers, model, scales, texts, churned, compare, purchase_months)
 except KamError as exc:
     widgets.error(exc)

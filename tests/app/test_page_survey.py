@@ -163,3 +163,48 @@ def test_gap_views_in_norwegian_and_swedish(make_app, lang):
         at.session_state["survey.view"] = view
         at.run()
         no_trouble(at)
+
+
+def add_survey(demo_root, name: str, frame: pd.DataFrame) -> None:
+    ws = db.Workspace.open(next(demo_root.glob("*.duckdb")))
+    try:
+        ws.import_table(name, frame, kind="survey")
+    finally:
+        ws.close()
+
+
+def test_text_labels_and_a_two_row_header_are_understood(make_app, demo_root):
+    labels = ["Helt uenig", "Uenig", "Litt uenig", "Nøytral", "Litt enig", "Enig", "Helt enig"]
+    frame = pd.DataFrame(
+        {
+            "ResponseId": ["Response ID", "R_1", "R_2", "R_3", "R_4"],
+            "Q1": ["Nøyaktighet i leveransene", labels[6], labels[5], labels[0], None],
+            "Q2": ["Selgeren er lett å nå", labels[2], labels[3], labels[4], labels[1]],
+        }
+    )
+    add_survey(demo_root, "labelled", frame)
+    at = pick_table(make_app("survey"), "labelled")
+    no_trouble(at)
+    assert any("header rows" in c.value for c in at.caption)
+    mapping = at.data_editor(key="survey.label_mapping").value.set_index("label")["value"]
+    assert mapping["Helt enig"] == 7 and mapping["Litt uenig"] == 3
+    dictionary = at.data_editor(key="survey.dictionary").value.set_index("item")
+    assert dictionary.loc["Q1", "question"] == "Nøyaktighet i leveransene"
+    assert dictionary.loc["Q1", "dimension"] == "accuracy"
+    at.session_state["survey.exclusion"] = "pairwise"
+    at.run()
+    stats = tables_with(at, "Standard deviation")[0].set_index("Item")
+    assert stats.loc["Q1", "n"] == 3 and stats.loc["Q1", "Mean"] == pytest.approx((7 + 6 + 1) / 3)
+    assert stats.loc["Q2", "Mean"] == pytest.approx((3 + 4 + 5 + 2) / 4)
+
+
+def test_repeat_patronage_from_the_transactions(make_app):
+    at = make_app("survey")
+    at.session_state["survey.view"] = "loyalty"
+    at.run()
+    at.session_state["survey.repeat_source"] = "transactions"
+    at.run()
+    no_trouble(at)
+    counts = tables_with(at, "Loyalty type")[0]
+    assert counts["n"].sum() > 0
+    assert any("months their account bought" in c.value for c in at.caption)

@@ -32,6 +32,7 @@ from kamcore.survey import (
     mirror_gap,
     nps,
     reliability_by_dimension,
+    repeat_purchase_months,
     signed_rank_p,
 )
 from kamcore.survey_ingest import (
@@ -477,3 +478,26 @@ def test_demo_customer_gap_is_concentrated_in_churned_accounts(keyareas):
     assert (lost["mean_gap"] < rest["mean_gap"] - 0.4).all()
     assert lost.loc[["accuracy", "availability"], "mean_gap"].max() < -1.5
     assert rest["mean_gap"].min() > -0.8
+
+
+def test_repeat_purchase_months_by_hand():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["001", "001", "001", "002", "003", "001"],
+            "date": pd.to_datetime(
+                ["2026-10-03", "2026-10-20", "2026-01-15", "2025-10-31", "2025-11-01", "2025-11-30"]
+            ),
+            "revenue": [1.0, 2.0, 3.0, 4.0, 5.0, -1.0],
+        }
+    )
+    out = repeat_purchase_months(tx, months=12).set_index("customer_id")["purchase_months"].to_dict()
+    # window: Nov 2025 .. Oct 2026. 001 bought in Oct 2026 (twice), Jan 2026, Nov 2025 (a credit note)
+    assert out == {"001": 3, "002": 0, "003": 1}
+    assert repeat_purchase_months(tx, months=1).set_index("customer_id")["purchase_months"].to_dict() == {
+        "001": 1,
+        "002": 0,
+        "003": 0,
+    }
+    with pytest.raises(KamError) as err:
+        repeat_purchase_months(tx.drop(columns="date"))
+    assert err.value.params == {"column": "date"}

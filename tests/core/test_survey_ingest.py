@@ -489,3 +489,17 @@ def test_keyareas_demo_dictionary_is_guessed(demo_dir):
     assert pairs["adv3"] == ("E_adv3", "P_adv3")
     assert sorted(set(model.dimension_of().values())) == ["accuracy", "adaptation", "advice", "availability"]
     assert set(group_labels(survey["Gruppe"]).dropna()) == {"customer", "supplier"}
+
+
+def test_two_row_header_over_text_label_answers():
+    df = pd.DataFrame(
+        {
+            "Q1": ["Leveransene er nøyaktige", "Helt enig", "Enig", "Helt uenig"],
+            "Q2": ["Selgeren er lett å nå", "Litt uenig", "Nøytral", "Uenig"],
+        }
+    )
+    assert has_two_row_header(df)
+    assert not has_two_row_header(df.iloc[1:])
+    merged = merge_two_row_header(df)
+    assert merged.question_texts == {"Q1": "Leveransene er nøyaktige", "Q2": "Selgeren er lett å nå"}
+    assert merged.frame["Q1"].tolist() == ["Helt enig", "Enig", "Helt uenig"]
