@@ -985,17 +985,21 @@ if segment is not None and segment.notna().any():
     )
     if chosen:
         keep &= segment.isin(chosen).fillna(False).astype(bool)
+# Listwise is the textbook default (case B dropped 2 of 146); when it would throw away more than
+# a tenth of the answers (scattered blanks over many items), pairwise is the better start.
+listwise_preview = survey_ingest.exclude_incomplete(responses[keep], model.items, "listwise", group=attrs.group)
+default_method = "pairwise" if listwise_preview.n_dropped > 0.10 * max(listwise_preview.n_before, 1) else "listwise"
 method = (
     filters[2].segmented_control(
         t("survey.exclusion"),
         ["listwise", "pairwise"],
         format_func=lambda v: t(f"survey.exclusion_{v}"),
-        default="listwise",
-        key="survey.exclusion",
+        default=default_method,
+        key=f"survey.exclusion.{name}",
         required=True,
         help=t("survey.exclusion_help"),
     )
-    or "listwise"
+    or default_method
 )
 
 report = survey_ingest.exclude_incomplete(responses[keep], model.items, method, group=attrs.group)

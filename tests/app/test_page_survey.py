@@ -66,7 +66,7 @@ def test_listwise_or_pairwise_changes_the_shown_n(make_app):
     no_trouble(at)
     assert used_n(at) == 144
     assert "146 respondents, 2 dropped" in exclusion_caption(at)
-    at.session_state["survey.exclusion"] = "pairwise"
+    at.session_state[f"survey.exclusion.{current_table(at)}"] = "pairwise"
     at.run()
     no_trouble(at)
     assert used_n(at) == 146
@@ -191,7 +191,7 @@ def test_text_labels_and_a_two_row_header_are_understood(make_app, demo_root):
     dictionary = at.data_editor(key="survey.dictionary").value.set_index("item")
     assert dictionary.loc["Q1", "question"] == "Nøyaktighet i leveransene"
     assert dictionary.loc["Q1", "dimension"] == "accuracy"
-    at.session_state["survey.exclusion"] = "pairwise"
+    at.session_state[f"survey.exclusion.{current_table(at)}"] = "pairwise"
     at.run()
     stats = tables_with(at, "Standard deviation")[0].set_index("Item")
     assert stats.loc["Q1", "n"] == 3 and stats.loc["Q1", "Mean"] == pytest.approx((7 + 6 + 1) / 3)
@@ -208,3 +208,16 @@ def test_repeat_patronage_from_the_transactions(make_app):
     counts = tables_with(at, "Loyalty type")[0]
     assert counts["n"].sum() > 0
     assert any("months their account bought" in c.value for c in at.caption)
+
+
+def current_table(at) -> str:
+    """The survey table the page shows (its exclusion choice is kept per table)."""
+    return at.selectbox(key="survey.table").value
+
+
+def test_demo_keyareas_starts_pairwise_because_listwise_would_drop_a_third(make_app):
+    at = make_app("survey")
+    no_trouble(at)
+    assert current_table(at) == "survey_keyareas"
+    assert at.session_state["survey.exclusion.survey_keyareas"] == "pairwise"
+    assert used_n(at) == 91
