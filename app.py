@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, i18n, state, widgets
+from ui import auth, i18n, router, state, widgets
 from ui.i18n import t
 
+router.router_started()
 st.set_page_config(page_title="KAM Studio", page_icon=":material/handshake:", layout="wide")
 state.init()
 # With login on, nothing below renders until the person has signed in.
@@ -47,4 +48,7 @@ try:
 except Exception as exc:  # noqa: BLE001
     widgets.error(exc)
 
-page.run()
+try:
+    page.run()
+finally:
+    router.router_finished()

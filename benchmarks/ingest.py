@@ -24,18 +24,26 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = [
-    "Kundenr", "Kundenavn", "Fakturadato", "Ordrenr", "Produktgruppe",
-    "Omsetning", "Kostnad", "Antall", "Region", "Selger",
+    "Kundenr",
+    "Kundenavn",
+    "Fakturadato",
+    "Ordrenr",
+    "Produktgruppe",
+    "Omsetning",
+    "Kostnad",
+    "Antall",
+    "Region",
+    "Selger",
 ]
 
 
-def _nok(amounts_ore: np.ndarray) -> pd.Series:
+def _nok(amounts_ore):
     """Øre as Norwegian text: '-1 234,50' (space thousands, decimal comma)."""
+    import numpy as np
+    import pandas as pd
+
     sign = np.where(amounts_ore < 0, "-", "")
     absolute = np.abs(amounts_ore)
     kroner = pd.Series(absolute // 100).map("{:,}".format).str.replace(",", " ", regex=False)
@@ -45,6 +53,9 @@ def _nok(amounts_ore: np.ndarray) -> pd.Series:
 
 def generate(path: Path, rows: int, seed: int = 20261123) -> None:
     """Write the benchmark CSV (deterministic for a given seed)."""
+    import numpy as np
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
     customers = rng.integers(10_000, 10_400, rows)
     days = pd.to_datetime("2023-11-01") + pd.to_timedelta(rng.integers(0, 1096, rows), unit="D")
@@ -56,7 +67,9 @@ def generate(path: Path, rows: int, seed: int = 20261123) -> None:
             "Kundenavn": "Kunde " + pd.Series(customers).astype(str) + " AS",
             "Fakturadato": days.strftime("%d.%m.%Y"),
             "Ordrenr": (500_000 + np.arange(rows) // 3).astype(str),
-            "Produktgruppe": np.array(["Maskiner", "Reservedeler", "Service", "Forbruk", "Verktøy"])[rng.integers(0, 5, rows)],
+            "Produktgruppe": np.array(["Maskiner", "Reservedeler", "Service", "Forbruk", "Verktøy"])[
+                rng.integers(0, 5, rows)
+            ],
             "Omsetning": _nok(revenue),
             "Kostnad": _nok(cost),
             "Antall": rng.integers(1, 50, rows).astype(str),
@@ -70,24 +83,37 @@ def generate(path: Path, rows: int, seed: int = 20261123) -> None:
 
 def run_variant(variant: str, csv_path: Path, workdir: Path) -> dict[str, float]:
     """Run one variant in this process; returns seconds and rows."""
+    import pandas as pd
+
     start = time.perf_counter()
+    timings = {}
     if variant == "a":
         from kamcore.db import Workspace
         from kamcore.ingest import IngestSettings, guess_mapping, load_file
 
         result = load_file(csv_path, settings=IngestSettings(max_file_mb=500))
         table = result.tables[0]
+        timings["load_file"] = time.perf_counter() - start
         guess = guess_mapping(table.data)
         with Workspace.open(workdir / "bench.duckdb") as workspace:
             workspace.import_table(
-                "transactions", table.data, kind=guess.kind, mapping=guess.mapping,
+                "transactions",
+                table.data,
+                kind=guess.kind,
+                mapping=guess.mapping,
                 quality=table.quality.model_dump(),
             )
         rows = table.quality.rows_kept
     elif variant == "b":
         frame = pd.read_csv(
-            csv_path, sep=";", decimal=",", thousands=" ", encoding="utf-8-sig",
-            parse_dates=["Fakturadato"], dayfirst=True, date_format="%d.%m.%Y",
+            csv_path,
+            sep=";",
+            decimal=",",
+            thousands=" ",
+            encoding="utf-8-sig",
+            parse_dates=["Fakturadato"],
+            dayfirst=True,
+            date_format="%d.%m.%Y",
             dtype={"Kundenr": str, "Ordrenr": str},
         )
         rows = len(frame)
@@ -103,7 +129,7 @@ def run_variant(variant: str, csv_path: Path, workdir: Path) -> dict[str, float]
         con.close()
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"seconds": seconds, "peak_mb": peak_mb, "rows": rows}
+    return {"seconds": seconds, "peak_mb": peak_mb, "rows": rows, **timings}
 
 
 def main() -> None:
@@ -112,7 +138,11 @@ def main() -> None:
     parser.add_argument("--variant", choices=["a", "b", "c"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        generate(args.generate, args.rows)
+        return
     if args.variant:
         print(json.dumps(run_variant(args.variant, args.csv, args.workdir)))
         return
@@ -121,7 +151,13 @@ def main() -> None:
         tmpdir = Path(tmp)
         csv_path = tmpdir / "transactions.csv"
         started = time.perf_counter()
-        generate(csv_path, args.rows)
+        # Generated in a child too: a forked child inherits its parent's peak RSS on Linux,
+        # so this process must stay small for the per-variant peaks to mean anything.
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(csv_path), "--rows", str(args.rows)],
+            check=True,
+            cwd=ROOT,
+        )
         size_mb = csv_path.stat().st_size / 1024 / 1024
         print(f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s")
         results = {}
@@ -134,12 +170,29 @@ def main() -> None:
             workdir = tmpdir / variant
             workdir.mkdir()
             out = subprocess.run(
-                [sys.executable, __file__, "--variant", variant, "--csv", str(csv_path), "--workdir", str(workdir)],
-                check=True, capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
+                [
+                    sys.executable,
+                    __file__,
+                    "--variant",
+                    variant,
+                    "--csv",
+                    str(csv_path),
+                    "--workdir",
+                    str(workdir),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env={"PYTHONPATH": str(ROOT), "PATH": ""},
             )
             results[variant] = json.loads(out.stdout.strip().splitlines()[-1])
             r = results[variant]
-            print(f"{labels[variant]:45} {r['seconds']:7.2f} s   peak {r['peak_mb']:7.0f} MB   rows {r['rows']:,}")
+            print(
+                f"{labels[variant]:45} {r['seconds']:7.2f} s   peak {r['peak_mb']:7.0f} MB   rows {r['rows']:,}"
+            )
+            if "load_file" in r:
+                print(f"{'    of which load_file()':45} {r['load_file']:7.2f} s")
         a, b, c = (results[v]["seconds"] for v in "abc")
         peak = results["a"]["peak_mb"]
         print()

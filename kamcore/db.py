@@ -547,6 +547,11 @@ def copy_workspace(source: Path, target: Path) -> None:
 
 
 # === ingest staging (owned by ingest) ===
+# Imports used only by the staging code live here, inside the block ingest owns.
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+
 #
 # Why this connection may read a file while workspace connections may not: it is a private,
 # in-memory database that lives for one load_file() call, is never handed to anything the
@@ -663,11 +668,25 @@ class CsvReadError(Exception):
     """DuckDB could not split the file into rows (carries DuckDB's own message)."""
 
 
-class IngestStaging:
-    """A private in-memory DuckDB holding one upload as text while ingest types it.
+class CoercedRows(BaseModel):
+    """The outcome of :meth:`IngestStaging.coerce`."""
 
-    The raw table ``raw`` has text columns ``c0..c{n-1}`` in file order (``rowid`` is the
-    record number, 0-based). Use as a context manager; nothing outlives ``close()``.
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    kept: pd.DataFrame  # typed columns c{i} plus rid, in file order
+    rejected: pd.DataFrame  # rid, trimmed text raw_c{i} of every column, flags bad_c{i}
+    n_empty: int
+    n_duplicates: int
+    n_records: int  # records read, header record(s) included
+    nonempty: dict[int, int]  # per text-planned column: data records with a value
+
+
+class IngestStaging:
+    """A private in-memory DuckDB that types one upload; nothing outlives ``close()``.
+
+    The source is either the CSV file (read by DuckDB's ``read_csv`` with every field as
+    text) or a registered frame of text columns (Excel). Columns are ``c0..c{n-1}``; the
+    record number ``rid`` is the 0-based position in the source, in file order.
     """
 
     def __init__(self, readable_file: Path | None = None, threads: int | None = None) -> None:
@@ -682,6 +701,8 @@ class IngestStaging:
         self._con.execute("SET preserve_insertion_order = true")
         self._con.execute("SET lock_configuration = true")
         self.n_columns = 0
+        self._csv: dict[str, Any] | None = None
+        self._parallel = True
 
     def close(self) -> None:
         """Drop everything staged."""
@@ -693,98 +714,105 @@ class IngestStaging:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ------------------------------------------------------------------ loading
-    def load_csv(self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int) -> int:
-        """Read ``path`` (UTF-8) into ``raw`` as text, every field kept; returns the record count.
+    # ------------------------------------------------------------------ sources
+    def load_csv(self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int) -> None:
+        """Use the UTF-8 CSV at ``path`` as source (every field text); CsvReadError if unreadable.
 
         Blank lines are skipped by DuckDB (ingest counts them itself); short rows are padded
-        with NULL. ``n_columns`` must be at least the widest row, or surplus fields are lost.
+        with NULL. ``n_columns`` must exceed the header's width by one, so a row with extra
+        fields shows up in the last column (ingest rejects it) instead of being cut silently.
         """
-        columns = "{" + ", ".join(f"'{_staging_column(i)}': 'VARCHAR'" for i in range(n_columns)) + "}"
-        base = (
-            f"SELECT * FROM read_csv({_sql_text(str(Path(path).resolve()))}, header = false, "
-            f"auto_detect = false, columns = {columns}, delim = {_sql_text(delimiter)}, "
-            "quote = '\"', escape = '\"', null_padding = true, strict_mode = false, "
-            f"max_line_size = 134217728, skip = {int(skip_lines)}, encoding = 'utf-8'"
-        )
-        last_error: Exception | None = None
-        # The parallel reader is fast but refuses quoted newlines together with null padding.
-        for extra in ("", ", parallel = false"):
-            try:
-                self._con.execute(f"CREATE OR REPLACE TABLE raw AS {base}{extra})")
-                break
-            except duckdb.Error as exc:
-                last_error = exc
-        else:
-            raise CsvReadError(str(last_error)) from last_error
+        self._csv = {"path": Path(path).resolve(), "delimiter": delimiter, "skip": int(skip_lines)}
         self.n_columns = n_columns
-        return self.n_rows()
+        self._parallel = True
+        self.head(1)
 
-    def load_frame(self, frame: pd.DataFrame) -> int:
-        """Stage a frame of text columns (renamed ``c0..``) as ``raw``; returns its row count."""
+    def load_frame(self, frame: pd.DataFrame) -> None:
+        """Use a frame of text columns (renamed ``c0..``) as source."""
         staged = frame.copy()
         staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
         self._con.register("incoming_frame", staged)
-        try:
-            casts = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in staged.columns)
-            self._con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {casts} FROM incoming_frame")
-        finally:
-            self._con.unregister("incoming_frame")
+        self._csv = None
         self.n_columns = staged.shape[1]
-        return self.n_rows()
 
-    def n_rows(self) -> int:
-        """Records in ``raw`` (header record included for CSV)."""
-        return int(self._con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
+    def _source(self) -> str:
+        if self._csv is None:
+            casts = ", ".join(f"CAST({_staging_column(i)} AS VARCHAR) AS {_staging_column(i)}" for i in range(self.n_columns))
+            return f"(SELECT {casts} FROM incoming_frame)"
+        columns = "{" + ", ".join(f"'{_staging_column(i)}': 'VARCHAR'" for i in range(self.n_columns)) + "}"
+        return (
+            f"read_csv({_sql_text(str(self._csv['path']))}, header = false, auto_detect = false, "
+            f"columns = {columns}, delim = {_sql_text(self._csv['delimiter'])}, quote = '\"', escape = '\"', "
+            "null_padding = true, strict_mode = false, max_line_size = 134217728, "
+            f"skip = {self._csv['skip']}, encoding = 'utf-8'"
+            + ("" if self._parallel else ", parallel = false")
+            + ")"
+        )
+
+    def _run(self, build: Any, fetch: str = "all") -> Any:
+        """Run ``build(source_sql)``; retry once with the serial CSV reader, else CsvReadError."""
+        for attempt in (1, 2):
+            try:
+                if fetch == "arrow":
+                    return self._con.sql(build(self._source())).to_arrow_table()
+                return self._con.execute(build(self._source())).fetchall()
+            except duckdb.Error as exc:
+                # The parallel reader refuses quoted newlines together with null padding.
+                if attempt == 1 and self._csv is not None and self._parallel:
+                    self._parallel = False
+                    continue
+                raise CsvReadError(str(exc)) from exc
+        raise AssertionError("unreachable")
 
     def head(self, n: int) -> list[tuple[Any, ...]]:
-        """The first ``n`` records of ``raw`` in file order."""
-        return self._con.execute(f"SELECT * FROM raw ORDER BY rowid LIMIT {int(n)}").fetchall()
-
-    def nonempty_counts(self, first_row: int, columns: list[int]) -> dict[int, int]:
-        """For each column index in ``columns``, the records from ``first_row`` on with a value."""
-        if not columns:
-            return {}
-        parts = ", ".join(f"count(*) FILTER (WHERE trim({_staging_column(i)}) <> '')" for i in columns)
-        counts = self._con.execute(f"SELECT {parts} FROM raw WHERE rowid >= {int(first_row)}").fetchall()[0]
-        return dict(zip(columns, (int(v) for v in counts)))
+        """The first ``n`` records of the source in file order."""
+        return self._run(lambda source: f"SELECT * FROM {source} LIMIT {int(n)}")
 
     # ---------------------------------------------------------------- profiling
     def profile(self, columns: list[int], first_row: int, sample_rows: int) -> pd.DataFrame:
-        """How many cells of each column parse as numbers / dates, on a sample of records.
+        """How many cells of each column parse as numbers / dates, in the first data records.
 
-        The sample is a reservoir of ``sample_rows`` records from ``first_row`` on (all of
-        them when there are fewer), fixed seed, so decisions are repeatable. Returns one row
-        per column index with ``nonempty``, ``num_comma``, ``num_dot``, ``vote_comma``,
-        ``vote_dot``, ``leading_zero``, ``integers``, ``th_*`` and ``date:<format>`` counts.
+        Uses records ``first_row .. first_row + sample_rows`` (reading stops there). Returns
+        one row per column index with ``nonempty``, ``num_comma``, ``num_dot``,
+        ``vote_comma``, ``vote_dot``, ``leading_zero``, ``integers``, ``th_*`` and
+        ``date:<format>`` counts.
         """
-        rows = []
-        self._con.execute(
-            "CREATE OR REPLACE TEMP TABLE profile_sample AS SELECT * FROM "
-            f"(SELECT * FROM raw WHERE rowid >= {int(first_row)}) "
-            f"USING SAMPLE reservoir({int(sample_rows)} ROWS) REPEATABLE (20261123)"
+        self._run(
+            lambda source: "CREATE OR REPLACE TEMP TABLE profile_sample AS "
+            f"SELECT * FROM {source} LIMIT {int(sample_rows)} OFFSET {int(first_row)}"
         )
-        for index in columns:
-            column = _staging_column(index)
-            measures = {
-                "nonempty": "count(*) FILTER (WHERE t <> '')",
-                "num_comma": f"count({_parse_number_sql('s', ',')})",
-                "num_dot": f"count({_parse_number_sql('s', '.')})",
-                "vote_comma": f"count(*) FILTER (WHERE regexp_full_match(v, {_sql_text(_VOTE_COMMA)}))",
-                "vote_dot": f"count(*) FILTER (WHERE regexp_full_match(v, {_sql_text(_VOTE_DOT)}))",
-                "leading_zero": "count(*) FILTER (WHERE regexp_full_match(v, '0[0-9]+'))",
-                "integers": "count(*) FILTER (WHERE regexp_full_match(v, '[+-]?[0-9]+'))",
-            }
-            for mark, pattern in _THOUSANDS_PATTERNS.items():
-                measures[mark] = f"count(*) FILTER (WHERE regexp_matches(t, {_sql_text(pattern)}))"
-            for date_format, _shape in STAGING_DATE_FORMATS:
-                measures[f"date:{date_format}"] = f"count({_parse_date_sql('t', date_format)})"
-            select = ", ".join(f'{sql} AS "{name}"' for name, sql in measures.items())
+        rows = []
+        # One scan of the sample for all columns (batches keep the statement a sane size).
+        for start in range(0, len(columns), 25):
+            batch = columns[start : start + 25]
+            inner, selects, keys = [], [], []
+            for index in batch:
+                column = _staging_column(index)
+                t, s_, v = f"t{index}", f"s{index}", f"v{index}"
+                inner.append(f"trim({column}) AS {t}, {_strip_spaces_sql(column)} AS {s_}")
+                measures = {
+                    "nonempty": f"count(*) FILTER (WHERE {t} <> '')",
+                    "num_comma": f"count({_parse_number_sql(s_, ',')})",
+                    "num_dot": f"count({_parse_number_sql(s_, '.')})",
+                    "vote_comma": f"count(*) FILTER (WHERE regexp_full_match({v}, {_sql_text(_VOTE_COMMA)}))",
+                    "vote_dot": f"count(*) FILTER (WHERE regexp_full_match({v}, {_sql_text(_VOTE_DOT)}))",
+                    "leading_zero": f"count(*) FILTER (WHERE regexp_full_match({v}, '0[0-9]+'))",
+                    "integers": f"count(*) FILTER (WHERE regexp_full_match({v}, '[+-]?[0-9]+'))",
+                }
+                for mark, pattern in _THOUSANDS_PATTERNS.items():
+                    measures[mark] = f"count(*) FILTER (WHERE regexp_matches({t}, {_sql_text(pattern)}))"
+                for date_format, _shape in STAGING_DATE_FORMATS:
+                    measures[f"date:{date_format}"] = f"count({_parse_date_sql(t, date_format)})"
+                selects.extend(measures.values())
+                keys.append((index, list(measures)))
+            cleaned = ", ".join(f"*, {_clean_number_sql(f's{i}')} AS v{i}" if n == 0 else f"{_clean_number_sql(f's{i}')} AS v{i}" for n, i in enumerate(batch))
             values = self._con.execute(
-                f"SELECT {select} FROM (SELECT t, s, {_clean_number_sql('s')} AS v FROM "
-                f"(SELECT trim({column}) AS t, {_strip_spaces_sql(column)} AS s FROM profile_sample))"
+                f"SELECT {', '.join(selects)} FROM (SELECT {cleaned} FROM (SELECT {', '.join(inner)} FROM profile_sample))"
             ).fetchall()[0]
-            rows.append({"column": index, **dict(zip(measures, (int(v) for v in values)))})
+            position = 0
+            for index, names in keys:
+                rows.append({"column": index, **{n: int(values[position + k]) for k, n in enumerate(names)}})
+                position += len(names)
         self._con.execute("DROP TABLE profile_sample")
         return pd.DataFrame(rows)
 
@@ -795,21 +823,28 @@ class IngestStaging:
         *,
         first_row: int,
         overflow: list[int],
-    ) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
-        """Type every column per ``plans`` and split rows into kept, rejected and empty.
+    ) -> CoercedRows:
+        """Type every column per ``plans`` and split data records into kept, rejected and empty.
 
         ``plans`` maps a column index to ``("number", decimal)``, ``("date", format)`` or
-        ``("text", None)``; ``overflow`` lists columns past the header whose values make a
-        row rejected (too many fields). Returns ``(kept, rejected, n_empty, n_duplicates)``:
-        ``kept`` has typed columns ``c{i}`` plus ``rid`` (record number); ``rejected`` has
-        the raw text of every staged column, ``rid`` and one boolean ``bad_c{i}`` per failing
-        column kind; empty rows are all-blank records.
+        ``("text", None)``; columns in ``overflow`` (past the header) make a row rejected when
+        they hold a value. Records before ``first_row`` (the header) are read and dropped.
+
+        Notes
+        -----
+        One streaming scan of the source parses every cell exactly once and delivers typed
+        values, flags and (for flagged rows only) the text to Arrow; the split into
+        kept/rejected/empty then runs on Arrow masks. Nothing is materialised in DuckDB.
         """
         all_columns = [_staging_column(i) for i in range(self.n_columns)]
-        # Three levels so each cell is trimmed, cleaned and parsed exactly once:
-        # t_ = trimmed text (NULL when blank), s_ = without spaces, p_ = parsed value, then
-        # the typed values and the flags of cells that did not parse.
-        level1 = ", ".join(f"nullif(trim({c}), '') AS t_{c}" for c in all_columns)
+        # Nested levels so each cell is trimmed, cleaned and parsed once: t_ = text (NULL
+        # when blank; trimmed only when it has a leading/trailing space, which is cheaper
+        # than trimming every cell), s_ = without spaces, f_ = plain cast, p_ = parsed.
+        level1 = ", ".join(
+            f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') "
+            f"ELSE nullif({c}, '') END AS t_{c}"
+            for c in all_columns
+        )
         level2, level3, level4, values, bad = [], [], [], [], []
         for index, (kind, option) in plans.items():
             column = _staging_column(index)
@@ -821,7 +856,7 @@ class IngestStaging:
                 bad.append(f"(t_{column} IS NOT NULL AND p_{column} IS NULL) AS bad_{column}")
             elif kind == "date":
                 date_format = option or "%Y-%m-%d"
-                level3.append(f"TRY_STRPTIME(t_{column}, {_sql_text(date_format)}) AS p_{column}")
+                level4.append(f"TRY_STRPTIME(t_{column}, {_sql_text(date_format)}) AS p_{column}")
                 # strptime's %Y also takes a two-digit year ("01.02.26" -> year 26): refuse it.
                 valid = f"year(p_{column}) >= 1000" if "%Y" in date_format else "true"
                 values.append(f"CAST(CASE WHEN {valid} THEN p_{column} END AS TIMESTAMP) AS {column}")
@@ -832,49 +867,62 @@ class IngestStaging:
             column = _staging_column(index)
             bad.append(f"(t_{column} IS NOT NULL) AS bad_{column}")
         bad_names = [item.rsplit(" AS ", 1)[1] for item in bad]
-        any_bad = " OR ".join(bad_names) or "false"
-        empty = " AND ".join(f"t_{c} IS NULL" for c in all_columns) or "true"
-        con = self._con
-        sql = (
-            "CREATE OR REPLACE TEMP TABLE typed AS SELECT rid, "
-            + ", ".join(values + bad + [f"({empty}) AS is_empty"])
-            + " FROM (SELECT *"
-            + "".join(", " + item for item in level4)
-            + " FROM (SELECT *"
-            + "".join(", " + item for item in level3)
-            + " FROM (SELECT *"
-            + "".join(", " + item for item in level2)
-            + f" FROM (SELECT rowid AS rid, {level1} FROM raw WHERE rowid >= {int(first_row)}))))"
-        )
-        con.execute(sql)
-        n_empty = int(con.execute("SELECT count(*) FROM typed WHERE is_empty").fetchall()[0][0])
         value_columns = [_staging_column(i) for i in plans]
-        kept_filter = f"NOT is_empty AND NOT ({any_bad})"
-        kept = con.sql(
-            # No ORDER BY: a filtered scan keeps insertion (= file) order in DuckDB.
-            f"SELECT {', '.join(['rid'] + value_columns)} FROM typed WHERE {kept_filter}"
-        ).to_arrow_table()
+        empty = " AND ".join(f"t_{c} IS NULL" for c in all_columns) or "true"
+        row_hash = f"hash({', '.join(value_columns)})" if value_columns else "0"
+        texts = ", ".join(f"t_{c}" for c in all_columns)
+        any_bad_sql = " OR ".join(bad_names) or "false"
+        raw_text = ", ".join(f"CASE WHEN {any_bad_sql} THEN t_{c} END AS raw_{c}" for c in all_columns)
+
+        def build(source: str) -> str:
+            sql = f"SELECT {level1} FROM {source}"
+            for level in (level2, level3, level4):
+                if level:
+                    sql = f"SELECT *, {', '.join(level)} FROM ({sql})"
+            sql = f"SELECT {', '.join(values + bad + [f'({empty}) AS is_empty', f'{row_hash} AS row_hash'])}, {texts} FROM ({sql})"
+            outer = [*value_columns, *bad_names, "is_empty", "row_hash"]
+            # No ORDER BY: a projection over one scan keeps the source (= file) order.
+            return f"SELECT {', '.join(outer)}, {raw_text} FROM ({sql})"
+
+        table = self._run(build, fetch="arrow")
+        n_records = table.num_rows
+        table = table.slice(first_row)
+        table = table.append_column("rid", pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64)))
+        is_empty = pc.fill_null(table.column("is_empty"), False)
+        any_bad = pa.array(np.zeros(table.num_rows, dtype=bool))
+        for name in bad_names:
+            any_bad = pc.or_(any_bad, pc.fill_null(table.column(name), False))
+        nonempty = {
+            i: table.num_rows - table.column(_staging_column(i)).null_count
+            for i, (kind, _option) in plans.items()
+            if kind == "text"
+        }
+        n_empty = int(pc.sum(is_empty).as_py() or 0)
+        n_bad = int(pc.sum(any_bad).as_py() or 0)
+        rejected_columns = ["rid", *[f"raw_{c}" for c in all_columns], *bad_names]
+        if n_empty == 0 and n_bad == 0:
+            # The common case: every record is kept, so skip copying the table through a filter.
+            kept_with_hash = table
+            rejected = table.slice(0, 0).select(rejected_columns)
+        else:
+            kept_with_hash = table.filter(pc.invert(pc.or_(is_empty, any_bad)))
+            rejected = table.filter(pc.and_(pc.invert(is_empty), any_bad)).select(rejected_columns)
+        del table
+        # Rows whose 64-bit hash of all typed values repeats; a false match needs a collision.
         n_duplicates = 0
-        if value_columns:
-            # Rows whose 64-bit hash of all values repeats; a false match needs a hash collision.
-            n_duplicates = int(
-                con.execute(
-                    f"SELECT count(*) - count(DISTINCT hash({', '.join(value_columns)})) FROM typed WHERE {kept_filter}"
-                ).fetchall()[0][0]
-            )
-        rejected = (
-            con.sql(
-                "SELECT t.rid, "
-                + ", ".join([f"r.{c}" for c in all_columns] + [f"t.{b}" for b in bad_names])
-                + f" FROM typed t JOIN raw r ON r.rowid = t.rid WHERE NOT t.is_empty AND ({any_bad}) ORDER BY t.rid"
-            ).to_arrow_table()
-            if bad_names
-            else None
+        if value_columns and kept_with_hash.num_rows:
+            distinct = pc.count_distinct(kept_with_hash.column("row_hash")).as_py()
+            n_duplicates = kept_with_hash.num_rows - int(distinct)
+        kept = kept_with_hash.select(["rid", *value_columns])
+        del kept_with_hash
+        return CoercedRows(
+            kept=kept.to_pandas(),
+            rejected=rejected.to_pandas(),
+            n_empty=n_empty,
+            n_duplicates=n_duplicates,
+            n_records=n_records,
+            nonempty=nonempty,
         )
-        con.execute("DROP TABLE typed")
-        kept_frame = kept.to_pandas()
-        rejected_frame = (
-            rejected.to_pandas() if rejected is not None else pd.DataFrame({"rid": pd.Series([], dtype="int64")})
-        )
-        return kept_frame, rejected_frame, n_empty, n_duplicates
+
+
 # === end ingest staging ===

@@ -69,7 +69,7 @@ __all__ = [
 #: Share of a column's non-empty cells that must parse for it to become numeric / dates.
 TYPE_MAJORITY = 0.9
 #: Rows sampled to decide each column's type; every row is still parsed and checked.
-PROFILE_SAMPLE_ROWS = 20_000
+PROFILE_SAMPLE_ROWS = 10_000
 #: Rejected rows listed one by one in the issues (all of them are in ParsedTable.rejected).
 MAX_ROW_ISSUES = 50
 #: Excel serial day numbers accepted as dates in a date-named column (1927-05-19 .. 2173-10-14).
@@ -264,8 +264,8 @@ def load_file(
             "file_too_large",
             "The file '{filename}' is {size_mb} MB; the limit is {limit_mb} MB.",
             filename=filename,
-            size_mb=round(size / 1024 / 1024, 1),
-            limit_mb=settings.max_file_mb,
+            size_mb=f"{size / 1024 / 1024:.1f}",
+            limit_mb=f"{settings.max_file_mb:g}",
         )
     if size == 0:
         raise _empty_file(filename)
@@ -275,7 +275,7 @@ def load_file(
     container = sniff_container(data[:SAMPLE_BYTES])
     looks_like_workbook = filename.lower().endswith(_TEXT_SUFFIXES)
     if container == "zip":
-        check_xlsx_zip(data, filename, int(settings.max_xlsx_uncompressed_mb))
+        check_xlsx_zip(data, filename, settings.max_xlsx_uncompressed_mb)
         sheets = read_xlsx(data, filename, settings.max_sheets, settings.max_columns)
         return _tables_from_sheets(sheets, filename, "xlsx", settings)
     if container == "ole":
@@ -303,7 +303,8 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
         utf8 = data[3:]
     else:
         utf8 = decode_text(data, encoding).encode("utf-8")
-    rewritten = encoding != "utf-8"
+    # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
+    rewritten = encoding not in ("utf-8", "utf-8-sig")
     if utf8.count(b"\r") > utf8.count(b"\r\n"):
         # DuckDB loses the first field after a lone CR in a file that also uses LF; one
         # line-break style avoids that (the line count, and so every line number, is kept).
@@ -342,7 +343,9 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
             csv_path.write_bytes(utf8)
         with IngestStaging(readable_file=csv_path) as staging:
             try:
-                staging.load_csv(csv_path, delimiter=layout.delimiter, n_columns=n_columns, skip_lines=layout.header_line)
+                staging.load_csv(
+                    csv_path, delimiter=layout.delimiter, n_columns=n_columns, skip_lines=layout.header_line
+                )
             except CsvReadError as exc:
                 raise _error(
                     "unreadable_text",
@@ -353,19 +356,29 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
             blank_lines = _blank_lines_after(starts, ends, layout.header_line)
             has_quotes = b'"' in utf8[int(starts[layout.header_line]) if starts.size else 0 :]
             n_lines = int(starts.size) - layout.header_line
-            if not has_quotes and staging.n_rows() != n_lines - blank_lines:
-                # Without quotes every non-blank line is one record; a mismatch means the
-                # reader lost or invented rows, which must never pass silently.
-                raise _error(
-                    "unreadable_text",
-                    "The file '{filename}' could not be split into rows and columns; check that it is a CSV or text table.",
-                    filename=filename,
-                )
+            odd_quotes = has_quotes and utf8.count(b'"', int(starts[layout.header_line])) % 2 == 1
+
+            def check_records(n_records: int) -> None:
+                expected = n_lines - blank_lines
+                if not has_quotes and n_records != expected:
+                    # Without quotes every non-blank line is one record; a mismatch means the
+                    # reader lost or invented rows, which must never pass silently.
+                    raise _error(
+                        "unreadable_text",
+                        "The file '{filename}' could not be split into rows and columns; check that it is a CSV or text table.",
+                        filename=filename,
+                    )
+                if odd_quotes and n_records < expected:
+                    # An opening quote that is never closed swallows the lines after it into
+                    # one cell; paired quotes ("" escapes included) keep the count even.
+                    raise _error(
+                        "unbalanced_quotes",
+                        "The file '{filename}' has a quotation mark (\") that is never closed, so the rows after it cannot be told apart. Fix the quote in the file and upload it again.",
+                        filename=filename,
+                    )
 
             def source_rows(record_numbers: np.ndarray) -> np.ndarray:
-                return _csv_source_rows(
-                    record_numbers, utf8, starts, ends, layout, has_quotes
-                )
+                return _csv_source_rows(record_numbers, utf8, starts, ends, layout, has_quotes)
 
             table = _type_table(
                 staging,
@@ -386,6 +399,7 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 forced_decimal={},
                 default_decimal="," if layout.delimiter == ";" else ".",
                 serial_dates=[],
+                check_records=check_records,
             )
     return table
 
@@ -608,7 +622,8 @@ def _choose_plans(
             continue
         plans[index] = ("number", decimal)
     numeric_decimals = [option for kind, option in plans.values() if kind == "number"]
-    decimal = max(set(numeric_decimals), key=numeric_decimals.count) if numeric_decimals else file_decimal
+    # Majority of the numeric columns; on a tie the leftmost numeric column decides.
+    decimal = max(numeric_decimals, key=numeric_decimals.count) if numeric_decimals else file_decimal
     return plans, decimal
 
 
@@ -627,25 +642,29 @@ def _type_table(
     forced_decimal: dict[int, str],
     default_decimal: str,
     serial_dates: list[int],
+    check_records: Callable[[int], None] | None = None,
 ) -> ParsedTable:
     """Type the staged text table, split rows into kept/rejected/empty and build the report."""
     header = [str(h) if h is not None else "" for h in header]
     n_staged = staging.n_columns
     header_width = min(len(header), n_staged)
-    unnamed = [i for i in range(n_staged) if i >= header_width or not header[i].strip()]
-    counts = staging.nonempty_counts(first_row, unnamed)
-    keep = [i for i in range(header_width) if header[i].strip() or counts[i] > 0]
-    overflow = [i for i in range(header_width, n_staged) if counts[i] > 0]
-    dropped = [i for i in range(header_width) if i not in keep]
-    if len(keep) > settings.max_columns or (overflow and max(overflow) >= settings.max_columns):
-        raise _too_many_columns(filename, max(keep + overflow) + 1, settings.max_columns)
-    column_names, renamed, issues = _unique_names(header, keep)
-    names = dict(zip(keep, column_names))
-    profile = staging.profile(keep, first_row, PROFILE_SAMPLE_ROWS)
-    plans, decimal = _choose_plans(profile, names, forced_decimal, default_decimal)
-    kept, rejected_raw, n_empty, n_duplicates = staging.coerce(plans, first_row=first_row, overflow=overflow)
+    columns = list(range(header_width))
+    # Past the header (CSV: one spare column) a value means the row has too many fields.
+    overflow = list(range(header_width, n_staged))
+    profile = staging.profile(columns, first_row, PROFILE_SAMPLE_ROWS)
+    plans, decimal = _choose_plans(profile, {i: header[i] for i in columns}, forced_decimal, default_decimal)
+    coerced_rows = staging.coerce(plans, first_row=first_row, overflow=overflow)
+    if check_records is not None:
+        check_records(coerced_rows.n_records)
+    kept, rejected_raw = coerced_rows.kept, coerced_rows.rejected
+    n_empty, n_duplicates = coerced_rows.n_empty, coerced_rows.n_duplicates
     if len(kept) == 0 and len(rejected_raw) == 0:
         raise _header_only(filename)
+    # A column without a header and without a single value is an export artefact: dropped.
+    dropped = [i for i in columns if not header[i].strip() and coerced_rows.nonempty.get(i, 1) == 0]
+    keep = [i for i in columns if i not in dropped]
+    column_names, renamed, issues = _unique_names(header, keep)
+    names = dict(zip(keep, column_names, strict=True))
 
     coerced: dict[str, str] = {}
     series: list[pd.Series] = []
@@ -662,10 +681,16 @@ def _type_table(
             values = values.astype("str")
         series.append(values.reset_index(drop=True))
     # Positional construction: headers may repeat case-insensitively or look like anything.
-    data = pd.concat(series, axis=1, ignore_index=True) if series else pd.DataFrame(index=pd.RangeIndex(len(kept)))
+    data = (
+        pd.concat(series, axis=1, ignore_index=True)
+        if series
+        else pd.DataFrame(index=pd.RangeIndex(len(kept)))
+    )
     data.columns = column_names
 
-    rejected, row_issues = _rejected_rows(rejected_raw, keep, overflow, names, plans, source_rows, header_width)
+    rejected, row_issues = _rejected_rows(
+        rejected_raw, keep, overflow, names, plans, source_rows, header_width
+    )
     issues = issues + row_issues
 
     fmt = fmt.model_copy(
@@ -683,7 +708,9 @@ def _type_table(
         empty_rows=n_empty_total,
         columns_coerced=coerced,
         duplicate_rows=n_duplicates,
-        negative_values={c: int(n) for c in data.columns if coerced.get(c) == "number" and (n := int((data[c] < 0).sum()))},
+        negative_values={
+            c: int(n) for c in data.columns if coerced.get(c) == "number" and (n := int((data[c] < 0).sum()))
+        },
         missing_values={c: int(n) for c in data.columns if (n := int(data[c].isna().sum()))},
         renamed_columns=renamed,
     )
@@ -715,10 +742,18 @@ def _type_table(
         if index in serial_dates and kind == "date":
             summary.append(QualityIssue(code="excel_serial_dates", params={"column": column}, column=column))
         if kind == "number":
-            summary.append(QualityIssue(code="column_number", params={"column": column, "decimal": option}, column=column))
+            summary.append(
+                QualityIssue(
+                    code="column_number", params={"column": column, "decimal": option}, column=column
+                )
+            )
         elif kind == "date":
             summary.append(
-                QualityIssue(code="column_date", params={"column": column, "format": _human_format(option)}, column=column)
+                QualityIssue(
+                    code="column_date",
+                    params={"column": column, "format": _human_format(option)},
+                    column=column,
+                )
             )
     tail = []
     if n_duplicates:
@@ -734,7 +769,15 @@ def _type_table(
 def _human_format(date_format: str | None) -> str:
     """strptime format as users write it: '%d.%m.%Y' -> 'dd.mm.yyyy'."""
     text = date_format or ""
-    for code, human in (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%y", "yy"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+    for code, human in (
+        ("%d", "dd"),
+        ("%m", "mm"),
+        ("%Y", "yyyy"),
+        ("%y", "yy"),
+        ("%H", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+    ):
         text = text.replace(code, human)
     return text
 
@@ -770,7 +813,7 @@ def _rejected_rows(
         frame["reason"] = pd.Series([], dtype="str")
         return frame, []
     rows = source_rows(raw["rid"].to_numpy(dtype=np.int64))
-    frame = pd.DataFrame({names[i]: raw[f"c{i}"].astype("str") for i in keep})
+    frame = pd.DataFrame({names[i]: raw[f"raw_c{i}"].astype("str") for i in keep})
     frame["source_row"] = rows
     row_text = pd.Series(rows, index=raw.index).astype("str")
     reasons = pd.Series("", index=raw.index, dtype="str")
@@ -783,23 +826,47 @@ def _rejected_rows(
         mask = raw[flag].fillna(False).astype(bool)
         if not mask.any():
             continue
-        value = raw.loc[mask, f"c{index}"].astype("str").str.strip()
+        value = raw.loc[mask, f"raw_c{index}"].astype("str")
         if index in overflow:
-            sentence = "Row " + row_text[mask] + f" has more fields than the header has columns ({n_header_columns})."
-            code, params_of = "rejected_too_many_fields", (lambda pos, _v: {"row": int(rows[pos]), "n_columns": n_header_columns})
+            sentence = (
+                "Row "
+                + row_text[mask]
+                + f" has more fields than the header has columns ({n_header_columns})."
+            )
+            code, params_of = (
+                "rejected_too_many_fields",
+                (lambda pos, _v: {"row": int(rows[pos]), "n_columns": n_header_columns}),
+            )
         elif plans[index][0] == "number":
-            sentence = "Row " + row_text[mask] + f", column '{names[index]}': '" + value + "' is not a number."
-            code, params_of = "rejected_not_a_number", (
-                lambda pos, v, c=names[index]: {"row": int(rows[pos]), "column": c, "value": v}
+            sentence = (
+                "Row " + row_text[mask] + f", column '{names[index]}': '" + value + "' is not a number."
+            )
+            code, params_of = (
+                "rejected_not_a_number",
+                (lambda pos, v, c=names[index]: {"row": int(rows[pos]), "column": c, "value": v}),
             )
         else:
             human = _human_format(plans[index][1])
-            sentence = "Row " + row_text[mask] + f", column '{names[index]}': '" + value + f"' is not a date ({human})."
-            code, params_of = "rejected_not_a_date", (
-                lambda pos, v, c=names[index], h=human: {"row": int(rows[pos]), "column": c, "value": v, "format": h}
+            sentence = (
+                "Row "
+                + row_text[mask]
+                + f", column '{names[index]}': '"
+                + value
+                + f"' is not a date ({human})."
+            )
+            code, params_of = (
+                "rejected_not_a_date",
+                (
+                    lambda pos, v, c=names[index], h=human: {
+                        "row": int(rows[pos]),
+                        "column": c,
+                        "value": v,
+                        "format": h,
+                    }
+                ),
             )
         reasons[mask] = (reasons[mask] + " " + sentence).str.strip()
-        for pos, v in zip(np.flatnonzero(mask.to_numpy()), value.tolist()):
+        for pos, v in zip(np.flatnonzero(mask.to_numpy()), value.tolist(), strict=True):
             if pos in first_issue or len(first_issue) >= MAX_ROW_ISSUES:
                 continue
             params = params_of(pos, v)
@@ -813,6 +880,7 @@ def _rejected_rows(
     frame["reason"] = reasons.to_numpy()
     issues = [first_issue[pos] for pos in sorted(first_issue)]
     if len(raw) > len(issues):
-        issues.append(QualityIssue(code="more_rejected", params={"n": len(raw) - len(issues)}, severity="warning"))
+        issues.append(
+            QualityIssue(code="more_rejected", params={"n": len(raw) - len(issues)}, severity="warning")
+        )
     return frame.reset_index(drop=True), issues
-

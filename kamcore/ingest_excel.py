@@ -68,7 +68,7 @@ def check_ole(data: bytes, filename: str) -> str:
     )
 
 
-def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: int) -> None:
+def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: float) -> None:
     """Reject zips that are not workbooks, that would unpack beyond the cap, or carry a DTD.
 
     Notes
@@ -103,7 +103,7 @@ def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: int) -> None
             "The workbook '{filename}' would unpack to {size_mb} MB, more than the limit of {limit_mb} MB.",
             filename=filename,
             size_mb=round(declared / 1024 / 1024),
-            limit_mb=max_uncompressed_mb,
+            limit_mb=f"{max_uncompressed_mb:g}",
         )
     for info in infos:
         if not info.filename.endswith((".xml", ".rels", ".vml")):

@@ -30,90 +30,319 @@ class MappingGuess(BaseModel):
 _EXACT: dict[str, dict[str, int]] = {
     "customer_id": {
         **dict.fromkeys(
-            ["kundenr", "kundenummer", "kunde nr", "kunde id", "kundeid", "kundnr", "kundnummer", "kund nr",
-             "kund id", "kundid", "customer id", "customerid", "customer no", "customer number", "customer nr",
-             "cust id", "client id", "account id", "account number", "account no", "kontonr kunde"], 10),
+            [
+                "kundenr",
+                "kundenummer",
+                "kunde nr",
+                "kunde id",
+                "kundeid",
+                "kundnr",
+                "kundnummer",
+                "kund nr",
+                "kund id",
+                "kundid",
+                "customer id",
+                "customerid",
+                "customer no",
+                "customer number",
+                "customer nr",
+                "cust id",
+                "client id",
+                "account id",
+                "account number",
+                "account no",
+                "kontonr kunde",
+            ],
+            10,
+        ),
     },
     "customer_name": {
         **dict.fromkeys(
-            ["kundenavn", "kunde navn", "kundnamn", "kund namn", "customer name", "client name", "account name",
-             "company name", "firmanavn", "företagsnamn", "foretagsnamn", "bedriftsnavn"], 10),
-        **dict.fromkeys(["kunde", "kund", "customer", "client", "account", "company", "firma", "företag", "bedrift"], 8),
+            [
+                "kundenavn",
+                "kunde navn",
+                "kundnamn",
+                "kund namn",
+                "customer name",
+                "client name",
+                "account name",
+                "company name",
+                "firmanavn",
+                "företagsnamn",
+                "foretagsnamn",
+                "bedriftsnavn",
+            ],
+            10,
+        ),
+        **dict.fromkeys(
+            ["kunde", "kund", "customer", "client", "account", "company", "firma", "företag", "bedrift"], 8
+        ),
         **dict.fromkeys(["navn", "namn", "name"], 4),
     },
     "date": {
         **dict.fromkeys(
-            ["dato", "fakturadato", "datum", "fakturadatum", "order date", "orderdate", "invoice date", "ordredato",
-             "orderdatum", "transaksjonsdato", "transaction date", "bilagsdato", "date", "salgsdato",
-             "försäljningsdatum", "leveringsdato"], 10),
+            [
+                "dato",
+                "fakturadato",
+                "datum",
+                "fakturadatum",
+                "order date",
+                "orderdate",
+                "invoice date",
+                "ordredato",
+                "orderdatum",
+                "transaksjonsdato",
+                "transaction date",
+                "bilagsdato",
+                "date",
+                "salgsdato",
+                "försäljningsdatum",
+                "leveringsdato",
+            ],
+            10,
+        ),
     },
     "order_id": {
         **dict.fromkeys(
-            ["ordrenr", "ordrenummer", "ordre nr", "ordre id", "ordernr", "ordernummer", "order nr", "order id",
-             "orderid", "order no", "order number", "invoice no", "invoice number", "invoice id", "fakturanr",
-             "fakturanummer", "faktura nr", "bilagsnr"], 10),
+            [
+                "ordrenr",
+                "ordrenummer",
+                "ordre nr",
+                "ordre id",
+                "ordernr",
+                "ordernummer",
+                "order nr",
+                "order id",
+                "orderid",
+                "order no",
+                "order number",
+                "invoice no",
+                "invoice number",
+                "invoice id",
+                "fakturanr",
+                "fakturanummer",
+                "faktura nr",
+                "bilagsnr",
+            ],
+            10,
+        ),
     },
     "revenue": {
         **dict.fromkeys(
-            ["omsetning", "salg", "inntekt", "inntekter", "försäljning", "omsättning", "intäkt", "intäkter", "sales",
-             "revenue", "net sales", "netto omsetning", "nettoomsetning", "turnover", "salgsbeløp", "beløp",
-             "belopp", "amount", "net revenue", "omsetning nok", "omsättning sek", "sales amount"], 10),
+            [
+                "omsetning",
+                "salg",
+                "inntekt",
+                "inntekter",
+                "försäljning",
+                "omsättning",
+                "intäkt",
+                "intäkter",
+                "sales",
+                "revenue",
+                "net sales",
+                "netto omsetning",
+                "nettoomsetning",
+                "turnover",
+                "salgsbeløp",
+                "beløp",
+                "belopp",
+                "amount",
+                "net revenue",
+                "omsetning nok",
+                "omsättning sek",
+                "sales amount",
+            ],
+            10,
+        ),
     },
     "cost": {
         **dict.fromkeys(
-            ["kostnad", "kostnader", "cost", "costs", "cogs", "varekost", "varekostnad", "cost of goods",
-             "kost", "innkjøpskost", "inköpskostnad", "cost to serve"], 10),
+            [
+                "kostnad",
+                "kostnader",
+                "cost",
+                "costs",
+                "cogs",
+                "varekost",
+                "varekostnad",
+                "cost of goods",
+                "kost",
+                "innkjøpskost",
+                "inköpskostnad",
+                "cost to serve",
+            ],
+            10,
+        ),
     },
     "profit": {
         **dict.fromkeys(
-            ["fortjeneste", "db", "dekningsbidrag", "tb", "täckningsbidrag", "profit", "margin", "contribution margin",
-             "contribution", "resultat", "vinst", "gross profit", "bruttofortjeneste", "bruttovinst", "gross margin"], 10),
+            [
+                "fortjeneste",
+                "db",
+                "dekningsbidrag",
+                "tb",
+                "täckningsbidrag",
+                "profit",
+                "margin",
+                "contribution margin",
+                "contribution",
+                "resultat",
+                "vinst",
+                "gross profit",
+                "bruttofortjeneste",
+                "bruttovinst",
+                "gross margin",
+            ],
+            10,
+        ),
     },
     "quantity": {
         **dict.fromkeys(
-            ["antall", "antal", "quantity", "qty", "mengde", "stk", "units", "kvantitet", "volum", "volym",
-             "number of units", "number of cds"], 10),
+            [
+                "antall",
+                "antal",
+                "quantity",
+                "qty",
+                "mengde",
+                "stk",
+                "units",
+                "kvantitet",
+                "volum",
+                "volym",
+                "number of units",
+                "number of cds",
+            ],
+            10,
+        ),
     },
     "product": {
         **dict.fromkeys(
-            ["produktgruppe", "produktgrupp", "varegruppe", "varugrupp", "product group", "category", "kategori",
-             "produktkategori", "product category", "category name"], 10),
+            [
+                "produktgruppe",
+                "produktgrupp",
+                "varegruppe",
+                "varugrupp",
+                "product group",
+                "category",
+                "kategori",
+                "produktkategori",
+                "product category",
+                "category name",
+            ],
+            10,
+        ),
         **dict.fromkeys(["produkt", "product", "vare", "vara", "artikkel", "artikel", "item"], 9),
     },
     "region": {
         **dict.fromkeys(
-            ["region", "distrikt", "district", "område", "omrade", "area", "territory", "landsdel", "fylke", "län",
-             "sales region", "salgsregion", "säljregion"], 10),
+            [
+                "region",
+                "distrikt",
+                "district",
+                "område",
+                "omrade",
+                "area",
+                "territory",
+                "landsdel",
+                "fylke",
+                "län",
+                "sales region",
+                "salgsregion",
+                "säljregion",
+            ],
+            10,
+        ),
     },
     "industry": {
-        **dict.fromkeys(["bransje", "bransch", "industry", "sector", "sektor", "næring", "näring", "vertical"], 10),
+        **dict.fromkeys(
+            ["bransje", "bransch", "industry", "sector", "sektor", "næring", "näring", "vertical"], 10
+        ),
     },
     "segment": {
-        **dict.fromkeys(["segment", "kundesegment", "kundsegment", "customer segment", "tier", "kundetype", "kundtyp",
-                         "customer type"], 10),
+        **dict.fromkeys(
+            [
+                "segment",
+                "kundesegment",
+                "kundsegment",
+                "customer segment",
+                "tier",
+                "kundetype",
+                "kundtyp",
+                "customer type",
+            ],
+            10,
+        ),
     },
     "owner": {
         **dict.fromkeys(
-            ["selger", "säljare", "saljare", "kam", "owner", "sales rep", "salesperson", "sales person",
-             "account manager", "key account manager", "kundeansvarlig", "kundansvarig", "ansvarlig", "ansvarig",
-             "account owner", "rep"], 10),
+            [
+                "selger",
+                "säljare",
+                "saljare",
+                "kam",
+                "owner",
+                "sales rep",
+                "salesperson",
+                "sales person",
+                "account manager",
+                "key account manager",
+                "kundeansvarlig",
+                "kundansvarig",
+                "ansvarlig",
+                "ansvarig",
+                "account owner",
+                "rep",
+            ],
+            10,
+        ),
         **dict.fromkeys(["employee id", "employee", "ansatt", "anställd"], 6),
     },
     "status": {
-        **dict.fromkeys(["status", "kundestatus", "kundstatus", "aktiv", "active", "churned", "churn", "tapt",
-                         "förlorad", "lost"], 10),
+        **dict.fromkeys(
+            [
+                "status",
+                "kundestatus",
+                "kundstatus",
+                "aktiv",
+                "active",
+                "churned",
+                "churn",
+                "tapt",
+                "förlorad",
+                "lost",
+            ],
+            10,
+        ),
     },
     "customer_since": {
         **dict.fromkeys(
-            ["kunde siden", "kunde fra", "kund sedan", "kund från", "customer since", "first purchase",
-             "første kjøp", "första köp", "start date", "startdato", "startdatum", "since"], 10),
+            [
+                "kunde siden",
+                "kunde fra",
+                "kund sedan",
+                "kund från",
+                "customer since",
+                "first purchase",
+                "første kjøp",
+                "första köp",
+                "start date",
+                "startdato",
+                "startdatum",
+                "since",
+            ],
+            10,
+        ),
     },
 }
 
 # Words that, found anywhere in a header, suggest a role with a lower score.
 _WORDS: dict[str, tuple[tuple[str, ...], int]] = {
     "date": (("dato", "datum", "date"), 5),
-    "revenue": (("omsetning", "omsättning", "salg", "sales", "revenue", "försäljning", "inntekt", "intäkt"), 5),
+    "revenue": (
+        ("omsetning", "omsättning", "salg", "sales", "revenue", "försäljning", "inntekt", "intäkt"),
+        5,
+    ),
     "cost": (("kostnad", "cost", "kost"), 5),
     "profit": (("profit", "fortjeneste", "dekningsbidrag", "täckningsbidrag", "margin", "vinst"), 5),
     "quantity": (("antall", "antal", "quantity", "qty"), 5),
@@ -149,7 +378,11 @@ def is_id_header(header: str) -> bool:
     if not tokens:
         return False
     joined = "".join(tokens)
-    if any(t in ("id", "nr", "no", "nummer", "number", "kode", "code", "postnummer", "postnr", "zip") for t in tokens):
+    if any(
+        t
+        in ("id", "nr", "no", "nummer", "number", "kode", "code", "postnummer", "postnr", "zip", "respondent")
+        for t in tokens
+    ):
         return True
     if any(t.startswith(("postal", "postnum", "postnr", "zip")) for t in tokens):
         return True
@@ -175,7 +408,9 @@ def _header_score(role: str, header: str) -> tuple[int, str]:
             return 6, f"header '{header}' names a customer number"
         return 0, ""
     if role == "customer_name":
-        if any(t.startswith(_CUSTOMER_WORDS) for t in tokens) and any(t in ("navn", "namn", "name") for t in tokens):
+        if any(t.startswith(_CUSTOMER_WORDS) for t in tokens) and any(
+            t in ("navn", "namn", "name") for t in tokens
+        ):
             return 7, f"header '{header}' names a customer name"
         return 0, ""
     if role == "order_id":
@@ -214,7 +449,12 @@ def _likert_columns(table: pd.DataFrame) -> list[str]:
         values = series.dropna()
         if len(values) == 0:
             continue
-        if (values == values.round()).all() and values.min() >= 0 and values.max() <= 10 and values.nunique() >= 2:
+        if (
+            (values == values.round()).all()
+            and values.min() >= 0
+            and values.max() <= 10
+            and values.nunique() >= 2
+        ):
             found.append(column)
     return found
 
@@ -227,7 +467,12 @@ def _respondent_column(table: pd.DataFrame) -> str | None:
         series = table[column].dropna()
         if len(series) and series.is_unique and not pd.api.types.is_float_dtype(series):
             return column
-        if len(series) and series.is_unique and pd.api.types.is_float_dtype(series) and (series == series.round()).all():
+        if (
+            len(series)
+            and series.is_unique
+            and pd.api.types.is_float_dtype(series)
+            and (series == series.round()).all()
+        ):
             return column
     return None
 
@@ -279,29 +524,39 @@ def guess_mapping(table: pd.DataFrame) -> MappingGuess:
                 reasons["date"] = f"column '{column}' holds dates"
                 used.add(str(column))
                 break
-    if "customer_id" not in roles:
+    survey = _looks_like_survey(table)
+    if "customer_id" not in roles and not survey:
         for column in table.columns:
             series = table[column].dropna()
             if column in used or not len(series) or not pd.api.types.is_string_dtype(series):
                 continue
             lengths = series.str.len()
-            compact = (~series.str.contains(" ", regex=False)).mean() >= 0.9 and lengths.mean() <= 20
+            code_like = series.str.fullmatch(r"[A-Za-z0-9_\-./]*\d[A-Za-z0-9_\-./]*")
+            compact = code_like.mean() >= 0.9 and lengths.mean() <= 20
             repeated = 2 <= series.nunique() <= 0.5 * len(series)
             if compact and repeated:
                 roles["customer_id"] = str(column)
-                reasons["customer_id"] = f"column '{column}' holds short codes that repeat, like customer numbers"
+                reasons["customer_id"] = (
+                    f"column '{column}' holds short codes that repeat, like customer numbers"
+                )
                 used.add(str(column))
                 break
 
-    kind = _guess_kind(table, roles)
+    kind = TableKind.survey if survey else _guess_kind(table, roles)
     ordered = {role: roles[role] for role in ROLES if role in roles}
-    return MappingGuess(mapping=ColumnMapping(roles=ordered), kind=kind, reasons={r: reasons[r] for r in ordered})
+    return MappingGuess(
+        mapping=ColumnMapping(roles=ordered), kind=kind, reasons={r: reasons[r] for r in ordered}
+    )
+
+
+def _looks_like_survey(table: pd.DataFrame) -> bool:
+    likert = _likert_columns(table)
+    return (
+        len(likert) >= 3 and len(likert) >= 0.5 * len(table.columns) and _respondent_column(table) is not None
+    )
 
 
 def _guess_kind(table: pd.DataFrame, roles: dict[str, str]) -> TableKind:
-    likert = _likert_columns(table)
-    if len(likert) >= 3 and len(likert) >= 0.5 * len(table.columns) and _respondent_column(table) is not None:
-        return TableKind.survey
     customer = roles.get("customer_id")
     if customer is None:
         return TableKind.other

@@ -9,9 +9,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections import Counter
-
 import re
+from collections import Counter
 
 import numpy as np
 from pydantic import BaseModel
@@ -101,16 +100,26 @@ def detect_encoding(data: bytes) -> str:
     utf16 = detect_utf16(data[:4096])
     if utf16:
         return utf16
-    try:
-        data.decode("utf-8")
+    if _is_utf8(data):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     try:
         data.decode("cp1252")
         return "cp1252"
     except UnicodeDecodeError:
         return "latin-1"
+
+
+def _is_utf8(data: bytes, chunk: int = 8 * 1024 * 1024) -> bool:
+    """True when all of ``data`` is valid UTF-8 (checked in chunks: no full-size copy)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for offset in range(0, len(data), chunk):
+            decoder.decode(view[offset : offset + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_text(data: bytes, encoding: str) -> str:
@@ -236,7 +245,12 @@ def record_lines(text: str, delimiter: str, header_line: int, wanted: set[int]) 
     if not wanted:
         return {}
     lines = _LINE.findall(text)
-    reader = csv.reader(io.StringIO("".join(lines[header_line:]), newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    reader = csv.reader(
+        io.StringIO("".join(lines[header_line:]), newline=""),
+        delimiter=delimiter,
+        quotechar='"',
+        strict=False,
+    )
     found: dict[int, int] = {}
     last = max(wanted)
     record = -1

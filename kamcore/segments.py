@@ -162,8 +162,9 @@ def rfm(
     --------
     >>> tx = pd.DataFrame({"c": ["a", "a", "b"], "d": pd.to_datetime(["2026-01-01",
     ...     "2026-02-01", "2026-01-15"]), "v": [10.0, 20.0, 5.0]})
-    >>> rfm(tx, "c", "d", "v")[["recency_days", "frequency", "monetary"]].loc["a"].tolist()
-    [1, 2, 30.0]
+    >>> row = rfm(tx, "c", "d", "v").loc["a"]
+    >>> int(row["recency_days"]), int(row["frequency"]), float(row["monetary"]), row["rfm_segment"]
+    (1, 2, 30.0, 'loyal')
     """
     if frequency not in ("orders", "active_months"):
         raise KamError(
@@ -192,9 +193,7 @@ def rfm(
             "There are no transactions with both a customer and a date.",
         )
     reference = (
-        frame["date"].max() + pd.Timedelta(days=1)
-        if as_of is None
-        else pd.Timestamp(as_of).normalize()
+        frame["date"].max() + pd.Timedelta(days=1) if as_of is None else pd.Timestamp(as_of).normalize()
     )
 
     grouped = frame.groupby("customer", sort=True)
@@ -224,17 +223,14 @@ def rfm(
     m = quintile_score(result["monetary"])
     fm = (f + m + 1) // 2
     result = result.assign(r_score=r, f_score=f, m_score=m, fm_score=fm)
-    result = result.assign(
-        rfm_segment=[rfm_segment(a, b) for a, b in zip(r, fm, strict=True)]
-    )
+    grid = np.array([[""] * 6] + [["", *_RFM_GRID[score]] for score in range(1, 6)], dtype=object)
+    result = result.assign(rfm_segment=grid[r.to_numpy(), fm.to_numpy()].astype("str"))
     result.attrs["frequency"] = frequency_label
     result.attrs["as_of"] = reference
     return result
 
 
-def account_features(
-    transactions: pd.DataFrame, as_of: pd.Timestamp | str | None = None
-) -> pd.DataFrame:
+def account_features(transactions: pd.DataFrame, as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """RFM and margin features per account from canonical transactions (see kamcore.tables).
 
     Parameters
@@ -275,22 +271,34 @@ class SegmentResult(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
+    #: Number of segments found (ids 1..k).
     k: int
     features: list[str]
+    #: Segment id per input row (nullable Int64, input index); <NA> = excluded for missing values.
     labels: pd.Series
+    #: Mean of each feature per segment, in the features' original units; index = segment id.
     centroids: pd.DataFrame
+    #: Rows per segment; index = segment id.
     sizes: pd.Series
+    #: One row per k tried: k, silhouette, calinski_harabasz, davies_bouldin, gap, gap_se.
     k_scores: pd.DataFrame
+    #: The k each index prefers: "gap", "silhouette", "calinski_harabasz", "davies_bouldin".
     k_by_index: dict[str, int]
+    #: "gap_1se", "highest_silhouette" or "fixed".
     choice_rule: str
+    #: English sentence: the deciding rule and whether each other index agrees.
     choice_reason: str
+    #: Mean adjusted Rand index against re-runs with other seeds (1 = always the same).
     stability_ari: float
     n_used: int
     n_excluded_missing: int
     n_imputed: int
+    #: "KMeans(n_init=10)" or "MiniBatchKMeans(n_init=3, batch_size=2048)".
     algorithm: str
+    #: "exact" or "sample of 5000".
     silhouette_method: str
     scale: str
+    #: Mean and (population) standard deviation of each feature over the segmented rows.
     overall_mean: pd.Series
     overall_std: pd.Series
 
@@ -333,9 +341,7 @@ def _scale(values: np.ndarray, scale: Scale) -> np.ndarray:
 
 def _make_model(k: int, seed: int, minibatch: bool, n_init: int | None = None):
     if minibatch:
-        return MiniBatchKMeans(
-            n_clusters=k, n_init=n_init or 3, batch_size=2048, random_state=seed
-        )
+        return MiniBatchKMeans(n_clusters=k, n_init=n_init or 3, batch_size=2048, random_state=seed)
     return KMeans(n_clusters=k, n_init=n_init or 10, random_state=seed)
 
 
@@ -372,15 +378,10 @@ def _silhouettes(sample: np.ndarray, labelings: list[np.ndarray]) -> list[float]
             b = means.min(axis=1)
             s = np.where(own_size > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
             totals[i] += float(s.sum())
-    return [
-        totals[i] / n if 2 <= len(counts[i]) <= n - 1 else float("nan")
-        for i in range(len(labelings))
-    ]
+    return [totals[i] / n if 2 <= len(counts[i]) <= n - 1 else float("nan") for i in range(len(labelings))]
 
 
-def _gap(
-    sample: np.ndarray, ks: list[int], seed: int
-) -> tuple[dict[int, float], dict[int, float]]:
+def _gap(sample: np.ndarray, ks: list[int], seed: int) -> tuple[dict[int, float], dict[int, float]]:
     """Gap statistic (Tibshirani, Walther & Hastie 2001) with uniform box references."""
     rng = np.random.default_rng(seed)
     low, high = sample.min(axis=0), sample.max(axis=0)
@@ -402,9 +403,7 @@ def _gap(
     return gap, se
 
 
-def _gap_choice(
-    ks: list[int], gap: dict[int, float], se: dict[int, float]
-) -> tuple[int, bool]:
+def _gap_choice(ks: list[int], gap: dict[int, float], se: dict[int, float]) -> tuple[int, bool]:
     """Smallest k with gap(k) >= gap(k+1) - se(k+1), and whether any k qualified.
 
     When none qualifies (or only one k was tried) the k with the largest gap is returned
@@ -551,9 +550,7 @@ def _kmeans_segments(
 
     scaled = _scale(original, scale)
     minibatch = n_used > MINIBATCH_ABOVE
-    algorithm = (
-        "MiniBatchKMeans(n_init=3, batch_size=2048)" if minibatch else "KMeans(n_init=10)"
-    )
+    algorithm = "MiniBatchKMeans(n_init=3, batch_size=2048)" if minibatch else "KMeans(n_init=10)"
     sample_size = SILHOUETTE_SAMPLE if n_used > SILHOUETTE_SAMPLE else None
     silhouette_method = "exact" if sample_size is None else f"sample of {SILHOUETTE_SAMPLE}"
 
@@ -566,17 +563,14 @@ def _kmeans_segments(
     gap, gap_se = _gap(scaled[gap_rows], ks, random_state)
 
     fitted = {
-        n_clusters: _make_model(n_clusters, random_state, minibatch).fit_predict(scaled)
-        for n_clusters in ks
+        n_clusters: _make_model(n_clusters, random_state, minibatch).fit_predict(scaled) for n_clusters in ks
     }
     silhouette_rows = (
         np.sort(rng.choice(n_used, size=SILHOUETTE_SAMPLE, replace=False))
         if sample_size is not None
         else np.arange(n_used)
     )
-    silhouettes = _silhouettes(
-        scaled[silhouette_rows], [fitted[n][silhouette_rows] for n in ks]
-    )
+    silhouettes = _silhouettes(scaled[silhouette_rows], [fitted[n][silhouette_rows] for n in ks])
     rows = []
     for n_clusters, silhouette in zip(ks, silhouettes, strict=True):
         labels = fitted[n_clusters]
@@ -585,12 +579,8 @@ def _kmeans_segments(
             {
                 "k": n_clusters,
                 "silhouette": silhouette,
-                "calinski_harabasz": float(calinski_harabasz_score(scaled, labels))
-                if usable
-                else np.nan,
-                "davies_bouldin": float(davies_bouldin_score(scaled, labels))
-                if usable
-                else np.nan,
+                "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)) if usable else np.nan,
+                "davies_bouldin": float(davies_bouldin_score(scaled, labels)) if usable else np.nan,
                 "gap": gap[n_clusters],
                 "gap_se": gap_se[n_clusters],
             }
@@ -621,9 +611,7 @@ def _kmeans_segments(
     labels = fitted[chosen_k]
 
     stability = [
-        adjusted_rand_score(
-            labels, _make_model(chosen_k, random_state + run, minibatch).fit_predict(scaled)
-        )
+        adjusted_rand_score(labels, _make_model(chosen_k, random_state + run, minibatch).fit_predict(scaled))
         for run in range(1, STABILITY_RUNS + 1)
     ]
 
@@ -667,16 +655,12 @@ def _kmeans_segments(
     )
 
 
-def _choice_reason(
-    chosen: int, rule: str, k_scores: pd.DataFrame, k_by_index: dict[str, int]
-) -> str:
+def _choice_reason(chosen: int, rule: str, k_scores: pd.DataFrame, k_by_index: dict[str, int]) -> str:
     by_k = k_scores.set_index("k")
     if rule == "fixed":
         return f"k = {chosen} was set by the user."
     if rule == "gap_1se":
-        parts = [
-            f"k = {chosen}: gap statistic, smallest k with gap(k) >= gap(k+1) - se(k+1)."
-        ]
+        parts = [f"k = {chosen}: gap statistic, smallest k with gap(k) >= gap(k+1) - se(k+1)."]
     else:
         parts = [
             f"k = {chosen}: highest silhouette ({by_k.loc[chosen, 'silhouette']:.3f}); "

@@ -112,14 +112,15 @@ def apply_filters(df: pd.DataFrame, filters: FilterSettings, *, apply_period: bo
 
 
 def attach_segments(df: pd.DataFrame, assignment: dict | None) -> pd.DataFrame:
-    """Add a ``cluster`` column from a saved segment assignment (by customer_id)."""
+    """Add a ``cluster`` column (segment name) from a saved segment assignment, by customer_id.
+
+    ``assignment`` is the Segments page's payload: ``{"key": "customer_id", "labels": {id: name}}``.
+    """
     if not assignment or "customer_id" not in df or assignment.get("key") != "customer_id":
         return df
     labels: dict[str, str] = assignment.get("labels", {})
-    names: dict[str, str] = assignment.get("names", {})
-    cluster = df["customer_id"].map(labels)
     out = df.copy()
-    out["cluster"] = cluster.map(lambda v: names.get(str(v), v) if pd.notna(v) else v).astype("string")
+    out["cluster"] = df["customer_id"].map(labels).astype("string")
     return out
 
 

@@ -11,8 +11,10 @@ from kamcore import db
 from kamcore.demo import DEMO_NAME
 from kamcore.ingest import guess_mapping, load_file
 from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
-from ui import auth, data, state, widgets
+from ui import auth, data, router, state, widgets
 from ui.i18n import fmt_date, fmt_num, t
+
+router.require_router()
 
 NONE = "—"
 KINDS = [kind.value for kind in TableKind]

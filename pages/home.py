@@ -6,8 +6,10 @@ import streamlit as st
 
 from kamcore import portfolio
 from kamcore.schemas import TableKind
-from ui import data, state
+from ui import data, router, state
 from ui.i18n import fmt_num, fmt_pct, t
+
+router.require_router()
 
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))

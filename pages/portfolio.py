@@ -8,8 +8,10 @@ import streamlit as st
 
 from kamcore import portfolio
 from kamcore.errors import KamError
-from ui import charts, data, widgets
+from ui import charts, data, router, widgets
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+
+router.require_router()
 
 MEASURES = ("revenue", "profit", "quantity")
 GROUPS = ("region", "owner", "industry")

@@ -14,8 +14,10 @@ from plotly.subplots import make_subplots
 from kamcore import segments as sg
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import charts, data, state, widgets
-from ui.i18n import fmt_num, fmt_pct, t
+from ui import charts, data, router, state, widgets
+from ui.i18n import fmt_num, fmt_pct, lang, t, translate
+
+router.require_router()
 
 SOURCES = ("accounts", "survey")
 ACCOUNT_FEATURES = (
@@ -67,6 +69,13 @@ def projection(
     return sg.pca_2d(_table, list(features), scale=scale, impute=impute)
 
 
+def labeller(prefix: str):
+    """format_func for option codes. The language is read now: Streamlit may call the function
+    later outside this session's run (AppTest does), where the session language is unknown."""
+    language = lang()
+    return lambda code: translate(f"{prefix}{code}", language)
+
+
 def feature_label(feature: str, source: str) -> str:
     """Account features are ours and translated; survey columns are the user's own names."""
     return t(f"segments.feature_{feature}") if source == "accounts" else str(feature)
@@ -113,9 +122,7 @@ def pick_features(table: pd.DataFrame, source: str, key_column: str) -> list[str
         default = DEFAULT_ACCOUNT_FEATURES
     else:
         options = [
-            str(c)
-            for c in table.columns
-            if c != key_column and pd.api.types.is_numeric_dtype(table[c])
+            str(c) for c in table.columns if c != key_column and pd.api.types.is_numeric_dtype(table[c])
         ]
         default = [c for c in DEFAULT_SURVEY_FEATURES if c in options] or options[: min(5, len(options))]
     remembered = st.session_state.get("segments.features")
@@ -126,7 +133,7 @@ def pick_features(table: pd.DataFrame, source: str, key_column: str) -> list[str
         t("segments.features"),
         options,
         key="segments.features",
-        format_func=lambda f: feature_label(f, source),
+        format_func=labeller("segments.feature_") if source == "accounts" else str,
         help=t("segments.features_help"),
     )
 
@@ -144,6 +151,12 @@ def reason_text(result: sg.SegmentResult) -> str:
         verdict = "index_agrees" if other == result.k else "index_prefers"
         parts.append(t(f"segments.{verdict}", index=t(f"segments.index_{index}"), k=other))
     return " ".join(parts)
+
+
+def legend_below(fig: go.Figure) -> go.Figure:
+    """Segment names can be long: above the plot the legend would run into the title."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
+    return fig
 
 
 def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
@@ -184,7 +197,8 @@ def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
             col=column,
         )
         fig.update_xaxes(title_text=t("segments.axis_k"), dtick=1, row=1, col=column)
-    return charts.style(fig, title=t("segments.k_chart_title"), height=330)
+    fig.update_layout(margin={"t": 90})
+    return legend_below(charts.style(fig, title=t("segments.k_chart_title"), height=380))
 
 
 def default_names(
@@ -198,16 +212,21 @@ def default_names(
     for segment, parts in sg.segment_name_parts(result, scale_range).items():
         phrases = []
         for part in parts:
-            labels = [feature_label(f, source) for f in part.features]
-            what = labels[0] if len(labels) == 1 else (
-                ", ".join(labels) if len(labels) == 2 else f"{labels[0]}–{labels[-1]}"
-            )
+            if source == "accounts":
+                # Short words ("recency", "R score") keep names readable; "/" lists them all.
+                what = "/".join(t(f"segments.short_{f}") for f in part.features)
+            else:
+                labels = [str(f) for f in part.features]
+                what = (
+                    labels[0]
+                    if len(labels) == 1
+                    else (", ".join(labels) if len(labels) == 2 else f"{labels[0]}–{labels[-1]}")
+                )
             phrases.append(t(f"segments.level_{part.level}", what=what))
         names[segment] = ", ".join(phrases)
     counts = pd.Series(list(names.values())).value_counts()
     return {
-        s: t("segments.name_numbered", name=n, segment=s) if counts[n] > 1 else n
-        for s, n in names.items()
+        s: t("segments.name_numbered", name=n, segment=s) if counts[n] > 1 else n for s, n in names.items()
     }
 
 
@@ -275,12 +294,14 @@ def pca_chart(coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], ho
                 hovertemplate="%{customdata}<extra>" + charts.safe(name) + "</extra>",
             )
         )
-    return charts.style(
-        fig,
-        title=t("segments.pca_title"),
-        x_title=t("segments.pca_axis", n=1, share=fmt_pct(ratio[0])),
-        y_title=t("segments.pca_axis", n=2, share=fmt_pct(ratio[1])),
-        height=480,
+    return legend_below(
+        charts.style(
+            fig,
+            title=t("segments.pca_title"),
+            x_title=t("segments.pca_axis", n=1, share=fmt_pct(ratio[0])),
+            y_title=t("segments.pca_axis", n=2, share=fmt_pct(ratio[1])),
+            height=540,
+        )
     )
 
 
@@ -308,12 +329,14 @@ def profile_chart(result: sg.SegmentResult, names: dict[int, str], source: str) 
         )
     )
     fig.update_layout(barmode="group")
-    return charts.style(
-        fig,
-        title=t("segments.profile_title"),
-        x_title=t("segments.axis_feature"),
-        y_title=t("segments.axis_mean_original"),
-        height=420,
+    return legend_below(
+        charts.style(
+            fig,
+            title=t("segments.profile_title"),
+            x_title=t("segments.axis_feature"),
+            y_title=t("segments.axis_mean_original"),
+            height=540,
+        )
     )
 
 
@@ -376,9 +399,7 @@ def rfm_chart(table: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return charts.style(
-        fig, title=t("segments.rfm_title"), x_title=t("segments.axis_accounts"), height=420
-    )
+    return charts.style(fig, title=t("segments.rfm_title"), x_title=t("segments.axis_accounts"), height=420)
 
 
 # --------------------------------------------------------------------------- page
@@ -390,7 +411,7 @@ source = st.segmented_control(
     t("segments.source"),
     SOURCES,
     default="accounts",
-    format_func=lambda s: t(f"segments.source_{s}"),
+    format_func=labeller("segments.source_"),
     key="segments.source",
 )
 widgets.require(source, "segments.pick_source")
@@ -408,7 +429,7 @@ k_mode = left.segmented_control(
     t("segments.k_mode"),
     ("auto", "fixed"),
     default="auto",
-    format_func=lambda m: t(f"segments.k_mode_{m}"),
+    format_func=labeller("segments.k_mode_"),
     key="segments.k_mode",
 )
 k_fixed = middle.slider(
@@ -417,7 +438,7 @@ k_fixed = middle.slider(
 scale = right.selectbox(
     t("segments.scale"),
     SCALES,
-    format_func=lambda s: t(f"segments.scale_{s}"),
+    format_func=labeller("segments.scale_"),
     key="segments.scale",
     help=t("segments.scale_help"),
 )
@@ -455,7 +476,9 @@ c.metric(
     fmt_num(result.n_excluded_missing),
     help=t("segments.metric_excluded_help", imputed=fmt_num(result.n_imputed)),
 )
-d.metric(t("segments.metric_stability"), fmt_num(result.stability_ari, 2), help=t("segments.metric_stability_help"))
+d.metric(
+    t("segments.metric_stability"), fmt_num(result.stability_ari, 2), help=t("segments.metric_stability_help")
+)
 st.caption(reason_text(result))
 st.caption(
     t(
@@ -478,11 +501,7 @@ if len(set(names.values())) < len(names):
     st.warning(t("segments.names_not_unique"))
 
 if st.button(t("segments.save"), key="segments.save", type="primary", icon=":material/save:"):
-    ids = (
-        pd.Series(table.index.astype("str"), index=table.index)
-        if key_column == "customer_id"
-        else hover
-    )
+    ids = pd.Series(table.index.astype("str"), index=table.index) if key_column == "customer_id" else hover
     assigned = result.labels.dropna()
     payload = {
         "key": key_column,
@@ -507,7 +526,15 @@ with right:
 st.subheader(t("segments.profile_table_title"))
 profile = sg.segment_profile(table, result.labels, features)
 shown_profile = profile_table(profile, names, source)
-st.dataframe(shown_profile, hide_index=True, width="stretch")
+st.dataframe(
+    shown_profile,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        t(f"segments.col_{name}"): st.column_config.NumberColumn(format="%.2f")
+        for name in ("mean", "overall_mean", "difference", "std")
+    },
+)
 
 if st.toggle(t("segments.show_histograms"), key="segments.histograms"):
     histograms(table, result, names, source)

@@ -11,8 +11,10 @@ import streamlit as st
 from kamcore import selection
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import charts, data, state, widgets
+from ui import charts, data, router, state, widgets
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+
+router.require_router()
 
 BASE_MODEL = selection.default_model()
 AXES = ("attractiveness", "strength")

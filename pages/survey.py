@@ -13,8 +13,10 @@ import streamlit as st
 from kamcore import survey, survey_ingest
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import charts, data, state, widgets
+from ui import charts, data, router, state, widgets
 from ui.i18n import fmt_num, fmt_pct, t
+
+router.require_router()
 
 VIEWS = ("descriptives", "customer_gap", "knowledge_gap", "ipa", "reliability", "loyalty")
 ATTITUDE_WORDS = ("tilfreds", "fornøyd", "nöjd", "satisf", "verdsatt", "värderad", "valued")

@@ -173,9 +173,7 @@ def test_labels_align_with_a_non_default_index() -> None:
     assert agreement > 0.95
 
 
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), data=st.data())
 def test_permuting_rows_does_not_change_segments(seed: int, data: st.DataObject) -> None:
     rng = np.random.default_rng(seed)

@@ -59,8 +59,7 @@ def test_filters_by_period_and_region():
 
 def test_segments_attach_as_a_cluster_column():
     canon = tables.canonical(RAW, MAPPING)
-    out = tables.attach_segments(canon, {"key": "customer_id", "labels": {"01": "0", "02": "1"},
-                                         "names": {"0": "Loyal", "1": "Price-driven"}})
+    out = tables.attach_segments(canon, {"key": "customer_id", "labels": {"01": "Loyal", "02": "Price-driven"}})
     assert out["cluster"].tolist()[:3] == ["Loyal", "Loyal", "Price-driven"]
     assert pd.isna(out["cluster"].iloc[3])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -47,10 +48,9 @@ def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 120) -> 
     raise TimeoutError("streamlit did not become healthy")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of a KAM Studio server with a fresh workspaces folder (the demo builds on first visit)."""
-    workspaces = tmp_path_factory.mktemp("e2e-workspaces")
+@contextlib.contextmanager
+def running_server(workspaces: Path) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free port with ``workspaces``; yield its URL."""
     port = _free_port()
     env = {**os.environ, "KAMSTUDIO_WORKSPACES": str(workspaces)}
     env.pop("KAMSTUDIO_STRICT_I18N", None)
@@ -71,6 +71,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a KAM Studio server shared by the e2e tests (the demo builds on first visit)."""
+    with running_server(tmp_path_factory.mktemp("e2e-workspaces")) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[str]:
+    """A server no browser has visited yet (for first-request behaviour)."""
+    workspaces = tmp_path / "workspaces"
+    workspaces.mkdir()
+    with running_server(workspaces) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

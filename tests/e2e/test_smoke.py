@@ -67,12 +67,18 @@ def test_two_browser_contexts_are_separate_sessions(browser, server):
         second.close()
 
 
-def test_opening_a_page_url_directly_still_runs_the_router(browser, server):
-    """A deep link must not bypass app.py (its login gate, state set-up and shared sidebar)."""
+def test_a_deep_link_as_the_first_request_still_runs_the_router(browser, fresh_server):
+    """The first request to a new server, straight to /portfolio, must go through app.py.
+
+    Streamlit's old pages/ mode would run pages/portfolio.py alone: no login gate, no state
+    set-up, no shared sidebar, a raw file list as navigation.
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
-        page.goto(server + "/portfolio", wait_until="domcontentloaded")
+        page.goto(fresh_server + "/portfolio", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="KAM Studio").wait_for(timeout=TIMEOUT_MS)
+        page.goto(fresh_server + "/portfolio", wait_until="domcontentloaded")
         page.locator(".st-key-app-lang").wait_for(timeout=TIMEOUT_MS)
         page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
         nav_links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()

@@ -60,6 +60,8 @@ def _run_and_kill(path: Path, *, stop_at: str | None, delay: float = 0.0, replac
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
+    # Whatever the child printed before it died: how far the import had got.
+    seen.extend(line.strip() for line in child.stdout.read().splitlines())
     return seen
 
 
@@ -98,20 +100,47 @@ def test_kill_at_each_step(tmp_path, stop_at, expected):
     _prepared_workspace(path)
     seen = _run_and_kill(path, stop_at=stop_at)
     assert seen[-1].startswith(stop_at)
+    assert not any(line == "imported" for line in seen)
     assert _check_all_or_nothing(path) is expected
 
 
+def _import_seconds(path: Path) -> float:
+    """How long the child takes from "ready" to "imported" (a full import, then killed)."""
+    child = subprocess.Popen([sys.executable, str(CHILD), str(path), "big", str(N_ROWS), "-"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    started = None
+    try:
+        for line in child.stdout:
+            if line.startswith("ready"):
+                started = time.monotonic()
+            if line.startswith("imported"):
+                return time.monotonic() - started
+        pytest.fail("calibration import did not finish")
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+
+
 def test_kill_at_random_moments(tmp_path):
-    """Seeded random delays spread over the import; each outcome is whole either way."""
+    """Seeded random moments spread over the import; each outcome is whole either way."""
     rng = random.Random(20261123)
+    calibration = tmp_path / "calibration.duckdb"
+    _prepared_workspace(calibration)
+    full = _import_seconds(calibration)
     outcomes = []
-    for trial in range(3):
+    for trial in range(4):
         path = tmp_path / f"w{trial}.duckdb"
         _prepared_workspace(path)
-        seen = _run_and_kill(path, stop_at=None, delay=rng.uniform(0.05, 1.2))
-        assert seen[-1] == "ready"
-        outcomes.append(_check_all_or_nothing(path))
-    assert len(outcomes) == 3
+        seen = _run_and_kill(path, stop_at=None, delay=rng.uniform(0.1, 1.0) * full)
+        present = _check_all_or_nothing(path)
+        # Consistent with how far the child got: a reported COMMIT must have survived, and
+        # the table cannot exist unless its catalogue row was written.
+        if "done:COMMIT" in seen:
+            assert present
+        if present:
+            assert "done:INSERT INTO" in seen
+        outcomes.append((seen[-1], present))
+    print("random kills (last statement reported, table present):", outcomes)
 
 
 def test_kill_while_replacing_keeps_the_old_version(tmp_path):

@@ -216,3 +216,18 @@ def test_auth_setting(value, mode, required):
 def test_misspelt_auth_setting_fails_closed():
     with pytest.raises(ValueError):
         load_settings({"KAMSTUDIO_AUTH": "passwd"})
+
+
+def test_example_secrets_parse_and_let_nobody_in():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    example = tomllib.loads((root / ".streamlit" / "secrets.toml.example").read_text(encoding="utf-8"))
+    assert set(example["auth"]) == {"redirect_uri", "cookie_secret", "client_id", "client_secret",
+                                    "server_metadata_url"}
+    assert example["auth"]["redirect_uri"].endswith("/oauth2callback")
+    users = example["auth_passwords"]
+    assert set(users) == {"kari", "ola"}
+    # The placeholders are not valid bcrypt hashes: copying the example admits no one.
+    assert access.verify_password(users, "kari", "replace") is None
+    assert access.verify_password(users, "kari", "") is None

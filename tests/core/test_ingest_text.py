@@ -1,0 +1,72 @@
+"""kamcore.ingest_text: container sniffing, encodings, line bounds and layout detection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kamcore.ingest_text import (
+    detect_encoding,
+    detect_layout,
+    detect_utf16,
+    line_bounds,
+    longest_line,
+    record_lines,
+    sniff_container,
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"PK\x03\x04rest", "zip"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "ole"),
+        (b"\x89PNG\r\n\x1a\nxx", "binary:PNG"),
+        (b"a;b\x00c", "binary:NUL"),
+        ("a;b\n".encode("utf-16-le"), "text"),
+        (b"Kundenr;Navn\n1;x\n", "text"),
+    ],
+)
+def test_sniff_container(head, kind):
+    assert sniff_container(head) == kind
+
+
+def test_utf16_without_bom_by_nul_pattern():
+    assert detect_utf16("Kundenr;Omsetning\n".encode("utf-16-le")) == "utf-16-le"
+    assert detect_utf16("Kundenr;Omsetning\n".encode("utf-16-be")) == "utf-16-be"
+    assert detect_utf16(b"Kundenr;Omsetning\n") is None
+
+
+def test_detect_encoding_order():
+    assert detect_encoding("æøå".encode()) == "utf-8"
+    assert detect_encoding(b"\xef\xbb\xbf" + "æøå".encode()) == "utf-8-sig"
+    assert detect_encoding("æøå äö €".encode("cp1252")) == "cp1252"
+    assert detect_encoding(b"\x81\x8d") == "latin-1"
+
+
+def test_line_bounds_lf_and_crlf():
+    data = b"ab\r\n\r\ncde\nf"
+    starts, ends = line_bounds(data)
+    assert [data[s:e] for s, e in zip(starts, ends)] == [b"ab", b"", b"cde", b"f"]
+    starts, ends = line_bounds(b"a\nb\n")
+    assert starts.tolist() == [0, 2] and ends.tolist() == [1, 3]
+    assert longest_line("x\nøøø\n".encode(), *line_bounds("x\nøøø\n".encode())) == (2, 3)
+    empty = line_bounds(b"")
+    assert all(isinstance(a, np.ndarray) and a.size == 0 for a in empty)
+
+
+def test_detect_layout_skips_title_lines_and_picks_delimiter():
+    sample = "Rapport\n\nKunde;Beløp;Dato\nA;1,5;01.01.2026\nB;2,5;02.01.2026\n"
+    layout = detect_layout(sample, complete=True)
+    assert (layout.delimiter, layout.header_line, layout.header) == (";", 2, ["Kunde", "Beløp", "Dato"])
+
+
+def test_detect_layout_comma_file_with_decimal_commas_in_quotes():
+    sample = 'a,b,c\n"1,5",2,3\n"2,5",3,4\n'
+    layout = detect_layout(sample, complete=True)
+    assert layout.delimiter == ","
+
+
+def test_record_lines_with_quoted_newlines_and_blank_lines():
+    text = 'h;x\n1;"a\nb"\n\n2;c\n3;d\n'
+    assert record_lines(text, ";", 0, {1, 2, 3}) == {1: 2, 2: 5, 3: 6}

@@ -1,0 +1,152 @@
+"""Two browser sessions share nothing but the workspaces they open on purpose."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.app.conftest import new_app
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "Hemmelig Kunde AS"
+CSV = (
+    "Kundenr;Kundenavn;Fakturadato;Omsetning\n"
+    f"S-001;{SECRET};03.01.2025;1 000,50\n"
+    f"S-001;{SECRET};04.02.2025;250,00\n"
+    "S-002;Åpen Kunde AS;05.03.2025;-75,25\n"
+).encode()
+
+
+def _texts(at) -> list[str]:
+    """Every piece of text the session rendered: element values, labels, options, table cells."""
+    found: list[str] = []
+
+    def walk(node) -> None:
+        for attribute in ("value", "label", "help", "options", "placeholder"):
+            try:
+                value = getattr(node, attribute, None)
+            except Exception:  # noqa: BLE001 - some element types raise for missing fields
+                continue
+            if isinstance(value, pd.DataFrame):
+                found.extend(str(v) for v in value.astype(str).to_numpy().ravel())
+                found.extend(str(c) for c in value.columns)
+            elif isinstance(value, list | tuple):
+                found.extend(str(v) for v in value)
+            elif value is not None:
+                found.append(str(value))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def _import_button(at) -> str:
+    keys = [b.key for b in at.button if b.key and b.key.endswith(".import")]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def _mutable_globals() -> dict[str, object]:
+    """Deep copies of every module-level dict/list/set in ui.* and kamcore.*."""
+    snapshot = {}
+    for name, module in list(sys.modules.items()):
+        if not (name.startswith(("ui.", "kamcore.")) or name in ("ui", "kamcore")):
+            continue
+        for attribute, value in vars(module).items():
+            if attribute.startswith("__") or inspect.ismodule(value):
+                continue
+            if isinstance(value, dict | list | set):
+                snapshot[f"{name}.{attribute}"] = copy.deepcopy(value)
+    return snapshot
+
+
+def test_upload_and_import_stay_in_their_session(demo_root, server_routing):
+    a = new_app("data")
+    b = new_app("data")
+    before = _mutable_globals()
+
+    a.file_uploader(key="data.upload").upload("hemmelig.csv", CSV, "text/csv").run()
+    assert not a.exception
+    assert len(a.session_state["data.pending"]) == 1
+    assert any(SECRET in text for text in _texts(a))  # A sees its own preview
+
+    b.run()
+    assert not b.exception
+    assert b.session_state["data.pending"] == {}
+    assert not any(SECRET in text for text in _texts(b))
+
+    # A creates a workspace of its own and imports the upload there.
+    a.text_input(key="data.new_workspace").input("alfa")
+    a.button(key="data.create").click()
+    a.run()
+    assert a.session_state["workspace_name"] == "alfa"
+    a.button(key=_import_button(a)).click()
+    a.run()
+    assert not a.exception
+    assert a.session_state["_workspace"].tables()[0].name == "hemmelig"
+    assert a.session_state["_workspace"].tables()[0].n_rows == 3
+
+    b.run()
+    assert not b.exception
+    assert b.session_state["workspace_name"] == "demo"
+    assert "hemmelig" not in [info.name for info in b.session_state["_workspace"].tables()]
+    assert not any(SECRET in text or "hemmelig" == text for text in _texts(b))
+    for page in ("home", "portfolio"):
+        b.switch_page(f"pages/{page}.py").run()
+        assert not b.exception
+        assert not any(SECRET in text for text in _texts(b))
+
+    # Nothing from either session was written into module-level state.
+    after = _mutable_globals()
+    assert before.keys() <= after.keys()  # pages imported later may add modules
+    changed = [name for name in before if before[name] != after[name]]
+    assert changed == []
+    assert SECRET not in repr(after)
+
+
+def test_cache_keys_name_the_workspace_and_the_content():
+    """ui.data caches only through functions whose key holds workspace path and content hash."""
+    source = (ROOT / "ui" / "data.py").read_text(encoding="utf-8")
+    cached = re.findall(r"@st\.cache_data\([^)]*\)\ndef (\w+)\(([^)]*)\)", source)
+    assert cached, "no cached loaders found: the pattern is out of date"
+    for name, params in cached:
+        names = [p.split(":")[0].strip() for p in params.replace("\n", " ").split(",") if p.strip()]
+        assert "workspace_key" in names, name
+        assert "content_hash" in names, name
+        # The workspace object itself is excluded from hashing (leading underscore), so the
+        # path string is what separates two workspaces.
+        assert all(n.startswith("_") or n in {"workspace_key", "content_hash", "name", "mapping_json",
+                                                "assignment_json"} for n in names), (name, names)
+
+
+@pytest.mark.parametrize("folder", ["ui", "kamcore", "pages"])
+def test_no_cache_resource_anywhere(folder):
+    """Secondary check: cache_resource would share one object between all sessions."""
+    offenders = [
+        str(path.relative_to(ROOT)) for path in (ROOT / folder).rglob("*.py")
+        if "cache_resource" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_same_workspace_different_sessions_do_not_share_choices(demo_root, server_routing):
+    """Session state (active tables, filters, language) is per session even on one workspace."""
+    # (A runs before B exists: AppTest evaluates format_func outside the script run, in
+    # whichever session ran last, so interleaving two languages trips AppTest itself.)
+    a = new_app("data", lang="nb")
+    a.session_state["active.transactions"] = "A-only"
+    a.session_state["data.pending"]["token"] = {"filename": "x.csv", "result": ValueError("x")}
+    a.run()
+    b = new_app("data", lang="sv")
+    b.run()
+    assert a.session_state["lang"] == "nb" and b.session_state["lang"] == "sv"
+    assert list(a.session_state["data.pending"]) == ["token"]
+    assert b.session_state["data.pending"] == {}
+    assert "active.transactions" not in b.session_state or b.session_state["active.transactions"] != "A-only"
