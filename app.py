@@ -10,16 +10,6 @@ from ui.i18n import t
 router.router_started()
 st.set_page_config(page_title="KAM Studio", page_icon=":material/handshake:", layout="wide")
 state.init()
-# With login on, nothing below renders until the person has signed in.
-auth.gate()
-
-try:
-    state.ensure_demo()
-    state.workspace()
-except Exception as exc:  # noqa: BLE001 - shown as one sentence, never a traceback
-    widgets.stop_with_error(exc)
-
-i18n.language_selector()
 
 # The page opened without a URL path. Tests set "app.start_page" to open a page through this
 # router (AppTest.switch_page would run the page alone, without the shared sidebar).
@@ -40,7 +30,20 @@ pages = {
     ]
     for section, entries in sections.items()
 }
-page = st.navigation(pages)
+# st.navigation is called before the login gate so Streamlit leaves its old "pages/ folder"
+# mode at the first request; the menu stays hidden until the person has signed in.
+page = st.navigation(pages, position="hidden" if auth.needs_sign_in() else "sidebar")
+
+# With login on, nothing below renders until the person has signed in.
+auth.gate()
+
+try:
+    state.ensure_demo()
+    state.workspace()
+except Exception as exc:  # noqa: BLE001 - shown as one sentence, never a traceback
+    widgets.stop_with_error(exc)
+
+i18n.language_selector()
 
 widgets.workspace_picker()
 try:

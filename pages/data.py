@@ -9,7 +9,7 @@ import streamlit as st
 
 from kamcore import db
 from kamcore.demo import DEMO_NAME
-from kamcore.ingest import guess_mapping, load_file
+from kamcore.ingest import IngestSettings, guess_mapping, load_file
 from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
 from ui import auth, data, router, state, widgets
 from ui.i18n import fmt_date, fmt_num, t
@@ -203,7 +203,8 @@ for upload in uploads or []:
         continue
     with st.status(t("data.reading"), expanded=False) as status:
         try:
-            result: object = load_file(content, filename=upload.name)
+            result: object = load_file(content, filename=upload.name,
+                                       settings=IngestSettings(max_file_mb=cfg.max_upload_mb))
             status.update(label=t("data.read_ok"), state="complete")
         except Exception as exc:  # noqa: BLE001
             status.update(label=t("data.read_failed"), state="error")

@@ -47,6 +47,19 @@ def password_users() -> dict[str, str]:
     return {str(name): value for name, value in section.items() if isinstance(value, str)}
 
 
+def needs_sign_in() -> bool:
+    """True when login is on and this session has not signed in (yet)."""
+    current = mode()
+    if current == "none":
+        return False
+    if current == "password":
+        return st.session_state.get("auth_user") not in password_users()
+    try:
+        return not st.user.is_logged_in
+    except Exception:  # noqa: BLE001 - OIDC not configured: the gate explains it
+        return True
+
+
 def gate() -> None:
     """Stop the app until the person has signed in (does nothing when login is off)."""
     current = mode()

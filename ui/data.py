@@ -33,12 +33,12 @@ def set_active_table(kind: TableKind | str, name: str) -> None:
 
 # The key holds the workspace path and the table's content hash, so two workspaces (or two
 # versions of a table) never share an entry; the frame itself is not hashed (leading "_").
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _read_raw(_ws, workspace_key: str, name: str, content_hash: str) -> pd.DataFrame:
     return _ws.read_table(name)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _read_canonical(_ws, workspace_key: str, name: str, content_hash: str, mapping_json: str,
                     assignment_json: str) -> pd.DataFrame:
     info = _ws.table_info(name)

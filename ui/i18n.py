@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -98,16 +99,26 @@ def _kam_error_inside(exc: Exception) -> KamError | None:
     return None
 
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with every Markdown/HTML special character backslash-escaped (shown literally)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
 def error_message(exc: Exception) -> str:
-    """A user sentence for ``exc`` in the session's language."""
+    """A user sentence for ``exc`` in the session's language (user text inside it made inert)."""
     exc = _kam_error_inside(exc) or exc
     if isinstance(exc, KamError):
         module, _, what = exc.code.partition(".")
         key = f"err_{module}.{what}"
         namespace, _, name = key.partition(".")
+        # st.error renders Markdown; file, table and column names inside must show literally.
+        params = {k: escape_markdown(v) if isinstance(v, str) else v for k, v in exc.params.items()}
         if name in catalogue(namespace) or strict():
-            return t(key, **exc.params)
-        return str(exc)
+            return t(key, **params)
+        return exc.message.format(**params) if params else exc.message
     return t("app.unexpected_error")
 
 

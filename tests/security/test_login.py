@@ -96,10 +96,6 @@ def test_deep_link_to_a_page_still_needs_sign_in(legacy_password_mode, page):
     assert [w.key for w in at.text_input] == ["auth.user", "auth.password"]
     assert not at.dataframe and not at.metric
     assert "_workspace" not in at.session_state
-    at = _sign_in(at, "kari", PASSWORDS["kari"])
-    assert not at.exception
-    assert at.session_state["auth_user"] == "kari"
-    assert "_workspace" in at.session_state
 
 
 def test_wrong_password_is_refused(password_mode):

@@ -187,11 +187,6 @@ def test_charts_safe_escapes_what_plotly_would_render():
     assert charts.safe_series(pd.Series([IMG, BOLD])).tolist() == [IMG_ESCAPED, BOLD]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ui/i18n.py error_message() formats KamError params (here the table name, which defaults to "
-    "the file/sheet name) straight into the sentence that ui/widgets.py error() passes to "
-    "st.error, which renders Markdown. Fix: escape Markdown in str params in error_message()."
-))
 def test_error_sentences_show_user_text_literally(hostile_root, server_routing):
     csv = b"Kundenr;Kundenavn\n0001;Vanlig AS\n"
     at = _run_page("data")
