@@ -87,3 +87,32 @@ def test_a_deep_link_as_the_first_request_still_runs_the_router(browser, fresh_s
         assert not any(text.strip() == "app" for text in nav_links)
     finally:
         context.close()
+
+
+def test_an_upload_is_seen_in_its_own_session_only(browser, server):
+    """Person A uploads a messy Norwegian workbook and sees the quality report; B sees nothing of it."""
+    from tests.app.test_page_data import messy_norwegian_workbook
+
+    first, page_a = _open(browser, server)
+    second, page_b = _open(browser, server)
+    try:
+        page_a.get_by_role("link", name=re.compile("Data & workspaces")).first.click()
+        page_a.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[{
+            "name": "salg-hemmelig.xlsx",
+            "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "buffer": messy_norwegian_workbook(),
+        }])
+        page_a.get_by_text("Rows rejected").first.wait_for(timeout=TIMEOUT_MS)
+        page_a.get_by_text("salg-hemmelig.xlsx").first.wait_for(timeout=TIMEOUT_MS)
+        # The rejected row is listed with its reason, in plain words (data grids draw on a canvas,
+        # so the cell text is in the DOM for screen readers but not "visible").
+        page_a.get_by_text("'tolv' is not a number").first.wait_for(state="attached", timeout=TIMEOUT_MS)
+
+        page_b.get_by_role("link", name=re.compile("Data & workspaces")).first.click()
+        page_b.get_by_text("Upload", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+        page_b.wait_for_timeout(2000)
+        assert page_b.get_by_text("salg-hemmelig.xlsx").count() == 0
+        assert page_b.get_by_text("Rows rejected").count() == 0
+    finally:
+        first.close()
+        second.close()
