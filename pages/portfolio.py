@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from kamcore import portfolio
 from kamcore.errors import KamError
 from ui import charts, data, router, widgets
+from ui.figures import portfolio as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
 router.require_router()
@@ -23,26 +22,6 @@ PARETO_MAX_BARS = 1000
 AMOUNT_COLUMN = st.column_config.NumberColumn(format="localized")
 
 
-def class_label(name: str) -> str:
-    """'A' -> 'A accounts'; 'new' -> 'New'; 'lost' -> 'Lost'."""
-    return t(f"portfolio.class_{name}")
-
-
-def account_names(frame: pd.DataFrame) -> pd.Series:
-    """Display name per customer_id: 'name (id)' when names are mapped, else the id."""
-    ids = frame["customer_id"].astype("string")
-    if "customer_name" not in frame:
-        return pd.Series(ids.unique(), index=ids.unique())
-    names = frame.assign(customer_id=ids).groupby("customer_id")["customer_name"].first()
-    return (names.fillna("") + " (" + names.index.to_series() + ")").where(
-        names.notna(), names.index.to_series()
-    )
-
-
-def measure_axis(measure: str) -> str:
-    return t(f"portfolio.axis_{measure}")
-
-
 # ------------------------------------------------------------------------------ page
 
 st.title(t("portfolio.title"))
@@ -52,7 +31,7 @@ frame = data.transactions()
 widgets.require(frame, "portfolio.no_data")
 measures = [m for m in MEASURES if m in frame.columns]
 widgets.require(measures, "portfolio.no_measure")
-names = account_names(frame)
+names = figures.account_names(frame)
 
 left, middle, right, far = st.columns([1.2, 1, 1, 1.2])
 # format_func gets a dict lookup, not a t() call, so the labels are fixed when the script runs
@@ -106,7 +85,7 @@ summary = portfolio.abc_summary(classes).set_index("abc_class")
 for column, cls in zip(st.columns(3), portfolio.CLASSES, strict=True):
     row = summary.loc[cls]
     column.metric(
-        class_label(cls),
+        figures.class_label(cls),
         fmt_num(int(row["accounts"])),
         border=True,
         help=t(f"portfolio.class_{cls}_help", a=fmt_pct(thresholds[0], 0), b=fmt_pct(thresholds[1], 0)),
@@ -134,26 +113,7 @@ if group != "none":
     group_classes = portfolio.abc_by_group(frame, "customer_id", measure, group, thresholds)
     grouped = portfolio.abc_summary(group_classes)
     counts = grouped.pivot(index="group", columns="abc_class", values="accounts")
-    fig = go.Figure(
-        [
-            go.Bar(
-                y=charts.safe_series(counts.index.to_series().astype("string").fillna("–")),
-                x=counts[cls],
-                name=class_label(cls),
-                orientation="h",
-                marker_color=charts.CLASS_COLORS[cls],
-                hovertemplate="%{y}: %{x}<extra>" + class_label(cls) + "</extra>",
-            )
-            for cls in portfolio.CLASSES
-        ]
-    )
-    fig.update_layout(barmode="stack")
-    charts.style(
-        fig,
-        title=t("portfolio.group_chart_title", group=t(f"app.role_{group}").lower()),
-        x_title=t("portfolio.axis_accounts"),
-        y_title=t(f"app.role_{group}"),
-    )
+    fig = figures.group_figure(counts, group)
     charts.show(fig, key="portfolio.group_chart")
     st.caption(t("portfolio.group_caption"))
 
@@ -182,69 +142,7 @@ if view == "pareto":
             key="portfolio.top_n",
         )
     top = classes.head(shown)
-    hover_names = charts.safe_series(top["name"].fillna(""))
-    fig = go.Figure()
-    for cls in portfolio.CLASSES:
-        ranks = top.loc[top["abc_class"] == cls, "rank"]
-        if ranks.empty:
-            continue
-        fig.add_vrect(
-            x0=ranks.min() - 0.5,
-            x1=ranks.max() + 0.5,
-            fillcolor=charts.CLASS_COLORS[cls],
-            opacity=0.08,
-            line_width=0,
-            layer="below",
-        )
-        part = top[top["abc_class"] == cls]
-        fig.add_bar(
-            x=part["rank"],
-            y=part["value"],
-            name=class_label(cls),
-            marker_color=charts.CLASS_COLORS[cls],
-            customdata=hover_names[part.index],
-            hovertemplate="%{customdata}<br>"
-            + t("portfolio.hover_rank")
-            + ": %{x}<br>"
-            + t(f"portfolio.measure_{measure}")
-            + ": %{y:,.0f}<extra></extra>",
-        )
-    fig.add_scatter(
-        x=top["rank"],
-        y=top["cum_share"] * 100,
-        yaxis="y2",
-        mode="lines",
-        name=t("portfolio.cumulative_share"),
-        line={"color": "#000000", "width": 2},
-        customdata=hover_names,
-        hovertemplate="%{customdata}<br>" + t("portfolio.cumulative_share") + ": %{y:.1f}%<extra></extra>",
-    )
-    for limit, dash in ((thresholds[0], "dash"), (thresholds[1], "dot")):
-        fig.add_hline(
-            y=limit * 100,
-            yref="y2",
-            line_dash=dash,
-            line_color="#555555",
-            annotation_text=fmt_pct(limit, 0),
-            annotation_position="top right",
-        )
-    fig.update_layout(
-        yaxis2={"overlaying": "y", "side": "right", "range": [0, 102], "dtick": 20, "showgrid": False},
-        bargap=0.1,
-    )
-    charts.style(
-        fig,
-        title=t(
-            "portfolio.pareto_title",
-            n=fmt_num(shown),
-            total=fmt_num(n),
-            measure=t(f"portfolio.measure_{measure}").lower(),
-        ),
-        x_title=t("portfolio.axis_rank"),
-        y_title=measure_axis(measure),
-    )
-    # style() titles every y axis; the cumulative axis gets its own title afterwards.
-    fig.update_layout(yaxis2_title_text=t("portfolio.axis_cumulative"))
+    fig = figures.pareto_figure(top, measure, thresholds, n)
     charts.show(fig, key="portfolio.pareto_chart")
     if shown < n:
         st.caption(
@@ -281,52 +179,7 @@ elif view == "whale":
         )
         cards[2].metric(t("portfolio.whale_destroying"), fmt_num(whale.n_destroying), border=True)
         cards[3].metric(t("portfolio.whale_destroyed"), fmt_num(whale.destroyed_profit), border=True)
-        curve_names = charts.safe_series(curve["customer"].astype("string").map(names).fillna(""))
-        fig = go.Figure()
-        fig.add_scatter(
-            x=[0, *(curve["cum_accounts_pct"] * 100)],
-            y=[0, *(curve["cum_profit_pct"] * 100)],
-            mode="lines",
-            name=t("portfolio.whale_line"),
-            line={"color": charts.POSITIVE},
-            customdata=["", *curve_names],
-            hovertemplate="%{customdata}<br>"
-            + t("portfolio.axis_accounts_pct")
-            + ": %{x:.1f}<br>"
-            + t("portfolio.axis_profit_pct")
-            + ": %{y:.1f}<extra></extra>",
-        )
-        peak_x = whale.accounts_at_peak_share * 100
-        peak_y = whale.peak_pct * 100
-        fig.add_scatter(
-            x=[peak_x],
-            y=[peak_y],
-            mode="markers",
-            name=t("portfolio.whale_peak"),
-            marker={"color": charts.NEGATIVE, "size": 12},
-            hovertemplate=t("portfolio.whale_peak") + ": %{y:.0f}%<extra></extra>",
-        )
-        fig.add_annotation(
-            x=peak_x,
-            y=peak_y,
-            text=charts.safe(
-                t(
-                    "portfolio.whale_peak_note",
-                    pct=fmt_pct(whale.peak_pct, 0),
-                    n=fmt_num(whale.accounts_at_peak),
-                )
-            ),
-            showarrow=True,
-            arrowhead=2,
-            ay=-30,
-        )
-        fig.add_hline(y=100, line_dash="dot", line_color="#555555")
-        charts.style(
-            fig,
-            title=t("portfolio.whale_title"),
-            x_title=t("portfolio.axis_accounts_pct"),
-            y_title=t("portfolio.axis_profit_pct"),
-        )
+        fig = figures.whale_figure(curve, names, whale)
         charts.show(fig, key="portfolio.whale_chart")
         st.caption(t("portfolio.whale_caption"))
 
@@ -350,23 +203,7 @@ elif view == "concentration":
     cards[3].metric(
         t("portfolio.conc_gini"), fmt_num(conc.gini, 2), border=True, help=t("portfolio.conc_gini_help")
     )
-    rows = [
-        (
-            t(
-                "portfolio.conc_row_top_pct",
-                pct=fmt_pct(p, 0),
-                n=fmt_num(portfolio.top_count(conc.n_accounts, p)),
-            ),
-            getattr(conc, f"top_{k}pct"),
-        )
-        for p, k in ((0.01, 1), (0.05, 5), (0.10, 10), (0.20, 20))
-    ] + [(t("portfolio.conc_row_top_n", n=fmt_num(k)), getattr(conc, f"top_{k}")) for k in (5, 10, 20)]
-    table = pd.DataFrame(
-        {
-            t("portfolio.conc_col_group"): [r[0] for r in rows],
-            t("portfolio.conc_col_share"): [fmt_pct(r[1]) for r in rows],
-        }
-    )
+    table = figures.concentration_table(conc)
     st.dataframe(table, hide_index=True)
     st.caption(t("portfolio.conc_caption", n=fmt_num(conc.n_accounts), positive=fmt_num(conc.n_positive)))
 
@@ -408,47 +245,10 @@ elif view == "movement":
         )
         or "matrix"
     )
-    matrix = moved.matrix
-    rows_lab = [class_label(c) for c in matrix.index]
-    cols_lab = [class_label(c) for c in matrix.columns]
     if shape == "matrix":
-        fig = go.Figure(
-            go.Heatmap(
-                z=matrix.to_numpy(),
-                x=cols_lab,
-                y=rows_lab,
-                colorscale="Blues",
-                text=matrix.to_numpy(),
-                texttemplate="%{text}",
-                showscale=False,
-                hovertemplate="%{y} → %{x}: %{z}<extra></extra>",
-            )
-        )
-        fig.update_yaxes(autorange="reversed")
-        charts.style(
-            fig,
-            title=t("portfolio.movement_title"),
-            x_title=t("portfolio.axis_current_class"),
-            y_title=t("portfolio.axis_previous_class"),
-        )
+        fig = figures.movement_matrix_figure(moved.matrix)
     else:
-        sources, targets, counts = [], [], []
-        for i, prev in enumerate(matrix.index):
-            for j, cur in enumerate(matrix.columns):
-                if matrix.loc[prev, cur] > 0:
-                    sources.append(i)
-                    targets.append(len(matrix.index) + j)
-                    counts.append(int(matrix.loc[prev, cur]))
-        colors = [charts.CLASS_COLORS.get(c, charts.PALETTE[2]) for c in matrix.index] + [
-            charts.CLASS_COLORS.get(c, charts.PALETTE[5]) for c in matrix.columns
-        ]
-        fig = go.Figure(
-            go.Sankey(
-                node={"label": [*rows_lab, *cols_lab], "color": colors, "pad": 20},
-                link={"source": sources, "target": targets, "value": counts},
-            )
-        )
-        charts.style(fig, title=t("portfolio.movement_title"))
+        fig = figures.movement_sankey_figure(moved.matrix)
     charts.show(fig, key="portfolio.movement_chart")
 
     st.subheader(t("portfolio.churn_title"))
@@ -473,20 +273,7 @@ elif view == "movement":
     risk = portfolio.churn_risk(moved, min_drop=drop / 100, inactive_days=int(days))
     st.caption(t("portfolio.churn_count", n=fmt_num(len(risk)), value=fmt_num(risk["previous_value"].sum())))
     if not risk.empty:
-        shown_risk = pd.DataFrame(
-            {
-                t("portfolio.col_customer"): risk["customer"].astype("string"),
-                t("portfolio.col_name"): risk["customer"].astype("string").map(names),
-                t("portfolio.col_previous_class"): risk["previous_class"].map(class_label),
-                t("portfolio.col_current_class"): risk["current_class"].map(class_label),
-                t("portfolio.col_previous_value"): risk["previous_value"].round(0),
-                t("portfolio.col_current_value"): risk["current_value"].round(0),
-                t("portfolio.col_change_pct"): (risk["change_pct"] * 100).round(1),
-                t("portfolio.col_last_purchase"): risk["last_purchase"].dt.date,
-                t("portfolio.col_fell"): risk["fell"],
-                t("portfolio.col_stopped"): risk["stopped"],
-            }
-        )
+        shown_risk = figures.churn_table(risk, names)
         st.dataframe(
             shown_risk,
             hide_index=True,
@@ -500,18 +287,7 @@ elif view == "movement":
 
 # -------------------------------------------------------------- accounts + drill-down
 elif view == "accounts":
-    shown_accounts = pd.DataFrame(
-        {
-            t("portfolio.col_rank"): classes["rank"],
-            t("portfolio.col_customer"): classes["customer"].astype("string"),
-            t("portfolio.col_name"): classes["name"],
-            t("portfolio.col_class"): classes["abc_class"],
-            t(f"portfolio.measure_{measure}"): classes["value"].round(2),
-            t("portfolio.col_share"): (classes["share"] * 100).round(2),
-            t("portfolio.col_cum_share"): (classes["cum_share"] * 100).round(2),
-            t("portfolio.col_non_positive"): classes["non_positive"],
-        }
-    )
+    shown_accounts = figures.accounts_table(classes, measure)
     st.dataframe(
         shown_accounts,
         hide_index=True,
@@ -522,17 +298,7 @@ elif view == "accounts":
 
     if group_classes is not None:
         st.subheader(t("portfolio.group_table_title", group=t(f"app.role_{group}").lower()))
-        shown_groups = pd.DataFrame(
-            {
-                t(f"app.role_{group}"): group_classes["group"].astype("string"),
-                t("portfolio.col_rank"): group_classes["rank"],
-                t("portfolio.col_customer"): group_classes["customer"].astype("string"),
-                t("portfolio.col_name"): group_classes["customer"].astype("string").map(names),
-                t("portfolio.col_class"): group_classes["abc_class"],
-                t(f"portfolio.measure_{measure}"): group_classes["value"].round(2),
-                t("portfolio.col_share"): (group_classes["share"] * 100).round(2),
-            }
-        )
+        shown_groups = figures.group_accounts_table(group_classes, group, names, measure)
         st.dataframe(
             shown_groups,
             hide_index=True,
@@ -560,25 +326,5 @@ elif view == "accounts":
             revenue_col,
             profit_col,
         )
-        fig = go.Figure()
-        fig.add_bar(
-            x=series["month"],
-            y=series["revenue"],
-            name=t(f"portfolio.measure_{revenue_col}"),
-            marker_color=charts.POSITIVE,
-        )
-        if profit_col:
-            fig.add_scatter(
-                x=series["month"],
-                y=series["profit"],
-                name=t("portfolio.measure_profit"),
-                mode="lines+markers",
-                line={"color": charts.NEGATIVE},
-            )
-        charts.style(
-            fig,
-            title=t("portfolio.drill_chart_title", account=charts.safe(names.get(account, account))),
-            x_title=t("portfolio.axis_month"),
-            y_title=t("portfolio.axis_amount"),
-        )
+        fig = figures.drill_figure(series, revenue_col, bool(profit_col), names.get(account, account))
         charts.show(fig, key="portfolio.drill_chart")

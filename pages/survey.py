@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 import pandas as pd
-import plotly.colors as pcolors
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -14,6 +12,7 @@ from kamcore import survey, survey_ingest
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import charts, data, router, state, widgets
+from ui.figures import survey as figures
 from ui.i18n import fmt_num, fmt_pct, t
 
 router.require_router()
@@ -24,28 +23,14 @@ REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "lojal", "loyal", "kjøpe ig
 RECOMMEND_WORDS = ("anbefal", "rekommend", "recommend", "nps")
 REPEAT_WINDOW_MONTHS = 12
 P_COLUMNS = frozenset({"t_p", "wilcoxon_p", "p_holm", "welch_p"})
-CHURNED_COLOR = charts.NEGATIVE
-REST_COLOR = charts.POSITIVE
 
 
 # ------------------------------------------------------------------------------ helpers
 
 
-def pick_default(options: list[str], words: tuple[str, ...], texts: dict[str, str]) -> int:
-    """Index of the first option whose name or question contains one of ``words`` (else 0)."""
-    for i, option in enumerate(options):
-        haystack = f"{option} {texts.get(option, '')}".casefold()
-        if any(w in haystack for w in words):
-            return i
-    return 0
-
-
 def show_table(frame: pd.DataFrame, columns: dict[str, str], key: str, download: str | None = None) -> None:
     """A results table with translated headers (and CSV/XLSX downloads of the same table)."""
-    shown = frame[[c for c in columns if c in frame.columns]]
-    if "role" in shown:
-        shown = shown.assign(role=shown["role"].map(role_label))
-    shown = shown.rename(columns=columns)
+    shown = figures.results_table(frame, columns)
     config = {}
     for name, header in columns.items():
         if name not in frame.columns or not pd.api.types.is_float_dtype(frame[name]):
@@ -61,30 +46,9 @@ def show_table(frame: pd.DataFrame, columns: dict[str, str], key: str, download:
         widgets.download_buttons(shown, download, key=f"{key}.download")
 
 
-def role_label(role: str) -> str:
-    return t(f"survey.role_{role}") if role in survey_ingest.ROLES else role
-
-
 def small_n_warning(frame: pd.DataFrame) -> None:
     if "small_n" in frame and frame["small_n"].any():
         st.warning(t("survey.small_n_warning", limit=fmt_num(survey.SMALL_N)), icon=":material/warning:")
-
-
-def gap_columns(first: str = "pair") -> dict[str, str]:
-    return {
-        first: t(f"survey.col_{first}"),
-        "n": t("survey.col_n"),
-        "mean_expectation": t("survey.col_mean_expectation"),
-        "mean_perception": t("survey.col_mean_perception"),
-        "mean_gap": t("survey.col_mean_gap"),
-        "ci_low": t("survey.col_ci_low"),
-        "ci_high": t("survey.col_ci_high"),
-        "t_p": t("survey.col_t_p"),
-        "wilcoxon_p": t("survey.col_wilcoxon_p"),
-        "p_holm": t("survey.col_p_holm"),
-        "d_z": t("survey.col_d_z"),
-        "small_n": t("survey.col_small_n"),
-    }
 
 
 def load_dictionary(name: str, items: list[str], texts: dict[str, str], columns: list[str]) -> pd.DataFrame:
@@ -211,247 +175,6 @@ def show_chart(fig: go.Figure, key: str) -> None:
     charts.show(fig, key=key)
 
 
-def histogram_figure(values: pd.Series, item: str, question: str, scale: tuple[float, float]) -> go.Figure:
-    """Answer counts with the normal curve of the same mean and s.d. (as case B drew by hand)."""
-    v = values.dropna()
-    lo, hi = scale
-    counts = v.value_counts().reindex(np.arange(lo, hi + 1, dtype=float), fill_value=0)
-    mean, sd, n = float(v.mean()), float(v.std(ddof=1)), len(v)
-    fig = go.Figure(
-        go.Bar(
-            x=counts.index,
-            y=counts.to_numpy(),
-            name=t("survey.legend_answers"),
-            marker_color=charts.PALETTE[0],
-            hovertemplate=t("survey.hover_count") + "<extra></extra>",
-        )
-    )
-    if n > 1 and sd > 0:
-        x = np.linspace(lo - 0.5, hi + 0.5, 200)
-        y = n * np.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                mode="lines",
-                name=t("survey.legend_normal"),
-                line={"color": charts.PALETTE[1], "width": 2},
-                hoverinfo="skip",
-            )
-        )
-    fig.add_vline(x=mean, line_dash="dash", line_color=charts.NEUTRAL)
-    charts.style(
-        fig,
-        title=t(
-            "survey.hist_title",
-            item=charts.safe(item),
-            mean=fmt_num(mean, 2),
-            sd=fmt_num(sd, 2),
-            n=fmt_num(n),
-        ),
-        x_title=t("survey.axis_answer"),
-        y_title=t("survey.axis_respondents"),
-        height=380,
-    )
-    if question and question != item:
-        fig.update_layout(title_text=f"{fig.layout.title.text}<br><sup>{charts.safe(question)}</sup>")
-    fig.update_xaxes(dtick=1)
-    return fig
-
-
-def diverging_figure(responses: pd.DataFrame, items: list[str], scale: tuple[float, float]) -> go.Figure:
-    """Diverging stacked bars: shares below the midpoint to the left, above to the right."""
-    dist = survey.distribution(responses, items, scale)
-    lo, hi = scale
-    mid = (lo + hi) / 2
-    values = np.arange(lo, hi + 1, dtype=float)
-    colours = pcolors.sample_colorscale("RdBu", [i / max(len(values) - 1, 1) for i in range(len(values))])
-    fig = go.Figure()
-    labels = charts.safe_series(pd.Series(items)).tolist()
-    for value, colour in zip(values, colours, strict=True):
-        share = dist[dist["value"] == value].set_index("item")["share"].reindex(items).fillna(0).to_numpy()
-        if value == mid:
-            parts = [-share / 2, share / 2]
-        else:
-            parts = [-share if value < mid else share]
-        for k, x in enumerate(parts):
-            fig.add_trace(
-                go.Bar(
-                    y=labels,
-                    x=x * 100,
-                    orientation="h",
-                    marker_color=colour,
-                    name=fmt_num(value),
-                    legendgroup=str(value),
-                    showlegend=k == 0,
-                    customdata=share * 100,
-                    hovertemplate="%{y}: "
-                    + t("survey.hover_share", value=fmt_num(value))
-                    + "<extra></extra>",
-                )
-            )
-    fig.update_layout(barmode="relative")
-    charts.style(
-        fig,
-        title=t("survey.diverging_title"),
-        x_title=t("survey.axis_share_pct"),
-        height=max(300, 28 * len(items) + 140),
-    )
-    fig.update_yaxes(autorange="reversed")
-    return fig
-
-
-def gap_figure(
-    gaps: pd.DataFrame, label: str, title: str, groups: dict[str, pd.DataFrame] | None = None
-) -> go.Figure:
-    """Mean gap per item, sorted by size, with 95 % CI whiskers (one trace per group if given)."""
-    groups = groups or {"": gaps}
-    order = gaps.sort_values("mean_gap")[label].tolist()
-    fig = go.Figure()
-    colours = [CHURNED_COLOR, REST_COLOR] if len(groups) > 1 else [charts.PALETTE[0]]
-    for (name, frame), colour in zip(groups.items(), colours, strict=False):
-        frame = frame.set_index(label).reindex(order)
-        fig.add_trace(
-            go.Scatter(
-                x=frame["mean_gap"],
-                y=charts.safe_series(pd.Series(order)),
-                mode="markers",
-                name=name,
-                showlegend=bool(name),
-                marker={"color": colour, "size": 10},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": frame["ci_high"] - frame["mean_gap"],
-                    "arrayminus": frame["mean_gap"] - frame["ci_low"],
-                    "color": colour,
-                },
-                customdata=np.column_stack([frame["n"], frame["ci_low"], frame["ci_high"]]),
-                hovertemplate="%{y}: " + t("survey.hover_gap") + "<extra></extra>",
-            )
-        )
-    fig.add_vline(x=0, line_color=charts.NEUTRAL)
-    fig.update_yaxes(autorange="reversed")  # the largest shortfall on top
-    charts.style(fig, title=title, x_title=t("survey.axis_gap"), height=max(320, 30 * len(order) + 140))
-    return fig
-
-
-def snake_figure(gaps: pd.DataFrame) -> go.Figure:
-    """Snake plot: mean expectation and mean perception per pair."""
-    labels = charts.safe_series(gaps["pair"])
-    fig = go.Figure()
-    for column, name, colour in (
-        ("mean_expectation", t("survey.legend_expectation"), charts.PALETTE[1]),
-        ("mean_perception", t("survey.legend_perception"), charts.PALETTE[0]),
-    ):
-        fig.add_trace(
-            go.Scatter(
-                x=gaps[column],
-                y=labels,
-                mode="lines+markers",
-                name=name,
-                line={"color": colour},
-                hovertemplate="%{y}: %{x:.2f}<extra></extra>",
-            )
-        )
-    fig.update_yaxes(autorange="reversed")
-    charts.style(
-        fig,
-        title=t("survey.snake_title"),
-        x_title=t("survey.axis_mean"),
-        height=max(320, 30 * len(gaps) + 140),
-    )
-    return fig
-
-
-def mirror_figure(gaps: pd.DataFrame) -> go.Figure:
-    """Customers' own mean beside supplier staff's estimate, per item (a dumbbell chart)."""
-    frame = gaps.sort_values("gap", ascending=False)
-    labels = charts.safe_series(frame["item"]).tolist()
-    fig = go.Figure()
-    for a, b, label in zip(frame["mean_staff"], frame["mean_customers"], labels, strict=True):
-        fig.add_trace(
-            go.Scatter(
-                x=[a, b],
-                y=[label, label],
-                mode="lines",
-                showlegend=False,
-                line={"color": charts.NEUTRAL, "width": 2},
-                hoverinfo="skip",
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=frame["mean_customers"],
-            y=labels,
-            mode="markers",
-            name=t("survey.legend_customers"),
-            marker={"color": charts.PALETTE[0], "size": 11},
-            hovertemplate="%{y}: %{x:.2f}<extra></extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=frame["mean_staff"],
-            y=labels,
-            mode="markers",
-            name=t("survey.legend_staff"),
-            marker={"color": charts.PALETTE[1], "size": 11, "symbol": "diamond"},
-            hovertemplate="%{y}: %{x:.2f}<extra></extra>",
-        )
-    )
-    fig.update_yaxes(autorange="reversed")
-    charts.style(
-        fig,
-        title=t("survey.mirror_title"),
-        x_title=t("survey.axis_mean"),
-        height=max(320, 30 * len(frame) + 140),
-    )
-    return fig
-
-
-def ipa_figure(result: pd.DataFrame, texts: dict[str, str]) -> go.Figure:
-    fig = go.Figure()
-    colours = dict(
-        zip(
-            survey.QUADRANTS,
-            [charts.NEGATIVE, charts.PALETTE[0], charts.NEUTRAL, charts.PALETTE[1]],
-            strict=True,
-        )
-    )
-    for quadrant in survey.QUADRANTS:
-        part = result[result["quadrant"] == quadrant]
-        if part.empty:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=part["performance"],
-                y=part["importance"],
-                mode="markers+text",
-                name=t(f"survey.quadrant_{quadrant}"),
-                text=charts.safe_series(part["item"]),
-                textposition="top center",
-                marker={"color": colours[quadrant], "size": 11},
-                customdata=charts.safe_series(part["item"].map(lambda i: texts.get(i, i))),
-                hovertemplate="%{customdata}<br>" + t("survey.hover_ipa") + "<extra></extra>",
-            )
-        )
-    fig.add_vline(
-        x=float(result["performance_crosshair"].iloc[0]), line_dash="dash", line_color=charts.NEUTRAL
-    )
-    fig.add_hline(
-        y=float(result["importance_crosshair"].iloc[0]), line_dash="dash", line_color=charts.NEUTRAL
-    )
-    charts.style(
-        fig,
-        title=t("survey.ipa_title"),
-        x_title=t("survey.axis_performance"),
-        y_title=t("survey.axis_importance"),
-        height=520,
-    )
-    return fig
-
-
 # ------------------------------------------------------------------------------ views
 
 
@@ -519,12 +242,14 @@ def view_descriptives(
     if frame[item].notna().sum() == 0:
         st.info(t("survey.no_answers"))
         return
-    show_chart(histogram_figure(frame[item], item, texts.get(item, ""), scale), key="survey.histogram")
+    show_chart(
+        figures.histogram_figure(frame[item], item, texts.get(item, ""), scale), key="survey.histogram"
+    )
     same_scale = scales[
         scales["item"].isin(items) & (scales["scale_min"] == scale[0]) & (scales["scale_max"] == scale[1])
     ]["item"].tolist()
     if same_scale:
-        show_chart(diverging_figure(frame, same_scale, scale), key="survey.diverging")
+        show_chart(figures.diverging_figure(frame, same_scale, scale), key="survey.diverging")
         st.caption(t("survey.diverging_caption", lo=fmt_num(scale[0]), hi=fmt_num(scale[1])))
 
 
@@ -553,28 +278,31 @@ def view_customer_gap(
                 t("survey.legend_rest", n=fmt_num(int((~flag).sum()))): rest,
             }
             small_n_warning(lost)
-    show_chart(gap_figure(gaps, "pair", t("survey.gap_chart_title"), groups), key="survey.gap_chart")
+    show_chart(figures.gap_figure(gaps, "pair", t("survey.gap_chart_title"), groups), key="survey.gap_chart")
     if groups:
         st.subheader(t("survey.churned_title"))
         for (name, frame), key in zip(groups.items(), ("churned", "rest"), strict=True):
             st.caption(name)
-            show_table(frame, gap_columns(), key=f"survey.gap_{key}", download=f"customer_gap_{key}")
+            show_table(frame, figures.gap_columns(), key=f"survey.gap_{key}", download=f"customer_gap_{key}")
     if groups:
         st.caption(t("survey.legend_all", n=fmt_num(len(customers))))
-    show_table(gaps, gap_columns(), key="survey.gap_table", download="customer_gap")
-    show_chart(snake_figure(gaps), key="survey.snake")
+    show_table(gaps, figures.gap_columns(), key="survey.gap_table", download="customer_gap")
+    show_chart(figures.snake_figure(gaps), key="survey.snake")
     by_dim = survey.customer_gap_by_dimension(customers, model)
     if not by_dim.empty:
         st.subheader(t("survey.gap_by_dimension_title"))
         show_table(
-            by_dim, gap_columns("dimension"), key="survey.gap_dimension", download="customer_gap_by_dimension"
+            by_dim,
+            figures.gap_columns("dimension"),
+            key="survey.gap_dimension",
+            download="customer_gap_by_dimension",
         )
         if groups:
             flag = churned.reindex(customers.index, fill_value=False)
             lost = survey.customer_gap_by_dimension(customers[flag], model)
             rest = survey.customer_gap_by_dimension(customers[~flag], model)
             show_chart(
-                gap_figure(
+                figures.gap_figure(
                     by_dim,
                     "dimension",
                     t("survey.gap_dimension_chart_title"),
@@ -599,7 +327,7 @@ def view_knowledge_gap(
     st.subheader(t("survey.knowledge_gap_title"))
     st.caption(t("survey.knowledge_gap_caption"))
     small_n_warning(gaps)
-    show_chart(mirror_figure(gaps), key="survey.mirror_chart")
+    show_chart(figures.mirror_figure(gaps), key="survey.mirror_chart")
     show_table(
         gaps,
         {
@@ -658,7 +386,8 @@ def view_ipa(
     performance = customers[[p[1] for p in pairs.values()]].set_axis(list(pairs), axis=1)
     result = survey.ipa(importance, performance, crosshair=crosshair, scale=scale)
     show_chart(
-        ipa_figure(result, {p: texts.get(e, p) for p, (e, _) in pairs.items()}), key="survey.ipa_chart"
+        figures.ipa_figure(result, {p: texts.get(e, p) for p, (e, _) in pairs.items()}),
+        key="survey.ipa_chart",
     )
     shown = result.assign(quadrant=result["quadrant"].map(lambda q: t(f"survey.quadrant_{q}") if q else ""))
     show_table(
@@ -711,7 +440,7 @@ def view_reliability(customers: pd.DataFrame, model: survey_ingest.ItemDictionar
     choice = st.selectbox(
         t("survey.alpha_group"),
         list(groups),
-        format_func=lambda i: f"{table['dimension'].iloc[i]} · {role_label(table['role'].iloc[i])}",
+        format_func=lambda i: f"{table['dimension'].iloc[i]} · {figures.role_label(table['role'].iloc[i])}",
         key="survey.alpha_group",
     )
     dropped = survey.alpha_if_dropped(customers, groups[choice])
@@ -760,7 +489,7 @@ def view_loyalty(
         t("survey.attitude_item"),
         numeric,
         key="survey.attitude",
-        index=pick_default(numeric, ATTITUDE_WORDS, texts),
+        index=figures.pick_default(numeric, ATTITUDE_WORDS, texts),
     )
     scale_of = scales.set_index("item")
     if source == "transactions":
@@ -773,7 +502,7 @@ def view_loyalty(
             t("survey.repeat_item"),
             numeric,
             key="survey.repeat",
-            index=pick_default(numeric, REPEAT_WORDS, texts),
+            index=figures.pick_default(numeric, REPEAT_WORDS, texts),
         )
         repeat_values = customers[repeat]
         repeat_label = charts.safe(repeat)
@@ -823,37 +552,7 @@ def view_loyalty(
         key="survey.loyalty_table",
         download="loyalty_types",
     )
-    table = result.table
-    rng = np.random.default_rng(0)  # a fixed jitter so repeated answers stay visible and the chart is stable
-    fig = go.Figure()
-    for kind, colour in zip(
-        survey.LOYALTY_TYPES,
-        [charts.PALETTE[0], charts.PALETTE[2], charts.NEGATIVE, charts.NEUTRAL],
-        strict=True,
-    ):
-        part = table[table["loyalty_type"] == kind]
-        if part.empty:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=part["repeat"] + rng.uniform(-0.15, 0.15, len(part)),
-                y=part["attitude"] + rng.uniform(-0.15, 0.15, len(part)),
-                mode="markers",
-                name=t(f"survey.loyalty_{kind}"),
-                marker={"color": colour, "size": 8, "opacity": 0.8},
-                hovertemplate=t("survey.hover_loyalty") + "<extra></extra>",
-                customdata=np.column_stack([part["repeat"], part["attitude"]]),
-            )
-        )
-    fig.add_vline(x=result.cut_repeat, line_dash="dash", line_color=charts.NEUTRAL)
-    fig.add_hline(y=result.cut_attitude, line_dash="dash", line_color=charts.NEUTRAL)
-    charts.style(
-        fig,
-        title=t("survey.loyalty_chart_title"),
-        x_title=t("survey.axis_repeat", item=repeat_label),
-        y_title=t("survey.axis_attitude", item=charts.safe(attitude)),
-        height=480,
-    )
+    fig = figures.loyalty_figure(result.table, result.cut_attitude, result.cut_repeat, repeat_label, attitude)
     show_chart(fig, key="survey.loyalty_chart")
 
     scale_of = scales.set_index("item")
@@ -867,7 +566,7 @@ def view_loyalty(
         t("survey.nps_item"),
         nps_items,
         key="survey.nps_item",
-        index=pick_default(nps_items, RECOMMEND_WORDS, texts),
+        index=figures.pick_default(nps_items, RECOMMEND_WORDS, texts),
     )
     try:
         groups = {"all": customers[item]}

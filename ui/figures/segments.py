@@ -1,0 +1,243 @@
+"""Segment figures and tables: index-against-k panels, PCA map, profiles, histograms, RFM; names."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from kamcore import segments as sg
+from ui import charts
+from ui.i18n import fmt_pct, t
+
+INDICES = ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")
+
+
+def segment_colour(position: int) -> str:
+    """The palette colour of the segment at ``position`` (the palette repeats after eight)."""
+    return charts.PALETTE[position % len(charts.PALETTE)]
+
+
+def feature_label(feature: str, source: str) -> str:
+    """Account features are ours and translated; survey columns are the user's own names."""
+    return t(f"segments.feature_{feature}") if source == "accounts" else str(feature)
+
+
+def reason_text(result: sg.SegmentResult) -> str:
+    """The choice rule and each other index's verdict, in the user's language."""
+    if result.choice_rule == "fixed":
+        return t("segments.reason_fixed", k=result.k)
+    primary = "gap" if result.choice_rule == "gap_1se" else "silhouette"
+    parts = [t(f"segments.reason_{result.choice_rule}", k=result.k)]
+    for index in INDICES:
+        if index == primary or index not in result.k_by_index:
+            continue
+        other = result.k_by_index[index]
+        verdict = "index_agrees" if other == result.k else "index_prefers"
+        parts.append(t(f"segments.{verdict}", index=t(f"segments.index_{index}"), k=other))
+    return " ".join(parts)
+
+
+def legend_below(fig: go.Figure) -> go.Figure:
+    """Segment names can be long: above the plot the legend would run into the title."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
+    return fig
+
+
+def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
+    """One small panel per index against k, the k in use marked in every panel."""
+    fig = make_subplots(
+        rows=1,
+        cols=len(INDICES),
+        subplot_titles=[t(f"segments.index_{i}_short") for i in INDICES],
+        horizontal_spacing=0.07,
+    )
+    scores = scan.k_scores
+    for column, index in enumerate(INDICES, start=1):
+        chosen = scores["k"] == chosen_k
+        fig.add_trace(
+            go.Scatter(
+                x=scores["k"],
+                y=scores[index],
+                mode="lines+markers",
+                name=t(f"segments.index_{index}"),
+                line={"color": charts.PALETTE[0]},
+                showlegend=False,
+                hovertemplate="k = %{x}<br>%{y:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=scores.loc[chosen, "k"],
+                y=scores.loc[chosen, index],
+                mode="markers",
+                marker={"size": 14, "color": charts.PALETTE[5], "symbol": "diamond"},
+                name=t("segments.chosen_k"),
+                showlegend=column == 1,
+                hovertemplate="k = %{x}<br>%{y:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+        fig.update_xaxes(title_text=t("segments.axis_k"), dtick=1, row=1, col=column)
+    fig.update_layout(margin={"t": 90})
+    return legend_below(charts.style(fig, title=t("segments.k_chart_title"), height=380))
+
+
+def default_names(
+    result: sg.SegmentResult, source: str, observed_range: tuple[float, float]
+) -> dict[int, str]:
+    """Descriptive names from the centroids, built from translatable parts."""
+    # Survey items usually share one answer scale: judge "high"/"low" on it (its observed
+    # range) rather than against each item's spread. Account features have no common scale.
+    scale_range = (observed_range[0], observed_range[1]) if source == "survey" else None
+    names: dict[int, str] = {}
+    for segment, parts in sg.segment_name_parts(result, scale_range).items():
+        phrases = []
+        for part in parts:
+            if source == "accounts":
+                # Short words ("recency", "R score") keep names readable; "/" lists them all.
+                what = "/".join(t(f"segments.short_{f}") for f in part.features)
+            else:
+                labels = [str(f) for f in part.features]
+                what = (
+                    labels[0]
+                    if len(labels) == 1
+                    else (", ".join(labels) if len(labels) == 2 else f"{labels[0]}–{labels[-1]}")
+                )
+            phrases.append(t(f"segments.level_{part.level}", what=what))
+        names[segment] = ", ".join(phrases)
+    counts = pd.Series(list(names.values())).value_counts()
+    return {
+        s: t("segments.name_numbered", name=n, segment=s) if counts[n] > 1 else n for s, n in names.items()
+    }
+
+
+def pca_chart(coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], hover: pd.Series) -> go.Figure:
+    """Accounts or respondents on the first two principal components, one trace per segment."""
+    fig = go.Figure()
+    ratio = coords.attrs.get("explained_variance_ratio", [0.0, 0.0])
+    segments = labels.reindex(coords.index)
+    for position, (segment, name) in enumerate(names.items()):
+        rows = segments == segment
+        rows = rows.fillna(False).astype(bool)
+        fig.add_trace(
+            go.Scattergl(
+                x=coords.loc[rows, "pc1"],
+                y=coords.loc[rows, "pc2"],
+                mode="markers",
+                name=charts.safe(name),
+                marker={"color": segment_colour(position), "size": 7, "opacity": 0.75},
+                customdata=charts.safe_series(hover.reindex(coords.index[rows])).to_numpy(),
+                hovertemplate="%{customdata}<extra>" + charts.safe(name) + "</extra>",
+            )
+        )
+    return legend_below(
+        charts.style(
+            fig,
+            title=t("segments.pca_title"),
+            x_title=t("segments.pca_axis", n=1, share=fmt_pct(ratio[0])),
+            y_title=t("segments.pca_axis", n=2, share=fmt_pct(ratio[1])),
+            height=540,
+        )
+    )
+
+
+def profile_chart(result: sg.SegmentResult, names: dict[int, str], source: str) -> go.Figure:
+    """Segment centroids per feature (original units) as grouped bars beside the overall mean."""
+    labels = [charts.safe(feature_label(f, source)) for f in result.features]
+    fig = go.Figure()
+    for position, (segment, centroid) in enumerate(result.centroids.iterrows()):
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=centroid.to_numpy(),
+                name=charts.safe(names[int(segment)]),
+                marker_color=segment_colour(position),
+                hovertemplate="%{x}: %{y:.2f}<extra>" + charts.safe(names[int(segment)]) + "</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=result.overall_mean.to_numpy(),
+            mode="markers",
+            marker={"symbol": "line-ew-open", "size": 28, "color": charts.NEUTRAL, "line": {"width": 3}},
+            name=t("segments.overall_mean"),
+            hovertemplate="%{x}: %{y:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(barmode="group")
+    return legend_below(
+        charts.style(
+            fig,
+            title=t("segments.profile_title"),
+            x_title=t("segments.axis_feature"),
+            y_title=t("segments.axis_mean_original"),
+            height=540,
+        )
+    )
+
+
+def histogram_figure(
+    table: pd.DataFrame, result: sg.SegmentResult, names: dict[int, str], source: str, feature: str
+) -> go.Figure:
+    """Overlaid histograms of one clustering feature, one trace per segment."""
+    fig = go.Figure()
+    for position, (segment, name) in enumerate(names.items()):
+        rows = (result.labels == segment).fillna(False).astype(bool)
+        values = table.loc[rows, feature]
+        fig.add_trace(
+            go.Histogram(
+                x=values,
+                name=charts.safe(name),
+                opacity=0.6,
+                marker_color=segment_colour(position),
+            )
+        )
+    fig.update_layout(barmode="overlay")
+    label = charts.safe(feature_label(feature, source))
+    return charts.style(
+        fig,
+        title=t("segments.hist_title", feature=label),
+        x_title=t("segments.hist_axis", feature=label),
+        y_title=t("segments.axis_count"),
+        height=300,
+    )
+
+
+def profile_table(profile: pd.DataFrame, names: dict[int, str], source: str) -> pd.DataFrame:
+    """The profile with segment names and translated headers, as shown and downloaded."""
+    shown = profile.assign(
+        segment=profile["segment"].map(names),
+        feature=profile["feature"].map(lambda f: feature_label(f, source)),
+    )
+    return shown.rename(
+        columns={
+            "segment": t("segments.col_segment_name"),
+            "feature": t("segments.col_feature"),
+            "n": t("segments.col_n"),
+            "mean": t("segments.col_mean"),
+            "overall_mean": t("segments.col_overall_mean"),
+            "difference": t("segments.col_difference"),
+            "std": t("segments.col_std"),
+        }
+    )
+
+
+def rfm_chart(table: pd.DataFrame) -> go.Figure:
+    """Accounts per RFM segment, in the fixed RFM segment order."""
+    counts = table["rfm_segment"].value_counts().reindex(list(sg.RFM_SEGMENTS), fill_value=0)
+    fig = go.Figure(
+        go.Bar(
+            x=counts.to_numpy(),
+            y=[t(f"segments.rfm_{code}") for code in counts.index],
+            orientation="h",
+            marker_color=charts.PALETTE[0],
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return charts.style(fig, title=t("segments.rfm_title"), x_title=t("segments.axis_accounts"), height=420)

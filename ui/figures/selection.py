@@ -1,0 +1,148 @@
+"""Selection figures and tables: the portfolio matrix, chart picks and the shortlist table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kamcore import selection
+from ui import charts
+from ui.i18n import fmt_num, t
+
+
+def criterion_label(name: str) -> str:
+    """A criterion's name in the user's language."""
+    return t(f"selection.criterion_{name}")
+
+
+def criteria_labels(names: str) -> str:
+    """Comma-separated criterion names (as kamcore writes them) in the user's language."""
+    return ", ".join(criterion_label(n) for n in str(names).split(", ") if n)
+
+
+def category_label(category: str) -> str:
+    """A portfolio category (key, key development, ...) in the user's language."""
+    return t(f"selection.category_{category}")
+
+
+def matrix_figure(scored: pd.DataFrame, model: selection.SelectionModel, colour_by: str) -> go.Figure:
+    """McDonald's portfolio matrix: x = our strength, y = attractiveness, bubble = revenue."""
+    frame = scored.copy()
+    if colour_by == "abc":
+        from kamcore.portfolio import abc_classes  # imported when used: the page falls back to categories
+
+        classes = abc_classes(frame, "customer_id", "revenue").set_index("customer")["abc_class"]
+        frame["group"] = frame["customer_id"].map(classes).fillna("C")
+        groups = [(g, t("selection.abc_class", cls=g), charts.CLASS_COLORS[g]) for g in ("A", "B", "C")]
+    else:
+        frame["group"] = frame["category"]
+        groups = [(c, category_label(c), charts.CATEGORY_COLORS[c]) for c in selection.CATEGORIES]
+    size = frame["revenue"].clip(lower=0).fillna(0)
+    sizeref = 2.0 * max(float(size.max()), 1.0) / 45.0**2
+    frame["hover"] = [
+        "<br>".join(
+            [
+                f"<b>{charts.safe(row.customer_name)}</b> ({charts.safe(row.customer_id)})",
+                t("selection.hover_revenue", value=fmt_num(row.revenue)),
+                t("selection.hover_profit", value=fmt_num(row.profit)),
+                t("selection.hover_attractiveness", value=fmt_num(row.attractiveness, 1)),
+                t("selection.hover_strength", value=fmt_num(row.strength, 1)),
+                t("selection.hover_rank", rank=fmt_num(row.rank), total=fmt_num(row.total, 1)),
+                category_label(row.category),
+            ]
+        )
+        for row in frame.itertuples()
+    ]
+    fig = go.Figure()
+    for group, label, colour in groups:
+        part = frame.loc[frame["group"] == group]
+        fig.add_trace(
+            go.Scatter(
+                x=part["strength"],
+                y=part["attractiveness"],
+                mode="markers",
+                name=label,
+                customdata=part[["customer_id"]].to_numpy(),
+                hovertext=part["hover"],
+                hovertemplate="%{hovertext}<extra></extra>",
+                marker={
+                    "size": size.loc[part.index],
+                    "sizemode": "area",
+                    "sizeref": sizeref,
+                    "sizemin": 4,
+                    "color": colour,
+                    "opacity": 0.75,
+                    "line": {"width": 0.5, "color": "white"},
+                },
+            )
+        )
+    cut_a = (
+        model.cut_attractiveness
+        if model.cut_attractiveness is not None
+        else scored["attractiveness"].median()
+    )
+    cut_s = model.cut_strength if model.cut_strength is not None else scored["strength"].median()
+    fig.add_hline(y=cut_a, line_dash="dash", line_color=charts.NEUTRAL)
+    fig.add_vline(x=cut_s, line_dash="dash", line_color=charts.NEUTRAL)
+    corners = {
+        "key": (102, 102, "right", "top"),
+        "key_development": (-2, 102, "left", "top"),
+        "maintenance": (102, -2, "right", "bottom"),
+        "opportunistic": (-2, -2, "left", "bottom"),
+    }
+    for category, (x, y, xanchor, yanchor) in corners.items():
+        fig.add_annotation(
+            x=x,
+            y=y,
+            text=f"<b>{category_label(category)}</b>",
+            showarrow=False,
+            xanchor=xanchor,
+            yanchor=yanchor,
+            font={"color": charts.CATEGORY_COLORS[category]},
+        )
+    fig.update_xaxes(range=[-4, 104], zeroline=False)
+    fig.update_yaxes(range=[-4, 104], zeroline=False)
+    return charts.style(
+        fig,
+        title=t("selection.matrix_title"),
+        x_title=t("selection.matrix_x"),
+        y_title=t("selection.matrix_y"),
+        height=560,
+    )
+
+
+def picked_in_chart(event, figure: go.Figure) -> list[str]:
+    """Customer ids of the points the user clicked, boxed or lassoed."""
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    picked = []
+    for point in points:
+        custom = point.get("customdata")
+        if custom:
+            picked.append(str(custom[0] if isinstance(custom, list | tuple) else custom))
+            continue
+        trace, index = point.get("curve_number"), point.get("point_index")
+        if trace is not None and index is not None:
+            picked.append(str(figure.data[trace].customdata[index][0]))
+    return picked
+
+
+def shortlist_table(chosen: pd.DataFrame, shares: pd.Series) -> pd.DataFrame:
+    """The shortlist as the user sees and downloads it, with translated headers."""
+    return pd.DataFrame(
+        {
+            t("selection.col_rank"): chosen["rank"].to_numpy(),
+            t("selection.col_customer_id"): chosen["customer_id"].to_numpy(),
+            t("selection.col_customer_name"): chosen["customer_name"].to_numpy(),
+            t("selection.col_category"): chosen["category"].map(category_label).to_numpy(),
+            t("selection.col_total"): chosen["total"].round(1).to_numpy(),
+            t("selection.col_attractiveness"): chosen["attractiveness"].round(1).to_numpy(),
+            t("selection.col_strength"): chosen["strength"].round(1).to_numpy(),
+            t("selection.col_revenue_12m"): chosen["revenue"].round(0).to_numpy(),
+            t("selection.col_why"): chosen["top_criteria"].map(criteria_labels).to_numpy(),
+            t("selection.col_stability"): chosen["customer_id"].map(shares).round(3).to_numpy(),
+            t("selection.col_missing"): chosen["missing_inputs"].map(criteria_labels).to_numpy(),
+            t("selection.col_chosen_by"): chosen["chosen_by"]
+            .map(lambda c: t(f"selection.chosen_by_{c}"))
+            .to_numpy(),
+        }
+    )
