@@ -368,16 +368,9 @@ def view_ipa(
             st.info(t("survey.no_pairs"), icon=":material/info:")
             return
         st.caption(t("survey.ipa_from_gap"))
-    crosshair = (
-        st.segmented_control(
-            t("survey.crosshair"),
-            ["mean", "midpoint"],
-            format_func=lambda v: t(f"survey.crosshair_{v}"),
-            default="mean",
-            key="survey.crosshair",
-            required=True,
-        )
-        or "mean"
+    crosshair = widgets.choice(
+        "survey.crosshair", ["mean", "midpoint"], key="survey.crosshair", default="mean",
+        option_prefix="survey.crosshair",
     )
     first = next(iter(pairs.values()))[0]
     row = scales.set_index("item").loc[first]
@@ -473,16 +466,9 @@ def view_loyalty(
     st.caption(t("survey.loyalty_caption"))
     source = "item"
     if purchase_months is not None and purchase_months.notna().any():
-        source = (
-            st.segmented_control(
-                t("survey.repeat_source"),
-                ["item", "transactions"],
-                format_func=lambda v: t(f"survey.repeat_source_{v}"),
-                default="item",
-                key="survey.repeat_source",
-                required=True,
-            )
-            or "item"
+        source = widgets.choice(
+            "survey.repeat_source", ["item", "transactions"], key="survey.repeat_source", default="item",
+            option_prefix="survey.repeat_source",
         )
     left, middle, right = st.columns(3)
     attitude = left.selectbox(
@@ -507,16 +493,9 @@ def view_loyalty(
         repeat_values = customers[repeat]
         repeat_label = charts.safe(repeat)
         lo_r, hi_r = scale_of.loc[repeat, ["scale_min", "scale_max"]]
-    cut_rule = (
-        right.segmented_control(
-            t("survey.cut_rule"),
-            ["midpoint", "median"],
-            format_func=lambda v: t(f"survey.cut_{v}"),
-            default="midpoint",
-            key="survey.cut_rule",
-            required=True,
-        )
-        or "midpoint"
+    cut_rule = widgets.choice(
+        "survey.cut_rule", ["midpoint", "median"], key="survey.cut_rule", default="midpoint",
+        option_prefix="survey.cut", container=right,
     )
     lo_a, hi_a = scale_of.loc[attitude, ["scale_min", "scale_max"]]
     try:
@@ -690,17 +669,9 @@ if segment is not None and segment.notna().any():
 # a tenth of the answers (scattered blanks over many items), pairwise is the better start.
 listwise_preview = survey_ingest.exclude_incomplete(responses[keep], model.items, "listwise", group=attrs.group)
 default_method = "pairwise" if listwise_preview.n_dropped > 0.10 * max(listwise_preview.n_before, 1) else "listwise"
-method = (
-    filters[2].segmented_control(
-        t("survey.exclusion"),
-        ["listwise", "pairwise"],
-        format_func=lambda v: t(f"survey.exclusion_{v}"),
-        default=default_method,
-        key=f"survey.exclusion.{name}",
-        required=True,
-        help=t("survey.exclusion_help"),
-    )
-    or default_method
+method = widgets.choice(
+    "survey.exclusion", ["listwise", "pairwise"], key=f"survey.exclusion.{name}", default=default_method,
+    option_prefix="survey.exclusion", help_key="survey.exclusion_help", container=filters[2],
 )
 
 report = survey_ingest.exclude_incomplete(responses[keep], model.items, method, group=attrs.group)
@@ -729,16 +700,9 @@ if churned is not None and churned.reindex(customers.index, fill_value=False).an
         t("survey.compare_churned"), key="survey.compare_churned", help=t("survey.compare_help")
     )
 
-view = (
-    st.segmented_control(
-        t("survey.view"),
-        list(VIEWS),
-        format_func=lambda v: t(f"survey.view_{v}"),
-        default="descriptives",
-        key="survey.view",
-        required=True,
-    )
-    or "descriptives"
+view = widgets.choice(
+    "survey.view", list(VIEWS), key="survey.view", default="descriptives",
+    option_prefix="survey.view",
 )
 
 try:

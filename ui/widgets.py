@@ -13,7 +13,8 @@ from kamcore import access, db, export, tables
 from kamcore.errors import KamError
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import data, state
-from ui.i18n import error_message, fmt_date, t
+from ui.i18n import error_message, fmt_date, t, translate
+from ui.i18n import lang as i18n_lang
 
 log = logging.getLogger(__name__)
 
@@ -145,3 +146,25 @@ def download_buttons(df: pd.DataFrame, basename: str, key: str) -> None:
         key=f"{key}.xlsx",
         icon=":material/download:",
     )
+
+
+def choice(label_key: str, options: list[str], *, key: str, default: str, option_prefix: str,
+           help_key: str | None = None, container: Any = None) -> str:
+    """A required one-of-several segmented control whose labels come from the catalogue.
+
+    Option ``v`` is shown as ``t(f"{option_prefix}_{v}")``; the value returned is the option
+    itself (never None: ``default`` until the person picks another).
+    """
+    language = i18n_lang()
+    labels = {option: translate(f"{option_prefix}_{option}", language) for option in options}
+    target = container if container is not None else st
+    picked = target.segmented_control(
+        t(label_key),
+        options,
+        format_func=labels.__getitem__,
+        default=default,
+        key=key,
+        required=True,
+        help=t(help_key) if help_key else None,
+    )
+    return picked or default
