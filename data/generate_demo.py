@@ -23,6 +23,13 @@ Assumptions — accounts (``customers.csv``, 400 rows)
       the window and 8 joined in the last 12 months (their invoices start on that date).
     * "Strategisk passform" / "Partnerskapsvilje": integers 1–5, mildly higher for large accounts,
       20 % empty each (manual scores nobody filled in).
+    * "Kundeandel" (share of wallet: how much of the customer's spend in our category we get) and
+      "Relasjonsstyrke" (relationship strength on the four key areas): integers 1–5, ~15 % empty
+      each, drawn after everything else from the accounts stream, so no other file changes.
+      Outside the planted groups below, share of wallet rises with size (centre
+      ``1.9 + 1.6 * size percentile``, sd 0.9) and relationship strength with size and years as
+      customer (centre ``2.4 + 1.0 * size percentile + 0.6 * years / 32``, sd 0.8), rounded and
+      clipped to 1–5.
 
 Assumptions — transactions (``transactions.csv``, invoice lines 01.11.2023–31.10.2026)
     * Invoice dates are Norwegian working days (no weekends or public holidays); season weights
@@ -58,7 +65,17 @@ Planted stories (the pages must be able to show them; tests/core/test_demo_data.
        come from a loyalty type assigned per respondent (true, latent, spurious, none; churned
        respondents mostly "none"), so all four Dick & Basu types occur. ~2 % of customer answers
        are empty.
-    5. Dealer survey (``survey_dealer.csv``, case B of the primer): 146 respondents, 2 with one
+    5. Relative strength (``Kundeandel`` / ``Relasjonsstyrke``, the plan's ``strength_story``):
+       churned and declining accounts have a weak relationship (centre 1.4, sd 0.5: mostly 1–2);
+       the six unprofitable whales buy almost everything from us (share of wallet centre 4.6,
+       sd 0.4) but the relationship is middling (centre 3.0, sd 0.4); growing mid-size accounts
+       (planned size rank 41–200, normal or joined in the window, yearly drift ≥ 10 %) give us
+       little of their spend (share of wallet centre 1.6, sd 0.5: room to grow, "key
+       development") and the relationship is still being built (centre 2.8, sd 0.6), so on the
+       selection matrix most of them land in "key development"; long-standing profitable large
+       accounts (normal, rank 1–60, customer since before 2010) score high on both (centre 4.5,
+       sd 0.5).
+    6. Dealer survey (``survey_dealer.csv``, case B of the primer): 146 respondents, 2 with one
        missing answer, so N = 144 complete. Q6–Q10 come from three groups of 41 / 45 / 58
        respondents around the published K-means centroids (noise sd 0.9, rounded, clipped to 1–10,
        then each group's item means nudged by single steps to the published centroid), in shuffled
@@ -493,8 +510,9 @@ def build_accounts(rng: np.random.Generator) -> pd.DataFrame:
     Returns one row per account with the customers.csv fields and the planning columns
     ``yearly_revenue``, ``margin``, ``drift``, ``start``, ``end`` (last possible invoice date),
     ``churn_date`` (NaT unless churned), ``decline_to`` (planned last-year / year-before revenue
-    ratio of decliners) and ``role`` (normal / loss_whale / loss_mid / loss_small / churned /
-    decliner / new / joined).
+    ratio of decliners), ``role`` (normal / loss_whale / loss_mid / loss_small / churned /
+    decliner / new / joined) and ``strength_story`` (weak / whale / growing / anchor / "",
+    see ``_strength_scores``).
     """
     ids = rng.choice(np.arange(10000, 100000), size=N_ACCOUNTS, replace=False)
     taken: set[str] = set()
@@ -589,7 +607,56 @@ def build_accounts(rng: np.random.Generator) -> pd.DataFrame:
         score = pd.array(score.astype(int), dtype="Int64")
         score[rng.random(N_ACCOUNTS) < 0.2] = pd.NA
         acc[column] = score
+    # drawn last, so the accounts stream feeds every earlier column exactly as before
+    _strength_scores(rng, acc, by_size)
     return acc
+
+
+def _strength_scores(rng: np.random.Generator, acc: pd.DataFrame, by_size: np.ndarray) -> None:
+    """Add ``strength_story``, ``Kundeandel`` and ``Relasjonsstyrke`` (1–5, ~15 % empty) to ``acc``.
+
+    A planted group replaces the size-driven centre and sd of a score; noise is one standard normal
+    draw per account and score, so the groups only move centres, never the draw order.
+    """
+    position = np.empty(N_ACCOUNTS, dtype=int)
+    position[by_size] = np.arange(N_ACCOUNTS)
+    size_rank = acc["yearly_revenue"].rank(pct=True).to_numpy()
+    since = pd.to_datetime(pd.Series(acc["Kunde siden"], dtype="object"))
+    years = ((pd.Timestamp(WINDOW_END) - since).dt.days / 365.25).to_numpy()
+    role = acc["role"].to_numpy()
+
+    story = np.full(N_ACCOUNTS, "", dtype=object)
+    story[(role == "normal") & (position < 60) & (since < pd.Timestamp("2010-01-01")).to_numpy()] = "anchor"
+    growing = np.isin(role, ["normal", "joined"]) & (position >= 40) & (position < 200)
+    story[growing & (acc["drift"].to_numpy() >= 0.10)] = "growing"
+    story[role == "loss_whale"] = "whale"
+    story[np.isin(role, ["churned", "decliner"])] = "weak"
+    acc["strength_story"] = story
+
+    wallet_centre = 1.9 + 1.6 * size_rank
+    wallet_sd = np.full(N_ACCOUNTS, 0.9)
+    relation_centre = 2.4 + 1.0 * size_rank + 0.6 * np.clip(years, 0, 32) / 32
+    relation_sd = np.full(N_ACCOUNTS, 0.8)
+    for name, wallet, relation in (
+        ("weak", None, (1.4, 0.5)),
+        ("whale", (4.6, 0.4), (3.0, 0.4)),
+        ("growing", (1.6, 0.5), (2.8, 0.6)),
+        ("anchor", (4.5, 0.5), (4.5, 0.5)),
+    ):
+        members = story == name
+        if wallet is not None:
+            wallet_centre[members], wallet_sd[members] = wallet
+        if relation is not None:
+            relation_centre[members], relation_sd[members] = relation
+
+    for column, centre, sd in (
+        ("Kundeandel", wallet_centre, wallet_sd),
+        ("Relasjonsstyrke", relation_centre, relation_sd),
+    ):
+        score = np.clip(np.rint(centre + sd * rng.standard_normal(N_ACCOUNTS)), 1, 5)
+        score = pd.array(score.astype(int), dtype="Int64")
+        score[rng.random(N_ACCOUNTS) < 0.15] = pd.NA
+        acc[column] = score
 
 
 def business_days() -> pd.DatetimeIndex:
@@ -894,6 +961,8 @@ def build_all(seed: int = SEED) -> dict[str, pd.DataFrame]:
             "Kunde siden",
             "Strategisk passform",
             "Partnerskapsvilje",
+            "Kundeandel",
+            "Relasjonsstyrke",
         ]
     ].copy()
     customers["Kunde siden"] = pd.to_datetime(pd.Series(customers["Kunde siden"], dtype="object"))

@@ -38,10 +38,28 @@ NEUTRAL_SCORE = 50.0
 CATEGORIES: tuple[str, ...] = ("key", "key_development", "maintenance", "opportunistic")
 
 #: Column-name fragments (lower-case) that identify a manual score column in an
-#: uploaded accounts table, in Norwegian, Swedish and English.
+#: uploaded accounts table, in Norwegian, Swedish and English. A column matches when its
+#: case-folded name contains a fragment; for each score the first matching column wins.
+#: No fragment contains another score's fragment, so a score's own name never feeds a second
+#: score, but the broad "relasjon"/"relation" would also catch e.g. "Relasjonsansvarlig"
+#: (relationship manager) if that column came before the score column.
 MANUAL_COLUMN_HINTS: dict[str, tuple[str, ...]] = {
     "strategic_fit": ("strategisk", "strategic"),
     "partnership_willingness": ("partnerskap", "partnership"),
+    "share_of_wallet": (
+        "kundeandel",
+        "kundandel",
+        "share of wallet",
+        "andel av kjøp",
+        "plånboksandel",
+    ),
+    "relationship_strength": (
+        "relasjonsstyrke",
+        "relasjon",
+        "relationsstyrka",
+        "relationship",
+        "relation",
+    ),
 }
 
 
@@ -301,7 +319,10 @@ def manual_score_columns(columns: Iterable[str]) -> dict[str, str]:
     dict
         ``{score name: column}`` for the first column whose lower-cased name contains
         one of the hints in ``MANUAL_COLUMN_HINTS`` ("strategisk"/"strategic" ->
-        ``strategic_fit``, "partnerskap"/"partnership" -> ``partnership_willingness``).
+        ``strategic_fit``, "partnerskap"/"partnership" -> ``partnership_willingness``,
+        "kundeandel"/"kundandel"/"share of wallet"/"andel av kjøp"/"plånboksandel" ->
+        ``share_of_wallet``, "relasjon"/"relationsstyrka"/"relation(ship)" ->
+        ``relationship_strength``).
     """
     found: dict[str, str] = {}
     for column in columns:

@@ -21,7 +21,7 @@ HEADERS = {
     "transactions.csv": "Kundenr;Kundenavn;Fakturadato;Ordrenr;Produktgruppe;Omsetning;Kostnad;Antall;"
     "Region;Bransje;Selger",
     "customers.csv": "Kundenr;Kundenavn;Region;Bransje;Selger;Status;Kunde siden;Strategisk passform;"
-    "Partnerskapsvilje",
+    "Partnerskapsvilje;Kundeandel;Relasjonsstyrke",
     "survey_keyareas.csv": "Respondent;Gruppe;Kundenr;Tapt;"
     + ";".join(f"{side}_{area}{k}" for side in "EP" for area in AREAS for k in (1, 2, 3))
     + ";Anbefale;Tilfredshet;Gjenkjøp",
@@ -227,6 +227,59 @@ def test_manual_scores_are_1_to_5_with_some_empty(customers):
         assert set(filled.unique()) <= {1, 2, 3, 4, 5}
         assert (filled == filled.round()).all()
         assert 0.10 <= customers[column].isna().mean() <= 0.30
+
+
+def test_strength_scores_are_1_to_5_with_about_15_percent_empty(customers):
+    scores = customers[["Kundeandel", "Relasjonsstyrke"]]
+    filled = scores.stack().dropna()
+    assert set(filled.unique()) <= {1, 2, 3, 4, 5}
+    assert (filled == filled.round()).all()
+    assert 0.10 <= scores.isna().to_numpy().mean() <= 0.20
+    for column in scores.columns:
+        assert 0.10 <= scores[column].isna().mean() <= 0.20, column
+        # the matrix needs spread along the strength axis, not a band around the midpoint
+        assert scores[column].dropna().nunique() == 5, column
+
+
+def test_strength_scores_carry_the_planted_stories(customers, plan):
+    scores = customers.set_index("Kundenr")[["Kundeandel", "Relasjonsstyrke"]]
+    story = plan.set_index("Kundenr")["strength_story"]
+    role = plan.set_index("Kundenr")["role"]
+    churned = customers.loc[customers["Status"] == "tapt", "Kundenr"]
+    assert scores.loc[churned, "Relasjonsstyrke"].mean() <= 2.2
+    decliners = role.index[role == "decliner"]
+    assert scores.loc[decliners, "Relasjonsstyrke"].mean() <= 2.2
+    assert scores.loc[churned.tolist() + decliners.tolist(), "Relasjonsstyrke"].dropna().le(2).mean() >= 0.8
+
+    whales = role.index[role == "loss_whale"]
+    assert scores.loc[whales, "Kundeandel"].mean() >= 4.0
+    assert 2.5 <= scores.loc[whales, "Relasjonsstyrke"].mean() <= 3.5
+
+    growing = story.index[story == "growing"]
+    assert len(growing) >= 15
+    assert (role.loc[growing].isin(["normal", "joined"])).all()
+    assert (plan.set_index("Kundenr").loc[growing, "drift"] >= 0.10).all()
+    assert scores.loc[growing, "Kundeandel"].mean() <= 2.2
+
+    anchors = story.index[story == "anchor"]
+    assert len(anchors) >= 10
+    assert (customers.set_index("Kundenr").loc[anchors, "Kunde siden"] < pd.Timestamp("2010-01-01")).all()
+    assert (scores.loc[anchors].mean() >= 4.0).all()
+
+    rest = story.index[story == ""]
+    assert scores.loc[growing, "Kundeandel"].mean() + 0.5 <= scores.loc[rest, "Kundeandel"].mean()
+    assert scores.loc[anchors, "Relasjonsstyrke"].mean() - 1.0 >= scores.loc[rest, "Relasjonsstyrke"].mean()
+
+
+def test_large_unprofitable_and_long_standing_accounts_are_what_the_plan_says(accounts, customers, plan):
+    # the story labels must match the transactions, not only the plan
+    story = plan.set_index("Kundenr")["strength_story"]
+    whales = story.index[story == "whale"]
+    assert len(whales) == 6
+    assert (accounts.loc[whales, "profit"] < 0).all()
+    anchors = story.index[story == "anchor"]
+    assert (accounts.loc[anchors, "profit"] > 0).all()
+    assert accounts.index.get_indexer(anchors).max() < 100
 
 
 # --- key-area survey ------------------------------------------------------------------------

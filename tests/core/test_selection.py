@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from kamcore.errors import KamError
 from kamcore.selection import (
+    MANUAL_COLUMN_HINTS,
     Criterion,
     SelectionModel,
     account_measures,
@@ -468,6 +469,51 @@ def test_manual_score_columns_match_demo_and_english_names():
         "strategic_fit": "Strategic Fit",
         "partnership_willingness": "PARTNERSHIP willingness",
     }
+
+
+def test_manual_score_columns_map_every_demo_header_to_its_own_score():
+    # the real header of data/demo/customers.csv plus the other demo tables' columns
+    customers = (
+        "Kundenr;Kundenavn;Region;Bransje;Selger;Status;Kunde siden;Strategisk passform;"
+        "Partnerskapsvilje;Kundeandel;Relasjonsstyrke"
+    ).split(";")
+    others = ["Fakturadato", "Ordrenr", "Produktgruppe", "Omsetning", "Kostnad", "Antall", "Respondent"]
+    others += ["Gruppe", "Tapt", "Anbefale", "Tilfredshet", "Gjenkjøp", "E_adv1", "P_acc3"]
+    assert manual_score_columns(customers + others) == {
+        "strategic_fit": "Strategisk passform",
+        "partnership_willingness": "Partnerskapsvilje",
+        "share_of_wallet": "Kundeandel",
+        "relationship_strength": "Relasjonsstyrke",
+    }
+    assert manual_score_columns(others) == {}
+
+
+def test_no_hint_contains_a_hint_of_another_score():
+    for score, hints in MANUAL_COLUMN_HINTS.items():
+        for other, other_hints in MANUAL_COLUMN_HINTS.items():
+            if other != score:
+                assert not [(h, o) for h in hints for o in other_hints if o in h], (score, other)
+
+
+@pytest.mark.parametrize(
+    ("column", "score"),
+    [
+        ("kundeandel", "share_of_wallet"),
+        ("Share of wallet (1-5)", "share_of_wallet"),
+        ("Andel av kjøp", "share_of_wallet"),
+        ("Plånboksandel", "share_of_wallet"),
+        ("Kundandel", "share_of_wallet"),
+        ("RELASJONSSTYRKE", "relationship_strength"),
+        ("Relasjon", "relationship_strength"),
+        ("Relationship strength", "relationship_strength"),
+        ("Relation", "relationship_strength"),
+        ("Relationsstyrka", "relationship_strength"),
+        ("Strategisk passform", "strategic_fit"),
+        ("Partnerskapsvilje", "partnership_willingness"),
+    ],
+)
+def test_each_manual_score_name_maps_to_exactly_one_score(column, score):
+    assert manual_score_columns([column]) == {score: column}
 
 
 def test_manual_scores_from_table_reads_comma_decimals_and_drops_bad_values():
