@@ -324,12 +324,18 @@ def manual_score_columns(columns: Iterable[str]) -> dict[str, str]:
         ``share_of_wallet``, "relasjon"/"relationsstyrka"/"relation(ship)" ->
         ``relationship_strength``).
     """
+    names = [str(column) for column in columns]
     found: dict[str, str] = {}
-    for column in columns:
-        lowered = str(column).casefold()
-        for score, hints in MANUAL_COLUMN_HINTS.items():
-            if score not in found and any(h in lowered for h in hints):
-                found[score] = str(column)
+    taken: set[str] = set()
+    # Hints are tried most specific first, over all columns, so "Relasjonsstyrke" wins over an
+    # earlier "Relasjonsansvarlig" that only matches the looser "relasjon"; a column feeds one score.
+    for score, hints in MANUAL_COLUMN_HINTS.items():
+        for hint in hints:
+            match = next((n for n in names if n not in taken and hint in n.casefold()), None)
+            if match is not None:
+                found[score] = match
+                taken.add(match)
+                break
     return found
 
 

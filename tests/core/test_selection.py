@@ -651,3 +651,13 @@ def test_manual_scores_survive_a_workspace_reopen(tmp_path):
     ).set_index("customer_id")
     assert scored.loc["0012", "score__fit"] == 75.0
     assert scored.loc["0013", "missing_inputs"] == "fit"
+
+
+def test_the_most_specific_hint_wins_over_an_earlier_loose_match():
+    columns = ["Kundenr", "Relasjonsansvarlig", "Relasjonsstyrke", "Strategisk passform"]
+    from kamcore.selection import manual_score_columns
+
+    assert manual_score_columns(columns) == {
+        "strategic_fit": "Strategisk passform",
+        "relationship_strength": "Relasjonsstyrke",
+    }
