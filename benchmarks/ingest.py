@@ -2,15 +2,26 @@
 
 Generates a Norwegian-format transaction export (``;`` separator, decimal comma, space as
 thousands separator, ``dd.mm.yyyy`` dates, UTF-8 with BOM, 10 columns) in a temporary folder
-and, each in its own subprocess so peak memory (``ru_maxrss``) is not shared, measures:
+and runs each variant ``--repeat`` times (default 3), every run in its own subprocess so peak
+memory (``ru_maxrss``) is not shared. Each variant's libraries are imported before its clock
+starts (the app has them loaded already); the import time is printed separately.
 
-(a) ``kamcore.ingest.load_file`` + ``Workspace.import_table`` into a fresh workspace file,
-(b) ``pandas.read_csv(sep=";", decimal=",", thousands=" ", parse_dates=..., dayfirst=True)``,
-(c) DuckDB's bare ``read_csv`` into a table (its own sniffing, no coercion of ``1 234,50``).
+(a) What the app does with an upload: ``kamcore.ingest.load_file`` (encoding, layout and
+    type detection, every cell parsed and checked, quality report, rejected rows) followed by
+    ``guess_mapping`` and ``Workspace.import_table`` into a fresh workspace file (one
+    transaction: store, row order, content hash, catalogue entry).
+(b) ``pandas.read_csv(sep=";", decimal=",", thousands=" ", parse_dates=..., dayfirst=True,
+    date_format="%d.%m.%Y")`` into a DataFrame — no validation, no report, nothing stored.
+(c) DuckDB's bare ``read_csv`` into a table of a fresh database file (its own sniffing; it
+    does not coerce ``1 234,50``, so those columns stay text).
 
-Targets: (a) <= 1.5 x (c), (a) at least 2 x faster than (b), peak memory of (a) < 1.5 GB.
+Targets (issue 2): (a) <= 1.5 x (c); (a) at least 2 x faster than (b), i.e. (b)/(a) >= 2;
+peak memory of (a) < 1.5 GB. The ratios are printed from the best and from the median run.
+Note: (a) does strictly more than (c) (the same CSV scan and table write, plus typing and
+checking every cell), so (b)/(a) can only reach 2 where (b)/(c) is well above 2; on the
+2-core development machine (b)/(c) is about 1.5-1.7.
 
-Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000]``.
+Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000] [--repeat 3]``.
 """
 
 from __future__ import annotations
@@ -18,6 +29,8 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,15 +95,20 @@ def generate(path: Path, rows: int, seed: int = 20261123) -> None:
 
 
 def run_variant(variant: str, csv_path: Path, workdir: Path) -> dict[str, float]:
-    """Run one variant in this process; returns seconds and rows."""
-    import pandas as pd
+    """Run one variant in this process; returns seconds, peak memory, rows and import time."""
+    started = time.perf_counter()
+    if variant == "a":
+        from kamcore.db import Workspace
+        from kamcore.ingest import IngestSettings, guess_mapping, load_file
+    elif variant == "b":
+        import pandas as pd
+    else:
+        import duckdb
+    import_seconds = time.perf_counter() - started
 
     start = time.perf_counter()
     timings = {}
     if variant == "a":
-        from kamcore.db import Workspace
-        from kamcore.ingest import IngestSettings, guess_mapping, load_file
-
         result = load_file(csv_path, settings=IngestSettings(max_file_mb=500))
         table = result.tables[0]
         timings["load_file"] = time.perf_counter() - start
@@ -118,8 +136,6 @@ def run_variant(variant: str, csv_path: Path, workdir: Path) -> dict[str, float]
         )
         rows = len(frame)
     else:
-        import duckdb
-
         con = duckdb.connect(str(workdir / "bare.duckdb"))
         con.execute(
             "CREATE TABLE t AS SELECT * FROM read_csv(?, delim = ';', decimal_separator = ',', header = true)",
@@ -129,12 +145,13 @@ def run_variant(variant: str, csv_path: Path, workdir: Path) -> dict[str, float]
         con.close()
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"seconds": seconds, "peak_mb": peak_mb, "rows": rows, **timings}
+    return {"seconds": seconds, "peak_mb": peak_mb, "rows": rows, "import_seconds": import_seconds, **timings}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per variant (best and median are shown)")
     parser.add_argument("--variant", choices=["a", "b", "c"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -160,45 +177,63 @@ def main() -> None:
         )
         size_mb = csv_path.stat().st_size / 1024 / 1024
         print(f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s")
-        results = {}
         labels = {
             "a": "(a) KAM Studio load_file + import_table",
             "b": "(b) pandas.read_csv (same options)",
             "c": "(c) DuckDB bare read_csv into a table",
         }
+        runs: dict[str, list[dict[str, float]]] = {v: [] for v in "abc"}
+        # Interleaved (a, b, c, a, b, c, ...) so a burst of load on the machine hits every
+        # variant alike rather than all runs of one.
+        for repeat in range(args.repeat):
+            for variant in "abc":
+                workdir = tmpdir / f"{variant}{repeat}"
+                workdir.mkdir()
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--variant",
+                        variant,
+                        "--csv",
+                        str(csv_path),
+                        "--workdir",
+                        str(workdir),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    cwd=ROOT,
+                    env={"PYTHONPATH": str(ROOT), "PATH": ""},
+                )
+                runs[variant].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                shutil.rmtree(workdir)
+        best: dict[str, float] = {}
+        median: dict[str, float] = {}
+        print(f"{'':45} {'best':>8} {'median':>8}   {'peak':>8}   {'imports':>7}   rows")
         for variant in "abc":
-            workdir = tmpdir / variant
-            workdir.mkdir()
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--variant",
-                    variant,
-                    "--csv",
-                    str(csv_path),
-                    "--workdir",
-                    str(workdir),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-                env={"PYTHONPATH": str(ROOT), "PATH": ""},
-            )
-            results[variant] = json.loads(out.stdout.strip().splitlines()[-1])
-            r = results[variant]
+            seconds = sorted(r["seconds"] for r in runs[variant])
+            best[variant] = seconds[0]
+            median[variant] = statistics.median(seconds)
+            peak = max(r["peak_mb"] for r in runs[variant])
+            imports = statistics.median(r["import_seconds"] for r in runs[variant])
+            rows = runs[variant][0]["rows"]
             print(
-                f"{labels[variant]:45} {r['seconds']:7.2f} s   peak {r['peak_mb']:7.0f} MB   rows {r['rows']:,}"
+                f"{labels[variant]:45} {best[variant]:7.2f}s {median[variant]:7.2f}s   {peak:6.0f}MB"
+                f"   {imports:6.2f}s   {rows:,}"
             )
-            if "load_file" in r:
-                print(f"{'    of which load_file()':45} {r['load_file']:7.2f} s")
-        a, b, c = (results[v]["seconds"] for v in "abc")
-        peak = results["a"]["peak_mb"]
+            if variant == "a":
+                load = sorted(r["load_file"] for r in runs[variant])
+                print(f"{'    of which load_file()':45} {load[0]:7.2f}s {statistics.median(load):7.2f}s")
+        peak_a = max(r["peak_mb"] for r in runs["a"])
         print()
-        print(f"(a)/(c) = {a / c:.2f}  (target <= 1.5)   {'OK' if a / c <= 1.5 else 'MISSED'}")
-        print(f"(b)/(a) = {b / a:.2f}  (target >= 2)     {'OK' if b / a >= 2 else 'MISSED'}")
-        print(f"peak (a) = {peak:.0f} MB  (target < 1536) {'OK' if peak < 1536 else 'MISSED'}")
+        for label, figures in (("best", best), ("median", median)):
+            a, b, c = (figures[v] for v in "abc")
+            print(
+                f"{label:6}  (a)/(c) = {a / c:.2f} (target <= 1.5) {'OK' if a / c <= 1.5 else 'MISSED'}"
+                f"   (b)/(a) = {b / a:.2f} (target >= 2) {'OK' if b / a >= 2 else 'MISSED'}"
+            )
+        print(f"peak (a) = {peak_a:.0f} MB  (target < 1536) {'OK' if peak_a < 1536 else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from kamcore.ingest_text import (
     decode_text,
     detect_encoding,
     detect_layout,
+    has_lone_cr,
     line_bounds,
     longest_line,
     record_lines,
@@ -305,18 +306,19 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
         utf8 = decode_text(data, encoding).encode("utf-8")
     # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
     rewritten = encoding not in ("utf-8", "utf-8-sig")
-    if utf8.count(b"\r") > utf8.count(b"\r\n"):
+    starts, ends = line_bounds(utf8)
+    if has_lone_cr(utf8, starts, ends):
         # DuckDB loses the first field after a lone CR in a file that also uses LF; one
         # line-break style avoids that (the line count, and so every line number, is kept).
         utf8 = utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         rewritten = True
+        starts, ends = line_bounds(utf8)
     sample_bytes = utf8[:SAMPLE_BYTES]
     sample = sample_bytes.decode("utf-8", errors="ignore")
     if not sample.strip() and not utf8.strip():
         raise _empty_file(filename)
     if control_char_share(sample) > 0.01:
         raise _binary(filename, "binary")
-    starts, ends = line_bounds(utf8)
     line_no, n_chars = longest_line(utf8, starts, ends)
     if n_chars > settings.max_line_chars:
         raise _error(
@@ -354,7 +356,8 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 ) from exc
             header_record = [v if v is not None else "" for v in staging.head(1)[0]][: len(layout.header)]
             blank_lines = _blank_lines_after(starts, ends, layout.header_line)
-            has_quotes = b'"' in utf8[int(starts[layout.header_line]) if starts.size else 0 :]
+            # find() with a start offset: slicing would copy the whole file.
+            has_quotes = utf8.find(b'"', int(starts[layout.header_line]) if starts.size else 0) != -1
             n_lines = int(starts.size) - layout.header_line
             odd_quotes = has_quotes and utf8.count(b'"', int(starts[layout.header_line])) % 2 == 1
 

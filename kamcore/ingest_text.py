@@ -137,6 +137,29 @@ def control_char_share(text: str) -> float:
     return len(_CONTROL.findall(text)) / len(text)
 
 
+def has_lone_cr(data: bytes, starts: np.ndarray | None = None, ends: np.ndarray | None = None) -> bool:
+    """True when ``data`` has a CR that is not followed by LF (old Mac line breaks, stray CRs).
+
+    Parameters
+    ----------
+    data : the raw file content.
+    starts, ends : optionally, :func:`line_bounds` of ``data`` (saves one pass over the bytes).
+
+    Notes
+    -----
+    ``data.count(b"\\r") > number of CRLF pairs``. With the line bounds the CRLF pairs are
+    the line breaks two bytes wide (``next start - end == 2``; the last line ends at
+    ``len(data)``), counted on the line arrays instead of searching the bytes for them.
+    """
+    n_cr = data.count(b"\r")
+    if n_cr == 0:
+        return False
+    if starts is None or ends is None:
+        return n_cr > data.count(b"\r\n")
+    following = np.append(starts[1:], len(data))
+    return n_cr > int(np.count_nonzero(following - ends == 2))
+
+
 def line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end offsets of every physical line of ``data`` (LF or CRLF line breaks).
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kamcore import db
 from kamcore.errors import KamError
@@ -103,3 +106,75 @@ def test_workspace_names_that_could_escape_the_folder_are_refused(tmp_path, name
     with pytest.raises(KamError) as caught:
         db.workspace_path(tmp_path, name)
     assert caught.value.code == "db.bad_workspace_name"
+
+
+def _large_frame(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    revenue = rng.normal(1000, 500, n).round(2)
+    revenue[::97] = np.nan
+    names = pd.Series([f"Kunde {i:06d}" for i in range(n)], dtype="str")
+    names[::89] = None
+    return pd.DataFrame({
+        "Kundenr": pd.Series([f"{i:07d}" for i in range(n)], dtype="str"),
+        "Navn": names,
+        "Omsetning": revenue,
+        "Dato": pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n) % 1000, unit="D"),
+        "Antall": np.arange(n, dtype=np.int64)[::-1],
+    })
+
+
+def test_large_table_round_trips_values_and_row_order(ws):
+    frame = _large_frame(250_000)  # several DuckDB row groups, scanned by parallel threads
+    ws.import_table("stor", frame, kind="transactions", mapping={"customer_id": "Kundenr"})
+    back = ws.read_table("stor")
+    assert back["Kundenr"].tolist() == frame["Kundenr"].tolist()
+    assert back["Antall"].tolist() == frame["Antall"].tolist()
+    np.testing.assert_array_equal(back["Omsetning"].to_numpy(), frame["Omsetning"].to_numpy())
+    assert back["Navn"].isna().tolist() == frame["Navn"].isna().tolist()
+    assert back["Navn"].dropna().tolist() == frame["Navn"].dropna().tolist()
+    assert (back["Dato"].to_numpy() == frame["Dato"].to_numpy()).all()
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        _frame(),
+        _large_frame(1_000),
+        # Mixed object and categorical columns take the pandas path rather than Arrow.
+        pd.DataFrame({"x": pd.Series([1, "a", None], dtype=object), "k": pd.Categorical(["a", "b", "a"])}),
+        pd.DataFrame({"tom": pd.Series([], dtype="str")}),
+    ],
+    ids=["small", "arrow", "pandas-path", "empty"],
+)
+def test_stored_content_hash_is_the_hash_of_the_frame(ws, frame):
+    info = ws.import_table("t", frame, kind="other")
+    assert info.content_hash == db.content_hash(frame)
+    assert info.content_hash == db.content_hash(frame.copy())
+
+
+def test_content_hash_sees_every_value_row_order_names_and_types():
+    base = _large_frame(500)
+    digest = db.content_hash(base)
+    changed_text = base.copy()
+    changed_text.loc[123, "Navn"] = "Kunde 000124"
+    swapped = base.iloc[[1, 0, *range(2, len(base))]].reset_index(drop=True)
+    renamed = base.rename(columns={"Navn": "Kundenavn"})
+    retyped = base.astype({"Antall": "float64"})
+    missing = base.copy()
+    missing.loc[1, "Omsetning"] = np.nan  # row 0 is already empty
+    digests = {db.content_hash(f) for f in (changed_text, swapped, renamed, retyped, missing)}
+    assert digest not in digests
+    assert len(digests) == 5
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=5), st.floats(allow_nan=False, width=32)), min_size=1, max_size=30),
+       st.data())
+def test_content_hash_changes_when_any_single_value_changes(rows, data):
+    frame = pd.DataFrame({"s": pd.Series([r[0] for r in rows], dtype="str"),
+                          "f": [float(r[1]) for r in rows]})
+    assert db.content_hash(frame) == db.content_hash(frame.copy())
+    position = data.draw(st.integers(0, len(rows) - 1))
+    changed = frame.copy()
+    changed.loc[position, "s"] = frame.loc[position, "s"] + "x"
+    assert db.content_hash(changed) != db.content_hash(frame)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kamcore.ingest_text import (
     detect_encoding,
     detect_layout,
     detect_utf16,
+    has_lone_cr,
     line_bounds,
     longest_line,
     record_lines,
@@ -70,3 +73,20 @@ def test_detect_layout_comma_file_with_decimal_commas_in_quotes():
 def test_record_lines_with_quoted_newlines_and_blank_lines():
     text = 'h;x\n1;"a\nb"\n\n2;c\n3;d\n'
     assert record_lines(text, ";", 0, {1, 2, 3}) == {1: 2, 2: 5, 3: 6}
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [(b"", False), (b"a;b\r\n1;2\r\n", False), (b"a;b\r1;2", True), (b"a;b\r", True), (b"a\r\r\n", True), (b"a\nb", False)],
+)
+def test_has_lone_cr(data, expected):
+    assert has_lone_cr(data) is expected
+    assert has_lone_cr(data, *line_bounds(data)) is expected
+
+
+@given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"x", b";"]), max_size=40))
+def test_has_lone_cr_matches_counting_cr_against_crlf(parts):
+    data = b"".join(parts)
+    expected = data.count(b"\r") > data.count(b"\r\n")
+    assert has_lone_cr(data) == expected
+    assert has_lone_cr(data, *line_bounds(data)) == expected
