@@ -117,17 +117,8 @@ if group != "none":
     charts.show(fig, key="portfolio.group_chart")
     st.caption(t("portfolio.group_caption"))
 
-view_labels = {v: t(f"portfolio.view_{v}") for v in VIEWS}
-view = (
-    st.segmented_control(
-        t("portfolio.view"),
-        VIEWS,
-        default="pareto",
-        format_func=view_labels.__getitem__,
-        key="portfolio.view",
-    )
-    or "pareto"
-)
+view = widgets.choice("portfolio.view", VIEWS, key="portfolio.view", default="pareto",
+                      option_prefix="portfolio.view")
 
 # ---------------------------------------------------------------------- Pareto chart
 if view == "pareto":
@@ -234,17 +225,8 @@ elif view == "movement":
             cur_end=fmt_date(moved.current.end),
         )
     )
-    shape_labels = {v: t(f"portfolio.movement_view_{v}") for v in MOVEMENT_VIEWS}
-    shape = (
-        st.segmented_control(
-            t("portfolio.movement_view"),
-            MOVEMENT_VIEWS,
-            default="matrix",
-            format_func=shape_labels.__getitem__,
-            key="portfolio.movement_view",
-        )
-        or "matrix"
-    )
+    shape = widgets.choice("portfolio.movement_view", MOVEMENT_VIEWS, key="portfolio.movement_view",
+                           default="matrix", option_prefix="portfolio.movement_view")
     if shape == "matrix":
         fig = figures.movement_matrix_figure(moved.matrix)
     else:

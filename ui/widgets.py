@@ -148,7 +148,7 @@ def download_buttons(df: pd.DataFrame, basename: str, key: str) -> None:
     )
 
 
-def choice(label_key: str, options: list[str], *, key: str, default: str, option_prefix: str,
+def choice(label_key: str, options: list[str] | tuple[str, ...], *, key: str, default: str, option_prefix: str,
            help_key: str | None = None, container: Any = None) -> str:
     """A required one-of-several segmented control whose labels come from the catalogue.
 
