@@ -48,15 +48,17 @@ def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 120) -> 
 
 
 @contextlib.contextmanager
-def running_server(workspaces: Path) -> Iterator[str]:
+def running_server(workspaces: Path, env_extra: dict[str, str] | None = None,
+                   args_extra: list[str] | None = None) -> Iterator[str]:
     """Start ``streamlit run app.py`` on a free port with ``workspaces``; yield its URL."""
     port = _free_port()
-    env = {**os.environ, "KAMSTUDIO_WORKSPACES": str(workspaces)}
+    env = {**os.environ, "KAMSTUDIO_WORKSPACES": str(workspaces), **(env_extra or {})}
     env.pop("KAMSTUDIO_STRICT_I18N", None)
     log = open(workspaces / "server.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+         *(args_extra or [])],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
