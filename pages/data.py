@@ -12,7 +12,7 @@ from kamcore.demo import DEMO_NAME
 from kamcore.ingest import IngestSettings, guess_mapping, load_file
 from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
 from ui import auth, data, router, state, widgets
-from ui.i18n import fmt_date, fmt_num, t
+from ui.i18n import fmt_date, fmt_num, labeller, t
 
 router.require_router()
 
@@ -170,7 +170,7 @@ if infos:
     info = ws.table_info(chosen)
     with st.container(border=True):
         kind = st.segmented_control(t("data.kind"), KINDS, default=info.kind.value,
-                                    format_func=lambda k: t(f"data.kind_{k}"), key=f"data.kind.{chosen}")
+                                    format_func=labeller("data.kind_"), key=f"data.kind.{chosen}")
         mapping = mapping_editor(info.columns, info.mapping, key=f"data.mapping.{chosen}")
         missing = missing_required_roles(kind or info.kind, mapping)
         if missing:
@@ -240,7 +240,7 @@ for token, item in list(pending.items()):
             st.dataframe(parsed.data.head(50), key=f"{key}.preview")
             show_quality(parsed.quality, parsed.rejected, key)
             kind = st.segmented_control(t("data.kind"), KINDS, default=guess.kind.value,
-                                        format_func=lambda k: t(f"data.kind_{k}"), key=f"{key}.kind")
+                                        format_func=labeller("data.kind_"), key=f"{key}.kind")
             mapping = mapping_editor([str(c) for c in parsed.data.columns], guess.mapping, key=f"{key}.map")
             kind = kind or guess.kind.value
             missing = missing_required_roles(kind, mapping)

@@ -14,7 +14,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import charts, data, router, state, widgets
 from ui.figures import segments as figures
-from ui.i18n import fmt_num, lang, t, translate
+from ui.i18n import fmt_num, labeller, t
 
 router.require_router()
 
@@ -65,13 +65,6 @@ def projection(
     impute: str | None,
 ) -> pd.DataFrame:
     return sg.pca_2d(_table, list(features), scale=scale, impute=impute)
-
-
-def labeller(prefix: str):
-    """format_func for option codes. The language is read now: Streamlit may call the function
-    later outside this session's run (AppTest does), where the session language is unknown."""
-    language = lang()
-    return lambda code: translate(f"{prefix}{code}", language)
 
 
 def account_source() -> tuple[pd.DataFrame, str, str, pd.Series]:

@@ -12,7 +12,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import charts, data, router, state, widgets
 from ui.figures import selection as figures
-from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+from ui.i18n import fmt_date, fmt_num, fmt_pct, labeller, t
 
 router.require_router()
 
@@ -89,7 +89,7 @@ def weight_controls() -> selection.SelectionModel:
     normalisation = left.radio(
         t("selection.normalisation"),
         ["percentile", "minmax"],
-        format_func=lambda m: t(f"selection.normalisation_{m}"),
+        format_func=labeller("selection.normalisation_"),
         key="selection.normalisation",
         horizontal=True,
         help=t("selection.normalisation_help"),
@@ -97,7 +97,7 @@ def weight_controls() -> selection.SelectionModel:
     cut_mode = middle.radio(
         t("selection.cut_mode"),
         ["median", "value"],
-        format_func=lambda m: t(f"selection.cut_mode_{m}"),
+        format_func=labeller("selection.cut_mode_"),
         key="selection.cut_mode",
         horizontal=True,
     )
@@ -262,7 +262,7 @@ if initial is not None:
 view = st.segmented_control(
     t("selection.view"),
     ["matrix", "scores", "ranking"],
-    format_func=lambda v: t(f"selection.view_{v}"),
+    format_func=labeller("selection.view_"),
     default="matrix",
     key="selection.view",
     required=True,
@@ -294,7 +294,7 @@ if view == "matrix":
     colour_by = st.segmented_control(
         t("selection.colour_by"),
         ["category", "abc"],
-        format_func=lambda v: t(f"selection.colour_by_{v}"),
+        format_func=labeller("selection.colour_by_"),
         default="category",
         key="selection.colour_by",
         required=True,

@@ -20,7 +20,7 @@ import streamlit as st
 from kamcore import access, db
 from kamcore.demo import DEMO_NAME
 from ui import state
-from ui.i18n import language_selector, t
+from ui.i18n import labeller, language_selector, t
 
 #: Failed password attempts a session may make before it has to wait.
 MAX_ATTEMPTS = 5
@@ -206,7 +206,7 @@ def access_control(name: str) -> None:
     with st.form("data.access_form"):
         visibility = st.radio(
             t("auth.visibility"), VISIBILITIES, index=VISIBILITIES.index(rule.visibility),
-            format_func=lambda v: t(f"auth.visibility_{v}"), key="data.access.visibility",
+            format_func=labeller("auth.visibility_"), key="data.access.visibility",
         )
         shared = st.text_area(t("auth.shared_with"), value="\n".join(rule.shared_with),
                               help=t("auth.shared_with_help"), key="data.access.shared_with")

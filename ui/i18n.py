@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,20 +51,22 @@ def all_namespaces() -> list[str]:
 
 
 def lang() -> str:
-    """The language chosen in this session."""
+    """The language chosen in this session (English outside a Streamlit run)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     if get_script_run_ctx(suppress_warning=True) is None:
-        # Outside a script run there is no session: scripts, unit tests, and AppTest calling a
-        # widget's format_func after the run. The last language a run used is the right answer
-        # there; inside a run (every real user request) the session's own choice is used.
-        return _outside_run_language[0]
-    language = st.session_state.get("lang", DEFAULT_LANGUAGE)
-    _outside_run_language[0] = language
-    return language
+        return DEFAULT_LANGUAGE
+    return st.session_state.get("lang", DEFAULT_LANGUAGE)
 
 
-_outside_run_language: list[str] = [DEFAULT_LANGUAGE]
+def labeller(prefix: str) -> Callable[[Any], str]:
+    """A widget ``format_func`` showing ``t(prefix + option)`` in this run's language.
+
+    The language is read now, not when the label is drawn: Streamlit may call a format_func
+    outside the session's run (AppTest does), where the session's language is unknown.
+    """
+    language = lang()
+    return lambda option: translate(f"{prefix}{option}", language)
 
 
 def translate(key: str, language: str, **params: Any) -> str:

@@ -13,8 +13,7 @@ from kamcore import access, db, export, tables
 from kamcore.errors import KamError
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import data, state
-from ui.i18n import error_message, fmt_date, t, translate
-from ui.i18n import lang as i18n_lang
+from ui.i18n import error_message, fmt_date, labeller, t
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +95,10 @@ def sidebar_filters() -> FilterSettings:
                 return t("app.period_year", year=option)
             return t("app.period_fiscal_year", year=option, next=str(int(option) + 1)[-2:])
 
-        period = st.sidebar.selectbox(t("app.period"), options, format_func=_label, key="filters.period")
+        # Labels fixed now (see i18n.labeller): Streamlit may format options outside this run.
+        period_labels = {option: _label(option) for option in options}
+        period = st.sidebar.selectbox(t("app.period"), options, format_func=period_labels.__getitem__,
+                                      key="filters.period")
         if period == "last12":
             values["date_from"] = (pd.Timestamp(last) - pd.DateOffset(months=12) + pd.Timedelta(days=1)).date()
             values["date_to"] = last
@@ -155,13 +157,11 @@ def choice(label_key: str, options: list[str] | tuple[str, ...], *, key: str, de
     Option ``v`` is shown as ``t(f"{option_prefix}_{v}")``; the value returned is the option
     itself (never None: ``default`` until the person picks another).
     """
-    language = i18n_lang()
-    labels = {option: translate(f"{option_prefix}_{option}", language) for option in options}
     target = container if container is not None else st
     picked = target.segmented_control(
         t(label_key),
         options,
-        format_func=labels.__getitem__,
+        format_func=labeller(f"{option_prefix}_"),
         default=default,
         key=key,
         required=True,
