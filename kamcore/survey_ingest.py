@@ -955,15 +955,7 @@ _TRUE_WORDS = (
 _FALSE_WORDS = ("nei", "no", "n", "nej", "0", "false", "usant", "aktiv", "active", "kept", "0.0")
 
 _NAME_HINTS = {
-    "respondent": (
-        "respondent",
-        "respondent_id",
-        "respondentid",
-        "response_id",
-        "responseid",
-        "id",
-        "svarid",
-    ),
+    "respondent": _RESPONDENT_NAMES,
     "group": ("gruppe", "group", "grupp", "respondentgruppe", "rolle", "roll", "respondent type", "type"),
     "account": (
         "kundenr",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -44,29 +42,12 @@ from kamcore.survey_ingest import (
     respondent_attributes,
     survey_items,
 )
+from tests.core.demo_files import read_norwegian
 
 ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-9
 
 
-@pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory) -> Path:
-    shipped = ROOT / "data" / "demo"
-    if (shipped / "survey_keyareas.csv").exists() and (shipped / "survey_dealer.csv").exists():
-        return shipped
-    out = tmp_path_factory.mktemp("demo")
-    subprocess.run(
-        [sys.executable, str(ROOT / "data" / "generate_demo.py"), "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
-
-
-def read_norwegian(path: Path) -> pd.DataFrame:
-    return pd.read_csv(
-        path, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Kundenr": str, "Respondent": str}
-    )
 
 
 def random_survey(seed: int, n: int = 40, items: int = 4, missing: float = 0.1) -> pd.DataFrame:

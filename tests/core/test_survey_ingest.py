@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,29 +30,11 @@ from kamcore.survey_ingest import (
     survey_items,
     to_wide,
 )
+from tests.core.demo_files import read_norwegian
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory) -> Path:
-    """data/demo if the generated files are there, else a fresh run of the generator."""
-    shipped = ROOT / "data" / "demo"
-    if (shipped / "survey_keyareas.csv").exists() and (shipped / "survey_dealer.csv").exists():
-        return shipped
-    out = tmp_path_factory.mktemp("demo")
-    subprocess.run(
-        [sys.executable, str(ROOT / "data" / "generate_demo.py"), "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
-
-
-def read_norwegian(path: Path) -> pd.DataFrame:
-    return pd.read_csv(
-        path, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Kundenr": str, "Respondent": str}
-    )
 
 
 # ---------------------------------------------------------------- layouts
