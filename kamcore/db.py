@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -625,11 +624,6 @@ def delete_workspace(root: str | Path, name: str) -> None:
     path.unlink()
     for suffix in COMPANION_SUFFIXES:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
-
-
-def copy_workspace(source: Path, target: Path) -> None:
-    """Copy a closed workspace file (used to give each test or demo reset a fresh copy)."""
-    shutil.copyfile(source, target)
 
 
 # === ingest staging (owned by ingest) ===

@@ -168,11 +168,6 @@ def fmt_date(value: dt.date | dt.datetime | None, language: str | None = None) -
     return f"{value.day} {translate('app.month_' + str(value.month), 'en')} {value.year}"
 
 
-def month_name(month: int) -> str:
-    """Short month name in the session's language."""
-    return t(f"app.month_{month}")
-
-
 def language_selector() -> None:
     """Sidebar selector; the choice lives in session state so switching keeps everything else."""
     options = list(LANGUAGES)
