@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -175,11 +175,11 @@ def _storable(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
     if all(_arrow_safe(dtype) for dtype in df.dtypes):
         table = pa.Table.from_pandas(df.set_axis(names, axis=1), preserve_index=False)
         table = table.replace_schema_metadata(None).add_column(0, _ROW_ORDER, pa.array(position))
-        # One chunk per column: with columns chunked differently (Arrow-backed text arrives in
-        # batches, numpy columns in one piece) DuckDB stores the rows in a way that costs a
-        # second full rewrite at the next checkpoint (measured: 0.5 s + 0.8 s vs 0.5 s + 0 s
-        # for 1M rows). Single-chunk columns are not copied.
-        return table.combine_chunks()
+        # The same chunk boundaries in every column (Arrow-backed text arrives in batches,
+        # numpy columns in one piece): with columns chunked differently DuckDB stores the rows
+        # in a way that costs a second full rewrite at the next checkpoint. Re-batching only
+        # slices; combine_chunks() would copy every text column (~0.5 s per 1M rows).
+        return pa.Table.from_batches(table.to_batches(), schema=table.schema)
     frame = df.set_axis(names, axis=1)
     frame.insert(0, _ROW_ORDER, position)
     return frame
@@ -193,6 +193,10 @@ def _hardened_config(settings: DbSettings) -> dict[str, Any]:
         "allow_community_extensions": False,
         "memory_limit": settings.memory_limit,
         "threads": settings.threads,
+        # Every read that depends on row order says ORDER BY (stored tables carry their row
+        # position), so inserts may run in parallel: importing 1M rows from Arrow then takes
+        # half the time.
+        "preserve_insertion_order": False,
         # Locked at connect time, not with a later SET: a second session opening the same file
         # in this process shares the database instance, where a SET would fail as "locked".
         "lock_configuration": True,
@@ -748,6 +752,10 @@ def _parse_date_sql(text: str, date_format: str) -> str:
 _ARROW_BATCH_ROWS = 122_880 * 64
 
 
+#: The longest record DuckDB's reader allows: first try, and retry (see IngestStaging._run).
+_MAX_LINE_BYTES = (4 * 1024 * 1024, 128 * 1024 * 1024)
+
+
 class CsvReadError(Exception):
     """DuckDB could not split the file into rows (carries DuckDB's own message)."""
 
@@ -763,6 +771,7 @@ class CoercedRows(BaseModel):
     n_duplicates: int
     n_records: int  # records read, header record(s) included
     nonempty: dict[int, int]  # per text-planned column: data records with a value
+    scan: Literal["typed", "text"]  # which scan produced the rows (see IngestStaging.coerce)
 
 
 class IngestStaging:
@@ -772,6 +781,10 @@ class IngestStaging:
     text) or a registered frame of text columns (Excel). Columns are ``c0..c{n-1}``; the
     record number ``rid`` is the 0-based position in the source, in file order.
     """
+
+    #: Let DuckDB's reader type CSV cells where it can (see _typed_source); tests switch it
+    #: off to compare with the text scan, which every file can take.
+    typed_scan: bool = True
 
     def __init__(self, readable_file: Path | None = None, threads: int | None = None) -> None:
         self._con = duckdb.connect(":memory:")
@@ -790,6 +803,11 @@ class IngestStaging:
         self._csv: dict[str, Any] | None = None
         self._parallel = True
         self._strict = False
+        # DuckDB sizes its read buffers from the longest record it must allow; 128 MB buffers
+        # make a 70 MB file ~0.5 s slower to read. Ingest has refused files with lines over
+        # max_line_chars before this, so 4 MB is enough unless a quoted field spans many
+        # lines; _run() retries with 128 MB when DuckDB says a record is longer.
+        self._max_line_bytes = _MAX_LINE_BYTES[0]
         self._first_record: list[tuple[Any, ...]] | None = None
 
     def close(self) -> None:
@@ -834,7 +852,7 @@ class IngestStaging:
         path, delimiter = _sql_text(str(self._csv["path"])), _sql_text(self._csv["delimiter"])
         common = (
             f"header = false, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', "
-            f"max_line_size = 134217728, skip = {self._csv['skip']}, encoding = 'utf-8'"
+            f"max_line_size = {self._max_line_bytes}, skip = {self._csv['skip']}, encoding = 'utf-8'"
         )
         if self._strict:
             # Fast path: every record has exactly the header's width. Where the strict reader
@@ -854,6 +872,56 @@ class IngestStaging:
             + ")"
         )
 
+    def _typed_source(self, plans: dict[int, tuple[str, str | None]]) -> str | None:
+        """``read_csv`` typing the planned columns itself, or None where its rules differ from ingest's.
+
+        Notes
+        -----
+        DuckDB's reader parses ``1 234,50`` and ``dd.mm.yyyy`` while it splits the file, which
+        is several times cheaper than parsing every text cell afterwards. It is only used where
+        every value it accepts is a value ingest's own rules accept with the same result (the
+        property tests in ``tests/core/test_ingest_typed_scan.py`` pin this): one decimal mark
+        for all number columns, space (or nothing) as thousands separator (its ``.``/``,``
+        thousands handling accepts ``1.5`` as 15), one date format, the header on the first
+        record, every record exactly as wide as the header. Whatever it refuses (currency,
+        ``1.234,50``, a bad date, a ragged row) makes the scan fail, and :meth:`coerce` falls
+        back to the text scan, which also finds and explains the rows to reject.
+        """
+        if self._csv is None or not self._strict:
+            return None
+        decimals = {option or "." for kind, option in plans.values() if kind == "number"}
+        date_formats = {option or "%Y-%m-%d" for kind, option in plans.values() if kind == "date"}
+        if len(decimals) > 1 or len(date_formats) > 1:
+            return None
+        types = {"number": "DOUBLE", "date": "TIMESTAMP", "text": "VARCHAR"}
+        width = self.n_columns - 1
+        column_types = {i: types[plans[i][0]] if i in plans else "VARCHAR" for i in range(width)}
+        columns = "{" + ", ".join(f"'{_staging_column(i)}': '{t}'" for i, t in column_types.items()) + "}"
+        options = [
+            f"columns = {columns}",
+            "header = true",
+            "auto_detect = false",
+            f"delim = {_sql_text(self._csv['delimiter'])}",
+            "quote = '\"'",
+            "escape = '\"'",
+            f"max_line_size = {self._max_line_bytes}",
+            f"skip = {self._csv['skip']}",
+            "encoding = 'utf-8'",
+            "null_padding = false",
+            "strict_mode = true",
+        ]
+        if decimals:
+            options += [f"decimal_separator = {_sql_text(decimals.pop())}", "thousands = ' '"]
+        if date_formats:
+            options.append(f"timestampformat = {_sql_text(date_formats.pop())}")
+        return f"read_csv({_sql_text(str(self._csv['path']))}, {', '.join(options)})"
+
+    def _count_records(self, expected: int | None) -> int:
+        """``expected`` if the caller counted the records, else the text reader's count."""
+        if expected is not None:
+            return expected
+        return int(self._run(lambda source: f"SELECT count(*) FROM {source}")[0][0])
+
     def _run(self, build: Any, fetch: str = "all") -> Any:
         """Run ``build(source_sql)``; on a CSV error retry with the padding reader, then with
         the serial one; CsvReadError when all fail."""
@@ -863,6 +931,9 @@ class IngestStaging:
                     return self._con.sql(build(self._source())).to_arrow_table(batch_size=_ARROW_BATCH_ROWS)
                 return self._con.execute(build(self._source())).fetchall()
             except duckdb.Error as exc:
+                if self._csv is not None and "Maximum line size" in str(exc) and self._max_line_bytes < _MAX_LINE_BYTES[1]:
+                    self._max_line_bytes = _MAX_LINE_BYTES[1]
+                    continue
                 if self._csv is not None and self._strict:
                     self._strict = False
                     continue
@@ -936,18 +1007,24 @@ class IngestStaging:
         *,
         first_row: int,
         overflow: list[int],
+        expected_records: int | None = None,
     ) -> CoercedRows:
         """Type every column per ``plans`` and split data records into kept, rejected and empty.
 
         ``plans`` maps a column index to ``("number", decimal)``, ``("date", format)`` or
         ``("text", None)``; columns in ``overflow`` (past the header) make a row rejected when
         they hold a value. Records before ``first_row`` (the header) are read and dropped.
+        ``expected_records`` is the number of records (header included) the caller counted
+        itself, where it can (a CSV without quotes); it guards the typed scan.
 
         Notes
         -----
         One streaming scan of the source parses every cell exactly once and delivers typed
         values, flags and (for flagged rows only) the text to Arrow; the split into
         kept/rejected/empty then runs on Arrow masks. Nothing is materialised in DuckDB.
+        A CSV first gets the typed scan (DuckDB's reader parses the cells, see
+        :meth:`_typed_source`); only if the reader refuses a value, or a parsed value fails
+        a check, is the file scanned again as text with ingest's own rules.
         """
         all_columns = [_staging_column(i) for i in range(self.n_columns)]
         # Nested levels so each cell is trimmed, cleaned and parsed once: t_ = text (NULL
@@ -991,6 +1068,36 @@ class IngestStaging:
         raw_columns = [c for c in all_columns if c not in text_columns]
         raw_text = [f"CASE WHEN {any_bad_sql} THEN t_{c} END AS raw_{c}" for c in raw_columns]
 
+        def build_typed(source: str) -> str:
+            # Cells arrive typed: numbers and dates need only the checks the reader does not
+            # make (finite, four-digit year). One flag says whether any cell failed them; if
+            # so the file goes to the text scan, which also says which cells and why.
+            checks = []
+            for index, (kind, option) in plans.items():
+                column = _staging_column(index)
+                if kind == "number":
+                    checks.append(f"NOT isfinite(t_{column})")
+                elif kind == "date" and "%Y" in (option or "%Y-%m-%d"):
+                    checks.append(f"year(t_{column}) < 1000")
+            width = self.n_columns - 1
+            cleaned = []
+            for i in range(width):
+                c = _staging_column(i)
+                if plans.get(i, ("text", None))[0] == "text":
+                    cleaned.append(
+                        f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') "
+                        f"ELSE nullif({c}, '') END AS t_{c}"
+                    )
+                else:
+                    cleaned.append(f"{c} AS t_{c}")
+            cleaned += [f"CAST(NULL AS VARCHAR) AS t_{_staging_column(i)}" for i in range(width, self.n_columns)]
+            outer = [f"t_{c} AS {c}" for c in value_columns] + [
+                f"coalesce({' OR '.join(checks) or 'false'}, false) AS any_bad",
+                f"({empty}) AS is_empty",
+                f"{row_hash} AS row_hash",
+            ]
+            return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(cleaned)} FROM {source})"
+
         def build(source: str) -> str:
             sql = f"SELECT {level1} FROM {source}"
             for level in (level2, level3, level4):
@@ -1003,7 +1110,23 @@ class IngestStaging:
             # rather than slicing the Arrow result also makes DuckDB hand over whole batches.
             return f"SELECT {', '.join(outer + raw_text)} FROM ({sql}) OFFSET {int(first_row)}"
 
-        table = self._run(build, fetch="arrow")
+        rejected_names = ["rid", *[f"raw_{c}" for c in all_columns], *bad_names]
+        table = None
+        typed_source = self._typed_source(plans) if first_row == 1 and self.typed_scan else None
+        if typed_source is not None:
+            try:
+                table = self._con.sql(build_typed(typed_source)).to_arrow_table(batch_size=_ARROW_BATCH_ROWS)
+            except duckdb.Error:
+                table = None  # a value the reader refuses: the text scan decides what it is
+            if table is not None and pc.any(table.column("any_bad")).as_py():
+                table = None
+            if table is not None and first_row + table.num_rows != self._count_records(expected_records):
+                # The reader can lose rows silently where the text reader stops with an error
+                # (seen: title lines with LF above a CRLF table). Never keep such a result.
+                table = None
+        typed = table is not None
+        if table is None:
+            table = self._run(build, fetch="arrow")
         if table.num_rows or not first_row:
             n_records = first_row + table.num_rows
         else:
@@ -1011,7 +1134,7 @@ class IngestStaging:
         table = table.append_column("rid", pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64)))
         is_empty = pc.fill_null(table.column("is_empty"), False)
         any_bad = pa.array(np.zeros(table.num_rows, dtype=bool))
-        for name in bad_names:
+        for name in [] if typed else bad_names:
             any_bad = pc.or_(any_bad, pc.fill_null(table.column(name), False))
         nonempty = {
             i: table.num_rows - table.column(_staging_column(i)).null_count
@@ -1021,8 +1144,15 @@ class IngestStaging:
         n_empty = int(pc.sum(is_empty).as_py() or 0)
         n_bad = int(pc.sum(any_bad).as_py() or 0)
         rejected_columns = ["rid", *[c if c in text_columns else f"raw_{c}" for c in all_columns], *bad_names]
-        rejected_names = ["rid", *[f"raw_{c}" for c in all_columns], *bad_names]
-        if n_empty == 0 and n_bad == 0:
+        if typed:
+            # Nothing failed a check (else the text scan ran): no rejected rows.
+            kept_with_hash = table.filter(pc.invert(is_empty)) if n_empty else table
+            rejected = pa.table(
+                {"rid": pa.array([], pa.int64())}
+                | {name: pa.array([], pa.large_string()) for name in rejected_names[1 : 1 + len(all_columns)]}
+                | {name: pa.array([], pa.bool_()) for name in bad_names}
+            )
+        elif n_empty == 0 and n_bad == 0:
             # The common case: every record is kept, so skip copying the table through a filter.
             kept_with_hash = table
             rejected = table.slice(0, 0).select(rejected_columns).rename_columns(rejected_names)
@@ -1040,9 +1170,10 @@ class IngestStaging:
             # Sorting and comparing neighbours is ~50x faster than pc.count_distinct here.
             hashes = np.sort(kept_with_hash.column("row_hash").to_numpy())
             n_duplicates = int(np.count_nonzero(hashes[1:] == hashes[:-1]))
-        # One chunk per column (DuckDB delivers batches): pandas then wraps the buffers as they
-        # are, and Workspace.import_table can hand them back to DuckDB without another copy.
-        kept = kept_with_hash.select(["rid", *value_columns]).combine_chunks()
+        # Left in DuckDB's batches: pandas wraps chunked text as it is, and copying every text
+        # column into one chunk costs more than the whole scan on a machine where fresh memory
+        # is slow to touch.
+        kept = kept_with_hash.select(["rid", *value_columns])
         del kept_with_hash
         return CoercedRows(
             kept=kept.to_pandas(),
@@ -1051,6 +1182,7 @@ class IngestStaging:
             n_duplicates=n_duplicates,
             n_records=n_records,
             nonempty=nonempty,
+            scan="typed" if typed else "text",
         )
 
 

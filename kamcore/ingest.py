@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import math
 import tempfile
 from collections.abc import Callable
@@ -298,24 +299,25 @@ def load_file(
 # --------------------------------------------------------------------------- CSV / text
 def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSettings) -> ParsedTable:
     encoding = detect_encoding(data)
-    if encoding == "utf-8":
+    # A UTF-8 BOM stays in place (DuckDB skips it; slicing it off would copy the whole file):
+    # it is a prefix of the first line only, and is cut from the text sample.
+    bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+    if encoding in ("utf-8", "utf-8-sig"):
         utf8 = data
-    elif encoding == "utf-8-sig":
-        utf8 = data[3:]
     else:
         utf8 = decode_text(data, encoding).encode("utf-8")
     # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
     rewritten = encoding not in ("utf-8", "utf-8-sig")
-    starts, ends = line_bounds(utf8)
+    starts, ends = _text_line_bounds(utf8, bom)
     if has_lone_cr(utf8, starts, ends):
         # DuckDB loses the first field after a lone CR in a file that also uses LF; one
         # line-break style avoids that (the line count, and so every line number, is kept).
         utf8 = utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         rewritten = True
-        starts, ends = line_bounds(utf8)
-    sample_bytes = utf8[:SAMPLE_BYTES]
+        starts, ends = _text_line_bounds(utf8, bom)
+    sample_bytes = utf8[bom : bom + SAMPLE_BYTES]
     sample = sample_bytes.decode("utf-8", errors="ignore")
-    if not sample.strip() and not utf8.strip():
+    if not sample.strip() and not utf8[bom:].strip():
         raise _empty_file(filename)
     if control_char_share(sample) > 0.01:
         raise _binary(filename, "binary")
@@ -329,7 +331,7 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
             n_chars=n_chars,
             limit=settings.max_line_chars,
         )
-    layout = detect_layout(sample, complete=len(utf8) <= SAMPLE_BYTES)
+    layout = detect_layout(sample, complete=len(utf8) - bom <= SAMPLE_BYTES)
     if not layout.header:
         raise _empty_file(filename)
     header_width = _trimmed_width(layout.header)
@@ -403,8 +405,17 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 default_decimal="," if layout.delimiter == ";" else ".",
                 serial_dates=[],
                 check_records=check_records,
+                expected_records=None if has_quotes else n_lines - blank_lines,
             )
     return table
+
+
+def _text_line_bounds(utf8: bytes, bom: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`line_bounds` of ``utf8`` with the first line starting after a BOM of ``bom`` bytes."""
+    starts, ends = line_bounds(utf8)
+    if bom and starts.size:
+        starts[0] = min(bom, int(ends[0]))
+    return starts, ends
 
 
 def _trimmed_width(fields: list[str] | tuple[Any, ...]) -> int:
@@ -646,8 +657,13 @@ def _type_table(
     default_decimal: str,
     serial_dates: list[int],
     check_records: Callable[[int], None] | None = None,
+    expected_records: int | None = None,
 ) -> ParsedTable:
-    """Type the staged text table, split rows into kept/rejected/empty and build the report."""
+    """Type the staged text table, split rows into kept/rejected/empty and build the report.
+
+    ``expected_records``: the records (header included) counted from the lines of a CSV
+    without quotes, where each non-blank line is one record; None where that cannot be known.
+    """
     header = [str(h) if h is not None else "" for h in header]
     n_staged = staging.n_columns
     header_width = min(len(header), n_staged)
@@ -656,7 +672,7 @@ def _type_table(
     overflow = list(range(header_width, n_staged))
     profile = staging.profile(columns, first_row, PROFILE_SAMPLE_ROWS)
     plans, decimal = _choose_plans(profile, {i: header[i] for i in columns}, forced_decimal, default_decimal)
-    coerced_rows = staging.coerce(plans, first_row=first_row, overflow=overflow)
+    coerced_rows = staging.coerce(plans, first_row=first_row, overflow=overflow, expected_records=expected_records)
     if check_records is not None:
         check_records(coerced_rows.n_records)
     kept, rejected_raw = coerced_rows.kept, coerced_rows.rejected
