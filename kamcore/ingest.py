@@ -309,7 +309,7 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
     # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
     rewritten = encoding not in ("utf-8", "utf-8-sig")
     starts, ends = _text_line_bounds(utf8, bom)
-    if has_lone_cr(utf8, starts, ends):
+    if has_lone_cr(utf8):
         # DuckDB loses the first field after a lone CR in a file that also uses LF; one
         # line-break style avoids that (the line count, and so every line number, is kept).
         utf8 = utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")

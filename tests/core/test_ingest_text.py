@@ -81,12 +81,26 @@ def test_record_lines_with_quoted_newlines_and_blank_lines():
 )
 def test_has_lone_cr(data, expected):
     assert has_lone_cr(data) is expected
-    assert has_lone_cr(data, *line_bounds(data)) is expected
 
 
 @given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"x", b";"]), max_size=40))
 def test_has_lone_cr_matches_counting_cr_against_crlf(parts):
     data = b"".join(parts)
-    expected = data.count(b"\r") > data.count(b"\r\n")
+    expected = any(byte == 13 and data[i + 1 : i + 2] != b"\n" for i, byte in enumerate(data))
     assert has_lone_cr(data) == expected
-    assert has_lone_cr(data, *line_bounds(data)) == expected
+
+
+@given(
+    st.lists(st.sampled_from([b"\n", b"\r\n", b"x", b"yz", b";", b"\r"]), max_size=40),
+    st.integers(min_value=1, max_value=7),
+)
+def test_line_bounds_match_splitting_at_line_breaks_for_any_slice_size(parts, chunk):
+    data = b"".join(parts).replace(b"\r\n", b"\0").replace(b"\r", b"").replace(b"\0", b"\r\n")  # no lone CR
+    lines = data.split(b"\n")
+    if data.endswith(b"\n") or not data:
+        lines = lines[:-1]
+    expected = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+    starts, ends = line_bounds(data, chunk=chunk)
+    assert [data[s:e] for s, e in zip(starts, ends, strict=True)] == expected
+    # Offsets must be positions in data, with starts just after the previous line break.
+    assert all(starts[i + 1] == data.index(b"\n", ends[i]) + 1 for i in range(len(starts) - 1))
