@@ -190,3 +190,25 @@ def test_a_quoted_record_longer_than_the_first_read_buffer_still_loads():
     assert_same(usual, text_only)
     assert usual.data["Beløp"].tolist() == [1.5, 2.5]
     assert len(usual.data["Notat"].iloc[0]) == len(note)
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("12345678901234567890", 1.2345678901234567e19),
+        ("0,1", 0.1),
+        ("-0", -0.0),
+        ("0012,5", 12.5),
+        ("1 2 3", 123.0),
+        ("- 5", -5.0),
+        ("1,5e2", 150.0),
+        (",5", 0.5),
+        ("5,", 5.0),
+    ],
+)
+def test_values_both_scans_accept_are_read_alike_by_the_typed_scan(cell, value):
+    rows = "".join(f"{i};{i},5\n" for i in range(1, 30))
+    usual, text_only, scans = load_both(f'Nr;Beløp\n{rows}30;"{cell}"\n')
+    assert scans == ["typed"]
+    assert_same(usual, text_only)
+    assert usual.data["Beløp"].iloc[-1] == value
