@@ -665,6 +665,9 @@ _THOUSANDS_PATTERNS = {
     "th_comma": r"\d,\d{3}(\D|$)",
 }
 
+#: yyyymmdd: strptime would also read seven digits ("1997011"), so coercing checks the shape too.
+COMPACT_DATE_FORMAT = "%Y%m%d"
+
 #: Date formats ingest recognises, each with the shape a cell must have first (so that
 #: "%d.%m.%Y" never swallows a two-digit year). Order breaks ties: European day-first wins.
 STAGING_DATE_FORMATS: tuple[tuple[str, str], ...] = (
@@ -679,6 +682,9 @@ STAGING_DATE_FORMATS: tuple[tuple[str, str], ...] = (
     ("%Y-%m-%d %H:%M", r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}"),
     ("%d.%m.%Y %H:%M", r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}"),
     ("%d.%m.%Y %H:%M:%S", r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}"),
+    # Compact ISO (19970101, CDNOW and many ERP exports); the shape only admits real months
+    # and days of the 1900s and 2000s, and the cell must have all eight digits.
+    (COMPACT_DATE_FORMAT, r"(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"),
 )
 
 
@@ -891,7 +897,7 @@ class IngestStaging:
             return None
         decimals = {option or "." for kind, option in plans.values() if kind == "number"}
         date_formats = {option or "%Y-%m-%d" for kind, option in plans.values() if kind == "date"}
-        if len(decimals) > 1 or len(date_formats) > 1:
+        if len(decimals) > 1 or len(date_formats) > 1 or COMPACT_DATE_FORMAT in date_formats:
             return None
         types = {"number": "DOUBLE", "date": "TIMESTAMP", "text": "VARCHAR"}
         width = self.n_columns - 1
@@ -1046,7 +1052,10 @@ class IngestStaging:
                 bad.append(f"(t_{column} IS NOT NULL AND p_{column} IS NULL) AS bad_{column}")
             elif kind == "date":
                 date_format = option or "%Y-%m-%d"
-                level4.append(f"TRY_STRPTIME(t_{column}, {_sql_text(date_format)}) AS p_{column}")
+                parse = f"TRY_STRPTIME(t_{column}, {_sql_text(date_format)})"
+                if date_format == COMPACT_DATE_FORMAT:
+                    parse = f"CASE WHEN regexp_full_match(t_{column}, '[0-9]{{8}}') THEN {parse} END"
+                level4.append(f"{parse} AS p_{column}")
                 # strptime's %Y also takes a two-digit year ("01.02.26" -> year 26): refuse it.
                 valid = f"year(p_{column}) >= 1000" if "%Y" in date_format else "true"
                 values.append(f"CAST(CASE WHEN {valid} THEN p_{column} END AS TIMESTAMP) AS {column}")

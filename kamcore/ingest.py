@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from kamcore.db import STAGING_DATE_FORMATS, CsvReadError, IngestStaging
+from kamcore.db import COMPACT_DATE_FORMAT, STAGING_DATE_FORMATS, CsvReadError, IngestStaging
 from kamcore.errors import KamError
 from kamcore.ingest_excel import (
     SheetCells,
@@ -44,6 +44,7 @@ from kamcore.ingest_excel import (
 from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
 from kamcore.ingest_text import (
     SAMPLE_BYTES,
+    WHITESPACE,
     TextLayout,
     control_char_share,
     decode_text,
@@ -54,6 +55,7 @@ from kamcore.ingest_text import (
     longest_line,
     record_lines,
     sniff_container,
+    whitespace_to_tabs,
 )
 
 __all__ = [
@@ -334,6 +336,14 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
     layout = detect_layout(sample, complete=len(utf8) - bom <= SAMPLE_BYTES)
     if not layout.header:
         raise _empty_file(filename)
+    delimiter_found = layout.delimiter
+    if layout.delimiter == WHITESPACE:
+        # Columns aligned with spaces: one tab per gap makes it a tab-separated file with the
+        # same lines (so line numbers in the report still point into the user's file).
+        utf8 = whitespace_to_tabs(utf8)
+        rewritten = True
+        starts, ends = _text_line_bounds(utf8, bom)
+        layout = TextLayout(delimiter="\t", header_line=layout.header_line, header=layout.header)
     header_width = _trimmed_width(layout.header)
     if header_width > settings.max_columns:
         raise _too_many_columns(filename, header_width, settings.max_columns)
@@ -394,7 +404,7 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 fmt=DetectedFormat(
                     file_type="csv",
                     encoding=encoding,
-                    delimiter=layout.delimiter,
+                    delimiter=delimiter_found,
                     header_row=layout.header_line + 1,
                 ),
                 settings=settings,
@@ -617,6 +627,9 @@ def _choose_plans(
         needed = TYPE_MAJORITY * nonempty
         date_counts = {fmt: row[f"date:{fmt}"] for fmt, _ in STAGING_DATE_FORMATS}
         best_format = max(date_counts, key=lambda fmt: date_counts[fmt])  # first of equals wins
+        if best_format == COMPACT_DATE_FORMAT and is_id_header(names[index]):
+            date_counts[best_format] = 0  # an order number such as 20240115 is not a date
+            best_format = max(date_counts, key=lambda fmt: date_counts[fmt])
         if date_counts[best_format] >= needed and date_counts[best_format] > 0:
             plans[index] = ("date", best_format)
             continue

@@ -152,6 +152,13 @@ _EXACT: dict[str, dict[str, int]] = {
                 "omsetning nok",
                 "omsättning sek",
                 "sales amount",
+                "dollar value",
+                "order value",
+                "sales value",
+                "ordreverdi",
+                "salgsverdi",
+                "ordervärde",
+                "försäljningsvärde",
             ],
             10,
         ),
@@ -377,6 +384,8 @@ def is_id_header(header: str) -> bool:
     tokens = _tokens(header)
     if not tokens:
         return False
+    if any(a in ("number", "nummer", "antall", "antal") and b in ("of", "på", "av") for a, b in zip(tokens, tokens[1:])):
+        return False  # "number of cds", "antall av": a count, not an identifier
     joined = "".join(tokens)
     if any(
         t

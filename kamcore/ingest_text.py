@@ -34,6 +34,10 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 EMPTY_ZIP_SIGNATURE = b"PK\x05\x06"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DELIMITERS: tuple[str, ...] = (";", "\t", "|", ",")
+#: The layout's delimiter for tables aligned with runs of spaces/tabs (CDNOW, printed reports);
+#: ingest rewrites such a file with tabs (see :func:`whitespace_to_tabs`) before reading it.
+WHITESPACE = " "
+_NUMBER_LIKE = re.compile(r"[-+]?\d+([.,]\d+)?")
 SAMPLE_BYTES = 256 * 1024
 # Physical lines as DuckDB and line_bounds() see them: LF, CRLF or a lone CR end a line.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -250,6 +254,8 @@ def detect_layout(sample: str, complete: bool) -> TextLayout:
         score = (consistency, modal if modal > 1 else 0, -rank)
         if best is None or score > best[0]:
             best = (score, delimiter)
+    if not (best and best[0][0] > 0) and (figures := _whitespace_figures(sample)) is not None:
+        return _whitespace_layout(sample, *figures)
     delimiter = best[1] if best and best[0][0] > 0 else ","
     records = _records(sample, delimiter, 200)
     widths = [_nonempty(fields) for _, fields in records if _nonempty(fields)]
@@ -260,6 +266,57 @@ def detect_layout(sample: str, complete: bool) -> TextLayout:
         if _nonempty(fields) >= threshold:
             return TextLayout(delimiter=delimiter, header_line=line, header=fields)
     return TextLayout(delimiter=delimiter, header_line=0, header=[])
+
+
+def _whitespace_figures(sample: str) -> tuple[int, int] | None:
+    """(fields per line, a field position holding numbers) when runs of spaces/tabs split
+    ``sample`` into a table; None when they do not.
+
+    Notes
+    -----
+    The last 50 non-blank lines must split into the same number (> 1) of fields in at least
+    90 % of cases, and one field position must hold numbers in at least 80 % of the later
+    half of those lines (where title and header lines cannot be): a column of names with
+    spaces ("Ola Nordmann") is not a table, a report of figures is.
+    """
+    lines = [line.split() for line in sample.splitlines() if line.strip()][:200]
+    tail = lines[-50:] if len(lines) > 3 else lines
+    if len(tail) < 2:
+        return None
+    modal, freq = Counter(len(fields) for fields in tail).most_common(1)[0]
+    if modal < 2 or freq / len(tail) < 0.9:
+        return None
+    rows = [fields for fields in tail if len(fields) == modal]
+    rows = rows[len(rows) // 2 :]
+    for position in range(modal):
+        if sum(bool(_NUMBER_LIKE.fullmatch(fields[position])) for fields in rows) >= 0.8 * len(rows):
+            return modal, position
+    return None
+
+
+def _whitespace_layout(sample: str, width: int, figures: int) -> TextLayout:
+    """The header is the last non-blank line above the first line of figures (else line 0)."""
+    lines = sample.splitlines()
+    header_line = 0
+    for number, line in enumerate(lines):
+        fields = line.split()
+        if len(fields) == width and _NUMBER_LIKE.fullmatch(fields[figures]):
+            break
+        if fields:
+            header_line = number
+    return TextLayout(delimiter=WHITESPACE, header_line=header_line, header=lines[header_line].split())
+
+
+_EDGE_BLANKS = re.compile(rb"^[ \t]+|[ \t]+(?=\r?$)", re.MULTILINE)
+_INNER_BLANKS = re.compile(rb"[ \t]+")
+
+
+def whitespace_to_tabs(data: bytes) -> bytes:
+    """``data`` with blanks at line starts/ends removed and every run of spaces/tabs as one tab.
+
+    Line breaks are untouched, so every line keeps its number.
+    """
+    return _INNER_BLANKS.sub(b"\t", _EDGE_BLANKS.sub(b"", data))
 
 
 def record_lines(text: str, delimiter: str, header_line: int, wanted: set[int]) -> dict[int, int]:

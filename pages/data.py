@@ -20,6 +20,13 @@ NONE = "—"
 KINDS = [kind.value for kind in TableKind]
 
 
+def _delimiter_label(delimiter: str | None) -> str:
+    """How the detected separator is named to the user (runs of spaces get words)."""
+    if not delimiter:
+        return "–"
+    return t("data.delimiter_whitespace") if delimiter == " " else repr(delimiter)
+
+
 def upload_token(content: bytes) -> str:
     """Identifies an uploaded file by its content, so widget keys are stable across reruns."""
     return hashlib.sha256(content).hexdigest()[:12]
@@ -233,7 +240,7 @@ for token, item in list(pending.items()):
             fmt = parsed.format
             st.caption(t(
                 "data.detected_format", file_type=fmt.file_type, encoding=fmt.encoding or "–",
-                delimiter=repr(fmt.delimiter) if fmt.delimiter else "–", decimal=fmt.decimal or "–",
+                delimiter=_delimiter_label(fmt.delimiter), decimal=fmt.decimal or "–",
                 header_row=fmt.header_row,
             ))
             st.info(t("data.found_kind", kind=t(f"data.kind_{guess.kind.value}")))

@@ -126,3 +126,24 @@ def test_workspace_can_be_created_and_switched_to(demo_root):
     assert not at.exception
     assert at.session_state["workspace_name"] == "Kunde Vest"
     assert (demo_root / "Kunde Vest.duckdb").exists()
+
+
+def test_a_whitespace_aligned_export_is_recognised_mapped_and_imported(demo_root):
+    from pathlib import Path
+
+    content = (Path(__file__).resolve().parents[1] / "fixtures" / "real" / "cdnow_master.txt").read_bytes()
+    at = new_app("data")
+    _upload(at, "cdnow_master.txt", content, "text/plain")
+    assert not at.exception
+    assert any("separator spaces (aligned columns)" in c.value for c in at.caption)
+    assert {m.label: m.value for m in at.metric}["Rows kept"] == "69,659"
+    prefix = f"data.pending.{upload_token(content)}.cdnow_master"
+    # Guessed without help: the user only confirms.
+    assert at.selectbox(key=f"{prefix}.map.role.revenue").value == "dollar_value"
+    assert at.selectbox(key=f"{prefix}.map.role.date").value == "date"
+    at.button(key=f"{prefix}.import").click().run()
+    assert not at.exception and not at.error
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        info = ws.table_info("cdnow_master")
+        assert info.n_rows == 69_659
+        assert info.mapping.get("quantity") == "number_of_cds"

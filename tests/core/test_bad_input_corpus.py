@@ -190,3 +190,27 @@ def test_bfi_is_a_survey_with_missing_cells():
     assert parsed.quality.rows_kept == 2800
     assert sum(parsed.quality.missing_values.values()) == 731
     assert guess_mapping(parsed.data).kind == "survey"
+
+
+def test_cdnow_whitespace_aligned_file_loads_as_a_transaction_table():
+    parsed = load_file(REAL / "cdnow_master.txt").tables[0]
+    # Independent reading of the same file: split every line on whitespace.
+    lines = (REAL / "cdnow_master.txt").read_text(encoding="utf-8").splitlines()
+    rows = [line.split() for line in lines[1:] if line.strip()]
+    assert len(rows) == 69_659
+    assert parsed.format.delimiter == " " and parsed.format.date_format == "%Y%m%d"
+    assert parsed.quality.rows_kept == 69_659 and parsed.quality.rows_rejected == 0
+    assert list(parsed.data.columns) == ["customer_id", "date", "number_of_cds", "dollar_value"]
+    assert parsed.data["customer_id"].tolist() == [row[0] for row in rows]  # zero padding kept
+    assert parsed.data["date"].dt.strftime("%Y%m%d").tolist() == [row[1] for row in rows]
+    assert parsed.data["number_of_cds"].tolist() == [float(row[2]) for row in rows]
+    assert round(parsed.data["dollar_value"].sum(), 2) == round(sum(float(row[3]) for row in rows), 2)
+    assert int((parsed.data["dollar_value"] == 0).sum()) == 80
+    guess = guess_mapping(parsed.data)
+    assert guess.kind == "transactions"
+    assert guess.mapping.roles == {
+        "customer_id": "customer_id",
+        "date": "date",
+        "revenue": "dollar_value",
+        "quantity": "number_of_cds",
+    }

@@ -455,3 +455,26 @@ def test_quality_catalogue_matches_the_english_sentences():
         assert catalogue[code]["en"] == sentence
         placeholders = {lang: set(re.findall(r"{(\w+)}", text)) for lang, text in catalogue[code].items()}
         assert placeholders["nb"] == placeholders["sv"] == placeholders["en"], code
+
+
+def test_compact_dates_are_read_only_with_all_eight_digits():
+    rows = "".join(f"{i};202501{(i % 28) + 1:02d};{i},5\n" for i in range(1, 30))
+    parsed = table(f"Nr;Dato;Beløp\n{rows}30;2025011;1,5\n")
+    assert parsed.format.date_format == "%Y%m%d"
+    assert parsed.data["Dato"].iloc[0] == pd.Timestamp("2025-01-02")
+    assert parsed.quality.rows_rejected == 1
+    assert parsed.rejected["Dato"].tolist() == ["2025011"]
+
+
+def test_an_order_number_that_looks_like_a_compact_date_stays_text():
+    rows = "".join(f"202501{(i % 28) + 1:02d};{i},5\n" for i in range(1, 30))
+    parsed = table(f"Ordrenr;Beløp\n{rows}")
+    assert parsed.data["Ordrenr"].dtype == "str"
+    assert parsed.data["Ordrenr"].iloc[0] == "20250102"
+
+
+@pytest.mark.parametrize(("header", "is_id"), [("number_of_cds", False), ("Antall av enheter", False), ("Order number", True)])
+def test_number_of_is_a_count_not_an_identifier(header, is_id):
+    from kamcore.ingest_mapping import is_id_header
+
+    assert is_id_header(header) is is_id

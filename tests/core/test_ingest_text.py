@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kamcore.ingest_text import (
+    WHITESPACE,
     detect_encoding,
     detect_layout,
     detect_utf16,
@@ -16,6 +17,7 @@ from kamcore.ingest_text import (
     longest_line,
     record_lines,
     sniff_container,
+    whitespace_to_tabs,
 )
 
 
@@ -104,3 +106,21 @@ def test_line_bounds_match_splitting_at_line_breaks_for_any_slice_size(parts, ch
     assert [data[s:e] for s, e in zip(starts, ends, strict=True)] == expected
     # Offsets must be positions in data, with starts just after the previous line break.
     assert all(starts[i + 1] == data.index(b"\n", ends[i]) + 1 for i in range(len(starts) - 1))
+
+
+def test_whitespace_to_tabs_keeps_lines_and_drops_edge_blanks():
+    data = b"  id   date  value\r\n 00001 19970101   11.77 \r\n\r\n\t00002\t19970112 12\n"
+    assert whitespace_to_tabs(data) == b"id\tdate\tvalue\r\n00001\t19970101\t11.77\r\n\r\n00002\t19970112\t12\n"
+
+
+def test_detect_layout_finds_a_whitespace_aligned_table_of_figures():
+    sample = "Kjøp per kunde\n\n kunde   dato      beløp\n 001  20250101   10.5\n 002  20250102  120.0\n 003  20250103    7.25\n"
+    layout = detect_layout(sample, complete=True)
+    assert (layout.delimiter, layout.header_line, layout.header) == (WHITESPACE, 2, ["kunde", "dato", "beløp"])
+
+
+def test_a_single_column_of_names_with_spaces_is_not_a_whitespace_table():
+    sample = "Kundenavn\nOla Nordmann\nKari Nordmann\nPer Hansen\nAnne Berg\n"
+    layout = detect_layout(sample, complete=True)
+    assert layout.delimiter != WHITESPACE
+    assert layout.header == ["Kundenavn"]
