@@ -384,7 +384,8 @@ def is_id_header(header: str) -> bool:
     tokens = _tokens(header)
     if not tokens:
         return False
-    if any(a in ("number", "nummer", "antall", "antal") and b in ("of", "på", "av") for a, b in zip(tokens, tokens[1:])):
+    pairs = zip(tokens, tokens[1:], strict=False)
+    if any(a in ("number", "nummer", "antall", "antal") and b in ("of", "på", "av") for a, b in pairs):
         return False  # "number of cds", "antall av": a count, not an identifier
     joined = "".join(tokens)
     if any(
