@@ -1,4 +1,5 @@
-"""End-to-end: with password login on, nothing of the app shows before sign-in, even for a deep link."""
+"""End-to-end: with password login on, nothing of the app shows before sign-in (even for a
+deep link) or after signing out."""
 
 from __future__ import annotations
 
@@ -49,5 +50,16 @@ def test_a_deep_link_shows_only_the_sign_in_form_until_the_password_is_right(bro
         page.locator('[data-testid="stSidebarNavLink"]').first.wait_for(timeout=TIMEOUT_MS)
         page.get_by_role("link", name=re.compile("Portfolio")).first.click()
         page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+
+        # Signing out returns to the sign-in form and takes the app away, reload included.
+        page.locator(".st-key-auth-logout button").click()
+        page.get_by_role("heading", name="Sign in to KAM Studio").wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_timeout(1500)
+        assert page.locator(".js-plotly-plot").count() == 0
+        assert page.locator('[data-testid="stSidebarNavLink"]').count() == 0
+        page.reload(wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Sign in to KAM Studio").wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_timeout(1500)
+        assert page.locator(".js-plotly-plot").count() == 0
     finally:
         context.close()
