@@ -155,6 +155,67 @@ def default_model() -> SelectionModel:
     )
 
 
+#: Longest name the team may give a criterion of its own (it is a column and a label).
+CRITERION_NAME_MAX = 40
+
+
+def team_criterion(
+    name: str,
+    axis: Literal["attractiveness", "strength"],
+    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better",
+    weight: float = 1.0,
+) -> Criterion:
+    """A criterion the team scores 1-5 per account itself, e.g. "Innovasjonspartner".
+
+    ``name`` (trimmed) must be 1-40 characters without a comma (criterion names are listed
+    comma-separated in the shortlist) and must not be the name of a built-in criterion or
+    measure.
+    """
+    cleaned = " ".join(str(name).split())
+    reserved = {c.name.casefold() for c in default_model().criteria} | {s.casefold() for s in COMPUTED_SOURCES}
+    if not cleaned or len(cleaned) > CRITERION_NAME_MAX or "," in cleaned or cleaned.casefold() in reserved:
+        raise KamError(
+            "selection.bad_criterion_name",
+            "'{name}' cannot name a criterion: use 1 to {limit} characters, no comma, and not the name of a built-in criterion.",
+            name=cleaned or str(name),
+            limit=CRITERION_NAME_MAX,
+        )
+    return Criterion(name=cleaned, source=f"{MANUAL_PREFIX}{cleaned}", axis=axis, direction=direction, weight=weight)
+
+
+def measure_criterion(
+    source: str,
+    axis: Literal["attractiveness", "strength"],
+    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better",
+    weight: float = 1.0,
+) -> Criterion:
+    """A criterion computed from the transactions: ``source`` is one of :data:`COMPUTED_SOURCES`."""
+    if source not in COMPUTED_SOURCES:
+        raise KamError(
+            "selection.unknown_source",
+            "Unknown criterion source '{source}': use one of {known} or 'manual:<score name>'.",
+            source=source,
+            known=", ".join(COMPUTED_SOURCES),
+        )
+    return Criterion(name=source, source=source, axis=axis, direction=direction, weight=weight)
+
+
+def add_criterion(model: SelectionModel, criterion: Criterion) -> SelectionModel:
+    """``model`` with ``criterion`` appended; a name already in the model is a user error."""
+    if any(c.name.casefold() == criterion.name.casefold() for c in model.criteria):
+        raise KamError(
+            "selection.duplicate_criterion",
+            "Criterion name(s) used twice: {names}.",
+            names=criterion.name,
+        )
+    return model.model_copy(update={"criteria": (*model.criteria, criterion)})
+
+
+def remove_criterion(model: SelectionModel, name: str) -> SelectionModel:
+    """``model`` without the criterion called ``name`` (unchanged when there is none)."""
+    return model.model_copy(update={"criteria": tuple(c for c in model.criteria if c.name != name)})
+
+
 def check_model(model: SelectionModel) -> None:
     """Raise a user error when the model cannot score: unknown source, twin names, empty axis.
 
@@ -454,7 +515,10 @@ def manual_scores_payload(
     stamp = now.isoformat(timespec="seconds")
     notes = checked["note"] if "note" in checked.columns else pd.Series("", index=checked.index)
     for position, customer in enumerate(checked["customer_id"]):
-        values = {
+        old = before.get(customer)
+        # Scores of criteria not in ``names`` (one the team removed for now) stay as saved.
+        values = {k: v for k, v in (old or {}).get("scores", {}).items() if k not in names}
+        values |= {
             name: float(checked[name].iloc[position])
             for name in names
             if name in checked.columns and pd.notna(checked[name].iloc[position])
@@ -463,7 +527,6 @@ def manual_scores_payload(
         note = "" if pd.isna(note_value) else str(note_value).strip()
         if not values and not note and customer not in keep_set:
             continue
-        old = before.get(customer)
         unchanged = old is not None and old.get("scores") == values and old.get("note") == note
         rows[customer] = {
             "scores": values,

@@ -12,7 +12,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import charts, data, router, state, widgets
 from ui.figures import selection as figures
-from ui.i18n import fmt_date, fmt_num, fmt_pct, labeller, t
+from ui.i18n import escape_markdown, fmt_date, fmt_num, fmt_pct, labeller, t
 
 router.require_router()
 
@@ -63,7 +63,89 @@ def readiness_section() -> None:
         )
 
 
-def weight_controls() -> selection.SelectionModel:
+def added_criteria(scores_name: str) -> list[selection.Criterion]:
+    """The criteria the team added in this workspace (saved there, held in the session)."""
+    held: dict[str, list[dict]] = st.session_state.setdefault("selection._added", {})
+    slot = f"{state.workspace_key()}|{scores_name}"
+    if slot not in held:
+        saved = state.workspace().load_object("selection_criteria", scores_name) or {}
+        held[slot] = list(saved.get("criteria", []))
+    return [selection.Criterion(**c) for c in held[slot]]
+
+
+def save_added_criteria(scores_name: str, criteria: list[selection.Criterion]) -> None:
+    payload = [c.model_dump(exclude={"weight"}) for c in criteria]
+    st.session_state["selection._added"][f"{state.workspace_key()}|{scores_name}"] = payload
+    state.workspace().save_object("selection_criteria", scores_name, {"criteria": payload}, user=state.user())
+
+
+def with_added_criteria(base: selection.SelectionModel, scores_name: str) -> selection.SelectionModel:
+    """``base`` plus the criteria the team added in this workspace."""
+    model = base
+    for criterion in added_criteria(scores_name):
+        model = selection.add_criterion(model, criterion)
+    return model
+
+
+def criteria_editor(model: selection.SelectionModel, scores_name: str) -> None:
+    """Add a team score or another measure as a criterion, or remove one added earlier."""
+    added = added_criteria(scores_name)
+    with st.expander(t("selection.custom_title"), icon=":material/tune:"):
+        st.caption(t("selection.custom_intro"))
+        unused = [m for m in selection.COMPUTED_SOURCES if m not in {c.source for c in model.criteria}]
+        with st.form("selection.custom_form", clear_on_submit=True):
+            left, right = st.columns(2)
+            kind = left.radio(
+                t("selection.custom_kind"),
+                ["team", "measure"],
+                format_func=labeller("selection.custom_kind_"),
+                key="selection.custom_kind",
+                horizontal=True,
+            )
+            name = left.text_input(
+                t("selection.custom_name"),
+                key="selection.custom_name",
+                max_chars=selection.CRITERION_NAME_MAX,
+                help=t("selection.custom_name_help"),
+            )
+            measure = left.selectbox(
+                t("selection.custom_measure"),
+                unused,
+                format_func=figures.criterion_label,
+                key="selection.custom_measure",
+                placeholder=t("selection.custom_none_left"),
+            )
+            axis = right.radio(
+                t("selection.custom_axis"), AXES, format_func=labeller("selection.axis_"), key="selection.custom_axis"
+            )
+            direction = right.radio(
+                t("selection.custom_direction"),
+                ["higher_is_better", "lower_is_better"],
+                format_func=labeller("selection.custom_direction_"),
+                key="selection.custom_direction",
+            )
+            if st.form_submit_button(t("selection.custom_add"), key="selection.custom_add", icon=":material/add:"):
+                try:
+                    if kind == "team":
+                        new = selection.team_criterion(name, axis, direction)
+                    else:
+                        new = selection.measure_criterion(str(measure), axis, direction)
+                    selection.add_criterion(model, new)  # refuses a name already in use
+                    save_added_criteria(scores_name, [*added, new])
+                    st.rerun()
+                except KamError as exc:
+                    widgets.error(exc)
+        if added:
+            st.caption(t("selection.custom_added"))
+        for position, criterion in enumerate(added):
+            label, button = st.columns([4, 1], vertical_alignment="center")
+            label.text(f"{figures.criterion_label(criterion.name)} · {t(f'selection.axis_{criterion.axis}')}")
+            if button.button(t("selection.custom_remove"), key=f"selection.custom_remove.{position}"):
+                save_added_criteria(scores_name, [c for c in added if c.name != criterion.name])
+                st.rerun()
+
+
+def weight_controls(base: selection.SelectionModel) -> selection.SelectionModel:
     """Weight sliders per criterion, normalisation and cut-points -> the model to score with."""
     remembered: dict[str, float] = st.session_state.setdefault("selection._weights", {})
     st.subheader(t("selection.criteria_title"))
@@ -71,16 +153,19 @@ def weight_controls() -> selection.SelectionModel:
     weights: dict[str, float] = {}
     for axis, column in zip(AXES, st.columns(2), strict=True):
         column.markdown(f"**{t(f'selection.axis_{axis}')}**")
-        for criterion in (c for c in BASE_MODEL.criteria if c.axis == axis):
+        for criterion in (c for c in base.criteria if c.axis == axis):
             weights[criterion.name] = column.slider(
-                figures.criterion_label(criterion.name),
+                # a name the team typed is shown as typed, never as Markdown
+                escape_markdown(figures.criterion_label(criterion.name)),
                 min_value=0.0,
                 max_value=5.0,
                 value=float(remembered.get(criterion.name, criterion.weight)),
                 step=0.5,
                 format="%.1f",
                 key=f"selection.weight.{criterion.name}",
-                help=t(f"selection.criterion_{criterion.name}_help"),
+                help=t(f"selection.criterion_{criterion.name}_help")
+                if not criterion.is_manual or criterion.name in {c.name for c in BASE_MODEL.criteria}
+                else t("selection.custom_team_help"),
             )
     # widget values vanish when the user visits another page; keep a copy
     remembered.update(weights)
@@ -108,7 +193,7 @@ def weight_controls() -> selection.SelectionModel:
     cut_s = right.slider(
         t("selection.cut_strength"), 0, 100, 50, key="selection.cut_strength", disabled=not custom
     )
-    model = BASE_MODEL.with_weights(weights)
+    model = base.with_weights(weights)
     return model.model_copy(
         update={
             "normalisation": normalisation,
@@ -239,11 +324,12 @@ except KamError as exc:
 widgets.require(measures, "selection.no_transactions")
 st.caption(t("selection.window_note", n=fmt_num(len(measures)), end=fmt_date(as_of)))
 
-model = weight_controls()
-
 ws = state.workspace()
 accounts_name = data.active_table(TableKind.accounts)
 scores_name = accounts_name or "accounts"
+with_added = with_added_criteria(BASE_MODEL, scores_name)
+model = weight_controls(with_added)
+criteria_editor(with_added, scores_name)
 names = model.manual_names
 saved_payload = ws.load_object("manual_scores", scores_name)
 try:

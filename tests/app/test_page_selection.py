@@ -213,3 +213,67 @@ def test_the_period_filter_sets_the_end_of_the_12_month_window(make_app):
     assert not at.exception, [e.value for e in at.exception]
     assert any("12 months up to 31 Dec 2025" in c.value for c in at.caption)
     assert shortlist_ids(at) != before
+
+
+def add_criterion(at, kind: str, axis: str, name: str = "", measure: str | None = None):
+    at.radio(key="selection.custom_kind").set_value(kind)
+    at.text_input(key="selection.custom_name").input(name)
+    if measure is not None:
+        at.selectbox(key="selection.custom_measure").select(measure)
+    at.radio(key="selection.custom_axis").set_value(axis)
+    at.button(key="selection.custom_add").click()
+    return at.run()
+
+
+def test_the_room_adds_a_team_score_scores_it_and_removes_it(make_app, demo_root):
+    at = make_app("selection")
+    add_criterion(at, "team", "strength", name="Innovasjon")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.slider(key="selection.weight.Innovasjon").label == "Innovasjon"
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        saved = ws.load_object("selection_criteria", "customers")
+    assert [c["name"] for c in saved["criteria"]] == ["Innovasjon"]
+
+    # The new score is a column of the score grid; a 5 for the 15th account moves it up.
+    at.session_state["selection.view"] = "scores"
+    at.run()
+    assert "Innovasjon" in at.data_editor[0].value.columns
+    # Strength counts only the new score: everyone gets the midpoint, until the last
+    # account on the list gets a 1.
+    for name in ("share_of_wallet", "relationship_strength", "years_as_customer"):
+        at.slider(key=f"selection.weight.{name}").set_value(0.0)
+    at.run()
+    last = shortlist_ids(at)[-1]
+    position = at.data_editor[0].value.index.get_loc(last)
+    at.session_state["selection.editor"] = {
+        "edited_rows": {position: {"Innovasjon": 1}}, "added_rows": [], "deleted_rows": []
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert last not in shortlist_ids(at)
+
+    # A new session in the same workspace finds the criterion; removing it takes it away.
+    again = make_app("selection")
+    assert again.slider(key="selection.weight.Innovasjon").value == 1.0
+    again.button(key="selection.custom_remove.0").click().run()
+    assert not again.exception
+    assert "selection.weight.Innovasjon" not in [s.key for s in again.slider]
+
+
+def test_a_measure_from_the_data_can_join_an_axis(make_app):
+    at = make_app("selection")
+    add_criterion(at, "measure", "attractiveness", measure="purchase_frequency")
+    assert not at.exception and not at.error
+    assert at.slider(key="selection.weight.purchase_frequency").label == "Purchase frequency"
+    assert "purchase_frequency" not in at.selectbox(key="selection.custom_measure").options
+
+
+def test_a_name_that_cannot_be_used_is_one_sentence(make_app):
+    at = make_app("selection")
+    add_criterion(at, "team", "strength", name="Potensial, stort")
+    assert not at.exception
+    assert any("cannot name a criterion" in e.value for e in at.error)
+    add_criterion(at, "team", "strength", name="**Viktig**")
+    assert not at.exception and not at.error
+    # Typed text stays text: the slider label is escaped, never rendered as Markdown.
+    assert at.slider(key="selection.weight.**Viktig**").label == r"\*\*Viktig\*\*"

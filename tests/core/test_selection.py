@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kamcore import selection as sel
 from kamcore.errors import KamError
 from kamcore.selection import (
     MANUAL_COLUMN_HINTS,
@@ -661,3 +662,75 @@ def test_the_most_specific_hint_wins_over_an_earlier_loose_match():
         "strategic_fit": "Strategisk passform",
         "relationship_strength": "Relasjonsstyrke",
     }
+
+
+# ------------------------------------------------------------------ criteria the team adds
+def test_team_criterion_is_a_manual_score_with_a_tidy_name():
+    criterion = sel.team_criterion("  Innovasjons  partner ", "strength", "higher_is_better")
+    assert (criterion.name, criterion.source, criterion.axis) == (
+        "Innovasjons partner",
+        "manual:Innovasjons partner",
+        "strength",
+    )
+    assert criterion.is_manual and criterion.manual_name == "Innovasjons partner"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "A, B", "x" * 41, "Revenue", "margin_pct", "strategic_fit"])
+def test_team_criterion_names_that_cannot_be_used(name):
+    with pytest.raises(KamError) as exc:
+        sel.team_criterion(name, "strength")
+    assert exc.value.code == "selection.bad_criterion_name"
+
+
+def test_measure_criterion_only_from_computed_measures():
+    assert sel.measure_criterion("purchase_frequency", "attractiveness").source == "purchase_frequency"
+    with pytest.raises(KamError) as exc:
+        sel.measure_criterion("manual:x", "attractiveness")
+    assert exc.value.code == "selection.unknown_source"
+
+
+def test_add_and_remove_criteria():
+    base = sel.default_model()
+    added = sel.add_criterion(base, sel.team_criterion("Innovasjon", "strength"))
+    assert [c.name for c in added.criteria][-1] == "Innovasjon"
+    assert added.manual_names[-1] == "Innovasjon"
+    with pytest.raises(KamError) as exc:
+        sel.add_criterion(added, sel.team_criterion("innovasjon", "attractiveness"))
+    assert exc.value.code == "selection.duplicate_criterion"
+    assert sel.remove_criterion(added, "Innovasjon") == base
+    assert sel.remove_criterion(base, "nothing") == base
+
+
+def test_an_added_team_score_drives_its_axis_exactly():
+    # Strength is the team score alone: score = 100 * (s - 1) / 4; missing counts as 3.
+    model = sel.SelectionModel(
+        criteria=(
+            sel.Criterion(name="revenue", source="revenue", axis="attractiveness"),
+            sel.team_criterion("Innovasjon", "strength"),
+        )
+    )
+    accounts = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue": [10.0, 20.0, 30.0]})
+    manual = pd.DataFrame({"customer_id": ["a", "b"], "Innovasjon": [5.0, 2.0]})
+    scored = sel.score_accounts(accounts, model, manual).set_index("customer_id")
+    assert scored.loc[["a", "b", "c"], "strength"].tolist() == [100.0, 25.0, 50.0]
+    assert scored.loc["c", "missing_inputs"] == "Innovasjon"
+    lower = model.model_copy(
+        update={"criteria": (model.criteria[0], sel.team_criterion("Innovasjon", "strength", "lower_is_better"))}
+    )
+    scored = sel.score_accounts(accounts, lower, manual).set_index("customer_id")
+    assert scored.loc[["a", "b", "c"], "strength"].tolist() == [0.0, 75.0, 50.0]
+
+
+def test_saving_scores_keeps_those_of_a_criterion_removed_for_now():
+    when = dt.datetime(2026, 11, 23, 12, 0)
+    first = sel.manual_scores_payload(
+        pd.DataFrame({"customer_id": ["a"], "strategic_fit": [4.0], "Innovasjon": [5.0]}),
+        ["strategic_fit", "Innovasjon"],
+        "kari",
+        when,
+    )
+    second = sel.manual_scores_payload(
+        pd.DataFrame({"customer_id": ["a"], "strategic_fit": [2.0]}), ["strategic_fit"], "ola", when, previous=first
+    )
+    assert second["rows"]["a"]["scores"] == {"Innovasjon": 5.0, "strategic_fit": 2.0}
+    assert second["rows"]["a"]["by"] == "ola"

@@ -9,10 +9,13 @@ from kamcore import selection
 from ui import charts
 from ui.i18n import fmt_num, t
 
+#: Criteria whose names come from the catalogue; any other is one the team added and named.
+_BUILT_IN = {c.name for c in selection.default_model().criteria} | set(selection.COMPUTED_SOURCES)
+
 
 def criterion_label(name: str) -> str:
-    """A criterion's name in the user's language."""
-    return t(f"selection.criterion_{name}")
+    """A criterion's name in the user's language; a team's own criterion keeps its given name."""
+    return t(f"selection.criterion_{name}") if name in _BUILT_IN else name
 
 
 def criteria_labels(names: str) -> str:
