@@ -350,6 +350,66 @@ def customer_gap_by_dimension(responses: pd.DataFrame, dictionary: ItemDictionar
     return out.rename(columns={"pair": "dimension"})
 
 
+def gap_by_account(responses: pd.DataFrame, dictionary: ItemDictionary, account: str) -> pd.DataFrame:
+    """Customer gap per account: where the shortfall sits, worst account first.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per customer respondent with the column ``account`` (the account id; blank
+        rows are left out) and the expectation/perception items of the dictionary's pairs.
+    dictionary : ItemDictionary
+        Its ``gap`` pairs and their dimensions.
+    account : str
+        The account column.
+
+    Returns
+    -------
+    DataFrame
+        One row per account with at least one answered pair: ``account``, ``n`` (its
+        respondents who answered a pair on both sides), ``mean_gap``, one ``gap::<dimension>``
+        column per dimension, ``worst_pair`` and ``worst_gap``; sorted by ``mean_gap``
+        (largest shortfall first), then account.
+
+    Notes
+    -----
+    With d = P - E per respondent and pair: a pair's gap for an account is the mean of d over
+    its respondents; ``mean_gap`` is the mean of the account's pair gaps, ``gap::<dim>`` the
+    mean of the pair gaps in that dimension, and ``worst_pair`` the pair with the lowest gap
+    (the first in dictionary order on ties). Means skip pairs nobody at the account answered.
+    """
+    pairs = dictionary.pairs("gap")
+    if account not in responses.columns:
+        raise KamError("survey.item_missing", "Column '{column}' is not in the survey.", column=account)
+    if not pairs:
+        return pd.DataFrame(columns=["account", "n", "mean_gap", "worst_pair", "worst_gap"])
+    cols = sorted({c for ep in pairs.values() for c in ep}, key=str)
+    data = _numeric(responses, cols)
+    ids = responses[account].astype("string").str.strip()
+    differences = pd.DataFrame({name: data[p] - data[e] for name, (e, p) in pairs.items()}, index=responses.index)
+    answered = differences.notna().any(axis=1) & ids.notna() & (ids != "")
+    differences, ids = differences[answered], ids[answered]
+    if differences.empty:
+        return pd.DataFrame(columns=["account", "n", "mean_gap", "worst_pair", "worst_gap"])
+    per_pair = differences.groupby(ids.to_numpy()).mean()
+    dim_of = dictionary.dimension_of()
+    out = pd.DataFrame(index=per_pair.index)
+    out["n"] = differences.groupby(ids.to_numpy()).size().astype(int)
+    out["mean_gap"] = per_pair.mean(axis=1, skipna=True)
+    dimensions: dict[str, list[str]] = {}
+    for name, (e, p) in pairs.items():
+        dim = dim_of.get(e) or dim_of.get(p)
+        if dim:
+            dimensions.setdefault(dim, []).append(name)
+    for dim, members in dimensions.items():
+        out[f"gap::{dim}"] = per_pair[members].mean(axis=1, skipna=True)
+    out["worst_pair"] = per_pair.idxmin(axis=1, skipna=True)
+    out["worst_gap"] = per_pair.min(axis=1, skipna=True)
+    out = out.rename_axis("account").reset_index()
+    out["account"] = out["account"].astype("str")
+    return out.sort_values(["mean_gap", "account"], kind="mergesort").reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------------------
 # Knowledge gap (gap 1) / mirror survey: two independent groups
 # --------------------------------------------------------------------------------------

@@ -253,8 +253,43 @@ def view_descriptives(
         st.caption(t("survey.diverging_caption", lo=fmt_num(scale[0]), hi=fmt_num(scale[1])))
 
 
+def view_gap_by_account(
+    customers: pd.DataFrame, model: survey_ingest.ItemDictionary, account: str, churned: pd.Series | None
+) -> None:
+    """Which accounts feel the largest shortfall, worst first, with names and lost flags."""
+    by_account = survey.gap_by_account(customers, model, account)
+    if by_account.empty:
+        return
+    accounts = data.accounts(filtered=False)
+    if accounts is not None and "customer_name" in accounts:
+        names = accounts.assign(customer_id=accounts["customer_id"].astype("str")).drop_duplicates("customer_id")
+        by_account["name"] = by_account["account"].map(names.set_index("customer_id")["customer_name"])
+    if churned is not None:
+        flag = churned.reindex(customers.index, fill_value=False)
+        lost = set(customers.loc[flag, account].astype("string").str.strip().dropna())
+        by_account["lost"] = [t("survey.yes") if a in lost else t("survey.no") for a in by_account["account"]]
+    dimensions = [c.split("::", 1)[1] for c in by_account.columns if c.startswith("gap::")]
+    columns = {
+        "account": t("survey.col_account"),
+        "name": t("survey.col_account_name"),
+        "lost": t("survey.col_lost"),
+        "n": t("survey.col_respondents"),
+        "mean_gap": t("survey.col_mean_gap"),
+        **{f"gap::{d}": t("survey.col_gap_dimension", dimension=d) for d in dimensions},
+        "worst_pair": t("survey.col_worst_pair"),
+        "worst_gap": t("survey.col_worst_gap"),
+    }
+    st.subheader(t("survey.by_account_title"))
+    st.caption(t("survey.by_account_caption"))
+    show_table(by_account, columns, key="survey.gap_by_account", download="customer_gap_by_account")
+
+
 def view_customer_gap(
-    customers: pd.DataFrame, model: survey_ingest.ItemDictionary, churned: pd.Series | None, compare: bool
+    customers: pd.DataFrame,
+    model: survey_ingest.ItemDictionary,
+    churned: pd.Series | None,
+    compare: bool,
+    account: str | None = None,
 ) -> None:
     pairs = model.pairs("gap")
     if not pairs:
@@ -310,6 +345,8 @@ def view_customer_gap(
                 ),
                 key="survey.gap_dimension_chart",
             )
+    if account:
+        view_gap_by_account(customers, model, account, churned)
 
 
 def view_knowledge_gap(
@@ -709,7 +746,7 @@ try:
     if view == "descriptives":
         view_descriptives(customers, model, scales, texts, churned, compare, only_customers=staff is not None)
     elif view == "customer_gap":
-        view_customer_gap(customers, model, churned, compare)
+        view_customer_gap(customers, model, churned, compare, attrs.account)
     elif view == "knowledge_gap":
         view_knowledge_gap(customers, staff, model)
     elif view == "ipa":

@@ -221,3 +221,27 @@ def test_demo_keyareas_starts_pairwise_because_listwise_would_drop_a_third(make_
     assert current_table(at) == "survey_keyareas"
     assert at.session_state["survey.exclusion.survey_keyareas"] == "pairwise"
     assert used_n(at) == 91
+
+
+def test_accounts_with_the_largest_shortfall_come_first_with_names_and_lost_flags(make_app):
+    at = make_app("survey")
+    at.session_state["survey.view"] = "customer_gap"
+    at.run()
+    no_trouble(at)
+    assert any(s.value == "Accounts where the shortfall is largest" for s in at.subheader)
+    [table] = tables_with(at, "Largest shortfall on")
+    gap = "Gap (experience − expectation)"
+    assert table[gap].is_monotonic_increasing
+    assert table["Name"].notna().all() and (table["Name"] != "").all()
+    # On the demo the lost accounts are the ones that feel the largest shortfall.
+    lost = table["Lost"] == "yes"
+    assert lost.sum() > 0
+    assert lost.head(int(lost.sum())).all()
+    assert {"Gap: advice", "Gap: accuracy"} <= set(table.columns)
+    # Filtering to one account leaves its row alone.
+    first = table["Account"].iloc[0]
+    at.multiselect(key="survey.accounts").set_value([first])
+    at.run()
+    no_trouble(at)
+    [table] = tables_with(at, "Largest shortfall on")
+    assert table["Account"].tolist() == [first]

@@ -482,3 +482,58 @@ def test_repeat_purchase_months_by_hand():
     with pytest.raises(KamError) as err:
         repeat_purchase_months(tx.drop(columns="date"))
     assert err.value.params == {"column": "date"}
+
+
+# ------------------------------------------------------------------------- gap per account
+def test_gap_by_account_by_hand():
+    from kamcore.survey import gap_by_account
+    from kamcore.survey_ingest import ItemDictionary
+
+    dictionary = ItemDictionary.from_frame(
+        pd.DataFrame(
+            {
+                "item": ["E1", "P1", "E2", "P2", "E3", "P3"],
+                "dimension": ["advice", "advice", "advice", "advice", "accuracy", "accuracy"],
+                "role": ["expectation", "perception"] * 3,
+                "pair": ["q1", "q1", "q2", "q2", "q3", "q3"],
+            }
+        )
+    )
+    responses = pd.DataFrame(
+        {
+            "Kundenr": ["A", "A", "B", "C", " ", "D"],
+            # d = P - E: A r1 (q1 -2, q2 0, q3 +1), A r2 (q1 -4, q2 -, q3 +1); B (q1 +1, q2 +1, q3 -3)
+            # C answered no pair on both sides; the blank id is left out; D only q3 (0).
+            "E1": [7, 6, 5, 7, 1, None],
+            "P1": [5, 2, 6, None, 1, None],
+            "E2": [6, None, 4, None, 1, None],
+            "P2": [6, 5, 5, 3, 1, None],
+            "E3": [5, 5, 6, None, 1, 4],
+            "P3": [6, 6, 3, None, 1, 4],
+        }
+    )
+    out = gap_by_account(responses, dictionary, "Kundenr")
+    # A: q1 mean(-2, -4) = -3, q2 0, q3 +1 -> mean -2/3; advice mean(-3, 0) = -1.5, accuracy +1
+    # B: q1 +1, q2 +1, q3 -3 -> mean -1/3; advice +1, accuracy -3
+    # D: q3 0 -> mean 0; advice NaN, accuracy 0
+    assert out["account"].tolist() == ["A", "B", "D"]
+    assert out["n"].tolist() == [2, 1, 1]
+    assert out["mean_gap"].tolist() == pytest.approx([-2 / 3, -1 / 3, 0.0])
+    assert out["gap::advice"].iloc[:2].tolist() == [-1.5, 1.0] and np.isnan(out["gap::advice"].iloc[2])
+    assert out["gap::accuracy"].tolist() == [1.0, -3.0, 0.0]
+    assert out["worst_pair"].tolist() == ["q1", "q3", "q3"]
+    assert out["worst_gap"].tolist() == [-3.0, -3.0, 0.0]
+
+
+def test_gap_by_account_on_the_demo_puts_churned_accounts_first(keyareas):
+    from kamcore.survey import gap_by_account
+
+    survey, model, group, churned = keyareas
+    customers = survey[group == "customer"]
+    out = gap_by_account(customers, model, "Kundenr")
+    lost = set(customers.loc[churned[group == "customer"], "Kundenr"].astype(str))
+    assert lost, "the demo has churned respondents"
+    assert set(out["account"]) == set(customers["Kundenr"].dropna().astype(str))
+    # The accounts with the largest shortfall are mostly the lost ones (the demo's story).
+    worst = set(out["account"].head(len(lost)))
+    assert len(worst & lost) >= 0.7 * len(lost)
