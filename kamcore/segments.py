@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from kamcore.errors import KamError
 
-Scale = Literal["standard", "minmax", "none"]
+Scale = Literal["standard", "log", "minmax", "none"]
 Impute = Literal["median"] | None
 Frequency = Literal["orders", "active_months"]
 
@@ -321,6 +321,10 @@ def _numeric_features(table: pd.DataFrame, features: list[str]) -> pd.DataFrame:
 def _scale(values: np.ndarray, scale: Scale) -> np.ndarray:
     if scale == "none":
         return values.copy()
+    if scale == "log":
+        # Money and counts are heavy-tailed: on z-scores one giant account is a segment of its
+        # own. sign(x)·log(1 + |x|) keeps zero and the sign of losses, then z-scores as usual.
+        return _scale(np.sign(values) * np.log1p(np.abs(values)), "standard")
     if scale == "standard":
         centre = values.mean(axis=0)
         spread = values.std(axis=0)
@@ -445,8 +449,9 @@ def kmeans_segments(
         Number of segments. None chooses k in ``k_range`` (inclusive): see Notes.
     k_range : (int, int)
         Smallest and largest k tried when ``k`` is None.
-    scale : {"standard", "minmax", "none"}
-        Feature scaling before clustering: z-scores, 0–1 range, or the raw values.
+    scale : {"standard", "log", "minmax", "none"}
+        Feature scaling before clustering: z-scores, z-scores of sign(x)·log(1 + |x|) (for
+        heavy-tailed money and counts), 0–1 range, or the raw values.
     random_state : int
         Seed for k-means, the silhouette sample and the gap references.
     impute : {None, "median"}
@@ -858,7 +863,7 @@ def pca_2d(
         Numeric ``features``.
     features : list[str]
         Columns to project.
-    scale : {"standard", "minmax", "none"}
+    scale : {"standard", "log", "minmax", "none"}
         Same scaling as used for clustering.
     impute : {None, "median"}
         None leaves out rows with a missing feature; "median" fills them.

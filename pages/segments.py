@@ -30,7 +30,7 @@ ACCOUNT_FEATURES = (
 )
 DEFAULT_ACCOUNT_FEATURES = ["r_score", "f_score", "m_score"]
 DEFAULT_SURVEY_FEATURES = ["Q6", "Q7", "Q8", "Q9", "Q10"]
-SCALES = ("standard", "minmax", "none")
+SCALES = ("standard", "log", "minmax", "none")
 ROW_KEY = "row_number"
 
 

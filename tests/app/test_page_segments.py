@@ -163,3 +163,22 @@ def test_histograms_and_rfm_views_behind_toggles(make_app):
     no_problems(at)
     # one histogram per feature (r, f, m scores)
     assert len(at.get("plotly_chart")) == charts_before + 1 + 3
+
+
+def test_log_scaling_of_raw_money_features_changes_the_segments(make_app):
+    at = make_app("segments")
+    at.multiselect(key="segments.features").set_value(["monetary", "frequency"])
+    at.segmented_control(key="segments.k_mode").set_value("fixed")
+    at.run()
+    at.slider(key="segments.k").set_value(3)
+    at.run()
+    no_problems(at)
+    standard = sorted(segment_table(at)["n"].tolist())
+    at.selectbox(key="segments.scale").set_value("log")
+    at.run()
+    no_problems(at)
+    logged = sorted(segment_table(at)["n"].tolist())
+    assert sum(logged) == sum(standard)
+    assert logged != standard
+    # z-scores leave the largest accounts as a small segment of their own; logs spread them out.
+    assert min(logged) > min(standard)

@@ -251,7 +251,7 @@ def test_constant_feature_does_not_break_scaling() -> None:
         (lambda t: sg.kmeans_segments(t, [], k=2), "segments.no_features"),
         (lambda t: sg.kmeans_segments(t, ["Q6"], k=1), "segments.bad_k"),
         (lambda t: sg.kmeans_segments(t.head(3), ["Q6", "Q7"], k=4), "segments.too_few_rows"),
-        (lambda t: sg.kmeans_segments(t, ["Q6"], k=2, scale="log"), "segments.bad_option"),
+        (lambda t: sg.kmeans_segments(t, ["Q6"], k=2, scale="cube"), "segments.bad_option"),
         (lambda t: sg.kmeans_segments(t, ["Q6"], k=2, impute="mean"), "segments.bad_option"),
     ],
 )
@@ -502,3 +502,23 @@ def test_rfm_on_cdnow() -> None:
     assert set(result["rfm_segment"]) <= set(sg.RFM_SEGMENTS)
     # Customer 00001 bought once on 1997-01-01 (one line): 546 days before 1998-07-01.
     assert result.loc["00001", ["recency_days", "frequency"]].tolist() == [546, 1]
+
+
+def test_log_scale_groups_small_and_large_accounts_instead_of_isolating_the_giant() -> None:
+    # Revenue 1, 2, 3 | 1,000, 2,000, 100,000. On z-scores the giant is a segment alone; on
+    # sign(x)·log(1 + |x|) (0.69, 1.10, 1.39 | 6.91, 7.60, 11.51) the small three and the
+    # large three are the two segments.
+    table = pd.DataFrame({"revenue": [1.0, 2.0, 3.0, 1000.0, 2000.0, 100000.0]}, index=list("abcdef"))
+    standard = sg.kmeans_segments(table, ["revenue"], k=2, scale="standard")
+    assert standard.labels.to_dict() == {"a": 1, "b": 1, "c": 1, "d": 1, "e": 1, "f": 2}
+    logged = sg.kmeans_segments(table, ["revenue"], k=2, scale="log")
+    assert logged.labels.to_dict() == {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2, "f": 2}
+    # Centroids stay in the original units.
+    assert logged.centroids["revenue"].tolist() == [2.0, 103000.0 / 3]
+    assert logged.scale == "log"
+
+
+def test_log_scale_keeps_the_sign_of_losses() -> None:
+    table = pd.DataFrame({"profit": [-5000.0, -4000.0, -3000.0, 10.0, 20.0, 30.0]}, index=list("abcdef"))
+    coords = sg.pca_2d(table, ["profit"], scale="log")
+    assert (coords.loc[["a", "b", "c"], "pc1"] * coords.loc["d", "pc1"] < 0).all()
