@@ -63,6 +63,11 @@ MANUAL_COLUMN_HINTS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The two axes of the portfolio matrix, and which way a criterion's values are good.
+Axis = Literal["attractiveness", "strength"]
+Direction = Literal["higher_is_better", "lower_is_better"]
+
+
 class Criterion(BaseModel):
     """One selection criterion: where its value comes from, which way is good, its weight."""
 
@@ -70,9 +75,9 @@ class Criterion(BaseModel):
 
     name: str = Field(min_length=1)
     source: str
-    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
+    direction: Direction = "higher_is_better"
     weight: float = Field(default=1.0, ge=0)
-    axis: Literal["attractiveness", "strength"]
+    axis: Axis
 
     @property
     def is_manual(self) -> bool:
@@ -160,10 +165,7 @@ CRITERION_NAME_MAX = 40
 
 
 def team_criterion(
-    name: str,
-    axis: Literal["attractiveness", "strength"],
-    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better",
-    weight: float = 1.0,
+    name: str, axis: Axis, direction: Direction = "higher_is_better", weight: float = 1.0
 ) -> Criterion:
     """A criterion the team scores 1-5 per account itself, e.g. "Innovasjonspartner".
 
@@ -184,10 +186,7 @@ def team_criterion(
 
 
 def measure_criterion(
-    source: str,
-    axis: Literal["attractiveness", "strength"],
-    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better",
-    weight: float = 1.0,
+    source: str, axis: Axis, direction: Direction = "higher_is_better", weight: float = 1.0
 ) -> Criterion:
     """A criterion computed from the transactions: ``source`` is one of :data:`COMPUTED_SOURCES`."""
     if source not in COMPUTED_SOURCES:
