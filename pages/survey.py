@@ -117,6 +117,7 @@ def dictionary_section(
                 "role": st.column_config.SelectboxColumn(
                     t("survey.col_role"),
                     options=list(survey_ingest.ROLES),
+                    format_func=figures.role_label,
                     required=True,
                     help=t("survey.role_help"),
                 ),

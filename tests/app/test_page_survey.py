@@ -245,3 +245,16 @@ def test_accounts_with_the_largest_shortfall_come_first_with_names_and_lost_flag
     no_trouble(at)
     [table] = tables_with(at, "Largest shortfall on")
     assert table["Account"].tolist() == [first]
+
+
+def test_dictionary_roles_are_offered_in_the_chosen_language(make_app):
+    import json
+
+    at = make_app("survey", lang="nb")
+    no_trouble(at)
+    [editor] = [d for d in at.data_editor if d.key == "survey.dictionary"]
+    options = json.loads(editor.proto.columns)["role"]["type_config"]["options"]
+    labels = {o["value"]: o["label"] for o in options}
+    assert labels["expectation"] == "Forventning" and labels["perception"] == "Opplevelse"
+    # The stored values stay the codes kamcore understands.
+    assert set(editor.value["role"]) <= set(labels)
