@@ -697,6 +697,15 @@ def _staging_column(index: int) -> str:
     return f"c{index}"
 
 
+def _trimmed_text_sql(column: str) -> str:
+    """``column`` trimmed, NULL when blank; trims only cells with an edge space (cheaper than
+    trimming every cell)."""
+    return (
+        f"CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') THEN nullif(trim({column}), '') "
+        f"ELSE nullif({column}, '') END"
+    )
+
+
 def _strip_spaces_sql(text: str) -> str:
     """``text`` without spaces, NBSP, narrow NBSP and thin spaces (plain replaces: fast)."""
     for char in (" ", "\u00a0", "\u202f"):
@@ -1036,11 +1045,7 @@ class IngestStaging:
         # Nested levels so each cell is trimmed, cleaned and parsed once: t_ = text (NULL
         # when blank; trimmed only when it has a leading/trailing space, which is cheaper
         # than trimming every cell), s_ = without spaces, f_ = plain cast, p_ = parsed.
-        level1 = ", ".join(
-            f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') "
-            f"ELSE nullif({c}, '') END AS t_{c}"
-            for c in all_columns
-        )
+        level1 = ", ".join(f"{_trimmed_text_sql(c)} AS t_{c}" for c in all_columns)
         level2, level3, level4, values, bad = [], [], [], [], []
         for index, (kind, option) in plans.items():
             column = _staging_column(index)
@@ -1093,10 +1098,7 @@ class IngestStaging:
             for i in range(width):
                 c = _staging_column(i)
                 if plans.get(i, ("text", None))[0] == "text":
-                    cleaned.append(
-                        f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') "
-                        f"ELSE nullif({c}, '') END AS t_{c}"
-                    )
+                    cleaned.append(f"{_trimmed_text_sql(c)} AS t_{c}")
                 else:
                     cleaned.append(f"{c} AS t_{c}")
             cleaned += [f"CAST(NULL AS VARCHAR) AS t_{_staging_column(i)}" for i in range(width, self.n_columns)]
