@@ -42,6 +42,7 @@ SAMPLE_BYTES = 256 * 1024
 # Physical lines as DuckDB and line_bounds() see them: LF, CRLF or a lone CR end a line.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class TextLayout(BaseModel):
@@ -268,6 +269,12 @@ def detect_layout(sample: str, complete: bool) -> TextLayout:
     return TextLayout(delimiter=delimiter, header_line=0, header=[])
 
 
+def _physical_lines(text: str) -> list[str]:
+    """``text`` split at LF, CRLF and CR only (str.splitlines also splits at \\x0c, \\x85 ...),
+    so line numbers match the lines DuckDB and :func:`line_bounds` count."""
+    return _BREAK.split(text)
+
+
 def _whitespace_figures(sample: str) -> tuple[int, int] | None:
     """(fields per line, a field position holding numbers) when runs of spaces/tabs split
     ``sample`` into a table; None when they do not.
@@ -279,7 +286,7 @@ def _whitespace_figures(sample: str) -> tuple[int, int] | None:
     half of those lines (where title and header lines cannot be): a column of names with
     spaces ("Ola Nordmann") is not a table, a report of figures is.
     """
-    lines = [line.split() for line in sample.splitlines() if line.strip()][:200]
+    lines = [line.split() for line in _physical_lines(sample) if line.strip()][:200]
     tail = lines[-50:] if len(lines) > 3 else lines
     if len(tail) < 2:
         return None
@@ -296,7 +303,7 @@ def _whitespace_figures(sample: str) -> tuple[int, int] | None:
 
 def _whitespace_layout(sample: str, width: int, figures: int) -> TextLayout:
     """The header is the last non-blank line above the first line of figures (else line 0)."""
-    lines = sample.splitlines()
+    lines = _physical_lines(sample)
     header_line = 0
     for number, line in enumerate(lines):
         fields = line.split()

@@ -124,3 +124,10 @@ def test_a_single_column_of_names_with_spaces_is_not_a_whitespace_table():
     layout = detect_layout(sample, complete=True)
     assert layout.delimiter != WHITESPACE
     assert layout.header == ["Kundenavn"]
+
+
+def test_whitespace_layout_counts_only_real_line_breaks():
+    # A form feed inside the title must not shift the header's line number.
+    sample = "Rapport\x0cA\n kunde  beløp\n 001   10.5\n 002   20.0\n 003    7.25\n"
+    layout = detect_layout(sample, complete=True)
+    assert (layout.delimiter, layout.header_line) == (WHITESPACE, 1)
