@@ -60,12 +60,27 @@ def workspace() -> db.Workspace:
     return opened
 
 
+#: Session keys whose values belong to one workspace (chosen tables, filter values, the
+#: shortlist being built): forgotten on a switch, so the next workspace's own saved state loads.
+WORKSPACE_SCOPED_KEYS = (
+    "active.",
+    "filters.",
+    "selection._include",
+    "selection._exclude",
+    "selection._size",
+    "selection._shown",
+    "selection._last_pick",
+    "selection.shortlist_size",
+    "selection.shortlist_pick",
+)
+
+
 def switch_workspace(name: str) -> None:
     """Make ``name`` this session's workspace and forget choices that belonged to the old one."""
     _check_access(name)
     close_workspace()
     st.session_state["workspace_name"] = name
-    for key in [k for k in st.session_state if str(k).startswith(("active.", "filters."))]:
+    for key in [k for k in st.session_state if str(k).startswith(WORKSPACE_SCOPED_KEYS)]:
         del st.session_state[key]
 
 

@@ -277,3 +277,23 @@ def test_a_name_that_cannot_be_used_is_one_sentence(make_app):
     assert not at.exception and not at.error
     # Typed text stays text: the slider label is escaped, never rendered as Markdown.
     assert at.slider(key="selection.weight.**Viktig**").label == r"\*\*Viktig\*\*"
+
+
+def test_switching_workspace_loads_that_workspaces_saved_shortlist(make_app, demo_root):
+    import shutil
+
+    at = make_app("selection")
+    ids = shortlist_ids(at)
+    outsider = next(
+        o.split(" · ")[0] for o in at.multiselect(key=SHORTLIST).options if o.split(" · ")[0] not in ids
+    )
+    # A second workspace (same data) whose saved shortlist holds one more account.
+    shutil.copyfile(demo_root / "demo.duckdb", demo_root / "vest.duckdb")
+    with db.Workspace.open(db.workspace_path(demo_root, "vest")) as ws:
+        ws.save_object("shortlist", "customers", {"include": [outsider], "exclude": [], "size": 15})
+    at.run()
+    at.selectbox(key="app.workspace").set_value("vest")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["workspace_name"] == "vest"
+    assert outsider in shortlist_ids(at)
