@@ -116,3 +116,32 @@ def test_an_upload_is_seen_in_its_own_session_only(browser, server):
     finally:
         first.close()
         second.close()
+
+
+def test_the_clients_own_export_goes_in_and_the_portfolio_story_appears(browser, server):
+    """The consultant's second act in a real browser: new workspace, the client's export (CDNOW,
+    aligned with spaces) uploaded and imported as guessed, and the Pareto story on its data."""
+    from tests.app.test_client_export import CDNOW, independent_class_a_count
+
+    context, page = _open(browser, server)
+    try:
+        page.get_by_role("link", name=re.compile("Data & workspaces")).first.click()
+        page.locator('[data-testid="stExpander"] summary').filter(has_text="Workspaces").first.click()
+        page.locator(".st-key-data-new_workspace input").fill("Klient CDNOW")
+        page.locator(".st-key-data-create button").click()
+        page.get_by_text("This workspace is empty").first.wait_for(timeout=TIMEOUT_MS)
+
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[{
+            "name": "cdnow_master.txt", "mimeType": "text/plain", "buffer": CDNOW.read_bytes(),
+        }])
+        page.get_by_text("separator spaces (aligned columns)", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("button", name="Import").first.click()
+        page.wait_for_timeout(3000)
+
+        page.get_by_role("link", name=re.compile("Portfolio")).first.click()
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        class_a, accounts = independent_class_a_count()
+        share = f"{100 * class_a / accounts:.1f}% of the accounts, 80.0% of revenue"
+        page.get_by_text(share).first.wait_for(timeout=TIMEOUT_MS)
+    finally:
+        context.close()
