@@ -145,6 +145,17 @@ def dimension_scores(
     return pd.DataFrame(out, index=responses.index)
 
 
+def _items_by_dimension_and_role(
+    responses: pd.DataFrame, dictionary: ItemDictionary
+) -> dict[tuple[str, str], list[str]]:
+    """(dimension, role) -> the dictionary's items in ``responses``, in dictionary order."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in dictionary.rows:
+        if r.dimension and r.item in responses.columns:
+            groups.setdefault((r.dimension, r.role), []).append(r.item)
+    return groups
+
+
 def describe_dimensions(responses: pd.DataFrame, dictionary: ItemDictionary) -> pd.DataFrame:
     """Per dimension and role: number of items, n, mean and s.d. of respondents' dimension scores.
 
@@ -166,12 +177,8 @@ def describe_dimensions(responses: pd.DataFrame, dictionary: ItemDictionary) -> 
     they answered; expectation and perception items are kept apart because averaging
     them would mix two different questions.
     """
-    groups: dict[tuple[str, str], list[str]] = {}
-    for r in dictionary.rows:
-        if r.dimension and r.item in responses.columns:
-            groups.setdefault((r.dimension, r.role), []).append(r.item)
     rows = []
-    for (dim, role), items in groups.items():
+    for (dim, role), items in _items_by_dimension_and_role(responses, dictionary).items():
         score = _numeric(responses, items).mean(axis=1, skipna=True).dropna()
         rows.append(
             {
@@ -311,15 +318,23 @@ def customer_gap(responses: pd.DataFrame, pairs: Mapping[str, tuple[str, str]]) 
     return out[GAP_COLUMNS].astype({"n": int, "small_n": bool})
 
 
+def _gap_pairs_by_dimension(dictionary: ItemDictionary) -> dict[str, list[str]]:
+    """Dimension -> names of its gap pairs (a pair's dimension is its expectation item's, else
+    its perception item's); pairs without a dimension are left out."""
+    dim_of = dictionary.dimension_of()
+    by_dim: dict[str, list[str]] = {}
+    for name, (e_col, p_col) in dictionary.pairs("gap").items():
+        dim = dim_of.get(e_col) or dim_of.get(p_col)
+        if dim:
+            by_dim.setdefault(dim, []).append(name)
+    return by_dim
+
+
 def _paired_dimension_frame(
     responses: pd.DataFrame, dictionary: ItemDictionary
 ) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]:
-    dim_of = dictionary.dimension_of()
-    by_dim: dict[str, list[tuple[str, str]]] = {}
-    for e_col, p_col in dictionary.pairs("gap").values():
-        dim = dim_of.get(e_col) or dim_of.get(p_col)
-        if dim:
-            by_dim.setdefault(dim, []).append((e_col, p_col))
+    pairs = dictionary.pairs("gap")
+    by_dim = {dim: [pairs[n] for n in names] for dim, names in _gap_pairs_by_dimension(dictionary).items()}
     frame = {}
     mapping = {}
     for dim, members in by_dim.items():
@@ -348,6 +363,9 @@ def customer_gap_by_dimension(responses: pd.DataFrame, dictionary: ItemDictionar
     frame, mapping = _paired_dimension_frame(responses, dictionary)
     out = customer_gap(frame, mapping)
     return out.rename(columns={"pair": "dimension"})
+
+
+_BY_ACCOUNT_COLUMNS = ["account", "n", "mean_gap", "worst_pair", "worst_gap"]
 
 
 def gap_by_account(responses: pd.DataFrame, dictionary: ItemDictionary, account: str) -> pd.DataFrame:
@@ -382,7 +400,7 @@ def gap_by_account(responses: pd.DataFrame, dictionary: ItemDictionary, account:
     if account not in responses.columns:
         raise KamError("survey.item_missing", "Column '{column}' is not in the survey.", column=account)
     if not pairs:
-        return pd.DataFrame(columns=["account", "n", "mean_gap", "worst_pair", "worst_gap"])
+        return pd.DataFrame(columns=_BY_ACCOUNT_COLUMNS)
     cols = sorted({c for ep in pairs.values() for c in ep}, key=str)
     data = _numeric(responses, cols)
     ids = responses[account].astype("string").str.strip()
@@ -390,18 +408,12 @@ def gap_by_account(responses: pd.DataFrame, dictionary: ItemDictionary, account:
     answered = differences.notna().any(axis=1) & ids.notna() & (ids != "")
     differences, ids = differences[answered], ids[answered]
     if differences.empty:
-        return pd.DataFrame(columns=["account", "n", "mean_gap", "worst_pair", "worst_gap"])
+        return pd.DataFrame(columns=_BY_ACCOUNT_COLUMNS)
     per_pair = differences.groupby(ids.to_numpy()).mean()
-    dim_of = dictionary.dimension_of()
     out = pd.DataFrame(index=per_pair.index)
     out["n"] = differences.groupby(ids.to_numpy()).size().astype(int)
     out["mean_gap"] = per_pair.mean(axis=1, skipna=True)
-    dimensions: dict[str, list[str]] = {}
-    for name, (e, p) in pairs.items():
-        dim = dim_of.get(e) or dim_of.get(p)
-        if dim:
-            dimensions.setdefault(dim, []).append(name)
-    for dim, members in dimensions.items():
+    for dim, members in _gap_pairs_by_dimension(dictionary).items():
         out[f"gap::{dim}"] = per_pair[members].mean(axis=1, skipna=True)
     out["worst_pair"] = per_pair.idxmin(axis=1, skipna=True)
     out["worst_gap"] = per_pair.min(axis=1, skipna=True)
@@ -631,12 +643,8 @@ def alpha_if_dropped(responses: pd.DataFrame, items: Sequence[str]) -> pd.DataFr
 
 def reliability_by_dimension(responses: pd.DataFrame, dictionary: ItemDictionary) -> pd.DataFrame:
     """Cronbach's alpha per dimension and role: ``dimension``, ``role``, ``n_items``, ``n``, ``alpha``."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for r in dictionary.rows:
-        if r.dimension and r.item in responses.columns:
-            groups.setdefault((r.dimension, r.role), []).append(r.item)
     rows = []
-    for (dim, role), items in groups.items():
+    for (dim, role), items in _items_by_dimension_and_role(responses, dictionary).items():
         data = _numeric(responses, items).dropna()
         rows.append(
             {
