@@ -797,6 +797,54 @@ def check_workspace_name(name: str) -> str:
     return name
 
 
+#: At most this many bytes (UTF-8) in a new workspace name, so the file and every companion
+#: (``.duckdb.access.json`` and its temporary) fit the 255-byte file-name limit.
+MAX_NAME_BYTES = 120
+# Letters that look like Latin ones, mapped to them for the look-alike check (Cyrillic, Greek).
+_CONFUSABLES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l",
+    "ԛ": "q", "ԝ": "w", "ɡ": "g", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v",
+    "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ı": "i",
+})
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split(" ")[0] if name else "UNKNOWN"
+
+
+def name_skeleton(name: str) -> str:
+    """What a name looks like: NFKC, case-folded, look-alike letters mapped, spaces collapsed."""
+    folded = unicodedata.normalize("NFKC", name).casefold().translate(_CONFUSABLES)
+    return " ".join(folded.split())
+
+
+def check_new_workspace_name(root: str | Path, name: str) -> str:
+    """The name a new (or renamed) workspace gets, NFKC-normalised; KamError when unusable.
+
+    Refused: names :func:`check_workspace_name` refuses, names longer than
+    :data:`MAX_NAME_BYTES` bytes, letters from more than one script (``dеmo`` with a Cyrillic
+    ``е``), and names that look like an existing workspace's (``Demo``, ``dеmo``, ``demo ``).
+    The last sentence is the same whether the other workspace is the person's own or one
+    they cannot see, so it does not reveal other users' workspace names.
+    """
+    name = check_workspace_name(unicodedata.normalize("NFKC", name))
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise KamError("workspace.name_too_long",
+                       "The name is too long: use at most {n} letters (fewer with special characters).",
+                       n=MAX_NAME_BYTES // 2)
+    scripts = {_script(c) for c in name if c.isalpha()}
+    if len(scripts) > 1:
+        raise KamError("workspace.name_mixed_scripts",
+                       "'{name}' mixes letters from different alphabets; write it in one alphabet.", name=name)
+    skeleton = name_skeleton(name)
+    if any(name_skeleton(info.name) == skeleton for info in list_workspaces(root)):
+        raise KamError("workspace.name_unavailable",
+                       "The name '{name}' cannot be used for a new workspace; choose another.", name=name)
+    return name
+
+
 def workspace_path(root: str | Path, name: str) -> Path:
     """Where the workspace ``name`` lives under ``root``."""
     return Path(root) / (check_workspace_name(name) + WORKSPACE_SUFFIX)
@@ -822,11 +870,12 @@ def list_workspaces(root: str | Path) -> list[WorkspaceInfo]:
 
 
 def create_workspace(root: str | Path, name: str, settings: DbSettings | None = None) -> Path:
-    """Create an empty workspace; KamError if the name is taken or unusable."""
+    """Create an empty workspace; KamError if the name is taken, looks like a taken one or is
+    unusable (see :func:`check_new_workspace_name`)."""
+    name = unicodedata.normalize("NFKC", name.strip())
     path = workspace_path(root, name)
     with _exclusive(path):
-        if path.exists():
-            raise KamError("db.workspace_exists", "A workspace called '{name}' already exists.", name=name)
+        check_new_workspace_name(root, name)
         workspace = Workspace._connect(path, settings or DbSettings())
         try:
             workspace._ensure_schema_unlocked()
@@ -855,12 +904,13 @@ def rename_workspace(root: str | Path, old: str, new: str, settings: DbSettings 
     workspace open in another process is refused as busy.
     """
     source = workspace_path(root, old)
+    new = unicodedata.normalize("NFKC", new.strip())
     target = workspace_path(root, new)
     with _exclusive(source, target) as (state, _):
         if not source.exists():
             raise KamError("db.no_workspace", "There is no workspace called '{name}'.", name=old)
-        if target.exists():
-            raise KamError("db.workspace_exists", "A workspace called '{name}' already exists.", name=new)
+        if name_skeleton(new) != name_skeleton(old) or target.exists():
+            check_new_workspace_name(root, new)
         retired = _retire(state)
         probe = _probe_other_processes(source, settings)
         try:

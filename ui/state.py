@@ -25,18 +25,30 @@ def init() -> None:
 
 
 def ensure_demo() -> None:
-    """Create the demo workspace on first start so there is something to see at once."""
+    """Create the demo workspace on first start so there is something to see at once.
+
+    With login on, workspaces that have no access rule yet (made before login was switched
+    on, and the demo) get an explicit one once per process: shared, without an owner.
+    """
     cfg = settings()
     path = db.workspace_path(cfg.workspaces_root, DEMO_NAME)
     if not path.exists():
         build_demo_workspace(path, cfg.demo_data_dir, cfg.db)
+    if cfg.login_required:
+        _migrate_legacy_once(str(cfg.workspaces_root))
+
+
+@functools.cache
+def _migrate_legacy_once(root: str) -> None:
+    access.migrate_legacy(root, [info.name for info in db.list_workspaces(root)])
 
 
 def reset_demo() -> None:
-    """Rebuild the demo workspace from data/ (closing this session's connection first)."""
+    """Rebuild the demo workspace from data/; every session that has it open reopens it."""
     close_workspace()
     cfg = settings()
-    build_demo_workspace(db.workspace_path(cfg.workspaces_root, DEMO_NAME), cfg.demo_data_dir, cfg.db)
+    db.replace_workspace(db.workspace_path(cfg.workspaces_root, DEMO_NAME),
+                         lambda target: build_demo_workspace(target, cfg.demo_data_dir, cfg.db), cfg.db)
 
 
 def workspace_name() -> str:
@@ -47,6 +59,9 @@ def workspace_name() -> str:
 def workspace() -> db.Workspace:
     """The open workspace of this session (one connection per session, never shared)."""
     _require_sign_in()
+    held = st.session_state.get("_workspace")
+    if held is not None and not held.is_current():
+        _follow(held)
     name = workspace_name()
     # Checked on every call, not only when opening: the owner may stop sharing meanwhile.
     _check_access(name)
@@ -55,9 +70,45 @@ def workspace() -> db.Workspace:
         return held
     close_workspace()
     cfg = settings()
-    opened = db.Workspace.open(db.workspace_path(cfg.workspaces_root, name), cfg.db)
+    opened = db.Workspace.open(db.workspace_path(cfg.workspaces_root, name), cfg.db, create=False)
     st.session_state["_workspace"] = opened
     return opened
+
+
+def _follow(held: db.Workspace) -> None:
+    """The open workspace was renamed, deleted or reset by someone else: move this session."""
+    fate = held.fate()
+    close_workspace()
+    if fate is None or fate.code == "workspace.reopen":
+        return
+    if fate.code == "workspace.renamed" and authorised(fate.params["new"]):
+        st.session_state["workspace_name"] = fate.params["new"]
+    elif fate.code != "workspace.replaced":
+        st.session_state["workspace_name"] = DEMO_NAME
+        for key in [k for k in st.session_state if str(k).startswith(WORKSPACE_SCOPED_KEYS)]:
+            del st.session_state[key]
+    from ui.i18n import error_message  # here: ui.i18n is heavier than this module needs
+
+    st.toast(error_message(fate), icon=":material/info:")
+
+
+def authorised(name: str) -> bool:
+    """True when this session may open workspace ``name`` right now (see authorised_workspace)."""
+    cfg = settings()
+    return access.may_open(cfg.workspaces_root, principal(), name)
+
+
+def authorised_workspace(name: str) -> str:
+    """``name`` when this session may open that workspace now, else KamError ``access.denied``.
+
+    The single server-side check for every workspace choice (picker, link, switch), run on
+    every page run: the file must exist and, with login on, its access rule must allow the
+    signed-in user. A missing rule never means "shared", and the sentence is the same
+    whether the workspace does not exist or is someone else's.
+    """
+    if not authorised(name):
+        raise KamError("access.denied", "You do not have access to the workspace '{name}'.", name=name)
+    return name
 
 
 #: Session keys whose values belong to one workspace (chosen tables, filter values, the
@@ -77,7 +128,7 @@ WORKSPACE_SCOPED_KEYS = (
 
 def switch_workspace(name: str) -> None:
     """Make ``name`` this session's workspace and forget choices that belonged to the old one."""
-    _check_access(name)
+    authorised_workspace(name)
     close_workspace()
     st.session_state["workspace_name"] = name
     for key in [k for k in st.session_state if str(k).startswith(WORKSPACE_SCOPED_KEYS)]:
@@ -126,12 +177,9 @@ def _require_sign_in() -> None:
 
 
 def _check_access(name: str) -> None:
-    cfg = settings()
-    if not cfg.login_required:
+    if authorised(name):
         return
-    if access.can_open(principal(), access.read_access(cfg.workspaces_root, name)):
-        return
-    if workspace_name() == name:
+    if workspace_name() == name and name != DEMO_NAME:
         # Fall back to the shared demo so the next run works; this one shows the message.
         close_workspace()
         st.session_state["workspace_name"] = DEMO_NAME

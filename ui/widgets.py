@@ -50,8 +50,14 @@ def workspace_picker() -> None:
         names.append(current)
 
     def _switch() -> None:
-        state.switch_workspace(st.session_state["app.workspace"])
+        try:
+            state.switch_workspace(st.session_state["app.workspace"])
+        except KamError as exc:  # e.g. its owner stopped sharing it a moment ago
+            st.session_state["app.workspace_error"] = exc
 
+    refused = st.session_state.pop("app.workspace_error", None)
+    if refused is not None:
+        st.sidebar.error(error_message(refused))
     st.session_state["app.workspace"] = current
     st.sidebar.selectbox(t("app.workspace"), names, key="app.workspace", on_change=_switch)
 

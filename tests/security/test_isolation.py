@@ -53,6 +53,12 @@ def _import_button(at) -> str:
     return keys[0]
 
 
+#: Process-wide registries that exist on purpose and hold no data from a file or a page:
+#: which workspace files are open (paths, locks) so renames can coordinate, and which
+#: session ids have signed in (for the upload guard). docs/security.md names them.
+SHARED_BY_DESIGN = {"kamcore.db._FILES", "ui.server_guard._signed_in", "ui.server_guard._installed_on"}
+
+
 def _mutable_globals() -> dict[str, object]:
     """Deep copies of every module-level dict/list/set in ui.* and kamcore.*."""
     snapshot = {}
@@ -60,7 +66,7 @@ def _mutable_globals() -> dict[str, object]:
         if not (name.startswith(("ui.", "kamcore.")) or name in ("ui", "kamcore")):
             continue
         for attribute, value in vars(module).items():
-            if attribute.startswith("__") or inspect.ismodule(value):
+            if attribute.startswith("__") or inspect.ismodule(value) or f"{name}.{attribute}" in SHARED_BY_DESIGN:
                 continue
             if isinstance(value, dict | list | set):
                 snapshot[f"{name}.{attribute}"] = copy.deepcopy(value)
