@@ -315,7 +315,12 @@ def _is_disk_full(exc: BaseException) -> bool:
 
 def _write_error(exc: duckdb.Error, name: str) -> KamError:
     """A write that DuckDB refused, as one sentence (the transaction is rolled back)."""
-    if _is_disk_full(exc):
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 10:  # "transaction aborted" hides the first error
+        chain.append(cause)
+        cause = cause.__context__
+    if any(_is_disk_full(error) for error in chain):
         return KamError("workspace.disk_full",
                         "The server's disk is full, so nothing was saved in '{name}'. Ask the administrator to free space.",
                         name=name)
@@ -655,7 +660,10 @@ class Workspace:
             try:
                 cur.execute(f"CREATE TABLE {quote_ident(storage)} AS SELECT * FROM {quote_ident(view)}")
             finally:
-                cur.unregister(view)
+                try:
+                    cur.unregister(view)
+                except duckdb.Error:  # the transaction already failed; keep the first error
+                    pass
             del storable
             # Hashed from the stored table (already in DuckDB's buffers): the same digest
             # content_hash(df) computes, at a fraction of pandas' hashing cost.
