@@ -93,9 +93,29 @@ def _follow(held: db.Workspace) -> None:
 
 
 def authorised(name: str) -> bool:
-    """True when this session may open workspace ``name`` right now (see authorised_workspace)."""
+    """True when this session may open workspace ``name`` right now (see authorised_workspace).
+
+    Checked against the files once per script run (a page asks many times per run).
+    """
+    token = _run_token()
+    memo = (token, name, principal())
+    if token is not None and st.session_state.get("_authorised_in_run") == memo:
+        return True
     cfg = settings()
-    return access.may_open(cfg.workspaces_root, principal(), name)
+    allowed = access.may_open(cfg.workspaces_root, principal(), name)
+    if allowed and token is not None:
+        st.session_state["_authorised_in_run"] = memo
+    return allowed
+
+
+def _run_token() -> int | None:
+    """Identifies the current script run of this session (None outside one)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    # Streamlit makes a new coordinator object at the start of every run.
+    coordinator = getattr(ctx, "parallel_coordinator", None) if ctx is not None else None
+    return id(coordinator) if coordinator is not None else None
 
 
 def authorised_workspace(name: str) -> str:

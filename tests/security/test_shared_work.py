@@ -77,3 +77,28 @@ def test_the_memo_is_bounded(monkeypatch):
     for i in range(charts.FIGURE_MEMO_SIZE + 10):
         build(pd.DataFrame({"name": ["A"], "value": [float(i)]}), "revenue", (0.8, 0.95))
     assert len(charts._FIGURE_MEMO) == charts.FIGURE_MEMO_SIZE
+
+
+def test_shared_results_are_computed_once_and_copied(demo_root):
+    """ui.shared.shared: one computation per identical input, each caller gets its own copy."""
+    from streamlit.testing.v1 import AppTest
+
+    script = (
+        "import pandas as pd, streamlit as st\n"
+        "from ui.shared import shared\n"
+        "calls = st.session_state.setdefault('calls', [])\n"
+        "def total(frame, column):\n"
+        "    calls.append(len(frame))\n"
+        "    return frame.groupby('k', as_index=False)[column].sum()\n"
+        "a = shared(total, pd.DataFrame({'k': ['x', 'y', 'x'], 'v': [1, 2, 3]}), 'v')\n"
+        "b = shared(total, pd.DataFrame({'k': ['x', 'y', 'x'], 'v': [1, 2, 3]}), 'v')\n"
+        "c = shared(total, pd.DataFrame({'k': ['x', 'y', 'x'], 'v': [1, 2, 4]}), 'v')\n"
+        "b.loc[0, 'v'] = 99\n"
+        "d = shared(total, pd.DataFrame({'k': ['x', 'y', 'x'], 'v': [1, 2, 3]}), 'v')\n"
+        "st.session_state['out'] = (a['v'].tolist(), c['v'].tolist(), d['v'].tolist())\n"
+    )
+    at = AppTest.from_string(script, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.session_state["calls"] == [3, 3]  # the first and the changed input only
+    assert at.session_state["out"] == ([4, 2], [5, 2], [4, 2])  # b's change did not reach d
