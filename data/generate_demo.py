@@ -4,7 +4,8 @@ Run ``python data/generate_demo.py [--out DIR]`` (default ``data/demo/``) or cal
 ``generate(out_dir)``. Seed 20261123, numpy ``Generator`` only; the four parts (accounts,
 transactions, key-area survey, dealer survey) each draw from their own child stream of one
 ``SeedSequence``, so changing one part never reshuffles another. Two runs give byte-identical
-files.
+files, on any CPU: results of exp, log1p and powers are rounded before anything uses them and
+sorts break ties by Kundenr (see ``_rounded_exp``).
 
 Output format (Norwegian export on purpose, so the demo exercises the ingest)
     ``;`` separator, decimal comma, no thousands separator, dates ``dd.mm.yyyy``, UTF-8 with BOM,
@@ -568,10 +569,9 @@ def build_accounts(rng: np.random.Generator) -> pd.DataFrame:
 
     # positions by planned size, largest first; roles are drawn from disjoint rank bands
     # (ties, e.g. at the 15 000 floor, go by Kundenr: a sort never decides them)
-    by_size = (
-        acc.sort_values(["yearly_revenue", "Kundenr"], ascending=[False, True], kind="stable")
-        .index.to_numpy()
-    )
+    by_size = acc.sort_values(
+        ["yearly_revenue", "Kundenr"], ascending=[False, True], kind="stable"
+    ).index.to_numpy()
     loss_whales = by_size[
         np.concatenate(
             [rng.choice(np.arange(0, 3), size=1), rng.choice(np.arange(3, 30), size=5, replace=False)]

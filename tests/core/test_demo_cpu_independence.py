@@ -46,9 +46,7 @@ def optional_features() -> list[str]:
     """Dispatched, non-baseline CPU features that this machine has (what numpy may switch off)."""
     baseline = set(_umath.__cpu_baseline__)
     return [
-        name
-        for name in _umath.__cpu_dispatch__
-        if _umath.__cpu_features__.get(name) and name not in baseline
+        name for name in _umath.__cpu_dispatch__ if _umath.__cpu_features__.get(name) and name not in baseline
     ]
 
 
@@ -104,7 +102,9 @@ def restricted_outputs(tmp_path_factory) -> dict[tuple[str, ...], tuple[Path, di
     started = {}
     for disabled in RUNS:
         out = tmp_path_factory.mktemp("demo_" + "_".join(disabled).lower())
-        env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(disabled), PYTHONWARNINGS="error::ImportWarning")
+        env = dict(
+            os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(disabled), PYTHONWARNINGS="error::ImportWarning"
+        )
         env.pop("NPY_ENABLE_CPU_FEATURES", None)
         process = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(GENERATOR), str(out)],
