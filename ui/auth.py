@@ -132,7 +132,7 @@ def _bind_session() -> None:
     st.session_state["_auth_token"] = token
 
 
-def _binding_holds() -> bool:
+def binding_holds() -> bool:
     """True when this run's connection is the one that signed in, or presents its cookie."""
     bind = st.session_state.get("_auth_bind")
     if not isinstance(bind, dict):
@@ -175,7 +175,7 @@ def _logout_clicked() -> bool:
 def _password_gate() -> None:
     users = password_users()
     signed_in = st.session_state.get("auth_user")
-    if signed_in and signed_in in users and _binding_holds():
+    if signed_in and signed_in in users and binding_holds():
         server_guard.signed_in(state.settings().session_upload_mb * 1024 * 1024)
         _keep_cookie()
         if _logout_clicked():

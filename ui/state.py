@@ -187,10 +187,17 @@ def _require_sign_in() -> None:
     # Defence in depth: while a folder called pages/ exists, Streamlit's legacy routing can run
     # a deep-linked page (/data) without app.py and its login gate; no page can read a
     # workspace before sign-in even then.
-    if not settings().login_required or st.session_state.get("auth_user"):
+    if not settings().login_required:
         return
     from ui import auth  # here, not at the top: ui.auth imports this module
 
+    if st.session_state.get("auth_user"):
+        # Also in widget callbacks, which Streamlit runs before app.py's gate: a connection
+        # that is not the signing-in browser's (a copied session id) reads nothing.
+        if settings().auth_mode != "password" or auth.binding_holds():
+            return
+        auth.logout()
+        st.stop()
     auth.gate()
     if not st.session_state.get("auth_user"):
         st.stop()
