@@ -25,6 +25,8 @@ Run ``python -m kamcore.access hash`` to hash a password for ``.streamlit/secret
 from __future__ import annotations
 
 import getpass
+import hashlib
+import hmac
 import os
 import sys
 import threading
@@ -279,6 +281,52 @@ def verify_password(users: Mapping[str, str], name: str, password: str) -> str |
         bcrypt.checkpw(candidate, _DUMMY_HASH)
         matched = False
     return name if usable and matched else None
+
+
+class VerifiedPasswords:
+    """Remembers, for a while, that a user's password was verified, so the next sign-in of the
+    same user with the same password (another tab, a reopened browser) skips bcrypt.
+
+    Only an HMAC of the password under a random key made at process start is kept (never the
+    password), together with the stored hash it was checked against: changing the user's line
+    in secrets.toml invalidates it. Wrong passwords and unknown names always cost a full
+    bcrypt check, so response times tell an attacker nothing new (a right password gets in
+    either way). The trade-off: someone who can read the server process's memory could test
+    guesses against these HMACs faster than against bcrypt — but could read the sessions'
+    data anyway. ``ttl`` seconds (default 12 hours), at most ``max_users`` entries.
+    """
+
+    def __init__(self, *, ttl: float = 12 * 3600, max_users: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.max_users, self.clock = ttl, max_users, clock
+        self._key = os.urandom(32)
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], tuple[bytes, float]] = {}
+
+    def _mac(self, password: str) -> bytes:
+        return hmac.new(self._key, password.encode("utf-8"), hashlib.sha256).digest()
+
+    def verify(self, users: Mapping[str, str], name: str, password: str) -> str | None:
+        """Like :func:`verify_password`, skipping bcrypt for a recently verified pair."""
+        name = name.strip()
+        stored = users.get(name) if name else None
+        if isinstance(stored, str):
+            key, mac, now = (name, stored), self._mac(password), self.clock()
+            with self._lock:
+                hit = self._entries.get(key)
+            if hit is not None and hit[1] > now and hmac.compare_digest(hit[0], mac):
+                return name
+        user = verify_password(users, name, password)
+        if user is not None and isinstance(stored, str):
+            with self._lock:
+                if len(self._entries) >= self.max_users:
+                    self._entries.clear()
+                self._entries[(name, stored)] = (self._mac(password), self.clock() + self.ttl)
+        return user
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 # ----------------------------------------------------------------- sign-in throttle

@@ -29,6 +29,8 @@ VISIBILITIES: list[str] = ["private", "named", "everyone"]
 #: Failed sign-ins per user name and per client address, for the whole process (not per
 #: browser session: reconnecting must not reset it). See kamcore.access.LoginThrottle.
 THROTTLE = access.LoginThrottle()
+#: Repeat sign-ins of a user with the same password skip bcrypt (see VerifiedPasswords).
+VERIFIED = access.VerifiedPasswords()
 #: The browser cookie (one per signed-in tab) that proves a websocket connection belongs to
 #: the browser that signed in; see _check_binding.
 BIND_COOKIE_PREFIX = "kam_bind_"
@@ -205,7 +207,7 @@ def _password_gate() -> None:
             # Refused without checking the password: not even the right one gets in now.
             st.error(t("auth.too_many_attempts", seconds=int(wait) + 1))
             st.stop()
-        user = access.verify_password(users, name, password or "")
+        user = VERIFIED.verify(users, name, password or "")
         if user is not None:
             THROTTLE.succeeded(name, address)
             language = st.session_state.get("lang")

@@ -33,5 +33,7 @@ def _fresh_sign_in_throttle():
     from ui import auth
 
     auth.THROTTLE.clear()
+    auth.VERIFIED.clear()
     yield
     auth.THROTTLE.clear()
+    auth.VERIFIED.clear()

@@ -259,3 +259,24 @@ def test_oidc_signed_in_user_gets_the_app(demo_root, monkeypatch, server_routing
     assert at.session_state["auth_user"] == "kari@firma.no"
     assert at.selectbox(key="app.workspace").value == "demo"
     assert "auth.logout" in [b.key for b in at.button]
+
+
+def test_a_repeat_sign_in_skips_bcrypt_but_a_wrong_password_never_does(monkeypatch):
+    """Load (issue 12): bcrypt off the critical path where safe."""
+    import bcrypt as bcrypt_module
+
+    calls = []
+    real = bcrypt_module.checkpw
+    monkeypatch.setattr(access.bcrypt, "checkpw", lambda pw, h: calls.append(1) or real(pw, h))
+    now = [0.0]
+    verified = access.VerifiedPasswords(ttl=100, clock=lambda: now[0])
+    users = dict(HASHES)
+    assert verified.verify(users, "kari", PASSWORDS["kari"]) == "kari" and len(calls) == 1
+    assert verified.verify(users, " kari", PASSWORDS["kari"]) == "kari" and len(calls) == 1  # no bcrypt
+    assert verified.verify(users, "kari", "feil-passord-her") is None and len(calls) == 2
+    assert verified.verify(users, "ola", PASSWORDS["kari"]) is None and len(calls) == 3
+    assert verified.verify(users, "nobody", PASSWORDS["kari"]) is None and len(calls) == 4
+    now[0] = 101  # expired
+    assert verified.verify(users, "kari", PASSWORDS["kari"]) == "kari" and len(calls) == 5
+    users["kari"] = access.hash_password("et-nytt-passord", rounds=4)  # the line was changed
+    assert verified.verify(users, "kari", PASSWORDS["kari"]) is None and len(calls) == 6
