@@ -1,7 +1,7 @@
 """Issue 12 against a real server with password login, driven by a scripted websocket client.
 
 User A is ``kari``, user B is ``ola``. Each test reproduces an attack that worked before
-(see docs/security.md, "What a shared server promises").
+(the promises are in docs/security.md, "Who can see what" and "Login").
 """
 
 from __future__ import annotations
