@@ -1,7 +1,7 @@
 """Load benchmark: N simultaneous sessions sign in and open the Portfolio page.
 
-Starts its own ``streamlit run app.py`` on 127.0.0.1 (password login, the demo workspace in a
-temporary folder), then N scripted clients (Streamlit's websocket protocol, see
+Starts its own ``streamlit run app.py`` on 127.0.0.1 (password login with bcrypt at 12
+rounds as in production, --users distinct names, the demo workspace in a temporary folder), then N scripted clients (Streamlit's websocket protocol, see
 tests/security/wsclient.py) at the same moment: load the sign-in page, sign in, open
 Portfolio. Prints p50/p95/max of the time to sign in and of the time the Portfolio page took,
 beside the figures measured before the shared-work cache (issue 12: 20 sessions, 14.5 s
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = report(run_load(args.url, sessions, ["kari"], args.password, args.deadline), sessions)
         return 0 if figures else 1
     with tempfile.TemporaryDirectory(prefix="kam_load_") as tmp, \
-            password_server(Path(tmp), {user: args.password for user in users}) as (url, _):
+            password_server(Path(tmp), {user: args.password for user in users}, rounds=12) as (url, _):
         figures = report(run_load(url, sessions, users, args.password, args.deadline), sessions)
     return 0 if figures else 1
 

@@ -222,8 +222,9 @@ def _user_keys(widget_id: str) -> list[str]:
 
 @contextlib.contextmanager
 def password_server(tmp_path: Path, users: dict[str, str], env: dict[str, str] | None = None,
-                    args: list[str] | None = None) -> Iterator[tuple[str, Path]]:
-    """A real ``streamlit run app.py`` with password login for ``users`` (name → password)."""
+                    args: list[str] | None = None, rounds: int = 4) -> Iterator[tuple[str, Path]]:
+    """A real ``streamlit run app.py`` with password login for ``users`` (name → password);
+    bcrypt with ``rounds`` (4 for speed in tests; 12 as ``kamcore.access hash`` makes them)."""
     import bcrypt
 
     from tests.e2e.conftest import running_server
@@ -232,7 +233,7 @@ def password_server(tmp_path: Path, users: dict[str, str], env: dict[str, str] |
     workspaces.mkdir()
     secrets = tmp_path / "secrets.toml"
     lines = ["[auth_passwords]"] + [
-        f'{name} = "{bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=4)).decode()}"' for name, pw in users.items()
+        f'{name} = "{bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=rounds)).decode()}"' for name, pw in users.items()
     ]
     secrets.write_text("\n".join(lines) + "\n", encoding="utf-8")
     environment = {"KAMSTUDIO_AUTH": "password", **(env or {})}
