@@ -97,7 +97,10 @@ def plotly_separators(language: str | None = None) -> str:
 def _shows_legend(fig: go.Figure) -> bool:
     if fig.layout.showlegend is False:
         return False
-    named = [trace for trace in fig.data if trace.showlegend is not False and trace.name]
+    named = [
+        trace for trace in fig.data
+        if "showlegend" in trace and trace.showlegend is not False and "name" in trace and trace.name
+    ]
     return len(named) > 1 or any(trace.showlegend for trace in named)
 
 

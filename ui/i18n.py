@@ -223,6 +223,11 @@ def number_format(decimals: int, language: str | None = None) -> str:
     return f"%{flag}d" if decimals == 0 else f"%{flag}.{decimals}f"
 
 
+def percent_format(language: str | None = None) -> str:
+    """A printf format for whole percentages (values 0-100) as the language writes them."""
+    return "%d%%" if base_language(language) == "en" else f"%d{_NBSP}%%"
+
+
 def _is_number_column(series: Any) -> bool:
     import pandas as pd
 
@@ -280,7 +285,8 @@ def table_view(
                 config[column] = st.column_config.NumberColumn(format=number_format(places, language))
     if not use_styler:
         return df, config
-    return df.style.format(formatters, na_rep="–"), config
+    # every missing cell (text columns too) shows a dash, never "None"; then the numbers
+    return df.style.format(na_rep="–").format(formatters, na_rep="–"), config
 
 
 def _format_cell(value: Any, decimals: int, language: str) -> str:

@@ -25,10 +25,13 @@ def test_page_loads_with_class_cards(make_app):
     at = make_app("portfolio")
     assert_clean(at)
     counts = class_counts(at)
-    # the demo has 400 accounts; each class is non-empty at 80/95 %
-    assert sum(counts.values()) == 400
+    # the demo has 400 accounts, 11 of them lost: the status filter shows the 389 active ones
+    assert sum(counts.values()) == 389
     assert all(n > 0 for n in counts.values())
     assert at.get("plotly_chart"), "the Pareto chart is drawn by default"
+    at.multiselect(key="portfolio.status").select("churned").run()
+    assert_clean(at)
+    assert sum(class_counts(at).values()) == 400
 
 
 def test_every_view_renders(make_app):
@@ -109,7 +112,7 @@ def test_group_by_region_and_drill_down(make_app):
     assert_clean(at)
     at.segmented_control(key="portfolio.view").set_value("accounts").run()
     accounts = at.dataframe[0].value
-    assert len(accounts) == 400
+    assert len(accounts) == 389  # the active accounts (the status filter's default)
     drill = at.selectbox(key="portfolio.drill_account")
     drill.set_value(drill.options[-1] if isinstance(drill.options[-1], str) else drill.value)
     at.run()
@@ -137,7 +140,7 @@ def test_norwegian_page(make_app):
     at = make_app("portfolio", lang="nb")
     assert_clean(at)
     labels = [m.label for m in at.metric]
-    assert labels == ["A-kunder", "B-kunder", "C-kunder"]
+    assert labels == ["Samlet omsetning", "Samlet fortjeneste", "Kunder med salg", "A-kunder", "B-kunder", "C-kunder"]
 
 
 def test_every_view_shows_only_catalogue_strings(make_app):

@@ -11,6 +11,11 @@ def shortlist_ids(at) -> list[str]:
     return list(at.multiselect(key=SHORTLIST).value)
 
 
+def table_with(at, column: str):
+    """The first table on the page that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def test_loads_on_the_demo(make_app):
     at = make_app("selection")
     assert not at.exception, [e.value for e in at.exception]
@@ -18,13 +23,13 @@ def test_loads_on_the_demo(make_app):
     assert at.title[0].value == "Key-account selection"
     assert len(at.get("plotly_chart")) == 1
     ids = shortlist_ids(at)
-    # the demo has many "key" accounts: the recommendation is capped at the limit of 15
-    assert len(ids) == 15
-    table = at.dataframe[0].value
+    # the key box is cut to hold at most the shortlist limit (15); the recommendation is its size
+    assert 1 <= len(ids) <= 15
+    table = table_with(at, "Why: strongest criteria")
     assert table["Customer no."].tolist() == ids
-    assert table["Rank"].tolist() == list(range(1, 16))
+    assert table["Rank"].tolist() == list(range(1, len(ids) + 1))
     assert table["Why: strongest criteria"].str.len().gt(0).all()
-    assert table["Stays on list when weights move ±20 %"].between(0, 1).all()
+    assert table["Stays on list when weights move ±20 %"].between(0, 100).all()
 
 
 def test_moving_a_weight_slider_changes_the_ranks(make_app):
@@ -193,14 +198,15 @@ def test_a_sidebar_filter_rescopes_scoring_and_the_editor(make_app):
     at = make_app("selection")
     at.session_state["selection.view"] = "scores"
     at.run()
-    assert len(at.data_editor[0].value) == 400
+    # the status filter's default keeps the 389 active of the demo's 400 accounts (11 are lost)
+    assert len(at.data_editor[0].value) == 389
     region = at.multiselect(key="filters.region")
     region.select(region.options[0])
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     n_filtered = len(at.data_editor[0].value)
-    assert 0 < n_filtered < 400
+    assert 0 < n_filtered < 389
     assert any(c.value.startswith(f"{n_filtered} accounts, measured") for c in at.caption)
 
 
