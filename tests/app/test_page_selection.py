@@ -303,3 +303,72 @@ def test_switching_workspace_loads_that_workspaces_saved_shortlist(make_app, dem
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["workspace_name"] == "vest"
     assert outsider in shortlist_ids(at)
+
+
+# ------------------------------------------- coverage, missing scores, status and the cuts
+
+
+def matrix_title(at) -> str:
+    import json
+
+    return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+
+
+def test_coverage_per_criterion_is_shown_with_the_demo_counts(make_app):
+    import pandas as pd
+
+    from tests.app.conftest import DEMO_DATA
+
+    at = make_app("selection")
+    coverage = table_with(at, "Accounts with a value").set_index("Criterion")
+    customers = pd.read_csv(DEMO_DATA / "customers.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    active = customers[customers["Status"] == "aktiv"]
+    assert coverage.loc["Strategic fit", "Accounts with a value"] == active["Strategisk passform"].notna().sum()
+    assert coverage.loc["Share of wallet", "Accounts with a value"] == active["Kundeandel"].notna().sum()
+    assert (coverage["Accounts"] == len(active)).all()
+    assert coverage.loc["Strategic fit", "Accounts with a value"] < len(active)
+
+
+def test_the_missing_score_choice_changes_the_scoring_and_shows_on_the_matrix(make_app):
+    at = make_app("selection")
+    assert "Missing scores: neutral (3)" in matrix_title(at)
+    assert any("counts as neutral (3)" in c.value for c in at.caption)
+    at.radio(key="selection.missing_policy").set_value("exclude").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Missing scores: exclude the account" in matrix_title(at)
+    note = next(c.value for c in at.caption if "are left out because" in c.value)
+    n_left_out = int(note.split(" of ")[0])
+    assert n_left_out > 0
+    editor_rows = 389 - n_left_out
+    at.session_state["selection.view"] = "ranking"
+    at.run()
+    assert len(table_with(at, "Total score (0–100)")) == editor_rows
+
+
+def test_lost_accounts_are_left_out_by_default_and_can_be_shown(make_app):
+    import pandas as pd
+
+    from tests.app.conftest import DEMO_DATA
+
+    customers = pd.read_csv(DEMO_DATA / "customers.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    lost = set(customers.loc[customers["Status"] == "tapt", "Kundenr"])
+    at = make_app("selection")
+    at.session_state["selection.view"] = "ranking"
+    at.run()
+    ranked = set(table_with(at, "Total score (0–100)")["Customer no."])
+    assert ranked and not ranked & lost
+    at.multiselect(key="selection.status").select("churned").run()
+    ranked = set(table_with(at, "Total score (0–100)")["Customer no."])
+    assert lost <= ranked
+
+
+def test_the_default_cuts_keep_the_key_box_within_the_shortlist_limit(make_app):
+    at = make_app("selection")
+    caption = next(c.value for c in at.caption if c.value.startswith("Cut-points"))
+    n_key = int(caption.split("The key box holds ")[1].split(" of ")[0])
+    assert 1 <= n_key <= 15
+    assert caption.endswith("the shortlist limit is 15.")
+    # the median cut (the old default) puts far more accounts in the key box
+    at.radio(key="selection.cut_mode").set_value("median").run()
+    caption = next(c.value for c in at.caption if c.value.startswith("Cut-points"))
+    assert int(caption.split("The key box holds ")[1].split(" of ")[0]) > 15
