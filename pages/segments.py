@@ -254,7 +254,7 @@ c.metric(
 d.metric(
     t("segments.metric_stability"), fmt_num(result.stability_ari, 2), help=t("segments.metric_stability_help")
 )
-st.caption(figures.reason_text(result))
+st.caption(figures.reason_text(result, scan))
 st.caption(
     t(
         "segments.method_note",

@@ -84,7 +84,13 @@ def safe_series(values: pd.Series) -> pd.Series:
 
 
 def wrap(text: str, width: int) -> str:
-    """``text`` broken into lines of at most ``width`` characters (Plotly ``<br>``), words kept whole."""
+    """``text`` broken into lines of at most ``width`` characters (Plotly ``<br>``), words kept whole.
+
+    A parenthesis that fits on a line of its own starts one: "Gap statistic<br>(look for the elbow)".
+    """
+    head, bracket, tail = text.partition(" (")
+    if bracket and len(bracket.strip() + tail) <= width:
+        return wrap(head, width) + "<br>(" + tail
     return "<br>".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 

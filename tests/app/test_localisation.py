@@ -111,4 +111,6 @@ def test_a_legend_gets_its_own_row_under_the_title():
 
 
 def test_wrap_breaks_long_titles_between_words():
-    assert charts.wrap("Gap statistic (look for the elbow)", 18) == "Gap statistic<br>(look for the<br>elbow)"
+    assert charts.wrap("Gap statistic (look for the elbow)", 20) == "Gap statistic<br>(look for the elbow)"
+    assert charts.wrap("Calinski–Harabasz (higher is better)", 20) == "Calinski–Harabasz<br>(higher is better)"
+    assert charts.wrap("one two three four", 9) == "one two<br>three<br>four"

@@ -11,6 +11,8 @@ from ui import charts
 from ui.i18n import fmt_pct, t
 
 INDICES = ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")
+#: Characters per line of a k-chart panel title (wrapped between words).
+SUBPLOT_TITLE_WIDTH = 20
 
 
 def segment_colour(position: int) -> str:
@@ -23,18 +25,30 @@ def feature_label(feature: str, source: str) -> str:
     return t(f"segments.feature_{feature}") if source == "accounts" else str(feature)
 
 
-def reason_text(result: sg.SegmentResult) -> str:
-    """The choice rule and each other index's verdict, in the user's language."""
+def reason_text(result: sg.SegmentResult, scan: sg.SegmentResult | None = None) -> str:
+    """The choice rule and the k every other index points to, in the user's language.
+
+    Each index's k is read from ``scan.k_scores`` (the numbers the k chart draws; ``result``
+    itself when no separate scan), and every sentence names its k, so none can be read as
+    agreeing with a different number than the chart shows.
+    """
     if result.choice_rule == "fixed":
         return t("segments.reason_fixed", k=result.k)
     primary = "gap" if result.choice_rule == "gap_1se" else "silhouette"
+    best = sg.best_k_by_index((scan or result).k_scores)
     parts = [t(f"segments.reason_{result.choice_rule}", k=result.k)]
     for index in INDICES:
-        if index == primary or index not in result.k_by_index:
+        if index == primary or index not in best:
             continue
-        other = result.k_by_index[index]
-        verdict = "index_agrees" if other == result.k else "index_prefers"
-        parts.append(t(f"segments.{verdict}", index=t(f"segments.index_{index}"), k=other))
+        chosen = t("segments.index_best_chosen") if best[index] == result.k else ""
+        parts.append(
+            t(
+                f"segments.index_best_{sg.INDEX_DIRECTION[index]}",
+                index=t(f"segments.index_{index}"),
+                k=best[index],
+                chosen=chosen,
+            )
+        )
     return " ".join(parts)
 
 
@@ -49,7 +63,8 @@ def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=len(INDICES),
-        subplot_titles=[t(f"segments.index_{i}_short") for i in INDICES],
+        # two short lines each: four panels side by side leave ~a quarter of the width per title
+        subplot_titles=[charts.wrap(t(f"segments.index_{i}_short"), SUBPLOT_TITLE_WIDTH) for i in INDICES],
         horizontal_spacing=0.07,
     )
     scores = scan.k_scores
@@ -82,7 +97,7 @@ def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
             col=column,
         )
         fig.update_xaxes(title_text=t("segments.axis_k"), dtick=1, row=1, col=column)
-    fig.update_layout(margin={"t": 90})
+    fig.update_layout(margin={"t": 110})
     return legend_below(charts.style(fig, title=t("segments.k_chart_title"), height=380))
 
 
