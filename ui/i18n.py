@@ -179,6 +179,14 @@ def fmt_date(value: dt.date | dt.datetime | None, language: str | None = None) -
     return f"{value.day} {translate('app.month_' + str(value.month), 'en')} {value.year}"
 
 
+def dimension_label(name: Any) -> str:
+    """A survey dimension in the user's language: the four key areas (accuracy, availability,
+    adaptation, advice) from the catalogue ``dimensions.json``; a dimension the user named keeps
+    its name."""
+    text = "" if name is None or _is_missing(name) else str(name)
+    return t(f"dimensions.{text}") if text in catalogue("dimensions") else text
+
+
 def base_language(language: str | None = None) -> str:
     """The real language behind ``language`` (the pseudo-locale formats like English)."""
     language = language or lang()

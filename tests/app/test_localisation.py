@@ -114,3 +114,14 @@ def test_wrap_breaks_long_titles_between_words():
     assert charts.wrap("Gap statistic (look for the elbow)", 20) == "Gap statistic<br>(look for the elbow)"
     assert charts.wrap("Calinski–Harabasz (higher is better)", 20) == "Calinski–Harabasz<br>(higher is better)"
     assert charts.wrap("one two three four", 9) == "one two<br>three<br>four"
+
+
+def test_key_area_dimensions_are_translated_and_own_names_kept(monkeypatch):
+    from ui.figures import survey as sv
+
+    monkeypatch.setattr(i18n, "lang", lambda: "nb")
+    assert i18n.dimension_label("accuracy") == "Nøyaktighet"
+    assert i18n.dimension_label("Leveranse") == "Leveranse"
+    table = sv.results_table(pd.DataFrame({"dimension": ["advice", "Pris"], "n": [3, 4]}),
+                             {"dimension": "Dimensjon", "n": "n"})
+    assert table["Dimensjon"].tolist() == ["Rådgivning", "Pris"]
