@@ -34,7 +34,7 @@ st.caption(t("portfolio.intro"))
 
 frame = data.transactions()
 widgets.require(frame, "portfolio.no_data")
-statuses = widgets.status_filter("portfolio.status")
+statuses = widgets.status_filter("portfolio.status", container=st.columns([2, 3])[0])
 frame = with_status(frame, statuses)
 widgets.require(frame, "portfolio.no_data_status")
 measures = [m for m in MEASURES if m in frame.columns]

@@ -333,7 +333,7 @@ try:
 except KamError as exc:
     widgets.stop_with_error(exc)
 widgets.require(measures, "selection.no_transactions")
-statuses = widgets.status_filter("selection.status")
+statuses = widgets.status_filter("selection.status", container=st.columns([2, 3])[0])
 if statuses is not None:
     measures = measures.loc[
         tables.accounts_with_status(measures["customer_id"], data.account_status(), statuses)

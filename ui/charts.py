@@ -40,6 +40,10 @@ NEGATIVE = "#D55E00"
 TEMPLATE_NAME = "kam"
 #: Top margin without a legend above the plot (the title's row) and with one (title + legend).
 TOP_MARGIN, TOP_MARGIN_WITH_LEGEND = 60, 100
+#: Extra top margin per additional title line (a title wrapped with <br>).
+TITLE_LINE = 22
+#: Characters per title line for a chart in half the page width (two charts side by side).
+HALF_WIDTH_TITLE = 42
 
 #: d3 time formats per zoom level for date axes: numbers only, so no English month names.
 _DATE_TICKS: dict[str, tuple[str, str, str]] = {
@@ -189,8 +193,11 @@ def style(fig: go.Figure, *, title: str, x_title: str | None = None, y_title: st
     legend above the plot its own row under the title.
     """
     fig.update_layout(template=TEMPLATE_NAME, title_text=title)
-    if _shows_legend(fig) and fig.layout.margin.t is None:
-        fig.update_layout(margin_t=TOP_MARGIN_WITH_LEGEND)
+    if fig.layout.margin.t is None:
+        extra_lines = title.count("<br>")
+        top = TOP_MARGIN_WITH_LEGEND if _shows_legend(fig) else TOP_MARGIN
+        if top != TOP_MARGIN or extra_lines:
+            fig.update_layout(margin_t=top + TITLE_LINE * extra_lines)
     localise(fig)
     if x_title is not None:
         fig.update_xaxes(title_text=x_title)

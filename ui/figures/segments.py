@@ -152,7 +152,7 @@ def pca_chart(coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], ho
     return legend_below(
         charts.style(
             fig,
-            title=t("segments.pca_title"),
+            title=charts.wrap(t("segments.pca_title"), charts.HALF_WIDTH_TITLE),
             x_title=t("segments.pca_axis", n=1, share=fmt_pct(ratio[0])),
             y_title=t("segments.pca_axis", n=2, share=fmt_pct(ratio[1])),
             height=540,
@@ -188,7 +188,7 @@ def profile_chart(result: sg.SegmentResult, names: dict[int, str], source: str) 
     return legend_below(
         charts.style(
             fig,
-            title=t("segments.profile_title"),
+            title=charts.wrap(t("segments.profile_title"), charts.HALF_WIDTH_TITLE),
             x_title=t("segments.axis_feature"),
             y_title=t("segments.axis_mean_original"),
             height=540,
