@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import textwrap
 from typing import Any
 
@@ -42,6 +43,9 @@ TEMPLATE_NAME = "kam"
 TOP_MARGIN, TOP_MARGIN_WITH_LEGEND = 60, 100
 #: Extra top margin per additional title line (a title wrapped with <br>).
 TITLE_LINE = 22
+#: Bottom margin pieces for a legend under the plot: axis title and padding, a line of tick
+#: labels, a legend row.
+LEGEND_BOTTOM_BASE, TICK_LINE, LEGEND_ROW = 50, 20, 24
 #: Characters per title line for a chart in half the page width (two charts side by side).
 HALF_WIDTH_TITLE = 42
 
@@ -90,11 +94,12 @@ def safe_series(values: pd.Series) -> pd.Series:
 def wrap(text: str, width: int) -> str:
     """``text`` broken into lines of at most ``width`` characters (Plotly ``<br>``), words kept whole.
 
-    A parenthesis that fits on a line of its own starts one: "Gap statistic<br>(look for the elbow)".
+    A short title with a parenthesis is split before it, when both parts fit on a line:
+    "Gap statistic<br>(look for the elbow)".
     """
     head, bracket, tail = text.partition(" (")
-    if bracket and len(bracket.strip() + tail) <= width:
-        return wrap(head, width) + "<br>(" + tail
+    if bracket and len(head) <= width and len(bracket.strip() + tail) <= width:
+        return head + "<br>(" + tail
     return "<br>".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
@@ -182,6 +187,25 @@ def localise(fig: go.Figure, language: str | None = None) -> go.Figure:
                     {"dtickrange": ["M1", "M12"], "value": month},
                     {"dtickrange": ["M12", None], "value": year},
                 ]
+    return fig
+
+
+def legend_below(fig: go.Figure, *, per_row: int = 4, tick_lines: int = 1) -> go.Figure:
+    """A horizontal legend at the very bottom of the figure, under the x axis and its title.
+
+    For legends with many or long entries (segment names), which above the plot would run into
+    the title. The bottom margin holds ``tick_lines`` lines of tick labels, the axis title and
+    ceil(entries / ``per_row``) legend rows; the top margin shrinks back to the title's.
+    """
+    entries = [t for t in fig.data if "showlegend" in t and t.showlegend is not False and "name" in t and t.name]
+    rows = max(1, math.ceil(len(entries) / per_row))
+    title_lines = 1 + (fig.layout.title.text or "").count("<br>")
+    fig.update_layout(
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        margin_b=LEGEND_BOTTOM_BASE + TICK_LINE * tick_lines + LEGEND_ROW * rows,
+    )
+    if fig.layout.margin.t == TOP_MARGIN_WITH_LEGEND + TITLE_LINE * (title_lines - 1):
+        fig.update_layout(margin_t=TOP_MARGIN + TITLE_LINE * (title_lines - 1))
     return fig
 
 

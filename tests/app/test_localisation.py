@@ -114,6 +114,9 @@ def test_wrap_breaks_long_titles_between_words():
     assert charts.wrap("Gap statistic (look for the elbow)", 20) == "Gap statistic<br>(look for the elbow)"
     assert charts.wrap("Calinski–Harabasz (higher is better)", 20) == "Calinski–Harabasz<br>(higher is better)"
     assert charts.wrap("one two three four", 9) == "one two<br>three<br>four"
+    assert charts.wrap("Segments on a map of the two main directions (PCA)", 30) == (
+        "Segments on a map of the two<br>main directions (PCA)"
+    )
 
 
 def test_key_area_dimensions_are_translated_and_own_names_kept(monkeypatch):

@@ -52,10 +52,8 @@ def reason_text(result: sg.SegmentResult, scan: sg.SegmentResult | None = None) 
     return " ".join(parts)
 
 
-def legend_below(fig: go.Figure) -> go.Figure:
-    """Segment names can be long: above the plot the legend would run into the title."""
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
-    return fig
+#: Characters per line of a feature name under the profile chart's bars.
+FEATURE_LABEL_WIDTH = 14
 
 
 def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
@@ -98,7 +96,7 @@ def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
         )
         fig.update_xaxes(title_text=t("segments.axis_k"), dtick=1, row=1, col=column)
     fig.update_layout(margin={"t": 110})
-    return legend_below(charts.style(fig, title=t("segments.k_chart_title"), height=380))
+    return charts.legend_below(charts.style(fig, title=t("segments.k_chart_title"), height=420))
 
 
 def default_names(
@@ -149,20 +147,23 @@ def pca_chart(coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], ho
                 hovertemplate="%{customdata}<extra>" + charts.safe(name) + "</extra>",
             )
         )
-    return legend_below(
+    # segment names can be long: two per legend row under the plot, never into the title
+    return charts.legend_below(
         charts.style(
             fig,
             title=charts.wrap(t("segments.pca_title"), charts.HALF_WIDTH_TITLE),
             x_title=t("segments.pca_axis", n=1, share=fmt_pct(ratio[0])),
             y_title=t("segments.pca_axis", n=2, share=fmt_pct(ratio[1])),
-            height=540,
-        )
+            height=560,
+        ),
+        per_row=2,
     )
 
 
 def profile_chart(result: sg.SegmentResult, names: dict[int, str], source: str) -> go.Figure:
     """Segment centroids per feature (original units) as grouped bars beside the overall mean."""
-    labels = [charts.safe(feature_label(f, source)) for f in result.features]
+    # wrapped, not rotated: long feature names stay readable and inside the chart
+    labels = [charts.wrap(charts.safe(feature_label(f, source)), FEATURE_LABEL_WIDTH) for f in result.features]
     fig = go.Figure()
     for position, (segment, centroid) in enumerate(result.centroids.iterrows()):
         fig.add_trace(
@@ -185,14 +186,17 @@ def profile_chart(result: sg.SegmentResult, names: dict[int, str], source: str) 
         )
     )
     fig.update_layout(barmode="group")
-    return legend_below(
+    fig.update_xaxes(tickangle=0)
+    return charts.legend_below(
         charts.style(
             fig,
             title=charts.wrap(t("segments.profile_title"), charts.HALF_WIDTH_TITLE),
             x_title=t("segments.axis_feature"),
             y_title=t("segments.axis_mean_original"),
-            height=540,
-        )
+            height=560,
+        ),
+        per_row=2,
+        tick_lines=max(label.count("<br>") + 1 for label in labels) if labels else 1,
     )
 
 
