@@ -64,7 +64,7 @@ a_pct = middle.slider(
     max_value=95,
     value=80,
     step=1,
-    format="%d%%",
+    format=i18n.percent_format(),
     key="portfolio.a_threshold",
     help=t("portfolio.a_threshold_help"),
 )
@@ -74,7 +74,7 @@ b_pct = right.slider(
     max_value=100,
     value=95,
     step=1,
-    format="%d%%",
+    format=i18n.percent_format(),
     key="portfolio.b_threshold",
     help=t("portfolio.b_threshold_help"),
 )
@@ -260,7 +260,7 @@ elif view == "movement":
         max_value=100,
         value=30,
         step=5,
-        format="%d%%",
+        format=i18n.percent_format(),
         key="portfolio.churn_drop",
     )
     days = days_col.number_input(

@@ -20,6 +20,13 @@ BASE_MODEL = selection.default_model()
 AXES = ("attractiveness", "strength")
 SENSITIVITY_RUNS = 200
 SENSITIVITY_SPREAD = 0.20
+#: Weights the room can give a criterion: 0 to 5 in halves.
+WEIGHT_STEPS = tuple(step / 2 for step in range(11))
+
+
+def nearest_step(weight: float) -> float:
+    """``weight`` on the slider's half steps (a saved weight may lie between them)."""
+    return min(WEIGHT_STEPS, key=lambda step: (abs(step - weight), step))
 
 
 def readiness_section() -> None:
@@ -151,17 +158,17 @@ def weight_controls(base: selection.SelectionModel) -> selection.SelectionModel:
     st.subheader(t("selection.criteria_title"))
     st.caption(t("selection.criteria_intro"))
     weights: dict[str, float] = {}
+    weight_labels = {step: fmt_num(step, 1) for step in WEIGHT_STEPS}
     for axis, column in zip(AXES, st.columns(2), strict=True):
         column.markdown(f"**{t(f'selection.axis_{axis}')}**")
         for criterion in (c for c in base.criteria if c.axis == axis):
-            weights[criterion.name] = column.slider(
+            weights[criterion.name] = column.select_slider(
                 # a name the team typed is shown as typed, never as Markdown
                 escape_markdown(figures.criterion_label(criterion.name)),
-                min_value=0.0,
-                max_value=5.0,
-                value=float(remembered.get(criterion.name, criterion.weight)),
-                step=0.5,
-                format="%.1f",
+                options=WEIGHT_STEPS,
+                value=nearest_step(float(remembered.get(criterion.name, criterion.weight))),
+                # "1,5" in Norwegian and Swedish (a printf slider format always writes "1.5")
+                format_func=weight_labels.__getitem__,
                 key=f"selection.weight.{criterion.name}",
                 help=t(f"selection.criterion_{criterion.name}_help")
                 if not criterion.is_manual or criterion.name in {c.name for c in BASE_MODEL.criteria}

@@ -35,17 +35,17 @@ def test_loads_on_the_demo(make_app):
 def test_moving_a_weight_slider_changes_the_ranks(make_app):
     at = make_app("selection")
     before = shortlist_ids(at)
-    at.slider(key="selection.weight.strategic_fit").set_value(0.0)
-    at.slider(key="selection.weight.partnership_willingness").set_value(0.0)
-    at.slider(key="selection.weight.revenue").set_value(5.0)
+    at.select_slider(key="selection.weight.strategic_fit").set_value(0.0)
+    at.select_slider(key="selection.weight.partnership_willingness").set_value(0.0)
+    at.select_slider(key="selection.weight.revenue").set_value(5.0)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     after = shortlist_ids(at)
     assert after != before
     # back to the default weights gives back the same list: the sliders alone drive the ranks
-    at.slider(key="selection.weight.strategic_fit").set_value(1.0)
-    at.slider(key="selection.weight.partnership_willingness").set_value(1.0)
-    at.slider(key="selection.weight.revenue").set_value(1.0)
+    at.select_slider(key="selection.weight.strategic_fit").set_value(1.0)
+    at.select_slider(key="selection.weight.partnership_willingness").set_value(1.0)
+    at.select_slider(key="selection.weight.revenue").set_value(1.0)
     at.run()
     assert shortlist_ids(at) == before
 
@@ -53,7 +53,7 @@ def test_moving_a_weight_slider_changes_the_ranks(make_app):
 def test_all_strength_weights_zero_is_an_error_not_a_crash(make_app):
     at = make_app("selection")
     for name in ("share_of_wallet", "relationship_strength", "years_as_customer"):
-        at.slider(key=f"selection.weight.{name}").set_value(0.0)
+        at.select_slider(key=f"selection.weight.{name}").set_value(0.0)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("at least one criterion with a weight above zero" in e.value for e in at.error)
@@ -156,7 +156,7 @@ def test_colour_by_abc_class(make_app):
 def test_norwegian_labels(make_app):
     at = make_app("selection", lang="nb")
     assert at.title[0].value == "Utvelgelse av nøkkelkunder"
-    assert at.slider(key="selection.weight.strategic_fit").label == "Strategisk passform"
+    assert at.select_slider(key="selection.weight.strategic_fit").label == "Strategisk passform"
 
 
 def test_no_transactions_shows_an_info_message(make_app, demo_root):
@@ -235,7 +235,7 @@ def test_the_room_adds_a_team_score_scores_it_and_removes_it(make_app, demo_root
     at = make_app("selection")
     add_criterion(at, "team", "strength", name="Innovasjon")
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.slider(key="selection.weight.Innovasjon").label == "Innovasjon"
+    assert at.select_slider(key="selection.weight.Innovasjon").label == "Innovasjon"
     with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
         saved = ws.load_object("selection_criteria", "customers")
     assert [c["name"] for c in saved["criteria"]] == ["Innovasjon"]
@@ -247,7 +247,7 @@ def test_the_room_adds_a_team_score_scores_it_and_removes_it(make_app, demo_root
     # Strength counts only the new score: everyone gets the midpoint, until the last
     # account on the list gets a 1.
     for name in ("share_of_wallet", "relationship_strength", "years_as_customer"):
-        at.slider(key=f"selection.weight.{name}").set_value(0.0)
+        at.select_slider(key=f"selection.weight.{name}").set_value(0.0)
     at.run()
     last = shortlist_ids(at)[-1]
     position = at.data_editor[0].value.index.get_loc(last)
@@ -260,17 +260,17 @@ def test_the_room_adds_a_team_score_scores_it_and_removes_it(make_app, demo_root
 
     # A new session in the same workspace finds the criterion; removing it takes it away.
     again = make_app("selection")
-    assert again.slider(key="selection.weight.Innovasjon").value == 1.0
+    assert again.select_slider(key="selection.weight.Innovasjon").value == 1.0
     again.button(key="selection.custom_remove.0").click().run()
     assert not again.exception
-    assert "selection.weight.Innovasjon" not in [s.key for s in again.slider]
+    assert "selection.weight.Innovasjon" not in [s.key for s in again.select_slider]
 
 
 def test_a_measure_from_the_data_can_join_an_axis(make_app):
     at = make_app("selection")
     add_criterion(at, "measure", "attractiveness", measure="purchase_frequency")
     assert not at.exception and not at.error
-    assert at.slider(key="selection.weight.purchase_frequency").label == "Purchase frequency"
+    assert at.select_slider(key="selection.weight.purchase_frequency").label == "Purchase frequency"
     assert "purchase_frequency" not in at.selectbox(key="selection.custom_measure").options
 
 
@@ -282,7 +282,7 @@ def test_a_name_that_cannot_be_used_is_one_sentence(make_app):
     add_criterion(at, "team", "strength", name="**Viktig**")
     assert not at.exception and not at.error
     # Typed text stays text: the slider label is escaped, never rendered as Markdown.
-    assert at.slider(key="selection.weight.**Viktig**").label == r"\*\*Viktig\*\*"
+    assert at.select_slider(key="selection.weight.**Viktig**").label == r"\*\*Viktig\*\*"
 
 
 def test_switching_workspace_loads_that_workspaces_saved_shortlist(make_app, demo_root):
@@ -372,3 +372,15 @@ def test_the_default_cuts_keep_the_key_box_within_the_shortlist_limit(make_app):
     at.radio(key="selection.cut_mode").set_value("median").run()
     caption = next(c.value for c in at.caption if c.value.startswith("Cut-points"))
     assert int(caption.split("The key box holds ")[1].split(" of ")[0]) > 15
+
+
+def test_weights_and_cut_captions_are_written_the_norwegian_way(make_app):
+    at = make_app("selection", lang="nb")
+    assert not at.exception, [e.value for e in at.exception]
+    weight = at.select_slider(key="selection.weight.revenue")
+    assert "1,5" in weight.options and "1.5" not in weight.options
+    caption = next(c.value for c in at.caption if c.value.startswith("Skillelinjer"))
+    import re
+
+    assert re.search(r"attraktivitet \d+,\d, vår styrke \d+,\d\.", caption), caption  # "72,1", not "72.1"
+    assert "Manglende poeng: nøytral (3)" in matrix_title(at)

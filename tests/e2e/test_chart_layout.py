@@ -31,6 +31,9 @@ BOXES_JS = """
     legend: box(plot.querySelector('g.legend')),
     annotations: [...plot.querySelectorAll('.annotation-text-g')].map(a => ({box: box(a), text: a.textContent})),
     ticks: [...plot.querySelectorAll('.ytick text, .xtick text')].map(t => t.textContent),
+    tickBoxes: [...plot.querySelectorAll('.xtick text')].map(box),
+    axisTitles: [...plot.querySelectorAll('.infolayer text[class*="title"]:not(.gtitle)')]
+      .map(a => ({box: box(a), text: a.textContent})),
   };
 })
 """
@@ -81,6 +84,11 @@ def test_charts_keep_titles_legends_and_panel_titles_apart(browser, server, scre
                     problems.append(f"{label}: legend overlaps the title")
                 if not inside(chart["title"], chart["svg"]):
                     problems.append(f"{label}: title runs out of the chart")
+                for axis_title in chart["axisTitles"]:
+                    if overlaps(chart["legend"], axis_title["box"]):
+                        problems.append(f"{label}: legend overlaps the axis title {axis_title['text']!r}")
+                if any(overlaps(chart["legend"], tick) for tick in chart["tickBoxes"]):
+                    problems.append(f"{label}: legend overlaps tick labels")
                 for annotation in chart["annotations"]:
                     if not inside(annotation["box"], chart["svg"]):
                         problems.append(f"{label}: {annotation['text']!r} is cut")
