@@ -154,12 +154,12 @@ def test_quality_table_names_negative_values_by_role_and_never_shows_none(demo_r
     from streamlit import dataframe_util
 
     content = (
-        "Kundenr;Fakturadato;Omsetning;Dekningsbidrag\n"
-        "0101;03.01.2025;1000,00;200,00\n"
-        "0101;04.01.2025;-250,00;-50,00\n"
-        "0102;05.01.2025;800,00;-10,00\n"
-        "0102;05.01.2025;800,00;-10,00\n"
-    ).encode()
+        b"Kundenr;Fakturadato;Omsetning;Dekningsbidrag\n"
+        b"0101;03.01.2025;1000,00;200,00\n"
+        b"0101;04.01.2025;-250,00;-50,00\n"
+        b"0102;05.01.2025;800,00;-10,00\n"
+        b"0102;05.01.2025;800,00;-10,00\n"
+    )
     at = new_app("data")
     _upload(at, "salg.csv", content, "text/csv")
     assert not at.exception
