@@ -532,6 +532,10 @@ if left.button(t("selection.save_shortlist"), key="selection.save_shortlist", ic
             "size": int(size),
             "weights": {c.name: c.weight for c in model.criteria},
             "normalisation": model.normalisation,
+            # how the list was reached: missing scores, box cuts and the statuses shown
+            "missing": model.missing,
+            "cuts": list(selection.matrix_cuts(scored, model)),
+            "statuses": sorted(statuses) if statuses is not None else None,
             "saved_by": state.user(),
             "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
