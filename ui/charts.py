@@ -254,9 +254,11 @@ def show(fig: go.Figure, *, key: str, **kwargs: Any) -> Any:
 # figure twenty times. memo_figure builds it once per process for identical inputs. The key
 # is the *content* of every argument (tables hashed row by row) plus the language, so a
 # session can only ever receive the figure it would have built itself: nothing crosses from
-# one workspace or filter state to another. The figure returned is shared: callers draw it
-# (show) and never change it.
-_FIGURE_MEMO: collections.OrderedDict[tuple, go.Figure] = collections.OrderedDict()
+# one workspace or filter state to another. The memo keeps the figure as a dict; each call
+# gets its own Figure made from it (validating a finished figure costs a fraction of
+# building it), so a session that changes its figure (show() localises it) changes nothing
+# for another.
+_FIGURE_MEMO: collections.OrderedDict[tuple, dict] = collections.OrderedDict()
 _FIGURE_MEMO_LOCK = threading.Lock()
 FIGURE_MEMO_SIZE = 64
 
@@ -293,10 +295,11 @@ def memo_figure(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
             hit = _FIGURE_MEMO.get(key)
             if hit is not None:
                 _FIGURE_MEMO.move_to_end(key)
-                return hit
+        if hit is not None:
+            return go.Figure(hit)
         figure = builder(*args, **kwargs)
         with _FIGURE_MEMO_LOCK:
-            _FIGURE_MEMO[key] = figure
+            _FIGURE_MEMO[key] = figure.to_dict()
             while len(_FIGURE_MEMO) > FIGURE_MEMO_SIZE:
                 _FIGURE_MEMO.popitem(last=False)
         return figure
