@@ -851,14 +851,19 @@ class IngestStaging:
         # Read once here (it proves the file splits into rows) and kept: ingest asks for it next.
         self._first_record = self.head(1)
 
-    def load_frame(self, frame: pd.DataFrame) -> None:
-        """Use a frame of text columns (renamed ``c0..``) as source."""
-        staged = frame.copy()
-        staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
+    def load_frame(self, frame: pd.DataFrame | pa.Table) -> None:
+        """Use a frame (or Arrow table) of text columns (renamed ``c0..``) as source."""
+        if isinstance(frame, pa.Table):
+            staged: pd.DataFrame | pa.Table = frame.rename_columns([_staging_column(i) for i in range(frame.num_columns)])
+            n_columns = frame.num_columns
+        else:
+            staged = frame.copy()
+            staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
+            n_columns = staged.shape[1]
         self._con.register("incoming_frame", staged)
         self._csv = None
         self._first_record = None
-        self.n_columns = staged.shape[1]
+        self.n_columns = n_columns
 
     def _source(self) -> str:
         if self._csv is None:
