@@ -44,6 +44,7 @@ from kamcore.ingest_excel import (
     excel_header_index,
     read_xls,
     read_xlsx,
+    too_many_cells,
 )
 from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
 from kamcore.ingest_text import (
@@ -314,6 +315,7 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
         utf8 = decode_text(data, encoding).encode("utf-8")
     # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
     rewritten = encoding not in ("utf-8", "utf-8-sig")
+    _check_cells(utf8, bom, filename, settings)
     starts, ends = _text_line_bounds(utf8, bom)
     if has_lone_cr(utf8):
         # DuckDB loses the first field after a lone CR in a file that also uses LF; one
@@ -422,6 +424,23 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 expected_records=None if has_quotes else n_lines - blank_lines,
             )
     return table
+
+
+def _check_cells(utf8: bytes, bom: int, filename: str, settings: IngestSettings) -> None:
+    """Refuse a text whose lines x header fields exceed ``max_cells``, before any per-line work.
+
+    Counting line breaks is a byte count; the header's width comes from the sample alone. A
+    150 MB file of one-character lines is refused here instead of growing to gigabytes.
+    """
+    n_lines = max(utf8.count(b"\n"), utf8.count(b"\r")) + 1
+    if n_lines <= settings.max_cells:
+        sample = utf8[bom : bom + SAMPLE_BYTES].decode("utf-8", errors="ignore")
+        layout = detect_layout(sample, complete=len(utf8) - bom <= SAMPLE_BYTES) if sample.strip() else None
+        width = max(1, len(layout.header)) if layout and layout.header else 1
+    else:
+        width = 1
+    if n_lines * width > settings.max_cells:
+        raise too_many_cells(filename, n_lines, width, settings.max_cells)
 
 
 def _text_line_bounds(utf8: bytes, bom: int) -> tuple[np.ndarray, np.ndarray]:

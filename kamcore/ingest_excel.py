@@ -118,7 +118,7 @@ def too_many_cells(filename: str, n_rows: int, n_columns: int, limit: int) -> Ka
     """The sentence for a table that would take more cells than ``limit`` to read."""
     return KamError(
         "ingest.too_many_cells",
-        "The table in '{filename}' spans {n_rows} rows and {n_columns} columns ({n_cells} cells); the limit is {limit} cells.",
+        "The table in '{filename}' is too large to read: {n_rows} rows × {n_columns} columns = {n_cells} cells, more than the limit of {limit}.",
         filename=filename,
         n_rows=n_rows,
         n_columns=n_columns,
@@ -297,7 +297,7 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
     first_seen = inconsistent = False
     for chunk, window in _stream(archive, scan.part, filename):
         n_chunks += 1
-        n_tags += chunk.count(b"<c")  # cells, plus the odd <col>/<cfRule> (an upper bound)
+        n_tags += chunk.count(b"<c ") + chunk.count(b"<c>")
         n_references += chunk.count(b'<c r="')
         if not first_seen:
             first = _FIRST_CELL.search(window)
@@ -320,14 +320,14 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
             scan.has_error_cells = True
         if b't="d"' in window:
             scan.has_iso_dates = True
-        if n_references > max_cells:
+        if n_tags > max_cells:
             break
-    scan.n_cells = n_references
+    scan.n_cells = n_tags
     n_rows = max(max_row, n_row_elements)
     n_columns = wide or (26 if n_tags else 0)
-    # Cells without a leading reference: tolerate a few other <c...> elements per chunk.
-    usual = n_tags - n_references <= 1000 * n_chunks
-    if usual and not inconsistent and n_rows * n_columns <= max_cells or n_references > max_cells:
+    # Every cell starts with its reference (a cell cut at a chunk boundary is not counted).
+    usual = n_tags - n_references <= n_chunks
+    if usual and not inconsistent and n_rows * n_columns <= max_cells or n_tags > max_cells:
         scan.n_rows, scan.n_columns = n_rows, n_columns
         return
     n_cells = 0
@@ -362,7 +362,7 @@ def scan_xlsx(data: bytes, filename: str, max_cells: int) -> list[SheetScan]:
         if scan.n_cells > max_cells:
             raise KamError(
                 "ingest.too_many_cells",
-                "The table in '{filename}' spans {n_rows} rows and {n_columns} columns ({n_cells} cells); the limit is {limit} cells.",
+                "The table in '{filename}' is too large to read: {n_rows} rows × {n_columns} columns = {n_cells} cells, more than the limit of {limit}.",
                 filename=filename,
                 n_rows=scan.n_rows,
                 n_columns=scan.n_columns,
@@ -483,7 +483,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
             else:
                 texts.append(pa.nulls(len(array), pa.large_string()))
         elif pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-            millis = array.cast(pa.timestamp("ms")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+            millis = pc.fill_null(array.cast(pa.timestamp("ms")).cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
             valid = np.asarray(array.is_valid())
             if valid.any() and millis[valid].min() < _EARLIEST_DATETIME_MS:
                 return None
@@ -528,8 +528,12 @@ def _number_texts(values: np.ndarray, valid: np.ndarray) -> pa.Array:
     as_int = pa.array(np.where(whole, values, 0).astype(np.int64)).cast(pa.large_string())
     if whole[valid].all():
         return as_int
-    # numpy's float-to-text is the shortest round-trip form, as repr() writes it.
-    as_repr = pa.array(np.where(whole | ~valid, 0.0, values).astype(str)).cast(pa.large_string())
+    # numpy's float-to-text is the shortest round-trip form, as repr() writes it; values from
+    # 1e15 on (few, and where the two could disagree on the exponent form) go through repr().
+    texts = np.where(whole | ~valid, 0.0, values).astype(str).astype(object)
+    large = np.flatnonzero(~whole & valid & (np.abs(values) >= 1e15))
+    texts[large] = [repr(float(v)) for v in values[large]]
+    as_repr = pa.array(texts, pa.large_string())
     return pc.if_else(pa.array(whole), as_int, as_repr)
 
 
