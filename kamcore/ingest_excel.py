@@ -94,7 +94,6 @@ class SheetScan(BaseModel):
     n_rows: int = 0  # highest row number (or number of row elements, if larger)
     n_columns: int = 0  # highest column holding a cell (an upper bound below column AA)
     has_error_cells: bool = False
-    has_iso_dates: bool = False
     starts_at_a1: bool = False
 
 
@@ -204,21 +203,17 @@ def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: float) -> No
 
 
 # ------------------------------------------------------------------------- pre-parse scan
-_ROW_ELEMENT = re.compile(rb"<row\b(?: r=\"(\d+)\")?")
+_LAST_ROW = re.compile(rb"<row r=\"(\d+)\"")
+_SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
 _FIRST_CELL = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]+\d+)\"[^>]*?(/?)>")
 _ANY_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})(\d{1,7})\"")
 
 
-@functools.lru_cache(maxsize=64)
-def _beyond(row: int) -> re.Pattern[bytes]:
-    """Cell references naming a column after Z (group: the letters) or a row after ``row``
-    (group: one letter; more digits, or a larger digit at some place)."""
-    text = str(row)
-    options = [rb"\d{%d,}" % (len(text) + 1)]
-    for i, digit in enumerate(text):
-        if digit != "9":
-            options.append(text[:i].encode() + b"[%d-9]" % (int(digit) + 1) + rb"\d" * (len(text) - i - 1))
-    return re.compile(rb'<c r="(?:([A-Z]{2,3})(\d+)|([A-Z])(?:' + b"|".join(options) + rb')")')
+@functools.lru_cache(maxsize=16)
+def _references_from(digits: int) -> re.Pattern[bytes]:
+    """Cell references naming a column after Z (groups 1-2: letters, row) or, in one letter's
+    columns, a row number of at least ``digits`` digits (groups 3-4)."""
+    return re.compile(rb'<c r="(?:([A-Z]{2,3})(\d+)|([A-Z])(\d{%d,}))"' % digits)
 
 
 def _column_number(letters: bytes) -> int:
@@ -293,35 +288,42 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
     or the file is unusual (references missing or not written first, as Excel does), every
     reference is read (slower, exact).
     """
-    n_tags = n_references = n_row_elements = max_row = wide = n_chunks = 0
+    n_tags = n_references = n_row_elements = highest = wide = n_chunks = 0
     first_seen = inconsistent = False
     for chunk, window in _stream(archive, scan.part, filename):
         n_chunks += 1
         n_tags += chunk.count(b"<c ") + chunk.count(b"<c>")
         n_references += chunk.count(b'<c r="')
+        n_row_elements += chunk.count(b"<row")
         if not first_seen:
             first = _FIRST_CELL.search(window)
             if first is not None:
                 first_seen = True
                 scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
-        rows = _ROW_ELEMENT.findall(chunk)
-        n_row_elements += len(rows)
-        numbers = [int(n) for n in rows if n]
-        if numbers:
-            max_row = max(max_row, *numbers)
-        highest = max(max_row, n_row_elements)
-        for letters, digits_text, _single in set(_beyond(highest).findall(window)):
-            if letters:
-                wide = max(wide, _column_number(letters))
-                inconsistent = inconsistent or int(digits_text) > highest
-            else:
-                inconsistent = True
+        last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
+        if last_row:
+            highest = max(highest, int(last_row.group(1)))
+        highest = max(highest, n_row_elements)
+        # Rows come in order: a reference to a later row than the last row element so far
+        # disagrees with its row (only a crafted file has one); two- and three-letter columns
+        # are read to find the widest. References with fewer digits than the highest row
+        # number cannot point past it, so the pattern skips them after a digit or two.
+        digits = len(str(highest))
+        # Letters read as 'A' and digits as '0', byte counts find the chunks that hold such
+        # references (usually only the last ones, or none); only those go through the pattern.
+        shape = window.translate(_SHAPE)
+        if b'<c r="AA' in shape or b'<c r="A' + b"0" * digits in shape:
+            for letters, row_text, _letter, long_row in _references_from(digits).findall(window):
+                if letters:
+                    wide = max(wide, _column_number(letters))
+                    inconsistent = inconsistent or int(row_text) > highest
+                elif int(long_row) > highest:
+                    inconsistent = True
         if b't="e"' in window:
             scan.has_error_cells = True
-        if b't="d"' in window:
-            scan.has_iso_dates = True
         if n_tags > max_cells:
             break
+    max_row = highest
     scan.n_cells = n_tags
     n_rows = max(max_row, n_row_elements)
     n_columns = wide or (26 if n_tags else 0)
@@ -411,9 +413,9 @@ def read_xlsx(
     calamine_book = None
     for scan in scans:
         sheet: SheetCells | SheetColumns | None = None
-        if scan.starts_at_a1 and not scan.has_error_cells and not scan.has_iso_dates:
+        if scan.starts_at_a1 and not scan.has_error_cells:
             sheet = _read_columns(reader, scan, filename, max_columns)
-        if sheet is None and (scan.has_error_cells or scan.has_iso_dates):
+        if sheet is None and scan.has_error_cells:
             sheet = _read_openpyxl_sheet(data, scan, filename, max_columns)
         elif sheet is None:
             if calamine_book is None:
@@ -524,16 +526,21 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
 
 def _number_texts(values: np.ndarray, valid: np.ndarray) -> pa.Array:
     """Excel numbers as :func:`cell_text` writes them: whole numbers without '.0', else repr."""
-    whole = valid & (np.floor(values) == values) & (np.abs(values) < 1e15)
-    as_int = pa.array(np.where(whole, values, 0).astype(np.int64)).cast(pa.large_string())
-    if whole[valid].all():
-        return as_int
+    with np.errstate(invalid="ignore"):
+        whole = valid & (np.trunc(values) == values) & (np.abs(values) < 1e15)
+    if whole.sum() == valid.sum():
+        return pa.array(np.where(valid, values, 0).astype(np.int64)).cast(pa.large_string())
     # numpy's float-to-text is the shortest round-trip form, as repr() writes it; values from
     # 1e15 on (few, and where the two could disagree on the exponent form) go through repr().
-    texts = np.where(whole | ~valid, 0.0, values).astype(str).astype(object)
+    texts = np.where(valid, values, 0.0).astype(str)
     large = np.flatnonzero(~whole & valid & (np.abs(values) >= 1e15))
-    texts[large] = [repr(float(v)) for v in values[large]]
-    as_repr = pa.array(texts, pa.large_string())
+    if large.size:
+        texts = texts.astype(object)
+        texts[large] = [repr(float(v)) for v in values[large]]
+    as_repr = pa.array(texts).cast(pa.large_string())
+    if not whole.any():
+        return as_repr
+    as_int = pa.array(np.where(whole, values, 0).astype(np.int64)).cast(pa.large_string())
     return pc.if_else(pa.array(whole), as_int, as_repr)
 
 
