@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 VIEW_CHANGES = {
     "home": None,
     "portfolio": ("segmented_control", "portfolio.view", None),
-    "selection": ("slider", "selection.cut_attractiveness", 60),
+    "selection": ("radio", "selection.normalisation", "minmax"),
     "segments": ("segmented_control", "segments.k_mode", "fixed"),
     "survey": None,
     "data": None,

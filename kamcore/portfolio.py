@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from kamcore.errors import KamError
@@ -128,10 +129,13 @@ def _factorized(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
     Every analysis of a page groups the same million customer ids; an app hands them the same
     cached column (pandas' copy-on-write never changes an array in place), so the codes are
-    computed once per column instead of once per analysis. Only Arrow-backed columns, whose
-    array object is stable and weakly referenceable, are remembered, by identity.
+    computed once per column instead of once per analysis. Only Arrow-backed columns are
+    remembered, by the identity of their (immutable) Arrow data.
     """
-    array = column.array
+    # The Arrow data itself: shallow copies of a frame share it (their pandas arrays differ).
+    array = getattr(column.array, "_pa_array", None)
+    if not isinstance(array, pa.ChunkedArray):
+        return pd.factorize(column, sort=True)
     key = id(array)
     with _FACTORIZED_LOCK:
         hit = _FACTORIZED.get(key)
@@ -139,16 +143,11 @@ def _factorized(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
             _FACTORIZED.move_to_end(key)
             return hit[1], hit[2]
     codes, uniques = pd.factorize(column, sort=True)
-    if isinstance(array, pd.arrays.ArrowStringArray | pd.arrays.ArrowExtensionArray):
-        try:
-            ref = weakref.ref(array)
-        except TypeError:
-            return codes, uniques
-        codes.setflags(write=False)
-        with _FACTORIZED_LOCK:
-            _FACTORIZED[key] = (ref, codes, uniques)
-            while len(_FACTORIZED) > _FACTORIZED_ENTRIES:
-                _FACTORIZED.popitem(last=False)
+    codes.setflags(write=False)
+    with _FACTORIZED_LOCK:
+        _FACTORIZED[key] = (weakref.ref(array), codes, uniques)
+        while len(_FACTORIZED) > _FACTORIZED_ENTRIES:
+            _FACTORIZED.popitem(last=False)
     return codes, uniques
 
 
