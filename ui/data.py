@@ -10,6 +10,7 @@ import streamlit as st
 from kamcore import tables
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import state
+from ui.i18n import fmt_num, t
 
 
 def table_names(kind: TableKind | str | None = None) -> list[str]:
@@ -117,7 +118,10 @@ def _canonical(name: str) -> tuple[pd.DataFrame, tuple]:
         json.dumps(info.mapping.roles, sort_keys=True),
         json.dumps(assignment, sort_keys=True) if assignment else "",
     )
-    return _read_canonical(ws, *key), key
+    # Streamlit shows the spinner only when the block outlasts its short delay: on a cache
+    # hit the user sees nothing; on the first read of a large table, what is happening.
+    with st.spinner(t("loading.reading_table", name=name, rows=fmt_num(info.n_rows))):
+        return _read_canonical(ws, *key), key
 
 
 def current_filters() -> FilterSettings:
