@@ -315,7 +315,7 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
         utf8 = decode_text(data, encoding).encode("utf-8")
     # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
     rewritten = encoding not in ("utf-8", "utf-8-sig")
-    _check_cells(utf8, bom, filename, settings)
+    n_lines = _check_cells(utf8, filename, settings)
     starts, ends = _text_line_bounds(utf8, bom)
     if has_lone_cr(utf8):
         # DuckDB loses the first field after a lone CR in a file that also uses LF; one
@@ -353,6 +353,8 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
     header_width = _trimmed_width(layout.header)
     if header_width > settings.max_columns:
         raise _too_many_columns(filename, header_width, settings.max_columns)
+    if n_lines * max(1, len(layout.header)) > settings.max_cells:
+        raise too_many_cells(filename, n_lines, max(1, len(layout.header)), settings.max_cells)
     # One column more than the header: a row with extra fields fills it and is rejected.
     n_columns = min(len(layout.header), settings.max_columns) + 1
     with tempfile.TemporaryDirectory(prefix="kam_ingest_") as tmp:
@@ -426,21 +428,17 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
     return table
 
 
-def _check_cells(utf8: bytes, bom: int, filename: str, settings: IngestSettings) -> None:
-    """Refuse a text whose lines x header fields exceed ``max_cells``, before any per-line work.
+def _check_cells(utf8: bytes, filename: str, settings: IngestSettings, width: int = 1) -> int:
+    """Refuse a text whose lines x ``width`` fields exceed ``max_cells``; the line count.
 
-    Counting line breaks is a byte count; the header's width comes from the sample alone. A
-    150 MB file of one-character lines is refused here instead of growing to gigabytes.
+    Counting line breaks is one byte count, done before any per-line work (with ``width`` 1,
+    as the header is not known yet) and again once the header's width is: a 150 MB file of
+    one-character lines is refused here instead of growing to gigabytes.
     """
-    n_lines = max(utf8.count(b"\n"), utf8.count(b"\r")) + 1
-    if n_lines <= settings.max_cells:
-        sample = utf8[bom : bom + SAMPLE_BYTES].decode("utf-8", errors="ignore")
-        layout = detect_layout(sample, complete=len(utf8) - bom <= SAMPLE_BYTES) if sample.strip() else None
-        width = max(1, len(layout.header)) if layout and layout.header else 1
-    else:
-        width = 1
+    n_lines = (utf8.count(b"\n") or utf8.count(b"\r")) + 1
     if n_lines * width > settings.max_cells:
         raise too_many_cells(filename, n_lines, width, settings.max_cells)
+    return n_lines
 
 
 def _text_line_bounds(utf8: bytes, bom: int) -> tuple[np.ndarray, np.ndarray]:
