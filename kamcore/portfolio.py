@@ -167,6 +167,11 @@ def _net_from_codes(codes: np.ndarray, customers: pd.Index, values: np.ndarray) 
     )
 
 
+def customer_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (-1 for missing) and sorted distinct values of a customer column, remembered."""
+    return _factorized(column)
+
+
 def _net_by_customer(table: pd.DataFrame, customer: str, value: str) -> pd.DataFrame:
     """Net value per customer, sorted by value descending and customer ascending.
 

@@ -176,6 +176,10 @@ def rfm(
     needed = [customer, date, value] + ([order] if order else [])
     _require_columns(transactions, needed)
     dates = pd.to_datetime(transactions[date], errors="coerce").dt.normalize()
+    if isinstance(transactions[customer].dtype, pd.StringDtype) and frequency != "active_months":
+        fast = _rfm_columns(transactions, customer, dates, value, order)
+        if fast is not None:
+            return _rfm_scores(fast, customer, as_of, "orders" if order else "purchase_days")
     frame = pd.DataFrame(
         {
             "customer": transactions[customer].astype("str"),
@@ -218,6 +222,74 @@ def rfm(
         }
     )
     result.index.name = customer
+    return _scored(result, reference, frequency_label)
+
+
+def _rfm_columns(
+    transactions: pd.DataFrame, customer: str, dates: pd.Series, value: str, order: str | None
+) -> tuple[pd.DataFrame, pd.Timestamp] | None:
+    """Last purchase, count and value per customer on integer codes (text customer ids).
+
+    The same figures as the groupby in :func:`rfm`, computed on the customer codes the
+    portfolio analyses already made for this column (see ``portfolio.customer_codes``):
+    no second grouping of a million text ids. None when no row has a customer and a date.
+    """
+    from kamcore.portfolio import customer_codes
+
+    codes, customers = customer_codes(transactions[customer])
+    day = dates.to_numpy()
+    valid = (codes >= 0) & ~np.isnat(day)
+    if not valid.any():
+        return None
+    c, d = codes[valid], day[valid]
+    amounts = pd.to_numeric(transactions[value], errors="coerce").fillna(0.0).to_numpy(dtype=float)[valid]
+    n = len(customers)
+    present = np.bincount(c, minlength=n) > 0
+    # Latest day per customer: sort by (code, day) and take each code's last row.
+    by_code = np.lexsort((d.view("int64"), c))
+    ends = np.flatnonzero(np.r_[c[by_code][1:] != c[by_code][:-1], True])
+    last = np.full(n, np.datetime64("NaT"), dtype=d.dtype)
+    last[c[by_code][ends]] = d[by_code][ends]
+    # Distinct orders (or purchase days) per customer: distinct (code, key) pairs, counted.
+    if order:
+        keys = pd.factorize(transactions[order].astype("str").to_numpy()[valid])[0].astype("int64")
+    else:
+        keys = d.astype("datetime64[D]").view("int64")
+    counted_rows = keys >= 0 if order else np.ones(len(keys), dtype=bool)  # nunique skips NaN
+    keys = keys[counted_rows]
+    span = int(keys.max() - keys.min()) + 1 if keys.size else 1
+    pairs = np.unique(c[counted_rows].astype("int64") * span + (keys - (keys.min() if keys.size else 0)))
+    counted = np.bincount(pairs // span, minlength=n)
+    monetary = np.bincount(c, weights=amounts, minlength=n)
+    index = pd.Index(customers[present], name=customer)
+    reference = pd.Timestamp(d.max()) + pd.Timedelta(days=1)
+    frame = pd.DataFrame(
+        {"last_purchase": last[present], "frequency": counted[present].astype("int64"), "monetary": monetary[present]},
+        index=index,
+    )
+    return frame, reference
+
+
+def _rfm_scores(
+    found: tuple[pd.DataFrame, pd.Timestamp], customer: str, as_of: pd.Timestamp | str | None, label: str
+) -> pd.DataFrame:
+    frame, latest = found
+    reference = latest if as_of is None else pd.Timestamp(as_of).normalize()
+    last = frame["last_purchase"]
+    result = pd.DataFrame(
+        {
+            "last_purchase": last,
+            "recency_days": (reference - last).dt.days.astype("int64"),
+            "frequency": frame["frequency"],
+            "monetary": frame["monetary"].astype(float),
+        }
+    )
+    result.index.name = customer
+    return _scored(result, reference, label)
+
+
+def _scored(result: pd.DataFrame, reference: pd.Timestamp, frequency_label: str) -> pd.DataFrame:
+    """Add the 1-5 scores and the named segment to recency/frequency/monetary per account."""
     r = quintile_score(result["recency_days"], higher_is_better=False)
     f = quintile_score(result["frequency"])
     m = quintile_score(result["monetary"])

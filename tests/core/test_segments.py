@@ -562,3 +562,25 @@ def test_repeated_rows_are_clustered_once_weighted_by_count() -> None:
     inertia = float(((scaled.to_numpy() - centres.loc[result.labels.to_numpy()].to_numpy()) ** 2).sum())
     reference = KMeans(n_clusters=3, n_init=10, random_state=0).fit(scaled.to_numpy()).inertia_
     assert inertia <= reference * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("order", [None, "order_id"])
+def test_rfm_on_text_customer_ids_equals_the_grouped_computation(order) -> None:
+    # Text ids take the code path (shared with the portfolio analyses); the same frame with
+    # object ids takes pandas' groupby. Both must give identical tables.
+    rng = np.random.default_rng(5)
+    n = 3_000
+    ids = pd.Series([f"K{i:03d}" for i in rng.integers(0, 250, n)], dtype="str")
+    ids[rng.random(n) < 0.02] = None
+    dates = pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D"))
+    dates[rng.random(n) < 0.02] = pd.NaT
+    orders = pd.Series((rng.integers(0, 900, n)).astype(str), dtype="str")
+    orders[rng.random(n) < 0.03] = None
+    table = pd.DataFrame({"k": ids, "d": dates, "v": rng.normal(100, 50, n), "o": orders})
+    plain = table.assign(k=table["k"].astype(object))
+    arguments = {"order": "o"} if order else {}
+    fast = sg.rfm(table, "k", "d", "v", **arguments)
+    slow = sg.rfm(plain, "k", "d", "v", **arguments)
+    pd.testing.assert_frame_equal(fast, slow, check_index_type=False)
+    assert fast.attrs == slow.attrs
+    assert list(fast.index[:3]) == ["K000", "K001", "K002"]
