@@ -245,21 +245,24 @@ def _rfm_columns(
     amounts = pd.to_numeric(transactions[value], errors="coerce").fillna(0.0).to_numpy(dtype=float)[valid]
     n = len(customers)
     present = np.bincount(c, minlength=n) > 0
-    # Latest day per customer: sort by (code, day) and take each code's last row.
-    by_code = np.lexsort((d.view("int64"), c))
-    ends = np.flatnonzero(np.r_[c[by_code][1:] != c[by_code][:-1], True])
+    # One sort of (code, day) keys gives each customer's last day and distinct days.
+    days = d.astype("datetime64[D]").view("int64")
+    first_day = int(days.min())
+    day_span = int(days.max()) - first_day + 1
+    keys = np.sort(c.astype("int64") * day_span + (days - first_day))
+    owner = keys // day_span
+    ends = np.flatnonzero(np.r_[owner[1:] != owner[:-1], True])
     last = np.full(n, np.datetime64("NaT"), dtype=d.dtype)
-    last[c[by_code][ends]] = d[by_code][ends]
-    # Distinct orders (or purchase days) per customer: distinct (code, key) pairs, counted.
+    last[owner[ends]] = (first_day + keys[ends] % day_span).astype("datetime64[D]").astype(d.dtype)
     if order:
-        keys = pd.factorize(transactions[order].astype("str").to_numpy()[valid])[0].astype("int64")
-    else:
-        keys = d.astype("datetime64[D]").view("int64")
-    counted_rows = keys >= 0 if order else np.ones(len(keys), dtype=bool)  # nunique skips NaN
-    keys = keys[counted_rows]
-    span = int(keys.max() - keys.min()) + 1 if keys.size else 1
-    pairs = np.unique(c[counted_rows].astype("int64") * span + (keys - (keys.min() if keys.size else 0)))
-    counted = np.bincount(pairs // span, minlength=n)
+        # Distinct orders per customer (nunique skips a missing order number).
+        numbers = pd.factorize(transactions[order].astype("str"))[0][valid].astype("int64")
+        known = numbers >= 0
+        span = int(numbers.max()) + 1 if known.any() else 1
+        keys = np.sort(c[known].astype("int64") * span + numbers[known])
+        owner = keys // span
+    distinct = np.r_[True, keys[1:] != keys[:-1]] if keys.size else np.zeros(0, dtype=bool)
+    counted = np.bincount(owner[distinct], minlength=n)
     monetary = np.bincount(c, weights=amounts, minlength=n)
     index = pd.Index(customers[present], name=customer)
     reference = pd.Timestamp(d.max()) + pd.Timedelta(days=1)
