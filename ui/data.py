@@ -177,3 +177,12 @@ def filter_choices() -> dict | None:
     if frame is None or frame.empty:
         return None
     return _compute_choices(frame)
+
+
+def account_status() -> pd.Series | None:
+    """Status per customer id from the active customers table's ``status`` role, or None."""
+    name = active_table(TableKind.accounts)
+    master = canonical_table(name) if name else None
+    if master is None or "status" not in master or "customer_id" not in master:
+        return None
+    return tables.account_status(master)
