@@ -68,7 +68,7 @@ def build(rows: int = 100_000, seed: int = 20261123) -> bytes:
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f'<dimension ref="A1:{letters[-1]}{rows + 1}"/><sheetData>'
     )
-    out.write('<row r="1">' + "".join(f'<c r="{l}1" t="s"><v>{i}</v></c>' for l, i in zip(letters, header_ids)) + "</row>")
+    out.write('<row r="1">' + "".join(f'<c r="{letter}1" t="s"><v>{i}</v></c>' for letter, i in zip(letters, header_ids, strict=True)) + "</row>")
     for r in range(rows):
         n = r + 2
         out.write(

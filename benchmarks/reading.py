@@ -39,7 +39,7 @@ def run_variant(variant: str, folder: Path) -> dict[str, float]:
     elif variant == "r":
         cur = workspace._cursor()
         storage = cur.execute("SELECT storage FROM _kam_tables WHERE name = 'transactions'").fetchall()[0][0]
-        frame = cur.sql(f"SELECT * FROM {quote_ident(storage)}").to_arrow_table().to_pandas()
+        frame = cur.sql(f"SELECT * FROM {quote_ident(storage)}").to_arrow_table().to_pandas()  # noqa: S608 (quoted identifier)
     else:
         frame = None
     seconds = time.perf_counter() - start
