@@ -333,6 +333,21 @@ def test_sensitivity_without_spread_equals_the_base_shortlist():
     assert report["share_of_runs_on_shortlist"].isin([0.0, 1.0]).all()
 
 
+def test_sensitivity_ties_go_to_the_smaller_customer_id():
+    # Five accounts with identical figures: every run ties them all, and the two smallest
+    # ids fill a shortlist of two, as a stable sort by id would choose.
+    accounts = pd.DataFrame(
+        {
+            "customer_id": ["E", "C", "A", "D", "B"],
+            "revenue": [5.0] * 5,
+            "years_as_customer": [2.0] * 5,
+        }
+    )
+    report = sensitivity(accounts, four_model(), shortlist_size=2, n_runs=20, seed=3)
+    shares = report.set_index("customer_id")["share_of_runs_on_shortlist"]
+    assert shares.to_dict() == {"A": 1.0, "B": 1.0, "C": 0.0, "D": 0.0, "E": 0.0}
+
+
 # ------------------------------------------------------------------------------- shortlist
 
 
