@@ -215,20 +215,22 @@ def buying_measures(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     """Per account: days since the last purchase, its usual gap, purchase days in 6 months vs usual.
 
     A purchase day is a distinct date with a positive line. The usual gap is the median number
-    of days between purchase days over the two years up to ``as_of`` (at least
+    of days between purchase days over the two years up to its last purchase (at least
     :data:`MIN_GAP_DAYS`); the usual count in 6 months is half the purchase days in the
     12 months before the last 6.
     """
     buys = transactions.loc[transactions["revenue"] > 0, ["customer_id", "date"]].drop_duplicates()
-    buys = buys[buys["date"] > as_of - pd.Timedelta(days=730)].sort_values(["customer_id", "date"])
+    buys = buys.sort_values(["customer_id", "date"])
     ids = pd.Index(transactions["customer_id"].unique(), name="customer_id")
     out = pd.DataFrame(index=ids)
-    grouped = buys.groupby("customer_id")["date"]
-    last = grouped.max().reindex(ids)
+    last = buys.groupby("customer_id")["date"].max().reindex(ids)
     out["days_since"] = (as_of - last).dt.days.astype(float)
-    gaps = buys.groupby("customer_id")["date"].diff().dt.days
-    median_gap = gaps.groupby(buys["customer_id"]).median().reindex(ids)
-    n_days = grouped.size().reindex(ids).fillna(0)
+    # the rhythm of the account's last two active years (up to its last purchase, so a dormant
+    # account is judged against how it used to buy)
+    recent_life = buys[buys["date"] > buys["customer_id"].map(last) - pd.Timedelta(days=730)]
+    gaps = recent_life.groupby("customer_id")["date"].diff().dt.days
+    median_gap = gaps.groupby(recent_life["customer_id"]).median().reindex(ids)
+    n_days = recent_life.groupby("customer_id").size().reindex(ids).fillna(0)
     usual = np.maximum(median_gap.to_numpy(dtype=float), MIN_GAP_DAYS)
     out["usual_gap_days"] = np.where(n_days >= MIN_PURCHASE_DAYS, usual, np.nan)
     half = pd.Timedelta(days=182)
