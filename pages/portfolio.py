@@ -6,7 +6,7 @@ import streamlit as st
 
 from kamcore import portfolio
 from kamcore.errors import KamError
-from ui import charts, data, router, widgets
+from ui import account_link, charts, data, router, widgets
 from ui.figures import portfolio as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
@@ -256,8 +256,9 @@ elif view == "movement":
     st.caption(t("portfolio.churn_count", n=fmt_num(len(risk)), value=fmt_num(risk["previous_value"].sum())))
     if not risk.empty:
         shown_risk = figures.churn_table(risk, names)
-        st.dataframe(
+        account_link.account_table(  # a row opens the account's page
             shown_risk,
+            risk["customer"].astype(str).tolist(),
             hide_index=True,
             key="portfolio.churn_table",
             column_config={
@@ -270,8 +271,9 @@ elif view == "movement":
 # -------------------------------------------------------------- accounts + drill-down
 elif view == "accounts":
     shown_accounts = figures.accounts_table(classes, measure)
-    st.dataframe(
+    account_link.account_table(  # a row opens the account's page
         shown_accounts,
+        classes["customer"].astype(str).tolist(),
         hide_index=True,
         key="portfolio.accounts_table",
         column_config={t(f"portfolio.measure_{measure}"): AMOUNT_COLUMN},
@@ -310,3 +312,4 @@ elif view == "accounts":
         )
         fig = figures.drill_figure(series, revenue_col, bool(profit_col), names.get(account, account))
         charts.show(fig, key="portfolio.drill_chart")
+        account_link.open_button(account, key="portfolio.open_account")
