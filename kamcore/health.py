@@ -415,8 +415,9 @@ def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: in
     last = end.to_period("M")
     periods = pd.period_range(last - months + 1, last, freq="M")
     frame["month"] = frame["date"].dt.to_period("M")
-    frame = frame[frame["month"] >= periods[0]]
     frame["customer_id"] = frame["customer_id"].astype(str)
+    everyone = sorted(frame["customer_id"].unique())  # accounts silent for a year get a flat line
+    frame = frame[frame["month"] >= periods[0]]
     pivot = frame.pivot_table(index="customer_id", columns="month", values="revenue", aggfunc="sum",
-                              fill_value=0.0).reindex(columns=periods, fill_value=0.0)
+                              fill_value=0.0).reindex(index=everyone, columns=periods, fill_value=0.0)
     return pd.Series([list(map(float, row)) for row in pivot.to_numpy()], index=pivot.index, dtype=object)

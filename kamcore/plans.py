@@ -331,7 +331,8 @@ def progress_table(objectives: Sequence[Objective], transactions: pd.DataFrame |
     for objective in objectives:
         progress = objective_progress(objective, transactions, survey, accounts=accounts, as_of=as_of)
         rows.append(objective.model_dump() | progress.model_dump(exclude={"objective_id", "target"}))
-    columns = [*Objective.model_fields, *[f for f in Progress.model_fields if f not in ("objective_id", "target")]]
+    columns = [*Objective.model_fields, *[f for f in Progress.model_fields if f not in Objective.model_fields
+                                          and f != "objective_id"]]
     return pd.DataFrame(rows, columns=columns)
 
 

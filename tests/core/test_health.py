@@ -115,6 +115,8 @@ def test_monthly_revenue_for_sparklines(tiny):
     months = health.monthly_revenue(tiny, as_of="2026-12-31", months=12)
     assert months["A"][2] == 40.0 and months["A"][5] == 40.0 and sum(months["A"]) == 80.0
     assert months["C"][-1] == 100.0 and len(months["C"]) == 12
+    later = health.monthly_revenue(tiny, as_of="2028-01-31", months=12)
+    assert later["A"] == [0.0] * 12  # silent for a year: a flat line, not a missing one
 
 
 # ------------------------------------------------------------------------- the demo's stories
