@@ -147,8 +147,8 @@ for measure in ("revenue", "profit"):
         t("account.col_measure"): t(f"account.measure_{measure}"),
         t("account.col_previous_class"): t(f"account.class_{m['previous_class']}"),
         t("account.col_current_class"): t(f"account.class_{m['current_class']}"),
-        t("account.col_previous_value"): m["previous_value"],
-        t("account.col_current_value"): m["current_value"],
+        t("account.col_previous_value"): round(float(m["previous_value"])),
+        t("account.col_current_value"): round(float(m["current_value"])),
     })
 if class_rows:
     previous, current = facts_all["periods"]
@@ -282,10 +282,10 @@ if plan.objectives:
         t("account.col_objective"): [objective_titles[i] for i in progress["id"]],
         t("account.col_metric"): [t(f"account.metric_{m}") + (f" · {a}" if a else "")
                                   for m, a in zip(progress["metric"], progress["area"], strict=True)],
-        t("account.col_baseline"): progress["baseline"],
-        t("account.col_target"): progress["target"],
-        t("account.col_actual"): progress["actual"],
-        t("account.col_expected"): progress["expected"],
+        t("account.col_baseline"): progress["baseline"].astype(float).round(1),
+        t("account.col_target"): progress["target"].astype(float).round(1),
+        t("account.col_actual"): progress["actual"].astype(float).round(1),
+        t("account.col_expected"): progress["expected"].astype(float).round(1),
         t("account.col_share"): progress["share_of_target"],
         t("account.col_status"): [t(f"account.progress_{s}") for s in progress["status"]],
         t("account.col_start"): [fmt_date(d) for d in progress["start"]],

@@ -54,7 +54,7 @@ shown = pd.DataFrame({
     t("plans.col_band"): [key_accounts.band_label(b) for b in listed["band"]],
     t("plans.col_drivers"): [key_accounts.driver_text(c) for c in listed["driver_codes"]],
     t("plans.col_trend"): [trend.get(a, []) for a in listed["account"]],
-    t("plans.col_revenue_12m"): listed["revenue_12m"].to_numpy(),
+    t("plans.col_revenue_12m"): listed["revenue_12m"].round(0).to_numpy(),
     t("plans.col_missing"): [key_accounts.missing_text(m) for m in listed["missing"]],
 })
 account_link.account_table(
@@ -86,9 +86,9 @@ else:
         t("plans.col_objective"): [o or t(f"account.metric_{m}") for o, m in zip(progress["title"], progress["metric"],
                                                                                   strict=True)],
         t("plans.col_owner"): progress["owner"],
-        t("plans.col_baseline"): progress["baseline"],
-        t("plans.col_target"): progress["target"],
-        t("plans.col_actual"): progress["actual"],
+        t("plans.col_baseline"): progress["baseline"].astype(float).round(1),
+        t("plans.col_target"): progress["target"].astype(float).round(1),
+        t("plans.col_actual"): progress["actual"].astype(float).round(1),
         t("plans.col_share"): progress["share_of_target"],
         t("plans.col_status"): [t(f"account.progress_{s}") for s in progress["status"]],
         t("plans.col_due"): [fmt_date(d) for d in progress["due"]],
@@ -176,8 +176,8 @@ charts.show(figures.effect_figure(groups), key="plans.effect_chart")
 st.dataframe(pd.DataFrame({
     t("plans.axis_group"): [t(f"plans.group_{g}") for g in groups["group"]],
     t("plans.col_accounts"): groups["accounts"],
-    t("plans.col_revenue_before"): groups["revenue_before"],
-    t("plans.col_revenue_after"): groups["revenue_after"],
+    t("plans.col_revenue_before"): groups["revenue_before"].round(0),
+    t("plans.col_revenue_after"): groups["revenue_after"].round(0),
     t("plans.col_growth"): groups["growth"],
     t("plans.col_margin_before"): groups["margin_before"],
     t("plans.col_margin_after"): groups["margin_after"],

@@ -28,8 +28,9 @@ def trend_figure(series: pd.DataFrame, with_profit: bool, months: int = 12) -> g
     if with_profit:
         fig.add_scatter(x=current.index, y=current["profit"], name=t("account.trend_profit"),
                         mode="lines+markers", line={"color": charts.NEGATIVE})
+    fig.update_layout(margin={"t": 90})
     return charts.style(fig, title=t("account.trend_title"), x_title=t("account.axis_month"),
-                        y_title=t("account.axis_amount"), height=360)
+                        y_title=t("account.axis_amount"), height=380)
 
 
 def components_figure(row: pd.Series) -> go.Figure:
@@ -61,7 +62,7 @@ def survey_figure(areas: pd.DataFrame) -> go.Figure:
     fig.add_bar(x=labels, y=areas["account_gap"], name=t("account.survey_this_account"),
                 marker_color=charts.NEGATIVE)
     fig.add_bar(x=labels, y=areas["all_gap"], name=t("account.survey_all_customers"), marker_color=charts.NEUTRAL)
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", margin={"t": 90})
     return charts.style(fig, title=t("account.survey_title"), x_title=t("account.axis_area"),
                         y_title=t("account.axis_gap"), height=340)
 
