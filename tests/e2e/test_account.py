@@ -23,6 +23,11 @@ def _page(browser, height: int = 1400):
     return context, context.new_page()
 
 
+def _idle(page) -> None:
+    """Wait until the script run has finished (Streamlit's running indicator is gone)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=TIMEOUT_MS)
+
+
 def _grid_text(page, key: str) -> str:
     """The text of a Streamlit table (its cells are in the DOM for screen readers)."""
     return " ".join(page.locator(f".st-key-{key} [role=gridcell]").all_inner_texts())
@@ -52,13 +57,15 @@ def test_open_account_from_portfolio_write_action_and_find_it_after_restart(brow
             page.wait_for_function("() => location.search.includes('account=')", timeout=TIMEOUT_MS)
             account = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["account"][0]
             assert re.fullmatch(r"\d{6}", account)
-            assert page.get_by_text("What pulls the score down most:").count() == 1
-
-            page.get_by_text("Add an action", exact=True).click()
+            page.get_by_text("What pulls the score down most:").first.wait_for(timeout=TIMEOUT_MS)
+            _idle(page)
+            page.locator("[data-testid=stExpander] summary").filter(has_text="Add an action").first.click()
             page.locator(".st-key-account-action_what input").fill(ACTION)
-            due = page.locator(".st-key-account-action_due input")
-            due.fill(yesterday.strftime("%d.%m.%Y"))
-            due.press("Enter")
+            # the date field is three spin buttons (day, month, year): type into the day, it moves on
+            page.locator('.st-key-account-action_due [role=spinbutton][aria-label^="day"]').click()
+            page.keyboard.type(yesterday.strftime("%d%m%Y"), delay=80)
+            assert page.locator('.st-key-account-action_due input[type=date]').get_attribute("value") == \
+                yesterday.isoformat()
             page.locator(".st-key-account-save_action button").click()
             page.get_by_text("1 actions are overdue.").wait_for(timeout=TIMEOUT_MS)
             page.screenshot(path=str(screenshots / "account-en.png"))
@@ -73,7 +80,7 @@ def test_open_account_from_portfolio_write_action_and_find_it_after_restart(brow
             page.get_by_role("heading", name="KAM Studio").wait_for(timeout=TIMEOUT_MS)
             page.goto(f"{url}/account?account={account}", wait_until="domcontentloaded")
             page.get_by_text("1 actions are overdue.").wait_for(timeout=TIMEOUT_MS)
-            assert ACTION in _grid_text(page, "account-actions_table")
+            page.get_by_text(ACTION).first.wait_for(state="attached", timeout=TIMEOUT_MS)
             page.goto(url + "/plans", wait_until="domcontentloaded")
             page.get_by_text("1 actions are overdue.").wait_for(timeout=TIMEOUT_MS)
             page.locator(".st-key-plans-overdue_table [role=gridcell]").first.wait_for(state="attached", timeout=TIMEOUT_MS)
