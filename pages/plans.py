@@ -52,8 +52,8 @@ shown = pd.DataFrame({
     t("plans.col_name"): [names.get(a, a) for a in listed["account"]],
     t("plans.col_health"): listed["health"].round(0).to_numpy(),
     t("plans.col_band"): [key_accounts.band_label(b) for b in listed["band"]],
-    t("plans.col_drivers"): [key_accounts.driver_text(c) for c in listed["driver_codes"]],
     t("plans.col_trend"): [trend.get(a, []) for a in listed["account"]],
+    t("plans.col_drivers"): [key_accounts.driver_text(c) for c in listed["driver_codes"]],
     t("plans.col_revenue_12m"): listed["revenue_12m"].round(0).to_numpy(),
     t("plans.col_missing"): [key_accounts.missing_text(m) for m in listed["missing"]],
 })

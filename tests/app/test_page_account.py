@@ -112,7 +112,7 @@ def test_objectives_and_actions_survive_a_restart_and_the_team_sees_the_overdue_
     at = _add_action(at, "Visit the purchasing manager", dt.date.today() + dt.timedelta(days=10))
     at = _add_action(at, "Quarterly business review", dt.date.today() + dt.timedelta(days=30))
     assert not at.exception, [e.value for e in at.exception]
-    assert any("1 actions are overdue" in w.value for w in at.warning)
+    assert any("Overdue actions: 1" in w.value for w in at.warning)
 
     # The server restarts: a new session on the same workspaces folder finds everything.
     at = _account_app()
@@ -147,7 +147,7 @@ def test_action_status_update_and_notes_are_saved(demo_root: Path):
     at = _add_action(at, "Call the CFO", dt.date.today() - dt.timedelta(days=3))
     at.selectbox(key="account.change_status").set_value("done")
     at = at.button(key="account.update_status").click().run(timeout=180)
-    assert not any("overdue" in w.value for w in at.warning)
+    assert not any("Overdue" in w.value for w in at.warning)
     at.text_area(key=f"account.note_price_{ACCOUNT}").input("=cut the deepest discounts")
     at.text_area(key=f"account.note_threats_{ACCOUNT}").input("A competitor offers a framework agreement")
     at = at.button(key="account.save_notes").click().run(timeout=180)

@@ -67,7 +67,7 @@ def test_open_account_from_portfolio_write_action_and_find_it_after_restart(brow
             assert page.locator('.st-key-account-action_due input[type=date]').get_attribute("value") == \
                 yesterday.isoformat()
             page.locator(".st-key-account-save_action button").click()
-            page.get_by_text("1 actions are overdue.").wait_for(timeout=TIMEOUT_MS)
+            page.get_by_text("Overdue actions: 1.").wait_for(timeout=TIMEOUT_MS)
             page.screenshot(path=str(screenshots / "account-en.png"))
         finally:
             context.close()
@@ -79,10 +79,10 @@ def test_open_account_from_portfolio_write_action_and_find_it_after_restart(brow
             page.goto(url, wait_until="domcontentloaded")
             page.get_by_role("heading", name="KAM Studio").wait_for(timeout=TIMEOUT_MS)
             page.goto(f"{url}/account?account={account}", wait_until="domcontentloaded")
-            page.get_by_text("1 actions are overdue.").wait_for(timeout=TIMEOUT_MS)
+            page.get_by_text("Overdue actions: 1.").wait_for(timeout=TIMEOUT_MS)
             page.get_by_text(ACTION).first.wait_for(state="attached", timeout=TIMEOUT_MS)
             page.goto(url + "/plans", wait_until="domcontentloaded")
-            page.get_by_text("1 actions are overdue.").wait_for(timeout=TIMEOUT_MS)
+            page.get_by_text("Overdue actions: 1.").wait_for(timeout=TIMEOUT_MS)
             page.locator(".st-key-plans-overdue_table [role=gridcell]").first.wait_for(state="attached", timeout=TIMEOUT_MS)
             overdue = _grid_text(page, "plans-overdue_table")
             assert ACTION in overdue and account in overdue
