@@ -186,7 +186,7 @@ scored = facts_all.get("selection")
 if scored is not None and account in set(scored["customer_id"].astype(str)):
     st.subheader(t("account.selection_title"))
     s = scored.loc[scored["customer_id"].astype(str) == account].iloc[0]
-    cards = st.columns(4)
+    cards = st.columns([1.6, 1, 1, 1])  # the box name is long in Norwegian and Swedish
     cards[0].metric(t("account.selection_box"), t(f"selection.category_{s['category']}"), border=True)
     cards[1].metric(t("account.selection_rank"), fmt_num(int(s["rank"])), border=True)
     cards[2].metric(t("account.selection_attractiveness"), fmt_num(s["attractiveness"]), border=True)
