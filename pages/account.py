@@ -11,7 +11,7 @@ import streamlit as st
 from kamcore import health, plans, portfolio
 from kamcore import survey as survey_stats
 from kamcore.errors import KamError
-from ui import account_link, charts, data, key_accounts, router, state, widgets
+from ui import account_link, charts, data, i18n, key_accounts, router, state, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, labeller, t
 
@@ -27,7 +27,6 @@ PRINT_CSS = """<style>
 </style>"""
 ATTITUDE_WORDS = ("tilfreds", "fornøyd", "nöjd", "satisf")
 REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "kjøpe igjen", "köpa igen")
-AMOUNT = st.column_config.NumberColumn(format="localized")
 
 
 def _amount(value: float | None) -> str:
@@ -79,7 +78,7 @@ for role in ("region", "industry", "owner", "segment", "cluster"):
     if row is not None and role in row.index and pd.notna(row[role]):
         facts.append((role, str(row[role])))
 # the name and descriptors are the user's text: shown as text, never markdown
-st.dataframe(
+i18n.dataframe(
     pd.DataFrame({t("account.col_fact"): [t(f"app.role_{r}") for r, _ in facts],
                   t("account.col_value"): [v for _, v in facts]}),
     hide_index=True, width="content",
@@ -123,7 +122,7 @@ else:
             fmt_num(h["purchase_days_6m"]), fmt_num(h["usual_purchase_days_6m"], 1),
         ],
     })
-    st.dataframe(why, hide_index=True, width="content")
+    i18n.dataframe(why, hide_index=True, width="content")
     st.caption(t("account.as_of", date=fmt_date(h["as_of"])))
 
 # -------------------------------------------------------------------------- money and classes
@@ -152,8 +151,7 @@ for measure in ("revenue", "profit"):
     })
 if class_rows:
     previous, current = facts_all["periods"]
-    st.dataframe(pd.DataFrame(class_rows), hide_index=True, width="stretch",
-                 column_config={t("account.col_previous_value"): AMOUNT, t("account.col_current_value"): AMOUNT})
+    i18n.dataframe(pd.DataFrame(class_rows), hide_index=True, width="stretch")
     st.caption(t("account.class_periods", prev_start=fmt_date(previous.start), prev_end=fmt_date(previous.end),
                  cur_start=fmt_date(current.start), cur_end=fmt_date(current.end)))
 
@@ -198,7 +196,7 @@ if scored is not None and account in set(scored["customer_id"].astype(str)):
         t("account.col_weight"): [c.weight for c in model.criteria],
         t("account.col_score"): [s.get(f"score__{c.name}") for c in model.criteria],
     })
-    st.dataframe(crit, hide_index=True, width="stretch",
+    i18n.dataframe(crit, hide_index=True, width="stretch",
                  column_config={t("account.col_score"): st.column_config.ProgressColumn(
                      min_value=0, max_value=100, format="%.0f")})
     team = key_accounts.team_scores()
@@ -294,9 +292,7 @@ if plan.objectives:
         t("account.col_by"): [f"{meta.get(i, {}).get('updated_by') or ''} · "
                               f"{fmt_date(meta.get(i, {}).get('updated_at'))}" for i in progress["id"]],
     })
-    st.dataframe(shown, hide_index=True, width="stretch", key="account.objectives_table", column_config={
-        t("account.col_baseline"): AMOUNT, t("account.col_target"): AMOUNT, t("account.col_actual"): AMOUNT,
-        t("account.col_expected"): AMOUNT,
+    i18n.dataframe(shown, hide_index=True, width="stretch", key="account.objectives_table", column_config={
         t("account.col_share"): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
     })
     st.caption(t("account.objectives_caption", date=fmt_date(last_day)))
@@ -358,7 +354,7 @@ if plan.actions:
         t("account.col_by"): [f"{meta.get(a.id, {}).get('updated_by') or ''} · "
                               f"{fmt_date(meta.get(a.id, {}).get('updated_at'))}" for a in plan.actions],
     })
-    st.dataframe(shown_actions, hide_index=True, width="stretch", key="account.actions_table")
+    i18n.dataframe(shown_actions, hide_index=True, width="stretch", key="account.actions_table")
 else:
     st.caption(t("account.no_actions"))
 
@@ -418,7 +414,7 @@ notes = plan.notes or plans.StrategyNotes(account=account)
 headings = [*plans.NOTE_HEADINGS, *plans.SWOT_HEADINGS]
 written = [(h, getattr(notes, h)) for h in headings if getattr(notes, h)]
 if written:
-    st.dataframe(pd.DataFrame({t("account.col_heading"): [t(f"account.note_{h}") for h, _ in written],
+    i18n.dataframe(pd.DataFrame({t("account.col_heading"): [t(f"account.note_{h}") for h, _ in written],
                                t("account.col_text"): [text for _, text in written]}),
                  hide_index=True, width="stretch", key="account.notes_table")
 else:
@@ -469,7 +465,7 @@ with st.expander(t("account.history_title"), icon=":material/history:"):
     if history.empty:
         st.caption(t("account.no_history"))
     else:
-        st.dataframe(pd.DataFrame({
+        i18n.dataframe(pd.DataFrame({
             t("account.col_part"): [t(f"account.kind_{k}") for k in history["kind"]],
             t("account.col_change"): [t(f"account.change_{c}") for c in history["change"]],
             t("account.col_by"): history["changed_by"].fillna(""),

@@ -9,7 +9,7 @@ import streamlit as st
 
 from kamcore import health, plans
 from kamcore.errors import KamError
-from ui import account_link, charts, data, key_accounts, router, state, widgets
+from ui import account_link, charts, data, i18n, key_accounts, router, state, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
@@ -21,7 +21,6 @@ PRINT_CSS = """<style>
   .stButton, [data-testid="stElementToolbar"], [data-testid="stDownloadButton"] { display: none !important; }
 }
 </style>"""
-AMOUNT = st.column_config.NumberColumn(format="localized")
 
 st.html(PRINT_CSS)
 st.title(t("plans.title"))
@@ -62,7 +61,6 @@ account_link.account_table(
     column_config={
         t("plans.col_health"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f"),
         t("plans.col_trend"): st.column_config.LineChartColumn(y_min=0),
-        t("plans.col_revenue_12m"): AMOUNT,
     },
 )
 counts = listed["band"].value_counts()
@@ -95,8 +93,6 @@ else:
     })
     account_link.account_table(detail, progress["account"].tolist(), key="plans.objectives_table",
                                hide_index=True, width="stretch", column_config={
-                                   t("plans.col_baseline"): AMOUNT, t("plans.col_target"): AMOUNT,
-                                   t("plans.col_actual"): AMOUNT,
                                    t("plans.col_share"): st.column_config.ProgressColumn(
                                        min_value=0.0, max_value=1.0, format="percent")})
     st.caption(t("plans.followup_caption", date=fmt_date(last_day)))
@@ -136,7 +132,7 @@ else:
 open_actions = [a for a in actions if a.status in plans.OPEN_STATUSES and a not in late]
 if open_actions:
     with st.expander(t("plans.open_actions", n=fmt_num(len(open_actions))), icon=":material/list:"):
-        st.dataframe(pd.DataFrame({
+        i18n.dataframe(pd.DataFrame({
             t("plans.col_account"): [a.account for a in open_actions],
             t("plans.col_name"): [names.get(a.account, a.account) for a in open_actions],
             t("plans.col_action"): [a.what for a in open_actions],
@@ -173,7 +169,7 @@ cards[2].metric(t("plans.effect_pairs"), fmt_num(len(effect.pairs)), border=True
 st.caption(t("plans.effect_windows", b0=fmt_date(effect.before[0]), b1=fmt_date(effect.before[1]),
              a0=fmt_date(effect.after[0]), a1=fmt_date(effect.after[1])))
 charts.show(figures.effect_figure(groups), key="plans.effect_chart")
-st.dataframe(pd.DataFrame({
+i18n.dataframe(pd.DataFrame({
     t("plans.axis_group"): [t(f"plans.group_{g}") for g in groups["group"]],
     t("plans.col_accounts"): groups["accounts"],
     t("plans.col_revenue_before"): groups["revenue_before"].round(0),
@@ -182,7 +178,6 @@ st.dataframe(pd.DataFrame({
     t("plans.col_margin_before"): groups["margin_before"],
     t("plans.col_margin_after"): groups["margin_after"],
 }), hide_index=True, width="stretch", key="plans.effect_table", column_config={
-    t("plans.col_revenue_before"): AMOUNT, t("plans.col_revenue_after"): AMOUNT,
     t("plans.col_growth"): st.column_config.NumberColumn(format="percent"),
     t("plans.col_margin_before"): st.column_config.NumberColumn(format="percent"),
     t("plans.col_margin_after"): st.column_config.NumberColumn(format="percent"),

@@ -34,8 +34,10 @@ def picked_row(event: Any) -> int | None:
 
 
 def account_table(frame: Any, ids: Sequence[Any], *, key: str, hint: bool = True, **kwargs: Any) -> Any:
-    """``st.dataframe(frame)`` where selecting a row opens that row's account (``ids`` by position)."""
-    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="single-row", **kwargs)
+    """``i18n.dataframe(frame)`` where selecting a row opens that row's account (``ids`` by position)."""
+    from ui import i18n  # numbers and dates in the user's language, as every table
+
+    event = i18n.dataframe(frame, key=key, on_select="rerun", selection_mode="single-row", **kwargs)
     if hint:
         st.caption(t("account.open_hint"))
     row = picked_row(event)
