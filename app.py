@@ -23,6 +23,7 @@ sections = {
         ("segments", ":material/bubble_chart:"),
         ("survey", ":material/fact_check:"),
     ],
+    "section_follow": [("plans", ":material/flag:"), ("account", ":material/person_pin:")],
 }
 pages = {
     t(f"app.{section}"): [

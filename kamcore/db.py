@@ -818,6 +818,115 @@ class Workspace:
         """Flush the write-ahead log into the file (before copying it for download)."""
         self._cursor().execute("CHECKPOINT")
 
+    # ------------------------------------------------------------ account plans
+    # Objectives, actions and strategy notes of account plans (kamcore.plans), one JSON payload
+    # per item with who created/changed it and when, plus an append-only history of every change.
+    # The two tables are created on first write; reads before that find nothing.
+    PLAN_KINDS = ("objective", "action", "notes")
+
+    def _plan_tables_exist(self, cur: duckdb.DuckDBPyConnection) -> bool:
+        row = cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = '_kam_plan_items'"
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _check_plan_kind(self, kind: str) -> None:
+        if kind not in self.PLAN_KINDS:
+            raise KamError("db.plan_kind", "'{kind}' is not a part of an account plan.", kind=kind)
+
+    def save_plan_item(
+        self, kind: str, item_id: str, account: str, payload: dict[str, Any], user: str | None = None
+    ) -> None:
+        """Create or update one plan item and record the change in the plan history."""
+        self._check_plan_kind(kind)
+        text = json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True)
+        now = dt.datetime.now()
+        with self._transaction() as cur:
+            cur.execute(
+                """CREATE TABLE IF NOT EXISTS _kam_plan_items (
+                    kind VARCHAR NOT NULL, item_id VARCHAR NOT NULL, account VARCHAR NOT NULL,
+                    payload VARCHAR NOT NULL, created_by VARCHAR, created_at TIMESTAMP NOT NULL,
+                    updated_by VARCHAR, updated_at TIMESTAMP NOT NULL, PRIMARY KEY (kind, item_id))"""
+            )
+            cur.execute(
+                """CREATE TABLE IF NOT EXISTS _kam_plan_history (
+                    kind VARCHAR NOT NULL, item_id VARCHAR NOT NULL, account VARCHAR NOT NULL,
+                    change VARCHAR NOT NULL, payload VARCHAR, changed_by VARCHAR,
+                    changed_at TIMESTAMP NOT NULL)"""
+            )
+            old = _first(cur.execute(
+                "SELECT payload FROM _kam_plan_items WHERE kind = ? AND item_id = ?", [kind, item_id]
+            ).fetchall())
+            if old is not None and old[0] == text:
+                return
+            if old is None:
+                cur.execute(
+                    "INSERT INTO _kam_plan_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [kind, item_id, account, text, user, now, user, now],
+                )
+            else:
+                cur.execute(
+                    "UPDATE _kam_plan_items SET account = ?, payload = ?, updated_by = ?, updated_at = ? "
+                    "WHERE kind = ? AND item_id = ?",
+                    [account, text, user, now, kind, item_id],
+                )
+            cur.execute(
+                "INSERT INTO _kam_plan_history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [kind, item_id, account, "created" if old is None else "changed", text, user, now],
+            )
+
+    def delete_plan_item(self, kind: str, item_id: str, user: str | None = None) -> None:
+        """Remove one plan item (the history keeps it, marked deleted)."""
+        self._check_plan_kind(kind)
+        with self._transaction() as cur:
+            if not self._plan_tables_exist(cur):
+                return
+            row = _first(cur.execute(
+                "SELECT account, payload FROM _kam_plan_items WHERE kind = ? AND item_id = ?", [kind, item_id]
+            ).fetchall())
+            if row is None:
+                return
+            cur.execute("DELETE FROM _kam_plan_items WHERE kind = ? AND item_id = ?", [kind, item_id])
+            cur.execute(
+                "INSERT INTO _kam_plan_history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [kind, item_id, row[0], "deleted", row[1], user, dt.datetime.now()],
+            )
+
+    def plan_items(self, kind: str, account: str | None = None) -> list[dict[str, Any]]:
+        """Plan items of ``kind`` (one account's, or all), oldest first.
+
+        Each is ``{"payload": dict, "account", "created_by", "created_at", "updated_by", "updated_at"}``.
+        """
+        self._check_plan_kind(kind)
+        cur = self._cursor()
+        if not self._plan_tables_exist(cur):
+            return []
+        sql = (
+            "SELECT payload, account, created_by, created_at, updated_by, updated_at FROM _kam_plan_items "
+            "WHERE kind = ?"
+        )
+        params: list[Any] = [kind]
+        if account is not None:
+            sql += " AND account = ?"
+            params.append(account)
+        rows = cur.execute(sql + " ORDER BY created_at, item_id", params).fetchall()
+        keys = ("account", "created_by", "created_at", "updated_by", "updated_at")
+        return [{"payload": json.loads(row[0]), **dict(zip(keys, row[1:], strict=True))} for row in rows]
+
+    def plan_history(self, account: str | None = None) -> pd.DataFrame:
+        """Every change to plan items (one account's, or all), newest first."""
+        columns = ["kind", "item_id", "account", "change", "payload", "changed_by", "changed_at"]
+        cur = self._cursor()
+        if not self._plan_tables_exist(cur):
+            return pd.DataFrame(columns=columns)
+        sql = f"SELECT {', '.join(columns)} FROM _kam_plan_history"
+        params: list[Any] = []
+        if account is not None:
+            sql += " WHERE account = ?"
+            params.append(account)
+        rows = cur.execute(sql + " ORDER BY changed_at DESC, item_id", params).fetchall()
+        return pd.DataFrame(rows, columns=columns)
+
 
 # ---------------------------------------------------------------- workspace files
 def check_workspace_name(name: str) -> str:
