@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
 from kamcore.errors import KamError
-from kamcore.survey_ingest import ItemDictionary
+from kamcore.survey_model import ItemDictionary
 
 #: Below this many respondents a gap is flagged as too small to say anything.
 SMALL_N = 10

@@ -254,7 +254,7 @@ def test_reversing_twice_is_identity(values):
 def test_guess_dictionary_gap_pairs_and_key_areas():
     cols = ["E_acc1", "P_acc1", "E_adv2", "P_adv2", "E_ava1", "Anbefale", "Q5_r"]
     d = guess_item_dictionary(cols).set_index("item")
-    assert list(d.columns) == ["question", "dimension", "role", "pair", "reverse"]
+    assert list(d.columns) == ["question", "dimension", "role", "pair", "reverse", "scale_min", "scale_max"]
     assert d.loc["E_acc1", ["dimension", "role", "pair"]].tolist() == ["accuracy", "expectation", "acc1"]
     assert d.loc["P_acc1", ["dimension", "role", "pair"]].tolist() == ["accuracy", "perception", "acc1"]
     assert d.loc["P_adv2", ["dimension", "pair"]].tolist() == ["advice", "adv2"]
