@@ -209,7 +209,13 @@ def has_two_row_header(raw: pd.DataFrame) -> bool:
     text_row = 1 if header_none else 0
     if len(raw) < text_row + 2:
         return False
-    body = raw.iloc[text_row + 1 :]
+    # A column read as numbers has no text in its first row, so it can never vote for one:
+    # with at least half the columns numeric the answer is no, without looking further.
+    numeric = sum(pd.api.types.is_numeric_dtype(raw[c]) for c in raw.columns)
+    if numeric >= 0.5 * len(raw.columns):
+        return False
+    # The answers under the candidate row: a sample is enough to tell numbers and labels from texts.
+    body = raw.iloc[text_row + 1 : text_row + 201]
     if all(_blank(v) or _IMPORT_ID.match(str(v)) for v in body.iloc[0]):
         body = body.iloc[1:]
     head = raw.iloc[text_row]

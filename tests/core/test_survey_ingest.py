@@ -355,7 +355,9 @@ def test_dictionary_errors_name_row_and_column(rows, code, params):
 
 def test_dictionary_accepts_blank_cells_from_the_grid():
     rows = _dict([["E1", None, None, None, None, None], ["P1", "q", "advice", "Perception ", "", "true"]])
+    rows["scale_min"], rows["scale_max"] = [None, "1"], [None, "7,0"]
     model = ItemDictionary.from_frame(rows)
+    assert model.scale_of("P1") == (1.0, 7.0) and model.scale_of("E1") is None
     assert model.rows[0].role == "plain" and model.rows[0].reverse is False
     assert model.rows[1].role == "perception" and model.rows[1].reverse is True
     assert model.dimension_of() == {"P1": "advice"}
