@@ -41,6 +41,7 @@ from kamcore.ingest_excel import (
     read_xls,
     read_xlsx,
 )
+from kamcore.ingest_question_rows import find_header_rows
 from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
 from kamcore.ingest_text import (
     SAMPLE_BYTES,
@@ -138,6 +139,7 @@ QUALITY_SENTENCES: dict[str, str] = {
     "negative_values": "Column '{column}' has {n} negative values (for example credit notes); they were kept.",
     "missing_values": "Column '{column}' has {n} empty cells.",
     "empty_sheets": "Sheets without data were skipped: {sheets}.",
+    "header_rows_kept": "{n} row(s) under the header, from line {line}, are survey-tool header rows (question texts or markers), not data; {n_texts} question texts were kept.",
 }
 
 
@@ -157,6 +159,8 @@ class QualityReport(BaseModel):
     negative_values: dict[str, int] = Field(default_factory=dict)
     missing_values: dict[str, int] = Field(default_factory=dict)
     renamed_columns: dict[str, str] = Field(default_factory=dict)
+    #: Survey exports: column -> question text from a row of texts under the header.
+    question_texts: dict[str, str] = Field(default_factory=dict)
     issues: list[QualityIssue] = Field(default_factory=list)
 
     def sentences(self, lang_lookup: Callable[[str], str | None] | None = None) -> list[str]:
@@ -344,6 +348,8 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
         rewritten = True
         starts, ends = _text_line_bounds(utf8, bom)
         layout = TextLayout(delimiter="\t", header_line=layout.header_line, header=layout.header)
+    utf8, starts, ends, header_rows, rewritten_rows = _drop_header_rows(utf8, bom, sample, layout, starts, ends)
+    rewritten = rewritten or rewritten_rows
     header_width = _trimmed_width(layout.header)
     if header_width > settings.max_columns:
         raise _too_many_columns(filename, header_width, settings.max_columns)
@@ -409,7 +415,7 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 ),
                 settings=settings,
                 source_rows=source_rows,
-                extra_empty=blank_lines,
+                extra_empty=blank_lines - header_rows.n_lines,
                 header_line_skipped=layout.header_line,
                 forced_decimal={},
                 default_decimal="," if layout.delimiter == ";" else ".",
@@ -417,7 +423,72 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 check_records=check_records,
                 expected_records=None if has_quotes else n_lines - blank_lines,
             )
-    return table
+    return _with_question_texts(table, header_rows, layout.header)
+
+
+class _DroppedHeaderRows(BaseModel):
+    n_lines: int = 0  # lines blanked (kept as empty lines, so line numbers still point into the file)
+    first_line: int = 0  # 1-based
+    n_records: int = 0
+    question_texts: list[str] = Field(default_factory=list)
+
+
+def _drop_header_rows(
+    utf8: bytes, bom: int, sample: str, layout: TextLayout, starts: np.ndarray, ends: np.ndarray
+) -> tuple[bytes, np.ndarray, np.ndarray, _DroppedHeaderRows, bool]:
+    """Blank the survey tools' extra header rows (question texts, ImportIds, markers) before typing."""
+    records = [fields for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
+    lines = [line for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
+    found = find_header_rows([str(h) for h in layout.header], [r for r in records if any(c.strip() for c in r)][:200])
+    if not found.n_records:
+        return utf8, starts, ends, _DroppedHeaderRows(), False
+    nonblank = [line for line, r in zip(lines, records, strict=True) if any(c.strip() for c in r)]
+    first = nonblank[0]
+    after = nonblank[found.n_records] if len(nonblank) > found.n_records else int(starts.size)
+    # Lines first .. after-1 hold the header rows (a quoted text may span several lines).
+    a, b = int(starts[first]), int(starts[after]) if after < starts.size else len(utf8)
+    segment = utf8[a:b]
+    kept_breaks = bytes(ch for ch in segment if ch in b"\r\n")
+    utf8 = utf8[:a] + kept_breaks + utf8[b:]
+    starts, ends = _text_line_bounds(utf8, bom)
+    n_lines = sum(1 for i in range(first, min(after, int(starts.size))) if (ends[i] - starts[i]) == 0)
+    return (
+        utf8,
+        starts,
+        ends,
+        _DroppedHeaderRows(n_lines=n_lines, first_line=first + 1, n_records=found.n_records,
+                           question_texts=found.question_texts),
+        True,
+    )
+
+
+def _sample_records(sample: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    from kamcore.ingest_text import _records
+
+    return _records(sample, delimiter, 260)
+
+
+def _with_question_texts(table: ParsedTable, rows: _DroppedHeaderRows, header: list[str]) -> ParsedTable:
+    """Question texts keyed by the table's column names, and a sentence in the report."""
+    if not rows.n_records:
+        return table
+    texts: dict[str, str] = {}
+    originals = {v: k for k, v in table.quality.renamed_columns.items()}
+    positions = {str(h).strip(): i for i, h in enumerate(header)}
+    for column in table.data.columns:
+        original = table.quality.renamed_columns.get(column, column)
+        i = positions.get(str(original).strip())
+        if i is not None and i < len(rows.question_texts) and rows.question_texts[i]:
+            texts[str(column)] = rows.question_texts[i]
+    del originals
+    issue = QualityIssue(
+        code="header_rows_kept",
+        params={"line": rows.first_line, "n": rows.n_records, "n_texts": len(texts)},
+    )
+    quality = table.quality.model_copy(
+        update={"question_texts": texts, "issues": [*table.quality.issues[:1], issue, *table.quality.issues[1:]]}
+    )
+    return table.model_copy(update={"quality": quality})
 
 
 def _text_line_bounds(utf8: bytes, bom: int) -> tuple[np.ndarray, np.ndarray]:

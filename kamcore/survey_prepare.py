@@ -280,7 +280,8 @@ def guess_dictionary(
     for item, role, pair, _stem, prefix in finals:
         dimension = ""
         if prefix and prefix not in _NOT_DIMENSIONS and prefix_count.get(prefix, 0) >= 2:
-            dimension = _DIMENSION_CODES.get(prefix, prefix.upper() if len(prefix) <= 2 else prefix)
+            compact = prefix.replace(" ", "")
+            dimension = _DIMENSION_CODES.get(prefix, compact.upper() if len(compact) <= 3 else prefix)
         lo_hi = scales.get(item)
         rows.append(
             ItemRow(
@@ -403,6 +404,14 @@ class _Column(BaseModel):
     note: ScaleNote | None = None
 
 
+_DATE_LIKE = re.compile(r"^\s*\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?Z?)?\s*$")
+
+
+def _looks_like_dates(text: pd.Series) -> bool:
+    sample = text.head(200)
+    return bool(len(sample)) and bool(sample.str.match(_DATE_LIKE).mean() >= 0.9)
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -417,7 +426,11 @@ def _type_numeric(column: str, v: pd.Series) -> _Column:
         return _Column(kind="excluded", exclusion=Exclusion(code="decimals", params={"example": f"{example:g}"}))
     lo, hi = float(values.min()), float(values.max())
     hint = header_scale(column)
-    if lo < -10 or hi > 100 or (hint is None and hi == lo):
+    if hint is None and lo in (0.0, 1.0) and hi == lo + 1 and values.nunique() == 2:
+        return _Column(kind="attribute")  # yes/no coded 0/1 (or 1/2): a category, not a rating
+    # Above 11 only sliders (answers from near 0 to near 100) are a scale; ages, years of schooling are not.
+    slider = hi <= 100 and lo <= 10 and hi >= 50
+    if lo < -10 or hi > 100 or (hi > 11 and not slider and hint is None) or (hint is None and hi == lo):
         if hi == lo and -10 <= lo <= 100:
             return _Column(kind="excluded", exclusion=Exclusion(code="constant", params={"value": _fmt(lo)}))
         return _Column(kind="excluded", exclusion=Exclusion(code="not_scale", params={"lo": _fmt(lo), "hi": _fmt(hi)}))
@@ -446,14 +459,17 @@ def _consensus_scales(
     }
     if not from_data:
         return scales
-    counts: dict[tuple[float, float], int] = {}
-    for sc in from_data.values():
-        counts[sc] = counts.get(sc, 0) + 1
-    common = max(counts, key=lambda sc: (counts[sc], sc[1] - sc[0]))
     out = dict(scales)
-    for c, (lo, hi) in from_data.items():
-        if common[0] <= lo and hi <= common[1] and lo >= 0 and (common[1] - hi) <= max(3.0, 0.3 * (common[1] - common[0])):
-            out[c] = common
+    for low in (0.0, 1.0):
+        group = {c: sc for c, sc in from_data.items() if sc[0] == low and sc[1] <= 11}
+        if not group:
+            continue
+        tops = sorted((sc[1] for sc in group.values()), reverse=True)
+        # The survey's scale: the highest top that at least a quarter of these items reach.
+        top = next(t for t in tops if sum(1 for x in tops if x >= t) >= max(1, 0.25 * len(tops)))
+        for c, (lo, hi) in group.items():
+            if hi < top and top - hi <= 3:
+                out[c] = (low, top)
     return out
 
 
@@ -574,11 +590,18 @@ def prepare_survey(
         v = _as_numbers(s)
         if v is not None:
             numbers[column] = v
-            typed[column] = _type_numeric(column, v)
+            info = _type_numeric(column, v)
+            if info.kind == "attribute":
+                attribute_cols.append(column)
+            else:
+                typed[column] = info
             continue
         text = s.astype("string").str.strip().replace("", pd.NA).dropna()
         if text.empty:
             typed[column] = _Column(kind="excluded", exclusion=Exclusion(code="empty"))
+            continue
+        if _looks_like_dates(text):
+            typed[column] = _Column(kind="excluded", exclusion=Exclusion(code="dates"))
             continue
         text_columns.append(column)
 
@@ -590,6 +613,7 @@ def prepare_survey(
         values = wide[column].astype("string").str.strip().replace("", pd.NA).dropna()
         distinct[column] = sorted(values.unique().tolist())
     by_family: dict[tuple[str, str], list[str]] = {}
+    unknown_sets: dict[tuple[str, ...], list[str]] = {}
     for column in text_columns:
         scale = choose_scale(distinct[column])
         labelled = scale is not None and len(scale.mapping) >= max(1, len(distinct[column]) - len(scale.unknown)) and (
@@ -602,7 +626,15 @@ def prepare_survey(
         else:
             n = len(distinct[column])
             n_answers = int(wide[column].notna().sum())
-            if n <= 12 and n < 0.5 * max(n_answers, 1) or _is_attribute_header(column):
+            shared = sum(1 for other in text_columns if distinct[other] == distinct[column]) >= 2
+            if shared and 3 <= n <= 11 and not _is_attribute_header(column):
+                # The same few answers in several columns: a rating scale whose labels we do not know.
+                typed[column] = _Column(
+                    kind="excluded",
+                    exclusion=Exclusion(code="unknown_labels", params={"labels": ", ".join(distinct[column][:8])}),
+                )
+                unknown_sets.setdefault(tuple(distinct[column]), []).append(column)
+            elif n <= 12 and n < 0.5 * max(n_answers, 1) or _is_attribute_header(column):
                 attribute_cols.append(column)
             else:
                 typed[column] = _Column(kind="excluded", exclusion=Exclusion(code="free_text", params={"n": n}))
@@ -639,6 +671,15 @@ def prepare_survey(
             table_ = {u: lookup.get(normalise_label(u), np.nan) for u in uniq}
             numbers[column] = codes.map(table_).astype(float)
             typed[column] = _Column(kind="labels", scale=(lo, hi))
+
+    for labels_, members in unknown_sets.items():
+        index = len(label_scales)
+        label_scales.append(
+            LabelScale(family="unknown", language="", points=len(labels_), scale_min=1.0,
+                       scale_max=float(len(labels_)), mapping={}, unknown=list(labels_))
+        )
+        for column in members:
+            label_columns[column] = index
 
     # Attribute roles.
     roles = _attribute_roles(wide, attribute_cols)
