@@ -294,6 +294,7 @@ def test_reliability_shows_alpha_with_its_interval(make_app):
     row = table[(table["Dimension"] == "advice") & (table["Role"] == "Expectation")].iloc[0]
     survey = read_norwegian(DEMO / "survey_keyareas.csv")
     customers = survey[survey["Gruppe"] == "kunde"]
-    alpha, (low, high) = pg.cronbach_alpha(customers[["E_adv1", "E_adv2", "E_adv3"]], nan_policy="listwise")
+    # Complete answers first: pingouin's listwise CI would count the dropped rows in n (Feldt's df use the complete n).
+    alpha, (low, high) = pg.cronbach_alpha(customers[["E_adv1", "E_adv2", "E_adv3"]].dropna())
     assert row["Cronbach's alpha"] == pytest.approx(alpha, abs=1e-9)
     assert row["95 % CI low"] == pytest.approx(low, abs=6e-4) and row["95 % CI high"] == pytest.approx(high, abs=6e-4)
