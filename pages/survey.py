@@ -93,6 +93,7 @@ def labels_section(prepared: PreparedSurvey, name: str, labels: dict) -> None:
                    if pd.notna(r.value) and (guessed.get(r.label) is None or float(r.value) != guessed[r.label])}
         if {**labels, **changed} != labels:
             _save("survey_labels", name, {"labels": {**labels, **changed}})
+            st.session_state.pop(f"survey.label_mapping.{name}", None)  # its row numbers refer to this table
             st.rerun()
 
 
