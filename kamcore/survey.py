@@ -652,7 +652,7 @@ def cronbach_alpha_ci(responses: pd.DataFrame, items: Sequence[str], confidence:
     --------
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]})
     >>> round(cronbach_alpha_ci(df, ["a", "b", "c"]).alpha, 4)
-    0.9375
+    0.9538
     """
     data = _numeric(responses, items).dropna()
     value = _alpha(data.to_numpy())

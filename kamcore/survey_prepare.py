@@ -249,9 +249,13 @@ def guess_dictionary(
     letter_roles_ok = len(letters) == 2 and len({_ROLE_LETTERS.get(x) for x in letters} - {None}) == 2 and {
         _ROLE_LETTERS.get(x) for x in letters
     } in ({"expectation", "perception"}, {"importance", "performance"}, {"importance", "perception"}, {"expectation", "performance"})
+    # I and P but no E: P is performance (importance–performance), as in I_/P_ exports.
+    ip_only = letters == {"i", "p"}
     parsed = []
     for item in items:
         role, strong, stem = _role_split(str(item))
+        if role == "perception" and ip_only and not strong:
+            role = "performance"
         if role is not None and not strong and not letter_roles_ok and re.fullmatch(r"[a-z][ _\-.]?\d+[a-z]?", _fold(str(item))):
             role, stem = None, " ".join(_tokens(str(item)))
         parsed.append([str(item), role, strong, stem])
