@@ -38,6 +38,9 @@ def _numeric(df: pd.DataFrame, items: Sequence[str]) -> pd.DataFrame:
         raise KamError(
             "survey.item_missing", "Column '{column}' is not in the survey.", column=str(missing[0])
         )
+    cols = list(items)
+    if all(pd.api.types.is_float_dtype(df[c]) for c in cols):
+        return df[cols]  # already answers as floats (the usual case): no copy
     out = {}
     for col in items:
         s = df[col]
