@@ -642,6 +642,12 @@ def _looks_like_survey(table: pd.DataFrame, roles: dict[str, str] | None = None)
     return share >= (0.4 if _respondent_column(table) is not None else 0.5)
 
 
+def survey_evidence(table: pd.DataFrame) -> dict[str, int | bool]:
+    """Why a table looks like a survey: ``long`` layout, or ``answers`` of ``columns`` (filled) hold answers."""
+    filled = int(table.notna().any(axis=0).sum()) or len(table.columns)
+    return {"long": _long_survey(table), "answers": len(_answer_columns(table)), "columns": filled}
+
+
 def _survey_reason(table: pd.DataFrame) -> str:
     if _long_survey(table):
         return "one row per answer: respondent, item and value columns"

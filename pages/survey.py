@@ -192,17 +192,18 @@ for role in ("region", "owner"):
     own = prepared.attribute(role)
     if own is not None and getattr(filters, role):
         keep &= own.astype("string").isin(getattr(filters, role)).fillna(False).astype(bool)
-left, middle, right = st.columns(3)
+segment = prepared.attribute("respondent_segment")
+if segment is None:
+    segment = prepared.attribute("segment")
+has_segments = segment is not None and segment.notna().any()
+left, middle = st.columns(2) if account is not None or has_segments else (None, None)
 if account is not None:
     ids = sorted(account.dropna().loc[lambda s: s != ""].unique().tolist())
     chosen = left.multiselect(t("survey.filter_accounts"), ids, key="survey.accounts", placeholder=t("survey.all"))
     if chosen:
         keep &= account.isin(chosen).fillna(False).astype(bool)
-segment = prepared.attribute("respondent_segment")
-if segment is None:
-    segment = prepared.attribute("segment")
-if segment is not None and segment.notna().any():
-    chosen = middle.multiselect(t("survey.filter_segments"), sorted(segment.dropna().astype(str).unique().tolist()),
+if has_segments:
+    chosen = (middle if account is not None else left).multiselect(t("survey.filter_segments"), sorted(segment.dropna().astype(str).unique().tolist()),
                                 key="survey.segments", placeholder=t("survey.all"))
     if chosen:
         keep &= segment.astype("string").isin(chosen).fillna(False).astype(bool)
@@ -214,7 +215,7 @@ frame = pd.concat([responses, prepared.attributes.loc[keep, [group_column]]], ax
 strict = survey_ingest.exclude_incomplete(frame, d.items, "listwise", group=group_column)
 method = widgets.choice("survey.exclusion", ["any", "listwise", "pairwise"], key=f"survey.exclusion.{name}",
                         default="pairwise" if strict.n_dropped > 0.10 * max(strict.n_before, 1) else "any",
-                        option_prefix="survey.exclusion", help_key="survey.exclusion_help", container=right)
+                        option_prefix="survey.exclusion", help_key="survey.exclusion_help")
 report = strict if method == "any" else survey_ingest.exclude_incomplete(frame, d.items, "pairwise", group=group_column)
 st.caption(t("survey.exclusion_report", before=fmt_num(int(len(prepared.responses))), filtered=fmt_num(int(keep.sum())),
              after=fmt_num(report.n_after), dropped=fmt_num(report.n_dropped), method=t(f"survey.exclusion_{method}")))
