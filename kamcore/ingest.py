@@ -579,6 +579,19 @@ def _sheet_table(
     body = rows[header_index + 1 :]
     if not any(widths[header_index + 1 :]):
         raise _header_only(filename)
+    # Survey tools' extra header rows (question texts, markers) go with the header, not the data.
+    sample = [[cell_text(v) or "" for v in row] for row in body[:260]]
+    nonblank = [i for i, row in enumerate(sample) if any(c.strip() for c in row)]
+    found = find_header_rows(header, [sample[i] for i in nonblank][:200])
+    header_rows = _DroppedHeaderRows()
+    first_body = header_index + 1
+    if found.n_records:
+        cut = nonblank[found.n_records - 1] + 1
+        header_rows = _DroppedHeaderRows(first_line=first_body + nonblank[0] + 1, n_records=found.n_records,
+                                         question_texts=found.question_texts)
+        body, first_body = body[cut:], first_body + cut
+        if not body:
+            raise _header_only(filename)
     columns: list[list[Any]] = [[row[i] if i < len(row) else None for row in body] for i in range(n_columns)]
     forced_decimal: dict[int, str] = {}
     serial_dates: list[int] = []
@@ -600,14 +613,14 @@ def _sheet_table(
                 forced_decimal.pop(index)
         texts[f"c{index}"] = [cell_text(v) for v in values]
     frame = pd.DataFrame(texts, dtype=object)
-    excel_rows = np.arange(header_index + 2, header_index + 2 + len(body), dtype=np.int64)
+    excel_rows = np.arange(first_body + 1, first_body + 1 + len(body), dtype=np.int64)
     with IngestStaging() as staging:
         staging.load_frame(frame)
 
         def source_rows(record_numbers: np.ndarray) -> np.ndarray:
             return excel_rows[record_numbers]
 
-        return _type_table(
+        table = _type_table(
             staging,
             header=header,
             first_row=0,
@@ -622,6 +635,7 @@ def _sheet_table(
             default_decimal=",",
             serial_dates=serial_dates,
         )
+    return _with_question_texts(table, header_rows, header)
 
 
 def _excel_header_index(widths: list[int]) -> int:

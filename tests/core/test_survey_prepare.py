@@ -335,3 +335,26 @@ def test_ordinary_tables_keep_their_first_row():
     text = "Kundenr;Navn;Omsetning\n001;Alfa AS;100,5\n002;Beta AS;200\n003;Gamma AS;300\n".encode()
     parsed = load_file(text, "kunder.csv").tables[0]
     assert parsed.quality.rows_kept == 3 and parsed.quality.question_texts == {}
+
+
+def test_an_excel_export_with_title_rows_and_a_question_text_row(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundeundersøkelse 2026"])
+    ws.append([])
+    ws.append(["ID", "Forventning 1", "Opplevelse 1", "Anbefaling (0-10)"])
+    ws.append(["ID", "Hvor raskt forventer du svar?", "Hvor raskt fikk du svar?", "Hvor sannsynlig er det at du anbefaler oss?"])
+    for i, (e, p, r) in enumerate([(6, 4, 8), (7, 5, 9), (5, 5, 10), (6, 3, 4)], start=1):
+        ws.append([i, e, p, r])
+    path = tmp_path / "forms.xlsx"
+    wb.save(path)
+    parsed = load_file(path).tables[0]
+    assert parsed.quality.rows_rejected == 0 and parsed.quality.rows_kept == 4
+    assert parsed.quality.question_texts["Opplevelse 1"] == "Hvor raskt fikk du svar?"
+    assert parsed.data["Forventning 1"].tolist() == [6.0, 7.0, 5.0, 6.0]
+    prepared = prepare_survey(parsed.data, question_texts=parsed.quality.question_texts)
+    assert prepared.dictionary.pairs("gap") == {"1": ("Forventning 1", "Opplevelse 1")}
+    assert prepared.dictionary.row("Forventning 1").question == "Hvor raskt forventer du svar?"
+    assert prepared.dictionary.scale_of("Anbefaling (0-10)") == (0.0, 10.0)
