@@ -155,6 +155,22 @@ def test_a_deleted_dictionary_row_is_excluded_with_its_reason(make_app, demo_roo
     assert "Q12" not in stats["Item"].tolist()
 
 
+def test_a_row_added_to_the_dictionary_brings_an_item_back(make_app, demo_root):
+    at = pick_table(make_app("survey"), "survey_dealer")
+    row = editor(at, "survey.dictionary").value["item"].tolist().index("Q12")
+    at.session_state["survey.dictionary.survey_dealer"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [row]}
+    at.run()
+    at.session_state["survey.dictionary.survey_dealer"] = {
+        "edited_rows": {}, "added_rows": [{"item": "Q12", "dimension": "loyalty", "role": "plain"}], "deleted_rows": []}
+    at.run()
+    no_trouble(at)
+    rows = pd.DataFrame(saved(demo_root, "item_dictionary", "survey_dealer")["rows"]).set_index("item")
+    assert rows.loc["Q12", "dimension"] == "loyalty"
+    grid = editor(at, "survey.dictionary").value.set_index("item")
+    assert grid.loc["Q12", ["scale_min", "scale_max"]].tolist() == [1.0, 10.0]  # left blank: from the answers
+    assert "Q12" in tables_with(at, "Standard deviation")[0]["Item"].tolist()
+
+
 def test_a_bad_dictionary_edit_is_an_error_sentence(make_app):
     at = make_app("survey")
     row = editor(at, "survey.dictionary").value["item"].tolist().index("P_acc1")
