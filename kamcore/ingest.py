@@ -41,8 +41,8 @@ from kamcore.ingest_excel import (
     read_xls,
     read_xlsx,
 )
-from kamcore.ingest_question_rows import find_header_rows
 from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
+from kamcore.ingest_question_rows import find_header_rows
 from kamcore.ingest_text import (
     SAMPLE_BYTES,
     WHITESPACE,

@@ -17,7 +17,14 @@ from pydantic import BaseModel, Field
 from kamcore.survey_labels import known_label
 
 _IMPORT_ID = re.compile(r'^\s*\{\s*"?importid"?\s*:', re.IGNORECASE)
-_MARKERS = {"response", "open-ended response", "open ended response", "other (please specify)", "svar", "svar (fritekst)"}
+_MARKERS = {
+    "response",
+    "open-ended response",
+    "open ended response",
+    "other (please specify)",
+    "svar",
+    "svar (fritekst)",
+}
 _NUMBER = re.compile(r"^\s*[-−+]?\d+(?:[.,]\d+)?\s*$")
 
 
@@ -71,8 +78,10 @@ def find_header_rows(header: list[str], records: list[list[str]]) -> HeaderRows:
     if filled and all(_IMPORT_ID.match(c) for c in filled):
         return HeaderRows(n_records=1)
     start = 1
-    if len(records) > 2 and all(_blank(c) or _IMPORT_ID.match(c) for c in records[1]) and any(
-        _IMPORT_ID.match(c) for c in records[1]
+    if (
+        len(records) > 2
+        and all(_blank(c) or _IMPORT_ID.match(c) for c in records[1])
+        and any(_IMPORT_ID.match(c) for c in records[1])
     ):
         start = 2
     body = records[start:]

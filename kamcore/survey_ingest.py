@@ -17,7 +17,6 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from kamcore.errors import KamError
-
 from kamcore.survey_model import (  # noqa: F401 - re-exported: the data model lives in survey_model
     DICTIONARY_COLUMNS,
     ROLES,

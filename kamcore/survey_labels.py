@@ -26,7 +26,13 @@ FAMILIES: dict[tuple[str, str], _Family] = {
         -3: ("helt uenig", "svært uenig", "sterkt uenig"),
         -2: ("uenig",),
         -1: ("litt uenig", "delvis uenig", "noe uenig"),
-        0: ("nøytral", "verken enig eller uenig", "hverken enig eller uenig", "verken eller", "hverken eller"),
+        0: (
+            "nøytral",
+            "verken enig eller uenig",
+            "hverken enig eller uenig",
+            "verken eller",
+            "hverken eller",
+        ),
         1: ("litt enig", "delvis enig", "noe enig"),
         2: ("enig",),
         3: ("helt enig", "svært enig", "sterkt enig"),
@@ -313,7 +319,9 @@ def choose_scale(labels: Iterable[object]) -> LabelScale | None:
     >>> choose_scale(["Helt uenig", "Uenig", "Litt uenig", "Litt enig", "Enig", "Helt enig"]).mapping["Litt enig"]
     4.0
     """
-    distinct = sorted({str(v).strip() for v in labels if v is not None and str(v).strip() and str(v) != "nan"})
+    distinct = sorted(
+        {str(v).strip() for v in labels if v is not None and str(v).strip() and str(v) != "nan"}
+    )
     if not distinct:
         return None
     numbered = {lab: _LEADING_NUMBER.match(lab) for lab in distinct}

@@ -51,7 +51,11 @@ def _number(value: object, row: int, column: str) -> float | None:
     if _blank(value):
         return None
     try:
-        number = float(str(value).replace(",", ".").replace("\u2212", "-")) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+        number = (
+            float(str(value).replace(",", ".").replace("\u2212", "-"))
+            if isinstance(value, str)
+            else float(value)
+        )  # type: ignore[arg-type]
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number):
@@ -160,7 +164,11 @@ class ItemDictionary(BaseModel):
             reverse = (
                 False
                 if _blank(rev)
-                else (_norm(rev) in ("true", "1", "yes", "ja", "x", "sant") if isinstance(rev, str) else bool(rev))
+                else (
+                    _norm(rev) in ("true", "1", "yes", "ja", "x", "sant")
+                    if isinstance(rev, str)
+                    else bool(rev)
+                )
             )
             lo = _number(rec["scale_min"], row_no, "scale_min")
             hi = _number(rec["scale_max"], row_no, "scale_max")
@@ -256,7 +264,9 @@ def apply_keys(responses: pd.DataFrame, dictionary: ItemDictionary) -> pd.DataFr
     out = responses.copy()
     for r in dictionary.rows:
         if r.reverse and r.item in out.columns and r.scale_min is not None and r.scale_max is not None:
-            out[r.item] = r.scale_min + r.scale_max - pd.to_numeric(out[r.item], errors="coerce").astype(float)
+            out[r.item] = (
+                r.scale_min + r.scale_max - pd.to_numeric(out[r.item], errors="coerce").astype(float)
+            )
     return out
 
 

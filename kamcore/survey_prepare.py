@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kamcore import survey_ingest
 from kamcore.errors import KamError
-from kamcore.survey_labels import LabelScale, choose_scale, known_label, normalise_label
+from kamcore.survey_labels import LabelScale, choose_scale, normalise_label
 from kamcore.survey_model import DICTIONARY_COLUMNS, ItemDictionary, ItemRow, apply_keys
 
 #: Reverse-key suggestions need this many respondents who answered every item of the group.
@@ -144,32 +144,93 @@ def _snap_scale(lo: float, hi: float) -> tuple[float, float]:
 
 _ROLE_WORDS: dict[str, tuple[str, ...]] = {
     "expectation": (
-        "forventning", "forventninger", "forventet", "forventa", "förväntan", "förväntning",
-        "förväntningar", "förväntat", "expectation", "expectations", "expected", "expect", "exp",
+        "forventning",
+        "forventninger",
+        "forventet",
+        "forventa",
+        "förväntan",
+        "förväntning",
+        "förväntningar",
+        "förväntat",
+        "expectation",
+        "expectations",
+        "expected",
+        "expect",
+        "exp",
     ),
     "perception": (
-        "opplevelse", "opplevd", "opplevelser", "erfaring", "erfaringer", "upplevelse", "upplevt",
-        "upplevd", "oplevelse", "oplevet", "perception", "perceptions", "perceived", "experience",
-        "experienced", "perc", "percep",
+        "opplevelse",
+        "opplevd",
+        "opplevelser",
+        "erfaring",
+        "erfaringer",
+        "upplevelse",
+        "upplevt",
+        "upplevd",
+        "oplevelse",
+        "oplevet",
+        "perception",
+        "perceptions",
+        "perceived",
+        "experience",
+        "experienced",
+        "perc",
+        "percep",
     ),
-    "importance": ("viktighet", "viktig", "vikt", "vigtighed", "vigtig", "betydning", "importance", "important", "imp"),
+    "importance": (
+        "viktighet",
+        "viktig",
+        "vikt",
+        "vigtighed",
+        "vigtig",
+        "betydning",
+        "importance",
+        "important",
+        "imp",
+    ),
     "performance": (
-        "tilfredshet", "tilfredshed", "nöjdhet", "prestasjon", "ytelse", "prestation", "præstation",
-        "performance", "perf", "satisfaction",
+        "tilfredshet",
+        "tilfredshed",
+        "nöjdhet",
+        "prestasjon",
+        "ytelse",
+        "prestation",
+        "præstation",
+        "performance",
+        "perf",
+        "satisfaction",
     ),
 }
 #: Single letters that name a role only when the partner item with the same stem exists.
-_ROLE_LETTERS = {"e": "expectation", "f": "expectation", "p": "perception", "o": "perception",
-                 "i": "importance", "v": "importance", "s": "performance"}
+_ROLE_LETTERS = {
+    "e": "expectation",
+    "f": "expectation",
+    "p": "perception",
+    "o": "perception",
+    "i": "importance",
+    "v": "importance",
+    "s": "performance",
+}
 #: Roles whose words alone (without a partner) are enough to set the role.
 _STRONG_ROLES = ("expectation", "perception", "importance")
-_PARTNER = {"expectation": "perception", "perception": "expectation",
-            "importance": "performance", "performance": "importance"}
+_PARTNER = {
+    "expectation": "perception",
+    "perception": "expectation",
+    "importance": "performance",
+    "performance": "importance",
+}
 
 _DIMENSION_CODES = {
-    "acc": "accuracy", "ava": "availability", "ada": "adaptation", "adv": "advice",
-    "tan": "tangibles", "rel": "reliability", "res": "responsiveness", "resp": "responsiveness",
-    "ass": "assurance", "emp": "empathy",
+    "acc": "accuracy",
+    "ava": "availability",
+    "ada": "adaptation",
+    "adv": "advice",
+    "tan": "tangibles",
+    "rel": "reliability",
+    "res": "responsiveness",
+    "resp": "responsiveness",
+    "ass": "assurance",
+    "emp": "empathy",
 }
 _NOT_DIMENSIONS = {"q", "item", "items", "spm", "sp", "question", "spørsmål", "fråga", "v", "var", "x", ""}
 _REVERSE_RE = re.compile(r"([_\-. ](r|rev|reversed)$)|(\(r\)$)", re.IGNORECASE)
@@ -245,10 +306,20 @@ def guess_dictionary(
     scales = dict(scales or {})
     # Letters name roles only in a survey whose lettered items use just one pair of partner
     # letters (E/P, E/S, F/O, I/P …): A1..A5, C1..C5, E1..E5, O1..O5 are five dimensions.
-    letters = {m.group(1) for item in items if (m := re.fullmatch(r"([a-z])[ _\-.]?\d+[a-z]?", _fold(str(item))))}
-    letter_roles_ok = len(letters) == 2 and len({_ROLE_LETTERS.get(x) for x in letters} - {None}) == 2 and {
-        _ROLE_LETTERS.get(x) for x in letters
-    } in ({"expectation", "perception"}, {"importance", "performance"}, {"importance", "perception"}, {"expectation", "performance"})
+    letters = {
+        m.group(1) for item in items if (m := re.fullmatch(r"([a-z])[ _\-.]?\d+[a-z]?", _fold(str(item))))
+    }
+    letter_roles_ok = (
+        len(letters) == 2
+        and len({_ROLE_LETTERS.get(x) for x in letters} - {None}) == 2
+        and {_ROLE_LETTERS.get(x) for x in letters}
+        in (
+            {"expectation", "perception"},
+            {"importance", "performance"},
+            {"importance", "perception"},
+            {"expectation", "performance"},
+        )
+    )
     # I and P but no E: P is performance (importance–performance), as in I_/P_ exports.
     ip_only = letters == {"i", "p"}
     parsed = []
@@ -256,7 +327,12 @@ def guess_dictionary(
         role, strong, stem = _role_split(str(item))
         if role == "perception" and ip_only and not strong:
             role = "performance"
-        if role is not None and not strong and not letter_roles_ok and re.fullmatch(r"[a-z][ _\-.]?\d+[a-z]?", _fold(str(item))):
+        if (
+            role is not None
+            and not strong
+            and not letter_roles_ok
+            and re.fullmatch(r"[a-z][ _\-.]?\d+[a-z]?", _fold(str(item)))
+        ):
             role, stem = None, " ".join(_tokens(str(item)))
         parsed.append([str(item), role, strong, stem])
     stems: dict[tuple[str, str], list[int]] = {}
@@ -278,7 +354,7 @@ def guess_dictionary(
         prefix_count[prefix] = prefix_count.get(prefix, 0) + 1
         finals.append((item, role, pair, stem, prefix))
     pair_names: dict[str, str] = {}
-    for item, role, pair, _stem, _prefix in finals:
+    for _item, role, pair, _stem, _prefix in finals:
         if pair and role in ("expectation", "importance"):
             pair_names[pair] = re.sub(r"\s+", "", pair) if pair.replace(" ", "").isalnum() else pair
     for item, role, pair, _stem, prefix in finals:
@@ -344,7 +420,9 @@ def suggest_reverse_keys(responses: pd.DataFrame, dictionary: ItemDictionary) ->
         corr = np.corrcoef(data, rowvar=False)
         values, vectors = np.linalg.eigh(corr)
         first = vectors[:, int(np.argmax(values))]
-        if (first > 0).sum() < (first < 0).sum() or ((first > 0).sum() == (first < 0).sum() and first.sum() < 0):
+        if (first > 0).sum() < (first < 0).sum() or (
+            (first > 0).sum() == (first < 0).sum() and first.sum() < 0
+        ):
             first = -first
         out.update(item for item, loading in zip(items, first, strict=True) if loading < 0)
     return [r.item for r in dictionary.rows if r.item in out]
@@ -355,22 +433,115 @@ def suggest_reverse_keys(responses: pd.DataFrame, dictionary: ItemDictionary) ->
 # --------------------------------------------------------------------------------------
 
 _ATTRIBUTE_WORDS = (
-    "kjønn", "kjonn", "kön", "køn", "gender", "sex", "alder", "ålder", "age", "utdanning", "utdannelse",
-    "utbildning", "education", "uddannelse", "region", "landsdel", "fylke", "län", "kommune", "kommun",
-    "country", "land", "klasse", "class", "reiseklasse", "travel class", "resklass", "gruppe", "group", "grupp",
-    "avdeling", "avdelning", "department", "stilling", "befattning", "role", "rolle", "segment", "selger",
-    "säljare", "sælger", "salesperson", "owner", "kam", "bransje", "bransch", "branche", "industry",
-    "timestamp", "tidsstempel", "tidsstämpel", "email", "e-post", "e-mail", "name", "navn", "namn",
-    "status", "progress", "finished", "duration", "language", "språk", "userlanguage", "distributionchannel",
-    "ipaddress", "ip address", "start date", "end date", "startdate", "enddate", "recordeddate",
-    "collector id", "respondent id", "responseid", "idno", "cntry", "stratum", "psu",
+    "kjønn",
+    "kjonn",
+    "kön",
+    "køn",
+    "gender",
+    "sex",
+    "alder",
+    "ålder",
+    "age",
+    "utdanning",
+    "utdannelse",
+    "utbildning",
+    "education",
+    "uddannelse",
+    "region",
+    "landsdel",
+    "fylke",
+    "län",
+    "kommune",
+    "kommun",
+    "country",
+    "land",
+    "klasse",
+    "class",
+    "reiseklasse",
+    "travel class",
+    "resklass",
+    "gruppe",
+    "group",
+    "grupp",
+    "avdeling",
+    "avdelning",
+    "department",
+    "stilling",
+    "befattning",
+    "role",
+    "rolle",
+    "segment",
+    "selger",
+    "säljare",
+    "sælger",
+    "salesperson",
+    "owner",
+    "kam",
+    "bransje",
+    "bransch",
+    "branche",
+    "industry",
+    "timestamp",
+    "tidsstempel",
+    "tidsstämpel",
+    "email",
+    "e-post",
+    "e-mail",
+    "name",
+    "navn",
+    "namn",
+    "status",
+    "progress",
+    "finished",
+    "duration",
+    "language",
+    "språk",
+    "userlanguage",
+    "distributionchannel",
+    "ipaddress",
+    "ip address",
+    "start date",
+    "end date",
+    "startdate",
+    "enddate",
+    "recordeddate",
+    "collector id",
+    "respondent id",
+    "responseid",
+    "idno",
+    "cntry",
+    "stratum",
+    "psu",
 )
 _ROLE_ATTRIBUTE_WORDS = {
     "region": ("region", "landsdel", "fylke", "län", "district", "distrikt", "område"),
-    "owner": ("selger", "säljare", "sælger", "salesperson", "owner", "kam", "account manager", "kundeansvarlig"),
+    "owner": (
+        "selger",
+        "säljare",
+        "sælger",
+        "salesperson",
+        "owner",
+        "kam",
+        "account manager",
+        "kundeansvarlig",
+    ),
 }
-_ID_WORDS = ("id", "idno", "respondent", "respondent id", "response id", "responseid", "respondentid",
-             "svarid", "svar id", "løpenummer", "lopenummer", "nr", "record id", "_recordid")
+_ID_WORDS = (
+    "id",
+    "idno",
+    "respondent",
+    "respondent id",
+    "response id",
+    "responseid",
+    "respondentid",
+    "svarid",
+    "svar id",
+    "løpenummer",
+    "lopenummer",
+    "nr",
+    "record id",
+    "_recordid",
+)
 
 
 def _norm_header(text: object) -> str:
@@ -395,7 +566,9 @@ def _as_numbers(s: pd.Series) -> pd.Series | None:
     text = s.astype("string").str.strip().replace("", pd.NA)
     if text.isna().all():
         return None
-    parsed = pd.to_numeric(text.str.replace(",", ".", regex=False).str.replace("−", "-", regex=False), errors="coerce")
+    parsed = pd.to_numeric(
+        text.str.replace(",", ".", regex=False).str.replace("−", "-", regex=False), errors="coerce"
+    )
     if parsed.notna().sum() == text.notna().sum():
         return parsed.astype(float)
     return None
@@ -408,7 +581,9 @@ class _Column(BaseModel):
     note: ScaleNote | None = None
 
 
-_DATE_LIKE = re.compile(r"^\s*\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?Z?)?\s*$")
+_DATE_LIKE = re.compile(
+    r"^\s*\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?Z?)?\s*$"
+)
 
 
 def _looks_like_dates(text: pd.Series) -> bool:
@@ -427,7 +602,9 @@ def _type_numeric(column: str, v: pd.Series) -> _Column:
     whole = np.isclose(values.to_numpy(), np.round(values.to_numpy()))
     if not whole.all():
         example = float(values[~whole].iloc[0])
-        return _Column(kind="excluded", exclusion=Exclusion(code="decimals", params={"example": f"{example:g}"}))
+        return _Column(
+            kind="excluded", exclusion=Exclusion(code="decimals", params={"example": f"{example:g}"})
+        )
     lo, hi = float(values.min()), float(values.max())
     hint = header_scale(column)
     if hint is None and lo in (0.0, 1.0) and hi == lo + 1 and values.nunique() == 2:
@@ -437,7 +614,9 @@ def _type_numeric(column: str, v: pd.Series) -> _Column:
     if lo < -10 or hi > 100 or (hi > 11 and not slider and hint is None) or (hint is None and hi == lo):
         if hi == lo and -10 <= lo <= 100:
             return _Column(kind="excluded", exclusion=Exclusion(code="constant", params={"value": _fmt(lo)}))
-        return _Column(kind="excluded", exclusion=Exclusion(code="not_scale", params={"lo": _fmt(lo), "hi": _fmt(hi)}))
+        return _Column(
+            kind="excluded", exclusion=Exclusion(code="not_scale", params={"lo": _fmt(lo), "hi": _fmt(hi)})
+        )
     if hint is not None:
         h_lo, h_hi = hint
         if h_lo <= lo and hi <= h_hi:
@@ -445,7 +624,9 @@ def _type_numeric(column: str, v: pd.Series) -> _Column:
         width = h_hi - h_lo
         for shift in (-1.0, 1.0):
             if h_lo <= lo + shift and hi + shift <= h_hi and hi - lo <= width:
-                note = ScaleNote(item=column, header_min=h_lo, header_max=h_hi, data_min=lo, data_max=hi, shift=shift)
+                note = ScaleNote(
+                    item=column, header_min=h_lo, header_max=h_hi, data_min=lo, data_max=hi, shift=shift
+                )
                 return _Column(kind="item", scale=(h_lo - shift, h_hi - shift), note=note)
     return _Column(kind="item", scale=_snap_scale(lo, hi))
 
@@ -458,7 +639,8 @@ def _consensus_scales(
     Only for scales taken from the answers alone: a header hint, a label scale or a shift keeps its own.
     """
     from_data = {
-        c: sc for c, sc in scales.items()
+        c: sc
+        for c, sc in scales.items()
         if typed[c].kind == "item" and typed[c].note is None and header_scale(c) is None
     }
     if not from_data:
@@ -471,7 +653,7 @@ def _consensus_scales(
         tops = sorted((sc[1] for sc in group.values()), reverse=True)
         # The survey's scale: the highest top that at least a quarter of these items reach.
         top = next(t for t in tops if sum(1 for x in tops if x >= t) >= max(1, 0.25 * len(tops)))
-        for c, (lo, hi) in group.items():
+        for c, (_lo, hi) in group.items():
             if hi < top and top - hi <= 3:
                 out[c] = (low, top)
     return out
@@ -500,7 +682,9 @@ def _attribute_roles(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, s
 # --------------------------------------------------------------------------------------
 
 
-def _wide(table: pd.DataFrame, question_texts: Mapping[str, str] | None) -> tuple[pd.DataFrame, dict[str, str], str]:
+def _wide(
+    table: pd.DataFrame, question_texts: Mapping[str, str] | None
+) -> tuple[pd.DataFrame, dict[str, str], str]:
     texts = dict(question_texts or {})
     if survey_ingest.detect_layout(table) == "long":
         return survey_ingest.to_wide(table), texts, "long"
@@ -568,7 +752,11 @@ def prepare_survey(
     wide, texts, layout = _wide(table, question_texts)
     wide.columns = [str(c) for c in wide.columns]
     mapping = dict(mapping or {})
-    overrides = {normalise_label(k): float(v) for k, v in (label_mapping or {}).items() if v is not None and not pd.isna(v)}
+    overrides = {
+        normalise_label(k): float(v)
+        for k, v in (label_mapping or {}).items()
+        if v is not None and not pd.isna(v)
+    }
     shifts = {k: float(v) for k, v in (shifts or {}).items()}
 
     columns = list(wide.columns)
@@ -576,7 +764,10 @@ def prepare_survey(
     attribute_cols = [
         c
         for c in columns
-        if _is_attribute_header(c) or c in named or _norm_header(c) in _ID_WORDS or _norm_header(c).startswith("respondent")
+        if _is_attribute_header(c)
+        or c in named
+        or _norm_header(c) in _ID_WORDS
+        or _norm_header(c).startswith("respondent")
     ]
     for role in ("customer_id", "segment", "region", "owner"):
         if mapping.get(role) in columns and mapping[role] not in attribute_cols:
@@ -620,8 +811,10 @@ def prepare_survey(
     unknown_sets: dict[tuple[str, ...], list[str]] = {}
     for column in text_columns:
         scale = choose_scale(distinct[column])
-        labelled = scale is not None and len(scale.mapping) >= max(1, len(distinct[column]) - len(scale.unknown)) and (
-            len(scale.unknown) <= len(scale.mapping)
+        labelled = (
+            scale is not None
+            and len(scale.mapping) >= max(1, len(distinct[column]) - len(scale.unknown))
+            and (len(scale.unknown) <= len(scale.mapping))
         )
         if labelled:
             by_family.setdefault((scale.family, scale.language), []).append(column)
@@ -635,20 +828,31 @@ def prepare_survey(
                 # The same few answers in several columns: a rating scale whose labels we do not know.
                 typed[column] = _Column(
                     kind="excluded",
-                    exclusion=Exclusion(code="unknown_labels", params={"labels": ", ".join(distinct[column][:8])}),
+                    exclusion=Exclusion(
+                        code="unknown_labels", params={"labels": ", ".join(distinct[column][:8])}
+                    ),
                 )
                 unknown_sets.setdefault(tuple(distinct[column]), []).append(column)
             elif n <= 12 and n < 0.5 * max(n_answers, 1) or _is_attribute_header(column):
                 attribute_cols.append(column)
             else:
-                typed[column] = _Column(kind="excluded", exclusion=Exclusion(code="free_text", params={"n": n}))
+                typed[column] = _Column(
+                    kind="excluded", exclusion=Exclusion(code="free_text", params={"n": n})
+                )
     for (family, _language), members in by_family.items():
         labels = sorted({lab for c in members for lab in distinct[c]})
         scale = choose_scale(labels) if family != "user" else None
         if scale is None:
             values_ = [overrides[normalise_label(lab)] for lab in labels]
-            scale = LabelScale(family="user", language="", points=len(set(values_)), scale_min=min(values_),
-                               scale_max=max(values_), mapping={}, unknown=[])
+            scale = LabelScale(
+                family="user",
+                language="",
+                points=len(set(values_)),
+                scale_min=min(values_),
+                scale_max=max(values_),
+                mapping={},
+                unknown=[],
+            )
         mapped = dict(scale.mapping)
         for lab in labels:
             if normalise_label(lab) in overrides:
@@ -657,7 +861,9 @@ def prepare_survey(
         values_all = list(mapped.values())
         lo = min([scale.scale_min, *values_all]) if values_all else scale.scale_min
         hi = max([scale.scale_max, *values_all]) if values_all else scale.scale_max
-        scale = scale.model_copy(update={"mapping": mapped, "unknown": unknown, "scale_min": lo, "scale_max": hi})
+        scale = scale.model_copy(
+            update={"mapping": mapped, "unknown": unknown, "scale_min": lo, "scale_max": hi}
+        )
         index = len(label_scales)
         label_scales.append(scale)
         lookup = {normalise_label(k): v for k, v in mapped.items()}
@@ -679,8 +885,15 @@ def prepare_survey(
     for labels_, members in unknown_sets.items():
         index = len(label_scales)
         label_scales.append(
-            LabelScale(family="unknown", language="", points=len(labels_), scale_min=1.0,
-                       scale_max=float(len(labels_)), mapping={}, unknown=list(labels_))
+            LabelScale(
+                family="unknown",
+                language="",
+                points=len(labels_),
+                scale_min=1.0,
+                scale_max=float(len(labels_)),
+                mapping={},
+                unknown=list(labels_),
+            )
         )
         for column in members:
             label_columns[column] = index
@@ -708,7 +921,9 @@ def prepare_survey(
             numbers[column] = numbers[column] + shift
 
     candidate_items = [c for c in columns if c in typed and typed[c].kind in ("item", "labels")]
-    scales = _consensus_scales({c: typed[c].scale for c in candidate_items if typed[c].scale is not None}, typed)
+    scales = _consensus_scales(
+        {c: typed[c].scale for c in candidate_items if typed[c].scale is not None}, typed
+    )
     excluded = {c: typed[c].exclusion for c in columns if c in typed and typed[c].kind == "excluded"}
 
     suggested: list[str] = []
@@ -736,7 +951,8 @@ def prepare_survey(
         # Scales the user left blank come from the data.
         model = ItemDictionary(
             rows=[
-                r if r.scale_min is not None and r.scale_max is not None or r.item not in scales
+                r
+                if r.scale_min is not None and r.scale_max is not None or r.item not in scales
                 else r.model_copy(update={"scale_min": scales[r.item][0], "scale_max": scales[r.item][1]})
                 for r in model.rows
             ]

@@ -68,10 +68,16 @@ def test_loads_on_the_demo_with_the_dictionary_and_opens_on_the_gaps(make_app):
     assert at.title[0].value == "Survey"
     dictionary = editor(at, "survey.dictionary").value.set_index("item")
     assert dictionary.loc["E_adv1", ["dimension", "role", "pair", "scale_min", "scale_max"]].tolist() == [
-        "advice", "expectation", "adv1", 1.0, 7.0]
+        "advice",
+        "expectation",
+        "adv1",
+        1.0,
+        7.0,
+    ]
     # Pairs exist, so the first view is the customer gap.
     assert any(s.value == "Customer gap: experience minus expectation" for s in at.subheader), [
-        s.value for s in at.subheader]
+        s.value for s in at.subheader
+    ]
     assert len(at.get("plotly_chart")) >= 1
 
 
@@ -135,7 +141,10 @@ def test_a_dictionary_edit_is_saved_in_the_workspace(make_app, demo_root):
     at = pick_table(make_app("survey"), "survey_dealer")
     row = editor(at, "survey.dictionary").value["item"].tolist().index("Q9")
     at.session_state["survey.dictionary.survey_dealer"] = {
-        "edited_rows": {row: {"dimension": "relationship"}}, "added_rows": [], "deleted_rows": []}
+        "edited_rows": {row: {"dimension": "relationship"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     no_trouble(at)
     rows = pd.DataFrame(saved(demo_root, "item_dictionary", "survey_dealer")["rows"]).set_index("item")
@@ -146,11 +155,18 @@ def test_a_dictionary_edit_is_saved_in_the_workspace(make_app, demo_root):
 def test_a_deleted_dictionary_row_is_excluded_with_its_reason(make_app, demo_root):
     at = pick_table(make_app("survey"), "survey_dealer")
     row = editor(at, "survey.dictionary").value["item"].tolist().index("Q12")
-    at.session_state["survey.dictionary.survey_dealer"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [row]}
+    at.session_state["survey.dictionary.survey_dealer"] = {
+        "edited_rows": {},
+        "added_rows": [],
+        "deleted_rows": [row],
+    }
     at.run()
     no_trouble(at)
     [excluded] = tables_with(at, "Why it is not analysed")
-    assert excluded.set_index("Column").loc["Q12", "Why it is not analysed"] == "Removed from the item dictionary."
+    assert (
+        excluded.set_index("Column").loc["Q12", "Why it is not analysed"]
+        == "Removed from the item dictionary."
+    )
     stats = tables_with(at, "Standard deviation")[0]
     assert "Q12" not in stats["Item"].tolist()
 
@@ -158,10 +174,17 @@ def test_a_deleted_dictionary_row_is_excluded_with_its_reason(make_app, demo_roo
 def test_a_row_added_to_the_dictionary_brings_an_item_back(make_app, demo_root):
     at = pick_table(make_app("survey"), "survey_dealer")
     row = editor(at, "survey.dictionary").value["item"].tolist().index("Q12")
-    at.session_state["survey.dictionary.survey_dealer"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [row]}
+    at.session_state["survey.dictionary.survey_dealer"] = {
+        "edited_rows": {},
+        "added_rows": [],
+        "deleted_rows": [row],
+    }
     at.run()
     at.session_state["survey.dictionary.survey_dealer"] = {
-        "edited_rows": {}, "added_rows": [{"item": "Q12", "dimension": "loyalty", "role": "plain"}], "deleted_rows": []}
+        "edited_rows": {},
+        "added_rows": [{"item": "Q12", "dimension": "loyalty", "role": "plain"}],
+        "deleted_rows": [],
+    }
     at.run()
     no_trouble(at)
     rows = pd.DataFrame(saved(demo_root, "item_dictionary", "survey_dealer")["rows"]).set_index("item")
@@ -175,7 +198,10 @@ def test_a_bad_dictionary_edit_is_an_error_sentence(make_app):
     at = make_app("survey")
     row = editor(at, "survey.dictionary").value["item"].tolist().index("P_acc1")
     at.session_state["survey.dictionary.survey_keyareas"] = {
-        "edited_rows": {row: {"role": "expectation"}}, "added_rows": [], "deleted_rows": []}
+        "edited_rows": {row: {"role": "expectation"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("pair 'acc1' already has an item with the role 'expectation'" in e.value for e in at.error)
@@ -276,8 +302,11 @@ def test_a_saved_respondent_segmentation_is_a_filter(make_app, demo_root):
     try:
         labels = {str(i): ("Fornøyde" if i % 2 else "Kritiske") for i in range(1, 147)}
         # As the segments page saves it: the key is the respondent column's own name.
-        ws.save_object("segment_assignment", survey_name, {"key": "Respondent", "labels": labels, "names": {},
-                                                           "features": [], "k": 2})
+        ws.save_object(
+            "segment_assignment",
+            survey_name,
+            {"key": "Respondent", "labels": labels, "names": {}, "features": [], "k": 2},
+        )
     finally:
         ws.close()
     at = pick_table(make_app("survey"), survey_name)
@@ -313,4 +342,6 @@ def test_reliability_shows_alpha_with_its_interval(make_app):
     # Complete answers first: pingouin's listwise CI would count the dropped rows in n (Feldt's df use the complete n).
     alpha, (low, high) = pg.cronbach_alpha(customers[["E_adv1", "E_adv2", "E_adv3"]].dropna())
     assert row["Cronbach's alpha"] == pytest.approx(alpha, abs=1e-9)
-    assert row["95 % CI low"] == pytest.approx(low, abs=6e-4) and row["95 % CI high"] == pytest.approx(high, abs=6e-4)
+    assert row["95 % CI low"] == pytest.approx(low, abs=6e-4) and row["95 % CI high"] == pytest.approx(
+        high, abs=6e-4
+    )

@@ -61,10 +61,15 @@ FIXTURES = {
     "bfi_nettskjema_nb.csv": (False, {}),
     "cnes_surveymonkey.csv": (False, {"Email Address": "empty"}),
     "qualtrics_anes_thermometers.csv": (False, {"Q2": "empty"}),
-    "ess10_norway.xlsx": (False, {"inwds": "dates", "pspwght": "decimals", "agea": "not_scale", "eduyrs": "not_scale"}),
+    "ess10_norway.xlsx": (
+        False,
+        {"inwds": "dates", "pspwght": "decimals", "agea": "not_scale", "eduyrs": "not_scale"},
+    ),
     "pairs_forventning_opplevelse_nb.csv": (True, {}),
-    "sudzilla_google_forms.csv": (False, {"...why?": "free_text",
-                                          "How would you rate the food at Sudzilla (lunch)?": "unknown_labels"}),
+    "sudzilla_google_forms.csv": (
+        False,
+        {"...why?": "free_text", "How would you rate the food at Sudzilla (lunch)?": "unknown_labels"},
+    ),
     "long_cronbach.csv": (False, {}),
 }
 
@@ -76,8 +81,13 @@ def import_fixture(root: Path, name: str) -> str:
     assert parsed.quality.rows_rejected == 0, parsed.rejected.head()
     db.create_workspace(root, "client")
     with db.Workspace.open(db.workspace_path(root, "client")) as workspace:
-        workspace.import_table("answers", parsed.data, kind=guess.kind, mapping=guess.mapping,
-                               quality=parsed.quality.model_dump(mode="json"))
+        workspace.import_table(
+            "answers",
+            parsed.data,
+            kind=guess.kind,
+            mapping=guess.mapping,
+            quality=parsed.quality.model_dump(mode="json"),
+        )
     return "client"
 
 
@@ -104,14 +114,19 @@ def test_a_real_export_reaches_its_results_with_the_right_numbers(demo_root, nam
     tr = lambda key, **p: translate(f"survey.{key}", lang, **p)  # noqa: E731
 
     # No column lost without a stated reason.
-    [excluded] = tables_with(at, tr("col_reason")) or [pd.DataFrame(columns=[tr("col_column"), tr("col_reason")])]
+    [excluded] = tables_with(at, tr("col_reason")) or [
+        pd.DataFrame(columns=[tr("col_column"), tr("col_reason")])
+    ]
     reasons = dict(zip(excluded[tr("col_column")], excluded[tr("col_reason")], strict=True))
     for column, code in must_exclude.items():
         assert column in reasons, (column, reasons)
         template = catalogue("survey")[f"excluded_{code}"][lang]
         assert reasons[column].startswith(template.split("{")[0]), (column, reasons[column], template)
-    title = next(e.label for e in at.expander if e.label.startswith(tr("columns_title", items="", attributes="",
-                                                                        excluded="").split(":")[0]))
+    title = next(
+        e.label
+        for e in at.expander
+        if e.label.startswith(tr("columns_title", items="", attributes="", excluded="").split(":")[0])
+    )
     n_items, n_attributes, n_excluded = (int(x) for x in re.findall(r"\d+", title))
     answers, items = independent(name)
     table = load_file(SURVEYS / name).tables[0].data
@@ -161,13 +176,27 @@ def test_unknown_labels_are_listed_and_a_number_given_brings_the_items_in(demo_r
     grid = at.data_editor(key="survey.label_mapping.answers")
     shown = grid.value
     assert shown["value"].isna().all()
-    assert set(shown["label"]) == {"Horrendous", "Just about edible but I was hungry", "Some good, some not so good",
-                                   "Yum!", "Give the team a Michelin star!!"}
-    order = ["Horrendous", "Just about edible but I was hungry", "Some good, some not so good", "Yum!",
-             "Give the team a Michelin star!!"]
+    assert set(shown["label"]) == {
+        "Horrendous",
+        "Just about edible but I was hungry",
+        "Some good, some not so good",
+        "Yum!",
+        "Give the team a Michelin star!!",
+    }
+    order = [
+        "Horrendous",
+        "Just about edible but I was hungry",
+        "Some good, some not so good",
+        "Yum!",
+        "Give the team a Michelin star!!",
+    ]
     at.session_state["survey.label_mapping.answers"] = {
-        "edited_rows": {int(i): {"value": float(order.index(lab) + 1)} for i, lab in enumerate(shown["label"])},
-        "added_rows": [], "deleted_rows": []}
+        "edited_rows": {
+            int(i): {"value": float(order.index(lab) + 1)} for i, lab in enumerate(shown["label"])
+        },
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     at.session_state["survey.exclusion.answers"] = "pairwise"
@@ -184,7 +213,9 @@ def test_nps_on_a_google_forms_export(demo_root):
     at.session_state["survey.view.answers"] = "loyalty"
     at.run()
     assert not at.exception and not at.error
-    raw = pd.read_csv(SURVEYS / "sudzilla_google_forms.csv")["On a scale of 0-10, how would you rate Sudzilla?"]
+    raw = pd.read_csv(SURVEYS / "sudzilla_google_forms.csv")[
+        "On a scale of 0-10, how would you rate Sudzilla?"
+    ]
     expected = 100 * ((raw >= 9).sum() - (raw <= 6).sum()) / len(raw)
     [metric] = [m for m in at.metric if m.label.startswith("NPS, all customers")]
     assert metric.value == f"{expected:.0f}"
@@ -195,8 +226,14 @@ def test_nps_on_a_google_forms_export(demo_root):
 def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift(demo_root):
     # The airline export's shape: "Anbefaling (0-10)" answered 1–11; real ANES thermometers beside it.
     raw = pd.read_csv(SURVEYS / "qualtrics_anes_thermometers.csv", skiprows=[1, 2])
-    frame = pd.DataFrame({"ResponseId": raw["ResponseId"], "Q1_1": raw["Q1_1"], "Q1_2": raw["Q1_2"],
-                          "Anbefaling (0-10)": ((raw["Q1_1"] / 10).round() + 1).astype("Int64")})
+    frame = pd.DataFrame(
+        {
+            "ResponseId": raw["ResponseId"],
+            "Q1_1": raw["Q1_1"],
+            "Q1_2": raw["Q1_2"],
+            "Anbefaling (0-10)": ((raw["Q1_1"] / 10).round() + 1).astype("Int64"),
+        }
+    )
     assert frame["Anbefaling (0-10)"].min() == 1 and frame["Anbefaling (0-10)"].max() == 11
     db.create_workspace(demo_root, "client")
     with db.Workspace.open(db.workspace_path(demo_root, "client")) as workspace:

@@ -37,29 +37,90 @@ def bfi() -> pd.DataFrame:
     ("labels", "points", "expected"),
     [
         # The issue's personality inventory: six agreement labels, no neutral -> 1..6 (not 1,2,3,5,6,7).
-        (["Helt uenig", "Uenig", "Litt uenig", "Litt enig", "Enig", "Helt enig"], 6,
-         {"Helt uenig": 1, "Uenig": 2, "Litt uenig": 3, "Litt enig": 4, "Enig": 5, "Helt enig": 6}),
-        (["Helt uenig", "Uenig", "Verken enig eller uenig", "Enig", "Helt enig"], 5,
-         {"Helt uenig": 1, "Uenig": 2, "Verken enig eller uenig": 3, "Enig": 4, "Helt enig": 5}),
-        (["Helt uenig", "Uenig", "Litt uenig", "Nøytral", "Litt enig", "Enig", "Helt enig"], 7,
-         {"Helt uenig": 1, "Uenig": 2, "Litt uenig": 3, "Nøytral": 4, "Litt enig": 5, "Enig": 6, "Helt enig": 7}),
+        (
+            ["Helt uenig", "Uenig", "Litt uenig", "Litt enig", "Enig", "Helt enig"],
+            6,
+            {"Helt uenig": 1, "Uenig": 2, "Litt uenig": 3, "Litt enig": 4, "Enig": 5, "Helt enig": 6},
+        ),
+        (
+            ["Helt uenig", "Uenig", "Verken enig eller uenig", "Enig", "Helt enig"],
+            5,
+            {"Helt uenig": 1, "Uenig": 2, "Verken enig eller uenig": 3, "Enig": 4, "Helt enig": 5},
+        ),
+        (
+            ["Helt uenig", "Uenig", "Litt uenig", "Nøytral", "Litt enig", "Enig", "Helt enig"],
+            7,
+            {
+                "Helt uenig": 1,
+                "Uenig": 2,
+                "Litt uenig": 3,
+                "Nøytral": 4,
+                "Litt enig": 5,
+                "Enig": 6,
+                "Helt enig": 7,
+            },
+        ),
         # R's factor spelling, four points without a neutral.
-        (["StronglyDisagree", "Disagree", "Agree", "StronglyAgree"], 4,
-         {"StronglyDisagree": 1, "Disagree": 2, "Agree": 3, "StronglyAgree": 4}),
-        (["Mycket missnöjd", "Missnöjd", "Varken nöjd eller missnöjd", "Nöjd", "Mycket nöjd"], 5,
-         {"Mycket missnöjd": 1, "Missnöjd": 2, "Varken nöjd eller missnöjd": 3, "Nöjd": 4, "Mycket nöjd": 5}),
-        (["Meget utilfreds", "Utilfreds", "Tilfreds", "Meget tilfreds"], 4,
-         {"Meget utilfreds": 1, "Utilfreds": 2, "Tilfreds": 3, "Meget tilfreds": 4}),
+        (
+            ["StronglyDisagree", "Disagree", "Agree", "StronglyAgree"],
+            4,
+            {"StronglyDisagree": 1, "Disagree": 2, "Agree": 3, "StronglyAgree": 4},
+        ),
+        (
+            ["Mycket missnöjd", "Missnöjd", "Varken nöjd eller missnöjd", "Nöjd", "Mycket nöjd"],
+            5,
+            {
+                "Mycket missnöjd": 1,
+                "Missnöjd": 2,
+                "Varken nöjd eller missnöjd": 3,
+                "Nöjd": 4,
+                "Mycket nöjd": 5,
+            },
+        ),
+        (
+            ["Meget utilfreds", "Utilfreds", "Tilfreds", "Meget tilfreds"],
+            4,
+            {"Meget utilfreds": 1, "Utilfreds": 2, "Tilfreds": 3, "Meget tilfreds": 4},
+        ),
         (["Aldri", "Sjelden", "Ofte", "Alltid"], 4, {"Aldri": 1, "Sjelden": 2, "Ofte": 3, "Alltid": 4}),
-        (["Never", "Rarely", "Sometimes", "Often", "Always"], 5,
-         {"Never": 1, "Rarely": 2, "Sometimes": 3, "Often": 4, "Always": 5}),
-        (["Not at all important", "Slightly important", "Moderately important", "Very important",
-          "Extremely important"], 5,
-         {"Not at all important": 1, "Slightly important": 2, "Moderately important": 3, "Very important": 4,
-          "Extremely important": 5}),
-        (["Mycket dålig", "Dålig", "Bra", "Mycket bra"], 4, {"Mycket dålig": 1, "Dålig": 2, "Bra": 3, "Mycket bra": 4}),
-        (["Very unlikely", "Unlikely", "Neither likely nor unlikely", "Likely", "Very likely"], 5,
-         {"Very unlikely": 1, "Unlikely": 2, "Neither likely nor unlikely": 3, "Likely": 4, "Very likely": 5}),
+        (
+            ["Never", "Rarely", "Sometimes", "Often", "Always"],
+            5,
+            {"Never": 1, "Rarely": 2, "Sometimes": 3, "Often": 4, "Always": 5},
+        ),
+        (
+            [
+                "Not at all important",
+                "Slightly important",
+                "Moderately important",
+                "Very important",
+                "Extremely important",
+            ],
+            5,
+            {
+                "Not at all important": 1,
+                "Slightly important": 2,
+                "Moderately important": 3,
+                "Very important": 4,
+                "Extremely important": 5,
+            },
+        ),
+        (
+            ["Mycket dålig", "Dålig", "Bra", "Mycket bra"],
+            4,
+            {"Mycket dålig": 1, "Dålig": 2, "Bra": 3, "Mycket bra": 4},
+        ),
+        (
+            ["Very unlikely", "Unlikely", "Neither likely nor unlikely", "Likely", "Very likely"],
+            5,
+            {
+                "Very unlikely": 1,
+                "Unlikely": 2,
+                "Neither likely nor unlikely": 3,
+                "Likely": 4,
+                "Very likely": 5,
+            },
+        ),
     ],
 )
 def test_the_scale_is_chosen_from_the_whole_set_of_labels(labels, points, expected):
@@ -86,9 +147,16 @@ def test_unknown_labels_are_listed_not_guessed():
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("Anbefaling (0-10)", (0.0, 10.0)), ("Kvalitet 1–7", (1.0, 7.0)), ("Q5 [1-5]", (1.0, 5.0)),
-     ("Holdning (-3 til +3)", (-3.0, 3.0)), ("Slider (skala 1 til 100)", (1.0, 100.0)),
-     ("Q1-2", None), ("Forventning 1", None), ("År 2019-2020", None)],
+    [
+        ("Anbefaling (0-10)", (0.0, 10.0)),
+        ("Kvalitet 1–7", (1.0, 7.0)),
+        ("Q5 [1-5]", (1.0, 5.0)),
+        ("Holdning (-3 til +3)", (-3.0, 3.0)),
+        ("Slider (skala 1 til 100)", (1.0, 100.0)),
+        ("Q1-2", None),
+        ("Forventning 1", None),
+        ("År 2019-2020", None),
+    ],
 )
 def test_scales_named_in_headers(header, expected):
     assert header_scale(header) == expected
@@ -97,17 +165,19 @@ def test_scales_named_in_headers(header, expected):
 def test_any_integer_range_is_a_scale_and_nothing_is_dropped_in_silence():
     rng = np.random.default_rng(7)
     n = 60
-    table = pd.DataFrame({
-        "Respondent": [f"R{i}" for i in range(n)],
-        "Reiseklasse": rng.choice(["Økonomi", "Business"], n),
-        "Slider 1": rng.integers(1, 101, n).astype(float),
-        "Holdning": rng.integers(-3, 4, n).astype(float),
-        "Anbefaling (0-10)": rng.integers(1, 12, n).astype(float),  # the tool wrote 0–10 as 1–11
-        "Vekt": rng.random(n),
-        "Alder": rng.integers(18, 80, n).astype(float),
-        "Kommentar": [f"tekst {i}" for i in range(n)],
-        "Tom": [None] * n,
-    })
+    table = pd.DataFrame(
+        {
+            "Respondent": [f"R{i}" for i in range(n)],
+            "Reiseklasse": rng.choice(["Økonomi", "Business"], n),
+            "Slider 1": rng.integers(1, 101, n).astype(float),
+            "Holdning": rng.integers(-3, 4, n).astype(float),
+            "Anbefaling (0-10)": rng.integers(1, 12, n).astype(float),  # the tool wrote 0–10 as 1–11
+            "Vekt": rng.random(n),
+            "Alder": rng.integers(18, 80, n).astype(float),
+            "Kommentar": [f"tekst {i}" for i in range(n)],
+            "Tom": [None] * n,
+        }
+    )
     prepared = prepare_survey(table)
     d = prepared.dictionary
     assert d.items == ["Slider 1", "Holdning", "Anbefaling (0-10)"]
@@ -116,9 +186,18 @@ def test_any_integer_range_is_a_scale_and_nothing_is_dropped_in_silence():
     assert d.scale_of("Anbefaling (0-10)") == (1.0, 11.0)
     [note] = prepared.scale_notes
     assert (note.item, note.header_min, note.header_max, note.data_min, note.data_max, note.shift) == (
-        "Anbefaling (0-10)", 0.0, 10.0, 1.0, 11.0, -1.0)
+        "Anbefaling (0-10)",
+        0.0,
+        10.0,
+        1.0,
+        11.0,
+        -1.0,
+    )
     assert {k: v.code for k, v in prepared.excluded.items()} == {
-        "Vekt": "decimals", "Kommentar": "free_text", "Tom": "empty"}
+        "Vekt": "decimals",
+        "Kommentar": "free_text",
+        "Tom": "empty",
+    }
     assert set(prepared.attributes.columns) == {"Respondent", "Reiseklasse", "Alder"}
     every = set(d.items) | set(prepared.attributes.columns) | set(prepared.excluded)
     assert every == set(table.columns)
@@ -144,10 +223,18 @@ def test_excluded_reasons_have_sentences_in_every_language():
 @pytest.mark.parametrize(
     ("columns", "pairs"),
     [
-        ([f"Forventning {k}" for k in (1, 2)] + [f"Opplevelse {k}" for k in (1, 2)],
-         {"1": ("Forventning 1", "Opplevelse 1"), "2": ("Forventning 2", "Opplevelse 2")}),
-        (["Förväntan leverans", "Upplevelse leverans"], {"leverans": ("Förväntan leverans", "Upplevelse leverans")}),
-        (["Forventning service", "Oplevelse service"], {"service": ("Forventning service", "Oplevelse service")}),
+        (
+            [f"Forventning {k}" for k in (1, 2)] + [f"Opplevelse {k}" for k in (1, 2)],
+            {"1": ("Forventning 1", "Opplevelse 1"), "2": ("Forventning 2", "Opplevelse 2")},
+        ),
+        (
+            ["Förväntan leverans", "Upplevelse leverans"],
+            {"leverans": ("Förväntan leverans", "Upplevelse leverans")},
+        ),
+        (
+            ["Forventning service", "Oplevelse service"],
+            {"service": ("Forventning service", "Oplevelse service")},
+        ),
         (["Expectation_speed", "Perception_speed"], {"speed": ("Expectation_speed", "Perception_speed")}),
         (["E1", "E2", "P1", "P2"], {"1": ("E1", "P1"), "2": ("E2", "P2")}),
         (["e1", "s1"], {}),  # s = satisfaction/performance: an expectation/performance pair is not a gap pair
@@ -162,8 +249,10 @@ def test_expectation_perception_pairs_from_headers(columns, pairs):
 
 def test_importance_performance_pairs_and_viktighet_tilfredshet():
     d = guess_dictionary(["Viktighet pris", "Tilfredshet pris", "Viktighet levering", "Tilfredshet levering"])
-    assert d.pairs("ipa") == {"pris": ("Viktighet pris", "Tilfredshet pris"),
-                              "levering": ("Viktighet levering", "Tilfredshet levering")}
+    assert d.pairs("ipa") == {
+        "pris": ("Viktighet pris", "Tilfredshet pris"),
+        "levering": ("Viktighet levering", "Tilfredshet levering"),
+    }
     # I and P without any E: P is performance (importance–performance analysis).
     d = guess_dictionary(["I1", "P1", "I2", "P2"])
     assert d.pairs("ipa") == {"1": ("I1", "P1"), "2": ("I2", "P2")} and d.pairs("gap") == {}
@@ -174,8 +263,12 @@ def test_letters_of_five_dimensions_are_dimensions_not_roles(bfi):
     assert d.pairs("gap") == {} and set(d.items_with_role("plain")) == set(d.items)
     assert d.dimension_of()["E1"] == "E" and d.dimension_of()["O5"] == "O" and d.dimension_of()["A3"] == "A"
     key_areas = guess_dictionary(["E_acc1", "P_acc1", "E_acc2", "P_acc2"])
-    assert key_areas.dimension_of() == {"E_acc1": "accuracy", "P_acc1": "accuracy", "E_acc2": "accuracy",
-                                        "P_acc2": "accuracy"}
+    assert key_areas.dimension_of() == {
+        "E_acc1": "accuracy",
+        "P_acc1": "accuracy",
+        "E_acc2": "accuracy",
+        "P_acc2": "accuracy",
+    }
 
 
 # ---------------------------------------------------------------- reverse keys and alpha
@@ -222,7 +315,9 @@ def test_alpha_ci_by_hand():
     assert low == pytest.approx(1 - 0.2 * f.ppf(0.975, 49, 196), abs=1e-12)
     assert high == pytest.approx(1 - 0.2 * f.ppf(0.025, 49, 196), abs=1e-12)
     assert np.isnan(alpha_ci(float("nan"), 50, 5)[0]) and np.isnan(alpha_ci(0.8, 1, 5)[0])
-    r = cronbach_alpha_ci(pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]}), ["a", "b", "c"])
+    r = cronbach_alpha_ci(
+        pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]}), ["a", "b", "c"]
+    )
     # item variances 2.5 + 2.3 + 1.5 = 6.3; sum scores 4, 7, 9, 13, 14 have variance 17.3
     assert r.alpha == pytest.approx(1.5 * (1 - 6.3 / 17.3), abs=1e-12) and r.n == 5
 
@@ -244,20 +339,25 @@ def test_the_users_dictionary_decides_the_items_and_removed_ones_are_excluded(bf
 
 def test_dictionary_round_trips_through_the_downloaded_csv(bfi):
     d = prepare_survey(bfi).dictionary
-    d = ItemDictionary(rows=[*d.rows[:2], d.rows[2].model_copy(update={"question": "=cmd|' /C calc'!A0"}), *d.rows[3:]])
+    d = ItemDictionary(
+        rows=[*d.rows[:2], d.rows[2].model_copy(update={"question": "=cmd|' /C calc'!A0"}), *d.rows[3:]]
+    )
     data = export.to_csv_bytes(d.to_frame())
-    back = pd.read_csv(io.BytesIO(data), sep=None, engine="python", dtype=str, keep_default_na=False,
-                       encoding="utf-8-sig")
+    back = pd.read_csv(
+        io.BytesIO(data), sep=None, engine="python", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
     again = ItemDictionary.from_frame(back)
     assert [r.model_dump(exclude={"question"}) for r in again.rows] == [
-        r.model_dump(exclude={"question"}) for r in d.rows]
+        r.model_dump(exclude={"question"}) for r in d.rows
+    ]
     assert again.rows[0].question == d.rows[0].question
     assert not again.rows[2].question.startswith("=")  # neutralised on export
 
 
 def test_blank_rows_from_a_grid_are_skipped_and_reverse_needs_a_scale():
-    frame = pd.DataFrame([{"item": "a", "scale_min": 1, "scale_max": 5, "reverse": True},
-                          {"item": None, "question": None}])
+    frame = pd.DataFrame(
+        [{"item": "a", "scale_min": 1, "scale_max": 5, "reverse": True}, {"item": None, "question": None}]
+    )
     assert ItemDictionary.from_frame(frame).items == ["a"]
     with pytest.raises(KamError) as err:
         ItemDictionary.from_frame(pd.DataFrame([{"item": "a", "reverse": True}]))
@@ -278,16 +378,31 @@ def test_apply_keys_turns_round_only_the_reversed_items():
 
 
 def test_churn_repeat_months_and_saved_respondent_segments_come_with_the_attributes():
-    table = pd.DataFrame({"Respondent": ["1", "2", "3"], "Kundenr": ["K1", "K2", "K9"],
-                          "Q1": [1.0, 2.0, 3.0], "Q2": [2.0, 3.0, 4.0], "Q3": [3.0, 4.0, 5.0]})
+    table = pd.DataFrame(
+        {
+            "Respondent": ["1", "2", "3"],
+            "Kundenr": ["K1", "K2", "K9"],
+            "Q1": [1.0, 2.0, 3.0],
+            "Q2": [2.0, 3.0, 4.0],
+            "Q3": [3.0, 4.0, 5.0],
+        }
+    )
     accounts = pd.DataFrame({"customer_id": ["K1", "K2"], "status": ["churned", "active"]})
-    transactions = pd.DataFrame({"customer_id": ["K1", "K2", "K2"],
-                                 "date": pd.to_datetime(["2026-01-05", "2026-01-09", "2026-03-01"])})
+    transactions = pd.DataFrame(
+        {
+            "customer_id": ["K1", "K2", "K2"],
+            "date": pd.to_datetime(["2026-01-05", "2026-01-09", "2026-03-01"]),
+        }
+    )
     segments = {"key": "Respondent", "labels": {"1": "A", "3": "B"}}
     p = prepare_survey(table, accounts=accounts, transactions=transactions, segments=segments)
     assert p.attribute("churned_flag").tolist() == [True, False, False]
-    assert p.attribute("purchase_months").tolist()[:2] == [1.0, 2.0] and np.isnan(p.attribute("purchase_months")[2])
-    assert p.attribute("respondent_segment").tolist()[0] == "A" and pd.isna(p.attribute("respondent_segment")[1])
+    assert p.attribute("purchase_months").tolist()[:2] == [1.0, 2.0] and np.isnan(
+        p.attribute("purchase_months")[2]
+    )
+    assert p.attribute("respondent_segment").tolist()[0] == "A" and pd.isna(
+        p.attribute("respondent_segment")[1]
+    )
     lower = prepare_survey(table, segments={"key": "respondent", "labels": {"2": "C"}})
     assert lower.attribute("respondent_segment").tolist()[1] == "C"
 
@@ -308,7 +423,9 @@ def test_a_question_text_row_is_kept_as_questions_never_rejected():
         "1;Mann;Helt uenig;Enig;Litt enig\r\n2;Kvinne;Uenig;Helt enig;Enig\r\n3;Kvinne;Litt uenig;Enig;Helt enig\r\n"
     ).encode("cp1252")
     parsed = load_file(text, "nettskjema.csv").tables[0]
-    assert parsed.quality.rows_rejected == 0 and parsed.quality.rows_kept == 3 and parsed.quality.empty_rows == 0
+    assert (
+        parsed.quality.rows_rejected == 0 and parsed.quality.rows_kept == 3 and parsed.quality.empty_rows == 0
+    )
     assert parsed.quality.question_texts["A1"] == "Er likegyldig til andres følelser"
     assert parsed.data["A1"].tolist() == ["Helt uenig", "Uenig", "Litt uenig"]
     assert any(i.code == "header_rows_kept" and i.params["line"] == 2 for i in parsed.quality.issues)
@@ -319,10 +436,12 @@ def test_a_question_text_row_is_kept_as_questions_never_rejected():
 
 def test_qualtrics_three_header_rows_with_a_quoted_multiline_text_and_numbers():
     text = (
-        'ResponseId,Q1,Q2,Q3\n'
+        "ResponseId,Q1,Q2,Q3\n"
         'Response ID,"How satisfied are you\nwith delivery?",Price level,Overall\n'
         '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}","{""ImportId"":""QID3""}"\n'
-        'R_1,5,4,3\nR_2,4,4,2\nR_3,3,5,1\n' + "".join(f"R_{i},{1 + i % 5},2,2\n" for i in range(4, 30)) + 'R_30,x,2,2\n'
+        "R_1,5,4,3\nR_2,4,4,2\nR_3,3,5,1\n"
+        + "".join(f"R_{i},{1 + i % 5},2,2\n" for i in range(4, 30))
+        + "R_30,x,2,2\n"
     )
     parsed = load_file(text.encode(), "qualtrics.csv").tables[0]
     assert parsed.quality.question_texts["Q1"] == "How satisfied are you\nwith delivery?"
@@ -332,7 +451,7 @@ def test_qualtrics_three_header_rows_with_a_quoted_multiline_text_and_numbers():
 
 
 def test_ordinary_tables_keep_their_first_row():
-    text = "Kundenr;Navn;Omsetning\n001;Alfa AS;100,5\n002;Beta AS;200\n003;Gamma AS;300\n".encode()
+    text = b"Kundenr;Navn;Omsetning\n001;Alfa AS;100,5\n002;Beta AS;200\n003;Gamma AS;300\n"
     parsed = load_file(text, "kunder.csv").tables[0]
     assert parsed.quality.rows_kept == 3 and parsed.quality.question_texts == {}
 
@@ -345,7 +464,14 @@ def test_an_excel_export_with_title_rows_and_a_question_text_row(tmp_path):
     ws.append(["Kundeundersøkelse 2026"])
     ws.append([])
     ws.append(["ID", "Forventning 1", "Opplevelse 1", "Anbefaling (0-10)"])
-    ws.append(["ID", "Hvor raskt forventer du svar?", "Hvor raskt fikk du svar?", "Hvor sannsynlig er det at du anbefaler oss?"])
+    ws.append(
+        [
+            "ID",
+            "Hvor raskt forventer du svar?",
+            "Hvor raskt fikk du svar?",
+            "Hvor sannsynlig er det at du anbefaler oss?",
+        ]
+    )
     for i, (e, p, r) in enumerate([(6, 4, 8), (7, 5, 9), (5, 5, 10), (6, 3, 4)], start=1):
         ws.append([i, e, p, r])
     path = tmp_path / "forms.xlsx"

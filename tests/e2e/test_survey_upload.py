@@ -32,8 +32,9 @@ def _new_workspace_with(page, workspace: str, filename: str, mime: str) -> None:
     page.locator(".st-key-data-new_workspace input").fill(workspace)
     page.locator(".st-key-data-create button").click()
     page.get_by_text("This workspace is empty").first.wait_for(timeout=TIMEOUT_MS)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[{
-        "name": filename, "mimeType": mime, "buffer": (SURVEYS / filename).read_bytes()}])
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": filename, "mimeType": mime, "buffer": (SURVEYS / filename).read_bytes()}]
+    )
     page.get_by_text("This looks like: Survey answers", exact=False).first.wait_for(timeout=TIMEOUT_MS)
 
 
@@ -60,7 +61,9 @@ def test_an_expectation_experience_export_reaches_the_gap_chart_in_two_clicks(br
         page.get_by_text(f"{gap_1:.2f}", exact=True).first.wait_for(state="attached", timeout=TIMEOUT_MS)
         page.screenshot(path=str(screenshots / "survey-gaps-en.png"), full_page=True)
         _choose_language(page, "Norsk (bokmål)")
-        page.get_by_text("Kundegap: opplevelse minus forventning", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Kundegap: opplevelse minus forventning", exact=False).first.wait_for(
+            timeout=TIMEOUT_MS
+        )
         page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
         assert page.get_by_text("Exception").count() == 0
         page.screenshot(path=str(screenshots / "survey-gaps-nb.png"), full_page=True)
@@ -68,7 +71,9 @@ def test_an_expectation_experience_export_reaches_the_gap_chart_in_two_clicks(br
         context.close()
 
 
-def test_a_nettskjema_export_with_labels_and_question_texts_reaches_the_descriptives(browser, server, screenshots):
+def test_a_nettskjema_export_with_labels_and_question_texts_reaches_the_descriptives(
+    browser, server, screenshots
+):
     answers, items = independent("bfi_nettskjema_nb.csv")
     context, page = _open(browser, server)
     try:
@@ -78,13 +83,16 @@ def test_a_nettskjema_export_with_labels_and_question_texts_reaches_the_descript
         page.wait_for_timeout(2000)
         page.get_by_role("link", name=re.compile("^Survey")).first.click()  # click 2
         page.get_by_text("Answers per item").first.wait_for(timeout=TIMEOUT_MS)
-        page.get_by_text("Read as a 6-point agreement scale.").first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        page.get_by_text("Read as a 6-point agreement scale.").first.wait_for(
+            state="attached", timeout=TIMEOUT_MS
+        )
         page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
         assert page.get_by_text("Exception").count() == 0
         page.screenshot(path=str(screenshots / "survey-labels-en.png"), full_page=True)
         _choose_language(page, "Norsk (bokmål)")
-        page.get_by_text("Lest som en enighetsskala med 6 punkter.").first.wait_for(state="attached",
-                                                                                 timeout=TIMEOUT_MS)
+        page.get_by_text("Lest som en enighetsskala med 6 punkter.").first.wait_for(
+            state="attached", timeout=TIMEOUT_MS
+        )
         page.screenshot(path=str(screenshots / "survey-labels-nb.png"), full_page=True)
         assert pd.notna(answers[items[0]].mean())
     finally:
