@@ -126,7 +126,8 @@ def descriptives(v: SurveyView) -> None:
     items = [i for i in d.items if i in v.customers.columns]
     frame = v.used(v.customers, items)
     stats = survey.describe_items(frame, items)
-    stats.insert(1, "question", [v.texts.get(i, "") for i in items])
+    # The question text only where the export had one (not the item's own name again).
+    stats.insert(1, "question", [q if (q := v.texts.get(i, "")) != i else "" for i in items])
     columns = {
         "item": t("survey.col_item"),
         "question": t("survey.col_question"),
