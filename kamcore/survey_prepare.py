@@ -1016,14 +1016,20 @@ def _derive_attributes(
         labels = {str(k): v for k, v in segments["labels"].items()}
         respondent = roles.get("respondent")
         keys: pd.Series | None = None
+        def as_text(values: pd.Series) -> pd.Series:
+            # As the segments page writes keys: whole numbers stored as floats (1.0) as 1.
+            if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+                values = values.astype("Int64")
+            return values.astype("string").str.strip()
+
         if key == "row_number":
             keys = pd.Series((attributes.index + 1).astype(str), index=attributes.index)
         elif respondent and _fold(key) in (_fold(respondent), "respondent"):
-            keys = attributes[respondent].astype("string").str.strip()
+            keys = as_text(attributes[respondent])
         else:
             match = next((c for c in attributes.columns if _fold(c) == _fold(key)), None)
             if match is not None:
-                keys = attributes[match].astype("string").str.strip()
+                keys = as_text(attributes[match])
         if keys is not None:
             attributes["__respondent_segment"] = keys.map(labels).astype("string")
             roles["respondent_segment"] = "__respondent_segment"

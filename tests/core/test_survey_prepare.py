@@ -484,3 +484,12 @@ def test_an_excel_export_with_title_rows_and_a_question_text_row(tmp_path):
     assert prepared.dictionary.pairs("gap") == {"1": ("Forventning 1", "Opplevelse 1")}
     assert prepared.dictionary.row("Forventning 1").question == "Hvor raskt forventer du svar?"
     assert prepared.dictionary.scale_of("Anbefaling (0-10)") == (0.0, 10.0)
+
+
+def test_segment_keys_written_from_float_respondent_ids_match():
+    table = pd.DataFrame({"Respondent": [1.0, 2.0, 3.0], "Q1": [1.0, 2.0, 3.0], "Q2": [2.0, 3.0, 4.0],
+                          "Q3": [3.0, 4.0, 5.0]})
+    p = prepare_survey(table, segments={"key": "Respondent", "labels": {"1": "A", "2": "B", "3": "A"}})
+    assert p.attribute("respondent_segment").tolist() == ["A", "B", "A"]
+    rows = prepare_survey(table.drop(columns="Respondent"), segments={"key": "row_number", "labels": {"2": "B"}})
+    assert rows.attribute("respondent_segment").tolist()[1] == "B"
