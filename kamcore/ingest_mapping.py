@@ -651,8 +651,8 @@ def survey_evidence(table: pd.DataFrame) -> dict[str, int | bool]:
 def _survey_reason(table: pd.DataFrame) -> str:
     if _long_survey(table):
         return "one row per answer: respondent, item and value columns"
-    answers = _answer_columns(table)
-    return f"{len(answers)} of {len(table.columns)} columns hold answers on a rating scale"
+    evidence = survey_evidence(table)
+    return f"{evidence['answers']} of {evidence['columns']} columns hold answers on a rating scale"
 
 
 def _guess_kind(table: pd.DataFrame, roles: dict[str, str]) -> TableKind:

@@ -178,6 +178,10 @@ def test_any_integer_range_is_a_scale_and_nothing_is_dropped_in_silence():
             "Tom": [None] * n,
         }
     )
+    from kamcore.ingest import guess_mapping
+
+    guess = guess_mapping(table)
+    assert guess.kind.value == "survey" and guess.reasons["kind"] == "4 of 8 columns hold answers on a rating scale"
     prepared = prepare_survey(table)
     d = prepared.dictionary
     assert d.items == ["Slider 1", "Holdning", "Anbefaling (0-10)"]
