@@ -54,7 +54,8 @@ class Exclusion(BaseModel):
     @property
     def message(self) -> str:
         """The English sentence."""
-        return EXCLUSION_SENTENCES[self.code].format(**self.params)
+        params = {k: f"{v:g}" if isinstance(v, float) else v for k, v in self.params.items()}
+        return EXCLUSION_SENTENCES[self.code].format(**params)
 
 
 class ScaleNote(BaseModel):
@@ -591,9 +592,6 @@ def _looks_like_dates(text: pd.Series) -> bool:
     return bool(len(sample)) and bool(sample.str.match(_DATE_LIKE).mean() >= 0.9)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
 
 def _type_numeric(column: str, v: pd.Series) -> _Column:
     values = v.dropna()
@@ -603,7 +601,7 @@ def _type_numeric(column: str, v: pd.Series) -> _Column:
     if not whole.all():
         example = float(values[~whole].iloc[0])
         return _Column(
-            kind="excluded", exclusion=Exclusion(code="decimals", params={"example": f"{example:g}"})
+            kind="excluded", exclusion=Exclusion(code="decimals", params={"example": example})
         )
     lo, hi = float(values.min()), float(values.max())
     hint = header_scale(column)
@@ -613,9 +611,9 @@ def _type_numeric(column: str, v: pd.Series) -> _Column:
     slider = hi <= 100 and lo <= 10 and hi >= 50
     if lo < -10 or hi > 100 or (hi > 11 and not slider and hint is None) or (hint is None and hi == lo):
         if hi == lo and -10 <= lo <= 100:
-            return _Column(kind="excluded", exclusion=Exclusion(code="constant", params={"value": _fmt(lo)}))
+            return _Column(kind="excluded", exclusion=Exclusion(code="constant", params={"value": lo}))
         return _Column(
-            kind="excluded", exclusion=Exclusion(code="not_scale", params={"lo": _fmt(lo), "hi": _fmt(hi)})
+            kind="excluded", exclusion=Exclusion(code="not_scale", params={"lo": lo, "hi": hi})
         )
     if hint is not None:
         h_lo, h_hi = hint

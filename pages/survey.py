@@ -31,6 +31,13 @@ def _prepare(_raw: pd.DataFrame, content_hash: str, options_json: str, _accounts
     )
 
 
+def _number(value: object) -> object:
+    """Numbers in a reason in the user's format (0,348066 in Norwegian); anything else as it is."""
+    if isinstance(value, float):
+        return fmt_num(value) if value.is_integer() else fmt_num(value, 6).rstrip("0")
+    return value
+
+
 def _saved(kind: str, name: str) -> dict:
     return state.workspace().load_object(kind, name) or {}
 
@@ -52,7 +59,8 @@ def columns_section(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
             st.caption(t("survey.excluded_caption"))
             st.dataframe(pd.DataFrame({
                 t("survey.col_column"): list(prepared.excluded),
-                t("survey.col_reason"): [t(f"survey.excluded_{e.code}", **e.params) for e in prepared.excluded.values()],
+                t("survey.col_reason"): [t(f"survey.excluded_{e.code}", **{k: _number(v) for k, v in e.params.items()})
+                                          for e in prepared.excluded.values()],
             }), hide_index=True, width="stretch", key="survey.excluded_table")
         shown = [c for c in prepared.attributes.columns if not str(c).startswith("__")]
         st.caption(t("survey.attributes_caption", n=fmt_num(len(shown))))

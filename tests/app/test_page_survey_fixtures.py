@@ -42,6 +42,9 @@ def independent(name: str) -> tuple[pd.DataFrame, list[str]]:
     if name == "ess10_norway.xlsx":
         raw = pd.read_excel(path, skiprows=2)
         return raw, ["imbgeco", "imueclt", "imwbcnt", "hinctnta", "lrscale"]
+    if name == "ess10_norway_semikolon.csv":
+        raw = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
+        return raw, ["imbgeco", "imueclt", "imwbcnt", "hinctnta", "lrscale"]
     if name == "pairs_forventning_opplevelse_nb.csv":
         raw = pd.read_csv(path, sep=";", encoding="cp1252")
         return raw, [c for c in raw.columns if re.match(r"(Forventning|Opplevelse|Oppfølging) \d", c)]
@@ -65,6 +68,7 @@ FIXTURES = {
         False,
         {"inwds": "dates", "pspwght": "decimals", "agea": "not_scale", "eduyrs": "not_scale"},
     ),
+    "ess10_norway_semikolon.csv": (False, {"inwds": "dates", "pspwght": "decimals"}),
     "pairs_forventning_opplevelse_nb.csv": (True, {}),
     "sudzilla_google_forms.csv": (
         False,
