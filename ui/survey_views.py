@@ -11,7 +11,7 @@ import streamlit as st
 from kamcore import survey
 from kamcore.errors import KamError
 from kamcore.survey_model import ItemDictionary
-from ui import charts, data, widgets
+from ui import charts, data, i18n, widgets
 from ui.figures import survey as figures
 from ui.i18n import fmt_num, fmt_pct, t
 
@@ -72,19 +72,18 @@ class SurveyView:
 
 
 def show_table(frame: pd.DataFrame, columns: dict[str, str], key: str, download: str | None = None) -> None:
-    """A results table with translated headers (and CSV/XLSX downloads of the same table)."""
+    """A results table with translated headers, numbers in the user's language (and CSV/XLSX downloads)."""
     shown = figures.results_table(frame, columns)
+    decimals: dict[str, int] = {}
     config = {}
     for name, header in columns.items():
         if name not in frame.columns or not pd.api.types.is_float_dtype(frame[name]):
             continue
-        if name in P_COLUMNS:
-            config[header] = st.column_config.NumberColumn(header, format="%.4f")
-        elif name == "share":
+        if name == "share":
             config[header] = st.column_config.NumberColumn(header, format="percent")
         else:
-            config[header] = st.column_config.NumberColumn(header, format="%.2f")
-    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
+            decimals[header] = 4 if name in P_COLUMNS else 2
+    i18n.dataframe(shown, decimals=decimals, column_config=config, hide_index=True, width="stretch", key=key)
     if download:
         widgets.download_buttons(shown, download, key=f"{key}.download")
 

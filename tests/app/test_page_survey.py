@@ -336,7 +336,7 @@ def test_reliability_shows_alpha_with_its_interval(make_app):
     at = show(make_app("survey"), "reliability")
     no_trouble(at)
     table = tables_with(at, "95 % CI low")[0]
-    row = table[(table["Dimension"] == "advice") & (table["Role"] == "Expectation")].iloc[0]
+    row = table[(table["Dimension"] == "Advice") & (table["Role"] == "Expectation")].iloc[0]
     survey = read_norwegian(DEMO / "survey_keyareas.csv")
     customers = survey[survey["Gruppe"] == "kunde"]
     # Complete answers first: pingouin's listwise CI would count the dropped rows in n (Feldt's df use the complete n).
