@@ -12,7 +12,7 @@ from kamcore.demo import DEMO_NAME
 from kamcore.ingest import IngestSettings, guess_mapping, load_file
 from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
 from ui import auth, data, router, state, widgets
-from ui.i18n import fmt_date, fmt_num, labeller, t
+from ui.i18n import escape_markdown, fmt_date, fmt_num, labeller, t
 
 router.require_router()
 
@@ -30,6 +30,47 @@ def _delimiter_label(delimiter: str | None) -> str:
 def upload_token(content: bytes) -> str:
     """Identifies an uploaded file by its content, so widget keys are stable across reruns."""
     return hashlib.sha256(content).hexdigest()[:12]
+
+
+def uploader_key(upload_round: int) -> str:
+    """The file uploader's widget key; a new round (after an import) starts with no files."""
+    return "data.upload" if upload_round == 0 else f"data.upload.{upload_round}"
+
+
+#: Which page shows a table of each kind (none for "other").
+KIND_PAGES = {
+    "transactions": ("pages/portfolio.py", "start.open_portfolio", ":material/leaderboard:"),
+    "accounts": ("pages/portfolio.py", "start.open_portfolio", ":material/leaderboard:"),
+    "survey": ("pages/survey.py", "start.open_survey", ":material/fact_check:"),
+}
+
+
+def dismiss(token: str) -> None:
+    """Forget one pending upload (and empty the uploader, so it does not come back)."""
+    st.session_state["data.pending"].pop(token, None)
+    st.session_state["data.upload_round"] = st.session_state.get("data.upload_round", 0) + 1
+    st.rerun()
+
+
+def show_import_summary(workspace_name: str) -> None:
+    """What the last import stored (table, rows, kind) and a link to the page that uses it."""
+    done = st.session_state.get("data.last_import")
+    if not done or done["workspace"] != workspace_name:
+        return
+    with st.container(border=True, key="data.import_summary"):
+        # The table name comes from the user: escaped so it shows literally in the message.
+        st.success(t("start.imported", name=escape_markdown(done["name"]), rows=fmt_num(done["rows"]),
+                     kind=t(f"data.kind_{done['kind']}")), icon=":material/check_circle:")
+        target = KIND_PAGES.get(done["kind"])
+        link, close = st.columns([3, 1], vertical_alignment="center")
+        if target:
+            path, label_key, icon = target
+            link.page_link(path, label=t(label_key), icon=icon)
+        else:
+            link.caption(t("start.imported_other"))
+        if close.button(t("data.dismiss"), key="data.import_summary_dismiss"):
+            del st.session_state["data.last_import"]
+            st.rerun()
 
 
 def mapping_editor(columns: list[str], initial: ColumnMapping, key: str) -> ColumnMapping:
@@ -96,8 +137,16 @@ st.caption(t("data.subtitle"))
 cfg = state.settings()
 ws = state.workspace()
 
-# ---- workspaces ------------------------------------------------------------------
-with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_open:"):
+# ---- step 1: the client's workspace ---------------------------------------------------
+# A new client starts here: create a workspace, upload its exports, import, see the story.
+with st.container(border=True, key="data.step_workspace"):
+    st.subheader(t("start.step1_title"))
+    st.caption(t("start.steps_caption"))
+    st.caption(t("start.current_workspace"))
+    st.text(ws.name)
+    widgets.create_workspace_form("data")
+
+with st.expander(t("start.manage_workspaces"), expanded=False, icon=":material/folder_open:"):
     listing = auth.visible_workspaces()
     st.dataframe(
         pd.DataFrame([
@@ -106,18 +155,7 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
         ]),
         hide_index=True, key="data.workspace_list",
     )
-    left, right = st.columns(2)
-    with left.form("data.create_form", clear_on_submit=True):
-        new_name = st.text_input(t("data.new_workspace"), key="data.new_workspace")
-        if st.form_submit_button(t("data.create"), key="data.create"):
-            try:
-                db.create_workspace(cfg.workspaces_root, new_name, cfg.db)
-                auth.claim_new_workspace(db.check_workspace_name(new_name))
-                state.switch_workspace(db.check_workspace_name(new_name))
-                st.rerun()
-            except Exception as exc:  # noqa: BLE001
-                widgets.error(exc)
-    with right.form("data.rename_form"):
+    with st.form("data.rename_form"):
         renamed = st.text_input(t("data.rename_to"), key="data.rename_to")
         confirm_delete = st.checkbox(t("data.confirm_delete"), key="data.confirm_delete")
         do_rename, do_delete = st.columns(2)
@@ -153,11 +191,101 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
     st.download_button(
         t("data.download_workspace"), data=_workspace_bytes, file_name=ws.path.name,
         mime="application/octet-stream", key="data.download_workspace", icon=":material/download:",
+        on_click="ignore",  # a rerun on click could drop the file the click asked for (see widgets)
     )
     if ws.name == DEMO_NAME and st.button(t("data.reset_demo"), key="data.reset_demo"):
         with st.spinner(t("data.resetting")):
             state.reset_demo()
         st.rerun()
+
+# ---- upload ---------------------------------------------------------------------------
+st.subheader(t("start.step2_title"))
+st.caption(t("data.upload_help"))
+
+# What the last import brought in, and where to see it; the upload it came from is gone.
+show_import_summary(ws.name)
+
+# The uploader's key changes after each import, which empties it: an imported file does not
+# come back with its preview and an active Import button.
+upload_round = st.session_state.setdefault("data.upload_round", 0)
+uploads = st.file_uploader(
+    t("data.upload_label"), type=["csv", "tsv", "txt", "xlsx", "xls"], accept_multiple_files=True,
+    key=uploader_key(upload_round),
+)
+pending: dict[str, dict] = st.session_state.setdefault("data.pending", {})
+for upload in uploads or []:
+    content = upload.getvalue()
+    token = upload_token(content)
+    if token in pending:
+        continue
+    with st.status(t("data.reading"), expanded=False) as status:
+        try:
+            result: object = load_file(content, filename=upload.name,
+                                       settings=IngestSettings(max_file_mb=cfg.max_upload_mb))
+            status.update(label=t("data.read_ok"), state="complete")
+        except Exception as exc:  # noqa: BLE001
+            status.update(label=t("data.read_failed"), state="error")
+            result = exc
+    pending[token] = {"filename": upload.name, "result": result, "imported": []}
+
+for token, item in list(pending.items()):
+    result = item["result"]
+    with st.container(border=True):
+        st.text(item["filename"])
+        if isinstance(result, Exception):
+            widgets.error(result)
+            if st.button(t("data.dismiss"), key=f"data.dismiss.{token}"):
+                dismiss(token)
+            continue
+        imported = item.setdefault("imported", [])
+        names = [table.name for table in result.tables if table.name not in imported]
+        chosen_sheets = names
+        if len(names) > 1:
+            chosen_sheets = st.multiselect(t("data.sheets"), names, default=names[:1], key=f"data.sheets.{token}")
+        for parsed in result.tables:
+            if parsed.name not in chosen_sheets:
+                continue
+            key = f"data.pending.{token}.{parsed.name}"
+            guess = guess_mapping(parsed.data)
+            fmt = parsed.format
+            st.caption(t(
+                "data.detected_format", file_type=fmt.file_type, encoding=fmt.encoding or "–",
+                delimiter=_delimiter_label(fmt.delimiter), decimal=fmt.decimal or "–",
+                header_row=fmt.header_row,
+            ))
+            st.info(t("data.found_kind", kind=t(f"data.kind_{guess.kind.value}")))
+            st.dataframe(parsed.data.head(50), key=f"{key}.preview")
+            show_quality(parsed.quality, parsed.rejected, key)
+            kind = st.segmented_control(t("data.kind"), KINDS, default=guess.kind.value,
+                                        format_func=labeller("data.kind_"), key=f"{key}.kind")
+            mapping = mapping_editor([str(c) for c in parsed.data.columns], guess.mapping, key=f"{key}.map")
+            kind = kind or guess.kind.value
+            missing = missing_required_roles(kind, mapping)
+            if missing:
+                st.warning(t("data.missing_roles", roles=", ".join(t(f"app.role_{r}") for r in missing)))
+            table_name = st.text_input(t("data.table_name"), value=parsed.name, key=f"{key}.name")
+            replace = st.checkbox(t("data.replace_existing"), key=f"{key}.replace")
+            if st.button(t("data.import"), key=f"{key}.import", type="primary", disabled=bool(missing)):
+                try:
+                    with st.spinner(t("data.importing")):
+                        stored = ws.import_table(table_name, parsed.data, kind=kind, mapping=mapping,
+                                                 quality=parsed.quality.model_dump(mode="json"), replace=replace)
+                except Exception as exc:  # noqa: BLE001 - the workspace is unchanged on failure
+                    widgets.error(exc)
+                    continue
+                # Consumed at once, before anything else is drawn: a second click (or a rerun that
+                # interrupts this one) finds no Import button for this table any more.
+                imported.append(parsed.name)
+                if len(imported) >= len(result.tables):
+                    del pending[token]
+                st.session_state["data.upload_round"] = upload_round + 1
+                st.session_state["data.last_import"] = {
+                    "workspace": ws.name, "name": stored.name, "rows": stored.n_rows, "kind": stored.kind.value,
+                }
+                data.set_active_table(stored.kind.value, stored.name)
+                st.rerun()
+        if st.button(t("start.dismiss_upload"), key=f"data.dismiss.{token}", icon=":material/close:"):
+            dismiss(token)
 
 # ---- tables already in the workspace ----------------------------------------------
 st.subheader(t("data.tables_in"))
@@ -194,76 +322,3 @@ if infos:
             st.rerun()
 else:
     st.info(t("data.no_tables"))
-
-# ---- upload -------------------------------------------------------------------------
-st.subheader(t("data.upload_title"))
-st.caption(t("data.upload_help"))
-uploads = st.file_uploader(
-    t("data.upload_label"), type=["csv", "tsv", "txt", "xlsx", "xls"], accept_multiple_files=True,
-    key="data.upload",
-)
-pending: dict[str, dict] = st.session_state.setdefault("data.pending", {})
-for upload in uploads or []:
-    content = upload.getvalue()
-    token = upload_token(content)
-    if token in pending:
-        continue
-    with st.status(t("data.reading"), expanded=False) as status:
-        try:
-            result: object = load_file(content, filename=upload.name,
-                                       settings=IngestSettings(max_file_mb=cfg.max_upload_mb))
-            status.update(label=t("data.read_ok"), state="complete")
-        except Exception as exc:  # noqa: BLE001
-            status.update(label=t("data.read_failed"), state="error")
-            result = exc
-    pending[token] = {"filename": upload.name, "result": result}
-
-for token, item in list(pending.items()):
-    result = item["result"]
-    with st.container(border=True):
-        st.text(item["filename"])
-        if isinstance(result, Exception):
-            widgets.error(result)
-            if st.button(t("data.dismiss"), key=f"data.dismiss.{token}"):
-                del pending[token]
-                st.rerun()
-            continue
-        names = [table.name for table in result.tables]
-        chosen_sheets = names
-        if len(names) > 1:
-            chosen_sheets = st.multiselect(t("data.sheets"), names, default=names[:1], key=f"data.sheets.{token}")
-        for parsed in result.tables:
-            if parsed.name not in chosen_sheets:
-                continue
-            key = f"data.pending.{token}.{parsed.name}"
-            guess = guess_mapping(parsed.data)
-            fmt = parsed.format
-            st.caption(t(
-                "data.detected_format", file_type=fmt.file_type, encoding=fmt.encoding or "–",
-                delimiter=_delimiter_label(fmt.delimiter), decimal=fmt.decimal or "–",
-                header_row=fmt.header_row,
-            ))
-            st.info(t("data.found_kind", kind=t(f"data.kind_{guess.kind.value}")))
-            st.dataframe(parsed.data.head(50), key=f"{key}.preview")
-            show_quality(parsed.quality, parsed.rejected, key)
-            kind = st.segmented_control(t("data.kind"), KINDS, default=guess.kind.value,
-                                        format_func=labeller("data.kind_"), key=f"{key}.kind")
-            mapping = mapping_editor([str(c) for c in parsed.data.columns], guess.mapping, key=f"{key}.map")
-            kind = kind or guess.kind.value
-            missing = missing_required_roles(kind, mapping)
-            if missing:
-                st.warning(t("data.missing_roles", roles=", ".join(t(f"app.role_{r}") for r in missing)))
-            table_name = st.text_input(t("data.table_name"), value=parsed.name, key=f"{key}.name")
-            replace = st.checkbox(t("data.replace_existing"), key=f"{key}.replace")
-            if st.button(t("data.import"), key=f"{key}.import", type="primary", disabled=bool(missing)):
-                try:
-                    with st.spinner(t("data.importing")):
-                        ws.import_table(table_name, parsed.data, kind=kind, mapping=mapping,
-                                        quality=parsed.quality.model_dump(mode="json"), replace=replace)
-                    data.set_active_table(kind, table_name.strip())
-                    if len(result.tables) == 1:
-                        del pending[token]
-                    st.toast(t("data.imported", rows=fmt_num(len(parsed.data))))
-                    st.rerun()
-                except Exception as exc:  # noqa: BLE001 - the workspace is unchanged on failure
-                    widgets.error(exc)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from kamcore import portfolio
+from kamcore.demo import DEMO_NAME
 from kamcore.schemas import TableKind
-from ui import data, router, state
+from ui import auth, data, router, state, widgets
 from ui.i18n import fmt_num, fmt_pct, t
 
 router.require_router()
@@ -15,6 +16,14 @@ st.title(t("home.title"))
 st.caption(t("home.subtitle"))
 
 ws = state.workspace()
+
+# While the demo is the only workspace, the way to a client's own data is the first thing shown.
+if [info.name for info in auth.visible_workspaces()] == [DEMO_NAME]:
+    with st.container(border=True, key="home.new_client"):
+        st.subheader(t("start.home_title"))
+        st.caption(t("start.home_text"))
+        widgets.create_workspace_form("home", then_page="pages/data.py")
+
 infos = ws.tables()
 transactions = data.transactions()
 
