@@ -200,5 +200,7 @@ def choice(label_key: str, options: list[str] | tuple[str, ...], *, key: str, de
         key=key,
         required=True,
         help=t(help_key) if help_key else None,
+        # In the URL (?<key>=<option>): a reload or a shared link opens the same view.
+        bind="query-params",
     )
     return picked or default
