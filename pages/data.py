@@ -292,11 +292,15 @@ st.subheader(t("data.tables_in"))
 st.text(ws.name)
 infos = ws.tables()
 if infos:
+    # One short line per table: how many roles are mapped and which the analysis still needs
+    # (the full list of 15 roles does not fit a cell; the editor below shows each mapping).
     st.dataframe(
         pd.DataFrame([
             {t("data.name"): i.name, t("data.kind"): t(f"data.kind_{i.kind.value}"),
              t("data.rows"): i.n_rows, t("data.columns"): len(i.columns),
-             t("data.mapped_roles"): ", ".join(t(f"app.role_{r}") for r in i.mapping.roles)}
+             t("start.roles_mapped"): t("start.roles_of", n=len(i.mapping.roles), total=len(ROLES)),
+             t("start.still_to_map"): ", ".join(t(f"app.role_{r}") for r in missing_required_roles(i.kind, i.mapping))
+             or NONE}
             for i in infos
         ]),
         hide_index=True, key="data.tables",

@@ -202,5 +202,8 @@ def choice(label_key: str, options: list[str] | tuple[str, ...], *, key: str, de
         help=t(help_key) if help_key else None,
         # In the URL (?<key>=<option>): a reload or a shared link opens the same view.
         bind="query-params",
+        # Options wrap onto a second row when the column is narrow; without it, a row in a
+        # column scrolls sideways and hides options ("Ta bort respondenten" in Swedish).
+        wrap=True,
     )
     return picked or default

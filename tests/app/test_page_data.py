@@ -236,3 +236,16 @@ def test_creating_a_workspace_is_a_visible_first_step(demo_root):
     at.text_input(key="data.new_workspace").input("Kund Syd")
     at.button(key="data.create").click().run()
     assert at.session_state["workspace_name"] == "Kund Syd"
+
+
+def test_the_tables_overview_fits_short_lines(demo_root):
+    # The list of mapped roles ran off the right of its cell; the overview now counts them and
+    # names only what the analysis still needs.
+    at = new_app("data")
+    overview = next(df.value for df in at.dataframe if "Roles mapped" in df.value.columns)
+    assert overview.columns.tolist() == ["Name", "Table type", "Rows", "Columns", "Roles mapped", "Still to map"]
+    rows = overview.set_index("Name")
+    assert rows.loc["transactions", "Roles mapped"] == "11 of 15"
+    assert rows.loc["customers", "Roles mapped"] == "7 of 15"  # Kundenr … Kunde siden: 7 columns with a role
+    assert rows.loc["transactions", "Still to map"] == "—"
+    assert max(len(str(v)) for v in overview.to_numpy().ravel()) <= 40
