@@ -21,9 +21,9 @@ TIMEOUT_MS = 120_000
 VIEWPORTS = {"1440x900": (1440, 900), "1280x720": (1280, 720)}
 LANGUAGES = ("en", "nb", "sv")
 PAGES = ("", "data", "portfolio", "selection", "segments", "survey")
-#: Data grids that must show all their columns without sideways scrolling (the rest — previews
-#: of a client's wide export, for instance — may scroll).
-WHOLE_TABLES = ("data-tables", "selection-shortlist_table", "data-workspace_list")
+#: Pages whose every data grid must show all its columns without sideways scrolling (grids on
+#: the analysis pages may hold many measures and scroll; those pages are checked for buttons).
+WHOLE_TABLE_PAGES = ("", "data")
 
 # Text inside a button whose content is wider than the room it has: clipped.
 CLIPPED_BUTTONS_JS = """
@@ -64,21 +64,18 @@ CLIPPED_BUTTONS_JS = """
 }
 """
 
-# Data grids whose content is wider than the grid (a horizontal scrollbar: cut at the right).
+# Data grids whose columns are wider than the grid (a sideways scrollbar: cut at the right).
+# Returns [index of the grid on the page, content width, visible width] per cut grid.
 CUT_TABLES_JS = """
-(keys) => {
+() => {
   const found = [];
-  for (const key of keys) {
-    for (const holder of document.querySelectorAll('.st-key-' + key)) {
-      const frame = holder.querySelector('[data-testid="stDataFrame"]') || holder;
-      for (const scroller of frame.querySelectorAll('.dvn-scroller')) {
-        if (scroller.scrollWidth > scroller.clientWidth + 2) found.push([key, scroller.scrollWidth, scroller.clientWidth]);
-      }
-      const box = frame.getBoundingClientRect();
-      const main = document.querySelector('[data-testid="stMain"]').getBoundingClientRect();
-      if (box.right > main.right + 1) found.push([key, Math.round(box.right), Math.round(main.right)]);
+  document.querySelectorAll('[data-testid="stDataFrame"]').forEach((frame, index) => {
+    const box = frame.getBoundingClientRect();
+    if (box.width === 0) return;  // in a collapsed expander
+    for (const scroller of frame.querySelectorAll('.dvn-scroller')) {
+      if (scroller.scrollWidth > scroller.clientWidth + 2) found.push([index, scroller.scrollWidth, scroller.clientWidth]);
     }
-  }
+  });
   return found;
 }
 """
@@ -128,18 +125,19 @@ def _settle(page) -> None:
     page.wait_for_timeout(1500)
 
 
-def _visit_every_page(browser, server, size: str, lang: str, shots: Path, check) -> dict[str, list]:
+def _visit_every_page(browser, server, size: str, lang: str, shots: Path, check,
+                      pages: tuple[str, ...] = PAGES) -> dict[str, list]:
     width, height = VIEWPORTS[size]
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     problems: dict[str, list] = {}
     try:
-        for path in PAGES:
+        for path in pages:
             # The language comes from the URL (as a reload or a shared link would carry it).
             page.goto(f"{server}/{path}?lang={lang}", wait_until="domcontentloaded")
             _settle(page)
             page.screenshot(path=str(shots / f"{path or 'home'}-{lang}-{size}.png"))
-            found = check(page)
+            found = check(page, path)
             # The whole page in one picture (the app scrolls inside its own container): a taller
             # window of the same width.
             page.set_viewport_size({"width": width, "height": 4000})
@@ -158,10 +156,27 @@ def _visit_every_page(browser, server, size: str, lang: str, shots: Path, check)
 def test_no_clipped_button_and_no_table_cut_at_the_right(browser, server, screenshots, size, lang):
     shots = _shots_dir(screenshots)
 
-    def check(page) -> list:
-        return [*page.evaluate(CLIPPED_BUTTONS_JS), *page.evaluate(CUT_TABLES_JS, list(WHOLE_TABLES))]
+    def check(page, path: str) -> list:
+        found = page.evaluate(CLIPPED_BUTTONS_JS)
+        if path in WHOLE_TABLE_PAGES:
+            found += page.evaluate(CUT_TABLES_JS)
+        return found
 
     assert _visit_every_page(browser, server, size, lang, shots, check) == {}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_shortlist_is_not_cut_at_the_right(browser, server, screenshots, lang):
+    """The shortlist (the last grid on the Selection page) shows every column at 1280×720."""
+    shots = _shots_dir(screenshots)
+
+    def check(page, path: str) -> list:
+        if path != "selection":
+            return []
+        grids = page.locator('[data-testid="stDataFrame"]').count()
+        return [cut for cut in page.evaluate(CUT_TABLES_JS) if cut[0] == grids - 1]
+
+    assert _visit_every_page(browser, server, "1280x720", lang, shots, check, pages=("selection",)) == {}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -169,5 +184,5 @@ def test_chart_titles_are_not_under_legends_or_cut(browser, server, screenshots,
     """Chart layout (ui/charts.py, the figure builders) — the narrower viewport is the harder one."""
     shots = _shots_dir(screenshots)
     problems = _visit_every_page(browser, server, "1280x720", lang, shots,
-                                 lambda page: page.evaluate(CHART_OVERLAPS_JS))
+                                 lambda page, path: page.evaluate(CHART_OVERLAPS_JS))
     assert problems == {}
