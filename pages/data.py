@@ -57,10 +57,14 @@ def show_import_summary(workspace_name: str) -> None:
     done = st.session_state.get("data.last_import")
     if not done or done["workspace"] != workspace_name:
         return
+    # The table name comes from the user: escaped so it shows literally in the message.
+    sentence = t("start.imported", name=escape_markdown(done["name"]), rows=fmt_num(done["rows"]),
+                 kind=t(f"data.kind_{done['kind']}"))
+    if done.pop("toast", False):
+        # Seen wherever the page is scrolled to (the Import button was further down).
+        st.toast(sentence, icon=":material/check_circle:")
     with st.container(border=True, key="data.import_summary"):
-        # The table name comes from the user: escaped so it shows literally in the message.
-        st.success(t("start.imported", name=escape_markdown(done["name"]), rows=fmt_num(done["rows"]),
-                     kind=t(f"data.kind_{done['kind']}")), icon=":material/check_circle:")
+        st.success(sentence, icon=":material/check_circle:")
         target = KIND_PAGES.get(done["kind"])
         link, close = st.columns([3, 1], vertical_alignment="center")
         if target:
@@ -281,6 +285,7 @@ for token, item in list(pending.items()):
                 st.session_state["data.upload_round"] = upload_round + 1
                 st.session_state["data.last_import"] = {
                     "workspace": ws.name, "name": stored.name, "rows": stored.n_rows, "kind": stored.kind.value,
+                    "toast": True,
                 }
                 data.set_active_table(stored.kind.value, stored.name)
                 st.rerun()

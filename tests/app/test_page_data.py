@@ -171,6 +171,8 @@ def test_an_import_consumes_its_upload_and_says_what_it_stored(demo_root):
 
     # What was imported: table name, rows, kind — and a link to the page that uses it.
     assert [s.value for s in at.success] == ["Imported table 'Salg': 9 rows, Transactions (many rows per account)."]
+    # Also as a toast, seen wherever the page is scrolled to; once.
+    assert [toast.value for toast in at.toast] == [at.success[0].value]
     links = [(link.value, link.proto.page) for link in at.page_link]
     assert ("3 · See it: open the Portfolio", "portfolio") in links
 
@@ -185,6 +187,7 @@ def test_an_import_consumes_its_upload_and_says_what_it_stored(demo_root):
     at.run()
     assert f"{prefix}.import" not in _keys(at)
     assert not any("already exists" in e.value for e in at.error)
+    assert not at.toast
     with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
         assert ws.table_info("Salg").n_rows == 9
 
