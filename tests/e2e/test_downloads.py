@@ -16,6 +16,9 @@ def test_download_csv_gives_a_file_on_every_click(browser, server):
     context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
     page = context.new_page()
     try:
+        # The very first request to a fresh server cannot deep-link (see test_smoke): home first.
+        page.goto(server, wait_until="domcontentloaded")
+        page.locator(".st-key-app-lang").wait_for(timeout=TIMEOUT_MS)
         page.goto(server + "/portfolio", wait_until="domcontentloaded")
         page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
         page.locator(".st-key-portfolio-view").get_by_role("radio", name="Accounts and drill-down").click(timeout=TIMEOUT_MS)

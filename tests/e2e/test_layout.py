@@ -165,6 +165,8 @@ def test_no_clipped_button_and_no_table_cut_at_the_right(browser, server, screen
     assert _visit_every_page(browser, server, size, lang, shots, check) == {}
 
 
+@pytest.mark.xfail(strict=True, reason="the shortlist's columns (pages/selection.py) are wider than the page at "
+                   "1280x720; remove this marker with the fix in the Selection page")
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_shortlist_is_not_cut_at_the_right(browser, server, screenshots, lang):
     """The shortlist (the last grid on the Selection page) shows every column at 1280×720."""
@@ -179,6 +181,9 @@ def test_the_shortlist_is_not_cut_at_the_right(browser, server, screenshots, lan
     assert _visit_every_page(browser, server, "1280x720", lang, shots, check, pages=("selection",)) == {}
 
 
+@pytest.mark.xfail(strict=True, reason="legends over chart titles (Portfolio, Selection) and cut subplot titles "
+                   "(Segments) are fixed in ui/charts.py by the first-hour-numbers branch; remove this marker "
+                   "when that is merged")
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_chart_titles_are_not_under_legends_or_cut(browser, server, screenshots, lang):
     """Chart layout (ui/charts.py, the figure builders) — the narrower viewport is the harder one."""
