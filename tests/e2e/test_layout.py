@@ -21,8 +21,9 @@ TIMEOUT_MS = 120_000
 VIEWPORTS = {"1440x900": (1440, 900), "1280x720": (1280, 720)}
 LANGUAGES = ("en", "nb", "sv")
 PAGES = ("", "data", "portfolio", "selection", "segments", "survey")
-#: Pages whose every data grid must show all its columns without sideways scrolling (grids on
-#: the analysis pages may hold many measures and scroll; those pages are checked for buttons).
+#: Pages whose every data grid must show all its columns without sideways scrolling, and whose
+#: text is never cut with an ellipsis (grids on the analysis pages may hold many measures and
+#: scroll; those pages are checked for buttons).
 WHOLE_TABLE_PAGES = ("", "data")
 
 # Text inside a button whose content is wider than the room it has: clipped.
@@ -61,6 +62,20 @@ CLIPPED_BUTTONS_JS = """
     }
   }
   return [...new Set(found)];
+}
+"""
+
+# Text cut short with an ellipsis (a metric label too long for its card, for instance).
+CUT_TEXT_JS = """
+() => {
+  const found = [];
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    if (el.textContent.trim() && el.scrollWidth > el.clientWidth + 1) {
+      const style = getComputedStyle(el);
+      if (style.textOverflow === 'ellipsis' && el.getBoundingClientRect().width > 0) found.push(el.textContent.trim());
+    }
+  }
+  return found;
 }
 """
 
@@ -159,7 +174,7 @@ def test_no_clipped_button_and_no_table_cut_at_the_right(browser, server, screen
     def check(page, path: str) -> list:
         found = page.evaluate(CLIPPED_BUTTONS_JS)
         if path in WHOLE_TABLE_PAGES:
-            found += page.evaluate(CUT_TABLES_JS)
+            found += page.evaluate(CUT_TABLES_JS) + page.evaluate(CUT_TEXT_JS)
         return found
 
     assert _visit_every_page(browser, server, size, lang, shots, check) == {}
