@@ -24,7 +24,7 @@ PAGES = ("", "data", "portfolio", "selection", "segments", "survey")
 #: Pages whose every data grid must show all its columns without sideways scrolling, and whose
 #: text is never cut with an ellipsis (grids on the analysis pages may hold many measures and
 #: scroll; those pages are checked for buttons).
-WHOLE_TABLE_PAGES = ("", "data")
+WHOLE_TABLE_PAGES = ("home", "data")
 
 # Text inside a button whose content is wider than the room it has: clipped.
 CLIPPED_BUTTONS_JS = """
@@ -140,44 +140,64 @@ def _settle(page) -> None:
     page.wait_for_timeout(1500)
 
 
-def _visit_every_page(browser, server, size: str, lang: str, shots: Path, check,
-                      pages: tuple[str, ...] = PAGES) -> dict[str, list]:
+#: What each visit measured, by (size, lang): {page: {"buttons", "tables", "text", "charts", "shortlist"}}.
+#: The chart and shortlist tests read the same visits instead of loading every page again.
+_MEASURED: dict[tuple[str, str], dict[str, dict[str, list]]] = {}
+
+MEASURE_JS = {
+    "buttons": CLIPPED_BUTTONS_JS,
+    "tables": CUT_TABLES_JS,
+    "text": CUT_TEXT_JS,
+    "charts": CHART_OVERLAPS_JS,
+}
+
+
+def _measure(browser, server, size: str, lang: str, shots: Path) -> dict[str, dict[str, list]]:
+    """Open every page at ``size`` in ``lang`` (once per test session), screenshot and measure it."""
+    if (size, lang) in _MEASURED:
+        return _MEASURED[(size, lang)]
     width, height = VIEWPORTS[size]
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
-    problems: dict[str, list] = {}
+    measured: dict[str, dict[str, list]] = {}
     try:
-        for path in pages:
+        for path in PAGES:
             # The language comes from the URL (as a reload or a shared link would carry it).
             page.goto(f"{server}/{path}?lang={lang}", wait_until="domcontentloaded")
             _settle(page)
-            page.screenshot(path=str(shots / f"{path or 'home'}-{lang}-{size}.png"))
-            found = check(page, path)
+            name = path or "home"
+            page.screenshot(path=str(shots / f"{name}-{lang}-{size}.png"))
+            found = {what: page.evaluate(js) for what, js in MEASURE_JS.items()}
+            grids = page.locator('[data-testid="stDataFrame"]').count()
+            found["shortlist"] = [cut for cut in found["tables"] if path == "selection" and cut[0] == grids - 1]
+            measured[name] = found
             # The whole page in one picture (the app scrolls inside its own container): a taller
             # window of the same width.
             page.set_viewport_size({"width": width, "height": 4000})
             page.wait_for_timeout(1500)
-            page.screenshot(path=str(shots / f"{path or 'home'}-{lang}-{size}-whole.png"))
+            page.screenshot(path=str(shots / f"{name}-{lang}-{size}-whole.png"))
             page.set_viewport_size({"width": width, "height": height})
-            if found:
-                problems[path or "home"] = found
     finally:
         context.close()
-    return problems
+    _MEASURED[(size, lang)] = measured
+    return measured
+
+
+def _problems(measured: dict[str, dict[str, list]], kinds: tuple[str, ...], pages=None) -> dict[str, list]:
+    return {
+        name: found
+        for name, per_page in measured.items()
+        if (pages is None or name in pages)
+        and (found := [item for kind in kinds for item in per_page[kind]])
+    }
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_no_clipped_button_and_no_table_cut_at_the_right(browser, server, screenshots, size, lang):
-    shots = _shots_dir(screenshots)
-
-    def check(page, path: str) -> list:
-        found = page.evaluate(CLIPPED_BUTTONS_JS)
-        if path in WHOLE_TABLE_PAGES:
-            found += page.evaluate(CUT_TABLES_JS) + page.evaluate(CUT_TEXT_JS)
-        return found
-
-    assert _visit_every_page(browser, server, size, lang, shots, check) == {}
+    measured = _measure(browser, server, size, lang, _shots_dir(screenshots))
+    assert _problems(measured, ("buttons",)) == {}
+    assert _problems(measured, ("tables", "text"), pages=WHOLE_TABLE_PAGES) == {}
 
 
 @pytest.mark.xfail(strict=True, reason="the shortlist's columns (pages/selection.py) are wider than the page at "
@@ -185,15 +205,8 @@ def test_no_clipped_button_and_no_table_cut_at_the_right(browser, server, screen
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_shortlist_is_not_cut_at_the_right(browser, server, screenshots, lang):
     """The shortlist (the last grid on the Selection page) shows every column at 1280×720."""
-    shots = _shots_dir(screenshots)
-
-    def check(page, path: str) -> list:
-        if path != "selection":
-            return []
-        grids = page.locator('[data-testid="stDataFrame"]').count()
-        return [cut for cut in page.evaluate(CUT_TABLES_JS) if cut[0] == grids - 1]
-
-    assert _visit_every_page(browser, server, "1280x720", lang, shots, check, pages=("selection",)) == {}
+    measured = _measure(browser, server, "1280x720", lang, _shots_dir(screenshots))
+    assert _problems(measured, ("shortlist",)) == {}
 
 
 @pytest.mark.xfail(strict=True, reason="legends over chart titles (Portfolio, Selection) and cut subplot titles "
@@ -202,7 +215,5 @@ def test_the_shortlist_is_not_cut_at_the_right(browser, server, screenshots, lan
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_chart_titles_are_not_under_legends_or_cut(browser, server, screenshots, lang):
     """Chart layout (ui/charts.py, the figure builders) — the narrower viewport is the harder one."""
-    shots = _shots_dir(screenshots)
-    problems = _visit_every_page(browser, server, "1280x720", lang, shots,
-                                 lambda page, path: page.evaluate(CHART_OVERLAPS_JS))
-    assert problems == {}
+    measured = _measure(browser, server, "1280x720", lang, _shots_dir(screenshots))
+    assert _problems(measured, ("charts",)) == {}
