@@ -41,7 +41,7 @@ def pick_table(at, name: str):
 def test_loads_on_the_demo_with_the_dictionary(make_app):
     at = make_app("survey")
     no_trouble(at)
-    assert at.title[0].value == "Survey"
+    assert at.title[0].value == "Survey & gaps"  # the same as its navigation label
     editor = at.data_editor(key="survey.dictionary")
     dictionary = editor.value.set_index("item")
     assert dictionary.loc["E_adv1", ["dimension", "role", "pair"]].tolist() == [
