@@ -209,9 +209,6 @@ def test_the_shortlist_is_not_cut_at_the_right(browser, server, screenshots, lan
     assert _problems(measured, ("shortlist",)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="legends over chart titles (Portfolio, Selection) and cut subplot titles "
-                   "(Segments) are fixed in ui/charts.py by the first-hour-numbers branch; remove this marker "
-                   "when that is merged")
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_chart_titles_are_not_under_legends_or_cut(browser, server, screenshots, lang):
     """Chart layout (ui/charts.py, the figure builders) — the narrower viewport is the harder one."""
