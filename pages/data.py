@@ -188,14 +188,14 @@ with st.expander(t("start.manage_workspaces"), expanded=False, icon=":material/f
                 st.warning(t("auth.not_owner"))
             elif rename_clicked:
                 state.close_workspace()
-                db.rename_workspace(cfg.workspaces_root, ws.name, renamed)
-                state.switch_workspace(db.check_workspace_name(renamed))
+                target = db.rename_workspace(cfg.workspaces_root, ws.name, renamed, cfg.db)
+                state.switch_workspace(target.stem)
                 st.rerun()
             elif not confirm_delete:
                 st.warning(t("data.tick_to_delete"))
             else:
                 state.close_workspace()
-                db.delete_workspace(cfg.workspaces_root, ws.name)
+                db.delete_workspace(cfg.workspaces_root, ws.name, cfg.db)
                 state.switch_workspace(DEMO_NAME)
                 st.rerun()
         except Exception as exc:  # noqa: BLE001
@@ -212,7 +212,7 @@ with st.expander(t("start.manage_workspaces"), expanded=False, icon=":material/f
         mime="application/octet-stream", key="data.download_workspace", icon=":material/download:",
         on_click="ignore",  # a rerun on click could drop the file the click asked for (see widgets)
     )
-    if ws.name == DEMO_NAME and st.button(t("data.reset_demo"), key="data.reset_demo"):
+    if ws.name == DEMO_NAME and auth.may_reset_demo() and st.button(t("data.reset_demo"), key="data.reset_demo"):
         with st.spinner(t("data.resetting")):
             state.reset_demo()
         st.rerun()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kamcore import access, db
+from kamcore import db
 from kamcore.demo import DEMO_NAME
 from kamcore.errors import KamError
 from ui import state
@@ -44,20 +44,14 @@ def restore_language() -> None:
 
 
 def may_open(name: str) -> bool:
-    """True when this session may open workspace ``name``: it exists and its rule lets the reader in.
-
-    The same rule the workspace picker lists by (``kamcore.access.can_open`` on the sidecar).
-    """
-    cfg = state.settings()
+    """True when this session may open workspace ``name``: the same server-side check as the
+    picker and every switch (``ui.state.authorised``: the file exists and its
+    ``kamcore.access`` rule lets the reader in)."""
     try:
-        path = db.workspace_path(cfg.workspaces_root, name)
+        db.check_workspace_name(name)
     except KamError:
         return False
-    if not path.exists():
-        return False
-    if not cfg.login_required:
-        return True
-    return access.can_open(state.principal(), access.read_access(cfg.workspaces_root, name))
+    return state.authorised(name)
 
 
 def restore_workspace() -> None:
