@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, i18n, router, server_guard, state, widgets
+from ui import auth, i18n, links, router, server_guard, state, widgets
 from ui.i18n import t
 
 router.router_started()
-st.set_page_config(page_title="KAM Studio", page_icon=":material/handshake:", layout="wide")
+# An emoji icon is drawn in the browser; a ":material/…:" page icon is fetched from a font host.
+st.set_page_config(page_title="KAM Studio", page_icon="🤝", layout="wide")
 state.init()
 server_guard.install(state.settings().login_required)
+links.restore_language()  # ?lang= from a reload or a shared link, before anything is translated
 
 # The page opened without a URL path. Tests set "app.start_page" to open a page through this
 # router (AppTest.switch_page would run the page alone, without the shared sidebar).
@@ -41,6 +43,7 @@ auth.gate()
 
 try:
     state.ensure_demo()
+    links.restore_workspace()  # ?ws= only after sign-in: the access check needs the reader
     state.workspace()
 except Exception as exc:  # noqa: BLE001 - shown as one sentence, never a traceback
     widgets.stop_with_error(exc)
@@ -48,6 +51,8 @@ except Exception as exc:  # noqa: BLE001 - shown as one sentence, never a traceb
 i18n.language_selector()
 
 widgets.workspace_picker()
+links.publish()
+links.show_refusal()
 try:
     widgets.sidebar_filters()
 except Exception as exc:  # noqa: BLE001

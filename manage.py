@@ -62,10 +62,31 @@ def ensure_chromium() -> None:
         say("chromium is not installed and cannot be installed here; the browser test will fail")
 
 
+DEFAULT_PORT = 8501
+
+
+def server_port(args: list[str], environ: dict[str, str] | None = None) -> int:
+    """The port Streamlit will listen on: ``--server.port N`` or ``--server.port=N`` in ``args``
+    (the last one wins, as for Streamlit), else ``STREAMLIT_SERVER_PORT``, else 8501."""
+    port: str | None = None
+    for index, arg in enumerate(args):
+        if arg == "--server.port" and index + 1 < len(args):
+            port = args[index + 1]
+        elif arg.startswith("--server.port="):
+            port = arg.partition("=")[2]
+    if port is None:
+        port = (os.environ if environ is None else environ).get("STREAMLIT_SERVER_PORT")
+    try:
+        return int(port) if port else DEFAULT_PORT
+    except ValueError:
+        return DEFAULT_PORT
+
+
 def start(args: list[str]) -> int:
     ensure_venv()
     ensure_requirements("requirements.txt")
-    say("starting KAM Studio on http://localhost:8501 (the demo workspace is built on first start)")
+    port = server_port(args)
+    say(f"starting KAM Studio on http://localhost:{port} (the demo workspace is built on first start)")
     command = [str(PYTHON), "-m", "streamlit", "run", str(ROOT / "app.py"), *args]
     return subprocess.call(command, cwd=ROOT)
 

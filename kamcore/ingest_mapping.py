@@ -364,6 +364,9 @@ _CUSTOMER_WORDS = ("kunde", "kund", "customer", "client", "account", "cust")
 _ID_WORDS = ("id", "nr", "no", "number", "nummer", "nummer", "kode", "code", "key", "nøkkel")
 _RESPONDENT_WORDS = ("respondent", "resp", "respondent id", "id", "svar id", "response id", "responseid")
 _DATE_WORDS = ("dato", "datum", "date", "siden", "sedan", "since")
+# A country is not a sales region: "Land", "Country", "Land/region", "Country/Region" (Excel's
+# and Power BI's name for a country column) are never proposed as region.
+_COUNTRY_WORDS = ("land", "country", "countries", "länder", "nation", "nasjon", "landskode", "landkod")
 
 
 def _normalise(header: str) -> str:
@@ -407,6 +410,8 @@ def is_date_header(header: str) -> bool:
 
 def _header_score(role: str, header: str) -> tuple[int, str]:
     normalised = _normalise(header)
+    if role == "region" and any(t in _COUNTRY_WORDS for t in normalised.split(" ")):
+        return 0, ""
     exact = _EXACT.get(role, {}).get(normalised)
     if exact:
         return exact, f"header '{header}' is a usual name for {role}"

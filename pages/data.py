@@ -13,7 +13,7 @@ from kamcore.ingest import IngestSettings, guess_mapping, load_file
 from kamcore.ingest_mapping import survey_evidence
 from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
 from ui import auth, data, i18n, router, state, widgets
-from ui.i18n import fmt_date, fmt_num, labeller, t
+from ui.i18n import escape_markdown, fmt_date, fmt_num, labeller, t
 
 router.require_router()
 
@@ -31,6 +31,51 @@ def _delimiter_label(delimiter: str | None) -> str:
 def upload_token(content: bytes) -> str:
     """Identifies an uploaded file by its content, so widget keys are stable across reruns."""
     return hashlib.sha256(content).hexdigest()[:12]
+
+
+def uploader_key(upload_round: int) -> str:
+    """The file uploader's widget key; a new round (after an import) starts with no files."""
+    return "data.upload" if upload_round == 0 else f"data.upload.{upload_round}"
+
+
+#: Which page shows a table of each kind (none for "other").
+KIND_PAGES = {
+    "transactions": ("pages/portfolio.py", "start.open_portfolio", ":material/leaderboard:"),
+    "accounts": ("pages/portfolio.py", "start.open_portfolio", ":material/leaderboard:"),
+    "survey": ("pages/survey.py", "start.open_survey", ":material/fact_check:"),
+}
+
+
+def dismiss(token: str) -> None:
+    """Forget one pending upload (and empty the uploader, so it does not come back)."""
+    st.session_state["data.pending"].pop(token, None)
+    st.session_state["data.upload_round"] = st.session_state.get("data.upload_round", 0) + 1
+    st.rerun()
+
+
+def show_import_summary(workspace_name: str) -> None:
+    """What the last import stored (table, rows, kind) and a link to the page that uses it."""
+    done = st.session_state.get("data.last_import")
+    if not done or done["workspace"] != workspace_name:
+        return
+    # The table name comes from the user: escaped so it shows literally in the message.
+    sentence = t("start.imported", name=escape_markdown(done["name"]), rows=fmt_num(done["rows"]),
+                 kind=t(f"data.kind_{done['kind']}"))
+    if done.pop("toast", False):
+        # Seen wherever the page is scrolled to (the Import button was further down).
+        st.toast(sentence, icon=":material/check_circle:")
+    with st.container(border=True, key="data.import_summary"):
+        st.success(sentence, icon=":material/check_circle:")
+        target = KIND_PAGES.get(done["kind"])
+        link, close = st.columns([3, 1], vertical_alignment="center")
+        if target:
+            path, label_key, icon = target
+            link.page_link(path, label=t(label_key), icon=icon)
+        else:
+            link.caption(t("start.imported_other"))
+        if close.button(t("data.dismiss"), key="data.import_summary_dismiss"):
+            del st.session_state["data.last_import"]
+            st.rerun()
 
 
 def mapping_editor(columns: list[str], initial: ColumnMapping, key: str) -> ColumnMapping:
@@ -112,8 +157,16 @@ st.caption(t("data.subtitle"))
 cfg = state.settings()
 ws = state.workspace()
 
-# ---- workspaces ------------------------------------------------------------------
-with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_open:"):
+# ---- step 1: the client's workspace ---------------------------------------------------
+# A new client starts here: create a workspace, upload its exports, import, see the story.
+with st.container(border=True, key="data.step_workspace"):
+    st.subheader(t("start.step1_title"))
+    st.caption(t("start.steps_caption"))
+    st.caption(t("start.current_workspace"))
+    st.text(ws.name)
+    widgets.create_workspace_form("data")
+
+with st.expander(t("start.manage_workspaces"), expanded=False, icon=":material/folder_open:"):
     listing = auth.visible_workspaces()
     st.dataframe(
         pd.DataFrame([
@@ -122,16 +175,7 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
         ]),
         hide_index=True, key="data.workspace_list",
     )
-    left, right = st.columns(2)
-    with left.form("data.create_form", clear_on_submit=True):
-        new_name = st.text_input(t("data.new_workspace"), key="data.new_workspace")
-        if st.form_submit_button(t("data.create"), key="data.create"):
-            try:
-                state.switch_workspace(auth.create_workspace(new_name))
-                st.rerun()
-            except Exception as exc:  # noqa: BLE001
-                widgets.error(exc)
-    with right.form("data.rename_form"):
+    with st.form("data.rename_form"):
         renamed = st.text_input(t("data.rename_to"), key="data.rename_to")
         confirm_delete = st.checkbox(t("data.confirm_delete"), key="data.confirm_delete")
         do_rename, do_delete = st.columns(2)
@@ -167,54 +211,26 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
     st.download_button(
         t("data.download_workspace"), data=_workspace_bytes, file_name=ws.path.name,
         mime="application/octet-stream", key="data.download_workspace", icon=":material/download:",
+        on_click="ignore",  # a rerun on click could drop the file the click asked for (see widgets)
     )
     if ws.name == DEMO_NAME and auth.may_reset_demo() and st.button(t("data.reset_demo"), key="data.reset_demo"):
         with st.spinner(t("data.resetting")):
             state.reset_demo()
         st.rerun()
 
-# ---- tables already in the workspace ----------------------------------------------
-st.subheader(t("data.tables_in"))
-st.text(ws.name)
-infos = ws.tables()
-if infos:
-    st.dataframe(
-        pd.DataFrame([
-            {t("data.name"): i.name, t("data.kind"): t(f"data.kind_{i.kind.value}"),
-             t("data.rows"): i.n_rows, t("data.columns"): len(i.columns),
-             t("data.mapped_roles"): ", ".join(t(f"app.role_{r}") for r in i.mapping.roles)}
-            for i in infos
-        ]),
-        hide_index=True, key="data.tables",
-    )
-    chosen = st.selectbox(t("data.edit_table"), [i.name for i in infos], key="data.edit_table")
-    info = ws.table_info(chosen)
-    with st.container(border=True):
-        kind = st.segmented_control(t("data.kind"), KINDS, default=info.kind.value,
-                                    format_func=labeller("data.kind_"), key=f"data.kind.{chosen}")
-        mapping = mapping_editor(info.columns, info.mapping, key=f"data.mapping.{chosen}")
-        missing = missing_required_roles(kind or info.kind, mapping)
-        if missing:
-            st.warning(t("data.missing_roles", roles=", ".join(t(f"app.role_{r}") for r in missing)))
-        save, drop = st.columns(2)
-        if save.button(t("data.save_mapping"), key="data.save_mapping", type="primary"):
-            try:
-                ws.set_mapping(chosen, mapping, kind or info.kind)
-                st.toast(t("data.mapping_saved"))
-            except Exception as exc:  # noqa: BLE001
-                widgets.error(exc)
-        if drop.button(t("data.delete_table"), key="data.delete_table"):
-            ws.drop_table(chosen)
-            st.rerun()
-else:
-    st.info(t("data.no_tables"))
-
-# ---- upload -------------------------------------------------------------------------
-st.subheader(t("data.upload_title"))
+# ---- upload ---------------------------------------------------------------------------
+st.subheader(t("start.step2_title"))
 st.caption(t("data.upload_help"))
+
+# What the last import brought in, and where to see it; the upload it came from is gone.
+show_import_summary(ws.name)
+
+# The uploader's key changes after each import, which empties it: an imported file does not
+# come back with its preview and an active Import button.
+upload_round = st.session_state.setdefault("data.upload_round", 0)
 uploads = st.file_uploader(
     t("data.upload_label"), type=["csv", "tsv", "txt", "xlsx", "xls"], accept_multiple_files=True,
-    key="data.upload", help=t("data.upload_tooltip"), max_upload_size=cfg.max_upload_mb,
+    key=uploader_key(upload_round), help=t("data.upload_tooltip"), max_upload_size=cfg.max_upload_mb,
 )
 # Streamlit writes the box's own words ("Drag and drop", "Browse files", "200MB per file") in
 # English only; the page says the same in the user's language.
@@ -233,7 +249,7 @@ for upload in uploads or []:
         except Exception as exc:  # noqa: BLE001
             status.update(label=t("data.read_failed"), state="error")
             result = exc
-    pending[token] = {"filename": upload.name, "result": result}
+    pending[token] = {"filename": upload.name, "result": result, "imported": []}
 
 for token, item in list(pending.items()):
     result = item["result"]
@@ -242,10 +258,10 @@ for token, item in list(pending.items()):
         if isinstance(result, Exception):
             widgets.error(result)
             if st.button(t("data.dismiss"), key=f"data.dismiss.{token}"):
-                del pending[token]
-                st.rerun()
+                dismiss(token)
             continue
-        names = [table.name for table in result.tables]
+        imported = item.setdefault("imported", [])
+        names = [table.name for table in result.tables if table.name not in imported]
         chosen_sheets = names
         if len(names) > 1:
             chosen_sheets = st.multiselect(t("data.sheets"), names, default=names[:1], key=f"data.sheets.{token}")
@@ -280,12 +296,62 @@ for token, item in list(pending.items()):
             if st.button(t("data.import"), key=f"{key}.import", type="primary", disabled=bool(missing)):
                 try:
                     with st.spinner(t("data.importing")):
-                        ws.import_table(table_name, parsed.data, kind=kind, mapping=mapping,
-                                        quality=parsed.quality.model_dump(mode="json"), replace=replace)
-                    data.set_active_table(kind, table_name.strip())
-                    if len(result.tables) == 1:
-                        del pending[token]
-                    st.toast(t("data.imported", rows=fmt_num(len(parsed.data))))
-                    st.rerun()
+                        stored = ws.import_table(table_name, parsed.data, kind=kind, mapping=mapping,
+                                                 quality=parsed.quality.model_dump(mode="json"), replace=replace)
                 except Exception as exc:  # noqa: BLE001 - the workspace is unchanged on failure
                     widgets.error(exc)
+                    continue
+                # Consumed at once, before anything else is drawn: a second click (or a rerun that
+                # interrupts this one) finds no Import button for this table any more.
+                imported.append(parsed.name)
+                if len(imported) >= len(result.tables):
+                    del pending[token]
+                st.session_state["data.upload_round"] = upload_round + 1
+                st.session_state["data.last_import"] = {
+                    "workspace": ws.name, "name": stored.name, "rows": stored.n_rows, "kind": stored.kind.value,
+                    "toast": True,
+                }
+                data.set_active_table(stored.kind.value, stored.name)
+                st.rerun()
+        if st.button(t("start.dismiss_upload"), key=f"data.dismiss.{token}", icon=":material/close:"):
+            dismiss(token)
+
+# ---- tables already in the workspace ----------------------------------------------
+st.subheader(t("data.tables_in"))
+st.text(ws.name)
+infos = ws.tables()
+if infos:
+    # One short line per table: how many roles are mapped and which the analysis still needs
+    # (the full list of 15 roles does not fit a cell; the editor below shows each mapping).
+    st.dataframe(
+        pd.DataFrame([
+            {t("data.name"): i.name, t("data.kind"): t(f"data.kind_{i.kind.value}"),
+             t("data.rows"): i.n_rows, t("data.columns"): len(i.columns),
+             t("start.roles_mapped"): t("start.roles_of", n=len(i.mapping.roles), total=len(ROLES)),
+             t("start.still_to_map"): ", ".join(t(f"app.role_{r}") for r in missing_required_roles(i.kind, i.mapping))
+             or NONE}
+            for i in infos
+        ]),
+        hide_index=True, key="data.tables",
+    )
+    chosen = st.selectbox(t("data.edit_table"), [i.name for i in infos], key="data.edit_table")
+    info = ws.table_info(chosen)
+    with st.container(border=True):
+        kind = st.segmented_control(t("data.kind"), KINDS, default=info.kind.value,
+                                    format_func=labeller("data.kind_"), key=f"data.kind.{chosen}")
+        mapping = mapping_editor(info.columns, info.mapping, key=f"data.mapping.{chosen}")
+        missing = missing_required_roles(kind or info.kind, mapping)
+        if missing:
+            st.warning(t("data.missing_roles", roles=", ".join(t(f"app.role_{r}") for r in missing)))
+        save, drop = st.columns(2)
+        if save.button(t("data.save_mapping"), key="data.save_mapping", type="primary"):
+            try:
+                ws.set_mapping(chosen, mapping, kind or info.kind)
+                st.toast(t("data.mapping_saved"))
+            except Exception as exc:  # noqa: BLE001
+                widgets.error(exc)
+        if drop.button(t("data.delete_table"), key="data.delete_table"):
+            ws.drop_table(chosen)
+            st.rerun()
+else:
+    st.info(t("data.no_tables"))

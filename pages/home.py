@@ -5,17 +5,34 @@ from __future__ import annotations
 import streamlit as st
 
 from kamcore import portfolio, tables
+from kamcore.demo import DEMO_NAME
 from kamcore.schemas import TableKind
-from ui import data, router, state
+from ui import auth, data, router, state, widgets
 from ui.i18n import fmt_num, fmt_pct, t
 from ui.shared import shared
 
 router.require_router()
 
+
+def headline(column, label: str, value: str, help: str | None = None) -> None:  # noqa: A002
+    """A bordered headline card whose label wraps (a metric's own label is cut with "…")."""
+    with column.container(border=True):
+        st.markdown(label, help=help)  # catalogue text only
+        st.metric(label, value, label_visibility="collapsed")
+
+
 st.title(t("home.title"))
 st.caption(t("home.subtitle"))
 
 ws = state.workspace()
+
+# While the demo is the only workspace, the way to a client's own data is the first thing shown.
+if [info.name for info in auth.visible_workspaces()] == [DEMO_NAME]:
+    with st.container(border=True, key="home.new_client"):
+        st.subheader(t("start.home_title"))
+        st.caption(t("start.home_text"))
+        widgets.create_workspace_form("home", then_page="pages/data.py")
+
 infos = ws.tables()
 transactions = data.transactions()
 
@@ -39,19 +56,16 @@ if transactions is not None and len(transactions) and "revenue" in transactions:
     st.subheader(t("home.headline_title"))
     conc = portfolio.concentration(transactions, customer="customer_id", value="revenue")
     cards = st.columns(3)
-    cards[0].metric(
-        t("home.headline_80"), fmt_num(conc.accounts_for_80pct),
-        help=t("home.headline_80_help", share=fmt_pct(conc.accounts_for_80pct_share)),
-        border=True,
-    )
+    headline(cards[0], t("home.headline_80"), fmt_num(conc.accounts_for_80pct),
+             help=t("home.headline_80_help", share=fmt_pct(conc.accounts_for_80pct_share)))
     cards[0].caption(t("home.headline_80_caption", share=fmt_pct(conc.accounts_for_80pct_share),
                        n=fmt_num(conc.n_accounts)))
     if "profit" in transactions:
         whale = portfolio.whale_summary(portfolio.whale_curve(transactions, customer="customer_id", profit="profit"))
-        cards[1].metric(t("home.headline_destroying"), fmt_num(whale.n_destroying), border=True)
+        headline(cards[1], t("home.headline_destroying"), fmt_num(whale.n_destroying))
         cards[1].caption(t("home.headline_destroying_caption", peak=fmt_pct(whale.peak_pct, 0)))
     else:
-        cards[1].metric(t("home.headline_destroying"), "–", border=True)
+        headline(cards[1], t("home.headline_destroying"), "–")
         cards[1].caption(t("home.headline_no_profit"))
     all_dates = data.transactions(apply_period=False)
     if all_dates is not None and all_dates["date"].notna().any():
@@ -60,7 +74,7 @@ if transactions is not None and len(transactions) and "revenue" in transactions:
         risk = portfolio.churn_risk(moved)
         # The headline is about accounts that matter: those that were A or B a year earlier.
         risk = risk[risk["previous_class"].isin(["A", "B"])]
-        cards[2].metric(t("home.headline_risk"), fmt_num(len(risk)), border=True)
+        headline(cards[2], t("home.headline_risk"), fmt_num(len(risk)))
         cards[2].caption(t("home.headline_risk_caption"))
 
 st.subheader(t("home.story_title"))

@@ -62,6 +62,32 @@ def workspace_picker() -> None:
     st.sidebar.selectbox(t("app.workspace"), names, key="app.workspace", on_change=_switch)
 
 
+def create_workspace_form(prefix: str, then_page: str | None = None) -> None:
+    """The first step for a new client: name a workspace, create it and open it.
+
+    Widget keys are ``<prefix>.new_workspace`` and ``<prefix>.create``; with ``then_page`` the
+    person is taken there (e.g. the Data page, to upload) once the workspace exists.
+    """
+    from ui import auth  # here: ui.auth imports ui.state, which pages import before widgets
+
+    with st.form(f"{prefix}.create_form", clear_on_submit=True, border=False):
+        name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+        new_name = name_col.text_input(t("data.new_workspace"), key=f"{prefix}.new_workspace",
+                                       placeholder=t("start.name_placeholder"))
+        created = button_col.form_submit_button(t("data.create"), key=f"{prefix}.create", type="primary",
+                                                icon=":material/create_new_folder:", width="stretch")
+    if not created:
+        return
+    try:
+        state.switch_workspace(auth.create_workspace(new_name))
+    except Exception as exc:  # noqa: BLE001
+        error(exc)
+        return
+    if then_page:
+        st.switch_page(then_page)
+    st.rerun()
+
+
 def table_picker(kind: TableKind | str, key: str, label_key: str = "app.table") -> str | None:
     """Selector of the tables of ``kind``; remembers the choice for every page. None if none exist."""
     names = data.table_names(kind)
@@ -146,6 +172,9 @@ def download_buttons(df: pd.DataFrame, basename: str, key: str) -> None:
         mime="text/csv",
         key=f"{key}.csv",
         icon=":material/download:",
+        # No rerun on click: a rerun registers a new file for the button and drops the one the
+        # click asked for, so the browser's request could find nothing and the download hung.
+        on_click="ignore",
     )
     right.download_button(
         t("app.download_xlsx"),
@@ -154,6 +183,7 @@ def download_buttons(df: pd.DataFrame, basename: str, key: str) -> None:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}.xlsx",
         icon=":material/download:",
+        on_click="ignore",
     )
 
 
@@ -173,6 +203,11 @@ def choice(label_key: str, options: list[str] | tuple[str, ...], *, key: str, de
         key=key,
         required=True,
         help=t(help_key) if help_key else None,
+        # In the URL (?<key>=<option>): a reload or a shared link opens the same view.
+        bind="query-params",
+        # Options wrap onto a second row when the column is narrow; without it, a row in a
+        # column scrolls sideways and hides options ("Ta bort respondenten" in Swedish).
+        wrap=True,
     )
     return picked or default
 

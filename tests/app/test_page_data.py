@@ -149,6 +149,111 @@ def test_a_whitespace_aligned_export_is_recognised_mapped_and_imported(demo_root
         assert info.mapping.get("quantity") == "number_of_cds"
 
 
+def _import_messy_workbook(at):
+    content = messy_norwegian_workbook()
+    _upload(at, "salg.xlsx", content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    prefix = f"data.pending.{upload_token(content)}.Salg 2025"
+    at.selectbox(key=f"{prefix}.map.role.revenue").select("Beløp").run()
+    at.segmented_control(key=f"{prefix}.kind").set_value("transactions").run()
+    at.text_input(key=f"{prefix}.name").input("Salg").run()
+    at.button(key=f"{prefix}.import").click().run()
+    return prefix
+
+
+def _keys(at) -> set[str]:
+    return {widget.key for widget in at.get("button") if widget.key}
+
+
+def test_an_import_consumes_its_upload_and_says_what_it_stored(demo_root):
+    at = new_app("data")
+    prefix = _import_messy_workbook(at)
+    assert not at.exception and not at.error
+
+    # What was imported: table name, rows, kind — and a link to the page that uses it.
+    assert [s.value for s in at.success] == ["Imported table 'Salg': 9 rows, Transactions (many rows per account)."]
+    # Also as a toast, seen wherever the page is scrolled to; once.
+    assert [toast.value for toast in at.toast] == [at.success[0].value]
+    links = [(link.value, link.proto.page) for link in at.page_link]
+    assert ("3 · See it: open the Portfolio", "portfolio") in links
+
+    # The upload is consumed: no preview, no Import button, an empty uploader under a new key.
+    assert f"{prefix}.import" not in _keys(at)
+    assert not [df for df in at.dataframe if df.key == f"{prefix}.preview"]
+    assert at.session_state["data.pending"] == {}
+    assert [u.key for u in at.file_uploader] == ["data.upload.1"]
+    assert not at.file_uploader(key="data.upload.1").value
+
+    # A rerun (what a second click would cause) does not bring the upload back.
+    at.run()
+    assert f"{prefix}.import" not in _keys(at)
+    assert not any("already exists" in e.value for e in at.error)
+    assert not at.toast
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        assert ws.table_info("Salg").n_rows == 9
+
+
+def test_the_import_summary_belongs_to_its_workspace_and_can_be_closed(demo_root):
+    at = new_app("data")
+    _import_messy_workbook(at)
+    at.button(key="data.import_summary_dismiss").click().run()
+    assert not at.success
+    assert "data.last_import" not in at.session_state
+
+
+def test_an_imported_survey_links_to_the_survey_page(demo_root):
+    from pathlib import Path
+
+    content = (Path(__file__).resolve().parents[2] / "data" / "demo" / "survey_dealer.csv").read_bytes()
+    at = new_app("data", lang="nb")
+    _upload(at, "forhandler.csv", content, "text/csv")
+    parsed_name = at.session_state["data.pending"][upload_token(content)]["result"].tables[0].name
+    prefix = f"data.pending.{upload_token(content)}.{parsed_name}"
+    assert at.segmented_control(key=f"{prefix}.kind").value == "survey"
+    at.text_input(key=f"{prefix}.name").input("forhandlere").run()
+    at.button(key=f"{prefix}.import").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == ["Importerte tabellen «forhandlere»: 146 rader, Spørreundersøkelse."]
+    assert [(link.value, link.proto.page) for link in at.page_link if "Undersøkelse" in link.value] == [
+        ("3 · Se resultatet: åpne Undersøkelse og gap", "survey")]
+
+
+def test_a_dismissed_upload_does_not_come_back(demo_root):
+    at = new_app("data")
+    _upload(at, "tom.csv", b"", "text/csv")
+    assert len(at.error) == 1
+    token = upload_token(b"")
+    at.button(key=f"data.dismiss.{token}").click().run()
+    assert not at.exception
+    assert not at.error
+    assert at.session_state["data.pending"] == {}
+
+
+def test_creating_a_workspace_is_a_visible_first_step(demo_root):
+    at = new_app("data", lang="sv")
+    headers = [h.value for h in at.subheader]
+    assert headers[:3] == ["1 · Kundens arbetsyta", "2 · Ladda upp och importera kundens exporter",
+                           "Tabeller i den här arbetsytan"]
+    # The create form is not inside the collapsed workspace manager.
+    for expander in at.expander:
+        assert "data.new_workspace" not in {w.key for w in expander.text_input}
+    at.text_input(key="data.new_workspace").input("Kund Syd")
+    at.button(key="data.create").click().run()
+    assert at.session_state["workspace_name"] == "Kund Syd"
+
+
+def test_the_tables_overview_fits_short_lines(demo_root):
+    # The list of mapped roles ran off the right of its cell; the overview now counts them and
+    # names only what the analysis still needs.
+    at = new_app("data")
+    overview = next(df.value for df in at.dataframe if "Roles mapped" in df.value.columns)
+    assert overview.columns.tolist() == ["Name", "Table type", "Rows", "Columns", "Roles mapped", "Still to map"]
+    rows = overview.set_index("Name")
+    assert rows.loc["transactions", "Roles mapped"] == "11 of 15"
+    assert rows.loc["customers", "Roles mapped"] == "7 of 15"  # Kundenr … Kunde siden: 7 columns with a role
+    assert rows.loc["transactions", "Still to map"] == "—"
+    assert max(len(str(v)) for v in overview.to_numpy().ravel()) <= 40
+
+
 def test_quality_table_names_negative_values_by_role_and_never_shows_none(demo_root):
     """Negative revenue is a credit note, negative profit a loss-making line; empty cells are a dash."""
     from streamlit import dataframe_util

@@ -27,6 +27,28 @@ def test_headline_follows_the_region_filter(make_app):
     assert int(after) < int(before)
 
 
+def test_with_only_the_demo_the_overview_starts_a_new_client(make_app):
+    at = make_app("home", lang="nb")
+    assert not at.exception
+    assert "Ny kunde? Start her" in [h.value for h in at.subheader]
+    at.text_input(key="home.new_workspace").input("Kunde Nord")
+    at.button(key="home.create").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["workspace_name"] == "Kunde Nord"
+    # The next step is the upload, on the Data page.
+    assert at.title[0].value == "Data og arbeidsområder"
+
+
+def test_once_a_client_workspace_exists_the_overview_leaves_the_start_box_out(make_app, demo_root):
+    from kamcore import db
+
+    db.create_workspace(demo_root, "Kunde Nord")
+    at = make_app("home")
+    assert not at.exception
+    assert "New client? Start here" not in [h.value for h in at.subheader]
+    assert "home.new_workspace" not in {w.key for w in at.text_input}
+
+
 def test_each_account_count_says_what_it_counts(make_app, demo_root):
     """A customers table with two accounts without sales: 400 with sales, 402 in the table."""
     import pandas as pd

@@ -65,7 +65,7 @@ def saved(demo_root, kind: str, name: str):
 def test_loads_on_the_demo_with_the_dictionary_and_opens_on_the_gaps(make_app):
     at = make_app("survey")
     no_trouble(at)
-    assert at.title[0].value == "Survey"
+    assert at.title[0].value == "Survey & gaps"  # the same as its navigation label
     dictionary = editor(at, "survey.dictionary").value.set_index("item")
     assert dictionary.loc["E_adv1", ["dimension", "role", "pair", "scale_min", "scale_max"]].tolist() == [
         "advice",
@@ -266,7 +266,7 @@ def test_accounts_with_the_largest_shortfall_come_first_with_names_and_lost_flag
     lost = table["Lost"] == "yes"
     assert lost.sum() > 0
     assert lost.head(int(lost.sum())).all()
-    assert {"Gap: advice", "Gap: accuracy"} <= set(table.columns)
+    assert {"Gap: Advice", "Gap: Accuracy"}  # key areas in the user's language <= set(table.columns)
     first = table["Account"].iloc[0]
     at.multiselect(key="survey.accounts").set_value([first])
     at.run()

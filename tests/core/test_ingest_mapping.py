@@ -77,6 +77,21 @@ def test_glossary_headers(header, values, role):
     assert role in guess.reasons
 
 
+@pytest.mark.parametrize("header", ["Land", "Country", "Land/region", "Country/Region", "land_region", "Landskode"])
+def test_a_country_column_is_not_offered_as_region(header):
+    # Excel and Power BI call a country column "Country/Region"; a country is not a sales region.
+    table = frame_with(header, ["Norge", "Sverige", "Norge", "Danmark"])
+    guess = guess_mapping(table)
+    assert "region" not in guess.mapping.roles
+    assert guess.mapping.roles == {"customer_id": "Kundenr"}
+
+
+def test_a_region_column_beside_a_country_column_is_still_the_region():
+    table = pd.DataFrame({"Kundenr": ["1", "2", "1"], "Land": ["Norge", "Sverige", "Norge"],
+                          "Salgsregion": ["Nord", "Sør", "Nord"], "Landsdel": ["x", "y", "x"]})
+    assert guess_mapping(table).mapping.get("region") == "Salgsregion"
+
+
 @pytest.mark.parametrize(
     "header", ["Kundenr", "Kundenummer", "Kundnr", "Customer ID", "customer_id", "Kunde-ID"]
 )
