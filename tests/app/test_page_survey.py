@@ -266,7 +266,7 @@ def test_accounts_with_the_largest_shortfall_come_first_with_names_and_lost_flag
     lost = table["Lost"] == "yes"
     assert lost.sum() > 0
     assert lost.head(int(lost.sum())).all()
-    assert {"Gap: Advice", "Gap: Accuracy"}  # key areas in the user's language <= set(table.columns)
+    assert {"Gap: Advice", "Gap: Accuracy"} <= set(table.columns)  # key areas in the user's language
     first = table["Account"].iloc[0]
     at.multiselect(key="survey.accounts").set_value([first])
     at.run()
