@@ -177,6 +177,11 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
         )
 
 
+def _object_map(series: pd.Series, function) -> pd.Series:
+    """``function`` applied to each value, as a plain object Series (tuples stay tuples)."""
+    return pd.Series([function(v) for v in series.tolist()], index=series.index, dtype="object")
+
+
 def _text(series: pd.Series) -> pd.Series:
     return series.astype("string").str.strip()
 
@@ -188,10 +193,8 @@ def prepare_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
     out["account"] = _text(out["account"])
     out["contact"] = _text(out["contact"])
     out = out[out["account"].notna() & out["contact"].notna() & (out["contact"] != "")]
-    out["roles"] = (out["roles"] if "roles" in out else pd.Series([()] * len(out), index=out.index)).map(
-        parse_roles
-    )
-    out["attitude"] = out["attitude"].map(normalise_attitude) if "attitude" in out else None
+    out["roles"] = _object_map(out["roles"], parse_roles) if "roles" in out else _object_map(out["contact"], lambda _: ())
+    out["attitude"] = _object_map(out["attitude"], normalise_attitude) if "attitude" in out else None
     out["influence"] = pd.to_numeric(out["influence"], errors="coerce") if "influence" in out else float("nan")
     for column in ("left_on", "last_contact"):
         out[column] = pd.to_datetime(out[column], errors="coerce") if column in out else pd.NaT
@@ -207,8 +210,8 @@ def prepare_people(people: pd.DataFrame) -> pd.DataFrame:
     out = people.copy().reset_index(drop=True)
     out["person"] = _text(out["person"])
     out = out[out["person"].notna() & (out["person"] != "")]
-    out["role"] = out["role"].map(normalise_our_role) if "role" in out else None
-    executive = out["executive"].map(parse_bool) if "executive" in out else False
+    out["role"] = _object_map(out["role"], normalise_our_role) if "role" in out else None
+    executive = _object_map(out["executive"], parse_bool).astype(bool) if "executive" in out else False
     out["executive"] = (out["role"] == "executive") | executive
     out["executive"] = out["executive"].astype(bool)
     return out.drop_duplicates("person", keep="last").reset_index(drop=True)
@@ -340,9 +343,10 @@ def coverage(
         decider_covered = "decider" in covered
         buyer_covered = "buyer" in covered
         deciders_left = gone[
-            gone["roles"].map(lambda r: "decider" in r) & (gone["left_on"] > left_since)
+            _object_map(gone["roles"], lambda r: "decider" in r).astype(bool) & (gone["left_on"] > left_since)
         ]
-        critic = bool((active["roles"].map(lambda r: "decider" in r) & (active["attitude"] == "critic")).any())
+        is_decider = _object_map(active["roles"], lambda r: "decider" in r).astype(bool)
+        critic = bool((is_decider & (_object_map(active["attitude"], lambda a: a == "critic")).astype(bool)).any())
 
         risks: list[str] = []
         if n_links == 0:
