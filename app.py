@@ -21,6 +21,7 @@ sections = {
         ("selection", ":material/grid_view:"),
         ("segments", ":material/bubble_chart:"),
         ("survey", ":material/fact_check:"),
+        ("relationships", ":material/hub:"),
     ],
 }
 pages = {
