@@ -118,27 +118,38 @@ with st.expander(t("relationships.edit_title"), icon=":material/edit:"):
     tab = st.segmented_control(t("relationships.edit_what"), ["contacts", "people", "links"], default="contacts",
                                format_func=labeller("relationships.edit_what_"), key="relationships.edit_kind")
     if tab == "contacts":
-        with st.form("relationships.contact_form"):
-            pick = st.selectbox(t("relationships.field_contact"), [NEW, *here], key="relationships.c_pick",
-                                format_func=lambda c: t("relationships.new_contact") if c == NEW else c)
-            new_name = st.text_input(t("relationships.field_new_contact"), key="relationships.c_name")
-            title = st.text_input(t("relationships.field_title"), key="relationships.c_title")
-            roles = st.multiselect(t("relationships.field_roles"), list(rel.BUYING_ROLES), key="relationships.c_roles",
-                                   format_func=labeller("relationships.brole_"))
-            attitude = st.selectbox(t("relationships.field_attitude"), list(rel.ATTITUDES), index=1,
-                                    key="relationships.c_attitude", format_func=labeller("relationships.attitude_"))
-            influence = st.slider(t("relationships.field_influence"), 1, 5, 3, key="relationships.c_influence")
-            left = st.checkbox(t("relationships.field_left"), key="relationships.c_left")
-            left_on = st.date_input(t("relationships.field_left_on"), value=as_of, key="relationships.c_left_on")
+        options = [NEW, *here]
+        pick = st.selectbox(t("relationships.field_contact"), options, key="relationships.c_pick",
+                            format_func=lambda c: t("relationships.new_contact") if c == NEW else c)
+        # one form per contact, so its fields open with that contact's current values
+        idx = options.index(pick)
+        current = prepared[(prepared["account"] == account) & (prepared["contact"] == pick)]
+        now = current.iloc[0] if len(current) else None
+        with st.form(f"relationships.contact_form.{idx}"):
+            new_name = st.text_input(t("relationships.field_new_contact"), key=f"relationships.c_name.{idx}",
+                                     disabled=pick != NEW)
+            title = st.text_input(t("relationships.field_title"), key=f"relationships.c_title.{idx}",
+                                  value="" if now is None or pd.isna(now["title"]) else str(now["title"]))
+            roles = st.multiselect(t("relationships.field_roles"), list(rel.BUYING_ROLES),
+                                   default=list(now["roles"]) if now is not None else [],
+                                   key=f"relationships.c_roles.{idx}", format_func=labeller("relationships.brole_"))
+            attitude = st.selectbox(
+                t("relationships.field_attitude"), list(rel.ATTITUDES),
+                index=rel.ATTITUDES.index(now["attitude"]) if now is not None and now["attitude"] else 1,
+                key=f"relationships.c_attitude.{idx}", format_func=labeller("relationships.attitude_"))
+            influence = st.slider(
+                t("relationships.field_influence"), 1, 5,
+                int(now["influence"]) if now is not None and pd.notna(now["influence"]) else 3,
+                key=f"relationships.c_influence.{idx}")
+            was_left = now is not None and pd.notna(now["left_on"])
+            left = st.checkbox(t("relationships.field_left"), value=was_left, key=f"relationships.c_left.{idx}")
+            left_on = st.date_input(t("relationships.field_left_on"),
+                                    value=now["left_on"].date() if was_left else as_of,
+                                    key=f"relationships.c_left_on.{idx}")
             if st.form_submit_button(t("relationships.save"), type="primary"):
                 name = new_name.strip() if pick == NEW else pick
-                values = {"attitude": attitude, "influence": influence}
-                if title.strip():
-                    values["title"] = title.strip()
-                if roles:
-                    values["roles"] = roles
-                if left:
-                    values["left_on"] = left_on
+                values = {"title": title.strip() or None, "roles": roles, "attitude": attitude,
+                          "influence": influence, "left_on": left_on if left else None}
                 try:
                     ui_rel.save_edit(ui_rel.new_edit("contacts", {"account": account, "contact": name}, values))
                     st.toast(t("relationships.saved"))

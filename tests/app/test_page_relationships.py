@@ -1,0 +1,133 @@
+"""AppTest for the Buying centre page: each planted demo story surfaces; edits persist with who and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.app.pseudo import untranslated
+
+WHALE, DIAMOND, DECIDER_LEFT, NO_SPONSOR = "027522", "051587", "021695", "032695"
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def table_with(at, column: str):
+    """The one table on the page with ``column`` (AppTest does not expose dataframe keys)."""
+    found = [df.value for df in at.dataframe if column in df.value.columns]
+    assert len(found) == 1, column
+    return found[0]
+
+
+def row_of(table, account: str) -> dict:
+    matches = table[table["Account"].str.endswith(f"({account})")]
+    assert len(matches) == 1, account
+    return matches.iloc[0].to_dict()
+
+
+def test_the_list_shows_who_hangs_by_one_thread_and_the_revenue(make_app):
+    at = make_app("relationships")
+    assert_clean(at)
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Key accounts with contacts"] == "20"
+    table = table_with(at, "Revenue at risk (NOK)")
+    # the whale is on top: the largest revenue at risk, one thread, held by its account manager
+    top = table.iloc[0].to_dict()
+    assert top["Account"].endswith(f"({WHALE})")
+    assert (top["Model"], top["One thread"], top["The thread"]) == ("Bow-tie", True, "Ingrid Solberg")
+    assert top["Revenue at risk (NOK)"] == top["Revenue 12 months (NOK)"] > 20_000_000
+    # the headline is the sum of the single-threaded accounts' revenue
+    single = table[table["One thread"]]
+    assert cards["Hang by one thread"] == str(len(single))
+    assert cards["Revenue at risk, 12 months (NOK)"] == f"{round(single['Revenue at risk (NOK)'].sum()):,}"
+    assert table.loc[~table["One thread"], "Revenue at risk (NOK)"].eq(0).all()
+
+
+def test_each_planted_story_surfaces_in_the_list(make_app):
+    at = make_app("relationships")
+    table = table_with(at, "Revenue at risk (NOK)")
+    diamond = row_of(table, DIAMOND)
+    assert (diamond["Model"], diamond["Risks"], diamond["Coverage"]) == ("Diamond", "–", 1.0)
+    left = row_of(table, DECIDER_LEFT)
+    assert (left["Decider covered"], left["Risks"]) == (False, "Decider left")
+    sponsor = row_of(table, NO_SPONSOR)
+    assert (sponsor["Executive sponsor"], sponsor["Risks"]) == (False, "No executive sponsor")
+
+
+def test_filters_narrow_the_list(make_app):
+    at = make_app("relationships")
+    at.toggle(key="relationships.only_single").set_value(True).run()
+    assert_clean(at)
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert len(table) == 10 and table["One thread"].all()
+    at.toggle(key="relationships.only_single").set_value(False).run()
+    at.multiselect(key="relationships.risks").set_value(["decider_left"]).run()
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert [a[-7:-1] for a in table["Account"]] == [DECIDER_LEFT]
+    at.multiselect(key="relationships.risks").set_value([]).run()
+    at.multiselect(key="relationships.models").set_value(["diamond"]).run()
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert set(table["Model"]) == {"Diamond"} and DIAMOND in "".join(table["Account"])
+
+
+def test_the_account_map_shows_the_story(make_app):
+    at = make_app("relationships")
+    # the picker opens on the largest revenue at risk: the whale's bow-tie
+    assert at.selectbox(key="relationships.account").value == WHALE
+    assert at.get("plotly_chart"), "the map is drawn"
+    assert {w.value for w in at.warning} == {
+        "Every link runs through one of our people.",
+        "Every link runs to one of their people.",
+        "No executive of ours is linked to the account.",
+    }
+    at.selectbox(key="relationships.account").set_value(DECIDER_LEFT).run()
+    assert_clean(at)
+    assert [w.value for w in at.warning] == ["The decider we knew has left, and no other decider is covered."]
+    contacts = table_with(at, "Status")
+    assert sorted(contacts["Status"]) == ["Left 14 Aug 2026", "Still there", "Still there"]
+    at.selectbox(key="relationships.account").set_value(DIAMOND).run()
+    assert [s.value for s in at.success] == ["No relationship risk found."]
+    assert {m.label: m.value for m in at.metric}["Model"] == "Diamond"
+
+
+def test_marking_the_whales_contact_as_left_is_saved_with_who_and_when(make_app, demo_root):
+    at = make_app("relationships")
+    at.segmented_control(key="relationships.edit_kind").set_value("contacts").run()
+    contact = at.selectbox(key="relationships.c_pick").options[1]  # the first of the whale's contacts
+    at.selectbox(key="relationships.c_pick").set_value(contact).run()
+    # the form opens with the contact's current values: still there
+    assert at.checkbox(key="relationships.c_left.1").value is False
+    at.checkbox(key="relationships.c_left.1").check()
+    at.date_input(key="relationships.c_left_on.1").set_value(dt.date(2026, 10, 1))
+    at.button[[b.label for b in at.button].index("Save")].click().run()
+    assert_clean(at)
+    history = table_with(at, "Who")
+    assert len(history) == 1
+    assert history.iloc[0]["Who"] == "local"
+    assert history.iloc[0]["Row"] == f"{WHALE} / {contact}"
+    assert "left_on=2026-10-01" in history.iloc[0]["Values"]
+    # persisted in the workspace: a fresh session sees it
+    at2 = make_app("relationships")
+    at2.selectbox(key="relationships.account").set_value(WHALE).run()
+    contacts = table_with(at2, "Status")
+    status = dict(zip(contacts["Contact"], contacts["Status"], strict=True))
+    assert status[contact] == "Left 1 Oct 2026"
+
+
+@pytest.mark.parametrize("lang", ["nb", "sv"])
+def test_page_in_norwegian_and_swedish(make_app, lang):
+    at = make_app("relationships", lang=lang)
+    assert_clean(at)
+    assert at.title[0].value == {"nb": "Kjøpssenter", "sv": "Köpcentrum"}[lang]
+    table = at.dataframe[0].value
+    assert table.iloc[0, 1] == {"nb": "Sløyfe (bow-tie)", "sv": "Fluga (bow-tie)"}[lang]
+
+
+def test_every_label_comes_from_the_catalogue(make_app):
+    at = make_app("relationships", lang="qps")
+    assert_clean(at)
+    assert untranslated(at) == []
