@@ -20,8 +20,11 @@ loaded = ui_rel.frames()
 widgets.require(loaded, "relationships.no_data")
 contacts, people, links = loaded
 
-as_of = st.date_input(t("relationships.as_of"), value=ui_rel.as_of_default(), key="relationships.as_of",
-                      help=t("relationships.as_of_help"), format="DD.MM.YYYY" if lang() == "nb" else "YYYY-MM-DD")
+DATE_FORMATS = {"nb": "DD.MM.YYYY", "sv": "YYYY-MM-DD"}
+as_of = st.columns([1, 3])[0].date_input(
+    t("relationships.as_of"), value=ui_rel.as_of_default(), key="relationships.as_of",
+    help=t("relationships.as_of_help"), format=DATE_FORMATS.get(lang(), "DD/MM/YYYY"),
+)
 try:
     cover = rel.coverage(contacts, people, links, as_of=as_of)
     cover = rel.revenue_at_risk(cover, data.transactions(filtered=False), as_of=as_of)
@@ -75,13 +78,13 @@ table = pd.DataFrame({
     t("relationships.col_account"): view["account"].map(account_label),
     t("relationships.col_model"): view["model"].map(lambda m: figures.model_label(m, language)),
     t("relationships.col_single"): view["single_thread"],
+    t("relationships.col_at_risk"): view["revenue_at_risk"].round(0),
+    t("relationships.col_revenue"): view["revenue_12m"].round(0),
     t("relationships.col_thread"): view["thread"].astype("string"),
     t("relationships.col_decider"): view["decider_covered"],
     t("relationships.col_buyer"): view["buyer_covered"],
     t("relationships.col_exec"): view["exec_sponsor"],
     t("relationships.col_stale"): view["stale_links"],
-    t("relationships.col_revenue"): view["revenue_12m"].round(0),
-    t("relationships.col_at_risk"): view["revenue_at_risk"].round(0),
     t("relationships.col_score"): view["coverage_score"],
     t("relationships.col_risks"): view["risks"].map(lambda codes: ", ".join(
         figures.risk_label(f"short_{code}", language) for code in codes) if codes else "–"),

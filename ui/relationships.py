@@ -85,8 +85,8 @@ def render_account(
     right.metric(t("relationships.col_contacts"), fmt_num(row["n_contacts"]))
     st.caption(t(f"relationships.rule_{row['model'].replace('-', '_')}"))
     if row["risks"]:
-        for words in risk_words(row["risks"]):
-            st.warning(words, icon=":material/warning:")
+        # catalogue sentences only (no user text), one bullet per risk
+        st.warning("\n".join(f"- {words}" for words in risk_words(row["risks"])), icon=":material/warning:")
     else:
         st.success(t("relationships.no_risks"), icon=":material/check_circle:")
     fig = figures.account_map(contacts, people, links, str(account), lang(), as_of=as_of)

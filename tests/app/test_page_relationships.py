@@ -79,14 +79,14 @@ def test_the_account_map_shows_the_story(make_app):
     # the picker opens on the largest revenue at risk: the whale's bow-tie
     assert at.selectbox(key="relationships.account").value == WHALE
     assert at.get("plotly_chart"), "the map is drawn"
-    assert {w.value for w in at.warning} == {
-        "Every link runs through one of our people.",
-        "Every link runs to one of their people.",
-        "No executive of ours is linked to the account.",
-    }
+    assert [w.value for w in at.warning] == [
+        "- Every link runs through one of our people.\n"
+        "- Every link runs to one of their people.\n"
+        "- No executive of ours is linked to the account."
+    ]
     at.selectbox(key="relationships.account").set_value(DECIDER_LEFT).run()
     assert_clean(at)
-    assert [w.value for w in at.warning] == ["The decider we knew has left, and no other decider is covered."]
+    assert [w.value for w in at.warning] == ["- The decider we knew has left, and no other decider is covered."]
     contacts = table_with(at, "Status")
     assert sorted(contacts["Status"]) == ["Left 14 Aug 2026", "Still there", "Still there"]
     at.selectbox(key="relationships.account").set_value(DIAMOND).run()
