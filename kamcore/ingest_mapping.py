@@ -674,9 +674,10 @@ def _guess_relationship(table: pd.DataFrame) -> MappingGuess | None:
             )
             for _rank, _i, column in ranked:
                 series = table[column]
-                if role in DATE_ROLES and not pd.api.types.is_datetime64_any_dtype(series):
+                empty = bool(series.isna().all())  # e.g. 'Sluttet' while nobody has left yet
+                if role in DATE_ROLES and not (empty or pd.api.types.is_datetime64_any_dtype(series)):
                     continue
-                if role in NUMERIC_ROLES and not pd.api.types.is_numeric_dtype(series):
+                if role in NUMERIC_ROLES and not (empty or pd.api.types.is_numeric_dtype(series)):
                     continue
                 roles[role] = column
                 reasons[role] = f"header '{column}' is a usual name for {role}"

@@ -58,9 +58,11 @@ st.subheader(t("relationships.list_title"))
 f1, f2, f3 = st.columns([1, 1.4, 1])
 models_present = [m for m in rel.MODELS if m in set(cover["model"])]
 chosen_models = f1.multiselect(t("relationships.filter_models"), models_present, key="relationships.models",
+                               placeholder=t("relationships.all"),
                                format_func=lambda m, language=lang(): figures.model_label(m, language))
 risks_present = [r for r in rel.RISKS if any(r in risks for risks in cover["risks"])]
 chosen_risks = f2.multiselect(t("relationships.filter_risks"), risks_present, key="relationships.risks",
+                              placeholder=t("relationships.all"),
                               format_func=labeller("relationships.risk_short_"))
 only_single = f3.toggle(t("relationships.only_single"), key="relationships.only_single")
 

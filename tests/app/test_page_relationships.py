@@ -131,3 +131,49 @@ def test_every_label_comes_from_the_catalogue(make_app):
     at = make_app("relationships", lang="qps")
     assert_clean(at)
     assert untranslated(at) == []
+
+
+NB_CONTACT_EXPORT = (
+    "\ufeffFirma;Kontaktperson;Stilling;Rolle i kjøpssenter;Innflytelse;Holdning;Sist kontaktet;Sluttet\r\n"
+    "Bergen Bygg AS;Hilde Rød;Innkjøpssjef;Innkjøper, beslutningstaker;5;Tilhenger;02.10.2026;\r\n"
+    "Bergen Bygg AS;Per Lund;Driftssjef;bruker;3;nøytral;15.03.2026;\r\n"
+    "Voss El AS;Siri Haug;Daglig leder;beslutningstaker;4;tilhenger;;\r\n"
+).encode("utf-8")
+
+
+def test_a_norwegian_crm_contact_export_goes_in_through_the_data_page(make_app, demo_root):
+    import hashlib
+
+    from kamcore import db
+
+    at = make_app("data")
+    at.file_uploader(key="data.upload").upload("kontakter.csv", NB_CONTACT_EXPORT, "text/csv").run()
+    assert_clean(at)
+    prefix = f"data.pending.{hashlib.sha256(NB_CONTACT_EXPORT).hexdigest()[:12]}.kontakter"
+    # the same quality report as sales data
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Rows read"], metrics["Rows kept"], metrics["Rows rejected"]) == ("3", "3", "0")
+    # the guessed kind and mapping, shown with the buying-centre roles
+    assert at.segmented_control(key=f"{prefix}.kind").value == "contacts"
+    assert at.selectbox(key=f"{prefix}.map.role.account").value == "Firma"
+    assert at.selectbox(key=f"{prefix}.map.role.roles").value == "Rolle i kjøpssenter"
+    assert at.selectbox(key=f"{prefix}.map.role.left_on").value == "Sluttet"
+    assert at.selectbox(key=f"{prefix}.map.role.attitude").label == "Attitude to us"
+    at.text_input(key=f"{prefix}.name").input("crm kontakter").run()
+    at.button(key=f"{prefix}.import").click().run()
+    assert_clean(at)
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        info = ws.table_info("crm kontakter")
+        assert (info.kind.value, info.n_rows) == ("contacts", 3)
+        assert info.mapping.roles == {
+            "account": "Firma", "contact": "Kontaktperson", "title": "Stilling", "roles": "Rolle i kjøpssenter",
+            "influence": "Innflytelse", "attitude": "Holdning", "last_contact": "Sist kontaktet", "left_on": "Sluttet",
+        }
+    # the Buying centre page now works from the imported contacts (nobody of ours is linked to them yet)
+    at.session_state["app.start_page"] = "relationships"
+    at.run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Key accounts with contacts"] == "2"
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert sorted(table["Account"]) == ["Bergen Bygg AS", "Voss El AS"]
+    assert set(table["Risks"]) == {"No link"}

@@ -168,3 +168,13 @@ def test_demo_team_without_executive_sponsor(demo_cover):
     row = demo_cover.loc[NO_SPONSOR]
     assert row["model"] == "diamond"
     assert row["risks"] == ("no_exec_sponsor",)
+
+
+def test_an_empty_left_column_is_still_mapped_while_nobody_has_left():
+    content = "Kundenr;Kontaktperson;Rolle;Sluttet\n01;Eva;innkjøper;\n02;Bo;bruker;\n".encode()
+    table, guess = _parse(content, "kontakter.csv")
+    assert guess.kind == TableKind.contacts
+    assert guess.mapping.roles == {"account": "Kundenr", "contact": "Kontaktperson", "roles": "Rolle",
+                                   "left_on": "Sluttet"}
+    frame = canonical(table.data, guess.mapping)
+    assert frame["left_on"].isna().all() and str(frame["left_on"].dtype).startswith("datetime64")
