@@ -102,7 +102,13 @@ N_ACCOUNTS = 400
 DEFAULT_OUT = Path(__file__).resolve().parent / "demo"
 
 TABLES = (
-    "transactions", "customers", "survey_keyareas", "survey_dealer", "contacts", "our_people", "contact_links",
+    "transactions",
+    "customers",
+    "survey_keyareas",
+    "survey_dealer",
+    "contacts",
+    "our_people",
+    "contact_links",
 )
 
 REGIONS = {
@@ -970,13 +976,58 @@ OUR_TEAM = [  # (name, role, in the management group) besides the eight account 
     ("Tone Vik", "økonomi", "nei"),
 ]
 CONTACT_FIRST = [
-    "Anne", "Bente", "Cecilie", "Elin", "Gro", "Heidi", "Ingvild", "Kari", "Linda", "Marit", "Nora", "Randi",
-    "Silje", "Tove", "Unni", "Anders", "Bjarne", "Geir", "Hans", "Knut", "Lars", "Morten", "Ole", "Per",
-    "Rolf", "Stein", "Terje", "Trond", "Vidar", "Øyvind",
+    "Anne",
+    "Bente",
+    "Cecilie",
+    "Elin",
+    "Gro",
+    "Heidi",
+    "Ingvild",
+    "Kari",
+    "Linda",
+    "Marit",
+    "Nora",
+    "Randi",
+    "Silje",
+    "Tove",
+    "Unni",
+    "Anders",
+    "Bjarne",
+    "Geir",
+    "Hans",
+    "Knut",
+    "Lars",
+    "Morten",
+    "Ole",
+    "Per",
+    "Rolf",
+    "Stein",
+    "Terje",
+    "Trond",
+    "Vidar",
+    "Øyvind",
 ]
 CONTACT_LAST = [
-    "Andersen", "Berg", "Dahl", "Eriksen", "Fjeld", "Haugen", "Holm", "Iversen", "Johansen", "Karlsen",
-    "Larsen", "Lie", "Moen", "Nilsen", "Olsen", "Pedersen", "Rasmussen", "Strand", "Tveit", "Vold",
+    "Andersen",
+    "Berg",
+    "Dahl",
+    "Eriksen",
+    "Fjeld",
+    "Haugen",
+    "Holm",
+    "Iversen",
+    "Johansen",
+    "Karlsen",
+    "Larsen",
+    "Lie",
+    "Moen",
+    "Nilsen",
+    "Olsen",
+    "Pedersen",
+    "Rasmussen",
+    "Strand",
+    "Tveit",
+    "Vold",
 ]
 # (title, department, buying-centre roles) a contact can have
 CONTACT_KINDS = [
@@ -1002,7 +1053,9 @@ def key_accounts_by_revenue(tx: pd.DataFrame, plan: pd.DataFrame, n: int = N_KEY
     return [kundenr for _neg, kundenr in ranked[:n]]
 
 
-def build_relationships(rng: np.random.Generator, plan: pd.DataFrame, tx: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def build_relationships(
+    rng: np.random.Generator, plan: pd.DataFrame, tx: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
     """Contacts at the 20 largest accounts, our people and who of ours talks to whom.
 
     Planted stories (by revenue rank in the last 12 months):
@@ -1033,17 +1086,33 @@ def build_relationships(rng: np.random.Generator, plan: pd.DataFrame, tx: pd.Dat
             if name not in taken:
                 break
         title, department, roles = CONTACT_KINDS[kind]
-        contacts.append({
-            "Kundenr": kundenr, "Kundenavn": names[kundenr], "Kontaktperson": name, "Stilling": title,
-            "Avdeling": department, "Roller i kjøpssenter": roles, "Innflytelse": influence,
-            "Holdning": attitude, "Sist kontaktet": None, "Sluttet": left_on,
-        })
+        contacts.append(
+            {
+                "Kundenr": kundenr,
+                "Kundenavn": names[kundenr],
+                "Kontaktperson": name,
+                "Stilling": title,
+                "Avdeling": department,
+                "Roller i kjøpssenter": roles,
+                "Innflytelse": influence,
+                "Holdning": attitude,
+                "Sist kontaktet": None,
+                "Sluttet": left_on,
+            }
+        )
         return name
 
     def link(kundenr, person, contact, strength, stale=False):
         day = _random_date(rng, STALE_FROM, STALE_TO) if stale else _random_date(rng, FRESH_FROM, FRESH_TO)
-        links.append({"Kundenr": kundenr, "Vår person": person, "Kontaktperson": contact,
-                      "Styrke": strength, "Sist kontakt": day})
+        links.append(
+            {
+                "Kundenr": kundenr,
+                "Vår person": person,
+                "Kontaktperson": contact,
+                "Styrke": strength,
+                "Sist kontakt": day,
+            }
+        )
 
     whale, diamond, decider_left, no_sponsor, *others = keys
     # 1. the whale: one thread, account manager <-> purchasing manager; two more contacts nobody talks to
@@ -1083,31 +1152,46 @@ def build_relationships(rng: np.random.Generator, plan: pd.DataFrame, tx: pd.Dat
     for kundenr in others:
         n_theirs = int(rng.integers(1, 5))
         kinds = [int(k) for k in rng.choice(len(CONTACT_KINDS), size=n_theirs, replace=False)]
-        theirs = [add_contact(kundenr, k, attitudes[rng.integers(len(attitudes))], int(rng.integers(1, 6)))
-                  for k in kinds]
+        theirs = [
+            add_contact(kundenr, k, attitudes[rng.integers(len(attitudes))], int(rng.integers(1, 6)))
+            for k in kinds
+        ]
         n_ours = int(rng.integers(1, 5))
         ours = [kam[kundenr]] + [
             (executives + specialists)[int(i)]
             for i in rng.choice(len(executives) + len(specialists), size=n_ours - 1, replace=False)
         ]
         for i, contact in enumerate(theirs):
-            link(kundenr, ours[i % len(ours)], contact, int(rng.integers(1, 6)), stale=bool(rng.integers(0, 5) == 0))
-        for person in ours[len(theirs):]:
+            link(
+                kundenr,
+                ours[i % len(ours)],
+                contact,
+                int(rng.integers(1, 6)),
+                stale=bool(rng.integers(0, 5) == 0),
+            )
+        for person in ours[len(theirs) :]:
             link(kundenr, person, theirs[int(rng.integers(len(theirs)))], int(rng.integers(1, 6)))
     contact_frame = pd.DataFrame(contacts)
     contact_frame["Sluttet"] = pd.to_datetime(pd.Series(contact_frame["Sluttet"], dtype="object"))
     link_frame = pd.DataFrame(links)
     last = link_frame.groupby(["Kundenr", "Kontaktperson"])["Sist kontakt"].max()
-    contact_frame["Sist kontaktet"] = pd.to_datetime(pd.Series(
-        [last.get((k, c)) for k, c in zip(contact_frame["Kundenr"], contact_frame["Kontaktperson"], strict=True)],
-        dtype="object",
-    ))
+    contact_frame["Sist kontaktet"] = pd.to_datetime(
+        pd.Series(
+            [
+                last.get((k, c))
+                for k, c in zip(contact_frame["Kundenr"], contact_frame["Kontaktperson"], strict=True)
+            ],
+            dtype="object",
+        )
+    )
     link_frame["Sist kontakt"] = pd.to_datetime(link_frame["Sist kontakt"])
     order = ["Kundenr", "Kontaktperson"]
     return {
         "contacts": contact_frame.sort_values(order, kind="stable").reset_index(drop=True),
         "our_people": people,
-        "contact_links": link_frame.sort_values(["Kundenr", "Vår person", "Kontaktperson"], kind="stable").reset_index(drop=True),
+        "contact_links": link_frame.sort_values(
+            ["Kundenr", "Vår person", "Kontaktperson"], kind="stable"
+        ).reset_index(drop=True),
     }
 
 
@@ -1166,7 +1250,9 @@ def build_all(seed: int = SEED) -> dict[str, pd.DataFrame]:
     ].copy()
     customers["Kunde siden"] = pd.to_datetime(pd.Series(customers["Kunde siden"], dtype="object"))
     customers = customers.sort_values("Kundenr").reset_index(drop=True)
-    rng_relationships = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(RELATIONSHIP_SEED_KEY,)))
+    rng_relationships = np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(RELATIONSHIP_SEED_KEY,))
+    )
     return {
         "transactions": tx,
         "customers": customers,

@@ -78,9 +78,15 @@ COVERAGE_COLUMNS: tuple[str, ...] = (
 )
 
 _ROLE_WORDS: dict[str, str] = {
-    **dict.fromkeys(["initiator", "initiativtaker", "initiativtager", "initiativtagare", "initiativ"], "initiator"),
-    **dict.fromkeys(["user", "bruker", "brukar", "användare", "anvandare", "end user", "sluttbruker"], "user"),
-    **dict.fromkeys(["influencer", "påvirker", "pavirker", "påverkare", "paverkare", "rådgiver"], "influencer"),
+    **dict.fromkeys(
+        ["initiator", "initiativtaker", "initiativtager", "initiativtagare", "initiativ"], "initiator"
+    ),
+    **dict.fromkeys(
+        ["user", "bruker", "brukar", "användare", "anvandare", "end user", "sluttbruker"], "user"
+    ),
+    **dict.fromkeys(
+        ["influencer", "påvirker", "pavirker", "påverkare", "paverkare", "rådgiver"], "influencer"
+    ),
     **dict.fromkeys(
         [
             "decider",
@@ -94,7 +100,9 @@ _ROLE_WORDS: dict[str, str] = {
         ],
         "decider",
     ),
-    **dict.fromkeys(["buyer", "purchaser", "innkjøper", "innkjoper", "inköpare", "inkopare", "kjøper"], "buyer"),
+    **dict.fromkeys(
+        ["buyer", "purchaser", "innkjøper", "innkjoper", "inköpare", "inkopare", "kjøper"], "buyer"
+    ),
     **dict.fromkeys(["gatekeeper", "portvokter", "portvakt", "grindvakt", "dørvokter"], "gatekeeper"),
 }
 _ATTITUDE_WORDS: dict[str, str] = {
@@ -103,11 +111,20 @@ _ATTITUDE_WORDS: dict[str, str] = {
         "supporter",
     ),
     **dict.fromkeys(["neutral", "nøytral", "noytral"], "neutral"),
-    **dict.fromkeys(["critic", "critical", "negative", "kritiker", "kritisk", "negativ", "motstander"], "critic"),
+    **dict.fromkeys(
+        ["critic", "critical", "negative", "kritiker", "kritisk", "negativ", "motstander"], "critic"
+    ),
 }
 _OUR_ROLE_WORDS: dict[str, str] = {
     **dict.fromkeys(
-        ["account manager", "account_manager", "key account manager", "kam", "kundeansvarlig", "kundansvarig"],
+        [
+            "account manager",
+            "account_manager",
+            "key account manager",
+            "kam",
+            "kundeansvarlig",
+            "kundansvarig",
+        ],
         "account_manager",
     ),
     **dict.fromkeys(["sales", "salg", "selger", "säljare", "saljare", "försäljning"], "sales"),
@@ -119,8 +136,25 @@ _OUR_ROLE_WORDS: dict[str, str] = {
         "executive",
     ),
 }
-_TRUE_WORDS = {"1", "true", "yes", "y", "x", "ja", "j", "sann", "sant", "executive", "leder", "ledelse",
-               "ledning", "senior", "toppleder", "chef", "c-level"}
+_TRUE_WORDS = {
+    "1",
+    "true",
+    "yes",
+    "y",
+    "x",
+    "ja",
+    "j",
+    "sann",
+    "sant",
+    "executive",
+    "leder",
+    "ledelse",
+    "ledning",
+    "senior",
+    "toppleder",
+    "chef",
+    "c-level",
+}
 
 
 def _clean(value: Any) -> str:
@@ -193,9 +227,15 @@ def prepare_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
     out["account"] = _text(out["account"])
     out["contact"] = _text(out["contact"])
     out = out[out["account"].notna() & out["contact"].notna() & (out["contact"] != "")]
-    out["roles"] = _object_map(out["roles"], parse_roles) if "roles" in out else _object_map(out["contact"], lambda _: ())
+    out["roles"] = (
+        _object_map(out["roles"], parse_roles)
+        if "roles" in out
+        else _object_map(out["contact"], lambda _: ())
+    )
     out["attitude"] = _object_map(out["attitude"], normalise_attitude) if "attitude" in out else None
-    out["influence"] = pd.to_numeric(out["influence"], errors="coerce") if "influence" in out else float("nan")
+    out["influence"] = (
+        pd.to_numeric(out["influence"], errors="coerce") if "influence" in out else float("nan")
+    )
     for column in ("left_on", "last_contact"):
         out[column] = pd.to_datetime(out[column], errors="coerce") if column in out else pd.NaT
     for column in ("title", "department"):
@@ -225,7 +265,9 @@ def prepare_links(links: pd.DataFrame) -> pd.DataFrame:
         out[column] = _text(out[column])
     out = out[out["person"].notna() & out["contact"].notna()]
     out["strength"] = pd.to_numeric(out["strength"], errors="coerce") if "strength" in out else float("nan")
-    out["last_contact"] = pd.to_datetime(out["last_contact"], errors="coerce") if "last_contact" in out else pd.NaT
+    out["last_contact"] = (
+        pd.to_datetime(out["last_contact"], errors="coerce") if "last_contact" in out else pd.NaT
+    )
     return out.reset_index(drop=True)
 
 
@@ -237,7 +279,9 @@ def link_contacts(contacts: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """
     keep = ["account", "contact", "roles", "attitude", "influence", "left_on"]
     if "account" in links and links["account"].notna().all():
-        return links.drop(columns=[c for c in ("roles", "attitude", "influence", "left_on") if c in links]).merge(
+        return links.drop(
+            columns=[c for c in ("roles", "attitude", "influence", "left_on") if c in links]
+        ).merge(
             contacts[keep].drop_duplicates(["account", "contact"]), on=["account", "contact"], how="inner"
         )
     twice = contacts.loc[contacts["contact"].duplicated(keep=False), "contact"]
@@ -248,7 +292,9 @@ def link_contacts(contacts: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
             "The contact(s) {names} appear at more than one account; add the account to the links table.",
             names=", ".join(ambiguous[:5]),
         )
-    base = links.drop(columns=[c for c in ("account", "roles", "attitude", "influence", "left_on") if c in links])
+    base = links.drop(
+        columns=[c for c in ("account", "roles", "attitude", "influence", "left_on") if c in links]
+    )
     return base.merge(contacts[keep].drop_duplicates("contact"), on="contact", how="inner")
 
 
@@ -346,7 +392,9 @@ def coverage(
             _object_map(gone["roles"], lambda r: "decider" in r).astype(bool) & (gone["left_on"] > left_since)
         ]
         is_decider = _object_map(active["roles"], lambda r: "decider" in r).astype(bool)
-        critic = bool((is_decider & (_object_map(active["attitude"], lambda a: a == "critic")).astype(bool)).any())
+        critic = bool(
+            (is_decider & (_object_map(active["attitude"], lambda a: a == "critic")).astype(bool)).any()
+        )
 
         risks: list[str] = []
         if n_links == 0:
@@ -369,7 +417,9 @@ def coverage(
             risks.append("stale_links")
 
         fresh_share = (n_links - stale) / n_links if n_links else 0.0
-        score = (decider_covered + buyer_covered + (n_links > 0 and not single) + exec_sponsor + fresh_share) / 5
+        score = (
+            decider_covered + buyer_covered + (n_links > 0 and not single) + exec_sponsor + fresh_share
+        ) / 5
         rows.append(
             {
                 "account": account,
@@ -393,7 +443,10 @@ def coverage(
 
 
 def revenue_at_risk(
-    cover: pd.DataFrame, transactions: pd.DataFrame | None, *, as_of: dt.date | pd.Timestamp | str | None = None
+    cover: pd.DataFrame,
+    transactions: pd.DataFrame | None,
+    *,
+    as_of: dt.date | pd.Timestamp | str | None = None,
 ) -> pd.DataFrame:
     """``cover`` (from :func:`coverage`) with ``revenue_12m`` and ``revenue_at_risk``.
 
@@ -408,7 +461,9 @@ def revenue_at_risk(
     else:
         end = _timestamp(as_of)
         start = end - pd.DateOffset(months=12)
-        window = transactions[(transactions["date"] > start) & (transactions["date"] < end + pd.Timedelta(days=1))]
+        window = transactions[
+            (transactions["date"] > start) & (transactions["date"] < end + pd.Timedelta(days=1))
+        ]
         totals = window.groupby(window["customer_id"].astype("string"))["revenue"].sum()
         out["revenue_12m"] = out["account"].map(totals).fillna(0.0).astype("float64")
     out["revenue_at_risk"] = out["revenue_12m"].where(out["single_thread"], 0.0)
@@ -464,7 +519,9 @@ def apply_edits(
     frames = {
         "contacts": contacts.copy() if contacts is not None else pd.DataFrame(columns=["account", "contact"]),
         "people": people.copy() if people is not None else pd.DataFrame(columns=["person"]),
-        "links": links.copy() if links is not None else pd.DataFrame(columns=["account", "person", "contact"]),
+        "links": links.copy()
+        if links is not None
+        else pd.DataFrame(columns=["account", "person", "contact"]),
     }
     for frame in frames.values():
         for column in frame.columns:
@@ -484,7 +541,9 @@ def apply_edits(
             mask &= frame[column].astype("string").str.strip() == value
         if mask.any():
             for column, value in values.items():
-                frame.loc[mask, column] = pd.Series([value] * int(mask.sum()), index=frame.index[mask], dtype="object")
+                frame.loc[mask, column] = pd.Series(
+                    [value] * int(mask.sum()), index=frame.index[mask], dtype="object"
+                )
         else:
             frame.loc[len(frame)] = {**dict.fromkeys(frame.columns), **key, **values}
             frame = frame.reset_index(drop=True)

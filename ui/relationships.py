@@ -48,7 +48,9 @@ def frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
     history = edits()
     if loaded[TableKind.contacts] is None and not history:
         return None
-    return rel.apply_edits(loaded[TableKind.contacts], loaded[TableKind.people], loaded[TableKind.links], history)
+    return rel.apply_edits(
+        loaded[TableKind.contacts], loaded[TableKind.people], loaded[TableKind.links], history
+    )
 
 
 def as_of_default() -> dt.date:
@@ -70,7 +72,13 @@ def risk_words(codes) -> list[str]:
 
 
 def render_account(
-    contacts: pd.DataFrame, people: pd.DataFrame, links: pd.DataFrame, account: str, *, as_of: dt.date, key: str
+    contacts: pd.DataFrame,
+    people: pd.DataFrame,
+    links: pd.DataFrame,
+    account: str,
+    *,
+    as_of: dt.date,
+    key: str,
 ) -> None:
     """Map, model and risks of one account, plus its contacts as a table."""
     cover = rel.coverage(contacts, people, links, as_of=as_of)
@@ -95,19 +103,23 @@ def render_account(
     mine = prepared[prepared["account"] == str(account)]
     left_mask = mine["left_on"].notna() & (mine["left_on"] <= pd.Timestamp(as_of))
     st.dataframe(
-        pd.DataFrame({
-            t("relationships.col_contact"): mine["contact"].astype("string"),
-            t("relationships.col_title"): mine["title"].astype("string"),
-            t("relationships.col_roles"): mine["roles"].map(lambda r: figures.roles_text(r, lang())),
-            t("relationships.col_attitude"): mine["attitude"].map(
-                lambda a: t(f"relationships.attitude_{a or 'unknown'}")),
-            t("relationships.col_influence"): mine["influence"],
-            t("relationships.col_status"): [
-                t("relationships.left_on", date=fmt_date(d)) if gone else t("relationships.status_active")
-                for gone, d in zip(left_mask, mine["left_on"], strict=True)
-            ],
-        }),
-        hide_index=True, key=f"{key}.contacts",
+        pd.DataFrame(
+            {
+                t("relationships.col_contact"): mine["contact"].astype("string"),
+                t("relationships.col_title"): mine["title"].astype("string"),
+                t("relationships.col_roles"): mine["roles"].map(lambda r: figures.roles_text(r, lang())),
+                t("relationships.col_attitude"): mine["attitude"].map(
+                    lambda a: t(f"relationships.attitude_{a or 'unknown'}")
+                ),
+                t("relationships.col_influence"): mine["influence"],
+                t("relationships.col_status"): [
+                    t("relationships.left_on", date=fmt_date(d)) if gone else t("relationships.status_active")
+                    for gone, d in zip(left_mask, mine["left_on"], strict=True)
+                ],
+            }
+        ),
+        hide_index=True,
+        key=f"{key}.contacts",
     )
 
 

@@ -86,7 +86,9 @@ def test_the_account_map_shows_the_story(make_app):
     ]
     at.selectbox(key="relationships.account").set_value(DECIDER_LEFT).run()
     assert_clean(at)
-    assert [w.value for w in at.warning] == ["- The decider we knew has left, and no other decider is covered."]
+    assert [w.value for w in at.warning] == [
+        "- The decider we knew has left, and no other decider is covered."
+    ]
     contacts = table_with(at, "Status")
     assert sorted(contacts["Status"]) == ["Left 14 Aug 2026", "Still there", "Still there"]
     at.selectbox(key="relationships.account").set_value(DIAMOND).run()
@@ -166,8 +168,14 @@ def test_a_norwegian_crm_contact_export_goes_in_through_the_data_page(make_app, 
         info = ws.table_info("crm kontakter")
         assert (info.kind.value, info.n_rows) == ("contacts", 3)
         assert info.mapping.roles == {
-            "account": "Firma", "contact": "Kontaktperson", "title": "Stilling", "roles": "Rolle i kjøpssenter",
-            "influence": "Innflytelse", "attitude": "Holdning", "last_contact": "Sist kontaktet", "left_on": "Sluttet",
+            "account": "Firma",
+            "contact": "Kontaktperson",
+            "title": "Stilling",
+            "roles": "Rolle i kjøpssenter",
+            "influence": "Innflytelse",
+            "attitude": "Holdning",
+            "last_contact": "Sist kontaktet",
+            "left_on": "Sluttet",
         }
     # the Buying centre page now works from the imported contacts (nobody of ours is linked to them yet)
     at.session_state["app.start_page"] = "relationships"

@@ -15,7 +15,9 @@ AS_OF = "2026-10-31"
 
 def frames(contacts, people, links):
     return (
-        pd.DataFrame(contacts, columns=["account", "contact", "title", "roles", "influence", "attitude", "left_on"]),
+        pd.DataFrame(
+            contacts, columns=["account", "contact", "title", "roles", "influence", "attitude", "left_on"]
+        ),
         pd.DataFrame(people, columns=["person", "role", "executive"]),
         pd.DataFrame(links, columns=["person", "contact", "strength", "last_contact"]),
     )
@@ -61,7 +63,11 @@ def test_one_on_many():
             ("A", "Cato", "Engineer", "user", 2, "neutral", None),
         ],
         PEOPLE,
-        [("Kari KAM", "Anne", 3, "2026-10-01"), ("Kari KAM", "Bo", 5, "2026-09-01"), ("Kari KAM", "Cato", 2, None)],
+        [
+            ("Kari KAM", "Anne", 3, "2026-10-01"),
+            ("Kari KAM", "Bo", 5, "2026-09-01"),
+            ("Kari KAM", "Cato", 2, None),
+        ],
     )
     row = one(rel.coverage(c, p, ln, as_of=AS_OF), "A")
     assert row["model"] == "one-on-many"
@@ -72,7 +78,10 @@ def test_one_on_many():
 
 def test_duet_two_of_ours_two_of_theirs():
     c, p, ln = frames(
-        [("A", "Anne", "CEO", "decider", 5, "supporter", None), ("A", "Bo", "Buyer", "buyer", 3, "neutral", None)],
+        [
+            ("A", "Anne", "CEO", "decider", 5, "supporter", None),
+            ("A", "Bo", "Buyer", "buyer", 3, "neutral", None),
+        ],
         PEOPLE,
         [("Kari KAM", "Bo", 4, "2026-10-01"), ("Eva Sjef", "Anne", 3, "2026-08-01")],
     )
@@ -120,8 +129,17 @@ def test_diamond_many_on_both_sides():
 
 @pytest.mark.parametrize(
     ("ours", "theirs", "model"),
-    [(0, 0, "none"), (1, 0, "none"), (1, 1, "bow-tie"), (1, 4, "one-on-many"), (2, 1, "duet"),
-     (2, 5, "duet"), (5, 2, "duet"), (3, 3, "diamond"), (6, 4, "diamond")],
+    [
+        (0, 0, "none"),
+        (1, 0, "none"),
+        (1, 1, "bow-tie"),
+        (1, 4, "one-on-many"),
+        (2, 1, "duet"),
+        (2, 5, "duet"),
+        (5, 2, "duet"),
+        (3, 3, "diamond"),
+        (6, 4, "diamond"),
+    ],
 )
 def test_classify_model_rules(ours, theirs, model):
     assert rel.classify_model(ours, theirs) == model
@@ -147,8 +165,12 @@ def test_decider_left_last_quarter_is_not_coverage():
             ("L", "Siv", "Controller", "influencer", 2, "neutral", None),
         ],
         PEOPLE,
-        [("Kari KAM", "Lars", 5, "2026-08-01"), ("Eva Sjef", "Lars", 4, "2026-07-01"),
-         ("Kari KAM", "Bo", 3, "2026-10-01"), ("Ola Salg", "Siv", 2, "2026-10-01")],
+        [
+            ("Kari KAM", "Lars", 5, "2026-08-01"),
+            ("Eva Sjef", "Lars", 4, "2026-07-01"),
+            ("Kari KAM", "Bo", 3, "2026-10-01"),
+            ("Ola Salg", "Siv", 2, "2026-10-01"),
+        ],
     )
     row = one(rel.coverage(c, p, ln, as_of=AS_OF), "L")
     assert (row["n_contacts"], row["n_left"]) == (2, 1)
@@ -164,7 +186,10 @@ def test_decider_left_last_quarter_is_not_coverage():
 
 def test_decider_who_left_long_ago_is_no_decider_risk():
     c, p, ln = frames(
-        [("L", "Lars", "CEO", "decider", 5, "supporter", "2024-01-31"), ("L", "Bo", "Buyer", "buyer", 3, "neutral", None)],
+        [
+            ("L", "Lars", "CEO", "decider", 5, "supporter", "2024-01-31"),
+            ("L", "Bo", "Buyer", "buyer", 3, "neutral", None),
+        ],
         PEOPLE,
         [("Kari KAM", "Bo", 3, "2026-10-01")],
     )
@@ -174,11 +199,17 @@ def test_decider_who_left_long_ago_is_no_decider_risk():
 
 def test_no_buyer_critic_decider_and_stale_links():
     c, p, ln = frames(
-        [("S", "Anne", "CEO", "decider", 5, "kritiker", None), ("S", "Cato", "User", "user", 2, "neutral", None),
-         ("S", "Dag", "Tech", "influencer", 2, None, None)],
+        [
+            ("S", "Anne", "CEO", "decider", 5, "kritiker", None),
+            ("S", "Cato", "User", "user", 2, "neutral", None),
+            ("S", "Dag", "Tech", "influencer", 2, None, None),
+        ],
         PEOPLE,
-        [("Kari KAM", "Anne", 2, "2026-04-29"), ("Eva Sjef", "Cato", 2, "2026-04-30"),
-         ("Ola Salg", "Dag", 2, None)],
+        [
+            ("Kari KAM", "Anne", 2, "2026-04-29"),
+            ("Eva Sjef", "Cato", 2, "2026-04-30"),
+            ("Ola Salg", "Dag", 2, None),
+        ],
     )
     row = one(rel.coverage(c, p, ln, as_of=AS_OF), "S")
     # 29 April is more than 6 months before 31 October; 30 April is exactly 6 months; no date is not counted
@@ -190,16 +221,22 @@ def test_no_buyer_critic_decider_and_stale_links():
 
 
 def test_executive_flag_from_seniority_text_or_role():
-    people = pd.DataFrame({"person": ["A", "B", "C"], "role": ["kundeansvarlig", "direktør", "salg"],
-                           "executive": ["", "", "ja"]})
+    people = pd.DataFrame(
+        {
+            "person": ["A", "B", "C"],
+            "role": ["kundeansvarlig", "direktør", "salg"],
+            "executive": ["", "", "ja"],
+        }
+    )
     out = rel.prepare_people(people)
     assert out["role"].tolist() == ["account_manager", "executive", "sales"]
     assert out["executive"].tolist() == [False, True, True]
 
 
 def test_links_with_account_disambiguate_same_name_at_two_accounts():
-    contacts = pd.DataFrame({"account": ["A", "B"], "contact": ["Ola Hansen", "Ola Hansen"],
-                             "roles": ["decider", "buyer"]})
+    contacts = pd.DataFrame(
+        {"account": ["A", "B"], "contact": ["Ola Hansen", "Ola Hansen"], "roles": ["decider", "buyer"]}
+    )
     people = pd.DataFrame({"person": ["Kari"], "role": ["kam"]})
     links = pd.DataFrame({"person": ["Kari"], "contact": ["Ola Hansen"], "strength": [3]})
     with pytest.raises(KamError) as err:
@@ -232,17 +269,26 @@ def test_missing_columns_named():
 
 def test_revenue_at_risk_counts_last_12_months_of_single_threaded_accounts():
     c, p, ln = frames(
-        [("A", "Anne", "CEO", "decider", 5, "supporter", None),
-         ("D", "Bo", "CEO", "decider", 5, "supporter", None), ("D", "Cato", "Buyer", "buyer", 3, "neutral", None)],
+        [
+            ("A", "Anne", "CEO", "decider", 5, "supporter", None),
+            ("D", "Bo", "CEO", "decider", 5, "supporter", None),
+            ("D", "Cato", "Buyer", "buyer", 3, "neutral", None),
+        ],
         PEOPLE,
-        [("Kari KAM", "Anne", 4, "2026-10-01"), ("Kari KAM", "Bo", 4, "2026-10-01"), ("Eva Sjef", "Cato", 4, "2026-10-01")],
+        [
+            ("Kari KAM", "Anne", 4, "2026-10-01"),
+            ("Kari KAM", "Bo", 4, "2026-10-01"),
+            ("Eva Sjef", "Cato", 4, "2026-10-01"),
+        ],
     )
     cover = rel.coverage(c, p, ln, as_of=AS_OF)
-    tx = pd.DataFrame({
-        "customer_id": ["A", "A", "A", "D", "X"],
-        "date": pd.to_datetime(["2025-10-31", "2025-11-01", "2026-10-31", "2026-05-05", "2026-05-05"]),
-        "revenue": [1000.0, 200.0, 30.0, 400.0, 9.0],
-    })
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "D", "X"],
+            "date": pd.to_datetime(["2025-10-31", "2025-11-01", "2026-10-31", "2026-05-05", "2026-05-05"]),
+            "revenue": [1000.0, 200.0, 30.0, 400.0, 9.0],
+        }
+    )
     out = rel.revenue_at_risk(cover, tx, as_of=AS_OF).set_index("account")
     assert out.loc["A", "revenue_12m"] == 230.0  # 31 Oct 2025 is outside the 12 months
     assert out.loc["A", "revenue_at_risk"] == 230.0
@@ -254,19 +300,42 @@ def test_revenue_at_risk_counts_last_12_months_of_single_threaded_accounts():
 
 
 def test_edits_add_change_and_mark_left_then_coverage_follows():
-    c, p, ln = frames([("A", "Anne", "CEO", "decider", 5, "supporter", None)], PEOPLE,
-                      [("Kari KAM", "Anne", 4, "2026-10-01")])
+    c, p, ln = frames(
+        [("A", "Anne", "CEO", "decider", 5, "supporter", None)],
+        PEOPLE,
+        [("Kari KAM", "Anne", 4, "2026-10-01")],
+    )
     at = dt.datetime(2026, 11, 2, 9, 30)
     edits = [
-        rel.make_edit("contacts", {"account": "A", "contact": "Bo"}, {"title": "Buyer", "roles": ("buyer",)},
-                      user="leader", at=at),
-        rel.make_edit("links", {"account": "A", "person": "Ola Salg", "contact": "Bo"},
-                      {"strength": 3, "last_contact": dt.date(2026, 10, 30)}, user="leader", at=at),
-        rel.make_edit("contacts", {"account": "A", "contact": "Anne"}, {"left_on": dt.date(2026, 10, 15)},
-                      user="leader", at=at),
+        rel.make_edit(
+            "contacts",
+            {"account": "A", "contact": "Bo"},
+            {"title": "Buyer", "roles": ("buyer",)},
+            user="leader",
+            at=at,
+        ),
+        rel.make_edit(
+            "links",
+            {"account": "A", "person": "Ola Salg", "contact": "Bo"},
+            {"strength": 3, "last_contact": dt.date(2026, 10, 30)},
+            user="leader",
+            at=at,
+        ),
+        rel.make_edit(
+            "contacts",
+            {"account": "A", "contact": "Anne"},
+            {"left_on": dt.date(2026, 10, 15)},
+            user="leader",
+            at=at,
+        ),
     ]
-    assert edits[2] == {"table": "contacts", "key": {"account": "A", "contact": "Anne"},
-                        "values": {"left_on": "2026-10-15"}, "user": "leader", "at": "2026-11-02T09:30:00"}
+    assert edits[2] == {
+        "table": "contacts",
+        "key": {"account": "A", "contact": "Anne"},
+        "values": {"left_on": "2026-10-15"},
+        "user": "leader",
+        "at": "2026-11-02T09:30:00",
+    }
     c2, p2, l2 = rel.apply_edits(c, p, ln, edits)
     assert len(c2) == 2 and len(l2) == 2
     row = one(rel.coverage(c2, p2, l2, as_of=AS_OF), "A")

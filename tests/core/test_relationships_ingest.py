@@ -22,7 +22,9 @@ NB_CONTACTS = (
     "Bergen Bygg AS;Jan Strøm;Adm. dir.;beslutningstaker;5;kritiker;01.06.2026;31.08.2026\r\n"
     "Voss El AS;Siri Haug;Daglig leder;beslutningstaker;4;tilhenger;;\r\n"
 ).encode("utf-8")
-NB_PEOPLE = "Medarbeider;Rolle;Ledergruppe\nKari Nordmann;Kundeansvarlig;nei\nOla Sjef;Salgsdirektør;ja\n".encode()
+NB_PEOPLE = (
+    "Medarbeider;Rolle;Ledergruppe\nKari Nordmann;Kundeansvarlig;nei\nOla Sjef;Salgsdirektør;ja\n".encode()
+)
 NB_LINKS = (
     "Kundenavn;Vår person;Kontaktperson;Styrke;Sist kontakt\n"
     "Bergen Bygg AS;Kari Nordmann;Hilde Rød;4;02.10.2026\n"
@@ -53,7 +55,11 @@ def test_norwegian_crm_contact_export_is_guessed_and_read():
     assert missing_required_roles(guess.kind, guess.mapping) == []
     people_table, people_guess = _parse(NB_PEOPLE, "folk.csv")
     assert people_guess.kind == TableKind.people
-    assert people_guess.mapping.roles == {"person": "Medarbeider", "role": "Rolle", "executive": "Ledergruppe"}
+    assert people_guess.mapping.roles == {
+        "person": "Medarbeider",
+        "role": "Rolle",
+        "executive": "Ledergruppe",
+    }
     links_table, links_guess = _parse(NB_LINKS, "koblinger.csv")
     assert links_guess.kind == TableKind.links
     assert links_guess.mapping.roles == {
@@ -86,23 +92,39 @@ def test_norwegian_crm_contact_export_is_guessed_and_read():
             "Kundnr;Kontaktperson;Befattning;Roller i köpcentrum;Inflytande;Inställning;Slutat\n"
             "K1;Eva Ek;Inköpschef;inköpare;4;anhängare;\n".encode(),
             TableKind.contacts,
-            {"account": "Kundnr", "contact": "Kontaktperson", "title": "Befattning",
-             "roles": "Roller i köpcentrum", "influence": "Inflytande", "attitude": "Inställning"},
+            {
+                "account": "Kundnr",
+                "contact": "Kontaktperson",
+                "title": "Befattning",
+                "roles": "Roller i köpcentrum",
+                "influence": "Inflytande",
+                "attitude": "Inställning",
+            },
         ),
         (
-            "Account ID,Contact name,Job title,Buying role,Attitude\nA1,Jo Smith,CFO,decider,critic\n".encode(),
+            b"Account ID,Contact name,Job title,Buying role,Attitude\nA1,Jo Smith,CFO,decider,critic\n",
             TableKind.contacts,
-            {"account": "Account ID", "contact": "Contact name", "title": "Job title", "roles": "Buying role",
-             "attitude": "Attitude"},
+            {
+                "account": "Account ID",
+                "contact": "Contact name",
+                "title": "Job title",
+                "roles": "Buying role",
+                "attitude": "Attitude",
+            },
         ),
         (
-            "Account ID,Our person,Contact,Strength,Last contact\nA1,Kim,Jo Smith,3,2026-10-01\n".encode(),
+            b"Account ID,Our person,Contact,Strength,Last contact\nA1,Kim,Jo Smith,3,2026-10-01\n",
             TableKind.links,
-            {"account": "Account ID", "person": "Our person", "contact": "Contact", "strength": "Strength",
-             "last_contact": "Last contact"},
+            {
+                "account": "Account ID",
+                "person": "Our person",
+                "contact": "Contact",
+                "strength": "Strength",
+                "last_contact": "Last contact",
+            },
         ),
         (
-            "Medarbetare;Roll;Ledningsgrupp\nAnna;kundansvarig;nej\nBo;vd;ja\n".encode(),
+            b"Medarbetare;Roll;Ledningsgrupp\nAnna;kundansvarig;nej\nBo;vd;ja\n",
             TableKind.people,
             {"person": "Medarbetare", "role": "Roll", "executive": "Ledningsgrupp"},
         ),
@@ -116,7 +138,9 @@ def test_swedish_and_english_exports(content, kind, roles):
 
 
 def test_sales_data_is_not_taken_for_contacts():
-    content = "Kundenr;Kontaktperson;Fakturadato;Omsetning\n001;Ola;01.02.2026;100,50\n001;Ola;03.02.2026;10\n"
+    content = (
+        "Kundenr;Kontaktperson;Fakturadato;Omsetning\n001;Ola;01.02.2026;100,50\n001;Ola;03.02.2026;10\n"
+    )
     _table, guess = _parse(content.encode(), "salg.csv")
     assert guess.kind == TableKind.transactions
     assert ColumnMapping(roles={"account": "Kundenr", "contact": "Kontaktperson"}).has("account", "contact")
@@ -137,7 +161,9 @@ def demo_cover():
             guess = guess_mapping(parsed.data)
             assert (guess.kind, guess.mapping.roles) == (kind, roles)
         frames[name] = canonical(parsed.data, ColumnMapping(roles=roles))
-    cover = rel.coverage(frames["contacts"], frames["our_people"], frames["contact_links"], as_of="2026-10-31")
+    cover = rel.coverage(
+        frames["contacts"], frames["our_people"], frames["contact_links"], as_of="2026-10-31"
+    )
     return rel.revenue_at_risk(cover, frames["transactions"], as_of="2026-10-31").set_index("account")
 
 
@@ -174,7 +200,11 @@ def test_an_empty_left_column_is_still_mapped_while_nobody_has_left():
     content = "Kundenr;Kontaktperson;Rolle;Sluttet\n01;Eva;innkjøper;\n02;Bo;bruker;\n".encode()
     table, guess = _parse(content, "kontakter.csv")
     assert guess.kind == TableKind.contacts
-    assert guess.mapping.roles == {"account": "Kundenr", "contact": "Kontaktperson", "roles": "Rolle",
-                                   "left_on": "Sluttet"}
+    assert guess.mapping.roles == {
+        "account": "Kundenr",
+        "contact": "Kontaktperson",
+        "roles": "Rolle",
+        "left_on": "Sluttet",
+    }
     frame = canonical(table.data, guess.mapping)
     assert frame["left_on"].isna().all() and str(frame["left_on"].dtype).startswith("datetime64")

@@ -77,10 +77,16 @@ def account_map(
         strength = row.strength if pd.notna(row.strength) else 1
         fig.add_trace(
             go.Scatter(
-                x=[0, 1], y=[y_ours[row.person], y_theirs[row.contact]], mode="lines",
-                line={"width": 1 + 2 * float(strength), "color": LEFT_COLOR if left else LINK_COLOR,
-                      "dash": "dot" if left else "solid"},
-                hoverinfo="skip", showlegend=False,
+                x=[0, 1],
+                y=[y_ours[row.person], y_theirs[row.contact]],
+                mode="lines",
+                line={
+                    "width": 1 + 2 * float(strength),
+                    "color": LEFT_COLOR if left else LINK_COLOR,
+                    "dash": "dot" if left else "solid",
+                },
+                hoverinfo="skip",
+                showlegend=False,
             )
         )
     # link details on the middle of each line
@@ -88,35 +94,59 @@ def account_map(
         fig.add_trace(
             go.Scatter(
                 x=[0.5] * len(joined),
-                y=[(y_ours[a] + y_theirs[b]) / 2 for a, b in zip(joined["person"], joined["contact"], strict=True)],
-                mode="markers", marker={"size": 8, "color": "rgba(0,0,0,0)"}, showlegend=False,
+                y=[
+                    (y_ours[a] + y_theirs[b]) / 2
+                    for a, b in zip(joined["person"], joined["contact"], strict=True)
+                ],
+                mode="markers",
+                marker={"size": 8, "color": "rgba(0,0,0,0)"},
+                showlegend=False,
                 hovertemplate="%{text}<extra></extra>",
                 text=[
                     translate(
-                        "relationships.link_hover", lang, person=charts.safe(a), contact=charts.safe(b),
+                        "relationships.link_hover",
+                        lang,
+                        person=charts.safe(a),
+                        contact=charts.safe(b),
                         strength=fmt_num(s, 0, lang) if pd.notna(s) else "–",
                         last_contact=fmt_date(d, lang) if pd.notna(d) else "–",
                     )
-                    for a, b, s, d in zip(joined["person"], joined["contact"], joined["strength"],
-                                          joined["last_contact"], strict=True)
+                    for a, b, s, d in zip(
+                        joined["person"],
+                        joined["contact"],
+                        joined["strength"],
+                        joined["last_contact"],
+                        strict=True,
+                    )
                 ],
             )
         )
     # our people
-    for is_exec, colour, label in ((False, OURS_COLOR, "legend_our_person"), (True, EXECUTIVE_COLOR, "legend_executive")):
+    for is_exec, colour, label in (
+        (False, OURS_COLOR, "legend_our_person"),
+        (True, EXECUTIVE_COLOR, "legend_executive"),
+    ):
         names = [name for name in ours if bool(executive.get(name, False)) == is_exec]
         if not names:
             continue
         fig.add_trace(
             go.Scatter(
-                x=[0] * len(names), y=[y_ours[n] for n in names], mode="markers+text",
-                marker={"size": 18, "symbol": "square", "color": colour, "line": {"width": 1, "color": "white"}},
+                x=[0] * len(names),
+                y=[y_ours[n] for n in names],
+                mode="markers+text",
+                marker={
+                    "size": 18,
+                    "symbol": "square",
+                    "color": colour,
+                    "line": {"width": 1, "color": "white"},
+                },
                 text=[
                     f"{charts.safe(n)}<br><span style='font-size:11px'>"
                     f"{charts.safe(_our_role(role_of.get(n), lang))}</span>"
                     for n in names
                 ],
-                textposition="middle left", hoverinfo="skip",
+                textposition="middle left",
+                hoverinfo="skip",
                 name=translate(f"relationships.{label}", lang),
             )
         )
@@ -129,11 +159,17 @@ def account_map(
         label = "legend_left" if left else f"attitude_{attitude or 'unknown'}"
         fig.add_trace(
             go.Scatter(
-                x=[1] * len(rows), y=[y_theirs[n] for n in rows["contact"]], mode="markers+text",
-                marker={"size": 18, "color": LEFT_COLOR if left else ATTITUDE_COLORS[attitude],
-                        "line": {"width": 1, "color": "white"}},
+                x=[1] * len(rows),
+                y=[y_theirs[n] for n in rows["contact"]],
+                mode="markers+text",
+                marker={
+                    "size": 18,
+                    "color": LEFT_COLOR if left else ATTITUDE_COLORS[attitude],
+                    "line": {"width": 1, "color": "white"},
+                },
                 text=[_contact_text(r, lang, as_of_ts) for r in rows.itertuples(index=False)],
-                textposition="middle right", hoverinfo="skip",
+                textposition="middle right",
+                hoverinfo="skip",
                 textfont={"color": "#9A9A9A"} if left else None,
                 name=translate(f"relationships.{label}", lang),
             )
@@ -141,10 +177,20 @@ def account_map(
     n_rows = max(len(ours), len(c), 1)
     fig.update_xaxes(visible=False, range=[-1.15, 2.2], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.25, 1.25], fixedrange=True)
-    fig.add_annotation(x=0, y=1.18, text=translate("relationships.map_ours", lang), showarrow=False,
-                       font={"size": 13, "color": "#555"})
-    fig.add_annotation(x=1, y=1.18, text=translate("relationships.map_theirs", lang), showarrow=False,
-                       font={"size": 13, "color": "#555"})
+    fig.add_annotation(
+        x=0,
+        y=1.18,
+        text=translate("relationships.map_ours", lang),
+        showarrow=False,
+        font={"size": 13, "color": "#555"},
+    )
+    fig.add_annotation(
+        x=1,
+        y=1.18,
+        text=translate("relationships.map_theirs", lang),
+        showarrow=False,
+        font={"size": 13, "color": "#555"},
+    )
     charts.style(fig, title=translate("relationships.map_title", lang), height=max(340, 70 * n_rows + 170))
     fig.update_layout(legend={"orientation": "h", "y": -0.02, "yanchor": "top"}, margin={"l": 10, "r": 10})
     return fig
