@@ -185,3 +185,56 @@ def test_a_norwegian_crm_contact_export_goes_in_through_the_data_page(make_app, 
     table = table_with(at, "Revenue at risk (NOK)")
     assert sorted(table["Account"]) == ["Bergen Bygg AS", "Voss El AS"]
     assert set(table["Risks"]) == {"No link"}
+
+
+def test_names_from_a_crm_file_are_shown_literally_never_as_markup(demo_root):
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from kamcore.db import Workspace, workspace_path
+    from tests.app.conftest import APP, RouterAppTest
+
+    img = '<img src=x onerror="alert(1)">'
+    with Workspace.open(workspace_path(demo_root, "xss")) as ws:
+        ws.import_table(
+            "kontakter",
+            pd.DataFrame(
+                {
+                    "Kundenr": ["K1", "K1"],
+                    "Kontaktperson": [img, "**Bo**"],
+                    "Stilling": [img, "x"],
+                    "Roller": ["beslutningstaker", "innkjøper"],
+                }
+            ),
+            kind="contacts",
+            mapping={
+                "account": "Kundenr",
+                "contact": "Kontaktperson",
+                "title": "Stilling",
+                "roles": "Roller",
+            },
+        )
+        ws.import_table(
+            "folk", pd.DataFrame({"Medarbeider": [img]}), kind="people", mapping={"person": "Medarbeider"}
+        )
+        ws.import_table(
+            "koblinger",
+            pd.DataFrame({"Vår person": [img, img], "Kontaktperson": [img, "**Bo**"]}),
+            kind="links",
+            mapping={"person": "Vår person", "contact": "Kontaktperson"},
+        )
+    at = RouterAppTest(Path(APP), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["workspace_name"] = "xss"
+    at.session_state["app.start_page"] = "relationships"
+    at.run()
+    assert_clean(at)
+    specs = [json.dumps(json.loads(node.proto.spec)) for node in at.get("plotly_chart")]
+    assert len(specs) == 1
+    assert "<img" not in specs[0] and "&lt;img src=x" in specs[0]
+    for element in (*at.warning, *at.success, *at.info, *at.caption, *at.markdown):
+        assert img not in str(element.value) and "**Bo**" not in str(element.value)
+    contacts = table_with(at, "Status")
+    assert sorted(contacts["Contact"]) == ["**Bo**", img]  # the table shows the text as it is
