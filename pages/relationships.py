@@ -36,6 +36,14 @@ except Exception as exc:  # noqa: BLE001 - one sentence for the user
     st.stop()
 widgets.require(cover, "relationships.no_data")
 
+# the shared sidebar filters (region, industry, segment, account manager) narrow the accounts shown
+filters = data.current_filters()
+if any(getattr(filters, role) for role in ("region", "industry", "segment", "owner", "cluster")):
+    kept = data.accounts()
+    if kept is not None:
+        cover = cover[cover["account"].isin(set(kept["customer_id"].astype(str)))]
+    widgets.require(cover, "relationships.none_after_filters")
+
 accounts = data.accounts(filtered=False)
 names: dict[str, str] = {}
 if accounts is not None and "customer_name" in accounts:
@@ -179,6 +187,7 @@ with st.expander(t("relationships.edit_title"), icon=":material/edit:"):
                 list(rel.BUYING_ROLES),
                 default=list(now["roles"]) if now is not None else [],
                 key=f"relationships.c_roles.{idx}",
+                placeholder=t("relationships.none_chosen"),
                 format_func=labeller("relationships.brole_"),
             )
             attitude = st.selectbox(

@@ -238,3 +238,14 @@ def test_names_from_a_crm_file_are_shown_literally_never_as_markup(demo_root):
         assert img not in str(element.value) and "**Bo**" not in str(element.value)
     contacts = table_with(at, "Status")
     assert sorted(contacts["Contact"]) == ["**Bo**", img]  # the table shows the text as it is
+
+
+def test_the_sidebar_filter_on_account_manager_narrows_the_list(make_app):
+    at = make_app("relationships")
+    at.multiselect(key="filters.owner").select("Ingrid Solberg").run()
+    assert_clean(at)
+    table = table_with(at, "Revenue at risk (NOK)")
+    # the whale is Ingrid's; the list holds only her accounts
+    assert table.iloc[0]["Account"].endswith(f"({WHALE})")
+    assert DIAMOND not in "".join(table["Account"])
+    assert {m.label: m.value for m in at.metric}["Key accounts with contacts"] == str(len(table))

@@ -99,6 +99,7 @@ def test_norwegian_crm_contact_export_is_guessed_and_read():
                 "roles": "Roller i köpcentrum",
                 "influence": "Inflytande",
                 "attitude": "Inställning",
+                "left_on": "Slutat",  # empty while nobody has left, still mapped
             },
         ),
         (
