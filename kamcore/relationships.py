@@ -362,40 +362,63 @@ def coverage(
     c = prepare_contacts(contacts)
     p = prepare_people(people)
     ln = prepare_links(links)
-    left = c["left_on"].notna() & (c["left_on"] <= as_of_ts)
-    c["active"] = ~left
-    joined = link_contacts(c, ln)
-    joined = joined[~(joined["left_on"].notna() & (joined["left_on"] <= as_of_ts))]
+    c["active"] = ~(c["left_on"].notna() & (c["left_on"] <= as_of_ts))
+    for role in BUYING_ROLES:
+        c[f"has_{role}"] = _object_map(c["roles"], lambda roles, r=role: r in roles).astype(bool)
+    c["_critic"] = _object_map(c["attitude"], lambda a: a == "critic").astype(bool)
+    joined = link_contacts(c.drop(columns=[f"has_{r}" for r in BUYING_ROLES] + ["_critic", "active"]), ln)
+    joined = joined[~(joined["left_on"].notna() & (joined["left_on"] <= as_of_ts))].copy()
+    for role in BUYING_ROLES:
+        joined[f"has_{role}"] = _object_map(joined["roles"], lambda roles, r=role: r in roles).astype(bool)
     executives = set(p.loc[p["executive"], "person"])
+    joined["_exec"] = joined["person"].isin(executives)
     stale_before = as_of_ts - pd.DateOffset(months=STALE_MONTHS)
+    joined["_stale"] = joined["last_contact"].notna() & (joined["last_contact"] < stale_before)
     left_since = as_of_ts - pd.DateOffset(months=DECIDER_LEFT_MONTHS)
 
+    # per account, from their contacts
+    c["_decider_left"] = ~c["active"] & c["has_decider"] & (c["left_on"] > left_since)
+    c["_critic_decider"] = c["active"] & c["has_decider"] & c["_critic"]
+    by_account = c.groupby("account", sort=True)
+    acc = pd.DataFrame(
+        {
+            "n_contacts": by_account["active"].sum().astype(int),
+            "n_left": by_account["active"].size().astype(int) - by_account["active"].sum().astype(int),
+            "decider_left": by_account["_decider_left"].any(),
+            "critic": by_account["_critic_decider"].any(),
+        }
+    )
+    # per account, from the links to contacts still there
+    g = joined.groupby("account", sort=True)
+    linked = pd.DataFrame(
+        {
+            "n_our_people": g["person"].nunique(),
+            "n_theirs": g["contact"].nunique(),
+            "n_links": g.size(),
+            "stale_links": g["_stale"].sum(),
+            "exec_sponsor": g["_exec"].any(),
+            "first_ours": g["person"].first(),
+            "first_theirs": g["contact"].first(),
+            **{f"has_{role}": g[f"has_{role}"].any() for role in BUYING_ROLES},
+        }
+    )
+    acc = acc.join(linked, how="left")
+    for column in ("n_our_people", "n_theirs", "n_links", "stale_links"):
+        acc[column] = acc[column].fillna(0).astype(int)
+    for column in ("exec_sponsor", *(f"has_{role}" for role in BUYING_ROLES)):
+        acc[column] = acc[column].astype("boolean").fillna(False).astype(bool)
+
     rows = []
-    for account, group in c.groupby("account", sort=True):
-        active = group[group["active"]]
-        gone = group[~group["active"]]
-        acc_links = joined[joined["account"] == account]
-        ours = sorted(set(acc_links["person"]))
-        theirs = sorted(set(acc_links["contact"]))
-        covered = {role for roles in acc_links["roles"] for role in roles}
-        roles_covered = tuple(role for role in BUYING_ROLES if role in covered)
-        n_links = int(len(acc_links))
-        stale = int((acc_links["last_contact"].notna() & (acc_links["last_contact"] < stale_before)).sum())
-        exec_sponsor = bool(set(ours) & executives)
-        single_ours = len(ours) == 1
-        single_theirs = len(theirs) == 1
+    for account, a in zip(acc.index, acc.itertuples(index=False), strict=True):
+        covered = {role for role in BUYING_ROLES if getattr(a, f"has_{role}")}
+        n_links = a.n_links
+        single_ours = a.n_our_people == 1
+        single_theirs = a.n_theirs == 1
         single = n_links > 0 and (single_ours or single_theirs)
-        thread = ours[0] if single_ours else theirs[0] if single_theirs else None
+        thread = a.first_ours if single_ours else a.first_theirs if single_theirs else None
         decider_covered = "decider" in covered
         buyer_covered = "buyer" in covered
-        deciders_left = gone[
-            _object_map(gone["roles"], lambda r: "decider" in r).astype(bool) & (gone["left_on"] > left_since)
-        ]
-        is_decider = _object_map(active["roles"], lambda r: "decider" in r).astype(bool)
-        critic = bool(
-            (is_decider & (_object_map(active["attitude"], lambda a: a == "critic")).astype(bool)).any()
-        )
-
+        exec_sponsor = bool(a.exec_sponsor)
         risks: list[str] = []
         if n_links == 0:
             risks.append("no_coverage")
@@ -403,7 +426,7 @@ def coverage(
             risks.append("single_thread_ours")
         if single_theirs and n_links:
             risks.append("single_thread_theirs")
-        if not decider_covered and len(deciders_left):
+        if not decider_covered and a.decider_left:
             risks.append("decider_left")
         elif not decider_covered and n_links:
             risks.append("no_decider")
@@ -411,30 +434,29 @@ def coverage(
             risks.append("no_buyer")
         if not exec_sponsor and n_links:
             risks.append("no_exec_sponsor")
-        if critic:
+        if a.critic:
             risks.append("critic_decider")
-        if stale:
+        if a.stale_links:
             risks.append("stale_links")
-
-        fresh_share = (n_links - stale) / n_links if n_links else 0.0
+        fresh_share = (n_links - a.stale_links) / n_links if n_links else 0.0
         score = (
             decider_covered + buyer_covered + (n_links > 0 and not single) + exec_sponsor + fresh_share
         ) / 5
         rows.append(
             {
                 "account": account,
-                "n_contacts": int(len(active)),
-                "n_left": int(len(gone)),
-                "n_our_people": len(ours),
-                "n_links": n_links,
-                "roles_covered": roles_covered,
+                "n_contacts": int(a.n_contacts),
+                "n_left": int(a.n_left),
+                "n_our_people": int(a.n_our_people),
+                "n_links": int(n_links),
+                "roles_covered": tuple(role for role in BUYING_ROLES if role in covered),
                 "decider_covered": decider_covered,
                 "buyer_covered": buyer_covered,
                 "single_thread": bool(single),
                 "thread": thread if single else None,
                 "exec_sponsor": exec_sponsor,
-                "stale_links": stale,
-                "model": classify_model(len(ours), len(theirs)),
+                "stale_links": int(a.stale_links),
+                "model": classify_model(int(a.n_our_people), int(a.n_theirs)),
                 "risks": tuple(risks),
                 "coverage_score": float(score),
             }

@@ -61,6 +61,17 @@ def as_of_default() -> dt.date:
     return dt.date.today()
 
 
+def coverage_frame(as_of: dt.date | None = None) -> pd.DataFrame | None:
+    """``kamcore.relationships.coverage`` of the open workspace (edits applied), or None without contacts.
+
+    For other pages, e.g. the health score's relationship component (``coverage_score`` by account).
+    """
+    loaded = frames()
+    if loaded is None:
+        return None
+    return rel.coverage(*loaded, as_of=as_of or as_of_default())
+
+
 def model_rules() -> str:
     """The model rules in words, one per line."""
     return "\n".join(t(f"relationships.rule_{model.replace('-', '_')}") for model in rel.MODELS)
