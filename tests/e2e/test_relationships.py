@@ -49,7 +49,7 @@ def test_list_and_map_of_the_buying_centre(browser, server, screenshots):
         assert cells[:2] == ["Pedersen Rehabilitering AS (027522)", "Bow-tie"], cells
         assert cells[3] == cells[4] != "0", cells  # all its revenue of 12 months is at risk
         # the map of the account the picker opens on (the whale, the largest revenue at risk)
-        plot = page.locator(".st-key-relationships-detail-map .js-plotly-plot")
+        plot = page.locator(".st-key-relationships-detail-map .js-plotly-plot").first
         plot.wait_for(timeout=TIMEOUT_MS)
         labels = plot.locator("text").all_text_contents()
         assert any("Ingrid Solberg" in text for text in labels), labels
