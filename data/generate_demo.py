@@ -3,7 +3,9 @@
 Run ``python data/generate_demo.py [--out DIR]`` (default ``data/demo/``) or call
 ``generate(out_dir)``. Seed 20261123, numpy ``Generator`` only; the four parts (accounts,
 transactions, key-area survey, dealer survey) each draw from their own child stream of one
-``SeedSequence``, so changing one part never reshuffles another. Two runs give byte-identical
+``SeedSequence``, so changing one part never reshuffles another; the buying centre
+(``contacts.csv``, ``our_people.csv``, ``contact_links.csv``, see ``build_relationships``) draws
+from a fifth, independent stream (spawn key 16) with integer draws only. Two runs give byte-identical
 files, on any CPU: results of exp, log1p and powers are rounded before anything uses them and
 sorts break ties by Kundenr (see ``_rounded_exp``).
 
