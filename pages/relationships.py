@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from kamcore import relationships as rel
-from ui import data, router, widgets
+from ui import data, i18n, router, widgets
 from ui import relationships as ui_rel
 from ui.figures import relationships as figures
 from ui.i18n import fmt_num, fmt_pct, labeller, lang, t
@@ -117,14 +117,12 @@ table = pd.DataFrame(
         ),
     }
 )
-amount = st.column_config.NumberColumn(format="localized")
-st.dataframe(
+i18n.dataframe(
     table,
     hide_index=True,
     key="relationships.list",
+    decimals={t("relationships.col_revenue"): 0, t("relationships.col_at_risk"): 0},
     column_config={
-        t("relationships.col_revenue"): amount,
-        t("relationships.col_at_risk"): amount,
         t("relationships.col_score"): st.column_config.ProgressColumn(
             min_value=0.0, max_value=1.0, format="percent"
         ),
