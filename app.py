@@ -24,6 +24,7 @@ sections = {
         ("selection", ":material/grid_view:"),
         ("segments", ":material/bubble_chart:"),
         ("survey", ":material/fact_check:"),
+        ("relationships", ":material/hub:"),
     ],
     "section_follow": [("plans", ":material/flag:"), ("account", ":material/person_pin:")],
 }

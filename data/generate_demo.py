@@ -3,7 +3,9 @@
 Run ``python data/generate_demo.py [--out DIR]`` (default ``data/demo/``) or call
 ``generate(out_dir)``. Seed 20261123, numpy ``Generator`` only; the four parts (accounts,
 transactions, key-area survey, dealer survey) each draw from their own child stream of one
-``SeedSequence``, so changing one part never reshuffles another. Two runs give byte-identical
+``SeedSequence``, so changing one part never reshuffles another; the buying centre
+(``contacts.csv``, ``our_people.csv``, ``contact_links.csv``, see ``build_relationships``) draws
+from a fifth, independent stream (spawn key 16) with integer draws only. Two runs give byte-identical
 files, on any CPU: results of exp, log1p and powers are rounded before anything uses them and
 sorts break ties by Kundenr (see ``_rounded_exp``).
 
@@ -101,7 +103,15 @@ CHURN_LATEST = dt.date(2026, 8, 31)
 N_ACCOUNTS = 400
 DEFAULT_OUT = Path(__file__).resolve().parent / "demo"
 
-TABLES = ("transactions", "customers", "survey_keyareas", "survey_dealer")
+TABLES = (
+    "transactions",
+    "customers",
+    "survey_keyareas",
+    "survey_dealer",
+    "contacts",
+    "our_people",
+    "contact_links",
+)
 
 REGIONS = {
     "Øst": (
@@ -952,6 +962,241 @@ def build_survey_dealer(rng: np.random.Generator) -> pd.DataFrame:
     return frame
 
 
+# --------------------------------------------------------------------------- buying centre
+# contacts.csv, our_people.csv, contact_links.csv: drawn from their own stream (seed, 16), after
+# everything else, so none of the four files above changes. Only integer draws, no floats decide.
+RELATIONSHIP_SEED_KEY = 16
+N_KEY_ACCOUNTS = 20
+AS_OF = WINDOW_END
+OUR_TEAM = [  # (name, role, in the management group) besides the eight account managers
+    ("Kristin Aas", "ledelse", "ja"),  # administrerende direktør
+    ("Bjørn Tangen", "ledelse", "ja"),  # salgsdirektør
+    ("Camilla Berg", "service", "nei"),
+    ("Henrik Moe", "service", "nei"),
+    ("Nina Fossum", "logistikk", "nei"),
+    ("Rune Eide", "logistikk", "nei"),
+    ("Tone Vik", "økonomi", "nei"),
+]
+CONTACT_FIRST = [
+    "Anne",
+    "Bente",
+    "Cecilie",
+    "Elin",
+    "Gro",
+    "Heidi",
+    "Ingvild",
+    "Kari",
+    "Linda",
+    "Marit",
+    "Nora",
+    "Randi",
+    "Silje",
+    "Tove",
+    "Unni",
+    "Anders",
+    "Bjarne",
+    "Geir",
+    "Hans",
+    "Knut",
+    "Lars",
+    "Morten",
+    "Ole",
+    "Per",
+    "Rolf",
+    "Stein",
+    "Terje",
+    "Trond",
+    "Vidar",
+    "Øyvind",
+]
+CONTACT_LAST = [
+    "Andersen",
+    "Berg",
+    "Dahl",
+    "Eriksen",
+    "Fjeld",
+    "Haugen",
+    "Holm",
+    "Iversen",
+    "Johansen",
+    "Karlsen",
+    "Larsen",
+    "Lie",
+    "Moen",
+    "Nilsen",
+    "Olsen",
+    "Pedersen",
+    "Rasmussen",
+    "Strand",
+    "Tveit",
+    "Vold",
+]
+# (title, department, buying-centre roles) a contact can have
+CONTACT_KINDS = [
+    ("Administrerende direktør", "Ledelse", "beslutningstaker"),
+    ("Innkjøpssjef", "Innkjøp", "innkjøper, beslutningstaker"),
+    ("Innkjøper", "Innkjøp", "innkjøper"),
+    ("Driftssjef", "Drift", "bruker, påvirker"),
+    ("Prosjektleder", "Prosjekt", "initiativtaker, bruker"),
+    ("Lagerleder", "Lager", "bruker"),
+    ("Økonomisjef", "Økonomi", "påvirker, portvokter"),
+    ("Teknisk sjef", "Teknikk", "påvirker"),
+]
+STALE_FROM, STALE_TO = dt.date(2025, 11, 1), dt.date(2026, 4, 15)
+FRESH_FROM, FRESH_TO = dt.date(2026, 6, 1), AS_OF
+
+
+def key_accounts_by_revenue(tx: pd.DataFrame, plan: pd.DataFrame, n: int = N_KEY_ACCOUNTS) -> list[str]:
+    """The ``n`` active accounts with the most revenue in the last 12 months (whole kroner; ties by Kundenr)."""
+    last_year = tx[tx["Fakturadato"] >= pd.Timestamp(LAST_YEAR_START)]
+    totals = last_year.groupby("Kundenr")["Omsetning"].sum().round(0)
+    active = set(plan.loc[plan["Status"] == "aktiv", "Kundenr"])
+    ranked = sorted((-float(total), kundenr) for kundenr, total in totals.items() if kundenr in active)
+    return [kundenr for _neg, kundenr in ranked[:n]]
+
+
+def build_relationships(
+    rng: np.random.Generator, plan: pd.DataFrame, tx: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Contacts at the 20 largest accounts, our people and who of ours talks to whom.
+
+    Planted stories (by revenue rank in the last 12 months):
+    1. the whale: held by its account manager alone, through the purchasing manager (bow-tie);
+    2. a healthy diamond: four of ours (management included) with four of theirs, all recent;
+    3. the only decider we knew (the managing director) left on 14 August 2026; we still know the
+       buyer and a user, so the decider is uncovered;
+    4. a wide team (account manager, service, logistics) but nobody from our management.
+    The other 16 get one to four of ours and one to four of theirs at random, some links stale.
+    """
+    keys = key_accounts_by_revenue(tx, plan)
+    names = dict(zip(plan["Kundenr"], plan["Kundenavn"], strict=True))
+    kam = dict(zip(plan["Kundenr"], plan["Selger"], strict=True))
+    managers = [name for region in SALESPEOPLE.values() for name in region]
+    people = pd.DataFrame(
+        [(name, "kundeansvarlig", "nei") for name in managers] + OUR_TEAM,
+        columns=["Medarbeider", "Rolle", "Ledergruppe"],
+    )
+    executives = [name for name, _role, lead in OUR_TEAM if lead == "ja"]
+    specialists = [name for name, _role, lead in OUR_TEAM if lead == "nei"]
+    contacts: list[dict] = []
+    links: list[dict] = []
+
+    def add_contact(kundenr, kind, attitude, influence, left_on=None):
+        taken = {c["Kontaktperson"] for c in contacts if c["Kundenr"] == kundenr}
+        while True:
+            name = f"{CONTACT_FIRST[rng.integers(len(CONTACT_FIRST))]} {CONTACT_LAST[rng.integers(len(CONTACT_LAST))]}"
+            if name not in taken:
+                break
+        title, department, roles = CONTACT_KINDS[kind]
+        contacts.append(
+            {
+                "Kundenr": kundenr,
+                "Kundenavn": names[kundenr],
+                "Kontaktperson": name,
+                "Stilling": title,
+                "Avdeling": department,
+                "Roller i kjøpssenter": roles,
+                "Innflytelse": influence,
+                "Holdning": attitude,
+                "Sist kontaktet": None,
+                "Sluttet": left_on,
+            }
+        )
+        return name
+
+    def link(kundenr, person, contact, strength, stale=False):
+        day = _random_date(rng, STALE_FROM, STALE_TO) if stale else _random_date(rng, FRESH_FROM, FRESH_TO)
+        links.append(
+            {
+                "Kundenr": kundenr,
+                "Vår person": person,
+                "Kontaktperson": contact,
+                "Styrke": strength,
+                "Sist kontakt": day,
+            }
+        )
+
+    whale, diamond, decider_left, no_sponsor, *others = keys
+    # 1. the whale: one thread, account manager <-> purchasing manager; two more contacts nobody talks to
+    buyer = add_contact(whale, 1, "tilhenger", 5)
+    add_contact(whale, 0, "nøytral", 5)
+    add_contact(whale, 5, "nøytral", 2)
+    link(whale, kam[whale], buyer, 5)
+    # 2. the healthy diamond
+    ceo = add_contact(diamond, 0, "tilhenger", 5)
+    purchasing = add_contact(diamond, 2, "tilhenger", 4)
+    operations = add_contact(diamond, 3, "nøytral", 3)
+    warehouse = add_contact(diamond, 5, "tilhenger", 2)
+    link(diamond, executives[0], ceo, 4)
+    link(diamond, kam[diamond], purchasing, 5)
+    link(diamond, kam[diamond], ceo, 3)
+    link(diamond, specialists[0], operations, 4)
+    link(diamond, specialists[2], warehouse, 3)
+    # 3. the decider left last quarter
+    gone = add_contact(decider_left, 0, "tilhenger", 5, left_on=dt.date(2026, 8, 14))
+    purchasing = add_contact(decider_left, 2, "nøytral", 3)
+    user = add_contact(decider_left, 5, "nøytral", 2)
+    link(decider_left, kam[decider_left], gone, 5)
+    link(decider_left, executives[1], gone, 4)
+    link(decider_left, executives[1], purchasing, 2)
+    link(decider_left, kam[decider_left], purchasing, 4)
+    link(decider_left, specialists[1], user, 3)
+    # 4. a wide team with no executive sponsor
+    ceo = add_contact(no_sponsor, 0, "nøytral", 5)
+    purchasing = add_contact(no_sponsor, 2, "tilhenger", 4)
+    operations = add_contact(no_sponsor, 3, "tilhenger", 3)
+    link(no_sponsor, kam[no_sponsor], ceo, 3)
+    link(no_sponsor, kam[no_sponsor], purchasing, 5)
+    link(no_sponsor, specialists[0], operations, 4)
+    link(no_sponsor, specialists[3], purchasing, 3)
+    # the others at random (no recent leavers, so the planted decider story stays the only one)
+    attitudes = ["tilhenger", "tilhenger", "nøytral", "nøytral", "nøytral", "kritiker"]
+    for kundenr in others:
+        n_theirs = int(rng.integers(1, 5))
+        kinds = [int(k) for k in rng.choice(len(CONTACT_KINDS), size=n_theirs, replace=False)]
+        theirs = [
+            add_contact(kundenr, k, attitudes[rng.integers(len(attitudes))], int(rng.integers(1, 6)))
+            for k in kinds
+        ]
+        n_ours = int(rng.integers(1, 5))
+        ours = [kam[kundenr]] + [
+            (executives + specialists)[int(i)]
+            for i in rng.choice(len(executives) + len(specialists), size=n_ours - 1, replace=False)
+        ]
+        for i, contact in enumerate(theirs):
+            link(
+                kundenr,
+                ours[i % len(ours)],
+                contact,
+                int(rng.integers(1, 6)),
+                stale=bool(rng.integers(0, 5) == 0),
+            )
+        for person in ours[len(theirs) :]:
+            link(kundenr, person, theirs[int(rng.integers(len(theirs)))], int(rng.integers(1, 6)))
+    contact_frame = pd.DataFrame(contacts)
+    contact_frame["Sluttet"] = pd.to_datetime(pd.Series(contact_frame["Sluttet"], dtype="object"))
+    link_frame = pd.DataFrame(links)
+    last = link_frame.groupby(["Kundenr", "Kontaktperson"])["Sist kontakt"].max()
+    contact_frame["Sist kontaktet"] = pd.to_datetime(
+        pd.Series(
+            [
+                last.get((k, c))
+                for k, c in zip(contact_frame["Kundenr"], contact_frame["Kontaktperson"], strict=True)
+            ],
+            dtype="object",
+        )
+    )
+    link_frame["Sist kontakt"] = pd.to_datetime(link_frame["Sist kontakt"])
+    order = ["Kundenr", "Kontaktperson"]
+    return {
+        "contacts": contact_frame.sort_values(order, kind="stable").reset_index(drop=True),
+        "our_people": people,
+        "contact_links": link_frame.sort_values(
+            ["Kundenr", "Vår person", "Kontaktperson"], kind="stable"
+        ).reset_index(drop=True),
+    }
+
+
 def _cell(value: object) -> str:
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
@@ -1007,11 +1252,15 @@ def build_all(seed: int = SEED) -> dict[str, pd.DataFrame]:
     ].copy()
     customers["Kunde siden"] = pd.to_datetime(pd.Series(customers["Kunde siden"], dtype="object"))
     customers = customers.sort_values("Kundenr").reset_index(drop=True)
+    rng_relationships = np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(RELATIONSHIP_SEED_KEY,))
+    )
     return {
         "transactions": tx,
         "customers": customers,
         "survey_keyareas": build_survey_keyareas(rng_keyareas, plan, tx),
         "survey_dealer": build_survey_dealer(rng_dealer),
+        **build_relationships(rng_relationships, plan, tx),
         "_plan": plan,
     }
 

@@ -50,6 +50,38 @@ DEMO_TABLES: dict[str, tuple[str, TableKind, dict[str, str]]] = {
     ),
     "survey_keyareas": ("survey_keyareas.csv", TableKind.survey, {"customer_id": "Kundenr"}),
     "survey_dealer": ("survey_dealer.csv", TableKind.survey, {}),
+    # the buying centre at the 20 largest accounts (a CRM contact export; see kamcore.relationships)
+    "contacts": (
+        "contacts.csv",
+        TableKind.contacts,
+        {
+            "account": "Kundenr",
+            "contact": "Kontaktperson",
+            "title": "Stilling",
+            "department": "Avdeling",
+            "roles": "Roller i kjøpssenter",
+            "influence": "Innflytelse",
+            "attitude": "Holdning",
+            "last_contact": "Sist kontaktet",
+            "left_on": "Sluttet",
+        },
+    ),
+    "our_people": (
+        "our_people.csv",
+        TableKind.people,
+        {"person": "Medarbeider", "role": "Rolle", "executive": "Ledergruppe"},
+    ),
+    "contact_links": (
+        "contact_links.csv",
+        TableKind.links,
+        {
+            "account": "Kundenr",
+            "person": "Vår person",
+            "contact": "Kontaktperson",
+            "strength": "Styrke",
+            "last_contact": "Sist kontakt",
+        },
+    ),
 }
 
 

@@ -509,12 +509,19 @@ def guess_mapping(table: pd.DataFrame) -> MappingGuess:
     Each (role, column) pair gets a header score (exact glossary name 10, a usual word in
     the header 4-6); pairs whose data do not fit the role (text as revenue, a number as a
     date) are dropped; then pairs are taken best first so every role and column is used
-    once. Without a header match, the first date column becomes ``date`` and a text column
+    once. CRM contact exports are recognised first by their headers (a contacts table names
+    an account and a contact plus a title, buying role, attitude, influence or leaving date; a
+    links table names our person, their contact and a strength; a people table our person and a
+    role or seniority) and get the relationship roles of ``schemas.RELATIONSHIP_ROLES``.
+    Without a header match, the first date column becomes ``date`` and a text column
     of short repeated codes becomes ``customer_id``. Kind: ``survey`` when at least half the
     columns (and at least three) hold integers 0-10 and one column identifies the
     respondent; ``transactions`` when customer ids repeat; ``accounts`` when each id occurs
     once; else ``other``.
     """
+    relationship = None if _looks_like_survey(table) else _guess_relationship(table)
+    if relationship is not None:
+        return relationship
     candidates: list[tuple[int, int, int, str, str, str]] = []
     for role_rank, role in enumerate(ROLES):
         for column_rank, column in enumerate(table.columns):
@@ -668,3 +675,111 @@ def _guess_kind(table: pd.DataFrame, roles: dict[str, str]) -> TableKind:
     if not len(ids):
         return TableKind.other
     return TableKind.accounts if ids.is_unique else TableKind.transactions
+
+
+# ----------------------------------------------------------------------------- relationship tables
+# CRM contact exports: contacts at the customer, our people, and who of ours talks to whom.
+# Exact (normalised) header names per kind and role, in English, Norwegian and Swedish.
+_ACCOUNT_HEADERS = (
+    "kundenr", "kundenummer", "kunde nr", "kunde id", "kundnr", "kundnummer", "kund nr", "kund id",
+    "customer id", "customer no", "customer number", "account id", "account number", "account no",
+    "kunde", "kund", "customer", "account", "company", "firma", "företag", "bedrift", "organisasjon",
+    "organisation", "organization", "konto", "kundenavn", "kundnamn", "customer name", "account name",
+    "company name", "firmanavn", "företagsnamn",
+)
+_CONTACT_HEADERS = (
+    "kontaktperson", "kontakt", "kontaktnavn", "kontaktnamn", "contact", "contact name", "contact person",
+    "navn", "namn", "name", "full name", "fullt navn", "fullständigt namn", "deres kontakt", "deras kontakt",
+    "their contact", "kundekontakt", "kundkontakt", "customer contact",
+)
+_LAST_CONTACT_HEADERS = (
+    "sist kontaktet", "siste kontakt", "sist kontakt", "senast kontakt", "senaste kontakt", "senast kontaktad",
+    "last contact", "last contacted", "last contact date", "siste møte", "senaste möte", "last meeting",
+    "sist snakket", "sist pratat",
+)
+_THEIR_CONTACT_HEADERS = frozenset(_CONTACT_HEADERS) - {"navn", "namn", "name", "full name", "fullt navn",
+                                                        "fullständigt namn"}
+_PERSON_HEADERS = (
+    "vår person", "vår kontakt", "våre folk", "vår medarbeider", "vår medarbetare", "our person", "our contact",
+    "our people", "ansatt", "anställd", "medarbeider", "medarbetare", "employee", "person", "intern",
+    "internal", "selger", "säljare", "fra oss", "från oss", "from us",
+)
+_RELATIONSHIP_EXACT: dict[str, dict[str, tuple[str, ...]]] = {
+    "contacts": {
+        "account": _ACCOUNT_HEADERS,
+        "contact": _CONTACT_HEADERS,
+        "title": ("stilling", "tittel", "stillingstittel", "title", "job title", "titel", "befattning", "position",
+                  "yrkestittel"),
+        "department": ("avdeling", "avdelning", "department", "funksjon", "funktion", "function", "enhet"),
+        "roles": ("roller", "rolle", "roll", "roles", "role", "buying role", "buying roles", "kjøpssenterrolle",
+                  "kjøpssenterroller", "rolle i kjøpssenter", "roller i kjøpssenter", "roll i köpcentrum",
+                  "roller i köpcentrum", "köpcentrumroll", "buying centre role", "buying center role", "dmu role"),
+        "influence": ("innflytelse", "inflytande", "influence", "påvirkning", "makt", "power"),
+        "attitude": ("holdning", "inställning", "attitude", "stance", "sentiment", "holdning til oss",
+                     "inställning till oss", "attitude to us"),
+        "last_contact": _LAST_CONTACT_HEADERS,
+        "left_on": ("sluttet", "sluttdato", "sluttet dato", "sluttet i firmaet", "slutat", "slutdatum",
+                    "slutade", "left", "left on", "left company", "left date", "end date", "fratrådt", "avgått"),
+    },
+    "people": {
+        "person": _PERSON_HEADERS + ("navn", "namn", "name"),
+        "role": ("rolle", "roll", "role", "funksjon", "funktion", "function", "stilling", "position", "title",
+                 "tittel", "titel"),
+        "executive": ("leder", "ledelse", "toppleder", "executive", "senior", "seniority", "ansiennitet",
+                      "ledernivå", "ledarnivå", "nivå", "level", "chef", "ledning", "ledergruppe", "ledningsgrupp",
+                      "management", "executive sponsor", "sponsor"),
+    },
+    "links": {
+        "account": _ACCOUNT_HEADERS,
+        "person": _PERSON_HEADERS,
+        "contact": _CONTACT_HEADERS,
+        "strength": ("styrke", "styrka", "strength", "relasjonsstyrke", "relationsstyrka", "relationship strength",
+                     "tie strength", "relasjon", "relation"),
+        "last_contact": _LAST_CONTACT_HEADERS,
+    },
+}
+# What a table must show by its headers before it is taken for that kind (beyond the required roles).
+_RELATIONSHIP_SIGNS: dict[str, tuple[str, ...]] = {
+    "links": ("strength",),
+    "contacts": ("roles", "attitude", "influence", "title", "left_on"),
+    "people": ("role", "executive"),
+}
+
+
+def _guess_relationship(table: pd.DataFrame) -> MappingGuess | None:
+    """A contacts / people / links guess when the headers say so; None for anything else."""
+    from kamcore.schemas import REQUIRED_ROLES, roles_for_kind
+
+    headers = {str(column): _normalise(column) for column in table.columns}
+    if any(h in _EXACT["revenue"] or h in _EXACT["order_id"] for h in headers.values()):
+        return None  # sales data
+    for kind in ("links", "contacts", "people"):
+        glossary = _RELATIONSHIP_EXACT[kind]
+        roles: dict[str, str] = {}
+        reasons: dict[str, str] = {}
+        used: set[str] = set()
+        for role in roles_for_kind(kind):
+            names = glossary[role]
+            # the earliest name in the glossary wins (Kundenr before Kundenavn), then the leftmost column
+            ranked = sorted(
+                (names.index(h), i, column)
+                for i, (column, h) in enumerate(headers.items())
+                if h in names and column not in used
+            )
+            for _rank, _i, column in ranked:
+                series = table[column]
+                empty = bool(series.isna().all())  # e.g. 'Sluttet' while nobody has left yet
+                if role in DATE_ROLES and not (empty or pd.api.types.is_datetime64_any_dtype(series)):
+                    continue
+                if role in NUMERIC_ROLES and not (empty or pd.api.types.is_numeric_dtype(series)):
+                    continue
+                roles[role] = column
+                reasons[role] = f"header '{column}' is a usual name for {role}"
+                used.add(column)
+                break
+        required = REQUIRED_ROLES[TableKind(kind)]
+        if all(r in roles for r in required) and any(r in roles for r in _RELATIONSHIP_SIGNS[kind]):
+            if kind == "people" and any(h in _THEIR_CONTACT_HEADERS for h in headers.values()):
+                continue  # names people at the customer: not a list of our own people
+            return MappingGuess(mapping=ColumnMapping(roles=roles), kind=TableKind(kind), reasons=reasons)
+    return None

@@ -28,10 +28,23 @@ ROLES: tuple[str, ...] = (
     "customer_since",
 )
 
+#: Roles of the relationship tables (CRM contact exports; see kamcore.relationships), by kind.
+RELATIONSHIP_ROLES: dict[str, tuple[str, ...]] = {
+    "contacts": (
+        "account", "contact", "title", "department", "roles", "influence", "attitude", "last_contact", "left_on",
+    ),
+    "people": ("person", "role", "executive"),
+    "links": ("account", "person", "contact", "strength", "last_contact"),
+}
+#: Every role a mapping may use: the sales roles above, then the relationship roles.
+ALL_ROLES: tuple[str, ...] = ROLES + tuple(
+    dict.fromkeys(role for roles in RELATIONSHIP_ROLES.values() for role in roles if role not in ROLES)
+)
+
 #: Roles whose values are numbers after canonical().
-NUMERIC_ROLES: frozenset[str] = frozenset({"revenue", "cost", "profit", "quantity"})
+NUMERIC_ROLES: frozenset[str] = frozenset({"revenue", "cost", "profit", "quantity", "influence", "strength"})
 #: Roles whose values are dates after canonical().
-DATE_ROLES: frozenset[str] = frozenset({"date", "customer_since"})
+DATE_ROLES: frozenset[str] = frozenset({"date", "customer_since", "left_on", "last_contact"})
 #: Roles used as categorical filters on every page.
 FILTER_ROLES: tuple[str, ...] = ("region", "industry", "segment", "owner")
 
@@ -42,6 +55,9 @@ class TableKind(StrEnum):
     transactions = "transactions"
     accounts = "accounts"
     survey = "survey"
+    contacts = "contacts"
+    people = "people"
+    links = "links"
     other = "other"
 
 
@@ -55,7 +71,7 @@ class ColumnMapping(BaseModel):
     @field_validator("roles")
     @classmethod
     def _known_roles_once(cls, roles: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(roles) - set(ROLES))
+        unknown = sorted(set(roles) - set(ALL_ROLES))
         if unknown:
             raise KamError(
                 "schemas.unknown_role",
@@ -103,8 +119,16 @@ REQUIRED_ROLES: dict[TableKind, tuple[str, ...]] = {
     TableKind.transactions: ("customer_id", "date", "revenue"),
     TableKind.accounts: ("customer_id",),
     TableKind.survey: (),
+    TableKind.contacts: ("account", "contact"),
+    TableKind.people: ("person",),
+    TableKind.links: ("person", "contact"),
     TableKind.other: (),
 }
+
+
+def roles_for_kind(kind: TableKind | str | None) -> tuple[str, ...]:
+    """The roles the mapping step offers for a table of ``kind`` (sales roles unless relationship)."""
+    return RELATIONSHIP_ROLES.get(str(TableKind(kind)) if kind else "", ROLES)
 
 
 def missing_required_roles(kind: TableKind | str, mapping: ColumnMapping) -> list[str]:

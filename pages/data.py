@@ -11,7 +11,7 @@ from kamcore import db
 from kamcore.demo import DEMO_NAME
 from kamcore.ingest import IngestSettings, guess_mapping, load_file
 from kamcore.ingest_mapping import survey_evidence
-from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
+from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles, roles_for_kind
 from ui import auth, data, i18n, router, state, widgets
 from ui.i18n import escape_markdown, fmt_date, fmt_num, labeller, t
 
@@ -78,15 +78,20 @@ def show_import_summary(workspace_name: str) -> None:
             st.rerun()
 
 
-def mapping_editor(columns: list[str], initial: ColumnMapping, key: str) -> ColumnMapping:
-    """One selector per role; returns the mapping the user confirmed."""
+def role_label(role: str) -> str:
+    """A role's name: sales roles in app.json, the buying-centre roles in relationships.json."""
+    return t(f"app.role_{role}") if role in ROLES else t(f"relationships.role_{role}")
+
+
+def mapping_editor(columns: list[str], initial: ColumnMapping, key: str, kind: str | None = None) -> ColumnMapping:
+    """One selector per role of ``kind``; returns the mapping the user confirmed."""
     roles: dict[str, str] = {}
     options = [NONE, *columns]
     grid = st.columns(3)
-    for index, role in enumerate(ROLES):
+    for index, role in enumerate(roles_for_kind(kind)):
         current = initial.get(role)
         chosen = grid[index % 3].selectbox(
-            t(f"app.role_{role}"), options,
+            role_label(role), options,
             index=options.index(current) if current in options else 0,
             key=f"{key}.role.{role}",
         )
@@ -286,11 +291,11 @@ for token, item in list(pending.items()):
                          roles={column: role for role, column in guess.mapping.roles.items()})
             kind = st.segmented_control(t("data.kind"), KINDS, default=guess.kind.value,
                                         format_func=labeller("data.kind_"), key=f"{key}.kind")
-            mapping = mapping_editor([str(c) for c in parsed.data.columns], guess.mapping, key=f"{key}.map")
             kind = kind or guess.kind.value
+            mapping = mapping_editor([str(c) for c in parsed.data.columns], guess.mapping, key=f"{key}.map", kind=kind)
             missing = missing_required_roles(kind, mapping)
             if missing:
-                st.warning(t("data.missing_roles", roles=", ".join(t(f"app.role_{r}") for r in missing)))
+                st.warning(t("data.missing_roles", roles=", ".join(role_label(r) for r in missing)))
             table_name = st.text_input(t("data.table_name"), value=parsed.name, key=f"{key}.name")
             replace = st.checkbox(t("data.replace_existing"), key=f"{key}.replace")
             if st.button(t("data.import"), key=f"{key}.import", type="primary", disabled=bool(missing)):
@@ -327,8 +332,8 @@ if infos:
         pd.DataFrame([
             {t("data.name"): i.name, t("data.kind"): t(f"data.kind_{i.kind.value}"),
              t("data.rows"): i.n_rows, t("data.columns"): len(i.columns),
-             t("start.roles_mapped"): t("start.roles_of", n=len(i.mapping.roles), total=len(ROLES)),
-             t("start.still_to_map"): ", ".join(t(f"app.role_{r}") for r in missing_required_roles(i.kind, i.mapping))
+             t("start.roles_mapped"): t("start.roles_of", n=len(i.mapping.roles), total=len(roles_for_kind(i.kind))),
+             t("start.still_to_map"): ", ".join(role_label(r) for r in missing_required_roles(i.kind, i.mapping))
              or NONE}
             for i in infos
         ]),
@@ -339,10 +344,10 @@ if infos:
     with st.container(border=True):
         kind = st.segmented_control(t("data.kind"), KINDS, default=info.kind.value,
                                     format_func=labeller("data.kind_"), key=f"data.kind.{chosen}")
-        mapping = mapping_editor(info.columns, info.mapping, key=f"data.mapping.{chosen}")
+        mapping = mapping_editor(info.columns, info.mapping, key=f"data.mapping.{chosen}", kind=kind or info.kind)
         missing = missing_required_roles(kind or info.kind, mapping)
         if missing:
-            st.warning(t("data.missing_roles", roles=", ".join(t(f"app.role_{r}") for r in missing)))
+            st.warning(t("data.missing_roles", roles=", ".join(role_label(r) for r in missing)))
         save, drop = st.columns(2)
         if save.button(t("data.save_mapping"), key="data.save_mapping", type="primary"):
             try:

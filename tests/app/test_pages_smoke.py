@@ -6,7 +6,7 @@ import pytest
 
 from tests.app.pseudo import untranslated
 
-PAGES = ["home", "data", "portfolio", "selection", "segments", "survey"]
+PAGES = ["home", "data", "portfolio", "selection", "segments", "survey", "relationships"]
 
 
 @pytest.mark.parametrize("page", PAGES)

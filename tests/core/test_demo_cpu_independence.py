@@ -29,7 +29,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
 GENERATOR = ROOT / "data" / "generate_demo.py"
-FILES = ["customers.csv", "survey_dealer.csv", "survey_keyareas.csv", "transactions.csv"]
+FILES = [
+    "customers.csv",
+    "survey_dealer.csv",
+    "survey_keyareas.csv",
+    "transactions.csv",
+    "contacts.csv",
+    "our_people.csv",
+    "contact_links.csv",
+]
 
 try:  # numpy >= 2
     from numpy._core import _multiarray_umath as _umath

@@ -14,7 +14,15 @@ from sklearn.cluster import KMeans
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
-FILES = ["customers.csv", "survey_dealer.csv", "survey_keyareas.csv", "transactions.csv"]
+FILES = [
+    "contact_links.csv",
+    "contacts.csv",
+    "customers.csv",
+    "our_people.csv",
+    "survey_dealer.csv",
+    "survey_keyareas.csv",
+    "transactions.csv",
+]
 AREAS = ("acc", "ava", "ada", "adv")
 
 HEADERS = {
@@ -26,6 +34,10 @@ HEADERS = {
     + ";".join(f"{side}_{area}{k}" for side in "EP" for area in AREAS for k in (1, 2, 3))
     + ";Anbefale;Tilfredshet;Gjenkjøp",
     "survey_dealer.csv": "Respondent;" + ";".join(f"Q{i}" for i in range(1, 13)),
+    "contacts.csv": "Kundenr;Kundenavn;Kontaktperson;Stilling;Avdeling;Roller i kjøpssenter;Innflytelse;Holdning;"
+    "Sist kontaktet;Sluttet",
+    "our_people.csv": "Medarbeider;Rolle;Ledergruppe",
+    "contact_links.csv": "Kundenr;Vår person;Kontaktperson;Styrke;Sist kontakt",
 }
 
 PUBLISHED_CENTROIDS = np.array(

@@ -1,0 +1,251 @@
+"""AppTest for the Buying centre page: each planted demo story surfaces; edits persist with who and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.app.pseudo import untranslated
+
+WHALE, DIAMOND, DECIDER_LEFT, NO_SPONSOR = "027522", "051587", "021695", "032695"
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def table_with(at, column: str):
+    """The one table on the page with ``column`` (AppTest does not expose dataframe keys)."""
+    found = [df.value for df in at.dataframe if column in df.value.columns]
+    assert len(found) == 1, column
+    return found[0]
+
+
+def row_of(table, account: str) -> dict:
+    matches = table[table["Account"].str.endswith(f"({account})")]
+    assert len(matches) == 1, account
+    return matches.iloc[0].to_dict()
+
+
+def test_the_list_shows_who_hangs_by_one_thread_and_the_revenue(make_app):
+    at = make_app("relationships")
+    assert_clean(at)
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Key accounts with contacts"] == "20"
+    table = table_with(at, "Revenue at risk (NOK)")
+    # the whale is on top: the largest revenue at risk, one thread, held by its account manager
+    top = table.iloc[0].to_dict()
+    assert top["Account"].endswith(f"({WHALE})")
+    assert (top["Model"], top["One thread"], top["The thread"]) == ("Bow-tie", True, "Ingrid Solberg")
+    assert top["Revenue at risk (NOK)"] == top["Revenue 12 months (NOK)"] > 20_000_000
+    # the headline is the sum of the single-threaded accounts' revenue
+    single = table[table["One thread"]]
+    assert cards["Hang by one thread"] == str(len(single))
+    assert cards["Revenue at risk, 12 months (NOK)"] == f"{round(single['Revenue at risk (NOK)'].sum()):,}"
+    assert table.loc[~table["One thread"], "Revenue at risk (NOK)"].eq(0).all()
+
+
+def test_each_planted_story_surfaces_in_the_list(make_app):
+    at = make_app("relationships")
+    table = table_with(at, "Revenue at risk (NOK)")
+    diamond = row_of(table, DIAMOND)
+    assert (diamond["Model"], diamond["Risks"], diamond["Coverage"]) == ("Diamond", "–", 1.0)
+    left = row_of(table, DECIDER_LEFT)
+    assert (left["Decider covered"], left["Risks"]) == (False, "Decider left")
+    sponsor = row_of(table, NO_SPONSOR)
+    assert (sponsor["Executive sponsor"], sponsor["Risks"]) == (False, "No executive sponsor")
+
+
+def test_filters_narrow_the_list(make_app):
+    at = make_app("relationships")
+    at.toggle(key="relationships.only_single").set_value(True).run()
+    assert_clean(at)
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert len(table) == 10 and table["One thread"].all()
+    at.toggle(key="relationships.only_single").set_value(False).run()
+    at.multiselect(key="relationships.risks").set_value(["decider_left"]).run()
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert [a[-7:-1] for a in table["Account"]] == [DECIDER_LEFT]
+    at.multiselect(key="relationships.risks").set_value([]).run()
+    at.multiselect(key="relationships.models").set_value(["diamond"]).run()
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert set(table["Model"]) == {"Diamond"} and DIAMOND in "".join(table["Account"])
+
+
+def test_the_account_map_shows_the_story(make_app):
+    at = make_app("relationships")
+    # the picker opens on the largest revenue at risk: the whale's bow-tie
+    assert at.selectbox(key="relationships.account").value == WHALE
+    assert at.get("plotly_chart"), "the map is drawn"
+    assert [w.value for w in at.warning] == [
+        "- Every link runs through one of our people.\n"
+        "- Every link runs to one of their people.\n"
+        "- No executive of ours is linked to the account."
+    ]
+    at.selectbox(key="relationships.account").set_value(DECIDER_LEFT).run()
+    assert_clean(at)
+    assert [w.value for w in at.warning] == [
+        "- The decider we knew has left, and no other decider is covered."
+    ]
+    contacts = table_with(at, "Status")
+    assert sorted(contacts["Status"]) == ["Left 14 Aug 2026", "Still there", "Still there"]
+    at.selectbox(key="relationships.account").set_value(DIAMOND).run()
+    assert [s.value for s in at.success] == ["No relationship risk found."]
+    assert {m.label: m.value for m in at.metric}["Model"] == "Diamond"
+
+
+def test_marking_the_whales_contact_as_left_is_saved_with_who_and_when(make_app, demo_root):
+    at = make_app("relationships")
+    at.segmented_control(key="relationships.edit_kind").set_value("contacts").run()
+    contact = at.selectbox(key="relationships.c_pick").options[1]  # the first of the whale's contacts
+    at.selectbox(key="relationships.c_pick").set_value(contact).run()
+    # the form opens with the contact's current values: still there
+    assert at.checkbox(key="relationships.c_left.1").value is False
+    at.checkbox(key="relationships.c_left.1").check()
+    at.date_input(key="relationships.c_left_on.1").set_value(dt.date(2026, 10, 1))
+    at.button[[b.label for b in at.button].index("Save")].click().run()
+    assert_clean(at)
+    history = table_with(at, "Who")
+    assert len(history) == 1
+    assert history.iloc[0]["Who"] == "local"
+    assert history.iloc[0]["Row"] == f"{WHALE} / {contact}"
+    assert "left_on=2026-10-01" in history.iloc[0]["Values"]
+    # persisted in the workspace: a fresh session sees it
+    at2 = make_app("relationships")
+    at2.selectbox(key="relationships.account").set_value(WHALE).run()
+    contacts = table_with(at2, "Status")
+    status = dict(zip(contacts["Contact"], contacts["Status"], strict=True))
+    assert status[contact] == "Left 1 Oct 2026"
+
+
+@pytest.mark.parametrize("lang", ["nb", "sv"])
+def test_page_in_norwegian_and_swedish(make_app, lang):
+    at = make_app("relationships", lang=lang)
+    assert_clean(at)
+    assert at.title[0].value == {"nb": "Kjøpssenter", "sv": "Köpcentrum"}[lang]
+    table = at.dataframe[0].value
+    assert table.iloc[0, 1] == {"nb": "Sløyfe (bow-tie)", "sv": "Fluga (bow-tie)"}[lang]
+
+
+def test_every_label_comes_from_the_catalogue(make_app):
+    at = make_app("relationships", lang="qps")
+    assert_clean(at)
+    assert untranslated(at) == []
+
+
+NB_CONTACT_EXPORT = (
+    "\ufeffFirma;Kontaktperson;Stilling;Rolle i kjøpssenter;Innflytelse;Holdning;Sist kontaktet;Sluttet\r\n"
+    "Bergen Bygg AS;Hilde Rød;Innkjøpssjef;Innkjøper, beslutningstaker;5;Tilhenger;02.10.2026;\r\n"
+    "Bergen Bygg AS;Per Lund;Driftssjef;bruker;3;nøytral;15.03.2026;\r\n"
+    "Voss El AS;Siri Haug;Daglig leder;beslutningstaker;4;tilhenger;;\r\n"
+).encode("utf-8")
+
+
+def test_a_norwegian_crm_contact_export_goes_in_through_the_data_page(make_app, demo_root):
+    import hashlib
+
+    from kamcore import db
+
+    at = make_app("data")
+    at.file_uploader(key="data.upload").upload("kontakter.csv", NB_CONTACT_EXPORT, "text/csv").run()
+    assert_clean(at)
+    prefix = f"data.pending.{hashlib.sha256(NB_CONTACT_EXPORT).hexdigest()[:12]}.kontakter"
+    # the same quality report as sales data
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Rows read"], metrics["Rows kept"], metrics["Rows rejected"]) == ("3", "3", "0")
+    # the guessed kind and mapping, shown with the buying-centre roles
+    assert at.segmented_control(key=f"{prefix}.kind").value == "contacts"
+    assert at.selectbox(key=f"{prefix}.map.role.account").value == "Firma"
+    assert at.selectbox(key=f"{prefix}.map.role.roles").value == "Rolle i kjøpssenter"
+    assert at.selectbox(key=f"{prefix}.map.role.left_on").value == "Sluttet"
+    assert at.selectbox(key=f"{prefix}.map.role.attitude").label == "Attitude to us"
+    at.text_input(key=f"{prefix}.name").input("crm kontakter").run()
+    at.button(key=f"{prefix}.import").click().run()
+    assert_clean(at)
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        info = ws.table_info("crm kontakter")
+        assert (info.kind.value, info.n_rows) == ("contacts", 3)
+        assert info.mapping.roles == {
+            "account": "Firma",
+            "contact": "Kontaktperson",
+            "title": "Stilling",
+            "roles": "Rolle i kjøpssenter",
+            "influence": "Innflytelse",
+            "attitude": "Holdning",
+            "last_contact": "Sist kontaktet",
+            "left_on": "Sluttet",
+        }
+    # the Buying centre page now works from the imported contacts (nobody of ours is linked to them yet)
+    at.session_state["app.start_page"] = "relationships"
+    at.run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Key accounts with contacts"] == "2"
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert sorted(table["Account"]) == ["Bergen Bygg AS", "Voss El AS"]
+    assert set(table["Risks"]) == {"No link"}
+
+
+def test_names_from_a_crm_file_are_shown_literally_never_as_markup(demo_root):
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from kamcore.db import Workspace, workspace_path
+    from tests.app.conftest import APP, RouterAppTest
+
+    img = '<img src=x onerror="alert(1)">'
+    with Workspace.open(workspace_path(demo_root, "xss")) as ws:
+        ws.import_table(
+            "kontakter",
+            pd.DataFrame(
+                {
+                    "Kundenr": ["K1", "K1"],
+                    "Kontaktperson": [img, "**Bo**"],
+                    "Stilling": [img, "x"],
+                    "Roller": ["beslutningstaker", "innkjøper"],
+                }
+            ),
+            kind="contacts",
+            mapping={
+                "account": "Kundenr",
+                "contact": "Kontaktperson",
+                "title": "Stilling",
+                "roles": "Roller",
+            },
+        )
+        ws.import_table(
+            "folk", pd.DataFrame({"Medarbeider": [img]}), kind="people", mapping={"person": "Medarbeider"}
+        )
+        ws.import_table(
+            "koblinger",
+            pd.DataFrame({"Vår person": [img, img], "Kontaktperson": [img, "**Bo**"]}),
+            kind="links",
+            mapping={"person": "Vår person", "contact": "Kontaktperson"},
+        )
+    at = RouterAppTest(Path(APP), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["workspace_name"] = "xss"
+    at.session_state["app.start_page"] = "relationships"
+    at.run()
+    assert_clean(at)
+    specs = [json.dumps(json.loads(node.proto.spec)) for node in at.get("plotly_chart")]
+    assert len(specs) == 1
+    assert "<img" not in specs[0] and "&lt;img src=x" in specs[0]
+    for element in (*at.warning, *at.success, *at.info, *at.caption, *at.markdown):
+        assert img not in str(element.value) and "**Bo**" not in str(element.value)
+    contacts = table_with(at, "Status")
+    assert sorted(contacts["Contact"]) == ["**Bo**", img]  # the table shows the text as it is
+
+
+def test_the_sidebar_filter_on_account_manager_narrows_the_list(make_app):
+    at = make_app("relationships")
+    at.multiselect(key="filters.owner").select("Ingrid Solberg").run()
+    assert_clean(at)
+    table = table_with(at, "Revenue at risk (NOK)")
+    # the whale is Ingrid's; the list holds only her accounts
+    assert table.iloc[0]["Account"].endswith(f"({WHALE})")
+    assert DIAMOND not in "".join(table["Account"])
+    assert {m.label: m.value for m in at.metric}["Key accounts with contacts"] == str(len(table))

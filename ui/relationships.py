@@ -1,0 +1,148 @@
+"""Buying-centre helpers shared by pages: load the relationship tables, render one account, edits.
+
+For the key-account page: ``relationships.account_section(customer_id, key="account.relationships")``
+draws the map, the model and the risks of one account (or a note when no contacts are imported).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from kamcore import relationships as rel
+from kamcore.schemas import TableKind
+from ui import charts, data, state
+from ui.figures import relationships as figures
+from ui.i18n import fmt_date, fmt_num, lang, t
+
+EDITS_KIND = "relationship_edits"
+EDITS_NAME = "edits"
+
+
+def edits() -> list[dict]:
+    """The edits made in the app, oldest first (each with table, key, values, user, at)."""
+    payload = state.workspace().load_object(EDITS_KIND, EDITS_NAME) or {}
+    return list(payload.get("edits", []))
+
+
+def save_edit(edit: dict) -> None:
+    """Append one edit (from ``kamcore.relationships.make_edit``) to the workspace's history."""
+    history = edits()
+    history.append(edit)
+    state.workspace().save_object(EDITS_KIND, EDITS_NAME, {"edits": history}, user=state.user())
+
+
+def new_edit(table: str, key: dict, values: dict) -> dict:
+    """An edit by the signed-in person, now."""
+    return rel.make_edit(table, key, values, user=state.user(), at=dt.datetime.now())
+
+
+def frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+    """Contacts, our people and links (canonical, edits applied), or None without any of them."""
+    loaded = {}
+    for kind in (TableKind.contacts, TableKind.people, TableKind.links):
+        name = data.active_table(kind)
+        loaded[kind] = data.canonical_table(name) if name else None
+    history = edits()
+    if loaded[TableKind.contacts] is None and not history:
+        return None
+    return rel.apply_edits(
+        loaded[TableKind.contacts], loaded[TableKind.people], loaded[TableKind.links], history
+    )
+
+
+def as_of_default() -> dt.date:
+    """The last invoice date in the data (so the demo is seen as of its own end), else today."""
+    txn = data.transactions(filtered=False)
+    if txn is not None and "date" in txn and txn["date"].notna().any():
+        return txn["date"].max().date()
+    return dt.date.today()
+
+
+def coverage_frame(as_of: dt.date | None = None) -> pd.DataFrame | None:
+    """``kamcore.relationships.coverage`` of the open workspace (edits applied), or None without contacts.
+
+    For other pages, e.g. the health score's relationship component (``coverage_score`` by account).
+    """
+    loaded = frames()
+    if loaded is None:
+        return None
+    return rel.coverage(*loaded, as_of=as_of or as_of_default())
+
+
+def model_rules() -> str:
+    """The model rules in words, one per line."""
+    return "\n".join(t(f"relationships.rule_{model.replace('-', '_')}") for model in rel.MODELS)
+
+
+def risk_words(codes) -> list[str]:
+    """Risk codes in the session's language."""
+    return [figures.risk_label(code, lang()) for code in codes]
+
+
+def render_account(
+    contacts: pd.DataFrame,
+    people: pd.DataFrame,
+    links: pd.DataFrame,
+    account: str,
+    *,
+    as_of: dt.date,
+    key: str,
+) -> None:
+    """Map, model and risks of one account, plus its contacts as a table."""
+    cover = rel.coverage(contacts, people, links, as_of=as_of)
+    row = cover[cover["account"] == str(account)]
+    if row.empty:
+        st.info(t("relationships.no_contacts_for_account"))
+        return
+    row = row.iloc[0]
+    left, middle, right = st.columns(3)
+    left.metric(t("relationships.col_model"), figures.model_label(row["model"], lang()))
+    middle.metric(t("relationships.col_ours"), fmt_num(row["n_our_people"]))
+    right.metric(t("relationships.col_contacts"), fmt_num(row["n_contacts"]))
+    st.caption(t(f"relationships.rule_{row['model'].replace('-', '_')}"))
+    if row["risks"]:
+        # catalogue sentences only (no user text), one bullet per risk
+        st.warning("\n".join(f"- {words}" for words in risk_words(row["risks"])), icon=":material/warning:")
+    else:
+        st.success(t("relationships.no_risks"), icon=":material/check_circle:")
+    fig = figures.account_map(contacts, people, links, str(account), lang(), as_of=as_of)
+    charts.show(fig, key=f"{key}.map")
+    prepared = rel.prepare_contacts(contacts)
+    mine = prepared[prepared["account"] == str(account)]
+    left_mask = mine["left_on"].notna() & (mine["left_on"] <= pd.Timestamp(as_of))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("relationships.col_contact"): mine["contact"].astype("string"),
+                t("relationships.col_title"): mine["title"].astype("string"),
+                t("relationships.col_roles"): mine["roles"].map(lambda r: figures.roles_text(r, lang())),
+                t("relationships.col_attitude"): mine["attitude"].map(
+                    lambda a: t(f"relationships.attitude_{a or 'unknown'}")
+                ),
+                t("relationships.col_influence"): mine["influence"],
+                t("relationships.col_status"): [
+                    t("relationships.left_on", date=fmt_date(d)) if gone else t("relationships.status_active")
+                    for gone, d in zip(left_mask, mine["left_on"], strict=True)
+                ],
+            }
+        ),
+        hide_index=True,
+        key=f"{key}.contacts",
+    )
+
+
+def account_section(account: str, *, key: str) -> None:
+    """Everything about one account's buying centre, for any page (e.g. the key-account page)."""
+    loaded = frames()
+    if loaded is None:
+        st.info(t("relationships.no_data"))
+        return
+    try:
+        render_account(*loaded, str(account), as_of=as_of_default(), key=key)
+    except Exception as exc:  # noqa: BLE001 - a user sentence, not a traceback
+        from ui import widgets
+
+        widgets.error(exc)
