@@ -328,19 +328,27 @@ def bgnbd_log_likelihood(
 
 def _bgnbd_ll(
     r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
-    gradient: bool = False,
+    gradient: bool = False, groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Per-customer log-likelihood and (optionally) its gradient in (r, alpha, a, b)."""
-    repeat = x > 0
-    base = special.gammaln(r + x) - special.gammaln(r) + r * math.log(alpha)
-    beta_ab = special.betaln(a, b)
+    """Per-customer log-likelihood and (optionally) its gradient in (r, alpha, a, b).
+
+    The gamma-function terms depend on the whole number ``x`` only, so they are evaluated
+    once per distinct frequency (``groups`` = the distinct values and each row's index).
+    Uses ``B(a, b+x)/B(a, b) = Γ(b+x) Γ(a+b) / (Γ(a+b+x) Γ(b))`` and
+    ``B(a+1, b+x−1)/B(a, b) = a/(b+x−1) · B(a, b+x)/B(a, b)``.
+    """
+    xu, inv = groups if groups is not None else np.unique(x, return_inverse=True)
+    gl = special.gammaln
+    ratio1 = gl(b + xu) - gl(a + b + xu) - gl(b) + gl(a + b)  # log B(a, b+x)/B(a, b)
+    repeat_u = xu > 0
+    log_bx1 = np.log(np.where(repeat_u, b + xu - 1.0, 1.0))
+    ratio2 = np.where(repeat_u, math.log(a) - log_bx1 + ratio1, -np.inf)  # log B(a+1, b+x−1)/B(a, b)
+    base = (gl(r + xu) - gl(r) + r * math.log(alpha))[inv]
     log_aT = np.log(alpha + T)
     log_atx = np.log(alpha + t_x)
-    t1 = special.betaln(a, b + x) - beta_ab - (r + x) * log_aT
-    # b + x - 1 > 0 wherever x >= 1; elsewhere the term is absent (log 0)
-    t2 = np.full_like(x, -np.inf)
-    xr = x[repeat]
-    t2[repeat] = special.betaln(a + 1.0, b + xr - 1.0) - beta_ab - (r + xr) * log_atx[repeat]
+    rx = r + x
+    t1 = ratio1[inv] - rx * log_aT
+    t2 = ratio2[inv] - rx * log_atx
     mix = np.logaddexp(t1, t2)
     ll = base + mix
     if not gradient:
@@ -348,16 +356,15 @@ def _bgnbd_ll(
     w2 = np.exp(t2 - mix)
     w1 = 1.0 - w2
     dg = special.digamma
+    d_abx = dg(a + b + xu)
     d_ab = dg(a + b)
-    d_abx = dg(a + b + x)
-    d_r = dg(r + x) - dg(r) + math.log(alpha) - w1 * log_aT - w2 * log_atx
-    d_alpha = r / alpha - (r + x) * (w1 / (alpha + T) + w2 / (alpha + t_x))
-    common_a = -(dg(a) - d_ab)
-    common_b = -(dg(b) - d_ab)
-    dt1_a = dg(a) - d_abx + common_a
-    dt1_b = dg(b + x) - d_abx + common_b
-    dt2_a = dg(a + 1.0) - d_abx + common_a
-    dt2_b = np.where(repeat, dg(np.where(repeat, b + x - 1.0, 1.0)) - d_abx + common_b, 0.0)
+    d_bx = dg(b + xu)
+    dt1_a = (d_ab - d_abx)[inv]
+    dt1_b = (d_bx - d_abx - dg(b) + d_ab)[inv]
+    dt2_a = dt1_a + 1.0 / a
+    dt2_b = dt1_b - np.where(repeat_u, 1.0 / np.exp(log_bx1), 0.0)[inv]
+    d_r = (dg(r + xu) - dg(r) + math.log(alpha))[inv] - w1 * log_aT - w2 * log_atx
+    d_alpha = r / alpha - rx * (w1 / (alpha + T) + w2 / (alpha + t_x))
     d_a = w1 * dt1_a + w2 * dt2_a
     d_b = w1 * dt1_b + w2 * dt2_b
     return ll, np.vstack([d_r, d_alpha, d_a, d_b])
@@ -445,7 +452,7 @@ class BetaGeoModel(BaseModel):
         z = t / (alpha + T + t)
         log_ratio = np.log(alpha + T) - np.log(alpha + T + t)
         hyp = special.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
-        bracket = -np.expm1((a - 1.0) * log_ratio + np.log(hyp))
+        bracket = 1.0 - np.exp((a - 1.0) * log_ratio) * hyp
         value = (a + b + x - 1.0) / (a - 1.0) * bracket * np.exp(-self._log_odds_dead(x, t_x, T))
         return pd.Series(value, index=summary.index, name="expected_purchases")
 
@@ -460,7 +467,7 @@ class BetaGeoModel(BaseModel):
         z = t_arr / (alpha + t_arr)
         log_ratio = np.log(alpha) - np.log(alpha + t_arr)
         hyp = special.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b - 1.0, z)
-        value = (a + b - 1.0) / (a - 1.0) * -np.expm1((a - 1.0) * log_ratio + np.log(hyp))
+        value = (a + b - 1.0) / (a - 1.0) * (1.0 - np.exp((a - 1.0) * log_ratio) * hyp)
         return float(value) if np.ndim(value) == 0 else value
 
 
@@ -498,10 +505,11 @@ def fit_bgnbd(summary: pd.DataFrame) -> BetaGeoModel:
         )
     (ux, ut, uT), weight = _compress(x, t_x, T)
     total = weight.sum()
+    groups = np.unique(ux, return_inverse=True)
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(theta)
-        ll, grad = _bgnbd_ll(*params, ux, ut, uT, gradient=True)
+        ll, grad = _bgnbd_ll(*params, ux, ut, uT, gradient=True, groups=groups)
         if not np.isfinite(ll).all():
             return np.inf, np.zeros(4)
         return -float(weight @ ll) / total, -(grad @ weight) * params / total
@@ -534,21 +542,26 @@ def gamma_gamma_log_likelihood(params: tuple[float, float, float], frequency: An
 
 
 def _gg_ll(
-    p: float, q: float, v: float, x: np.ndarray, m: np.ndarray, gradient: bool = False
+    p: float, q: float, v: float, x: np.ndarray, m: np.ndarray, gradient: bool = False,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-customer log-likelihood (and gradient in p, q, v); gamma terms once per distinct x."""
+    xu, inv = groups if groups is not None else np.unique(x, return_inverse=True)
+    gl = special.gammaln
+    pxu = p * xu
     px = p * x
     log_vxm = np.log(v + x * m)
     log_m, log_x = np.log(m), np.log(x)
     ll = (
-        special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * math.log(v)
+        (gl(pxu + q) - gl(pxu))[inv] - gl(q) + q * math.log(v)
         + (px - 1.0) * log_m + px * log_x - (px + q) * log_vxm
     )
     if not gradient:
         return ll, None
     dg = special.digamma
-    d_pq = dg(px + q)
-    d_p = x * (d_pq - dg(px) + log_m + log_x - log_vxm)
-    d_q = d_pq - dg(q) + math.log(v) - log_vxm
+    d_pq = dg(pxu + q)
+    d_p = x * ((d_pq - dg(pxu))[inv] + log_m + log_x - log_vxm)
+    d_q = d_pq[inv] - dg(q) + math.log(v) - log_vxm
     d_v = q / v - (px + q) / (v + x * m)
     return ll, np.vstack([d_p, d_q, d_v])
 
@@ -601,10 +614,11 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaModel:
         )
     (ux, um), weight = _compress(x[used], m[used])
     total = weight.sum()
+    groups = np.unique(ux, return_inverse=True)
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(theta)
-        ll, grad = _gg_ll(*params, ux, um, gradient=True)
+        ll, grad = _gg_ll(*params, ux, um, gradient=True, groups=groups)
         if not np.isfinite(ll).all():
             return np.inf, np.zeros(3)
         return -float(weight @ ll) / total, -(grad @ weight) * params / total
