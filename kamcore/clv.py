@@ -397,6 +397,39 @@ def _maximise(
     return best
 
 
+def _one_minus(log_power: np.ndarray, hyp: np.ndarray) -> np.ndarray:
+    """``1 − exp(log_power) · hyp`` without overflow (NaN where it cannot be had)."""
+    with np.errstate(all="ignore"):
+        positive = hyp > 0
+        out = -np.expm1(log_power + np.log(np.where(positive, hyp, 1.0)))
+        direct = 1.0 - np.exp(log_power) * hyp
+    out = np.where(positive, out, direct)
+    return np.where(np.isfinite(out) & np.isfinite(hyp), out, np.nan)
+
+
+def _conditional_alive(
+    r: float, alpha: float, a: float, b: float, x: np.ndarray, T: np.ndarray, t: float
+) -> np.ndarray:
+    """E[purchases in (T, T+t] | alive at T, x, T] (FHL 2005 eq. 10 without P(alive))."""
+    z = t / (alpha + T + t)
+    log_ratio = np.log(alpha + T) - np.log(alpha + T + t)
+    factor = (a + b + x - 1.0) / (a - 1.0)
+    with np.errstate(all="ignore"):
+        euler = special.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+    bracket = _one_minus((a - 1.0) * log_ratio, euler)
+    todo = ~np.isfinite(bracket)
+    if todo.any():
+        with np.errstate(all="ignore"):
+            plain = special.hyp2f1(r + x[todo], b + x[todo], a + b + x[todo] - 1.0, z[todo])
+        bracket[todo] = _one_minus((r + x[todo]) * log_ratio[todo], plain)
+    value = factor * bracket
+    todo = ~np.isfinite(value) | (value < 0)
+    if todo.any():
+        p_bar = a / (a + b + x[todo])
+        value[todo] = -np.expm1(-(r + x[todo]) * np.log1p(p_bar * t / (alpha + T[todo]))) / p_bar
+    return value
+
+
 class BetaGeoModel(BaseModel):
     """A fitted BG/NBD model: ``params`` (``r``, ``alpha``, ``a``, ``b``) in the summary's unit."""
 
@@ -443,17 +476,16 @@ class BetaGeoModel(BaseModel):
         (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))]
         · P(alive)``. The bracket uses Euler's transformation
         ``((α+T)/(α+T+t))^(a−1) · ₂F₁(a+b−1−r, a−1; a+b+x−1; z)``, which stays finite for
-        large ``x``.
+        large ``x``. Where ``₂F₁`` overflows (very large ``a`` and ``b``: almost nobody drops
+        out) the untransformed form is used, and failing that the posterior mean of the
+        drop-out probability ``p̄ = a/(a+b+x)`` in ``(1 − ((α+T)/(α+T+p̄t))^(r+x)) / p̄``.
         """
         x, t_x, T = _arrays(summary, "frequency", "recency", "T")
         r, alpha, a, b = self._rab()
         a = _away_from_one(a)
         t = float(t)
-        z = t / (alpha + T + t)
-        log_ratio = np.log(alpha + T) - np.log(alpha + T + t)
-        hyp = special.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
-        bracket = 1.0 - np.exp((a - 1.0) * log_ratio) * hyp
-        value = (a + b + x - 1.0) / (a - 1.0) * bracket * np.exp(-self._log_odds_dead(x, t_x, T))
+        alive = _conditional_alive(r, alpha, a, b, x, T, t)
+        value = alive * np.exp(-self._log_odds_dead(x, t_x, T))
         return pd.Series(value, index=summary.index, name="expected_purchases")
 
     def expected_purchases_new(self, t: float | np.ndarray) -> float | np.ndarray:
