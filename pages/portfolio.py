@@ -6,7 +6,7 @@ import streamlit as st
 
 from kamcore import portfolio
 from kamcore.errors import KamError
-from ui import charts, data, router, widgets
+from ui import charts, clv_view, data, router, widgets
 from ui.figures import portfolio as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
@@ -14,7 +14,7 @@ router.require_router()
 
 MEASURES = ("revenue", "profit", "quantity")
 GROUPS = ("region", "owner", "industry")
-VIEWS = ("pareto", "whale", "concentration", "movement", "accounts")
+VIEWS = ("pareto", "whale", "concentration", "movement", "accounts", "future")
 MOVEMENT_VIEWS = ("matrix", "sankey")
 PARETO_MIN_BARS = 10
 PARETO_MAX_BARS = 1000
@@ -254,6 +254,7 @@ elif view == "movement":
     )
     risk = portfolio.churn_risk(moved, min_drop=drop / 100, inactive_days=int(days))
     st.caption(t("portfolio.churn_count", n=fmt_num(len(risk)), value=fmt_num(risk["previous_value"].sum())))
+    st.caption(t("clv.churn_note"))
     if not risk.empty:
         shown_risk = figures.churn_table(risk, names)
         st.dataframe(
@@ -310,3 +311,7 @@ elif view == "accounts":
         )
         fig = figures.drill_figure(series, revenue_col, bool(profit_col), names.get(account, account))
         charts.show(fig, key="portfolio.drill_chart")
+
+# ------------------------------------------------ future value: P(alive), drifting away (ui/clv_view.py)
+elif view == "future":
+    clv_view.render(classes, names)

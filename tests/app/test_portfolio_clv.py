@@ -1,0 +1,105 @@
+"""AppTest for the Portfolio page's "Future value" view (ui/clv_view.py) on the demo workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from tests.app.pseudo import untranslated
+
+SHOW = ("drifting", "accounts", "check")
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def open_future(make_app, lang: str = "en"):
+    at = make_app("portfolio", lang=lang)
+    at.segmented_control(key="portfolio.view").set_value("future").run()
+    return at
+
+
+def lost_accounts() -> set[str]:
+    """The demo's lost accounts, read from its customer file (Status "tapt")."""
+    customers = pd.read_csv(DEMO / "customers.csv", sep=";", encoding="utf-8-sig", dtype={"Kundenr": str})
+    return set(customers.loc[customers["Status"] == "tapt", "Kundenr"])
+
+
+def test_future_view_ranks_the_lost_accounts_first(make_app):
+    at = open_future(make_app)
+    assert_clean(at)
+    cards = {m.label: m.value for m in at.metric}
+    for label in ("Expected revenue, next 12 months", "Accounts probably still active", "Revenue at risk",
+                  "Forecast error in the test period"):
+        assert label in cards
+    # 389 active demo accounts buy every few weeks; the 11 lost ones stopped
+    assert int(cards["Accounts probably still active"].replace(",", "")) == 389
+    drifting = at.dataframe[0].value
+    lost = lost_accounts()
+    assert set(drifting["Customer number"].head(len(lost))) == lost
+    assert drifting["Revenue at risk"].is_monotonic_decreasing
+    assert (drifting["P(alive)"].head(len(lost)) < 0.1).all()
+    # the demo is what the model expects: no "fits badly" warning
+    assert not at.warning
+
+
+def test_every_sub_view_renders_with_chart_and_table(make_app):
+    at = open_future(make_app)
+    at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert len(table) == 400
+    assert {"Class", "P(alive)", "Expected revenue, next 12 months"} <= set(table.columns)
+    assert at.get("plotly_chart")
+    at.segmented_control(key="portfolio.clv_show").set_value("check").run()
+    assert_clean(at)
+    check = at.dataframe[0].value
+    # the check fits on all but the last 52 weeks: accounts that first bought later are not in it
+    sales = pd.read_csv(DEMO / "transactions.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"Kundenr": str})
+    dates = pd.to_datetime(sales["Fakturadato"], format="%d.%m.%Y")
+    first = dates[sales["Omsetning"] > 0].groupby(sales["Kundenr"]).min()
+    assert check["Accounts"].sum() == int((first <= dates.max() - pd.Timedelta(days=364)).sum())
+    assert at.get("plotly_chart")
+
+
+def test_view_switch_does_not_refit(make_app, monkeypatch):
+    at = open_future(make_app)
+    from kamcore import clv
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("refitted")
+
+    monkeypatch.setattr(clv, "future_value", refuse)
+    monkeypatch.setattr(clv, "holdout_check", refuse)
+    for show in SHOW:
+        at.segmented_control(key="portfolio.clv_show").set_value(show).run()
+        assert_clean(at)
+
+
+def test_future_view_shows_only_catalogue_strings(make_app):
+    at = open_future(make_app, lang="qps")
+    assert not at.exception, [e.value for e in at.exception]
+    assert untranslated(at) == []
+    for show in SHOW:
+        at.segmented_control(key="portfolio.clv_show").set_value(show).run()
+        assert not at.exception
+        assert untranslated(at) == [], show
+
+
+def test_future_view_in_norwegian(make_app):
+    at = open_future(make_app, lang="nb")
+    assert_clean(at)
+    labels = {m.label for m in at.metric}
+    assert "Omsetning i faresonen" in labels
+    assert "P(aktiv)" in at.dataframe[0].value.columns
+
+
+def test_movement_view_explains_its_churn_flags(make_app):
+    at = make_app("portfolio")
+    at.segmented_control(key="portfolio.view").set_value("movement").run()
+    assert_clean(at)
+    assert any("Future value view ranks accounts" in c.value for c in at.caption)
