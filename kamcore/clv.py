@@ -792,11 +792,11 @@ def holdout_check(
     (0 … ``censor`` and more); per bin the mean actual hold-out purchases are set against the
     mean conditional expectation (FHL 2005, fig. 4).
     """
-    days = _purchase_days(transactions, customer, date, value)
+    daily = _daily(transactions, customer, date, value)
+    days = daily.loc[daily["value"].to_numpy() >= 0].reset_index(drop=True)
     if days.empty:
         raise KamError("clv.no_purchases", "There are no purchases to model.")
-    last = int(days["day"].max())
-    end = _day_number(holdout_end) if holdout_end is not None else last
+    end = _day_number(holdout_end) if holdout_end is not None else int(daily["day"].max())
     if calibration_end is None:
         span = end - int(days["day"].min())
         holdout_days = int(min(364, max(28, span // 3)))
@@ -875,7 +875,7 @@ def future_value(
     days = daily.loc[daily["value"].to_numpy() >= 0].reset_index(drop=True)
     if days.empty:
         raise KamError("clv.no_purchases", "There are no purchases to model.")
-    end = _day_number(as_of) if as_of is not None else int(days["day"].max())
+    end = _day_number(as_of) if as_of is not None else int(daily["day"].max())
     unit = "W"
     table = _summarise(days, end, UNITS[unit])
     if table.empty:

@@ -21,7 +21,7 @@ from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
 SHOW = ("drifting", "accounts", "check")
 AMOUNT = st.column_config.NumberColumn(format="localized")
-SHARE = st.column_config.NumberColumn(format="percent")
+SHARE = st.column_config.NumberColumn(format="localized")
 
 
 def _cache_key(as_of: dt.date | None) -> str:

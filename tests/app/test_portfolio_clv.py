@@ -33,16 +33,15 @@ def test_future_view_ranks_the_lost_accounts_first(make_app):
     at = open_future(make_app)
     assert_clean(at)
     cards = {m.label: m.value for m in at.metric}
-    for label in ("Expected revenue, next 12 months", "Accounts probably still active", "Revenue at risk",
-                  "Forecast error in the test period"):
+    for label in ("Expected next 12 months", "Likely still active", "Revenue at risk", "Test forecast miss"):
         assert label in cards
     # 389 active demo accounts buy every few weeks; the 11 lost ones stopped
-    assert int(cards["Accounts probably still active"].replace(",", "")) == 389
+    assert int(cards["Likely still active"].replace(",", "")) == 389
     drifting = at.dataframe[0].value
     lost = lost_accounts()
     assert set(drifting["Customer number"].head(len(lost))) == lost
     assert drifting["Revenue at risk"].is_monotonic_decreasing
-    assert (drifting["P(alive)"].head(len(lost)) < 0.1).all()
+    assert (drifting["P(alive) %"].head(len(lost)) < 10).all()
     # the demo is what the model expects: no "fits badly" warning
     assert not at.warning
 
@@ -53,7 +52,7 @@ def test_every_sub_view_renders_with_chart_and_table(make_app):
     assert_clean(at)
     table = at.dataframe[0].value
     assert len(table) == 400
-    assert {"Class", "P(alive)", "Expected revenue, next 12 months"} <= set(table.columns)
+    assert {"Class", "P(alive) %", "Expected revenue, next 12 months"} <= set(table.columns)
     assert at.get("plotly_chart")
     at.segmented_control(key="portfolio.clv_show").set_value("check").run()
     assert_clean(at)
@@ -95,7 +94,7 @@ def test_future_view_in_norwegian(make_app):
     assert_clean(at)
     labels = {m.label for m in at.metric}
     assert "Omsetning i faresonen" in labels
-    assert "P(aktiv)" in at.dataframe[0].value.columns
+    assert "P(aktiv) %" in at.dataframe[0].value.columns
 
 
 def test_movement_view_explains_its_churn_flags(make_app):
