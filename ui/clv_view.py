@@ -87,7 +87,13 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
     show = widgets.choice("clv.show", SHOW, key="portfolio.clv_show", default="drifting", option_prefix="clv.show")
     if show == "drifting":
         st.caption(t("clv.drifting_intro"))
-        table = figures.drifting_table(accounts, result.as_of)
+        below = st.slider(t("clv.below"), min_value=5, max_value=100, value=50, step=5, format="%d%%",
+                          key="portfolio.clv_below", help=t("clv.below_help"))
+        table = figures.drifting_table(accounts, result.as_of, below / 100)
+        drifting = accounts.loc[accounts["p_alive"] < below / 100]
+        st.caption(t("clv.drifting_count", n=fmt_num(len(drifting)), share=fmt_pct(below / 100, 0),
+                     last_year=fmt_num(drifting["last_year_revenue"].sum()),
+                     at_risk=fmt_num(drifting["revenue_at_risk"].sum())))
         shown = table.head(figures.DRIFTING_ROWS)
         st.dataframe(
             shown, hide_index=True, key="portfolio.clv_drifting",

@@ -39,11 +39,18 @@ def test_future_view_ranks_the_lost_accounts_first(make_app):
     assert int(cards["Likely still active"].replace(",", "")) == 389
     drifting = at.dataframe[0].value
     lost = lost_accounts()
-    assert set(drifting["Customer number"].head(len(lost))) == lost
+    # at the default limit (P(alive) below 50 %) the list is exactly the lost accounts
+    assert set(drifting["Customer number"]) == lost
     assert drifting["Revenue at risk"].is_monotonic_decreasing
     assert (drifting["P(alive) %"].head(len(lost)) < 10).all()
     # the demo is what the model expects: no "fits badly" warning
     assert not at.warning
+    # a limit of 100 % lists every account, still led by the lost ones
+    at.slider(key="portfolio.clv_below").set_value(100).run()
+    assert_clean(at)
+    everyone = at.dataframe[0].value
+    assert len(everyone) == 200  # the first 200 of 400 are shown
+    assert set(everyone["Customer number"].head(len(lost))) == lost
 
 
 def test_every_sub_view_renders_with_chart_and_table(make_app):

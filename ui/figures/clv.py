@@ -80,9 +80,9 @@ def with_classes(values: pd.DataFrame, classes: pd.DataFrame, names: pd.Series) 
     )
 
 
-def drifting_table(accounts: pd.DataFrame, as_of) -> pd.DataFrame:
-    """Accounts ranked by revenue at risk, largest first, under translated headers."""
-    ranked = accounts.loc[accounts["revenue_at_risk"] > 0].sort_values(
+def drifting_table(accounts: pd.DataFrame, as_of, below: float = 0.5) -> pd.DataFrame:
+    """Accounts with P(alive) under ``below``, ranked by revenue at risk, under translated headers."""
+    ranked = accounts.loc[accounts["p_alive"] < below].sort_values(
         ["revenue_at_risk", "account"], ascending=[False, True]
     )
     last_purchase = pd.Timestamp(as_of) - pd.to_timedelta(ranked["T"] - ranked["recency"], unit="W")
