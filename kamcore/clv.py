@@ -784,13 +784,17 @@ def holdout_check(
     holdout_end: Any = None,
     unit: str = "W",
     censor: int = 7,
+    groups: int | None = None,
 ) -> HoldoutCheck:
     """Fit BG/NBD up to ``calibration_end`` and compare its forecast with what happened after.
 
     ``calibration_end`` defaults to the latest date minus a third of the data's span (at most
     52 weeks, at least 4 weeks of hold-out). Customers are binned by calibration frequency
-    (0 … ``censor`` and more); per bin the mean actual hold-out purchases are set against the
-    mean conditional expectation (FHL 2005, fig. 4).
+    (0 … ``censor`` and more, as in FHL 2005 fig. 4), or with ``groups`` into at most that
+    many bins of about equal size (for frequent buyers, where nearly everyone is "7+"); per
+    bin the mean actual hold-out purchases are set against the mean conditional expectation.
+    The table has ``bin`` (0, 1, …), ``label`` ("0", "7+", "12–20"), ``customers``,
+    ``actual`` and ``predicted``; empty bins are left out.
     """
     daily = _daily(transactions, customer, date, value)
     days = daily.loc[daily["value"].to_numpy() >= 0].reset_index(drop=True)
@@ -809,14 +813,24 @@ def holdout_check(
     model = fit_bgnbd(data)
     horizon = float(data["holdout_T"].iloc[0])
     predicted = model.expected_purchases(data, horizon).to_numpy()
-    bins = np.minimum(data["frequency"].to_numpy(), censor)
+    frequency = data["frequency"].to_numpy()
+    if groups is None:
+        bins = np.minimum(frequency, censor)
+        labels = {b: (str(b) if b < censor else f"{censor}+") for b in range(censor + 1)}
+    else:
+        edges = np.unique(np.floor(np.quantile(frequency, np.linspace(0.0, 1.0, groups + 1)[1:-1])))
+        bins = np.searchsorted(edges, frequency, side="left")  # bin k: edges[k-1] < f <= edges[k]
+        labels = {}
+        for b in np.unique(bins):
+            lo, hi = int(frequency[bins == b].min()), int(frequency[bins == b].max())
+            labels[int(b)] = str(lo) if lo == hi else f"{lo}–{hi}"
     table = (
         pd.DataFrame({"bin": bins, "actual": data["holdout_frequency"].to_numpy(dtype=float), "predicted": predicted})
         .groupby("bin")
         .agg(customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
-        .reindex(range(censor + 1), fill_value=0)
         .reset_index()
     )
+    table.insert(1, "label", table["bin"].map(labels).astype("str"))
     table["customers"] = table["customers"].astype("int64")
     total_actual = float(data["holdout_frequency"].sum())
     total_predicted = float(predicted.sum())

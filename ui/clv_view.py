@@ -20,6 +20,8 @@ from ui.figures import clv as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
 SHOW = ("drifting", "accounts", "check")
+#: The model check groups accounts into this many bins of similar purchase frequency.
+HOLDOUT_GROUPS = 8
 AMOUNT = st.column_config.NumberColumn(format="localized")
 SHARE = st.column_config.NumberColumn(format="localized")
 
@@ -40,7 +42,7 @@ def _future(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.Futu
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def _check(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.HoldoutCheck | KamError:
     try:
-        return clv.holdout_check(_history, "customer_id", "date", "revenue", holdout_end=as_of)
+        return clv.holdout_check(_history, "customer_id", "date", "revenue", holdout_end=as_of, groups=HOLDOUT_GROUPS)
     except KamError as exc:  # cached too: a workspace too small to check stays too small
         return exc
 

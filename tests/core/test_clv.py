@@ -330,6 +330,7 @@ def test_cdnow_holdout_comparison_by_calibration_frequency(cdnow):
     bins = cal.clip(upper=7)
     assert table["customers"].tolist() == [int((bins == k).sum()) for k in range(8)]
     assert table["customers"].tolist() == [1411, 439, 214, 100, 62, 38, 29, 64]
+    assert table["label"].tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
     assert table["actual"].tolist() == pytest.approx([float(hold[bins == k].mean()) for k in range(8)], rel=1e-12)
     assert check.total_actual == 1882.0
     # predicted: FHL eq. (10) as printed, per customer, averaged per bin
@@ -346,6 +347,16 @@ def test_cdnow_holdout_comparison_by_calibration_frequency(cdnow):
     assert (np.abs(table["predicted"] - table["actual"]) < 0.4).all()
     assert check.total_predicted == pytest.approx(1653.4, abs=0.05)
     assert not check.fits_badly
+
+
+def test_holdout_groups_of_similar_size_for_frequent_buyers(cdnow):
+    check = clv.holdout_check(cdnow, "id", "date", "value", calibration_end="1997-09-30", holdout_end="1998-06-30",
+                              groups=4)
+    # CDNOW's calibration frequencies have quartiles 0, 0, 1: the bins are 0, 1 and 2 or more
+    top = int(clv.summary(cdnow, "id", "date", "value", calibration_end="1997-09-30")["frequency"].max())
+    assert check.table["label"].tolist() == ["0", "1", f"2–{top}"]
+    assert check.table["customers"].tolist() == [1411, 439, 507]
+    assert check.table["bin"].tolist() == [0, 1, 2]
 
 
 def test_fit_is_fast_path_equivalent_on_compressed_rows(cdnow_summary):

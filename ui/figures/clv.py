@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -17,8 +19,7 @@ def holdout_figure(check: clv.HoldoutCheck) -> go.Figure:
     """Mean purchases per account in the hold-out period, actual against forecast, by how
     often the accounts bought in the calibration period (Fader, Hardie & Lee 2005, fig. 4)."""
     table = check.table
-    censor = int(table["bin"].max())
-    labels = [str(b) if b < censor else f"{censor}+" for b in table["bin"]]
+    labels = table["label"].tolist()
     hover_n = [t("clv.hover_customers", n=fmt_num(n)) for n in table["customers"]]
     fig = go.Figure(
         [
@@ -37,7 +38,8 @@ def holdout_figure(check: clv.HoldoutCheck) -> go.Figure:
     fig.update_xaxes(type="category")
     return charts.style(
         fig,
-        title=t("clv.holdout_title", start=fmt_date(check.calibration_end), end=fmt_date(check.holdout_end)),
+        title=t("clv.holdout_title", start=fmt_date(check.calibration_end + dt.timedelta(days=1)),
+                end=fmt_date(check.holdout_end)),
         x_title=t("clv.axis_calibration_purchases", end=fmt_date(check.calibration_end)),
         y_title=t("clv.axis_holdout_purchases"),
         height=420,
@@ -121,10 +123,9 @@ def accounts_table(accounts: pd.DataFrame) -> pd.DataFrame:
 def holdout_table(check: clv.HoldoutCheck) -> pd.DataFrame:
     """The hold-out comparison as a table under translated headers."""
     table = check.table
-    censor = int(table["bin"].max())
     return pd.DataFrame(
         {
-            t("clv.col_bin"): [str(b) if b < censor else f"{censor}+" for b in table["bin"]],
+            t("clv.col_bin"): table["label"],
             t("clv.col_customers"): table["customers"],
             t("clv.col_actual"): table["actual"].round(2),
             t("clv.col_predicted"): table["predicted"].round(2),
