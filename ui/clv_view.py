@@ -47,6 +47,16 @@ def _check(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.Holdo
         return exc
 
 
+def account_values(history: pd.DataFrame, as_of: dt.date | None) -> pd.DataFrame | None:
+    """``account``, ``p_alive``, ``expected_revenue_12m`` for the selection criteria (cached with
+    the portfolio view's fit); None when the models cannot be fitted to this data."""
+    try:
+        result = _future(history, _cache_key(as_of), as_of)
+    except KamError:
+        return None
+    return result.accounts[["account", "p_alive", "expected_revenue_12m"]]
+
+
 def render(classes: pd.DataFrame, names: pd.Series) -> None:
     """Draw the section for the page's ABC ranking ``classes`` and display ``names``."""
     history = data.transactions(apply_period=False)

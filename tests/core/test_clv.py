@@ -402,3 +402,62 @@ def test_demo_lost_accounts_have_low_p_alive_at_the_end_of_the_data():
     assert full.accounts["revenue_at_risk"].to_numpy() == pytest.approx(
         ((1 - full.accounts["p_alive"]) * full.accounts["last_year_revenue"].clip(lower=0)).to_numpy()
     )
+
+
+def test_selection_measures_p_alive_and_expected_revenue_as_criteria():
+    from kamcore import selection
+
+    raw = _read_demo("transactions.csv")
+    sales = pd.DataFrame(
+        {
+            "customer_id": raw["Kundenr"],
+            "date": pd.to_datetime(raw["Fakturadato"], format="%d.%m.%Y"),
+            "revenue": raw["Omsetning"].astype(float),
+        }
+    )
+    plain = selection.account_measures(sales)
+    assert "p_alive" not in plain.columns  # the models are fitted only when asked for
+    measures = selection.account_measures(sales, future_value=True)
+    values = clv.account_future_value(sales).set_index("account")
+    got = measures.set_index("customer_id")
+    assert got["p_alive"].to_numpy() == pytest.approx(values.loc[got.index, "p_alive"].to_numpy(), rel=1e-12)
+    assert got["expected_revenue_12m"].to_numpy() == pytest.approx(
+        values.loc[got.index, "expected_revenue_12m"].to_numpy(), rel=1e-12
+    )
+    # Attractiveness by P(alive) alone, lower is better: the lost accounts lead the ranking.
+    model = selection.SelectionModel(
+        criteria=(
+            selection.measure_criterion("p_alive", "attractiveness", "lower_is_better"),
+            selection.measure_criterion("expected_revenue_12m", "strength", weight=0.0),
+            selection.measure_criterion("revenue", "strength"),
+        )
+    )
+    assert selection.needs_future_value(model)
+    scored = selection.score_accounts(measures, model)
+    status = _read_demo("customers.csv").set_index("Kundenr")["Status"]
+    lost = set(status[status == "tapt"].index)
+    top_by_attractiveness = scored.sort_values(["attractiveness", "customer_id"], ascending=[False, True])
+    assert set(top_by_attractiveness["customer_id"].head(len(lost))) == lost
+
+
+def test_add_future_value_leaves_unknown_accounts_neutral():
+    from kamcore import selection
+
+    measures = pd.DataFrame({"customer_id": ["1", "2"], "revenue": [10.0, 20.0]})
+    values = pd.DataFrame({"account": ["2"], "p_alive": [0.25], "expected_purchases_12m": [1.0],
+                           "expected_revenue_12m": [40.0]})
+    out = selection.add_future_value(measures, values)
+    assert out["p_alive"].isna().tolist() == [True, False]
+    assert out["p_alive"].iloc[1] == 0.25 and out["expected_revenue_12m"].iloc[1] == 40.0
+    assert selection.add_future_value(measures, None)["p_alive"].isna().all()
+
+
+def test_every_clv_error_code_has_a_translation():
+    import json
+    import re
+
+    source = (Path(clv.__file__)).read_text(encoding="utf-8")
+    codes = set(re.findall(r'"clv\.([a-z_]+)"', source))
+    catalogue = json.loads((Path(__file__).resolve().parents[2] / "ui" / "locales" / "err_clv.json").read_text())
+    assert codes and sorted(codes - set(catalogue)) == []
+    assert all(set(entry) == {"en", "nb", "sv"} for entry in catalogue.values())
