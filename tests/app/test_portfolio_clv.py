@@ -109,3 +109,15 @@ def test_movement_view_explains_its_churn_flags(make_app):
     at.segmented_control(key="portfolio.view").set_value("movement").run()
     assert_clean(at)
     assert any("Future value view ranks accounts" in c.value for c in at.caption)
+
+
+def test_contract_customers_get_a_plain_warning(make_app, demo_root):
+    from kamcore import db
+    from tests.core.test_clv import contract_sales
+
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        ws.import_table("transactions", contract_sales(), kind="transactions",
+                        mapping={"customer_id": "customer_id", "date": "date", "revenue": "revenue"}, replace=True)
+    at = open_future(make_app)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("fixed rhythm" in w.value for w in at.warning)

@@ -461,3 +461,35 @@ def test_every_clv_error_code_has_a_translation():
     catalogue = json.loads((Path(__file__).resolve().parents[2] / "ui" / "locales" / "err_clv.json").read_text())
     assert codes and sorted(codes - set(catalogue)) == []
     assert all(set(entry) == {"en", "nb", "sv"} for entry in catalogue.values())
+
+
+def contract_sales() -> pd.DataFrame:
+    """60 contract customers invoiced every 28 days; every tenth stopped in June 2025."""
+    rows = []
+    for i in range(60):
+        day = pd.Timestamp("2023-11-01") + pd.Timedelta(days=(7 * i) % 28)
+        stop = pd.Timestamp("2025-06-30") if i % 10 == 0 else pd.Timestamp("2026-10-31")
+        while day <= stop:
+            rows.append((f"K{i:03d}", day, 1000.0 + i))
+            day += pd.Timedelta(days=28)
+    return pd.DataFrame(rows, columns=["customer_id", "date", "revenue"])
+
+
+def test_fixed_rhythm_is_recognised():
+    check = clv.holdout_check(contract_sales(), "customer_id", "date", "revenue", groups=8)
+    # every gap is exactly 28 days: the coefficient of variation is 0
+    assert check.regularity == 0.0
+    assert check.regular_rhythm
+    cdnow_like = clv.holdout_check(read_cdnow("cdnow_sample.txt"), "id", "date", "value",
+                                   calibration_end="1997-09-30", holdout_end="1998-06-30")
+    assert not cdnow_like.regular_rhythm
+
+
+def test_fits_badly_flags_a_large_miss():
+    check = clv.HoldoutCheck(
+        calibration_end="2025-10-31", holdout_end="2026-10-31", unit="W", table=pd.DataFrame(),
+        total_actual=100.0, total_predicted=75.0, total_error=0.25, bin_error=0.25, regularity=1.0, params={},
+    )
+    assert check.fits_badly
+    assert not check.model_copy(update={"total_error": 0.2, "bin_error": 0.3}).fits_badly
+    assert check.model_copy(update={"total_error": 0.1, "bin_error": 0.31}).fits_badly

@@ -9,10 +9,17 @@ import plotly.graph_objects as go
 
 from kamcore import clv, portfolio
 from ui import charts
-from ui.i18n import fmt_date, fmt_num, t
+from ui.i18n import fmt_date, fmt_num, lang, t
 
 #: Rows of the drifting-away list shown on the page (the download holds them all).
 DRIFTING_ROWS = 200
+
+
+def _local_numbers(fig: go.Figure) -> go.Figure:
+    """Decimal comma and space thousands in nb/sv (Plotly's ``separators``: decimal, then thousands)."""
+    if lang() in ("nb", "sv"):
+        fig.update_layout(separators=",\u00a0")
+    return fig
 
 
 def holdout_figure(check: clv.HoldoutCheck) -> go.Figure:
@@ -36,6 +43,7 @@ def holdout_figure(check: clv.HoldoutCheck) -> go.Figure:
         ]
     )
     fig.update_xaxes(type="category")
+    _local_numbers(fig)
     return charts.style(
         fig,
         title=t("clv.holdout_title", start=fmt_date(check.calibration_end + dt.timedelta(days=1)),
@@ -67,6 +75,7 @@ def class_outlook_figure(outlook: pd.DataFrame) -> go.Figure:
         ]
     )
     fig.update_layout(barmode="group")
+    _local_numbers(fig)
     return charts.style(fig, title=t("clv.outlook_title"), y_title=t("clv.axis_revenue"), height=380)
 
 
