@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from kamcore import clv  # noqa: E402
 from portfolio import make_transactions  # noqa: E402
+
+from kamcore import clv  # noqa: E402
 
 CDNOW = ROOT / "tests" / "fixtures" / "real" / "cdnow_master.txt"
 
@@ -57,51 +58,77 @@ def reference_fit(summary: pd.DataFrame) -> tuple[dict[str, float], float]:
         with np.errstate(divide="ignore", invalid="ignore"):
             a4 = np.where(
                 x > 0,
-                special.betaln(a + 1, np.maximum(b + x - 1, 1e-12)) - special.betaln(a, b)
+                special.betaln(a + 1, np.maximum(b + x - 1, 1e-12))
+                - special.betaln(a, b)
                 - (r + x) * np.log(alpha + t_x),
                 -np.inf,
             )
         return -float(np.sum(a1 + np.logaddexp(a2 + a3, a4)))
 
-    result = optimize.minimize(negative_ll, np.zeros(4), method="Nelder-Mead",
-                               options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-8})
+    result = optimize.minimize(
+        negative_ll,
+        np.zeros(4),
+        method="Nelder-Mead",
+        options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-8},
+    )
     return dict(zip(("r", "alpha", "a", "b"), np.exp(result.x), strict=True)), -result.fun
 
 
 def read_cdnow() -> pd.DataFrame:
-    frame = pd.read_csv(CDNOW, sep=r"\s+", header=0, names=["customer_id", "date", "quantity", "revenue"],
-                        dtype={"customer_id": str, "date": str})
+    frame = pd.read_csv(
+        CDNOW,
+        sep=r"\s+",
+        header=0,
+        names=["customer_id", "date", "quantity", "revenue"],
+        dtype={"customer_id": str, "date": str},
+    )
     return frame.assign(date=pd.to_datetime(frame["date"], format="%Y%m%d"))
 
 
 def core() -> None:
     table = make_transactions()
     print(f"1. kamcore.clv on {len(table):,} transactions, {table['customer_id'].nunique():,} accounts")
-    summary = timed("summary (purchase days -> x, t_x, T, m)", lambda: clv.summary(
-        table, "customer_id", "date", "revenue"))
+    summary = timed(
+        "summary (purchase days -> x, t_x, T, m)",
+        lambda: clv.summary(table, "customer_id", "date", "revenue"),
+    )
     bg = timed("fit_bgnbd", lambda: clv.fit_bgnbd(summary))
     timed("fit_gamma_gamma", lambda: clv.fit_gamma_gamma(summary))
-    timed("p_alive + expected purchases (52 weeks)", lambda: (bg.p_alive(summary), bg.expected_purchases(summary, 52)))
+    timed(
+        "p_alive + expected purchases (52 weeks)",
+        lambda: (bg.p_alive(summary), bg.expected_purchases(summary, 52)),
+    )
     timed("future_value (all of the above per account)", lambda: clv.future_value(table))
-    timed("holdout_check (refit on all but the last year)", lambda: clv.holdout_check(
-        table, "customer_id", "date", "revenue", groups=8))
+    timed(
+        "holdout_check (refit on all but the last year)",
+        lambda: clv.holdout_check(table, "customer_id", "date", "revenue", groups=8),
+    )
 
     print("2. the same fit beside the textbook reference, on 10,000 of those accounts")
     sample = summary.iloc[:: max(1, len(summary) // 10_000)].head(10_000).reset_index(drop=True)
     ours = timed("kamcore fit_bgnbd (grouped, gradient, L-BFGS-B)", lambda: clv.fit_bgnbd(sample))
     ref_params, ref_ll = timed("reference (betaln per row, Nelder-Mead)", lambda: reference_fit(sample))
-    print(f"  log-likelihood kamcore {ours.log_likelihood:.4f}, reference {ref_ll:.4f} "
-          f"(kamcore ≥ reference: {ours.log_likelihood >= ref_ll - 1e-6})")
+    print(
+        f"  log-likelihood kamcore {ours.log_likelihood:.4f}, reference {ref_ll:.4f} "
+        f"(kamcore ≥ reference: {ours.log_likelihood >= ref_ll - 1e-6})"
+    )
     print("  params kamcore   " + ", ".join(f"{k}={v:.5g}" for k, v in ours.params.items()))
     print("  params reference " + ", ".join(f"{k}={v:.5g}" for k, v in ref_params.items()))
 
     cdnow = read_cdnow()
     print(f"3. full CDNOW file: {len(cdnow):,} rows, {cdnow['customer_id'].nunique():,} customers")
     fv = timed("future_value", lambda: clv.future_value(cdnow))
-    check = timed("holdout_check (weeks 40-78 after 1997-09-30)", lambda: clv.holdout_check(
-        cdnow, "customer_id", "date", "revenue", calibration_end="1997-09-30", holdout_end="1998-06-30"))
-    print("  BG/NBD on 23,570: " + ", ".join(f"{k}={v:.3f}" for k, v in fv.bgnbd.params.items())
-          + f"; hold-out forecast {check.total_predicted:,.0f} vs actual {check.total_actual:,.0f}")
+    check = timed(
+        "holdout_check (weeks 40-78 after 1997-09-30)",
+        lambda: clv.holdout_check(
+            cdnow, "customer_id", "date", "revenue", calibration_end="1997-09-30", holdout_end="1998-06-30"
+        ),
+    )
+    print(
+        "  BG/NBD on 23,570: "
+        + ", ".join(f"{k}={v:.3f}" for k, v in fv.bgnbd.params.items())
+        + f"; hold-out forecast {check.total_predicted:,.0f} vs actual {check.total_actual:,.0f}"
+    )
 
 
 def page(name: str, frame: pd.DataFrame) -> None:
@@ -135,16 +162,35 @@ def page(name: str, frame: pd.DataFrame) -> None:
             assert not at.exception, [e.value for e in at.exception]
             assert not at.error, [e.value for e in at.error]
 
-        step("Future value view, first time (fits, cached)",
-             lambda: at.segmented_control(key="portfolio.view").set_value("future").run())
-        step("sub-view: all accounts", lambda: at.segmented_control(key="portfolio.clv_show").set_value("accounts").run())
-        step("sub-view: model check", lambda: at.segmented_control(key="portfolio.clv_show").set_value("check").run())
-        step("sub-view: drifting away", lambda: at.segmented_control(key="portfolio.clv_show").set_value("drifting").run())
+        step(
+            "Future value view, first time (fits, cached)",
+            lambda: at.segmented_control(key="portfolio.view").set_value("future").run(),
+        )
+        step(
+            "sub-view: all accounts",
+            lambda: at.segmented_control(key="portfolio.clv_show").set_value("accounts").run(),
+        )
+        step(
+            "sub-view: model check",
+            lambda: at.segmented_control(key="portfolio.clv_show").set_value("check").run(),
+        )
+        step(
+            "sub-view: drifting away",
+            lambda: at.segmented_control(key="portfolio.clv_show").set_value("drifting").run(),
+        )
         step("P(alive) limit 80 %", lambda: at.slider(key="portfolio.clv_below").set_value(80).run())
-        step("A threshold 70 % (future view stays)", lambda: at.slider(key="portfolio.a_threshold").set_value(70).run())
-        step("back to the Pareto view", lambda: at.segmented_control(key="portfolio.view").set_value("pareto").run())
-        step("Future value view again (cached)",
-             lambda: at.segmented_control(key="portfolio.view").set_value("future").run())
+        step(
+            "A threshold 70 % (future view stays)",
+            lambda: at.slider(key="portfolio.a_threshold").set_value(70).run(),
+        )
+        step(
+            "back to the Pareto view",
+            lambda: at.segmented_control(key="portfolio.view").set_value("pareto").run(),
+        )
+        step(
+            "Future value view again (cached)",
+            lambda: at.segmented_control(key="portfolio.view").set_value("future").run(),
+        )
 
 
 def main() -> None:

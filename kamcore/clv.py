@@ -82,14 +82,15 @@ def _require_columns(table: pd.DataFrame, *columns: str) -> None:
 def _unit_days(unit: str) -> float:
     if unit not in UNITS:
         raise KamError(
-            "clv.bad_unit", "Unknown time unit '{unit}': use one of {known}.", unit=unit, known=", ".join(UNITS)
+            "clv.bad_unit",
+            "Unknown time unit '{unit}': use one of {known}.",
+            unit=unit,
+            known=", ".join(UNITS),
         )
     return UNITS[unit]
 
 
-def _purchase_days(
-    transactions: pd.DataFrame, customer: str, date: str, value: str | None
-) -> pd.DataFrame:
+def _purchase_days(transactions: pd.DataFrame, customer: str, date: str, value: str | None) -> pd.DataFrame:
     """One row per customer and purchase day: ``customer``, ``code``, ``day`` (day number), ``value``.
 
     A day's lines are summed; a day whose net value is negative (only credit notes) is no
@@ -120,8 +121,14 @@ def _daily(transactions: pd.DataFrame, customer: str, date: str, value: str | No
             raise KamError("clv.not_numeric", "Column '{column}' must contain numbers.", column=value)
         values = pd.to_numeric(raw, errors="coerce").fillna(0.0).to_numpy(dtype=float)[keep]
     if len(day) == 0:
-        return pd.DataFrame({"customer": pd.Series(dtype="str"), "code": np.zeros(0, "int64"),
-                             "day": np.zeros(0, "int64"), "value": np.zeros(0)})
+        return pd.DataFrame(
+            {
+                "customer": pd.Series(dtype="str"),
+                "code": np.zeros(0, "int64"),
+                "day": np.zeros(0, "int64"),
+                "value": np.zeros(0),
+            }
+        )
     # one integer per (customer, day), ordered by customer then day
     first_day = int(day.min())
     span = int(day.max()) - first_day + 1
@@ -149,9 +156,14 @@ def _summarise(days: pd.DataFrame, end: int, unit_days: float) -> pd.DataFrame:
     cal = days.loc[days["day"].to_numpy() <= end]
     if cal.empty:
         return pd.DataFrame(
-            {"customer": pd.Series(dtype="str"), "code": pd.Series(dtype="int64"),
-             "frequency": pd.Series(dtype="int64"),
-             "recency": pd.Series(dtype=float), "T": pd.Series(dtype=float), "monetary": pd.Series(dtype=float)}
+            {
+                "customer": pd.Series(dtype="str"),
+                "code": pd.Series(dtype="int64"),
+                "frequency": pd.Series(dtype="int64"),
+                "recency": pd.Series(dtype=float),
+                "T": pd.Series(dtype=float),
+                "monetary": pd.Series(dtype=float),
+            }
         )
     codes = cal["code"].to_numpy()
     day = cal["day"].to_numpy()
@@ -243,7 +255,7 @@ def calibration_holdout(
     (``calibration_end``, ``holdout_end``]), ``holdout_monetary`` (their mean value, 0 when
     none) and ``holdout_T`` (the hold-out length in ``unit``s, the same for everyone).
     """
-    unit_days = _unit_days(unit)
+    _unit_days(unit)
     days = _purchase_days(transactions, customer, date, value)
     if days.empty:
         raise KamError("clv.no_purchases", "There are no purchases to model.")
@@ -261,11 +273,16 @@ def _with_holdout(days: pd.DataFrame, cal_end: int, end: int, unit: str) -> pd.D
     """Calibration summary (with ``code``) plus hold-out purchases, from purchase days."""
     unit_days = UNITS[unit]
     if end <= cal_end:
-        raise KamError("clv.no_holdout", "There is no period after {end} to check the model against.",
-                       end=_end_text(cal_end))
+        raise KamError(
+            "clv.no_holdout",
+            "There is no period after {end} to check the model against.",
+            end=_end_text(cal_end),
+        )
     out = _summarise(days, cal_end, unit_days)
     if out.empty:
-        raise KamError("clv.nothing_before_end", "No purchase falls on or before {end}.", end=_end_text(cal_end))
+        raise KamError(
+            "clv.nothing_before_end", "No purchase falls on or before {end}.", end=_end_text(cal_end)
+        )
     day = days["day"].to_numpy()
     later = (day > cal_end) & (day <= end)
     codes = days["code"].to_numpy()[later]
@@ -274,7 +291,9 @@ def _with_holdout(days: pd.DataFrame, cal_end: int, end: int, unit: str) -> pd.D
     total = np.bincount(codes, weights=days["value"].to_numpy()[later], minlength=size)
     mine = out["code"].to_numpy()
     out["holdout_frequency"] = count[mine].astype("int64")
-    out["holdout_monetary"] = np.divide(total[mine], count[mine], out=np.zeros(len(mine)), where=count[mine] > 0)
+    out["holdout_monetary"] = np.divide(
+        total[mine], count[mine], out=np.zeros(len(mine)), where=count[mine] > 0
+    )
     out["holdout_T"] = (end - cal_end) / unit_days
     out.attrs["unit"] = unit
     out.attrs["calibration_end"] = pd.Timestamp(np.datetime64(cal_end, "D"))
@@ -327,8 +346,15 @@ def bgnbd_log_likelihood(
 
 
 def _bgnbd_ll(
-    r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
-    gradient: bool = False, groups: tuple[np.ndarray, np.ndarray] | None = None,
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    gradient: bool = False,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-customer log-likelihood and (optionally) its gradient in (r, alpha, a, b).
 
@@ -377,14 +403,15 @@ def _compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     return [unique[:, i] for i in range(unique.shape[1])], counts.astype(float)
 
 
-def _maximise(
-    objective, start: np.ndarray, n_params: int
-) -> optimize.OptimizeResult:
+def _maximise(objective, start: np.ndarray, n_params: int) -> optimize.OptimizeResult:
     """Minimise ``objective`` over log-parameters (L-BFGS-B, analytic gradient)."""
     best = None
     for attempt in (start, np.zeros(n_params), start + 1.0):
         result = optimize.minimize(
-            objective, attempt, jac=True, method="L-BFGS-B",
+            objective,
+            attempt,
+            jac=True,
+            method="L-BFGS-B",
             bounds=[_LOG_BOUNDS] * n_params,
             options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000, "maxls": 50},
         )
@@ -462,7 +489,8 @@ class BetaGeoModel(BaseModel):
         z = np.full_like(x, -np.inf)
         xr = x[repeat]
         z[repeat] = (
-            math.log(a) - np.log(b + xr - 1.0)
+            math.log(a)
+            - np.log(b + xr - 1.0)
             + (r + xr) * (np.log(alpha + T[repeat]) - np.log(alpha + t_x[repeat]))
         )
         return np.logaddexp(0.0, z)
@@ -533,7 +561,8 @@ def fit_bgnbd(summary: pd.DataFrame) -> BetaGeoModel:
         raise KamError(
             "clv.too_few_customers",
             "The model needs at least {minimum} customers; there are {n}.",
-            minimum=MIN_CUSTOMERS, n=len(x),
+            minimum=MIN_CUSTOMERS,
+            n=len(x),
         )
     (ux, ut, uT), weight = _compress(x, t_x, T)
     total = weight.sum()
@@ -561,7 +590,9 @@ def fit_bgnbd(summary: pd.DataFrame) -> BetaGeoModel:
 # ----------------------------------------------------------------------- Gamma-Gamma
 
 
-def gamma_gamma_log_likelihood(params: tuple[float, float, float], frequency: Any, monetary: Any) -> np.ndarray:
+def gamma_gamma_log_likelihood(
+    params: tuple[float, float, float], frequency: Any, monetary: Any
+) -> np.ndarray:
     """Log-likelihood of each repeat buyer's mean spend under Gamma-Gamma, ``params = (p, q, v)``.
 
     Notes
@@ -574,7 +605,12 @@ def gamma_gamma_log_likelihood(params: tuple[float, float, float], frequency: An
 
 
 def _gg_ll(
-    p: float, q: float, v: float, x: np.ndarray, m: np.ndarray, gradient: bool = False,
+    p: float,
+    q: float,
+    v: float,
+    x: np.ndarray,
+    m: np.ndarray,
+    gradient: bool = False,
     groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-customer log-likelihood (and gradient in p, q, v); gamma terms once per distinct x."""
@@ -585,8 +621,12 @@ def _gg_ll(
     log_vxm = np.log(v + x * m)
     log_m, log_x = np.log(m), np.log(x)
     ll = (
-        (gl(pxu + q) - gl(pxu))[inv] - gl(q) + q * math.log(v)
-        + (px - 1.0) * log_m + px * log_x - (px + q) * log_vxm
+        (gl(pxu + q) - gl(pxu))[inv]
+        - gl(q)
+        + q * math.log(v)
+        + (px - 1.0) * log_m
+        + px * log_x
+        - (px + q) * log_vxm
     )
     if not gradient:
         return ll, None
@@ -642,7 +682,8 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaModel:
         raise KamError(
             "clv.too_few_repeat_buyers",
             "The spend model needs at least {minimum} customers who bought more than once; there are {n}.",
-            minimum=MIN_REPEAT_BUYERS, n=int(used.sum()),
+            minimum=MIN_REPEAT_BUYERS,
+            n=int(used.sum()),
         )
     (ux, um), weight = _compress(x[used], m[used])
     total = weight.sum()
@@ -702,11 +743,13 @@ def clv(
     with ``t_i`` = i months in the model's unit.
     """
     if not (isinstance(months, (int, np.integer)) and months >= 1):
-        raise KamError("clv.bad_horizon", "The horizon must be a whole number of months ≥ 1; got {value}.",
-                       value=months)
+        raise KamError(
+            "clv.bad_horizon", "The horizon must be a whole number of months ≥ 1; got {value}.", value=months
+        )
     if not (math.isfinite(annual_discount_rate) and annual_discount_rate > -1):
-        raise KamError("clv.bad_rate", "The discount rate must be above −100 %; got {value}.",
-                       value=annual_discount_rate)
+        raise KamError(
+            "clv.bad_rate", "The discount rate must be above −100 %; got {value}.", value=annual_discount_rate
+        )
     unit = str(summary.attrs.get("unit", bgnbd.unit))
     month = _DAYS_PER_MONTH / _unit_days(unit)
     if spend is None:
@@ -825,7 +868,9 @@ def holdout_check(
             lo, hi = int(frequency[bins == b].min()), int(frequency[bins == b].max())
             labels[int(b)] = str(lo) if lo == hi else f"{lo}–{hi}"
     table = (
-        pd.DataFrame({"bin": bins, "actual": data["holdout_frequency"].to_numpy(dtype=float), "predicted": predicted})
+        pd.DataFrame(
+            {"bin": bins, "actual": data["holdout_frequency"].to_numpy(dtype=float), "predicted": predicted}
+        )
         .groupby("bin")
         .agg(customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
         .reset_index()
@@ -940,7 +985,10 @@ def future_value(
         }
     )
     return FutureValue(
-        accounts=accounts, as_of=end_ts.date(), bgnbd=bg, gamma_gamma=gg,
+        accounts=accounts,
+        as_of=end_ts.date(),
+        bgnbd=bg,
+        gamma_gamma=gg,
         spend_fallback=gg is None,
     )
 

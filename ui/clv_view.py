@@ -42,7 +42,9 @@ def _future(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.Futu
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def _check(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.HoldoutCheck | KamError:
     try:
-        return clv.holdout_check(_history, "customer_id", "date", "revenue", holdout_end=as_of, groups=HOLDOUT_GROUPS)
+        return clv.holdout_check(
+            _history, "customer_id", "date", "revenue", holdout_end=as_of, groups=HOLDOUT_GROUPS
+        )
     except KamError as exc:  # cached too: a workspace too small to check stays too small
         return exc
 
@@ -84,31 +86,62 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
 
     accounts = figures.with_classes(result.accounts, classes, names)
     cards = st.columns(4)
-    cards[0].metric(t("clv.card_expected"), fmt_num(accounts["expected_revenue_12m"].sum()), border=True,
-                    help=t("clv.card_expected_help"))
-    cards[1].metric(t("clv.card_active"), fmt_num(int((accounts["p_alive"] >= 0.5).sum())), border=True,
-                    help=t("clv.card_active_help", n=fmt_num(len(accounts))))
-    cards[2].metric(t("clv.card_at_risk"), fmt_num(accounts["revenue_at_risk"].sum()), border=True,
-                    help=t("clv.card_at_risk_help"))
+    cards[0].metric(
+        t("clv.card_expected"),
+        fmt_num(accounts["expected_revenue_12m"].sum()),
+        border=True,
+        help=t("clv.card_expected_help"),
+    )
+    cards[1].metric(
+        t("clv.card_active"),
+        fmt_num(int((accounts["p_alive"] >= 0.5).sum())),
+        border=True,
+        help=t("clv.card_active_help", n=fmt_num(len(accounts))),
+    )
+    cards[2].metric(
+        t("clv.card_at_risk"),
+        fmt_num(accounts["revenue_at_risk"].sum()),
+        border=True,
+        help=t("clv.card_at_risk_help"),
+    )
     if isinstance(check, clv.HoldoutCheck):
-        cards[3].metric(t("clv.card_check"), fmt_pct(check.total_error, 0), border=True,
-                        help=t("clv.card_check_help"))
+        cards[3].metric(
+            t("clv.card_check"), fmt_pct(check.total_error, 0), border=True, help=t("clv.card_check_help")
+        )
     else:
         cards[3].metric(t("clv.card_check"), "–", border=True, help=t("clv.card_check_help"))
 
-    show = widgets.choice("clv.show", SHOW, key="portfolio.clv_show", default="drifting", option_prefix="clv.show")
+    show = widgets.choice(
+        "clv.show", SHOW, key="portfolio.clv_show", default="drifting", option_prefix="clv.show"
+    )
     if show == "drifting":
         st.caption(t("clv.drifting_intro"))
-        below = st.slider(t("clv.below"), min_value=5, max_value=100, value=50, step=5, format="%d%%",
-                          key="portfolio.clv_below", help=t("clv.below_help"))
+        below = st.slider(
+            t("clv.below"),
+            min_value=5,
+            max_value=100,
+            value=50,
+            step=5,
+            format="%d%%",
+            key="portfolio.clv_below",
+            help=t("clv.below_help"),
+        )
         table = figures.drifting_table(accounts, result.as_of, below / 100)
         drifting = accounts.loc[accounts["p_alive"] < below / 100]
-        st.caption(t("clv.drifting_count", n=fmt_num(len(drifting)), share=fmt_pct(below / 100, 0),
-                     last_year=fmt_num(drifting["last_year_revenue"].sum()),
-                     at_risk=fmt_num(drifting["revenue_at_risk"].sum())))
+        st.caption(
+            t(
+                "clv.drifting_count",
+                n=fmt_num(len(drifting)),
+                share=fmt_pct(below / 100, 0),
+                last_year=fmt_num(drifting["last_year_revenue"].sum()),
+                at_risk=fmt_num(drifting["revenue_at_risk"].sum()),
+            )
+        )
         shown = table.head(figures.DRIFTING_ROWS)
         st.dataframe(
-            shown, hide_index=True, key="portfolio.clv_drifting",
+            shown,
+            hide_index=True,
+            key="portfolio.clv_drifting",
             column_config={
                 t("clv.col_p_alive"): SHARE,
                 t("clv.col_last_year"): AMOUNT,
@@ -120,10 +153,14 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
             st.caption(t("clv.drifting_more", shown=fmt_num(len(shown)), total=fmt_num(len(table))))
         widgets.download_buttons(table, "drifting_away", key="portfolio.clv_drifting_download")
     elif show == "accounts":
-        charts.show(figures.class_outlook_figure(figures.class_outlook(accounts)), key="portfolio.clv_outlook")
+        charts.show(
+            figures.class_outlook_figure(figures.class_outlook(accounts)), key="portfolio.clv_outlook"
+        )
         table = figures.accounts_table(accounts)
         st.dataframe(
-            table, hide_index=True, key="portfolio.clv_accounts",
+            table,
+            hide_index=True,
+            key="portfolio.clv_accounts",
             column_config={
                 t("clv.col_p_alive"): SHARE,
                 t("clv.col_last_year"): AMOUNT,

@@ -65,7 +65,9 @@ def test_every_sub_view_renders_with_chart_and_table(make_app):
     assert_clean(at)
     check = at.dataframe[0].value
     # the check fits on all but the last 52 weeks: accounts that first bought later are not in it
-    sales = pd.read_csv(DEMO / "transactions.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"Kundenr": str})
+    sales = pd.read_csv(
+        DEMO / "transactions.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"Kundenr": str}
+    )
     dates = pd.to_datetime(sales["Fakturadato"], format="%d.%m.%Y")
     first = dates[sales["Omsetning"] > 0].groupby(sales["Kundenr"]).min()
     assert check["Accounts"].sum() == int((first <= dates.max() - pd.Timedelta(days=364)).sum())
@@ -116,8 +118,13 @@ def test_contract_customers_get_a_plain_warning(make_app, demo_root):
     from tests.core.test_clv import contract_sales
 
     with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
-        ws.import_table("transactions", contract_sales(), kind="transactions",
-                        mapping={"customer_id": "customer_id", "date": "date", "revenue": "revenue"}, replace=True)
+        ws.import_table(
+            "transactions",
+            contract_sales(),
+            kind="transactions",
+            mapping={"customer_id": "customer_id", "date": "date", "revenue": "revenue"},
+            replace=True,
+        )
     at = open_future(make_app)
     assert not at.exception, [e.value for e in at.exception]
     assert any("fixed rhythm" in w.value for w in at.warning)

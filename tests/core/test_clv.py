@@ -26,7 +26,10 @@ DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 def read_cdnow(name: str) -> pd.DataFrame:
     frame = pd.read_csv(
-        REAL / name, sep=r"\s+", header=None, names=["master_id", "id", "date", "cds", "value"],
+        REAL / name,
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "id", "date", "cds", "value"],
         dtype={"master_id": str, "id": str, "date": str},
     )
     return frame.assign(date=pd.to_datetime(frame["date"], format="%Y%m%d"))
@@ -50,8 +53,16 @@ def test_summary_counts_purchase_days_and_measures_in_units():
         {
             "k": ["A", "A", "A", "A", "B", "B", "C", "D"],
             "d": pd.to_datetime(
-                ["2026-01-05", "2026-01-05", "2026-01-19", "2026-03-02", "2026-02-02", "2026-02-16",
-                 "2026-03-16", "2026-04-06"]
+                [
+                    "2026-01-05",
+                    "2026-01-05",
+                    "2026-01-19",
+                    "2026-03-02",
+                    "2026-02-02",
+                    "2026-02-16",
+                    "2026-03-16",
+                    "2026-04-06",
+                ]
             ),
             # A buys twice on 5 Jan (one purchase of 100); B's second day is only a credit note
             "v": [60.0, 40.0, 40.0, 60.0, 80.0, -30.0, 10.0, 5.0],
@@ -87,7 +98,9 @@ def test_calibration_holdout_counts_later_purchase_days():
             "v": [1.0, 2.0, 3.0, 5.0, 4.0],
         }
     )
-    out = clv.calibration_holdout(sales, "k", "d", "v", calibration_end="2026-01-29", holdout_end="2026-02-26")
+    out = clv.calibration_holdout(
+        sales, "k", "d", "v", calibration_end="2026-01-29", holdout_end="2026-02-26"
+    )
     assert out["holdout_frequency"].tolist() == [1, 0]
     assert out["holdout_monetary"].tolist() == [8.0, 0.0]
     assert out["holdout_T"].tolist() == [4.0, 4.0]
@@ -109,7 +122,9 @@ def test_bgnbd_likelihood_equals_hand_computed_fractions():
 
 
 def test_p_alive_by_hand_and_one_without_repeat_purchases():
-    model = clv.BetaGeoModel(params={"r": 1.0, "alpha": 2.0, "a": 1.0, "b": 2.0}, log_likelihood=0.0, n_customers=2)
+    model = clv.BetaGeoModel(
+        params={"r": 1.0, "alpha": 2.0, "a": 1.0, "b": 2.0}, log_likelihood=0.0, n_customers=2
+    )
     frame = pd.DataFrame({"frequency": [0, 1, 0], "recency": [0.0, 1.0, 0.0], "T": [3.0, 3.0, 500.0]})
     # x = 1: 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)) = 1 / (1 + 1/2 · 25/9) = 18/43,
     # which is also the first term's share of the likelihood above: (4/75) / (258/2025).
@@ -141,7 +156,8 @@ PAPER = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 
 
 @pytest.mark.parametrize(
-    ("x", "t_x", "T"), [(0, 0.0, 38.86), (1, 1.71, 38.86), (2, 30.43, 38.86), (7, 35.0, 36.0), (14, 30.0, 38.0)]
+    ("x", "t_x", "T"),
+    [(0, 0.0, 38.86), (1, 1.71, 38.86), (2, 30.43, 38.86), (7, 35.0, 36.0), (14, 30.0, 38.0)],
 )
 def test_conditional_expectation_matches_the_paper_formula(x, t_x, T):
     model = clv.BetaGeoModel(params=PAPER, log_likelihood=0.0, n_customers=1)
@@ -168,8 +184,9 @@ def test_large_frequencies_stay_finite_and_consistent():
     T = np.array([38.86, 38.86, 38.86])
     ll = clv.bgnbd_log_likelihood(params, x, t_x, T)
     assert np.isfinite(ll).all()
-    model = clv.BetaGeoModel(params=dict(zip(("r", "alpha", "a", "b"), params, strict=True)),
-                             log_likelihood=0.0, n_customers=3)
+    model = clv.BetaGeoModel(
+        params=dict(zip(("r", "alpha", "a", "b"), params, strict=True)), log_likelihood=0.0, n_customers=3
+    )
     frame = pd.DataFrame({"frequency": x, "recency": t_x, "T": T})
     alive = model.p_alive(frame).to_numpy()
     expected = model.expected_purchases(frame, 10.0).to_numpy()
@@ -193,8 +210,9 @@ def test_large_frequencies_stay_finite_and_consistent():
 
 def test_nearly_no_drop_out_falls_back_without_nan():
     # a, b very large (drop-out probability 1/2000 per purchase): 2F1 overflows in both forms
-    model = clv.BetaGeoModel(params={"r": 2.0, "alpha": 5.0, "a": 1500.0, "b": 3.0e6}, log_likelihood=0.0,
-                             n_customers=1)
+    model = clv.BetaGeoModel(
+        params={"r": 2.0, "alpha": 5.0, "a": 1500.0, "b": 3.0e6}, log_likelihood=0.0, n_customers=1
+    )
     frame = pd.DataFrame({"frequency": [63.0, 0.0], "recency": [119.0, 0.0], "T": [120.0, 50.0]})
     got = model.expected_purchases(frame, 52.0).to_numpy()
     # without drop-out the expectation is (r+x)/(α+T) per week
@@ -215,7 +233,9 @@ def test_bgnbd_gradient_matches_finite_differences(point):
         down = list(point)
         up[i] += step
         down[i] -= step
-        numeric = (clv.bgnbd_log_likelihood(up, x, t_x, T) - clv.bgnbd_log_likelihood(down, x, t_x, T)) / (2 * step)
+        numeric = (clv.bgnbd_log_likelihood(up, x, t_x, T) - clv.bgnbd_log_likelihood(down, x, t_x, T)) / (
+            2 * step
+        )
         assert grad[i] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
 
 
@@ -255,7 +275,9 @@ def test_gamma_gamma_gradient_matches_finite_differences():
         down = list(point)
         up[i] += step
         down[i] -= step
-        numeric = (clv.gamma_gamma_log_likelihood(up, x, m) - clv.gamma_gamma_log_likelihood(down, x, m)) / (2 * step)
+        numeric = (clv.gamma_gamma_log_likelihood(up, x, m) - clv.gamma_gamma_log_likelihood(down, x, m)) / (
+            2 * step
+        )
         assert grad[i] == pytest.approx(numeric, rel=1e-6)
 
 
@@ -268,7 +290,9 @@ def test_clv_sums_monthly_purchases_times_spend_discounted():
     frame.attrs["unit"] = "W"
     month = 365.25 / 12 / 7
     undiscounted = clv.clv(frame, model, spend=10.0, months=12)
-    assert undiscounted.iloc[0] == pytest.approx(10.0 * model.expected_purchases(frame, 12 * month).iloc[0], rel=1e-12)
+    assert undiscounted.iloc[0] == pytest.approx(
+        10.0 * model.expected_purchases(frame, 12 * month).iloc[0], rel=1e-12
+    )
     by_month = [model.expected_purchases(frame, i * month).iloc[0] for i in range(0, 4)]
     rate = 0.10
     hand = sum((by_month[i] - by_month[i - 1]) * 10.0 * 0.25 / 1.10 ** (i / 12) for i in range(1, 4))
@@ -311,7 +335,9 @@ def test_cdnow_gamma_gamma_reproduces_the_note(cdnow_summary):
     assert {k: round(v, 2) for k, v in model.params.items()} == {"p": 6.25, "q": 3.74, "v": 15.44}
     # The lifetimes documentation shows v = 15.45: it fits the same customers on the published
     # summary file, whose mean values are rounded to cents. The same fit here gives the same.
-    published = pd.read_csv(REAL / "cdnow_sample_summary.csv").rename(columns={"x": "frequency", "zbar": "monetary"})
+    published = pd.read_csv(REAL / "cdnow_sample_summary.csv").rename(
+        columns={"x": "frequency", "zbar": "monetary"}
+    )
     rounded = clv.fit_gamma_gamma(published)
     assert {k: round(v, 2) for k, v in rounded.params.items()} == {"p": 6.25, "q": 3.74, "v": 15.45}
 
@@ -331,14 +357,18 @@ def test_cdnow_holdout_comparison_by_calibration_frequency(cdnow):
     assert table["customers"].tolist() == [int((bins == k).sum()) for k in range(8)]
     assert table["customers"].tolist() == [1411, 439, 214, 100, 62, 38, 29, 64]
     assert table["label"].tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
-    assert table["actual"].tolist() == pytest.approx([float(hold[bins == k].mean()) for k in range(8)], rel=1e-12)
+    assert table["actual"].tolist() == pytest.approx(
+        [float(hold[bins == k].mean()) for k in range(8)], rel=1e-12
+    )
     assert check.total_actual == 1882.0
     # predicted: FHL eq. (10) as printed, per customer, averaged per bin
     s = clv.summary(cdnow, "id", "date", "value", calibration_end="1997-09-30")
-    paper = np.array([
-        _conditional_expectation_paper(check.params, x, t_x, T, 39.0)
-        for x, t_x, T in s[["frequency", "recency", "T"]].itertuples(index=False)
-    ])
+    paper = np.array(
+        [
+            _conditional_expectation_paper(check.params, x, t_x, T, 39.0)
+            for x, t_x, T in s[["frequency", "recency", "T"]].itertuples(index=False)
+        ]
+    )
     by_bin = pd.Series(paper).groupby(np.minimum(s["frequency"].to_numpy(), 7)).mean()
     assert table["predicted"].tolist() == pytest.approx(by_bin.tolist(), rel=1e-9)
     # The paper's figure 4 story: the forecast rises with past frequency like the actuals and
@@ -350,8 +380,9 @@ def test_cdnow_holdout_comparison_by_calibration_frequency(cdnow):
 
 
 def test_holdout_groups_of_similar_size_for_frequent_buyers(cdnow):
-    check = clv.holdout_check(cdnow, "id", "date", "value", calibration_end="1997-09-30", holdout_end="1998-06-30",
-                              groups=4)
+    check = clv.holdout_check(
+        cdnow, "id", "date", "value", calibration_end="1997-09-30", holdout_end="1998-06-30", groups=4
+    )
     # CDNOW's calibration frequencies have quartiles 0, 0, 1: the bins are 0, 1 and 2 or more
     top = int(clv.summary(cdnow, "id", "date", "value", calibration_end="1997-09-30")["frequency"].max())
     assert check.table["label"].tolist() == ["0", "1", f"2–{top}"]
@@ -444,8 +475,9 @@ def test_add_future_value_leaves_unknown_accounts_neutral():
     from kamcore import selection
 
     measures = pd.DataFrame({"customer_id": ["1", "2"], "revenue": [10.0, 20.0]})
-    values = pd.DataFrame({"account": ["2"], "p_alive": [0.25], "expected_purchases_12m": [1.0],
-                           "expected_revenue_12m": [40.0]})
+    values = pd.DataFrame(
+        {"account": ["2"], "p_alive": [0.25], "expected_purchases_12m": [1.0], "expected_revenue_12m": [40.0]}
+    )
     out = selection.add_future_value(measures, values)
     assert out["p_alive"].isna().tolist() == [True, False]
     assert out["p_alive"].iloc[1] == 0.25 and out["expected_revenue_12m"].iloc[1] == 40.0
@@ -458,7 +490,9 @@ def test_every_clv_error_code_has_a_translation():
 
     source = (Path(clv.__file__)).read_text(encoding="utf-8")
     codes = set(re.findall(r'"clv\.([a-z_]+)"', source))
-    catalogue = json.loads((Path(__file__).resolve().parents[2] / "ui" / "locales" / "err_clv.json").read_text())
+    catalogue = json.loads(
+        (Path(__file__).resolve().parents[2] / "ui" / "locales" / "err_clv.json").read_text()
+    )
     assert codes and sorted(codes - set(catalogue)) == []
     assert all(set(entry) == {"en", "nb", "sv"} for entry in catalogue.values())
 
@@ -480,15 +514,29 @@ def test_fixed_rhythm_is_recognised():
     # every gap is exactly 28 days: the coefficient of variation is 0
     assert check.regularity == 0.0
     assert check.regular_rhythm
-    cdnow_like = clv.holdout_check(read_cdnow("cdnow_sample.txt"), "id", "date", "value",
-                                   calibration_end="1997-09-30", holdout_end="1998-06-30")
+    cdnow_like = clv.holdout_check(
+        read_cdnow("cdnow_sample.txt"),
+        "id",
+        "date",
+        "value",
+        calibration_end="1997-09-30",
+        holdout_end="1998-06-30",
+    )
     assert not cdnow_like.regular_rhythm
 
 
 def test_fits_badly_flags_a_large_miss():
     check = clv.HoldoutCheck(
-        calibration_end="2025-10-31", holdout_end="2026-10-31", unit="W", table=pd.DataFrame(),
-        total_actual=100.0, total_predicted=75.0, total_error=0.25, bin_error=0.25, regularity=1.0, params={},
+        calibration_end="2025-10-31",
+        holdout_end="2026-10-31",
+        unit="W",
+        table=pd.DataFrame(),
+        total_actual=100.0,
+        total_predicted=75.0,
+        total_error=0.25,
+        bin_error=0.25,
+        regularity=1.0,
+        params={},
     )
     assert check.fits_badly
     assert not check.model_copy(update={"total_error": 0.2, "bin_error": 0.3}).fits_badly

@@ -31,13 +31,21 @@ def holdout_figure(check: clv.HoldoutCheck) -> go.Figure:
     fig = go.Figure(
         [
             go.Scatter(
-                x=labels, y=table["actual"], name=t("clv.legend_actual"), mode="lines+markers",
-                line={"color": charts.PALETTE[0], "width": 3}, customdata=hover_n,
+                x=labels,
+                y=table["actual"],
+                name=t("clv.legend_actual"),
+                mode="lines+markers",
+                line={"color": charts.PALETTE[0], "width": 3},
+                customdata=hover_n,
                 hovertemplate="%{y:.2f} · %{customdata}<extra>" + t("clv.legend_actual") + "</extra>",
             ),
             go.Scatter(
-                x=labels, y=table["predicted"], name=t("clv.legend_predicted"), mode="lines+markers",
-                line={"color": charts.PALETTE[1], "width": 3, "dash": "dash"}, customdata=hover_n,
+                x=labels,
+                y=table["predicted"],
+                name=t("clv.legend_predicted"),
+                mode="lines+markers",
+                line={"color": charts.PALETTE[1], "width": 3, "dash": "dash"},
+                customdata=hover_n,
                 hovertemplate="%{y:.2f} · %{customdata}<extra>" + t("clv.legend_predicted") + "</extra>",
             ),
         ]
@@ -46,8 +54,11 @@ def holdout_figure(check: clv.HoldoutCheck) -> go.Figure:
     _local_numbers(fig)
     return charts.style(
         fig,
-        title=t("clv.holdout_title", start=fmt_date(check.calibration_end + dt.timedelta(days=1)),
-                end=fmt_date(check.holdout_end)),
+        title=t(
+            "clv.holdout_title",
+            start=fmt_date(check.calibration_end + dt.timedelta(days=1)),
+            end=fmt_date(check.holdout_end),
+        ),
         x_title=t("clv.axis_calibration_purchases", end=fmt_date(check.calibration_end)),
         y_title=t("clv.axis_holdout_purchases"),
         height=420,
@@ -68,10 +79,20 @@ def class_outlook_figure(outlook: pd.DataFrame) -> go.Figure:
     classes = [t(f"portfolio.class_{c}") for c in outlook.index]
     fig = go.Figure(
         [
-            go.Bar(x=classes, y=outlook["last_year_revenue"], name=t("clv.legend_last_year"),
-                   marker_color=charts.NEUTRAL, hovertemplate="%{y:,.0f}<extra></extra>"),
-            go.Bar(x=classes, y=outlook["expected_revenue_12m"], name=t("clv.legend_next_year"),
-                   marker_color=charts.PALETTE[0], hovertemplate="%{y:,.0f}<extra></extra>"),
+            go.Bar(
+                x=classes,
+                y=outlook["last_year_revenue"],
+                name=t("clv.legend_last_year"),
+                marker_color=charts.NEUTRAL,
+                hovertemplate="%{y:,.0f}<extra></extra>",
+            ),
+            go.Bar(
+                x=classes,
+                y=outlook["expected_revenue_12m"],
+                name=t("clv.legend_next_year"),
+                marker_color=charts.PALETTE[0],
+                hovertemplate="%{y:,.0f}<extra></extra>",
+            ),
         ]
     )
     fig.update_layout(barmode="group")
