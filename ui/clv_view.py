@@ -163,6 +163,7 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
             key="portfolio.clv_accounts",
             column_config={
                 t("clv.col_p_alive"): SHARE,
+                t("clv.col_expected_purchases"): AMOUNT,
                 t("clv.col_last_year"): AMOUNT,
                 t("clv.col_expected_revenue"): AMOUNT,
             },
@@ -180,6 +181,11 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
                 error=fmt_pct(check.total_error, 0),
             )
         )
-        st.dataframe(figures.holdout_table(check), hide_index=True, key="portfolio.clv_holdout_table")
+        st.dataframe(
+            figures.holdout_table(check),
+            hide_index=True,
+            key="portfolio.clv_holdout_table",
+            column_config={t("clv.col_actual"): AMOUNT, t("clv.col_predicted"): AMOUNT},
+        )
     else:
         widgets.error(check)
