@@ -4,7 +4,8 @@ Run ``python data/generate_demo.py [--out DIR]`` (default ``data/demo/``) or cal
 ``generate(out_dir)``. Seed 20261123, numpy ``Generator`` only; the four parts (accounts,
 transactions, key-area survey, dealer survey) each draw from their own child stream of one
 ``SeedSequence``, so changing one part never reshuffles another. Two runs give byte-identical
-files.
+files, on any CPU: results of exp, log1p and powers are rounded before anything uses them and
+sorts break ties by Kundenr (see ``_rounded_exp``).
 
 Output format (Norwegian export on purpose, so the demo exercises the ingest)
     ``;`` separator, decimal comma, no thousands separator, dates ``dd.mm.yyyy``, UTF-8 with BOM,
@@ -464,6 +465,34 @@ NORWEGIAN_HOLIDAYS = [
 ]
 
 
+# ln(250 000), written out so no C library computes it
+LOG_MEDIAN_REVENUE = 12.429216196844383
+
+# Transcendental functions are not the same everywhere: numpy picks SIMD kernels for exp, log,
+# power … at run time from the CPU's features (AVX-512, AVX2, baseline, ASIMD …) and they differ
+# from each other and from the C library in the last bits. Every such result therefore goes
+# through one of the helpers below, which round it right away to a fixed number of decimals
+# (money to whole kroner or øre), before anything compares, sorts, rounds, draws or writes it.
+# tests/core/test_demo_cpu_independence.py runs the generator with fewer numpy kernels and with
+# every transcendental result moved by one ulp, and expects the committed files byte for byte.
+_EXP = np.exp
+_LOG1P = np.log1p
+_POWER = np.power
+
+
+def _rounded_exp(x, decimals: int, scale=1.0):
+    """``round(scale * exp(x), decimals)``."""
+    return np.round(scale * _EXP(np.asarray(x, dtype=float)), decimals)
+
+
+def _rounded_log1p(x, decimals: int) -> float:
+    return float(np.round(_LOG1P(np.asarray(x, dtype=float)), decimals))
+
+
+def _rounded_power(x, exponent: float, decimals: int) -> float:
+    return float(np.round(_POWER(np.asarray(x, dtype=float), exponent), decimals))
+
+
 def _pick(rng: np.random.Generator, weighted: dict) -> str:
     names = list(weighted)
     weights = np.array([weighted[n][0] for n in names])
@@ -531,14 +560,18 @@ def build_accounts(rng: np.random.Generator) -> pd.DataFrame:
             }
         )
     acc = pd.DataFrame(rows)
-    yearly = np.exp(np.log(250_000) + 1.7 * rng.standard_normal(N_ACCOUNTS))
+    # whole kroner, so the ranking by size never hangs on the last bits of exp
+    yearly = _rounded_exp(LOG_MEDIAN_REVENUE + 1.7 * rng.standard_normal(N_ACCOUNTS), 0)
     acc["yearly_revenue"] = np.clip(yearly, 15_000, 45_000_000)
     acc["margin"] = np.clip(rng.normal(0.21, 0.05, N_ACCOUNTS), 0.12, 0.36)
     acc["drift"] = rng.normal(0.03, 0.10, N_ACCOUNTS)
     acc["role"] = "normal"
 
     # positions by planned size, largest first; roles are drawn from disjoint rank bands
-    by_size = acc["yearly_revenue"].sort_values(ascending=False).index.to_numpy()
+    # (ties, e.g. at the 15 000 floor, go by Kundenr: a sort never decides them)
+    by_size = acc.sort_values(
+        ["yearly_revenue", "Kundenr"], ascending=[False, True], kind="stable"
+    ).index.to_numpy()
     loss_whales = by_size[
         np.concatenate(
             [rng.choice(np.arange(0, 3), size=1), rng.choice(np.arange(3, 30), size=5, replace=False)]
@@ -667,7 +700,7 @@ def business_days() -> pd.DatetimeIndex:
 def _activity_weights(days: pd.DatetimeIndex, row: pd.Series) -> np.ndarray:
     """Relative invoicing intensity per business day for one account (0 outside its life)."""
     years = (days - pd.Timestamp(WINDOW_START)).days.to_numpy() / 365.25
-    weight = SEASON[days.month.to_numpy() - 1] * np.exp(row["drift"] * years)
+    weight = SEASON[days.month.to_numpy() - 1] * _rounded_exp(row["drift"] * years, 6)
     if row["role"] == "decliner":
         # halves over the last ~14 months, so last 12 months vs the 12 before is down > 30 %
         weight *= np.where(years < 1.8, 1.0, np.maximum(0.38, 1.0 - (years - 1.8) * 1.8))
@@ -689,8 +722,8 @@ def build_transactions(rng: np.random.Generator, acc: pd.DataFrame) -> pd.DataFr
     parts = []
     for idx, row in acc.iterrows():
         weight = _activity_weights(days, row)
-        lines_per_year = np.clip(14.0 * (row["yearly_revenue"] / 100_000) ** 0.6, 6, 2500)
-        lines_per_order = 1.0 + min(3.5, 0.4 * np.log1p(row["yearly_revenue"] / 200_000))
+        lines_per_year = np.clip(14.0 * _rounded_power(row["yearly_revenue"] / 100_000, 0.6, 6), 6, 2500)
+        lines_per_order = 1.0 + min(3.5, 0.4 * _rounded_log1p(row["yearly_revenue"] / 200_000, 6))
         expected_lines = lines_per_year * weight.sum() / per_year
         n_orders = max(2, int(rng.poisson(expected_lines / lines_per_order)))
         order_day = rng.choice(len(days), size=n_orders, p=weight / weight.sum())
@@ -704,8 +737,9 @@ def build_transactions(rng: np.random.Generator, acc: pd.DataFrame) -> pd.DataFr
         mix = np.array(PRODUCT_MIX[row["Bransje"]], dtype=float)
         product = rng.choice(len(product_names), size=n, p=mix / mix.sum())
         mean_line = row["yearly_revenue"] / lines_per_year
-        revenue = mean_line * np.exp(rng.normal(-0.5 * 0.7**2, 0.7, n))
-        price = unit_price[product] * np.exp(rng.normal(0, 0.25, n))
+        # lognormal line value and unit price, in øre at once
+        revenue = _rounded_exp(rng.normal(-0.5 * 0.7 * 0.7, 0.7, n), 2, scale=mean_line)
+        price = _rounded_exp(rng.normal(0, 0.25, n), 2, scale=unit_price[product])
         quantity = np.maximum(1, np.rint(revenue / price))
         line_margin = row["margin"] + product_margin[product] + rng.normal(0, 0.04, n)
         cost = revenue * (1.0 - line_margin)
@@ -782,7 +816,13 @@ def build_survey_keyareas(rng: np.random.Generator, acc: pd.DataFrame, tx: pd.Da
     """Customer and supplier-staff answers on the four key areas (E_ expectation, P_ perception)."""
     revenue = tx.groupby("Kundenr")["Omsetning"].sum()
     active = acc[acc["Status"] == "aktiv"].set_index("Kundenr")
-    top_active = revenue.loc[active.index].sort_values(ascending=False).index[:28]
+    top_active = (
+        revenue.loc[active.index]
+        .rename("revenue")
+        .reset_index()
+        .sort_values(["revenue", "Kundenr"], ascending=[False, True], kind="stable")["Kundenr"]
+        .to_numpy()[:28]
+    )
     churned = acc.loc[acc["Status"] == "tapt", "Kundenr"].tolist()
     respondents: list[tuple[str, bool]] = []
     for rank, kundenr in enumerate(top_active):

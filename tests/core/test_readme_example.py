@@ -24,5 +24,5 @@ def test_readme_python_example_runs_on_the_demo_data():
     finally:
         os.chdir(cwd)
     lines = output.getvalue().splitlines()
-    assert lines[0] == "; , 47531"
-    assert lines[-1] == "77"
+    assert lines[0] == "; , 47880"
+    assert lines[-1] == "78"
