@@ -49,14 +49,18 @@ def _check(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.Holdo
         return exc
 
 
-def account_values(history: pd.DataFrame, as_of: dt.date | None) -> pd.DataFrame | None:
-    """``account``, ``p_alive``, ``expected_revenue_12m`` for the selection criteria (cached with
-    the portfolio view's fit); None when the models cannot be fitted to this data."""
+def account_values(history: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame | None:
+    """What :func:`kamcore.clv.account_future_value` returns (``account``, ``p_alive``,
+    ``expected_purchases_12m``, ``expected_revenue_12m``), cached with the portfolio view's fit,
+    for pages that show or score it; None when the models cannot be fitted to this data.
+
+    ``history`` is ``data.transactions(apply_period=False)``; ``as_of`` the period filter's end.
+    """
     try:
         result = _future(history, _cache_key(as_of), as_of)
     except KamError:
         return None
-    return result.accounts[["account", "p_alive", "expected_revenue_12m"]]
+    return result.accounts[["account", "p_alive", "expected_purchases_12m", "expected_revenue_12m"]]
 
 
 def render(classes: pd.DataFrame, names: pd.Series) -> None:
