@@ -129,3 +129,27 @@ def test_contract_customers_get_a_plain_warning(make_app, demo_root):
     at = open_future(make_app)
     assert not at.exception, [e.value for e in at.exception]
     assert any("fixed rhythm" in w.value for w in at.warning)
+
+
+def test_a_model_that_missed_the_test_period_says_so(make_app, demo_root):
+    from kamcore import db
+
+    # 100 accounts that bought every five weeks or so, then every week in the last year: a
+    # model fitted on the first two years must forecast far too few purchases for the last
+    rows = []
+    for i in range(100):
+        day = pd.Timestamp("2023-11-01") + pd.Timedelta(days=i % 20)
+        while day <= pd.Timestamp("2026-10-31"):
+            rows.append((f"K{i:03d}", day, 500.0))
+            gap = 35 if day < pd.Timestamp("2025-11-01") else 7
+            day += pd.Timedelta(days=gap + (i * 7 + day.day) % 5)
+    sales = pd.DataFrame(rows, columns=["customer_id", "date", "revenue"])
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        ws.import_table("transactions", sales, kind="transactions", mapping={c: c for c in sales.columns}, replace=True)
+    at = open_future(make_app)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("The model fits this data poorly" in w.value for w in at.warning)
+    at.segmented_control(key="portfolio.clv_show").set_value("check").run()
+    check = at.dataframe[0].value
+    # the forecast falls short in every group of accounts
+    assert (check["Forecast purchases per account"] < check["Actual purchases per account"]).all()
