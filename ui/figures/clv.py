@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -101,14 +102,22 @@ def class_outlook_figure(outlook: pd.DataFrame) -> go.Figure:
 
 
 def with_classes(values: pd.DataFrame, classes: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
-    """Future values joined to the page's ABC ranking (class, rank, display name)."""
-    ranking = classes.assign(customer=classes["customer"].astype("string")).set_index("customer")
-    account = values["account"].astype("string")
+    """Future values joined to the page's ABC ranking (class, rank, display name).
+
+    Looked up by position (``Index.get_indexer`` on plain object arrays): 50,000 accounts
+    join in milliseconds, where ``Series.map`` on Arrow strings takes most of a second.
+    """
+    account = values["account"].to_numpy(dtype=object)
+    ranked = pd.Index(classes["customer"].to_numpy(dtype=object), dtype=object).get_indexer(account)
+    found = ranked >= 0
+    abc = classes["abc_class"].to_numpy(dtype=object)
+    rank = classes["rank"].to_numpy(dtype=float)
+    named = pd.Index(names.index.to_numpy(dtype=object), dtype=object).get_indexer(account)
+    labels = names.to_numpy(dtype=object)
     return values.assign(
-        account=account,
-        name=account.map(names),
-        abc_class=account.map(ranking["abc_class"]).fillna("C"),
-        rank=account.map(ranking["rank"]),
+        name=np.where(named >= 0, labels[np.maximum(named, 0)], None),
+        abc_class=np.where(found, abc[np.maximum(ranked, 0)], "C"),
+        rank=np.where(found, rank[np.maximum(ranked, 0)], np.nan),
     )
 
 
