@@ -194,14 +194,14 @@ def page(name: str, frame: pd.DataFrame) -> None:
 
 
 def machine_speed() -> None:
-    """A fixed pure-Python loop, to scale the figures: about 0.4 s on an idle core of this kind."""
+    """A fixed pure-Python loop, to scale the figures when the machine is shared and loaded."""
     start = time.perf_counter()
     total = 0
     for i in range(10_000_000):
         total += i
     print(
         f"0. machine speed: 10M Python additions in {time.perf_counter() - start:.2f} s "
-        f"(about 0.4 s on an idle core; a shared machine under load is slower in proportion)"
+        "(run it again on an idle machine to compare: every figure below scales with it)"
     )
 
 
