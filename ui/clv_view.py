@@ -40,13 +40,21 @@ def _future(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.Futu
 
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
-def _check(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.HoldoutCheck | KamError:
+def _check_cached(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.HoldoutCheck | dict:
     try:
         return clv.holdout_check(
             _history, "customer_id", "date", "revenue", holdout_end=as_of, groups=HOLDOUT_GROUPS
         )
-    except KamError as exc:  # cached too: a workspace too small to check stays too small
-        return exc
+    except KamError as exc:  # cached too (as plain data: a KamError does not pickle)
+        return {"code": exc.code, "message": exc.message, "params": exc.params}
+
+
+def _check(history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.HoldoutCheck | KamError:
+    """The hold-out check, or the KamError saying why this data cannot be checked."""
+    result = _check_cached(history, key, as_of)
+    if isinstance(result, dict):
+        return KamError(result["code"], result["message"], **result["params"])
+    return result
 
 
 def account_values(history: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame | None:

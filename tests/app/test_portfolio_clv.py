@@ -145,7 +145,9 @@ def test_a_model_that_missed_the_test_period_says_so(make_app, demo_root):
             day += pd.Timedelta(days=gap + (i * 7 + day.day) % 5)
     sales = pd.DataFrame(rows, columns=["customer_id", "date", "revenue"])
     with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
-        ws.import_table("transactions", sales, kind="transactions", mapping={c: c for c in sales.columns}, replace=True)
+        ws.import_table(
+            "transactions", sales, kind="transactions", mapping={c: c for c in sales.columns}, replace=True
+        )
     at = open_future(make_app)
     assert not at.exception, [e.value for e in at.exception]
     assert any("The model fits this data poorly" in w.value for w in at.warning)
@@ -153,3 +155,25 @@ def test_a_model_that_missed_the_test_period_says_so(make_app, demo_root):
     check = at.dataframe[0].value
     # the forecast falls short in every group of accounts
     assert (check["Forecast purchases per account"] < check["Actual purchases per account"]).all()
+
+
+def test_data_too_short_to_check_still_shows_the_values(make_app, demo_root):
+    from kamcore import db
+
+    # 12 accounts, 11 of them new in the last three weeks of an eight-week history: the model
+    # can be fitted, but the check (fit up to four weeks before the end) sees only one account
+    rows = [("K00", pd.Timestamp("2026-09-01"), 100.0)]
+    for i in range(1, 12):
+        for day in (10, 15, 20, 25):
+            rows.append((f"K{i:02d}", pd.Timestamp(f"2026-10-{day}") - pd.Timedelta(days=i % 3), 100.0))
+    sales = pd.DataFrame(rows, columns=["customer_id", "date", "revenue"])
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        ws.import_table(
+            "transactions", sales, kind="transactions", mapping={c: c for c in sales.columns}, replace=True
+        )
+    at = open_future(make_app)
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Test forecast miss"] == "–"
+    at.segmented_control(key="portfolio.clv_show").set_value("check").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == ["The model needs at least 10 customers; there are 1."]
