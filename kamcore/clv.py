@@ -840,6 +840,12 @@ def holdout_check(
     ``actual`` and ``predicted``; empty bins are left out.
     """
     daily = _daily(transactions, customer, date, value)
+    return _holdout_from_daily(daily, calibration_end, holdout_end, unit, censor, groups)
+
+
+def _holdout_from_daily(
+    daily: pd.DataFrame, calibration_end: Any, holdout_end: Any, unit: str, censor: int, groups: int | None
+) -> HoldoutCheck:
     days = daily.loc[daily["value"].to_numpy() >= 0].reset_index(drop=True)
     if days.empty:
         raise KamError("clv.no_purchases", "There are no purchases to model.")
@@ -912,6 +918,10 @@ class FutureValue(BaseModel):
     gamma_gamma: GammaGammaModel | None
     #: True when too few repeat buyers for Gamma-Gamma: spend is each account's own mean
     spend_fallback: bool
+    #: with ``with_check``: the hold-out check ending at ``as_of`` ...
+    check: HoldoutCheck | None = None
+    #: ... or why it could not be made (``code``, ``message``, ``params`` of the KamError)
+    check_error: dict | None = None
 
 
 def future_value(
@@ -922,8 +932,14 @@ def future_value(
     date: str = "date",
     value: str = "revenue",
     months: int = 12,
+    with_check: bool = False,
+    check_groups: int | None = 8,
 ) -> FutureValue:
     """Fit BG/NBD and Gamma-Gamma on all purchases up to ``as_of`` and value every account.
+
+    With ``with_check`` the :func:`holdout_check` ending at ``as_of`` (bins: ``check_groups``)
+    is made from the same daily aggregation and kept in ``check`` (or its error in
+    ``check_error``), so an app needs one pass over the transactions.
 
     ``revenue_at_risk = (1 − P(alive)) × last 12 months' revenue``: what the account brought
     in last year, weighted by the chance it has already gone. Spend per purchase comes from
@@ -984,7 +1000,15 @@ def future_value(
             "revenue_at_risk": (1.0 - p_alive) * np.clip(last_year, 0.0, None),
         }
     )
+    check, check_error = None, None
+    if with_check:
+        try:
+            check = _holdout_from_daily(daily, None, end_ts, "W", 7, check_groups)
+        except KamError as exc:  # kept as data: the result must pickle (Streamlit caches it)
+            check_error = {"code": exc.code, "message": exc.message, "params": exc.params}
     return FutureValue(
+        check=check,
+        check_error=check_error,
         accounts=accounts,
         as_of=end_ts.date(),
         bgnbd=bg,

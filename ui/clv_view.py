@@ -36,25 +36,16 @@ def _cache_key(as_of: dt.date | None) -> str:
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def _future(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.FutureValue:
-    return clv.future_value(_history, as_of)
+    # one pass over the transactions for the values and the hold-out check
+    return clv.future_value(_history, as_of, with_check=True, check_groups=HOLDOUT_GROUPS)
 
 
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
-def _check_cached(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.HoldoutCheck | dict:
-    try:
-        return clv.holdout_check(
-            _history, "customer_id", "date", "revenue", holdout_end=as_of, groups=HOLDOUT_GROUPS
-        )
-    except KamError as exc:  # cached too (as plain data: a KamError does not pickle)
-        return {"code": exc.code, "message": exc.message, "params": exc.params}
-
-
-def _check(history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.HoldoutCheck | KamError:
+def _check(result: clv.FutureValue) -> clv.HoldoutCheck | KamError:
     """The hold-out check, or the KamError saying why this data cannot be checked."""
-    result = _check_cached(history, key, as_of)
-    if isinstance(result, dict):
-        return KamError(result["code"], result["message"], **result["params"])
-    return result
+    if result.check is not None:
+        return result.check
+    error = result.check_error or {}
+    return KamError(error.get("code", "clv.fit_failed"), error.get("message", ""), **error.get("params", {}))
 
 
 def account_values(history: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame | None:
@@ -85,7 +76,7 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
         except KamError as exc:
             widgets.error(exc)
             return
-        check = _check(history, key, as_of)
+    check = _check(result)
 
     st.caption(t("clv.intro", end=fmt_date(result.as_of)))
     if isinstance(check, clv.HoldoutCheck):

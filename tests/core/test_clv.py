@@ -551,3 +551,16 @@ def test_fits_badly_flags_a_large_miss():
     assert check.fits_badly
     assert not check.model_copy(update={"total_error": 0.2, "bin_error": 0.3}).fits_badly
     assert check.model_copy(update={"total_error": 0.1, "bin_error": 0.31}).fits_badly
+
+
+def test_future_value_with_check_equals_the_separate_check(cdnow):
+    sales = cdnow.rename(columns={"id": "customer_id", "value": "revenue"})
+    together = clv.future_value(sales, "1998-06-30", with_check=True, check_groups=4)
+    alone = clv.holdout_check(sales, "customer_id", "date", "revenue", holdout_end="1998-06-30", groups=4)
+    assert together.check_error is None
+    assert together.check.calibration_end == alone.calibration_end
+    pd.testing.assert_frame_equal(together.check.table, alone.table)
+    short = clv.future_value(sales.loc[sales["date"] <= "1997-01-20"], with_check=True)
+    # 19 days of data: the check's calibration period (before the last 28 days) is empty
+    assert short.check is None
+    assert short.check_error["code"] == "clv.nothing_before_end"
