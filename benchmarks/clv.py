@@ -100,6 +100,10 @@ def core() -> None:
     )
     timed("future_value (all of the above per account)", lambda: clv.future_value(table))
     timed(
+        "future_value + hold-out check (what the page fits)",
+        lambda: clv.future_value(table, with_check=True, check_groups=8),
+    )
+    timed(
         "holdout_check (refit on all but the last year)",
         lambda: clv.holdout_check(table, "customer_id", "date", "revenue", groups=8),
     )
