@@ -160,8 +160,9 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
             figures.class_outlook_figure(figures.class_outlook(accounts)), key="portfolio.clv_outlook"
         )
         table = figures.accounts_table(accounts)
+        shown = table.head(figures.ACCOUNT_ROWS)
         st.dataframe(
-            table,
+            shown,
             hide_index=True,
             key="portfolio.clv_accounts",
             column_config={
@@ -171,6 +172,8 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
                 t("clv.col_expected_revenue"): AMOUNT,
             },
         )
+        if len(table) > len(shown):
+            st.caption(t("clv.drifting_more", shown=fmt_num(len(shown)), total=fmt_num(len(table))))
         widgets.download_buttons(table, "future_value", key="portfolio.clv_accounts_download")
     elif isinstance(check, clv.HoldoutCheck):
         charts.show(figures.holdout_figure(check), key="portfolio.clv_holdout")
