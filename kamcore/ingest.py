@@ -135,7 +135,10 @@ QUALITY_SENTENCES: dict[str, str] = {
     "column_date": "Column '{column}' was read as dates ({format}).",
     "excel_serial_dates": "Column '{column}' held Excel date numbers; they were converted to dates.",
     "duplicate_rows": "{n} rows are exact copies of an earlier row; they were kept.",
-    "negative_values": "Column '{column}' has {n} negative values (for example credit notes); they were kept.",
+    "negative_values": "Column '{column}' has {n} negative values; they were kept.",
+    # the same finding once the column's role is known (the Data page words it by role)
+    "negative_values_revenue": "Column '{column}' has {n} negative values (credit notes); they were kept and reduce the revenue.",
+    "negative_values_profit": "Column '{column}' has {n} negative values (lines sold at a loss); they were kept.",
     "missing_values": "Column '{column}' has {n} empty cells.",
     "empty_sheets": "Sheets without data were skipped: {sheets}.",
 }

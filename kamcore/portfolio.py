@@ -543,7 +543,7 @@ def whale_summary(curve: pd.DataFrame) -> WhaleSummary:
         accounts_at_peak=peak_at + 1,
         accounts_at_peak_share=(peak_at + 1) / n,
         n_destroying=int(len(losses)),
-        destroyed_profit=float(-losses.sum()),
+        destroyed_profit=float(-losses.sum()) + 0.0,  # + 0.0: no "-0" when nothing is lost
     )
 
 

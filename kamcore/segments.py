@@ -428,6 +428,37 @@ def _best(scores: pd.DataFrame, column: str, largest: bool) -> int | None:
     return int(valid.loc[values.idxmax(), "k"])
 
 
+#: Which way each validity index is better: "max" (higher), "min" (lower) or "elbow" (gap, 1-SE rule).
+INDEX_DIRECTION: dict[str, str] = {
+    "silhouette": "max",
+    "calinski_harabasz": "max",
+    "davies_bouldin": "min",
+    "gap": "elbow",
+}
+
+
+def best_k_by_index(k_scores: pd.DataFrame) -> dict[str, int]:
+    """The k each validity index prefers, read from ``k_scores`` (one row per k tried).
+
+    Silhouette and Calinski–Harabasz: the k with the highest value; Davies–Bouldin: the
+    lowest; the gap statistic: the smallest k with gap(k) >= gap(k+1) - se(k+1) (else the
+    largest gap). Ties go to the smaller k. Indices without a value are left out.
+    Charts and sentences that read these numbers use this one function, so they agree.
+    """
+    best: dict[str, int] = {}
+    if "gap" in k_scores and k_scores["gap"].notna().any():
+        rows = k_scores.dropna(subset=["gap"]).sort_values("k")
+        ks = [int(k) for k in rows["k"]]
+        se = rows["gap_se"].fillna(0.0) if "gap_se" in rows else pd.Series(0.0, index=rows.index)
+        best["gap"] = _gap_choice(ks, dict(zip(ks, rows["gap"], strict=True)), dict(zip(ks, se, strict=True)))[0]
+    for name in ("silhouette", "calinski_harabasz", "davies_bouldin"):
+        if name in k_scores:
+            chosen = _best(k_scores, name, largest=INDEX_DIRECTION[name] == "max")
+            if chosen is not None:
+                best[name] = chosen
+    return best
+
+
 def kmeans_segments(
     table: pd.DataFrame,
     features: list[str],
@@ -594,15 +625,11 @@ def _kmeans_segments(
 
     gap_k, gap_has_elbow = _gap_choice(ks, gap, gap_se)
     k_by_index = {
-        name: chosen
-        for name, chosen in (
-            ("gap", gap_k),
-            ("silhouette", _best(k_scores, "silhouette", largest=True)),
-            ("calinski_harabasz", _best(k_scores, "calinski_harabasz", largest=True)),
-            ("davies_bouldin", _best(k_scores, "davies_bouldin", largest=False)),
-        )
-        if chosen is not None
+        name: best
+        for name, best in best_k_by_index(k_scores).items()
+        if name in ("gap", "silhouette", "calinski_harabasz", "davies_bouldin")
     }
+    k_by_index = {"gap": gap_k, **{n: b for n, b in k_by_index.items() if n != "gap"}}
     if k is not None:
         chosen_k = int(k)
         choice_rule = "fixed"

@@ -40,6 +40,12 @@ MANUAL_MIN, MANUAL_MAX, MANUAL_MIDPOINT = 1.0, 5.0, 3.0
 NEUTRAL_SCORE = 50.0
 
 CATEGORIES: tuple[str, ...] = ("key", "key_development", "maintenance", "opportunistic")
+#: How a missing input counts: as the middle of the scale (3 of 1-5, score 50), as the
+#: worst score (1 of 1-5, score 0), or the account is left out of the scoring.
+MISSING_POLICIES: tuple[str, ...] = ("neutral", "lowest", "exclude")
+#: Where the matrix is cut when no value is given: at the medians, or so that the key box
+#: holds at most the shortlist limit (see ``key_size_cuts``).
+CUT_RULES: tuple[str, ...] = ("key_size", "median")
 
 #: Column-name fragments (lower-case) that identify a manual score column in an
 #: uploaded accounts table, in Norwegian, Swedish and English. A column matches when its
@@ -114,6 +120,8 @@ class SelectionModel(BaseModel):
     winsorise: float = Field(default=0.05, ge=0, lt=0.5)
     cut_attractiveness: float | None = Field(default=None, ge=0, le=100)
     cut_strength: float | None = Field(default=None, ge=0, le=100)
+    cut_rule: Literal["key_size", "median"] = "median"
+    missing: Literal["neutral", "lowest", "exclude"] = "neutral"
     shortlist_limit: int = Field(default=15, ge=1)
 
     def with_weights(self, weights: Mapping[str, float]) -> SelectionModel:
@@ -683,17 +691,135 @@ def _criterion_scores(
             if manual is not None and name in manual.columns:
                 raw = manual[name].reindex(frame.index).astype(float)
             absent = raw.isna()
-            score = 100.0 * (raw.fillna(MANUAL_MIDPOINT) - MANUAL_MIN) / (MANUAL_MAX - MANUAL_MIN)
+            score = 100.0 * (raw - MANUAL_MIN) / (MANUAL_MAX - MANUAL_MIN)
         else:
             _require_columns(accounts, (criterion.source,), "accounts")
             raw = pd.to_numeric(frame[criterion.source], errors="coerce").astype(float)
             absent = raw.isna()
-            score = _normalise(raw, model.normalisation, model.winsorise).fillna(NEUTRAL_SCORE)
+            score = _normalise(raw, model.normalisation, model.winsorise)
         if criterion.direction == "lower_is_better":
             score = 100.0 - score
+        # after the direction: "lowest" is the worst score whichever way the criterion points
+        score = score.fillna(0.0 if model.missing == "lowest" else NEUTRAL_SCORE)
         scores[criterion.name] = score
         missing[criterion.name] = absent
     return pd.DataFrame(scores, index=frame.index), pd.DataFrame(missing, index=frame.index)
+
+
+def _excluded(missing: pd.DataFrame, model: SelectionModel) -> pd.Series:
+    """True for the accounts the "exclude" policy leaves out: a criterion that counts is missing."""
+    counting = [c.name for c in model.criteria if c.weight > 0]
+    if model.missing != "exclude" or not counting:
+        return pd.Series(False, index=missing.index)
+    return missing[counting].any(axis=1)
+
+
+def _scores_in_use(
+    accounts: pd.DataFrame,
+    model: SelectionModel,
+    manual_scores: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``_criterion_scores`` of the accounts the missing-score policy keeps.
+
+    Under "exclude" the left-out accounts are dropped *before* the computed measures are
+    normalised, so they do not move the other accounts' percentiles either.
+    """
+    scores, missing = _criterion_scores(accounts, model, manual_scores)
+    kept = ~_excluded(missing, model)
+    if kept.all():
+        return scores, missing
+    if not kept.any():
+        raise KamError("selection.no_accounts_left", "No account has a value for every criterion.")
+    ids = accounts["customer_id"].astype("str")
+    return _criterion_scores(accounts.loc[ids.isin(kept.index[kept]).to_numpy()], model, manual_scores)
+
+
+def criterion_coverage(
+    accounts: pd.DataFrame,
+    model: SelectionModel,
+    manual_scores: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """How many accounts have a value for each criterion.
+
+    Returns
+    -------
+    DataFrame
+        One row per criterion in model order: ``criterion``, ``axis``, ``weight``,
+        ``n_scored`` (accounts with a value), ``n_accounts`` (all accounts) and
+        ``share`` (= n_scored / n_accounts, 0 when there are no accounts).
+    """
+    _, missing = _criterion_scores(accounts, model, manual_scores)
+    n = len(missing)
+    rows = []
+    for criterion in model.criteria:
+        scored = int((~missing[criterion.name]).sum())
+        rows.append(
+            {
+                "criterion": criterion.name,
+                "axis": criterion.axis,
+                "weight": criterion.weight,
+                "n_scored": scored,
+                "n_accounts": n,
+                "share": scored / n if n else 0.0,
+            }
+        )
+    return pd.DataFrame(rows, columns=["criterion", "axis", "weight", "n_scored", "n_accounts", "share"])
+
+
+def n_excluded(
+    accounts: pd.DataFrame,
+    model: SelectionModel,
+    manual_scores: pd.DataFrame | None = None,
+) -> int:
+    """How many accounts ``score_accounts`` leaves out (only under ``missing="exclude"``)."""
+    _, missing = _criterion_scores(accounts, model, manual_scores)
+    return int(_excluded(missing, model).sum())
+
+
+def key_size_cuts(attractiveness: pd.Series, strength: pd.Series, target: int) -> tuple[float, float]:
+    """Cut-points that keep the *key* box to at most ``target`` accounts, never below the medians.
+
+    Notes
+    -----
+    Both axes are cut at the m-th highest value (a_(m), s_(m)); *key* = a >= a_(m) and
+    s >= s_(m). The key box only grows with m, so m is the largest value in
+    1..ceil(n / 2) whose key box holds at most ``target`` accounts (binary search).
+    With m = ceil(n / 2) the cuts are the upper medians: a small portfolio is cut as before.
+    Accounts tied at a cut all count, so ties can leave more than ``target`` in the box
+    when even m = 1 does.
+    """
+    a = attractiveness.to_numpy(dtype=float)
+    s = strength.to_numpy(dtype=float)
+    n = len(a)
+    if n == 0:
+        return 50.0, 50.0
+    a_sorted = np.sort(a)[::-1]
+    s_sorted = np.sort(s)[::-1]
+
+    def key_count(m: int) -> int:
+        return int(((a >= a_sorted[m - 1]) & (s >= s_sorted[m - 1])).sum())
+
+    low, high = 1, (n + 1) // 2
+    while low < high:
+        middle = (low + high + 1) // 2
+        if key_count(middle) <= target:
+            low = middle
+        else:
+            high = middle - 1
+    return float(a_sorted[low - 1]), float(s_sorted[low - 1])
+
+
+def matrix_cuts(scored: pd.DataFrame, model: SelectionModel) -> tuple[float, float]:
+    """The (attractiveness, strength) cut-points the matrix uses for ``scored`` under ``model``."""
+    if model.cut_rule == "key_size":
+        auto_a, auto_s = key_size_cuts(scored["attractiveness"], scored["strength"], model.shortlist_limit)
+    else:
+        auto_a = float(scored["attractiveness"].median()) if len(scored) else 50.0
+        auto_s = float(scored["strength"].median()) if len(scored) else 50.0
+    return (
+        auto_a if model.cut_attractiveness is None else model.cut_attractiveness,
+        auto_s if model.cut_strength is None else model.cut_strength,
+    )
 
 
 def _weights(model: SelectionModel) -> np.ndarray:
@@ -768,27 +894,30 @@ def score_accounts(
     With normalised criterion scores s_i and weights w_i:
     axis = sum_{i in axis}(w_i s_i) / sum_{i in axis}(w_i);
     total = sum_i(w_i s_i) / sum_i(w_i) over all criteria, so only the weights'
-    proportions matter. A missing manual score counts as the midpoint 3 (score 50), a
-    missing computed measure as 50; both are named in ``missing_inputs``.
+    proportions matter. A missing input counts as ``model.missing`` says: "neutral" (the
+    default) scores it 50 (a manual 3), "lowest" 0 (a manual 1, or the worst value), and
+    "exclude" leaves out every account missing a criterion whose weight is above 0.
+    Missing inputs are named in ``missing_inputs``. The boxes are cut where
+    ``matrix_cuts`` says (given values, else the medians or ``key_size_cuts``).
     ``top_criteria`` names the (up to) three criteria with the largest contribution
     w_i s_i / sum(w) to the total, comma-separated; ``rank`` 1 is the best total, ties
     broken by ``customer_id``.
     """
-    scores, missing = _criterion_scores(accounts, model, manual_scores)
+    scores, missing = _scores_in_use(accounts, model, manual_scores)
     weights = _weights(model)
     names = [c.name for c in model.criteria]
     contributions = scores[names].to_numpy() * weights / weights.sum()
 
     result = accounts.assign(customer_id=accounts["customer_id"].astype("str")).set_index("customer_id")
+    result = result.loc[scores.index]
     for name in names:
         result[f"score__{name}"] = scores[name]
     result["attractiveness"] = _axis_score(scores, model, "attractiveness")
     result["strength"] = _axis_score(scores, model, "strength")
     result["total"] = pd.Series(contributions.sum(axis=1), index=scores.index)
     result["rank"] = _rank(result["total"]).reindex(result.index).astype(int)
-    result["category"] = categorise(
-        result["attractiveness"], result["strength"], model.cut_attractiveness, model.cut_strength
-    )
+    cut_a, cut_s = matrix_cuts(result, model)
+    result["category"] = categorise(result["attractiveness"], result["strength"], cut_a, cut_s)
     top = []
     for row in contributions:
         # stable sort keeps criterion order among equal contributions
@@ -851,7 +980,7 @@ def sensitivity(
             "selection.sensitivity_settings",
             "Sensitivity needs at least one run and a spread from 0 % up to 100 %.",
         )
-    scores, _ = _criterion_scores(accounts, model, manual_scores)
+    scores, _ = _scores_in_use(accounts, model, manual_scores)
     scores = scores.sort_index()  # ties are broken by customer id: sort once, stable argsort
     matrix = scores[[c.name for c in model.criteria]].to_numpy()
     base = _weights(model)

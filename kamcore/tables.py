@@ -24,6 +24,31 @@ def normalise_status(values: pd.Series) -> pd.Series:
     return out
 
 
+#: The status of an account the customers table does not describe (or leaves empty).
+UNKNOWN_STATUS = "unknown"
+
+
+def account_status(accounts: pd.DataFrame) -> pd.Series:
+    """Status per customer id (index) from a canonical accounts table; empty -> "unknown".
+
+    The last row wins when an account appears twice.
+    """
+    if "customer_id" not in accounts or "status" not in accounts:
+        return pd.Series(dtype="string")
+    rows = accounts.dropna(subset=["customer_id"]).drop_duplicates("customer_id", keep="last")
+    status = rows["status"].astype("string").fillna(UNKNOWN_STATUS).replace("", UNKNOWN_STATUS)
+    return pd.Series(status.to_numpy(), index=rows["customer_id"].astype("string").to_numpy(), dtype="string")
+
+
+def accounts_with_status(ids: pd.Series, status: pd.Series, chosen: set[str] | frozenset[str]) -> pd.Series:
+    """Boolean mask over ``ids``: the account's status (``account_status``) is in ``chosen``.
+
+    An id the status table does not know has status "unknown".
+    """
+    known = ids.astype("string").map(status).fillna(UNKNOWN_STATUS)
+    return known.isin(list(chosen)).to_numpy()
+
+
 def canonical(df: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
     """Columns renamed to their roles and typed; ``profit`` derived as revenue − cost if unmapped.
 

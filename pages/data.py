@@ -11,7 +11,7 @@ from kamcore import db
 from kamcore.demo import DEMO_NAME
 from kamcore.ingest import IngestSettings, guess_mapping, load_file
 from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
-from ui import auth, data, router, state, widgets
+from ui import auth, data, i18n, router, state, widgets
 from ui.i18n import fmt_date, fmt_num, labeller, t
 
 router.require_router()
@@ -49,29 +49,44 @@ def mapping_editor(columns: list[str], initial: ColumnMapping, key: str) -> Colu
     return ColumnMapping(roles=roles)
 
 
-def quality_table(report) -> pd.DataFrame:
-    """The report's issues as rows a person can read (text shown literally, never as markup)."""
+#: Negative values read differently by role: credit notes in revenue, loss lines in profit.
+NEGATIVE_BY_ROLE = {"revenue": "negative_values_revenue", "profit": "negative_values_profit"}
+
+
+def quality_table(report, roles: dict[str, str] | None = None) -> pd.DataFrame:
+    """The report's issues as rows a person can read (text shown literally, never as markup).
+
+    ``roles`` maps a column to its (proposed) role, so negative values are named for what they
+    are: credit notes in a revenue column, loss-making lines in a profit column.
+    """
     rows = []
     for issue in report.issues:
+        code = issue.code
+        if code == "negative_values":
+            code = NEGATIVE_BY_ROLE.get((roles or {}).get(issue.column or ""), code)
         rows.append({
             t("data.severity"): t(f"data.severity_{issue.severity}"),
+            # a whole-file note has no row or column: an empty cell, not "None"
             t("data.row"): issue.row,
-            t("data.column"): issue.column,
-            t("data.message"): t(f"quality.{issue.code}", **issue.params),
+            t("data.column"): issue.column or "",
+            t("data.message"): t(f"quality.{code}", **issue.params),
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame[t("data.row")] = frame[t("data.row")].astype("Int64")
+    return frame
 
 
-def show_quality(report, rejected: pd.DataFrame, key: str) -> None:
+def show_quality(report, rejected: pd.DataFrame, key: str, roles: dict[str, str] | None = None) -> None:
     """Metrics, issues and the rejected rows of one parsed table."""
     cols = st.columns(4)
     cols[0].metric(t("data.rows_read"), fmt_num(report.rows_read))
     cols[1].metric(t("data.rows_kept"), fmt_num(report.rows_kept))
     cols[2].metric(t("data.rows_rejected"), fmt_num(report.rows_rejected))
     cols[3].metric(t("data.duplicate_rows"), fmt_num(report.duplicate_rows))
-    issues = quality_table(report)
+    issues = quality_table(report, roles)
     if not issues.empty:
-        st.dataframe(issues, hide_index=True, key=f"{key}.issues")
+        i18n.dataframe(issues, hide_index=True, key=f"{key}.issues")
     details = {
         t("data.columns_coerced"): report.columns_coerced,
         t("data.negative_values"): report.negative_values,
@@ -86,7 +101,7 @@ def show_quality(report, rejected: pd.DataFrame, key: str) -> None:
             st.dataframe(pd.DataFrame(detail_rows), hide_index=True, key=f"{key}.details")
     if len(rejected):
         st.warning(t("data.rejected_note", n=fmt_num(len(rejected))))
-        st.dataframe(rejected.head(200), hide_index=True, key=f"{key}.rejected")
+        i18n.dataframe(rejected.head(200), hide_index=True, key=f"{key}.rejected")
         widgets.download_buttons(rejected, "rejected_rows", key=f"{key}.rejected_download")
 
 
@@ -200,8 +215,11 @@ st.subheader(t("data.upload_title"))
 st.caption(t("data.upload_help"))
 uploads = st.file_uploader(
     t("data.upload_label"), type=["csv", "tsv", "txt", "xlsx", "xls"], accept_multiple_files=True,
-    key="data.upload",
+    key="data.upload", help=t("data.upload_tooltip"), max_upload_size=cfg.max_upload_mb,
 )
+# Streamlit writes the box's own words ("Drag and drop", "Browse files", "200MB per file") in
+# English only; the page says the same in the user's language.
+st.caption(t("data.upload_limits", mb=fmt_num(cfg.max_upload_mb)))
 pending: dict[str, dict] = st.session_state.setdefault("data.pending", {})
 for upload in uploads or []:
     content = upload.getvalue()
@@ -244,8 +262,9 @@ for token, item in list(pending.items()):
                 header_row=fmt.header_row,
             ))
             st.info(t("data.found_kind", kind=t(f"data.kind_{guess.kind.value}")))
-            st.dataframe(parsed.data.head(50), key=f"{key}.preview")
-            show_quality(parsed.quality, parsed.rejected, key)
+            i18n.dataframe(parsed.data.head(50), key=f"{key}.preview")
+            show_quality(parsed.quality, parsed.rejected, key,
+                         roles={column: role for role, column in guess.mapping.roles.items()})
             kind = st.segmented_control(t("data.kind"), KINDS, default=guess.kind.value,
                                         format_func=labeller("data.kind_"), key=f"{key}.kind")
             mapping = mapping_editor([str(c) for c in parsed.data.columns], guess.mapping, key=f"{key}.map")

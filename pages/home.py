@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kamcore import portfolio
+from kamcore import portfolio, tables
 from kamcore.schemas import TableKind
 from ui import data, router, state
 from ui.i18n import fmt_num, fmt_pct, t
@@ -22,8 +22,15 @@ cols = st.columns(4)
 cols[0].metric(t("home.tables"), fmt_num(len(infos)))
 cols[1].metric(t("home.transaction_rows"),
                fmt_num(sum(i.n_rows for i in infos if i.kind == TableKind.transactions)))
-accounts = data.accounts()
-cols[2].metric(t("home.accounts"), fmt_num(0 if accounts is None else len(accounts)))
+# Two different counts, each named: accounts that bought (the story's base), and the
+# customers table's accounts (which may include some without sales).
+n_with_sales = 0 if transactions is None else int(transactions["customer_id"].nunique())
+cols[2].metric(t("home.accounts_with_sales"), fmt_num(n_with_sales))
+accounts_table = data.active_table(TableKind.accounts)
+master = data.canonical_table(accounts_table) if accounts_table else None
+if master is not None and "customer_id" in master:
+    master = tables.apply_filters(master, data.current_filters(), apply_period=False)
+    cols[2].caption(t("home.accounts_in_table", n=fmt_num(master["customer_id"].nunique())))
 cols[3].metric(t("home.surveys"), fmt_num(sum(1 for i in infos if i.kind == TableKind.survey)))
 
 if transactions is not None and len(transactions) and "revenue" in transactions:

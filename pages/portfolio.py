@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kamcore import portfolio
+from kamcore import portfolio, tables
 from kamcore.errors import KamError
-from ui import charts, clv_view, data, router, widgets
+from ui import charts, clv_view, data, i18n, router, widgets
 from ui.figures import portfolio as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
@@ -18,8 +18,13 @@ VIEWS = ("pareto", "whale", "concentration", "movement", "accounts", "future")
 MOVEMENT_VIEWS = ("matrix", "sankey")
 PARETO_MIN_BARS = 10
 PARETO_MAX_BARS = 1000
-# Thousands separators in the user's browser locale; the downloads keep full precision.
-AMOUNT_COLUMN = st.column_config.NumberColumn(format="localized")
+
+
+def with_status(frame, statuses):
+    """Rows of accounts whose status is among ``statuses`` (all rows when there is no status)."""
+    if frame is None or statuses is None:
+        return frame
+    return frame.loc[tables.accounts_with_status(frame["customer_id"], data.account_status(), statuses)]
 
 
 # ------------------------------------------------------------------------------ page
@@ -29,9 +34,18 @@ st.caption(t("portfolio.intro"))
 
 frame = data.transactions()
 widgets.require(frame, "portfolio.no_data")
+statuses = widgets.status_filter("portfolio.status", container=st.columns([2, 3])[0])
+frame = with_status(frame, statuses)
+widgets.require(frame, "portfolio.no_data_status")
 measures = [m for m in MEASURES if m in frame.columns]
 widgets.require(measures, "portfolio.no_measure")
 names = figures.account_names(frame)
+
+# ------------------------------------------------------------ totals for these filters
+totals = figures.totals(frame)
+for column, (name, value) in zip(st.columns(len(totals)), totals.items(), strict=True):
+    column.metric(t(f"portfolio.total_{name}"), fmt_num(value), border=True)
+st.caption(figures.totals_caption(data.current_filters()))
 
 left, middle, right, far = st.columns([1.2, 1, 1, 1.2])
 # format_func gets a dict lookup, not a t() call, so the labels are fixed when the script runs
@@ -50,7 +64,7 @@ a_pct = middle.slider(
     max_value=95,
     value=80,
     step=1,
-    format="%d%%",
+    format=i18n.percent_format(),
     key="portfolio.a_threshold",
     help=t("portfolio.a_threshold_help"),
 )
@@ -60,7 +74,7 @@ b_pct = right.slider(
     max_value=100,
     value=95,
     step=1,
-    format="%d%%",
+    format=i18n.percent_format(),
     key="portfolio.b_threshold",
     help=t("portfolio.b_threshold_help"),
 )
@@ -169,7 +183,12 @@ elif view == "whale":
             help=t("portfolio.whale_at_peak_help", share=fmt_pct(whale.accounts_at_peak_share)),
         )
         cards[2].metric(t("portfolio.whale_destroying"), fmt_num(whale.n_destroying), border=True)
-        cards[3].metric(t("portfolio.whale_destroyed"), fmt_num(whale.destroyed_profit), border=True)
+        cards[3].metric(
+            t("portfolio.whale_destroyed"),
+            fmt_num(whale.destroyed_profit) if whale.n_destroying else "–",
+            border=True,
+            help=t("portfolio.whale_destroyed_help"),
+        )
         fig = figures.whale_figure(curve, names, whale)
         charts.show(fig, key="portfolio.whale_chart")
         st.caption(t("portfolio.whale_caption"))
@@ -195,12 +214,12 @@ elif view == "concentration":
         t("portfolio.conc_gini"), fmt_num(conc.gini, 2), border=True, help=t("portfolio.conc_gini_help")
     )
     table = figures.concentration_table(conc)
-    st.dataframe(table, hide_index=True)
+    i18n.dataframe(table, hide_index=True)
     st.caption(t("portfolio.conc_caption", n=fmt_num(conc.n_accounts), positive=fmt_num(conc.n_positive)))
 
 # -------------------------------------------------------------------------- movement
 elif view == "movement":
-    history = data.transactions(apply_period=False)
+    history = with_status(data.transactions(apply_period=False), statuses)
     widgets.require(
         None if history is None or "date" not in history else history, "portfolio.movement_needs_dates"
     )
@@ -241,7 +260,7 @@ elif view == "movement":
         max_value=100,
         value=30,
         step=5,
-        format="%d%%",
+        format=i18n.percent_format(),
         key="portfolio.churn_drop",
     )
     days = days_col.number_input(
@@ -257,37 +276,19 @@ elif view == "movement":
     st.caption(t("clv.churn_note"))
     if not risk.empty:
         shown_risk = figures.churn_table(risk, names)
-        st.dataframe(
-            shown_risk,
-            hide_index=True,
-            key="portfolio.churn_table",
-            column_config={
-                t("portfolio.col_previous_value"): AMOUNT_COLUMN,
-                t("portfolio.col_current_value"): AMOUNT_COLUMN,
-            },
-        )
+        i18n.dataframe(shown_risk, hide_index=True, key="portfolio.churn_table")
         widgets.download_buttons(shown_risk, "churn_risk", key="portfolio.churn_download")
 
 # -------------------------------------------------------------- accounts + drill-down
 elif view == "accounts":
     shown_accounts = figures.accounts_table(classes, measure)
-    st.dataframe(
-        shown_accounts,
-        hide_index=True,
-        key="portfolio.accounts_table",
-        column_config={t(f"portfolio.measure_{measure}"): AMOUNT_COLUMN},
-    )
+    i18n.dataframe(shown_accounts, hide_index=True, key="portfolio.accounts_table")
     widgets.download_buttons(shown_accounts, "abc_accounts", key="portfolio.accounts_download")
 
     if group_classes is not None:
         st.subheader(t("portfolio.group_table_title", group=t(f"app.role_{group}").lower()))
         shown_groups = figures.group_accounts_table(group_classes, group, names, measure)
-        st.dataframe(
-            shown_groups,
-            hide_index=True,
-            key="portfolio.group_table",
-            column_config={t(f"portfolio.measure_{measure}"): AMOUNT_COLUMN},
-        )
+        i18n.dataframe(shown_groups, hide_index=True, key="portfolio.group_table")
         widgets.download_buttons(shown_groups, f"abc_by_{group}", key="portfolio.group_download")
 
     if "date" in frame.columns:

@@ -12,7 +12,7 @@ import streamlit as st
 from kamcore import segments as sg
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import charts, data, router, state, widgets
+from ui import charts, data, i18n, router, state, widgets
 from ui.figures import segments as figures
 from ui.i18n import fmt_num, labeller, t
 
@@ -144,7 +144,7 @@ def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict
             "name": [start.get(s, suggested[s]) for s in result.sizes.index],
             "suggested": [suggested[s] for s in result.sizes.index],
             "n": result.sizes.to_numpy(),
-            "share": result.sizes.to_numpy() / result.sizes.sum(),
+            "share": (100 * result.sizes.to_numpy() / result.sizes.sum()).round(0),
         },
         index=result.sizes.index,
     )
@@ -157,9 +157,9 @@ def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict
             "_index": st.column_config.NumberColumn(t("segments.col_segment")),
             "name": st.column_config.TextColumn(t("segments.col_name"), required=True, max_chars=80),
             "suggested": st.column_config.TextColumn(t("segments.col_suggested")),
-            "n": st.column_config.NumberColumn(t("segments.col_n"), format="%d"),
+            "n": st.column_config.NumberColumn(t("segments.col_n"), format=i18n.number_format(0)),
             "share": st.column_config.ProgressColumn(
-                t("segments.col_share"), format="percent", min_value=0.0, max_value=1.0
+                t("segments.col_share"), format=i18n.percent_format(), min_value=0, max_value=100
             ),
         },
     )
@@ -254,7 +254,7 @@ c.metric(
 d.metric(
     t("segments.metric_stability"), fmt_num(result.stability_ari, 2), help=t("segments.metric_stability_help")
 )
-st.caption(figures.reason_text(result))
+st.caption(figures.reason_text(result, scan))
 st.caption(
     t(
         "segments.method_note",
@@ -301,14 +301,11 @@ with right:
 st.subheader(t("segments.profile_table_title"))
 profile = sg.segment_profile(table, result.labels, features)
 shown_profile = figures.profile_table(profile, names, source)
-st.dataframe(
+i18n.dataframe(
     shown_profile,
     hide_index=True,
     width="stretch",
-    column_config={
-        t(f"segments.col_{name}"): st.column_config.NumberColumn(format="%.2f")
-        for name in ("mean", "overall_mean", "difference", "std")
-    },
+    decimals={t(f"segments.col_{name}"): 2 for name in ("mean", "overall_mean", "difference", "std")},
 )
 
 if st.toggle(t("segments.show_histograms"), key="segments.histograms"):

@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kamcore import selection
+from kamcore import selection, tables
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import charts, clv_view, data, router, state, widgets
+from ui import charts, clv_view, data, i18n, router, state, widgets
 from ui.figures import selection as figures
 from ui.i18n import escape_markdown, fmt_date, fmt_num, fmt_pct, labeller, t
 
@@ -20,6 +20,13 @@ BASE_MODEL = selection.default_model()
 AXES = ("attractiveness", "strength")
 SENSITIVITY_RUNS = 200
 SENSITIVITY_SPREAD = 0.20
+#: Weights the room can give a criterion: 0 to 5 in halves.
+WEIGHT_STEPS = tuple(step / 2 for step in range(11))
+
+
+def nearest_step(weight: float) -> float:
+    """``weight`` on the slider's half steps (a saved weight may lie between them)."""
+    return min(WEIGHT_STEPS, key=lambda step: (abs(step - weight), step))
 
 
 def readiness_section() -> None:
@@ -151,17 +158,17 @@ def weight_controls(base: selection.SelectionModel) -> selection.SelectionModel:
     st.subheader(t("selection.criteria_title"))
     st.caption(t("selection.criteria_intro"))
     weights: dict[str, float] = {}
+    weight_labels = {step: fmt_num(step, 1) for step in WEIGHT_STEPS}
     for axis, column in zip(AXES, st.columns(2), strict=True):
         column.markdown(f"**{t(f'selection.axis_{axis}')}**")
         for criterion in (c for c in base.criteria if c.axis == axis):
-            weights[criterion.name] = column.slider(
+            weights[criterion.name] = column.select_slider(
                 # a name the team typed is shown as typed, never as Markdown
                 escape_markdown(figures.criterion_label(criterion.name)),
-                min_value=0.0,
-                max_value=5.0,
-                value=float(remembered.get(criterion.name, criterion.weight)),
-                step=0.5,
-                format="%.1f",
+                options=WEIGHT_STEPS,
+                value=nearest_step(float(remembered.get(criterion.name, criterion.weight))),
+                # "1,5" in Norwegian and Swedish (a printf slider format always writes "1.5")
+                format_func=weight_labels.__getitem__,
                 key=f"selection.weight.{criterion.name}",
                 help=t(f"selection.criterion_{criterion.name}_help")
                 if not criterion.is_manual or criterion.name in {c.name for c in BASE_MODEL.criteria}
@@ -179,12 +186,19 @@ def weight_controls(base: selection.SelectionModel) -> selection.SelectionModel:
         horizontal=True,
         help=t("selection.normalisation_help"),
     )
+    missing = left.radio(
+        t("selection.missing_policy"),
+        list(selection.MISSING_POLICIES),
+        format_func=labeller("selection.missing_policy_"),
+        key="selection.missing_policy",
+        help=t("selection.missing_policy_help"),
+    )
     cut_mode = middle.radio(
         t("selection.cut_mode"),
-        ["median", "value"],
+        [*selection.CUT_RULES, "value"],
         format_func=labeller("selection.cut_mode_"),
         key="selection.cut_mode",
-        horizontal=True,
+        help=t("selection.cut_mode_help", limit=fmt_num(state.settings().shortlist_limit)),
     )
     custom = cut_mode == "value"
     cut_a = right.slider(
@@ -199,6 +213,8 @@ def weight_controls(base: selection.SelectionModel) -> selection.SelectionModel:
             "normalisation": normalisation,
             "cut_attractiveness": float(cut_a) if custom else None,
             "cut_strength": float(cut_s) if custom else None,
+            "cut_rule": "median" if custom else cut_mode,
+            "missing": missing,
             "shortlist_limit": state.settings().shortlist_limit,
         }
     )
@@ -239,7 +255,9 @@ def score_editor(
     column_config = {
         "_index": st.column_config.TextColumn(t("selection.col_customer_id"), disabled=True),
         "customer_name": st.column_config.TextColumn(t("selection.col_customer_name")),
-        "revenue": st.column_config.NumberColumn(t("selection.col_revenue_12m"), format="localized"),
+        "revenue": st.column_config.NumberColumn(
+            t("selection.col_revenue_12m"), format=i18n.number_format(0)
+        ),
         "note": st.column_config.TextColumn(t("selection.col_note"), max_chars=500),
         "by": st.column_config.TextColumn(t("selection.col_by")),
         "at": st.column_config.TextColumn(t("selection.col_at")),
@@ -322,6 +340,12 @@ try:
 except KamError as exc:
     widgets.stop_with_error(exc)
 widgets.require(measures, "selection.no_transactions")
+statuses = widgets.status_filter("selection.status", container=st.columns([2, 3])[0])
+if statuses is not None:
+    measures = measures.loc[
+        tables.accounts_with_status(measures["customer_id"], data.account_status(), statuses)
+    ].reset_index(drop=True)
+    widgets.require(measures, "selection.no_accounts_status")
 st.caption(t("selection.window_note", n=fmt_num(len(measures)), end=fmt_date(as_of)))
 
 ws = state.workspace()
@@ -359,13 +383,26 @@ if view == "scores":
     manual = score_editor(measures, manual, names, saved_payload, scores_name, keep)
 
 try:
+    coverage = selection.criterion_coverage(measures, model, manual)
+    excluded = selection.n_excluded(measures, model, manual)
     scored = selection.score_accounts(measures, model, manual)
 except KamError as exc:
     widgets.stop_with_error(exc)
 
+with st.expander(t("selection.coverage_title"), expanded=bool(coverage["share"].lt(1).any()),
+                 icon=":material/rule:"):
+    i18n.dataframe(figures.coverage_table(coverage), hide_index=True, key="selection.coverage")
 n_missing = int((scored["missing_inputs"] != "").sum())
-if n_missing:
-    st.caption(t("selection.missing_note", n=fmt_num(n_missing), total=fmt_num(len(scored))))
+if excluded:
+    st.caption(t("selection.excluded_note", n=fmt_num(excluded), total=fmt_num(len(measures))))
+elif n_missing:
+    st.caption(
+        t(
+            f"selection.missing_note_{model.missing}",
+            n=fmt_num(n_missing),
+            total=fmt_num(len(scored)),
+        )
+    )
 
 # --------------------------------------------------------------------- shortlist state
 limit = model.shortlist_limit
@@ -395,6 +432,7 @@ if view == "matrix":
     event = charts.show(
         figure, key="selection.matrix", on_select="rerun", selection_mode=("points", "box", "lasso")
     )
+    st.caption(figures.cuts_caption(scored, model))
     st.caption(t("selection.matrix_help"))
     picked = sorted(set(figures.picked_in_chart(event, figure)))
     # a chart selection stays active across reruns: act only when it changes
@@ -409,7 +447,7 @@ elif view == "ranking":
     ranking = figures.shortlist_table(scored.assign(chosen_by="rank"), pd.Series(dtype=float)).drop(
         columns=[t("selection.col_stability"), t("selection.col_chosen_by")]
     )
-    st.dataframe(ranking, hide_index=True, width="stretch", height=420)
+    i18n.dataframe(ranking, hide_index=True, width="stretch", height=420)
     widgets.download_buttons(ranking, "kam_ranking", key="selection.download_ranking")
 
 # -------------------------------------------------------------------------- shortlist
@@ -464,15 +502,14 @@ if chosen.over_limit:
 
 shares = report.set_index("customer_id")["share_of_runs_on_shortlist"]
 table = figures.shortlist_table(chosen.table, shares)
-st.dataframe(
+i18n.dataframe(
     table,
     hide_index=True,
     width="stretch",
     column_config={
         t("selection.col_stability"): st.column_config.ProgressColumn(
-            t("selection.col_stability"), min_value=0.0, max_value=1.0, format="percent"
+            t("selection.col_stability"), min_value=0, max_value=100, format=i18n.percent_format()
         ),
-        t("selection.col_revenue_12m"): st.column_config.NumberColumn(format="localized"),
     },
 )
 fragile = chosen.table.loc[chosen.table["customer_id"].map(shares).lt(0.5), "customer_id"]
@@ -497,6 +534,10 @@ if left.button(t("selection.save_shortlist"), key="selection.save_shortlist", ic
             "size": int(size),
             "weights": {c.name: c.weight for c in model.criteria},
             "normalisation": model.normalisation,
+            # how the list was reached: missing scores, box cuts and the statuses shown
+            "missing": model.missing,
+            "cuts": list(selection.matrix_cuts(scored, model)),
+            "statuses": sorted(statuses) if statuses is not None else None,
             "saved_by": state.user(),
             "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },

@@ -111,3 +111,12 @@ def accounts(filtered: bool = True) -> pd.DataFrame | None:
     if filtered:
         master = tables.apply_filters(master, current_filters(), apply_period=False)
     return tables.merge_accounts(master, txn)
+
+
+def account_status() -> pd.Series | None:
+    """Status per customer id from the active customers table's ``status`` role, or None."""
+    name = active_table(TableKind.accounts)
+    master = canonical_table(name) if name else None
+    if master is None or "status" not in master or "customer_id" not in master:
+        return None
+    return tables.account_status(master)

@@ -131,18 +131,29 @@ def _separators(language: str) -> tuple[str, str]:
     return ",", "."
 
 
+def _is_missing(value: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def fmt_num(value: float | int | None, decimals: int = 0, language: str | None = None) -> str:
     """``1234567.8`` → ``1 234 567,8`` (nb/sv) or ``1,234,567.8`` (en); blanks for missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or _is_missing(value):
         return "–"
     thousands, decimal = _separators(language or lang())
+    if round(value, decimals) == 0:
+        value = 0  # no "-0" for a small negative amount
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
 
 
 def fmt_pct(fraction: float | None, decimals: int = 1, language: str | None = None) -> str:
     """``0.8`` → ``80,0 %`` (nb/sv) or ``80.0%`` (en)."""
-    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)) or _is_missing(fraction):
         return "–"
     language = language or lang()
     number = fmt_num(fraction * 100, decimals, language)
@@ -166,6 +177,140 @@ def fmt_date(value: dt.date | dt.datetime | None, language: str | None = None) -
     if language == "sv":
         return value.strftime("%Y-%m-%d")
     return f"{value.day} {translate('app.month_' + str(value.month), 'en')} {value.year}"
+
+
+def dimension_label(name: Any) -> str:
+    """A survey dimension in the user's language: the four key areas (accuracy, availability,
+    adaptation, advice) from the catalogue ``dimensions.json``; a dimension the user named keeps
+    its name."""
+    text = "" if name is None or _is_missing(name) else str(name)
+    return t(f"dimensions.{text}") if text in catalogue("dimensions") else text
+
+
+def base_language(language: str | None = None) -> str:
+    """The real language behind ``language`` (the pseudo-locale formats like English)."""
+    language = language or lang()
+    return DEFAULT_LANGUAGE if language == PSEUDO else language
+
+
+# ------------------------------------------------------------------------ tables
+
+#: moment.js date formats for st.column_config.DateColumn, as fmt_date writes dates.
+TABLE_DATE_FORMATS: dict[str, str] = {"en": "D MMM YYYY", "nb": "DD.MM.YYYY", "sv": "YYYY-MM-DD"}
+TABLE_DATETIME_FORMATS: dict[str, str] = {
+    "en": "D MMM YYYY HH:mm", "nb": "DD.MM.YYYY HH:mm", "sv": "YYYY-MM-DD HH:mm",
+}
+#: Up to this many cells a table's numbers are written by fmt_num (pandas Styler display
+#: values: the cells still sort as numbers); larger tables use Streamlit's printf formats,
+#: which know thousands separators but only the decimal point.
+STYLER_MAX_CELLS = 20_000
+MAX_INFERRED_DECIMALS = 2
+
+
+def decimals_of(values: Any, max_decimals: int = MAX_INFERRED_DECIMALS) -> int:
+    """The fewest decimals (up to ``max_decimals``) that show every value of ``values`` exactly."""
+    import numpy as np
+    import pandas as pd
+
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(dtype=float)
+    numbers = numbers[np.isfinite(numbers)]
+    for decimals in range(max_decimals + 1):
+        if np.allclose(numbers, np.round(numbers, decimals), rtol=0, atol=1e-9):
+            return decimals
+    return max_decimals
+
+
+def number_format(decimals: int, language: str | None = None) -> str:
+    """A printf format for st.column_config.NumberColumn with the language's thousands separator.
+
+    Streamlit's printf formats always write a decimal point; the Styler path (see
+    :func:`table_view`) is used wherever a decimal comma matters.
+    """
+    thousands, _ = _separators(base_language(language))
+    flag = "," if thousands == "," else f"'{thousands},"
+    return f"%{flag}d" if decimals == 0 else f"%{flag}.{decimals}f"
+
+
+def percent_format(language: str | None = None) -> str:
+    """A printf format for whole percentages (values 0-100) as the language writes them."""
+    return "%d%%" if base_language(language) == "en" else f"%d{_NBSP}%%"
+
+
+def _is_number_column(series: Any) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _date_kind(series: Any) -> str | None:
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(series):
+        values = series.dropna()
+        midnight = bool(len(values)) and bool((values == values.dt.normalize()).all())
+        return "date" if midnight or not len(values) else "datetime"
+    if series.dtype == object:
+        values = series.dropna()
+        if len(values) and all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in values):
+            return "date"
+    return None
+
+
+def table_view(
+    df: Any,
+    decimals: dict[str, int] | None = None,
+    column_config: dict[str, Any] | None = None,
+    language: str | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """``df`` ready for ``st.dataframe`` in the user's language: (data or Styler, column_config).
+
+    Numbers show the language's decimal and thousands separators (``decimals`` per column,
+    else the fewest that show the values, at most two), dates the language's date format,
+    missing cells an en dash instead of "None". The values themselves are unchanged, so the
+    columns sort as numbers and dates. A column already in ``column_config`` is left alone.
+    """
+    import streamlit as st
+
+    language = base_language(language)
+    decimals = dict(decimals or {})
+    config: dict[str, Any] = dict(column_config or {})
+    formatters: dict[str, Callable[[Any], str]] = {}
+    use_styler = df.size <= STYLER_MAX_CELLS and df.columns.is_unique
+    for column in df.columns:
+        series = df[column]
+        if column in config:
+            continue
+        kind = _date_kind(series)
+        if kind == "date":
+            config[column] = st.column_config.DateColumn(format=TABLE_DATE_FORMATS[language])
+        elif kind == "datetime":
+            config[column] = st.column_config.DatetimeColumn(format=TABLE_DATETIME_FORMATS[language])
+        elif _is_number_column(series):
+            places = decimals.get(column, decimals_of(series))
+            if use_styler:
+                formatters[column] = functools.partial(_format_cell, decimals=places, language=language)
+            else:
+                config[column] = st.column_config.NumberColumn(format=number_format(places, language))
+    if not use_styler:
+        return df, config
+    # every missing cell (text columns too) shows a dash, never "None"; then the numbers
+    return df.style.format(na_rep="–").format(formatters, na_rep="–"), config
+
+
+def _format_cell(value: Any, decimals: int, language: str) -> str:
+    return fmt_num(value, decimals, language)
+
+
+def dataframe(
+    df: Any,
+    *,
+    decimals: dict[str, int] | None = None,
+    column_config: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """``st.dataframe`` with numbers, dates and missing cells in the user's language."""
+    data, config = table_view(df, decimals=decimals, column_config=column_config)
+    return st.dataframe(data, column_config=config, **kwargs)
 
 
 def language_selector() -> None:

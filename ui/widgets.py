@@ -168,3 +168,30 @@ def choice(label_key: str, options: list[str] | tuple[str, ...], *, key: str, de
         help=t(help_key) if help_key else None,
     )
     return picked or default
+
+
+def status_filter(key: str, container: Any = None) -> frozenset[str] | None:
+    """Which account statuses a page shows (default: active only), from the customers table.
+
+    Returns the chosen statuses, or None when no customers table gives a ``status`` (then the
+    page shows every account). Pages keep accounts with
+    ``tables.accounts_with_status(ids, data.account_status(), chosen)``.
+    """
+    status = data.account_status()
+    if status is None or status.empty:
+        return None
+    # every account the customers table does not describe counts as "unknown": always offered
+    options = sorted(set(status.unique()) | {tables.UNKNOWN_STATUS},
+                     key=lambda s: (STATUS_ORDER.index(s) if s in STATUS_ORDER else len(STATUS_ORDER), s))
+    labels = {s: t(f"status.{s}") if s in STATUS_ORDER else s for s in options}
+    default = [s for s in ("active", tables.UNKNOWN_STATUS) if s in options] or options
+    target = container if container is not None else st
+    chosen = target.multiselect(
+        t("status.label"), options, default=default, format_func=labels.__getitem__, key=key,
+        help=t("status.help"), placeholder=t("status.none_chosen"),
+    )
+    return frozenset(chosen)
+
+
+#: Statuses KAM Studio knows (kamcore.tables.normalise_status); others show as written.
+STATUS_ORDER: tuple[str, ...] = ("active", "churned", "unknown")

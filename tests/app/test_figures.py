@@ -232,7 +232,9 @@ def test_pca_chart_escapes_segment_names_and_hover_labels():
     assert HOSTILE not in first.hovertemplate
     assert list(second.x) == [1.0, 2.0]
     assert fig.layout.xaxis.title.text == t("segments.pca_axis", n=1, share=charts_pct(0.5))
-    assert fig.layout.legend.y == -0.2
+    # the legend sits at the very bottom of the figure, in a margin that holds it (2 names: 1 row)
+    assert (fig.layout.legend.yref, fig.layout.legend.y, fig.layout.legend.yanchor) == ("container", 0, "bottom")
+    assert fig.layout.margin.b == charts.LEGEND_BOTTOM_BASE + charts.TICK_LINE + charts.LEGEND_ROW
 
 
 def charts_pct(share: float) -> str:

@@ -147,3 +147,30 @@ def test_a_whitespace_aligned_export_is_recognised_mapped_and_imported(demo_root
         info = ws.table_info("cdnow_master")
         assert info.n_rows == 69_659
         assert info.mapping.get("quantity") == "number_of_cds"
+
+
+def test_quality_table_names_negative_values_by_role_and_never_shows_none(demo_root):
+    """Negative revenue is a credit note, negative profit a loss-making line; empty cells are a dash."""
+    from streamlit import dataframe_util
+
+    content = (
+        b"Kundenr;Fakturadato;Omsetning;Dekningsbidrag\n"
+        b"0101;03.01.2025;1000,00;200,00\n"
+        b"0101;04.01.2025;-250,00;-50,00\n"
+        b"0102;05.01.2025;800,00;-10,00\n"
+        b"0102;05.01.2025;800,00;-10,00\n"
+    )
+    at = new_app("data")
+    _upload(at, "salg.csv", content, "text/csv")
+    assert not at.exception
+    (issues,) = [d for d in at.dataframe if "What we found" in d.value.columns]
+    messages = dict(zip(issues.value["Column"], issues.value["What we found"], strict=False))
+    assert "credit notes" in messages["Omsetning"]
+    assert "sold at a loss" in messages["Dekningsbidrag"]
+    assert "credit" not in messages["Dekningsbidrag"]
+    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(issues.proto.arrow_data.styler.display_values)
+    assert not shown.isin(["None", "<NA>", "nan"]).any().any()
+    assert (shown["Row"] == "–").any()  # a note about a whole column has no row
+    # the uploader's English words are said again in the page's language
+    at_nb = new_app("data", lang="nb")
+    assert any(c.value.startswith("Dra filene inn i feltet over") for c in at_nb.caption)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from kamcore import db
 from kamcore.demo import DEMO_NAME
 from kamcore.schemas import ColumnMapping
 from tests.app.pseudo import untranslated
+from ui.i18n import fmt_num
 
 VIEWS = ("pareto", "whale", "concentration", "movement", "accounts")
 
@@ -25,10 +28,13 @@ def test_page_loads_with_class_cards(make_app):
     at = make_app("portfolio")
     assert_clean(at)
     counts = class_counts(at)
-    # the demo has 400 accounts; each class is non-empty at 80/95 %
-    assert sum(counts.values()) == 400
+    # the demo has 400 accounts, 11 of them lost: the status filter shows the 389 active ones
+    assert sum(counts.values()) == 389
     assert all(n > 0 for n in counts.values())
     assert at.get("plotly_chart"), "the Pareto chart is drawn by default"
+    at.multiselect(key="portfolio.status").select("churned").run()
+    assert_clean(at)
+    assert sum(class_counts(at).values()) == 400
 
 
 def test_every_view_renders(make_app):
@@ -109,7 +115,7 @@ def test_group_by_region_and_drill_down(make_app):
     assert_clean(at)
     at.segmented_control(key="portfolio.view").set_value("accounts").run()
     accounts = at.dataframe[0].value
-    assert len(accounts) == 400
+    assert len(accounts) == 389  # the active accounts (the status filter's default)
     drill = at.selectbox(key="portfolio.drill_account")
     drill.set_value(drill.options[-1] if isinstance(drill.options[-1], str) else drill.value)
     at.run()
@@ -137,7 +143,7 @@ def test_norwegian_page(make_app):
     at = make_app("portfolio", lang="nb")
     assert_clean(at)
     labels = [m.label for m in at.metric]
-    assert labels == ["A-kunder", "B-kunder", "C-kunder"]
+    assert labels == ["Samlet omsetning", "Samlet fortjeneste", "Kunder med salg", "A-kunder", "B-kunder", "C-kunder"]
 
 
 def test_every_view_shows_only_catalogue_strings(make_app):
@@ -147,3 +153,51 @@ def test_every_view_shows_only_catalogue_strings(make_app):
         at.segmented_control(key="portfolio.view").set_value(view).run()
         assert not at.exception, [e.value for e in at.exception]
         assert untranslated(at) == [], view
+
+
+# ------------------------------------------------- totals and numbers in the user's language
+
+
+def demo_active_sums() -> tuple[float, float, int]:
+    """Revenue, profit (revenue - cost) and accounts of the demo's active accounts, from the CSVs."""
+    from tests.app.conftest import DEMO_DATA
+
+    sales = pd.read_csv(DEMO_DATA / "transactions.csv", sep=";", decimal=",", dtype={"Kundenr": str},
+                        encoding="utf-8-sig")
+    customers = pd.read_csv(DEMO_DATA / "customers.csv", sep=";", dtype={"Kundenr": str}, encoding="utf-8-sig")
+    active = set(customers.loc[customers["Status"] == "aktiv", "Kundenr"])
+    mine = sales[sales["Kundenr"].isin(active)]
+    return float(mine["Omsetning"].sum()), float((mine["Omsetning"] - mine["Kostnad"]).sum()), mine["Kundenr"].nunique()
+
+
+def shown_cells(element) -> pd.DataFrame:
+    """The text a table shows in each cell (its Styler display values)."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
+
+
+def test_totals_state_revenue_and_profit_for_the_filters_in_norwegian(make_app):
+    at = make_app("portfolio", lang="nb")
+    assert_clean(at)
+    revenue, profit, n_accounts = demo_active_sums()
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Samlet omsetning"] == fmt_num(revenue, 0, "nb")
+    assert cards["Samlet fortjeneste"] == fmt_num(profit, 0, "nb")
+    assert cards["Kunder med salg"] == fmt_num(n_accounts, 0, "nb")
+    assert "\u00a0" in cards["Samlet omsetning"]  # "41 558 139", never "41,558,139"
+    assert any(c.value.startswith("Summer for alle datoer") for c in at.caption)
+
+
+def test_the_accounts_table_writes_norwegian_numbers_and_still_sorts_as_numbers(make_app):
+    at = make_app("portfolio", lang="nb")
+    at.segmented_control(key="portfolio.view").set_value("accounts").run()
+    assert_clean(at)
+    (table,) = at.dataframe
+    values = table.value
+    cells = shown_cells(table)
+    top = values["Omsetning"].iloc[0]
+    assert isinstance(top, float)  # the value is a number: sorting works on it
+    assert cells["Omsetning"].iloc[0] == fmt_num(top, 2, "nb")
+    assert "," in cells["Omsetning"].iloc[0] and "." not in cells["Omsetning"].iloc[0]
+

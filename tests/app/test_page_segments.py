@@ -182,3 +182,59 @@ def test_log_scaling_of_raw_money_features_changes_the_segments(make_app):
     assert logged != standard
     # z-scores leave the largest accounts as a small segment of their own; logs spread them out.
     assert min(logged) > min(standard)
+
+
+def chart_series(at, title_part: str) -> dict[str, tuple[list[int], list[float]]]:
+    """The lines of the chart whose title contains ``title_part``: {trace name: (x, y)}."""
+    import base64
+    import json
+
+    import numpy as np
+
+    def values(data):
+        if isinstance(data, dict):  # plotly's binary encoding
+            return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
+        return list(data)
+
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if title_part in spec["layout"]["title"]["text"]:
+            return {
+                trace["name"]: (values(trace["x"]), values(trace["y"]))
+                for trace in spec["data"]
+                if trace.get("mode") == "lines+markers"
+            }
+    raise AssertionError(f"no chart titled {title_part!r}")
+
+
+def test_every_index_sentence_names_the_k_its_chart_panel_shows(make_app):
+    """The demo's accounts: the gap statistic picks k; each other index's k is read off the chart."""
+    import re
+
+    at = make_app("segments")
+    no_problems(at)
+    reason = next(c.value for c in at.caption if "chosen by" in c.value)
+    lines = chart_series(at, "How well each number of segments fits")
+    stated = dict(re.findall(r"(Silhouette|Calinski–Harabasz|Davies–Bouldin) is (?:highest|lowest) at k = (\d+)", reason))
+    for name, pick in (("Silhouette", max), ("Calinski–Harabasz", max), ("Davies–Bouldin", min)):
+        if name not in lines:
+            continue
+        ks, ys = lines[name]
+        best = ks[ys.index(pick(ys))]
+        if f"{name} is" in reason:
+            assert int(stated[name]) == best, (name, reason, ks, ys)
+    # no sentence that can be read as agreeing with another index's number
+    assert "agrees" not in reason
+    chosen = int(metric(at, "Segments"))
+    assert f"k = {chosen} chosen by" in reason
+
+
+def test_k_chart_panel_titles_are_wrapped_not_cut(make_app):
+    import json
+
+    at = make_app("segments")
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if "How well each number" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "Gap statistic<br>(look for the elbow)" in titles
+    assert all(len(line) <= 20 for title in titles for line in title.split("<br>"))

@@ -11,6 +11,11 @@ def shortlist_ids(at) -> list[str]:
     return list(at.multiselect(key=SHORTLIST).value)
 
 
+def table_with(at, column: str):
+    """The first table on the page that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def test_loads_on_the_demo(make_app):
     at = make_app("selection")
     assert not at.exception, [e.value for e in at.exception]
@@ -18,29 +23,29 @@ def test_loads_on_the_demo(make_app):
     assert at.title[0].value == "Key-account selection"
     assert len(at.get("plotly_chart")) == 1
     ids = shortlist_ids(at)
-    # the demo has many "key" accounts: the recommendation is capped at the limit of 15
-    assert len(ids) == 15
-    table = at.dataframe[0].value
+    # the key box is cut to hold at most the shortlist limit (15); the recommendation is its size
+    assert 1 <= len(ids) <= 15
+    table = table_with(at, "Why: strongest criteria")
     assert table["Customer no."].tolist() == ids
-    assert table["Rank"].tolist() == list(range(1, 16))
+    assert table["Rank"].tolist() == list(range(1, len(ids) + 1))
     assert table["Why: strongest criteria"].str.len().gt(0).all()
-    assert table["Stays on list when weights move ±20 %"].between(0, 1).all()
+    assert table["Stays on list when weights move ±20 %"].between(0, 100).all()
 
 
 def test_moving_a_weight_slider_changes_the_ranks(make_app):
     at = make_app("selection")
     before = shortlist_ids(at)
-    at.slider(key="selection.weight.strategic_fit").set_value(0.0)
-    at.slider(key="selection.weight.partnership_willingness").set_value(0.0)
-    at.slider(key="selection.weight.revenue").set_value(5.0)
+    at.select_slider(key="selection.weight.strategic_fit").set_value(0.0)
+    at.select_slider(key="selection.weight.partnership_willingness").set_value(0.0)
+    at.select_slider(key="selection.weight.revenue").set_value(5.0)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     after = shortlist_ids(at)
     assert after != before
     # back to the default weights gives back the same list: the sliders alone drive the ranks
-    at.slider(key="selection.weight.strategic_fit").set_value(1.0)
-    at.slider(key="selection.weight.partnership_willingness").set_value(1.0)
-    at.slider(key="selection.weight.revenue").set_value(1.0)
+    at.select_slider(key="selection.weight.strategic_fit").set_value(1.0)
+    at.select_slider(key="selection.weight.partnership_willingness").set_value(1.0)
+    at.select_slider(key="selection.weight.revenue").set_value(1.0)
     at.run()
     assert shortlist_ids(at) == before
 
@@ -48,7 +53,7 @@ def test_moving_a_weight_slider_changes_the_ranks(make_app):
 def test_all_strength_weights_zero_is_an_error_not_a_crash(make_app):
     at = make_app("selection")
     for name in ("share_of_wallet", "relationship_strength", "years_as_customer"):
-        at.slider(key=f"selection.weight.{name}").set_value(0.0)
+        at.select_slider(key=f"selection.weight.{name}").set_value(0.0)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("at least one criterion with a weight above zero" in e.value for e in at.error)
@@ -151,7 +156,7 @@ def test_colour_by_abc_class(make_app):
 def test_norwegian_labels(make_app):
     at = make_app("selection", lang="nb")
     assert at.title[0].value == "Utvelgelse av nøkkelkunder"
-    assert at.slider(key="selection.weight.strategic_fit").label == "Strategisk passform"
+    assert at.select_slider(key="selection.weight.strategic_fit").label == "Strategisk passform"
 
 
 def test_no_transactions_shows_an_info_message(make_app, demo_root):
@@ -193,14 +198,15 @@ def test_a_sidebar_filter_rescopes_scoring_and_the_editor(make_app):
     at = make_app("selection")
     at.session_state["selection.view"] = "scores"
     at.run()
-    assert len(at.data_editor[0].value) == 400
+    # the status filter's default keeps the 389 active of the demo's 400 accounts (11 are lost)
+    assert len(at.data_editor[0].value) == 389
     region = at.multiselect(key="filters.region")
     region.select(region.options[0])
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     n_filtered = len(at.data_editor[0].value)
-    assert 0 < n_filtered < 400
+    assert 0 < n_filtered < 389
     assert any(c.value.startswith(f"{n_filtered} accounts, measured") for c in at.caption)
 
 
@@ -229,7 +235,7 @@ def test_the_room_adds_a_team_score_scores_it_and_removes_it(make_app, demo_root
     at = make_app("selection")
     add_criterion(at, "team", "strength", name="Innovasjon")
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.slider(key="selection.weight.Innovasjon").label == "Innovasjon"
+    assert at.select_slider(key="selection.weight.Innovasjon").label == "Innovasjon"
     with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
         saved = ws.load_object("selection_criteria", "customers")
     assert [c["name"] for c in saved["criteria"]] == ["Innovasjon"]
@@ -241,7 +247,7 @@ def test_the_room_adds_a_team_score_scores_it_and_removes_it(make_app, demo_root
     # Strength counts only the new score: everyone gets the midpoint, until the last
     # account on the list gets a 1.
     for name in ("share_of_wallet", "relationship_strength", "years_as_customer"):
-        at.slider(key=f"selection.weight.{name}").set_value(0.0)
+        at.select_slider(key=f"selection.weight.{name}").set_value(0.0)
     at.run()
     last = shortlist_ids(at)[-1]
     position = at.data_editor[0].value.index.get_loc(last)
@@ -254,17 +260,17 @@ def test_the_room_adds_a_team_score_scores_it_and_removes_it(make_app, demo_root
 
     # A new session in the same workspace finds the criterion; removing it takes it away.
     again = make_app("selection")
-    assert again.slider(key="selection.weight.Innovasjon").value == 1.0
+    assert again.select_slider(key="selection.weight.Innovasjon").value == 1.0
     again.button(key="selection.custom_remove.0").click().run()
     assert not again.exception
-    assert "selection.weight.Innovasjon" not in [s.key for s in again.slider]
+    assert "selection.weight.Innovasjon" not in [s.key for s in again.select_slider]
 
 
 def test_a_measure_from_the_data_can_join_an_axis(make_app):
     at = make_app("selection")
     add_criterion(at, "measure", "attractiveness", measure="purchase_frequency")
     assert not at.exception and not at.error
-    assert at.slider(key="selection.weight.purchase_frequency").label == "Purchase frequency"
+    assert at.select_slider(key="selection.weight.purchase_frequency").label == "Purchase frequency"
     assert "purchase_frequency" not in at.selectbox(key="selection.custom_measure").options
 
 
@@ -276,7 +282,7 @@ def test_a_name_that_cannot_be_used_is_one_sentence(make_app):
     add_criterion(at, "team", "strength", name="**Viktig**")
     assert not at.exception and not at.error
     # Typed text stays text: the slider label is escaped, never rendered as Markdown.
-    assert at.slider(key="selection.weight.**Viktig**").label == r"\*\*Viktig\*\*"
+    assert at.select_slider(key="selection.weight.**Viktig**").label == r"\*\*Viktig\*\*"
 
 
 def test_switching_workspace_loads_that_workspaces_saved_shortlist(make_app, demo_root):
@@ -297,3 +303,84 @@ def test_switching_workspace_loads_that_workspaces_saved_shortlist(make_app, dem
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["workspace_name"] == "vest"
     assert outsider in shortlist_ids(at)
+
+
+# ------------------------------------------- coverage, missing scores, status and the cuts
+
+
+def matrix_title(at) -> str:
+    import json
+
+    return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+
+
+def test_coverage_per_criterion_is_shown_with_the_demo_counts(make_app):
+    import pandas as pd
+
+    from tests.app.conftest import DEMO_DATA
+
+    at = make_app("selection")
+    coverage = table_with(at, "Accounts with a value").set_index("Criterion")
+    customers = pd.read_csv(DEMO_DATA / "customers.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    active = customers[customers["Status"] == "aktiv"]
+    assert coverage.loc["Strategic fit", "Accounts with a value"] == active["Strategisk passform"].notna().sum()
+    assert coverage.loc["Share of wallet", "Accounts with a value"] == active["Kundeandel"].notna().sum()
+    assert (coverage["Accounts"] == len(active)).all()
+    assert coverage.loc["Strategic fit", "Accounts with a value"] < len(active)
+
+
+def test_the_missing_score_choice_changes_the_scoring_and_shows_on_the_matrix(make_app):
+    at = make_app("selection")
+    assert "Missing scores: neutral (3)" in matrix_title(at)
+    assert any("counts as neutral (3)" in c.value for c in at.caption)
+    at.radio(key="selection.missing_policy").set_value("exclude").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Missing scores: exclude the account" in matrix_title(at)
+    note = next(c.value for c in at.caption if "are left out because" in c.value)
+    n_left_out = int(note.split(" of ")[0])
+    assert n_left_out > 0
+    editor_rows = 389 - n_left_out
+    at.session_state["selection.view"] = "ranking"
+    at.run()
+    assert len(table_with(at, "Total score (0–100)")) == editor_rows
+
+
+def test_lost_accounts_are_left_out_by_default_and_can_be_shown(make_app):
+    import pandas as pd
+
+    from tests.app.conftest import DEMO_DATA
+
+    customers = pd.read_csv(DEMO_DATA / "customers.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    lost = set(customers.loc[customers["Status"] == "tapt", "Kundenr"])
+    at = make_app("selection")
+    at.session_state["selection.view"] = "ranking"
+    at.run()
+    ranked = set(table_with(at, "Total score (0–100)")["Customer no."])
+    assert ranked and not ranked & lost
+    at.multiselect(key="selection.status").select("churned").run()
+    ranked = set(table_with(at, "Total score (0–100)")["Customer no."])
+    assert lost <= ranked
+
+
+def test_the_default_cuts_keep_the_key_box_within_the_shortlist_limit(make_app):
+    at = make_app("selection")
+    caption = next(c.value for c in at.caption if c.value.startswith("Cut-points"))
+    n_key = int(caption.split("The key box holds ")[1].split(" of ")[0])
+    assert 1 <= n_key <= 15
+    assert caption.endswith("the shortlist limit is 15.")
+    # the median cut (the old default) puts far more accounts in the key box
+    at.radio(key="selection.cut_mode").set_value("median").run()
+    caption = next(c.value for c in at.caption if c.value.startswith("Cut-points"))
+    assert int(caption.split("The key box holds ")[1].split(" of ")[0]) > 15
+
+
+def test_weights_and_cut_captions_are_written_the_norwegian_way(make_app):
+    at = make_app("selection", lang="nb")
+    assert not at.exception, [e.value for e in at.exception]
+    weight = at.select_slider(key="selection.weight.revenue")
+    assert "1,5" in weight.options and "1.5" not in weight.options
+    caption = next(c.value for c in at.caption if c.value.startswith("Skillelinjer"))
+    import re
+
+    assert re.search(r"attraktivitet \d+,\d, vår styrke \d+,\d\.", caption), caption  # "72,1", not "72.1"
+    assert "Manglende poeng: nøytral (3)" in matrix_title(at)

@@ -305,6 +305,13 @@ def test_whale_curve_by_hand():
     assert (summary.n_destroying, summary.destroyed_profit) == (1, 100.0)
 
 
+def test_no_loss_making_account_means_zero_lost_not_minus_zero():
+    curve = portfolio.whale_curve(frame([("x", 100.0), ("y", 50.0)]), "kunde", "oms")
+    summary = portfolio.whale_summary(curve)
+    assert summary.n_destroying == 0
+    assert str(summary.destroyed_profit) == "0.0"  # not "-0.0"
+
+
 def test_whale_curve_needs_positive_total():
     with pytest.raises(KamError) as info:
         portfolio.whale_curve(frame([("x", 10.0), ("y", -30.0)]), "kunde", "oms")

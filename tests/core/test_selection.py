@@ -19,11 +19,15 @@ from kamcore.selection import (
     account_measures,
     categorise,
     combine_manual_scores,
+    criterion_coverage,
     default_model,
+    key_size_cuts,
     manual_score_columns,
     manual_scores_from_payload,
     manual_scores_from_table,
     manual_scores_payload,
+    matrix_cuts,
+    n_excluded,
     readiness_check,
     same_scores,
     score_accounts,
@@ -734,3 +738,128 @@ def test_saving_scores_keeps_those_of_a_criterion_removed_for_now():
     )
     assert second["rows"]["a"]["scores"] == {"Innovasjon": 5.0, "strategic_fit": 2.0}
     assert second["rows"]["a"]["by"] == "ola"
+
+
+# ------------------------------------------------------- missing scores, coverage, key-size cuts
+#
+# The 4-account example under the other two missing-score policies (C has no "fit" score).
+
+
+def test_coverage_counts_the_accounts_with_a_value_per_criterion():
+    coverage = criterion_coverage(four_accounts(), four_model(), four_manual())
+    assert coverage["criterion"].tolist() == ["revenue", "fit", "years"]
+    assert coverage["axis"].tolist() == ["attractiveness", "attractiveness", "strength"]
+    assert coverage["n_scored"].tolist() == [4, 3, 4]
+    assert coverage["n_accounts"].tolist() == [4, 4, 4]
+    np.testing.assert_allclose(coverage["share"], [1.0, 0.75, 1.0])
+
+
+def test_missing_as_lowest_scores_the_missing_fit_zero():
+    s = by_id(score_accounts(four_accounts(), four_model(missing="lowest"), four_manual()))
+    np.testing.assert_allclose(s["score__fit"], [100, 0, 0, 50])
+    # C: attractiveness (2 * 33.33 + 0) / 3 = 22.22, total (2 * 33.33 + 0 + 33.33) / 4 = 25
+    np.testing.assert_allclose(s.loc["C", "attractiveness"], 200 / 9)
+    np.testing.assert_allclose(s.loc["C", "total"], 25.0)
+    assert s["missing_inputs"].tolist() == ["", "", "fit", ""]
+
+
+def test_missing_as_lowest_is_the_worst_score_for_a_lower_is_better_criterion():
+    model = SelectionModel(
+        criteria=(
+            Criterion(name="revenue", source="revenue", axis="attractiveness"),
+            Criterion(name="fit", source="manual:fit", direction="lower_is_better", axis="strength"),
+        ),
+        missing="lowest",
+    )
+    s = by_id(score_accounts(four_accounts(), model, four_manual()))
+    # fit 5, 1, -, 3 -> 100, 0, -, 50 -> flipped 0, 100, -, 50; missing C -> 0 (worst), not 100
+    np.testing.assert_allclose(s["score__fit"], [0, 100, 0, 50])
+
+
+def test_exclude_leaves_the_account_out_before_normalising():
+    scored = score_accounts(four_accounts(), four_model(missing="exclude"), four_manual())
+    assert sorted(scored["customer_id"]) == ["A", "B", "D"]
+    s = scored.set_index("customer_id").loc[["A", "B", "D"]]
+    # revenue 100, 400, 300 -> 0, 100, 50; years 10, 4, 1 -> 100, 50, 0; fit 100, 0, 50
+    np.testing.assert_allclose(s["score__revenue"], [0, 100, 50])
+    np.testing.assert_allclose(s["score__years"], [100, 50, 0])
+    np.testing.assert_allclose(s["attractiveness"], [100 / 3, 200 / 3, 50])
+    np.testing.assert_allclose(s["total"], [50, 62.5, 37.5])
+    assert s["rank"].tolist() == [2, 1, 3]
+    assert n_excluded(four_accounts(), four_model(missing="exclude"), four_manual()) == 1
+    assert n_excluded(four_accounts(), four_model(), four_manual()) == 0
+
+
+def test_exclude_ignores_criteria_with_weight_zero():
+    model = four_model(missing="exclude").with_weights({"fit": 0.0})
+    scored = score_accounts(four_accounts(), model, four_manual())
+    assert sorted(scored["customer_id"]) == ["A", "B", "C", "D"]
+
+
+def test_exclude_with_nobody_left_is_a_sentence():
+    with pytest.raises(KamError) as caught:
+        score_accounts(four_accounts(), four_model(missing="exclude"), None)
+    assert caught.value.code == "selection.no_accounts_left"
+
+
+def test_sensitivity_uses_the_same_accounts_as_the_scoring():
+    report = sensitivity(four_accounts(), four_model(missing="exclude"), 1, n_runs=5, manual_scores=four_manual())
+    assert sorted(report["customer_id"]) == ["A", "B", "D"]
+
+
+#            a   s
+# 0         90  85
+# 1         80  30
+# 2         70  75
+# 3         60  65
+# 4         50  20
+# 5         40  10
+# m = 3 (the upper medians): a >= 70 -> {0, 1, 2}; s >= 65 -> {0, 2, 3}; key {0, 2} = 2
+# m = 2: a >= 80 -> {0, 1}; s >= 75 -> {0, 2}; key {0} = 1
+KEY_A = pd.Series([90.0, 80, 70, 60, 50, 40])
+KEY_S = pd.Series([85.0, 30, 75, 65, 20, 10])
+
+
+@pytest.mark.parametrize(("target", "cuts"), [(15, (70.0, 65.0)), (2, (70.0, 65.0)), (1, (80.0, 75.0))])
+def test_key_size_cuts_by_hand(target, cuts):
+    assert key_size_cuts(KEY_A, KEY_S, target) == cuts
+
+
+def test_key_size_cuts_with_ties_keep_every_tied_account():
+    flat = pd.Series([50.0, 50.0, 50.0, 50.0])
+    assert key_size_cuts(flat, flat, 1) == (50.0, 50.0)
+
+
+def test_key_size_rule_keeps_the_key_box_within_the_shortlist_limit():
+    rng = np.random.default_rng(7)
+    n = 400
+    accounts = pd.DataFrame(
+        {
+            "customer_id": [f"K{i:03d}" for i in range(n)],
+            "revenue": rng.integers(1, 10_000, n).astype(float),
+            "years_as_customer": rng.integers(0, 30, n).astype(float),
+        }
+    )
+    model = SelectionModel(
+        criteria=(
+            Criterion(name="revenue", source="revenue", axis="attractiveness"),
+            Criterion(name="years", source="years_as_customer", axis="strength"),
+        ),
+        cut_rule="key_size",
+        shortlist_limit=15,
+    )
+    scored = score_accounts(accounts, model)
+    n_key = int((scored["category"] == "key").sum())
+    assert 1 <= n_key <= 15
+    cut_a, cut_s = matrix_cuts(scored, model)
+    key = (scored["attractiveness"] >= cut_a) & (scored["strength"] >= cut_s)
+    assert key.sum() == n_key
+    # the median rule on the same scores puts far more accounts in the key box
+    median_key = score_accounts(accounts, model.model_copy(update={"cut_rule": "median"}))
+    assert (median_key["category"] == "key").sum() > 15
+
+
+def test_given_cut_values_win_over_the_rule():
+    model = four_model(cut_rule="key_size", cut_attractiveness=35.0, cut_strength=20.0)
+    s = by_id(score_accounts(four_accounts(), model, four_manual()))
+    assert s["category"].tolist() == ["maintenance", "key", "key", "key_development"]

@@ -86,3 +86,23 @@ def test_fiscal_years_and_bounds():
     assert tables.fiscal_years(dt.date(2023, 11, 1), dt.date(2026, 10, 31), 1) == [2026, 2025, 2024, 2023]
     assert tables.fiscal_years(dt.date(2023, 11, 1), dt.date(2026, 10, 31), 7) == [2026, 2025, 2024, 2023]
     assert tables.fiscal_years(dt.date(2023, 11, 1), dt.date(2026, 5, 31), 7) == [2025, 2024, 2023]
+
+
+def test_account_status_and_the_status_mask_by_hand():
+    from kamcore.tables import UNKNOWN_STATUS, account_status, accounts_with_status, normalise_status
+
+    accounts = pd.DataFrame(
+        {
+            "customer_id": ["1", "2", "3", "3", None],
+            "status": normalise_status(pd.Series(["aktiv", "tapt", "aktiv", "Förlorad", "aktiv"])),
+        }
+    )
+    accounts.loc[1, "status"] = pd.NA  # "2" has an empty status cell
+    status = account_status(accounts)
+    # the last row of account 3 wins; an empty cell and a row without id are handled
+    assert status.to_dict() == {"1": "active", "2": UNKNOWN_STATUS, "3": "churned"}
+    ids = pd.Series(["1", "2", "3", "4"])
+    assert accounts_with_status(ids, status, {"active"}).tolist() == [True, False, False, False]
+    # "4" is not in the customers table: its status is unknown
+    assert accounts_with_status(ids, status, {"active", UNKNOWN_STATUS}).tolist() == [True, True, False, True]
+    assert account_status(pd.DataFrame({"customer_id": ["1"]})).empty

@@ -29,7 +29,7 @@ def test_demo_loads_switches_language_and_draws_charts(browser, server, screensh
     context, page = _open(browser, server)
     try:
         # The overview shows the demo workspace's accounts.
-        page.get_by_text("Accounts", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Accounts with sales", exact=True).first.wait_for(timeout=TIMEOUT_MS)
 
         # The portfolio page draws Plotly charts from the demo data.
         page.get_by_role("link", name=re.compile("Portfolio")).first.click()

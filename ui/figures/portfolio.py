@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from kamcore import portfolio
 from ui import charts
-from ui.i18n import fmt_num, fmt_pct, t
+from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
 
 def class_label(name: str) -> str:
@@ -24,6 +24,24 @@ def account_names(frame: pd.DataFrame) -> pd.Series:
     return (names.fillna("") + " (" + names.index.to_series() + ")").where(
         names.notna(), names.index.to_series()
     )
+
+
+#: The totals the Portfolio page states for the current filters, in this order.
+TOTALS = ("revenue", "profit")
+
+
+def totals(frame: pd.DataFrame) -> dict[str, float]:
+    """Total revenue and profit (those mapped) and the number of accounts in ``frame``."""
+    out = {name: float(frame[name].sum()) for name in TOTALS if name in frame.columns}
+    out["accounts"] = float(frame["customer_id"].nunique())
+    return out
+
+
+def totals_caption(filters) -> str:
+    """What the totals cover: the period (or all dates) and that the sidebar filters apply."""
+    if filters.date_from is not None and filters.date_to is not None:
+        return t("portfolio.totals_period", start=fmt_date(filters.date_from), end=fmt_date(filters.date_to))
+    return t("portfolio.totals_all_dates")
 
 
 def measure_axis(measure: str) -> str:

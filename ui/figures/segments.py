@@ -11,6 +11,8 @@ from ui import charts
 from ui.i18n import fmt_pct, t
 
 INDICES = ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")
+#: Characters per line of a k-chart panel title (wrapped between words).
+SUBPLOT_TITLE_WIDTH = 20
 
 
 def segment_colour(position: int) -> str:
@@ -23,25 +25,35 @@ def feature_label(feature: str, source: str) -> str:
     return t(f"segments.feature_{feature}") if source == "accounts" else str(feature)
 
 
-def reason_text(result: sg.SegmentResult) -> str:
-    """The choice rule and each other index's verdict, in the user's language."""
+def reason_text(result: sg.SegmentResult, scan: sg.SegmentResult | None = None) -> str:
+    """The choice rule and the k every other index points to, in the user's language.
+
+    Each index's k is read from ``scan.k_scores`` (the numbers the k chart draws; ``result``
+    itself when no separate scan), and every sentence names its k, so none can be read as
+    agreeing with a different number than the chart shows.
+    """
     if result.choice_rule == "fixed":
         return t("segments.reason_fixed", k=result.k)
     primary = "gap" if result.choice_rule == "gap_1se" else "silhouette"
+    best = sg.best_k_by_index((scan or result).k_scores)
     parts = [t(f"segments.reason_{result.choice_rule}", k=result.k)]
     for index in INDICES:
-        if index == primary or index not in result.k_by_index:
+        if index == primary or index not in best:
             continue
-        other = result.k_by_index[index]
-        verdict = "index_agrees" if other == result.k else "index_prefers"
-        parts.append(t(f"segments.{verdict}", index=t(f"segments.index_{index}"), k=other))
+        chosen = t("segments.index_best_chosen") if best[index] == result.k else ""
+        parts.append(
+            t(
+                f"segments.index_best_{sg.INDEX_DIRECTION[index]}",
+                index=t(f"segments.index_{index}"),
+                k=best[index],
+                chosen=chosen,
+            )
+        )
     return " ".join(parts)
 
 
-def legend_below(fig: go.Figure) -> go.Figure:
-    """Segment names can be long: above the plot the legend would run into the title."""
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
-    return fig
+#: Characters per line of a feature name under the profile chart's bars.
+FEATURE_LABEL_WIDTH = 14
 
 
 def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
@@ -49,7 +61,8 @@ def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=len(INDICES),
-        subplot_titles=[t(f"segments.index_{i}_short") for i in INDICES],
+        # two short lines each: four panels side by side leave ~a quarter of the width per title
+        subplot_titles=[charts.wrap(t(f"segments.index_{i}_short"), SUBPLOT_TITLE_WIDTH) for i in INDICES],
         horizontal_spacing=0.07,
     )
     scores = scan.k_scores
@@ -82,8 +95,8 @@ def k_chart(scan: sg.SegmentResult, chosen_k: int) -> go.Figure:
             col=column,
         )
         fig.update_xaxes(title_text=t("segments.axis_k"), dtick=1, row=1, col=column)
-    fig.update_layout(margin={"t": 90})
-    return legend_below(charts.style(fig, title=t("segments.k_chart_title"), height=380))
+    fig.update_layout(margin={"t": 110})
+    return charts.legend_below(charts.style(fig, title=t("segments.k_chart_title"), height=420))
 
 
 def default_names(
@@ -134,20 +147,23 @@ def pca_chart(coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], ho
                 hovertemplate="%{customdata}<extra>" + charts.safe(name) + "</extra>",
             )
         )
-    return legend_below(
+    # segment names can be long: two per legend row under the plot, never into the title
+    return charts.legend_below(
         charts.style(
             fig,
-            title=t("segments.pca_title"),
+            title=charts.wrap(t("segments.pca_title"), charts.HALF_WIDTH_TITLE),
             x_title=t("segments.pca_axis", n=1, share=fmt_pct(ratio[0])),
             y_title=t("segments.pca_axis", n=2, share=fmt_pct(ratio[1])),
-            height=540,
-        )
+            height=560,
+        ),
+        per_row=2,
     )
 
 
 def profile_chart(result: sg.SegmentResult, names: dict[int, str], source: str) -> go.Figure:
     """Segment centroids per feature (original units) as grouped bars beside the overall mean."""
-    labels = [charts.safe(feature_label(f, source)) for f in result.features]
+    # wrapped, not rotated: long feature names stay readable and inside the chart
+    labels = [charts.wrap(charts.safe(feature_label(f, source)), FEATURE_LABEL_WIDTH) for f in result.features]
     fig = go.Figure()
     for position, (segment, centroid) in enumerate(result.centroids.iterrows()):
         fig.add_trace(
@@ -170,14 +186,17 @@ def profile_chart(result: sg.SegmentResult, names: dict[int, str], source: str) 
         )
     )
     fig.update_layout(barmode="group")
-    return legend_below(
+    fig.update_xaxes(tickangle=0)
+    return charts.legend_below(
         charts.style(
             fig,
-            title=t("segments.profile_title"),
+            title=charts.wrap(t("segments.profile_title"), charts.HALF_WIDTH_TITLE),
             x_title=t("segments.axis_feature"),
             y_title=t("segments.axis_mean_original"),
-            height=540,
-        )
+            height=560,
+        ),
+        per_row=2,
+        tick_lines=max(label.count("<br>") + 1 for label in labels) if labels else 1,
     )
 
 

@@ -79,14 +79,23 @@ def matrix_figure(scored: pd.DataFrame, model: selection.SelectionModel, colour_
                 },
             )
         )
-    cut_a = (
-        model.cut_attractiveness
-        if model.cut_attractiveness is not None
-        else scored["attractiveness"].median()
+    cut_a, cut_s = selection.matrix_cuts(scored, model)
+    fig.add_hline(
+        y=cut_a,
+        line_dash="dash",
+        line_color=charts.NEUTRAL,
+        annotation_text=fmt_num(cut_a, 1),
+        annotation_position="bottom left",
+        annotation_font_color=charts.NEUTRAL,
     )
-    cut_s = model.cut_strength if model.cut_strength is not None else scored["strength"].median()
-    fig.add_hline(y=cut_a, line_dash="dash", line_color=charts.NEUTRAL)
-    fig.add_vline(x=cut_s, line_dash="dash", line_color=charts.NEUTRAL)
+    fig.add_vline(
+        x=cut_s,
+        line_dash="dash",
+        line_color=charts.NEUTRAL,
+        annotation_text=fmt_num(cut_s, 1),
+        annotation_position="bottom right",
+        annotation_font_color=charts.NEUTRAL,
+    )
     corners = {
         "key": (102, 102, "right", "top"),
         "key_development": (-2, 102, "left", "top"),
@@ -105,12 +114,54 @@ def matrix_figure(scored: pd.DataFrame, model: selection.SelectionModel, colour_
         )
     fig.update_xaxes(range=[-4, 104], zeroline=False)
     fig.update_yaxes(range=[-4, 104], zeroline=False)
+    # the room's choices that move bubbles between boxes, on the chart itself
+    note = t(
+        "selection.matrix_note",
+        missing=t(f"selection.missing_policy_{model.missing}").lower(),
+        cuts=cut_rule_label(model),
+    )
+    fig.update_layout(margin_t=charts.TOP_MARGIN_WITH_LEGEND + 20)
     return charts.style(
         fig,
-        title=t("selection.matrix_title"),
+        title=f"{t('selection.matrix_title')}<br><span style='font-size:12px'>{charts.safe(note)}</span>",
         x_title=t("selection.matrix_x"),
         y_title=t("selection.matrix_y"),
         height=560,
+    )
+
+
+def cut_rule_label(model: selection.SelectionModel) -> str:
+    """Where the boxes are cut, in words: the key-box rule, the medians or the room's values."""
+    if model.cut_attractiveness is not None or model.cut_strength is not None:
+        return t("selection.cut_mode_value").lower()
+    return t(f"selection.cut_mode_{model.cut_rule}", limit=fmt_num(model.shortlist_limit)).lower()
+
+
+def cuts_caption(scored: pd.DataFrame, model: selection.SelectionModel) -> str:
+    """The cut-points, how many accounts the key box holds, and the shortlist limit."""
+    cut_a, cut_s = selection.matrix_cuts(scored, model)
+    return t(
+        "selection.cuts_caption",
+        attractiveness=fmt_num(cut_a, 1),
+        strength=fmt_num(cut_s, 1),
+        n_key=fmt_num(int((scored["category"] == "key").sum())),
+        total=fmt_num(len(scored)),
+        limit=fmt_num(model.shortlist_limit),
+        rule=cut_rule_label(model),
+    )
+
+
+def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
+    """``selection.criterion_coverage`` under translated headers, criterion names translated."""
+    return pd.DataFrame(
+        {
+            t("selection.col_criterion"): coverage["criterion"].map(criterion_label),
+            t("selection.col_axis"): coverage["axis"].map(lambda a: t(f"selection.axis_{a}")),
+            t("selection.col_weight"): coverage["weight"].round(1),
+            t("selection.col_n_scored"): coverage["n_scored"],
+            t("selection.col_n_accounts"): coverage["n_accounts"],
+            t("selection.col_coverage"): (coverage["share"] * 100).round(1),
+        }
     )
 
 
@@ -142,7 +193,8 @@ def shortlist_table(chosen: pd.DataFrame, shares: pd.Series) -> pd.DataFrame:
             t("selection.col_strength"): chosen["strength"].round(1).to_numpy(),
             t("selection.col_revenue_12m"): chosen["revenue"].round(0).to_numpy(),
             t("selection.col_why"): chosen["top_criteria"].map(criteria_labels).to_numpy(),
-            t("selection.col_stability"): chosen["customer_id"].map(shares).round(3).to_numpy(),
+            # whole percent (0-100): the table's progress bar writes it in the user's language
+            t("selection.col_stability"): (chosen["customer_id"].map(shares) * 100).round(0).to_numpy(),
             t("selection.col_missing"): chosen["missing_inputs"].map(criteria_labels).to_numpy(),
             t("selection.col_chosen_by"): chosen["chosen_by"]
             .map(lambda c: t(f"selection.chosen_by_{c}"))

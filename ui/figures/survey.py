@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from kamcore import survey, survey_ingest
 from ui import charts
 from ui.figures.common import style_item_rows
-from ui.i18n import fmt_num, t
+from ui.i18n import dimension_label, fmt_num, t
 
 CHURNED_COLOR = charts.NEGATIVE
 REST_COLOR = charts.POSITIVE
@@ -151,7 +151,8 @@ def gap_figure(
         fig.add_trace(
             go.Scatter(
                 x=frame["mean_gap"],
-                y=charts.safe_series(pd.Series(order)),
+                # the four key areas in the user's language; other labels are the user's own
+                y=charts.safe_series(pd.Series(order).map(dimension_label if label == "dimension" else str)),
                 mode="markers",
                 name=name,
                 showlegend=bool(name),
@@ -318,4 +319,6 @@ def results_table(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     shown = frame[[c for c in columns if c in frame.columns]]
     if "role" in shown:
         shown = shown.assign(role=shown["role"].map(role_label))
+    if "dimension" in shown:
+        shown = shown.assign(dimension=shown["dimension"].map(dimension_label))
     return shown.rename(columns=columns)
