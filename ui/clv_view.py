@@ -15,15 +15,13 @@ import streamlit as st
 from kamcore import clv
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import charts, data, state, widgets
+from ui import charts, data, i18n, state, widgets
 from ui.figures import clv as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
 SHOW = ("drifting", "accounts", "check")
 #: The model check groups accounts into this many bins of similar purchase frequency.
 HOLDOUT_GROUPS = 8
-AMOUNT = st.column_config.NumberColumn(format="localized")
-SHARE = st.column_config.NumberColumn(format="localized")
 
 
 def _cache_key(as_of: dt.date | None) -> str:
@@ -87,7 +85,12 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
     if result.spend_fallback:
         st.caption(t("clv.spend_fallback"))
 
-    accounts = figures.with_classes(result.accounts, classes, names)
+    # The models learn from every account (the lost ones teach what drifting away looks like);
+    # the figures below cover the accounts the page shows (its status and period filters).
+    joined = figures.with_classes(result.accounts, classes, names)
+    accounts = joined.loc[joined["in_view"].to_numpy()]
+    if len(accounts) < len(joined):
+        st.caption(t("clv.hidden_accounts", n=fmt_num(len(joined) - len(accounts))))
     cards = st.columns(4)
     cards[0].metric(
         t("clv.card_expected"),
@@ -140,36 +143,40 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
                 at_risk=fmt_num(drifting["revenue_at_risk"].sum()),
             )
         )
-        shown = table.head(figures.DRIFTING_ROWS)
-        st.dataframe(
-            shown,
-            hide_index=True,
-            key="portfolio.clv_drifting",
-            column_config={
-                t("clv.col_p_alive"): SHARE,
-                t("clv.col_last_year"): AMOUNT,
-                t("clv.col_at_risk"): AMOUNT,
-                t("clv.col_expected_revenue"): AMOUNT,
-            },
-        )
-        if len(table) > len(shown):
-            st.caption(t("clv.drifting_more", shown=fmt_num(len(shown)), total=fmt_num(len(table))))
-        widgets.download_buttons(table, "drifting_away", key="portfolio.clv_drifting_download")
+        if table.empty:
+            st.info(t("clv.drifting_none"))
+        else:
+            shown = table.head(figures.DRIFTING_ROWS)
+            i18n.dataframe(
+                shown,
+                hide_index=True,
+                key="portfolio.clv_drifting",
+                decimals={
+                    t("clv.col_p_alive"): 1,
+                    t("clv.col_last_year"): 0,
+                    t("clv.col_at_risk"): 0,
+                    t("clv.col_expected_revenue"): 0,
+                },
+            )
+            if len(table) > len(shown):
+                st.caption(t("clv.drifting_more", shown=fmt_num(len(shown)), total=fmt_num(len(table))))
+            widgets.download_buttons(table, "drifting_away", key="portfolio.clv_drifting_download")
     elif show == "accounts":
         charts.show(
             figures.class_outlook_figure(figures.class_outlook(accounts)), key="portfolio.clv_outlook"
         )
         table = figures.accounts_table(accounts)
         shown = table.head(figures.ACCOUNT_ROWS)
-        st.dataframe(
+        i18n.dataframe(
             shown,
             hide_index=True,
             key="portfolio.clv_accounts",
-            column_config={
-                t("clv.col_p_alive"): SHARE,
-                t("clv.col_expected_purchases"): AMOUNT,
-                t("clv.col_last_year"): AMOUNT,
-                t("clv.col_expected_revenue"): AMOUNT,
+            decimals={
+                t("portfolio.col_rank"): 0,
+                t("clv.col_p_alive"): 1,
+                t("clv.col_expected_purchases"): 1,
+                t("clv.col_last_year"): 0,
+                t("clv.col_expected_revenue"): 0,
             },
         )
         if len(table) > len(shown):
@@ -187,11 +194,11 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
                 error=fmt_pct(check.total_error, 0),
             )
         )
-        st.dataframe(
+        i18n.dataframe(
             figures.holdout_table(check),
             hide_index=True,
             key="portfolio.clv_holdout_table",
-            column_config={t("clv.col_actual"): AMOUNT, t("clv.col_predicted"): AMOUNT},
+            decimals={t("clv.col_actual"): 2, t("clv.col_predicted"): 2},
         )
     else:
         widgets.error(check)

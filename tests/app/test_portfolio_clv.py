@@ -32,9 +32,21 @@ def lost_accounts() -> set[str]:
 def test_future_view_ranks_the_lost_accounts_first(make_app):
     at = open_future(make_app)
     assert_clean(at)
+    # By default the page shows the 389 accounts marked active: the models learn from all 400,
+    # and none of the active ones is below the 50 % limit.
+    assert any("the 11 accounts the page's filters hide" in c.value for c in at.caption)
     cards = {m.label: m.value for m in at.metric}
     for label in ("Expected next 12 months", "Likely still active", "Revenue at risk", "Test forecast miss"):
         assert label in cards
+    assert int(cards["Likely still active"].replace(",", "")) == 389
+    assert [i.value for i in at.info] == ["No account shown here has a P(alive) below the limit."]
+    # the demo is what the model expects: no "fits badly" warning
+    assert not at.warning
+
+    # With the lost accounts shown too:
+    at.multiselect(key="portfolio.status").select("churned").run()
+    assert_clean(at)
+    cards = {m.label: m.value for m in at.metric}
     # the 389 active demo accounts, plus the lost account that went quiet only 15 weeks ago
     assert int(cards["Likely still active"].replace(",", "")) == 390
     drifting = at.dataframe[0].value
@@ -44,8 +56,6 @@ def test_future_view_ranks_the_lost_accounts_first(make_app):
     assert set(drifting["Customer number"]) < lost
     assert len(drifting) == len(lost) - 1
     assert drifting["Revenue at risk"].is_monotonic_decreasing
-    # the demo is what the model expects: no "fits badly" warning
-    assert not at.warning
     # a limit of 100 % lists every account, still led by the lost ones
     at.slider(key="portfolio.clv_below").set_value(100).run()
     assert_clean(at)
@@ -59,7 +69,7 @@ def test_every_sub_view_renders_with_chart_and_table(make_app):
     at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
     assert_clean(at)
     table = at.dataframe[0].value
-    assert len(table) == 400
+    assert len(table) == 389  # the active accounts the page shows by default
     assert {"Class", "P(alive) %", "Expected revenue, next 12 months"} <= set(table.columns)
     assert at.get("plotly_chart")
     at.segmented_control(key="portfolio.clv_show").set_value("check").run()
@@ -104,6 +114,9 @@ def test_future_view_in_norwegian(make_app):
     assert_clean(at)
     labels = {m.label for m in at.metric}
     assert "Omsetning i faresonen" in labels
+    assert [i.value for i in at.info] == ["Ingen av kundene som vises her, har P(aktiv) under grensen."]
+    at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
+    assert_clean(at)
     assert "P(aktiv) %" in at.dataframe[0].value.columns
 
 

@@ -13,9 +13,9 @@ def test_p_alive_and_expected_revenue_join_the_axes(make_app):
     assert not at.exception and not at.error, [e.value for e in at.error]
     add_criterion(at, "measure", "strength", measure="P(alive)")
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.slider(key="selection.weight.expected_revenue_12m").label == "Expected revenue, next 12 months"
+    assert at.select_slider(key="selection.weight.expected_revenue_12m").label == "Expected revenue, next 12 months"
     # slider labels are Markdown-escaped; the browser shows "P(alive)"
-    assert at.slider(key="selection.weight.p_alive").label == r"P\(alive\)"
+    assert at.select_slider(key="selection.weight.p_alive").label == r"P\(alive\)"
     for view in ("scores", "ranking", "matrix"):
         at.session_state["selection.view"] = view
         at.run()

@@ -104,7 +104,8 @@ def class_outlook_figure(outlook: pd.DataFrame) -> go.Figure:
 
 
 def with_classes(values: pd.DataFrame, classes: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
-    """Future values joined to the page's ABC ranking (class, rank, display name).
+    """Future values joined to the page's ABC ranking (class, rank, display name, and
+    ``in_view``: whether the page's filters, e.g. its status filter, show the account).
 
     Looked up by position (``Index.get_indexer`` on plain object arrays): 50,000 accounts
     join in milliseconds, where ``Series.map`` on Arrow strings takes most of a second.
@@ -120,6 +121,7 @@ def with_classes(values: pd.DataFrame, classes: pd.DataFrame, names: pd.Series) 
         name=np.where(named >= 0, labels[np.maximum(named, 0)], None),
         abc_class=np.where(found, abc[np.maximum(ranked, 0)], "C"),
         rank=np.where(found, rank[np.maximum(ranked, 0)], np.nan),
+        in_view=found,
     )
 
 
