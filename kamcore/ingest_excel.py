@@ -1,28 +1,58 @@
-"""Safe reading of Excel workbooks (.xlsx via openpyxl, .xls via xlrd) into rows of cells.
+"""Safe, fast reading of Excel workbooks into tables of cell text.
 
-Checks run before any XML is parsed: the zip directory's declared uncompressed size against a
-cap (zip bombs), DOCTYPE/ENTITY declarations in the XML parts (entity bombs — openpyxl also
-parses through defusedxml, asserted below), and encryption (an OLE container holding an
-``EncryptedPackage`` stream is a password-protected .xlsx).
+``.xlsx`` is read by fastexcel (calamine, in Rust, straight into Arrow columns); sheets it
+cannot type column by column (a column mixing text and numbers, title rows above the header)
+are read cell by cell through python-calamine, and sheets holding error cells (``#N/A``)
+through openpyxl, which keeps their text. ``.xls`` is read by xlrd. Every path hands ingest
+the same cell text (:func:`cell_text`), so a value is typed the same whichever reader saw it.
+
+Checks run before any worksheet is parsed: the zip directory's declared uncompressed size
+against a cap (zip bombs), DOCTYPE/ENTITY declarations in the XML parts (entity bombs —
+calamine's XML reader does not expand entities either, and openpyxl parses through
+defusedxml, asserted below), encryption (an OLE container holding an ``EncryptedPackage``
+stream is a password-protected .xlsx), and a streamed count of the cells each worksheet
+holds and of the grid the reader would build from them, and of the shared strings
+(:func:`scan_xlsx`): a small file whose few cells sit far apart, or that holds millions of
+tiny strings, is refused before a reader allocates memory for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import posixpath
+import re
 import zipfile
 from typing import Any
 
+import defusedxml.ElementTree as SafeET
+import numpy as np
 import olefile
 import openpyxl
 import openpyxl.xml
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlrd
 from pydantic import BaseModel, ConfigDict
 
 from kamcore.errors import KamError
+from kamcore.ingest_mapping import is_date_header
 
 #: Bytes read from the start of each XML part to look for DTD declarations.
 _XML_PROBE_BYTES = 8192
+#: Decompressed bytes scanned at a time by :func:`scan_xlsx`.
+_SCAN_CHUNK = 8 * 1024 * 1024
+#: Share of a column's non-empty cells that must be numbers for a date column's serials.
+TYPE_MAJORITY = 0.9
+#: Excel serial day numbers accepted as dates in a date-named column (1927-05-19 .. 2173-10-14).
+SERIAL_MIN, SERIAL_MAX = 10_000, 100_000
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+#: Earliest date-time the Arrow path converts; earlier values are Excel times of day
+#: (serials below 1) or fall in Excel's fictitious 1900-02-29, which openpyxl's rules decide.
+_EARLIEST_DATETIME_MS = int((dt.datetime(1900, 3, 1) - dt.datetime(1970, 1, 1)).total_seconds() * 1000)
+_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_STRICT_RELATIONSHIP_ID = "{http://purl.oclc.org/ooxml/officeDocument/relationships}id"
 
 
 class SheetCells(BaseModel):
@@ -34,11 +64,65 @@ class SheetCells(BaseModel):
     rows: list[tuple[Any, ...]]
 
 
+class SheetColumns(BaseModel):
+    """One worksheet read column by column, its header on the first row.
+
+    ``body`` holds each column's cell text as :func:`cell_text` writes it (``c0..``, one row
+    per sheet row below the header); ``forced_decimal`` names the columns of Excel numbers
+    (decimal mark ``.``) and ``serial_dates`` the date-named columns of serial day numbers,
+    already written as dates; ``widths`` counts the non-blank cells of every row, header first.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    name: str
+    header: list[str]
+    body: pa.Table
+    forced_decimal: dict[int, str]
+    serial_dates: list[int]
+    widths: np.ndarray
+    trailing_empty_rows: int = 0
+
+
+class SheetScan(BaseModel):
+    """What the streamed scan of one worksheet part found (see :func:`scan_xlsx`)."""
+
+    name: str
+    part: str
+    very_hidden: bool
+    n_cells: int = 0
+    n_rows: int = 0  # highest row number (or number of row elements, if larger)
+    n_columns: int = 0  # highest column holding a cell (an upper bound below column AA)
+    has_error_cells: bool = False
+    starts_at_a1: bool = False
+
+
 def _corrupt(filename: str) -> KamError:
     return KamError(
         "ingest.corrupt_workbook",
         "The file '{filename}' is not a readable Excel workbook; it may be damaged. Open it in Excel, save it again and upload the new file.",
         filename=filename,
+    )
+
+
+def _entity(filename: str) -> KamError:
+    return KamError(
+        "ingest.xml_entity",
+        "The workbook '{filename}' contains XML entity declarations, which Excel never writes; it was refused as unsafe.",
+        filename=filename,
+    )
+
+
+def too_many_cells(filename: str, n_rows: int, n_columns: int, limit: int) -> KamError:
+    """The sentence for a table that would take more cells than ``limit`` to read."""
+    return KamError(
+        "ingest.too_many_cells",
+        "The table in '{filename}' is too large to read: {n_rows} rows × {n_columns} columns = {n_cells} cells, more than the limit of {limit}.",
+        filename=filename,
+        n_rows=n_rows,
+        n_columns=n_columns,
+        n_cells=n_rows * n_columns,
+        limit=limit,
     )
 
 
@@ -74,8 +158,9 @@ def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: float) -> No
     Notes
     -----
     The sizes come from the zip's central directory, read before anything is decompressed.
-    A lying directory cannot help an attacker: openpyxl then still parses through
-    defusedxml, and only the first few KB of each XML part are decompressed here.
+    A lying directory cannot help an attacker: :func:`scan_xlsx` stops reading any part at
+    its declared size, the readers never expand entities, and only the first few KB of each
+    XML part are decompressed here.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -114,51 +199,423 @@ def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: float) -> No
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
             raise _corrupt(filename) from exc
         if b"<!DOCTYPE" in probe.upper() or b"<!ENTITY" in probe.upper():
+            raise _entity(filename)
+
+
+# ------------------------------------------------------------------------- pre-parse scan
+_LAST_ROW = re.compile(rb"<row r=\"(\d+)\"")
+_SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
+_FIRST_CELL = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]+\d+)\"[^>]*?(/?)>")
+_ANY_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})(\d{1,7})\"")
+
+
+@functools.lru_cache(maxsize=16)
+def _references_from(digits: int) -> re.Pattern[bytes]:
+    """Cell references naming a column after Z (groups 1-2: letters, row) or, in one letter's
+    columns, a row number of at least ``digits`` digits (groups 3-4)."""
+    return re.compile(rb'<c r="(?:([A-Z]{2,3})(\d+)|([A-Z])(\d{%d,}))"' % digits)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + (char - 64)
+    return number
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _read_part(archive: zipfile.ZipFile, name: str, filename: str) -> bytes:
+    try:
+        return archive.read(name)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise _corrupt(filename) from exc
+
+
+def _sheet_parts(archive: zipfile.ZipFile, filename: str) -> list[tuple[str, str, bool]]:
+    """(name, zip part, very hidden) of every sheet in workbook order."""
+    try:
+        workbook = SafeET.fromstring(_read_part(archive, "xl/workbook.xml", filename))
+        rels = SafeET.fromstring(_read_part(archive, "xl/_rels/workbook.xml.rels", filename))
+    except KamError:
+        raise
+    except Exception as exc:  # defusedxml refuses DTDs/entities; anything else is damage
+        if "Forbidden" in type(exc).__name__:
+            raise _entity(filename) from exc
+        raise _corrupt(filename) from exc
+    targets = {}
+    for rel in rels:
+        if _local(rel.tag) == "Relationship":
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            targets[rel.get("Id")] = path
+    sheets = []
+    for element in workbook.iter():
+        if _local(element.tag) != "sheet":
+            continue
+        rel_id = element.get(_RELATIONSHIP_ID) or element.get(_STRICT_RELATIONSHIP_ID)
+        part = targets.get(rel_id)
+        if part is None:
+            raise _corrupt(filename)
+        sheets.append((element.get("name", ""), part, element.get("state", "visible") == "veryHidden"))
+    return sheets
+
+
+def _stream(archive: zipfile.ZipFile, part: str, filename: str) -> Any:
+    """The decompressed part in chunks, each with the previous chunk's last 64 bytes in front."""
+    tail = b""
+    try:
+        with archive.open(part) as handle:
+            while chunk := handle.read(_SCAN_CHUNK):
+                yield chunk, tail + chunk
+                tail = chunk[-64:]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise _corrupt(filename) from exc
+
+
+def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cells: int) -> None:
+    """Count the cells of one worksheet part and bound the grid calamine builds from them.
+
+    Notes
+    -----
+    calamine places a cell at its own reference (``r="SF70000"``) and allocates the grid from
+    the first to the last row and column holding a value. The fast pass uses byte counts and
+    two regular expressions: cells, row elements and their numbers, and every reference that
+    names a two- or three-letter column or a row after the highest row number so far (rows
+    come in order, so only a crafted file has those). Where the bound exceeds ``max_cells``
+    or the file is unusual (references missing or not written first, as Excel does), every
+    reference is read (slower, exact).
+    """
+    n_tags = n_references = n_row_elements = highest = wide = n_chunks = 0
+    first_seen = inconsistent = False
+    for chunk, window in _stream(archive, scan.part, filename):
+        n_chunks += 1
+        n_tags += chunk.count(b"<c ") + chunk.count(b"<c>")
+        n_references += chunk.count(b'<c r="')
+        n_row_elements += chunk.count(b"<row")
+        if not first_seen:
+            first = _FIRST_CELL.search(window)
+            if first is not None:
+                first_seen = True
+                scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
+        last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
+        if last_row:
+            highest = max(highest, int(last_row.group(1)))
+        highest = max(highest, n_row_elements)
+        # Rows come in order: a reference to a later row than the last row element so far
+        # disagrees with its row (only a crafted file has one); two- and three-letter columns
+        # are read to find the widest. References with fewer digits than the highest row
+        # number cannot point past it, so the pattern skips them after a digit or two.
+        digits = len(str(highest))
+        # Letters read as 'A' and digits as '0', byte counts find the chunks that hold such
+        # references (usually only the last ones, or none); only those go through the pattern.
+        shape = window.translate(_SHAPE)
+        if b'<c r="AA' in shape or b'<c r="A' + b"0" * digits in shape:
+            for letters, row_text, _letter, long_row in _references_from(digits).findall(window):
+                if letters:
+                    wide = max(wide, _column_number(letters))
+                    inconsistent = inconsistent or int(row_text) > highest
+                elif int(long_row) > highest:
+                    inconsistent = True
+        if b't="e"' in window:
+            scan.has_error_cells = True
+        if n_tags > max_cells:
+            break
+    max_row = highest
+    scan.n_cells = n_tags
+    n_rows = max(max_row, n_row_elements)
+    n_columns = wide or (26 if n_tags else 0)
+    # Every cell starts with its reference (a cell cut at a chunk boundary is not counted).
+    usual = n_tags - n_references <= n_chunks
+    if usual and not inconsistent and n_rows * n_columns <= max_cells or n_tags > max_cells:
+        scan.n_rows, scan.n_columns = n_rows, n_columns
+        return
+    n_cells = 0
+    for chunk, window in _stream(archive, scan.part, filename):
+        n_cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+        for letters, digits_text in _ANY_REFERENCE.findall(window):
+            n_columns = max(n_columns, _column_number(letters))
+            n_rows = max(n_rows, int(digits_text))
+    # Cells without a reference follow the previous one: at most one column further each.
+    scan.n_cells = n_cells
+    scan.n_rows, scan.n_columns = n_rows, n_columns + max(0, n_cells - n_references)
+
+
+def scan_xlsx(data: bytes, filename: str, max_cells: int) -> list[SheetScan]:
+    """Every sheet of an .xlsx, each worksheet's cells counted before any reader parses it.
+
+    Refuses (``ingest.too_many_cells``) a worksheet holding more than ``max_cells`` cells, or
+    whose grid (highest row x widest column, which calamine allocates) exceeds it, and a
+    shared-string table of more than ``max_cells`` strings. Only decompresses and counts
+    bytes: memory stays at one chunk per part.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _corrupt(filename) from exc
+    scans = []
+    for name, part, very_hidden in _sheet_parts(archive, filename):
+        scan = SheetScan(name=name, part=part, very_hidden=very_hidden)
+        if part not in archive.NameToInfo:
+            raise _corrupt(filename)
+        _scan_part(archive, scan, filename, max_cells)
+        if scan.n_cells > max_cells:
             raise KamError(
-                "ingest.xml_entity",
-                "The workbook '{filename}' contains XML entity declarations, which Excel never writes; it was refused as unsafe.",
+                "ingest.too_many_cells",
+                "The table in '{filename}' is too large to read: {n_rows} rows × {n_columns} columns = {n_cells} cells, more than the limit of {limit}.",
                 filename=filename,
+                n_rows=scan.n_rows,
+                n_columns=scan.n_columns,
+                n_cells=scan.n_cells,
+                limit=max_cells,
             )
+        if scan.n_rows * scan.n_columns > max_cells:
+            raise too_many_cells(filename, scan.n_rows, scan.n_columns, max_cells)
+        scans.append(scan)
+    shared = "xl/sharedStrings.xml"
+    if shared in archive.NameToInfo:
+        n_strings = 0
+        try:
+            with archive.open(shared) as part:
+                while chunk := part.read(_SCAN_CHUNK):
+                    n_strings += chunk.count(b"<si>") + chunk.count(b"<si ")
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
+            raise _corrupt(filename) from exc
+        if n_strings > max_cells:
+            raise KamError(
+                "ingest.too_many_strings",
+                "The workbook '{filename}' holds {n_strings} different texts; the limit is {limit}.",
+                filename=filename,
+                n_strings=n_strings,
+                limit=max_cells,
+            )
+    return scans
 
 
-def read_xlsx(data: bytes, filename: str, max_sheets: int, max_columns: int) -> list[SheetCells]:
-    """Every worksheet of an .xlsx as rows of cell values (formulas as their cached values)."""
+# ------------------------------------------------------------------------------- readers
+def read_xlsx(
+    data: bytes, filename: str, max_sheets: int, max_columns: int, max_cells: int = 15_000_000
+) -> list[SheetCells | SheetColumns]:
+    """Every worksheet (very hidden ones aside) of an .xlsx, formulas as their cached values."""
     if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - depends on the environment
         raise RuntimeError("openpyxl must parse through defusedxml; unset OPENPYXL_DEFUSEDXML=False")
+    scans = [scan for scan in scan_xlsx(data, filename, max_cells) if not scan.very_hidden]
+    _check_sheet_count(len(scans), filename, max_sheets)
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(data)
+    except Exception as exc:  # fastexcel raises its own error types on damaged files
+        raise _corrupt(filename) from exc
+    result: list[SheetCells | SheetColumns] = []
+    calamine_book = None
+    for scan in scans:
+        sheet: SheetCells | SheetColumns | None = None
+        if scan.starts_at_a1 and not scan.has_error_cells:
+            sheet = _read_columns(reader, scan, filename, max_columns)
+        if sheet is None and scan.has_error_cells:
+            sheet = _read_openpyxl_sheet(data, scan, filename, max_columns)
+        elif sheet is None:
+            if calamine_book is None:
+                calamine_book = _calamine_book(data, filename)
+            sheet = _read_calamine_sheet(calamine_book, scan, filename, max_columns)
+        result.append(sheet)
+    return result
+
+
+def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int) -> SheetColumns | None:
+    """The sheet as Arrow columns through fastexcel, or None where only cell by cell will do.
+
+    Header on the first row and every column of one type below it (numbers, dates, text or
+    booleans, and blanks); anything else (a title above the header, text among numbers,
+    times of day, durations) is None, and the caller reads the sheet cell by cell.
+    """
+    import fastexcel
+
+    try:
+        sheet = reader.load_sheet(scan.name, header_row=0, schema_sample_rows=None, dtype_coercion="strict")
+        columns = sheet.available_columns()
+        batch = sheet.to_arrow()
+    except fastexcel.UnsupportedColumnTypeCombinationError:
+        return None
+    except Exception:
+        return None  # an empty sheet, or a header fastexcel cannot name: the general reader decides
+    header: list[str] = []
+    seen: set[str] = set()
+    for column in columns:
+        name = column.name
+        if column.column_name_from == "generated":
+            name = ""
+        else:
+            # fastexcel renames a repeated header "a" to "a_1"; ingest names repeats itself.
+            base = re.fullmatch(r"(.*)_\d+", name)
+            if base and base.group(1) in seen:
+                return None
+        seen.add(name)
+        header.append(name)
+    if len(header) != batch.num_columns:
+        return None
+    texts: list[pa.Array] = []
+    forced_decimal: dict[int, str] = {}
+    serial_dates: list[int] = []
+    for index in range(batch.num_columns):
+        array = batch.column(index)
+        kind = array.type
+        if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+            values = array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+            valid = np.asarray(array.is_valid())
+            if valid.any():
+                numbers = values[valid]
+                integral = np.floor(numbers) == numbers
+                if (
+                    is_date_header(header[index])
+                    and integral.all()
+                    and ((numbers >= SERIAL_MIN) & (numbers <= SERIAL_MAX)).all()
+                ):
+                    days = np.where(valid, values, 0).astype(np.int64)
+                    stamps = (_EXCEL_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[s]")
+                    text = pc.strftime(pa.array(stamps.astype(np.int64), pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+                    serial_dates.append(index)
+                else:
+                    text = _number_texts(values, valid)
+                    forced_decimal[index] = "."
+                texts.append(pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string())))
+            else:
+                texts.append(pa.nulls(len(array), pa.large_string()))
+        elif pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            millis = pc.fill_null(array.cast(pa.timestamp("ms")).cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+            valid = np.asarray(array.is_valid())
+            if valid.any() and millis[valid].min() < _EARLIEST_DATETIME_MS:
+                return None
+            seconds = np.floor_divide(np.where(valid, millis, 0), 1000)
+            text = pc.strftime(pa.array(seconds, pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+            texts.append(pc.if_else(pa.array(valid), text.cast(pa.large_string()), pa.scalar(None, pa.large_string())))
+        elif pa.types.is_boolean(kind):
+            texts.append(pc.if_else(array, "TRUE", "FALSE").cast(pa.large_string()))
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            texts.append(array.cast(pa.large_string()))
+        elif pa.types.is_null(kind):
+            texts.append(pa.nulls(len(array), pa.large_string()))
+        else:
+            return None  # durations and anything else: cell by cell
+    body = pa.table(texts, names=[f"c{i}" for i in range(len(texts))]) if texts else pa.table({})
+    widths = np.zeros(body.num_rows, dtype=np.int64)
+    for array in texts:
+        filled = pc.and_(pc.is_valid(array), pc.not_equal(pc.utf8_trim_whitespace(array), ""))
+        widths += np.asarray(pc.fill_null(filled, False), dtype=np.int64)
+    header_width = sum(1 for name in header if name.strip())
+    all_widths = np.concatenate([[header_width], widths])
+    if header_width == 0 or excel_header_index(all_widths) != 0:
+        return None  # a title or a blank line above the header
+    if len(header) > max_columns:
+        filled_columns = [i for i, array in enumerate(texts) if header[i].strip() or array.null_count < len(array)]
+        if filled_columns and filled_columns[-1] + 1 > max_columns:
+            _too_wide(filename, filled_columns[-1] + 1, max_columns)
+    return SheetColumns(
+        name=scan.name,
+        header=header,
+        body=body,
+        forced_decimal=forced_decimal,
+        serial_dates=serial_dates,
+        widths=all_widths,
+        trailing_empty_rows=max(0, scan.n_rows - 1 - body.num_rows),
+    )
+
+
+def _number_texts(values: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """Excel numbers as :func:`cell_text` writes them: whole numbers without '.0', else repr."""
+    with np.errstate(invalid="ignore"):
+        whole = valid & (np.trunc(values) == values) & (np.abs(values) < 1e15)
+    if whole.sum() == valid.sum():
+        return pa.array(np.where(valid, values, 0).astype(np.int64)).cast(pa.large_string())
+    # numpy's float-to-text is the shortest round-trip form, as repr() writes it; values from
+    # 1e15 on (few, and where the two could disagree on the exponent form) go through repr().
+    texts = np.where(valid, values, 0.0).astype(str)
+    large = np.flatnonzero(~whole & valid & (np.abs(values) >= 1e15))
+    if large.size:
+        texts = texts.astype(object)
+        texts[large] = [repr(float(v)) for v in values[large]]
+    as_repr = pa.array(texts).cast(pa.large_string())
+    if not whole.any():
+        return as_repr
+    as_int = pa.array(np.where(whole, values, 0).astype(np.int64)).cast(pa.large_string())
+    return pc.if_else(pa.array(whole), as_int, as_repr)
+
+
+def excel_header_index(widths: np.ndarray | list[int]) -> int:
+    """The header row: the first row at least 60 % as wide as the usual width of the last rows."""
+    widths = np.asarray(widths, dtype=np.int64)
+    filled = widths[widths > 0]
+    tail = filled[-50:] if len(filled) > 3 else filled
+    values, counts = np.unique(tail, return_counts=True)
+    modal = int(values[np.argmax(counts)])  # the smallest of equally frequent widths
+    threshold = max(1, -(-6 * modal // 10))
+    return int(np.flatnonzero(widths >= threshold)[0])
+
+
+def _calamine_book(data: bytes, filename: str) -> Any:
+    import python_calamine
+
+    try:
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:
+        raise _corrupt(filename) from exc
+
+
+def _calamine_value(value: Any) -> Any:
+    if value == "":
+        return None
+    if type(value) is dt.date:
+        # calamine gives a date where the time is midnight; openpyxl (and cell_text) a datetime.
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _read_calamine_sheet(book: Any, scan: SheetScan, filename: str, max_columns: int) -> SheetCells:
+    """The sheet cell by cell through python-calamine, on the grid openpyxl would give."""
+    try:
+        sheet = book.get_sheet_by_name(scan.name)
+        values = sheet.to_python()
+        top, left = sheet.start if values else (0, 0)
+    except Exception as exc:
+        raise _corrupt(filename) from exc
+    pad = (None,) * left
+    rows: list[tuple[Any, ...]] = [()] * top
+    for row in values:
+        cells = pad + tuple(_calamine_value(v) for v in row)
+        _check_width(cells, filename, max_columns)
+        rows.append(cells)
+    rows.extend([()] * max(0, scan.n_rows - len(rows)))
+    return SheetCells(name=scan.name, rows=rows)
+
+
+def _read_openpyxl_sheet(data: bytes, scan: SheetScan, filename: str, max_columns: int) -> SheetCells:
+    """The sheet through openpyxl, which keeps error cells (``#N/A``) as their text."""
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises KeyError/ValueError/XML errors on damaged files
-        text = str(exc)
-        if "EntitiesForbidden" in type(exc).__name__ or "DTD" in text:
-            raise KamError(
-                "ingest.xml_entity",
-                "The workbook '{filename}' contains XML entity declarations, which Excel never writes; it was refused as unsafe.",
-                filename=filename,
-            ) from exc
+        if "EntitiesForbidden" in type(exc).__name__ or "DTD" in str(exc):
+            raise _entity(filename) from exc
         raise _corrupt(filename) from exc
     try:
-        sheets = [ws for ws in workbook.worksheets if ws.sheet_state != "veryHidden"]
-        _check_sheet_count(len(sheets), filename, max_sheets)
-        result = []
-        for sheet in sheets:
-            if hasattr(sheet, "reset_dimensions"):
-                # Excel's stored dimension can be wrong; reading without it reads every cell.
-                sheet.reset_dimensions()
-            rows: list[tuple[Any, ...]] = []
-            try:
-                for row in sheet.iter_rows(values_only=True):
-                    _check_width(row, filename, max_columns)
-                    rows.append(tuple(row))
-            except KamError:
-                raise
-            except Exception as exc:
-                raise _corrupt(filename) from exc
-            result.append(SheetCells(name=sheet.title, rows=rows))
-        return result
+        sheet = workbook[scan.name]
+        if hasattr(sheet, "reset_dimensions"):
+            # Excel's stored dimension can be wrong; reading without it reads every cell.
+            sheet.reset_dimensions()
+        rows: list[tuple[Any, ...]] = []
+        try:
+            for row in sheet.iter_rows(values_only=True):
+                _check_width(row, filename, max_columns)
+                rows.append(tuple(row))
+        except KamError:
+            raise
+        except Exception as exc:
+            raise _corrupt(filename) from exc
+        return SheetCells(name=scan.name, rows=rows)
     finally:
         workbook.close()
-
-
 def read_xls(data: bytes, filename: str, max_sheets: int, max_columns: int) -> list[SheetCells]:
     """Every worksheet of a legacy .xls, dates converted with the workbook's date mode."""
     try:

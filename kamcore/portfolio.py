@@ -24,12 +24,16 @@ Examples
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import math
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from kamcore.errors import KamError
@@ -114,6 +118,60 @@ def _check_thresholds(thresholds: tuple[float, float]) -> tuple[float, float]:
     return first, second
 
 
+#: Customer codes of recently seen columns (see :func:`_factorized`), newest last.
+_FACTORIZED: collections.OrderedDict[int, tuple[Any, np.ndarray, pd.Index]] = collections.OrderedDict()
+_FACTORIZED_ENTRIES = 8
+_FACTORIZED_LOCK = threading.Lock()
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(column, sort=True)``, remembered for the column's (immutable) array.
+
+    Every analysis of a page groups the same million customer ids; an app hands them the same
+    cached column (pandas' copy-on-write never changes an array in place), so the codes are
+    computed once per column instead of once per analysis. Only Arrow-backed columns are
+    remembered, by the identity of their (immutable) Arrow data.
+    """
+    # The Arrow data itself: shallow copies of a frame share it (their pandas arrays differ).
+    array = getattr(column.array, "_pa_array", None)
+    if not isinstance(array, pa.ChunkedArray):
+        return pd.factorize(column, sort=True)
+    key = id(array)
+    with _FACTORIZED_LOCK:
+        hit = _FACTORIZED.get(key)
+        if hit is not None and hit[0]() is array and len(hit[1]) == len(array):
+            _FACTORIZED.move_to_end(key)
+            return hit[1], hit[2]
+    codes, uniques = pd.factorize(column, sort=True)
+    codes.setflags(write=False)
+    with _FACTORIZED_LOCK:
+        _FACTORIZED[key] = (weakref.ref(array), codes, uniques)
+        while len(_FACTORIZED) > _FACTORIZED_ENTRIES:
+            _FACTORIZED.popitem(last=False)
+    return codes, uniques
+
+
+def _net_from_codes(codes: np.ndarray, customers: pd.Index, values: np.ndarray) -> pd.DataFrame:
+    """Net value per customer code, sorted by value descending and customer ascending."""
+    known = codes >= 0
+    if not known.any():
+        raise KamError("portfolio.empty", "There are no accounts to analyse.")
+    present = np.bincount(codes[known], minlength=len(customers)) > 0
+    totals = np.bincount(codes[known], weights=values[known], minlength=len(customers))
+    if not present.all():
+        # Codes of a larger column: only the customers with rows here take part.
+        customers, totals = customers[present], totals[present]
+    order = np.argsort(-totals, kind="stable")
+    return pd.DataFrame(
+        {"customer": customers.take(order), "value": totals[order]},
+    )
+
+
+def customer_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (-1 for missing) and sorted distinct values of a customer column, remembered."""
+    return _factorized(column)
+
+
 def _net_by_customer(table: pd.DataFrame, customer: str, value: str) -> pd.DataFrame:
     """Net value per customer, sorted by value descending and customer ascending.
 
@@ -123,15 +181,8 @@ def _net_by_customer(table: pd.DataFrame, customer: str, value: str) -> pd.DataF
     values = _numeric(table, value)
     # factorize(sort=True) numbers the customers in ascending order, so a stable sort on
     # the value alone keeps ties in customer order without a second sort key.
-    codes, customers = pd.factorize(table[customer], sort=True)
-    known = codes >= 0
-    if not known.any():
-        raise KamError("portfolio.empty", "There are no accounts to analyse.")
-    totals = np.bincount(codes[known], weights=values[known], minlength=len(customers))
-    order = np.argsort(-totals, kind="stable")
-    return pd.DataFrame(
-        {"customer": customers.take(order), "value": totals[order]},
-    )
+    codes, customers = _factorized(table[customer])
+    return _net_from_codes(codes, customers, values)
 
 
 def _classify(net: pd.DataFrame, thresholds: tuple[float, float]) -> pd.DataFrame:
@@ -707,13 +758,18 @@ def movement(
     else:
         prev = default_previous
 
-    def rows_in(period: Period) -> pd.DataFrame:
-        mask = (days >= pd.Timestamp(period.start)) & (days <= pd.Timestamp(period.end))
-        return transactions.loc[mask.to_numpy() & transactions[customer].notna().to_numpy()]
+    # Customers numbered once for the whole table; each period takes its rows' codes.
+    codes, customers = _factorized(transactions[customer])
+    amounts = _numeric(transactions, value)
+    day_values = days.to_numpy()
 
     def classes_in(period: Period, label: str) -> pd.DataFrame:
-        rows = rows_in(period)
-        if rows.empty:
+        mask = (
+            (day_values >= np.datetime64(pd.Timestamp(period.start)))
+            & (day_values <= np.datetime64(pd.Timestamp(period.end)))
+            & (codes >= 0)
+        )
+        if not mask.any():
             return pd.DataFrame(
                 {
                     "customer": pd.Series([], dtype=transactions[customer].dtype),
@@ -721,7 +777,7 @@ def movement(
                     f"{label}_class": pd.Series([], dtype="str"),
                 }
             )
-        found = abc_classes(rows, customer, value, limits)
+        found = _classify(_net_from_codes(codes[mask], customers, amounts[mask]), limits)
         return found[["customer", "value", "abc_class"]].rename(
             columns={"value": f"{label}_value", "abc_class": f"{label}_class"}
         )
@@ -748,9 +804,11 @@ def movement(
         change_pct=(change / previous_value).where(previous_value > 0),
     )
 
-    values = pd.Series(_numeric(transactions, value), index=transactions.index)
-    bought = (values > 0) & (days <= pd.Timestamp(cur.end)) & transactions[customer].notna()
-    last = days[bought].groupby(transactions.loc[bought, customer]).max().rename("last_purchase")
+    bought = (amounts > 0) & (day_values <= np.datetime64(pd.Timestamp(cur.end))) & (codes >= 0)
+    last = (
+        pd.Series(day_values[bought]).groupby(codes[bought]).max().rename("last_purchase")
+    )
+    last.index = customers.take(last.index.to_numpy())
     accounts = accounts.merge(last, left_on="customer", right_index=True, how="left")
     accounts = accounts.sort_values(
         ["previous_value", "current_value", "customer"], ascending=[False, False, True]

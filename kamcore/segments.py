@@ -176,6 +176,10 @@ def rfm(
     needed = [customer, date, value] + ([order] if order else [])
     _require_columns(transactions, needed)
     dates = pd.to_datetime(transactions[date], errors="coerce").dt.normalize()
+    if isinstance(transactions[customer].dtype, pd.StringDtype) and frequency != "active_months":
+        fast = _rfm_columns(transactions, customer, dates, value, order)
+        if fast is not None:
+            return _rfm_scores(fast, customer, as_of, "orders" if order else "purchase_days")
     frame = pd.DataFrame(
         {
             "customer": transactions[customer].astype("str"),
@@ -218,6 +222,77 @@ def rfm(
         }
     )
     result.index.name = customer
+    return _scored(result, reference, frequency_label)
+
+
+def _rfm_columns(
+    transactions: pd.DataFrame, customer: str, dates: pd.Series, value: str, order: str | None
+) -> tuple[pd.DataFrame, pd.Timestamp] | None:
+    """Last purchase, count and value per customer on integer codes (text customer ids).
+
+    The same figures as the groupby in :func:`rfm`, computed on the customer codes the
+    portfolio analyses already made for this column (see ``portfolio.customer_codes``):
+    no second grouping of a million text ids. None when no row has a customer and a date.
+    """
+    from kamcore.portfolio import customer_codes
+
+    codes, customers = customer_codes(transactions[customer])
+    day = dates.to_numpy()
+    valid = (codes >= 0) & ~np.isnat(day)
+    if not valid.any():
+        return None
+    c, d = codes[valid], day[valid]
+    amounts = pd.to_numeric(transactions[value], errors="coerce").fillna(0.0).to_numpy(dtype=float)[valid]
+    n = len(customers)
+    present = np.bincount(c, minlength=n) > 0
+    # One sort of (code, day) keys gives each customer's last day and distinct days.
+    days = d.astype("datetime64[D]").view("int64")
+    first_day = int(days.min())
+    day_span = int(days.max()) - first_day + 1
+    keys = np.sort(c.astype("int64") * day_span + (days - first_day))
+    owner = keys // day_span
+    ends = np.flatnonzero(np.r_[owner[1:] != owner[:-1], True])
+    last = np.full(n, np.datetime64("NaT"), dtype=d.dtype)
+    last[owner[ends]] = (first_day + keys[ends] % day_span).astype("datetime64[D]").astype(d.dtype)
+    if order:
+        # Distinct orders per customer (nunique skips a missing order number).
+        numbers = pd.factorize(transactions[order].astype("str"))[0][valid].astype("int64")
+        known = numbers >= 0
+        span = int(numbers.max()) + 1 if known.any() else 1
+        keys = np.sort(c[known].astype("int64") * span + numbers[known])
+        owner = keys // span
+    distinct = np.r_[True, keys[1:] != keys[:-1]] if keys.size else np.zeros(0, dtype=bool)
+    counted = np.bincount(owner[distinct], minlength=n)
+    monetary = np.bincount(c, weights=amounts, minlength=n)
+    index = pd.Index(customers[present], name=customer)
+    reference = pd.Timestamp(d.max()) + pd.Timedelta(days=1)
+    frame = pd.DataFrame(
+        {"last_purchase": last[present], "frequency": counted[present].astype("int64"), "monetary": monetary[present]},
+        index=index,
+    )
+    return frame, reference
+
+
+def _rfm_scores(
+    found: tuple[pd.DataFrame, pd.Timestamp], customer: str, as_of: pd.Timestamp | str | None, label: str
+) -> pd.DataFrame:
+    frame, latest = found
+    reference = latest if as_of is None else pd.Timestamp(as_of).normalize()
+    last = frame["last_purchase"]
+    result = pd.DataFrame(
+        {
+            "last_purchase": last,
+            "recency_days": (reference - last).dt.days.astype("int64"),
+            "frequency": frame["frequency"],
+            "monetary": frame["monetary"].astype(float),
+        }
+    )
+    result.index.name = customer
+    return _scored(result, reference, label)
+
+
+def _scored(result: pd.DataFrame, reference: pd.Timestamp, frequency_label: str) -> pd.DataFrame:
+    """Add the 1-5 scores and the named segment to recency/frequency/monetary per account."""
     r = quintile_score(result["recency_days"], higher_is_better=False)
     f = quintile_score(result["frequency"])
     m = quintile_score(result["monetary"])
@@ -467,6 +542,7 @@ def kmeans_segments(
     scale: Scale = "standard",
     random_state: int = 0,
     impute: Impute = None,
+    diagnostics: bool = True,
 ) -> SegmentResult:
     """Cluster the rows of a table with k-means, choosing k when it is not given.
 
@@ -488,6 +564,9 @@ def kmeans_segments(
     impute : {None, "median"}
         None excludes rows with a missing feature (counted in ``n_excluded_missing``);
         "median" fills them with the column median (counted in ``n_imputed``).
+    diagnostics : bool
+        With ``k`` given, False skips everything but the one fit: the quality indices
+        (``k_scores`` then holds NaN) and ``stability_ari`` (NaN). Ignored when k is chosen.
 
     Returns
     -------
@@ -508,7 +587,10 @@ def kmeans_segments(
     k is the smallest with ``gap(k) >= gap(k+1) - gap_se(k+1)``. ``stability_ari`` is the mean
     adjusted Rand index between the chosen labels and 5 re-runs with seeds
     ``random_state + 1 .. + 5``. Rows are put in a canonical (sorted) order before fitting so
-    the result does not depend on the order of the input rows.
+    the result does not depend on the order of the input rows. Where rows repeat a lot (RFM
+    scores: at most 125 different rows for any number of accounts), k-means runs on the
+    distinct rows weighted by how often each occurs — the same objective, a fraction of the
+    work — with ``KMeans(n_init=10)`` whatever the number of rows.
 
     Choice rule (``choice_rule``): "gap_1se" — the gap statistic's k, because the
     silhouette favours the coarsest well-separated split (on case B it prefers 2 segments
@@ -519,7 +601,7 @@ def kmeans_segments(
     # Many small k-means fits: OpenMP worker threads cost more than they save here, and on a
     # shared server they fight other sessions for cores (10x slower under load when measured).
     with threadpool_limits(limits=1):
-        return _kmeans_segments(table, features, k, k_range, scale, random_state, impute)
+        return _kmeans_segments(table, features, k, k_range, scale, random_state, impute, diagnostics)
 
 
 def _kmeans_segments(
@@ -530,6 +612,7 @@ def _kmeans_segments(
     scale: Scale,
     random_state: int,
     impute: Impute,
+    diagnostics: bool = True,
 ) -> SegmentResult:
     if impute not in (None, "median"):
         raise KamError(
@@ -555,7 +638,11 @@ def _kmeans_segments(
     positions = values.index.to_numpy()
     original = values.to_numpy(dtype=float)
     n_used = len(values)
-    n_distinct = len(np.unique(original, axis=0)) if n_used else 0
+    # Sorted rows: a row differing from the one before starts a new distinct row.
+    starts = np.ones(n_used, dtype=bool)
+    if n_used > 1:
+        starts[1:] = (original[1:] != original[:-1]).any(axis=1)
+    n_distinct = int(starts.sum())
 
     if k is not None:
         if k < 2:
@@ -585,8 +672,29 @@ def _kmeans_segments(
         ks = list(range(low, high + 1))
 
     scaled = _scale(original, scale)
-    minibatch = n_used > MINIBATCH_ABOVE
+    weighted = n_distinct <= MINIBATCH_ABOVE and 4 * n_distinct <= n_used
+    minibatch = n_used > MINIBATCH_ABOVE and not weighted
     algorithm = "MiniBatchKMeans(n_init=3, batch_size=2048)" if minibatch else "KMeans(n_init=10)"
+    if weighted:
+        algorithm += f" on {n_distinct} distinct rows, weighted by count"
+        group = np.cumsum(starts) - 1
+        points, weights = scaled[starts], np.bincount(group).astype(float)
+
+    def fit(n_clusters: int, seed: int) -> np.ndarray:
+        if weighted:
+            return KMeans(n_clusters=n_clusters, n_init=10, random_state=seed).fit(points, sample_weight=weights).labels_[group]
+        return _make_model(n_clusters, seed, minibatch).fit_predict(scaled)
+
+    if k is not None and not diagnostics:
+        labels = fit(int(k), random_state)
+        nan = float("nan")
+        return _result(
+            labels, table, positions, original, values, features,
+            k_scores=pd.DataFrame([{"k": int(k), "silhouette": nan, "calinski_harabasz": nan, "davies_bouldin": nan, "gap": nan, "gap_se": nan}]),
+            k_by_index={}, choice_rule="fixed", choice_reason=f"k = {int(k)} was set by the user.",
+            stability_ari=nan, n_excluded=n_excluded, n_imputed=n_imputed, algorithm=algorithm,
+            silhouette_method=silhouette_method_of(n_used), scale=scale,
+        )  # fmt: skip
     sample_size = SILHOUETTE_SAMPLE if n_used > SILHOUETTE_SAMPLE else None
     silhouette_method = "exact" if sample_size is None else f"sample of {SILHOUETTE_SAMPLE}"
 
@@ -598,9 +706,7 @@ def _kmeans_segments(
     )
     gap, gap_se = _gap(scaled[gap_rows], ks, random_state)
 
-    fitted = {
-        n_clusters: _make_model(n_clusters, random_state, minibatch).fit_predict(scaled) for n_clusters in ks
-    }
+    fitted = {n_clusters: fit(n_clusters, random_state) for n_clusters in ks}
     silhouette_rows = (
         np.sort(rng.choice(n_used, size=SILHOUETTE_SAMPLE, replace=False))
         if sample_size is not None
@@ -643,21 +749,56 @@ def _kmeans_segments(
     labels = fitted[chosen_k]
 
     stability = [
-        adjusted_rand_score(labels, _make_model(chosen_k, random_state + run, minibatch).fit_predict(scaled))
-        for run in range(1, STABILITY_RUNS + 1)
+        adjusted_rand_score(labels, fit(chosen_k, random_state + run)) for run in range(1, STABILITY_RUNS + 1)
     ]
+    return _result(
+        labels, table, positions, original, values, features,
+        k_scores=k_scores, k_by_index=k_by_index, choice_rule=choice_rule, choice_reason=choice_reason,
+        stability_ari=float(np.mean(stability)), n_excluded=n_excluded, n_imputed=n_imputed,
+        algorithm=algorithm, silhouette_method=silhouette_method, scale=scale,
+    )  # fmt: skip
 
+
+def silhouette_method_of(n_used: int) -> str:
+    return "exact" if n_used <= SILHOUETTE_SAMPLE else f"sample of {SILHOUETTE_SAMPLE}"
+
+
+def _result(
+    labels: np.ndarray,
+    table: pd.DataFrame,
+    positions: np.ndarray,
+    original: np.ndarray,
+    values: pd.DataFrame,
+    features: list[str],
+    *,
+    k_scores: pd.DataFrame,
+    k_by_index: dict[str, int],
+    choice_rule: str,
+    choice_reason: str,
+    stability_ari: float,
+    n_excluded: int,
+    n_imputed: int,
+    algorithm: str,
+    silhouette_method: str,
+    scale: str,
+) -> SegmentResult:
+    """The result for ``labels`` (raw cluster ids of the sorted rows), segments renumbered."""
+    n_used = len(labels)
     # Renumber segments 1..k by centroid (original units) of the features in order, then size.
-    raw_ids = np.unique(labels)
-    centroids_raw = np.vstack([original[labels == i].mean(axis=0) for i in raw_ids])
-    sizes_raw = np.array([(labels == i).sum() for i in raw_ids])
+    raw_ids, codes = np.unique(labels, return_inverse=True)
+    sizes_raw = np.bincount(codes, minlength=len(raw_ids))
+    centroids_raw = np.vstack([original[codes == i].mean(axis=0) for i in range(len(raw_ids))])
     keys = [*(centroids_raw[:, j] for j in range(centroids_raw.shape[1]))][::-1]
     ranking = np.lexsort([-sizes_raw, *keys])
-    new_id = {int(raw_ids[pos]): rank + 1 for rank, pos in enumerate(ranking)}
-    segment_of_row = np.array([new_id[int(i)] for i in labels], dtype="int64")
+    rank_of_code = np.empty(len(raw_ids), dtype="int64")
+    rank_of_code[ranking] = np.arange(1, len(raw_ids) + 1)
+    segment_of_row = rank_of_code[codes]
 
-    label_array = pd.array([pd.NA] * len(table), dtype="Int64")
-    label_array[positions] = segment_of_row
+    filled = np.zeros(len(table), dtype="int64")
+    filled[positions] = segment_of_row
+    missing = np.ones(len(table), dtype=bool)
+    missing[positions] = False
+    label_array = pd.arrays.IntegerArray(filled, missing)
     full_labels = pd.Series(label_array, index=table.index, name="segment")
     segment_ids = list(range(1, len(raw_ids) + 1))
     centroids = pd.DataFrame(
@@ -675,7 +816,7 @@ def _kmeans_segments(
         k_by_index=k_by_index,
         choice_rule=choice_rule,
         choice_reason=choice_reason,
-        stability_ari=float(np.mean(stability)),
+        stability_ari=stability_ari,
         n_used=n_used,
         n_excluded_missing=n_excluded,
         n_imputed=n_imputed,

@@ -826,11 +826,17 @@ def _weights(model: SelectionModel) -> np.ndarray:
     return np.array([c.weight for c in model.criteria], dtype=float)
 
 
+# Scores are sums of products of fractions; nine decimals keep every real difference and drop
+# the last-bit noise that decides ties differently on different CPUs.
+_SCORE_DECIMALS = 9
+
+
 def _axis_score(scores: pd.DataFrame, model: SelectionModel, axis: str) -> pd.Series:
     chosen = [c for c in model.criteria if c.axis == axis]
     weights = np.array([c.weight for c in chosen], dtype=float)
     matrix = scores[[c.name for c in chosen]].to_numpy()
-    return pd.Series(matrix @ weights / weights.sum(), index=scores.index)
+    # BLAS kernels differ by CPU in the last bits; rounding makes boxes and ranks CPU-independent.
+    return pd.Series(np.round(matrix @ weights / weights.sum(), _SCORE_DECIMALS), index=scores.index)
 
 
 def _rank(totals: pd.Series) -> pd.Series:
@@ -914,7 +920,7 @@ def score_accounts(
         result[f"score__{name}"] = scores[name]
     result["attractiveness"] = _axis_score(scores, model, "attractiveness")
     result["strength"] = _axis_score(scores, model, "strength")
-    result["total"] = pd.Series(contributions.sum(axis=1), index=scores.index)
+    result["total"] = pd.Series(np.round(contributions.sum(axis=1), _SCORE_DECIMALS), index=scores.index)
     result["rank"] = _rank(result["total"]).reindex(result.index).astype(int)
     cut_a, cut_s = matrix_cuts(result, model)
     result["category"] = categorise(result["attractiveness"], result["strength"], cut_a, cut_s)
@@ -991,8 +997,16 @@ def sensitivity(
     size = min(shortlist_size, len(scores))
     counts = np.zeros(len(scores), dtype=int)
     for run in range(n_runs):
-        order = np.argsort(-totals[:, run], kind="stable")
-        counts[order[:size]] += 1
+        # The top `size` of a stable sort (ties by customer id) without sorting every account:
+        # all totals strictly above the size-th largest, then the tied ones in id order.
+        column = -totals[:, run]
+        kth = np.partition(column, size - 1)[size - 1]
+        if np.isnan(kth):
+            counts[np.argsort(column, kind="stable")[:size]] += 1
+            continue
+        above = np.flatnonzero(column < kth)
+        counts[above] += 1
+        counts[np.flatnonzero(column == kth)[: size - above.size]] += 1
     base_total = matrix @ base / base.sum()
     on_list = np.zeros(len(scores), dtype=bool)
     on_list[np.argsort(-base_total, kind="stable")[:size]] = True

@@ -133,6 +133,8 @@ def apply_filters(df: pd.DataFrame, filters: FilterSettings, *, apply_period: bo
         chosen = getattr(filters, role)
         if chosen and role in df:
             mask &= df[role].isin(list(chosen))
+    if mask.all():
+        return df.reset_index(drop=True)  # no copy of the data (copy-on-write)
     return df.loc[mask].reset_index(drop=True)
 
 

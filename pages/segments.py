@@ -51,8 +51,9 @@ def cluster(
     k: int | None,
     scale: str,
     impute: str | None,
+    diagnostics: bool = True,
 ) -> sg.SegmentResult:
-    return sg.kmeans_segments(_table, list(features), k=k, scale=scale, impute=impute)
+    return sg.kmeans_segments(_table, list(features), k=k, scale=scale, impute=impute, diagnostics=diagnostics)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -223,6 +224,11 @@ impute_option = "median" if impute else None
 workspace_key = state.workspace_key()
 clustered = table[features]
 table_hash = content_hash(clustered)
+# With k fixed, the quality indices and the stability re-runs (and the scan over every k
+# behind the k chart) are computed only when the user asks to see them; cached either way.
+show_quality = k_mode != "fixed" or st.toggle(
+    t("segments.show_quality"), key="segments.show_quality", help=t("segments.show_quality_help")
+)
 try:
     with st.spinner(t("segments.running")):
         result = cluster(
@@ -233,10 +239,11 @@ try:
             k_fixed if k_mode == "fixed" else None,
             scale,
             impute_option,
+            show_quality,
         )
         scan = (
             result
-            if k_mode != "fixed"
+            if k_mode != "fixed" or not show_quality
             else cluster(clustered, workspace_key, table_hash, tuple(features), None, scale, impute_option)
         )
         coords = projection(clustered, workspace_key, table_hash, tuple(features), scale, impute_option)
@@ -251,9 +258,10 @@ c.metric(
     fmt_num(result.n_excluded_missing),
     help=t("segments.metric_excluded_help", imputed=fmt_num(result.n_imputed)),
 )
-d.metric(
-    t("segments.metric_stability"), fmt_num(result.stability_ari, 2), help=t("segments.metric_stability_help")
-)
+if show_quality:
+    d.metric(
+        t("segments.metric_stability"), fmt_num(result.stability_ari, 2), help=t("segments.metric_stability_help")
+    )
 st.caption(figures.reason_text(result, scan))
 st.caption(
     t(

@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from kamcore import tables
-from kamcore.schemas import FilterSettings, TableKind
+from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import state
+from ui.i18n import fmt_num, t
 
 
 def table_names(kind: TableKind | str | None = None) -> list[str]:
@@ -31,19 +32,51 @@ def set_active_table(kind: TableKind | str, name: str) -> None:
     st.session_state[f"active.{kind}"] = name
 
 
-# The key holds the workspace path and the table's content hash, so two workspaces (or two
-# versions of a table) never share an entry; the frame itself is not hashed (leading "_").
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+# Cached as resources: one frame per workspace table version, shared by every session and
+# handed out as a shallow copy (pandas' copy-on-write keeps the cached frame unchanged when a
+# page adds or changes columns). cache_data would pickle and unpickle a million-row frame on
+# every rerun of every session. The key holds the workspace path and the table's content hash,
+# so two workspaces (or two versions of a table) never share an entry; the workspace object
+# itself is not hashed (leading "_").
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _read_raw(_ws, workspace_key: str, name: str, content_hash: str) -> pd.DataFrame:
     return _ws.read_table(name)
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _read_canonical(_ws, workspace_key: str, name: str, content_hash: str, mapping_json: str,
                     assignment_json: str) -> pd.DataFrame:
     info = _ws.table_info(name)
     frame = tables.canonical(_ws.read_table(name), info.mapping)
     return tables.attach_segments(frame, json.loads(assignment_json) if assignment_json else None)
+
+
+# Filtered views and account roll-ups: small entries per filter state, so changing a view on a
+# page (not the filters) costs nothing here, and every session with the same filters shares one.
+@st.cache_resource(max_entries=6, ttl=600, show_spinner=False)
+def _filtered(_frame: pd.DataFrame, key: tuple, filters_json: str, apply_period: bool) -> pd.DataFrame:
+    return tables.apply_filters(_frame, FilterSettings.model_validate_json(filters_json), apply_period=apply_period)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _choices(_frame: pd.DataFrame, key: tuple) -> dict:
+    return _compute_choices(_frame)
+
+
+def _compute_choices(_frame: pd.DataFrame) -> dict:
+    """What the sidebar offers for an unfiltered frame: the date range and each role's values."""
+    out: dict = {}
+    if "date" in _frame and _frame["date"].notna().any():
+        out["date"] = (_frame["date"].min().date(), _frame["date"].max().date())
+    for role in (*FILTER_ROLES, "cluster"):
+        if role in _frame:
+            out[role] = sorted(_frame[role].dropna().astype(str).unique().tolist())
+    return out
+
+
+@st.cache_resource(max_entries=6, ttl=600, show_spinner=False)
+def _derived_accounts(_transactions: pd.DataFrame, key: tuple) -> pd.DataFrame:
+    return tables.derive_accounts(_transactions)
 
 
 def table(name: str) -> pd.DataFrame | None:
@@ -52,7 +85,7 @@ def table(name: str) -> pd.DataFrame | None:
     if not ws.has_table(name):
         return None
     info = ws.table_info(name)
-    return _read_raw(ws, state.workspace_key(), name, info.content_hash)
+    return _read_raw(ws, state.workspace_key(), name, info.content_hash).copy(deep=False)
 
 
 def segment_assignment() -> dict | None:
@@ -70,16 +103,25 @@ def canonical_table(name: str) -> pd.DataFrame | None:
     ws = state.workspace()
     if not ws.has_table(name):
         return None
+    return _canonical(name)[0].copy(deep=False)
+
+
+def _canonical(name: str) -> tuple[pd.DataFrame, tuple]:
+    """The cached canonical frame of ``name`` and the key that identifies its content."""
+    ws = state.workspace()
     info = ws.table_info(name)
     assignment = segment_assignment()
-    return _read_canonical(
-        ws,
+    key = (
         state.workspace_key(),
         name,
         info.content_hash,
         json.dumps(info.mapping.roles, sort_keys=True),
         json.dumps(assignment, sort_keys=True) if assignment else "",
     )
+    # Streamlit shows the spinner only when the block outlasts its short delay: on a cache
+    # hit the user sees nothing; on the first read of a large table, what is happening.
+    with st.spinner(t("loading.reading_table", name=name, rows=fmt_num(info.n_rows))):
+        return _read_canonical(ws, *key), key
 
 
 def current_filters() -> FilterSettings:
@@ -89,28 +131,52 @@ def current_filters() -> FilterSettings:
 
 def transactions(filtered: bool = True, apply_period: bool = True) -> pd.DataFrame | None:
     """Canonical transactions of the active table, by default filtered by the sidebar."""
+    filtered_frame = _transactions(filtered, apply_period)
+    return None if filtered_frame is None else filtered_frame[0].copy(deep=False)
+
+
+def _transactions(filtered: bool, apply_period: bool) -> tuple[pd.DataFrame, tuple] | None:
     name = active_table(TableKind.transactions)
-    if name is None:
+    if name is None or not state.workspace().has_table(name):
         return None
-    frame = canonical_table(name)
-    if frame is None or "customer_id" not in frame:
+    frame, key = _canonical(name)
+    if "customer_id" not in frame:
         return None
     if not filtered:
-        return frame
-    return tables.apply_filters(frame, current_filters(), apply_period=apply_period)
+        return frame, key
+    filters = current_filters().model_dump_json()
+    return _filtered(frame, key, filters, apply_period), (*key, filters, apply_period)
 
 
 def accounts(filtered: bool = True) -> pd.DataFrame | None:
     """One row per account: the account table (if any) enriched with transaction totals."""
-    txn = transactions(filtered=filtered)
+    found = _transactions(filtered, True)
+    txn = found[0] if found is not None else None
     name = active_table(TableKind.accounts)
     master = canonical_table(name) if name else None
     if master is None or "customer_id" not in master:
-        return tables.derive_accounts(txn) if txn is not None else None
+        return _derived_accounts(txn, found[1]).copy(deep=False) if found is not None else None
     master = master.drop_duplicates("customer_id")
     if filtered:
         master = tables.apply_filters(master, current_filters(), apply_period=False)
-    return tables.merge_accounts(master, txn)
+    if found is None:
+        return master
+    # tables.merge_accounts, with the transaction roll-up taken from the cache.
+    derived = _derived_accounts(txn, found[1])
+    extra = [c for c in derived.columns if c == "customer_id" or c not in master.columns]
+    return master.merge(derived[extra], on="customer_id", how="left")
+
+
+def filter_choices() -> dict | None:
+    """For the sidebar: ``{"date": (first, last), role: sorted values}`` of the unfiltered
+    transactions (else accounts), computed once per table version; None without data."""
+    found = _transactions(False, True)
+    if found is not None and not found[0].empty:
+        return _choices(*found)
+    frame = accounts(filtered=False)
+    if frame is None or frame.empty:
+        return None
+    return _compute_choices(frame)
 
 
 def account_status() -> pd.Series | None:

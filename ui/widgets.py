@@ -74,17 +74,16 @@ def _period_options(first: dt.date, last: dt.date, start_month: int) -> list[str
 
 def sidebar_filters() -> FilterSettings:
     """The shared filters in the sidebar (period, region, industry, segment, owner, cluster)."""
-    frame = data.transactions(filtered=False)
-    if frame is None:
-        frame = data.accounts(filtered=False)
-    if frame is None or frame.empty:
+    # Date range and each role's values, computed once per table version (ui.data caches them).
+    choices = data.filter_choices()
+    if choices is None:
         settings = FilterSettings()
         st.session_state["filters"] = settings
         return settings
     st.sidebar.subheader(t("app.filters"))
     values: dict[str, Any] = {}
-    if "date" in frame and frame["date"].notna().any():
-        first, last = frame["date"].min().date(), frame["date"].max().date()
+    if "date" in choices:
+        first, last = choices["date"]
         start_month = state.settings().fiscal_year_start_month
         options = _period_options(first, last, start_month)
 
@@ -115,9 +114,9 @@ def sidebar_filters() -> FilterSettings:
             st.sidebar.caption(t("app.period_shown", start=fmt_date(values["date_from"]),
                                  end=fmt_date(values["date_to"])))
     for role in (*FILTER_ROLES, "cluster"):
-        if role not in frame:
+        if role not in choices:
             continue
-        options = sorted(frame[role].dropna().astype(str).unique().tolist())
+        options = choices[role]
         if len(options) < 2:
             continue
         chosen = st.sidebar.multiselect(t(f"app.role_{role}"), options, key=f"filters.{role}",

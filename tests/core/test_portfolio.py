@@ -591,3 +591,19 @@ def test_every_error_code_has_a_translated_sentence_with_the_same_placeholders()
         for language in ("nb", "sv"):
             assert catalogue[code][language] != message
             assert fields(catalogue[code][language]) == fields(message), (code, language)
+
+
+def test_customer_codes_are_reused_for_the_same_arrow_column_and_never_for_another() -> None:
+    from kamcore import portfolio as pf
+
+    table = pd.DataFrame(
+        {"k": pd.Series(["b", "a", "b", "c"], dtype="str"), "v": [1.0, 2.0, 3.0, 4.0]}
+    )
+    first = pf._factorized(table["k"])
+    again = pf._factorized(table.copy(deep=False)["k"])
+    assert again[0] is first[0]  # a shallow copy shares the Arrow data: no second factorize
+    assert first[0].tolist() == [1, 0, 1, 2] and first[1].tolist() == ["a", "b", "c"]
+    changed = table.assign(k=pd.Series(["c", "a", "b", "c"], dtype="str"))
+    codes, names = pf._factorized(changed["k"])
+    assert codes.tolist() == [2, 0, 1, 2] and names.tolist() == ["a", "b", "c"]
+    assert pf.abc_classes(changed, "k", "v")["customer"].tolist() == ["c", "b", "a"]

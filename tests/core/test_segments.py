@@ -522,3 +522,65 @@ def test_log_scale_keeps_the_sign_of_losses() -> None:
     table = pd.DataFrame({"profit": [-5000.0, -4000.0, -3000.0, 10.0, 20.0, 30.0]}, index=list("abcdef"))
     coords = sg.pca_2d(table, ["profit"], scale="log")
     assert (coords.loc[["a", "b", "c"], "pc1"] * coords.loc["d", "pc1"] < 0).all()
+
+
+def rfm_like_scores(n: int = 20_000, seed: int = 3) -> pd.DataFrame:
+    """Three 1-5 scores for ``n`` accounts: at most 125 different rows, most of them repeated."""
+    rng = np.random.default_rng(seed)
+    kind = rng.integers(0, 3, n)
+    base = np.array([[5, 5, 5], [3, 2, 2], [1, 1, 2]])[kind]
+    noise = rng.integers(-1, 2, size=(n, 3))
+    scores = np.clip(base + noise, 1, 5)
+    return pd.DataFrame(scores.astype(float), columns=["r_score", "f_score", "m_score"])
+
+
+def test_fixed_k_without_diagnostics_is_the_same_fit_with_nothing_else() -> None:
+    table = rfm_like_scores()
+    lean = sg.kmeans_segments(table, ["r_score", "f_score", "m_score"], k=3, diagnostics=False)
+    full = sg.kmeans_segments(table, ["r_score", "f_score", "m_score"], k=3)
+    pd.testing.assert_series_equal(lean.labels, full.labels)
+    pd.testing.assert_frame_equal(lean.centroids, full.centroids)
+    assert lean.choice_rule == full.choice_rule == "fixed"
+    assert np.isnan(lean.stability_ari) and not np.isnan(full.stability_ari)
+    assert lean.k_scores["k"].tolist() == [3] and lean.k_scores.drop(columns="k").isna().all().all()
+    assert lean.k_by_index == {}
+
+
+def test_repeated_rows_are_clustered_once_weighted_by_count() -> None:
+    table = rfm_like_scores()
+    result = sg.kmeans_segments(table, ["r_score", "f_score", "m_score"], k=3, diagnostics=False)
+    distinct = table.drop_duplicates()
+    assert result.algorithm == f"KMeans(n_init=10) on {len(distinct)} distinct rows, weighted by count"
+    # Equal rows share a segment, and the three kinds come out with their true sizes.
+    per_row = table.assign(segment=result.labels).groupby(["r_score", "f_score", "m_score"])["segment"].nunique()
+    assert (per_row == 1).all()
+    # The same objective as clustering every row: weighted inertia equals row-by-row inertia.
+    from sklearn.cluster import KMeans
+
+    scaled = (table - table.mean()) / table.std(ddof=0)
+    centres = scaled.groupby(result.labels.to_numpy()).mean()
+    inertia = float(((scaled.to_numpy() - centres.loc[result.labels.to_numpy()].to_numpy()) ** 2).sum())
+    reference = KMeans(n_clusters=3, n_init=10, random_state=0).fit(scaled.to_numpy()).inertia_
+    assert inertia <= reference * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("order", [None, "order_id"])
+def test_rfm_on_text_customer_ids_equals_the_grouped_computation(order) -> None:
+    # Text ids take the code path (shared with the portfolio analyses); the same frame with
+    # object ids takes pandas' groupby. Both must give identical tables.
+    rng = np.random.default_rng(5)
+    n = 3_000
+    ids = pd.Series([f"K{i:03d}" for i in rng.integers(0, 250, n)], dtype="str")
+    ids[rng.random(n) < 0.02] = None
+    dates = pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D"))
+    dates[rng.random(n) < 0.02] = pd.NaT
+    orders = pd.Series((rng.integers(0, 900, n)).astype(str), dtype="str")
+    orders[rng.random(n) < 0.03] = None
+    table = pd.DataFrame({"k": ids, "d": dates, "v": rng.normal(100, 50, n), "o": orders})
+    plain = table.assign(k=table["k"].astype(object))
+    arguments = {"order": "o"} if order else {}
+    fast = sg.rfm(table, "k", "d", "v", **arguments)
+    slow = sg.rfm(plain, "k", "d", "v", **arguments)
+    pd.testing.assert_frame_equal(fast, slow, check_index_type=False)
+    assert fast.attrs == slow.attrs
+    assert list(fast.index[:3]) == ["K000", "K001", "K002"]

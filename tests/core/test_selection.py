@@ -333,6 +333,21 @@ def test_sensitivity_without_spread_equals_the_base_shortlist():
     assert report["share_of_runs_on_shortlist"].isin([0.0, 1.0]).all()
 
 
+def test_sensitivity_ties_go_to_the_smaller_customer_id():
+    # Five accounts with identical figures: every run ties them all, and the two smallest
+    # ids fill a shortlist of two, as a stable sort by id would choose.
+    accounts = pd.DataFrame(
+        {
+            "customer_id": ["E", "C", "A", "D", "B"],
+            "revenue": [5.0] * 5,
+            "years_as_customer": [2.0] * 5,
+        }
+    )
+    report = sensitivity(accounts, four_model(), shortlist_size=2, n_runs=20, seed=3)
+    shares = report.set_index("customer_id")["share_of_runs_on_shortlist"]
+    assert shares.to_dict() == {"A": 1.0, "B": 1.0, "C": 0.0, "D": 0.0, "E": 0.0}
+
+
 # ------------------------------------------------------------------------------- shortlist
 
 
@@ -863,3 +878,19 @@ def test_given_cut_values_win_over_the_rule():
     model = four_model(cut_rule="key_size", cut_attractiveness=35.0, cut_strength=20.0)
     s = by_id(score_accounts(four_accounts(), model, four_manual()))
     assert s["category"].tolist() == ["maintenance", "key", "key", "key_development"]
+
+
+def test_axis_scores_that_are_equal_in_exact_arithmetic_tie_on_every_cpu():
+    # 0.1 + 0.2 != 0.3 in binary floats, and BLAS kernels (which differ by CPU) add in
+    # different orders: without rounding, float noise would decide boxes and ranks.
+    from kamcore.selection import _axis_score
+
+    model = SelectionModel(
+        criteria=(
+            Criterion(name="a", source="a", weight=1, axis="attractiveness"),
+            Criterion(name="b", source="b", weight=1, axis="attractiveness"),
+        )
+    )
+    scores = pd.DataFrame({"a": [0.1, 0.3], "b": [0.2, 0.0]}, index=["X", "Y"])
+    axis = _axis_score(scores, model, "attractiveness")
+    assert axis["X"] == axis["Y"] == 0.15

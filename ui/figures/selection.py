@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from kamcore import selection
 from ui import charts
-from ui.i18n import fmt_num, t
+from ui.i18n import fmt_num, lang, t, translate
 
 #: Criteria whose names come from the catalogue; any other is one the team added and named.
 _BUILT_IN = {c.name for c in selection.default_model().criteria} | set(selection.COMPUTED_SOURCES)
@@ -42,16 +42,27 @@ def matrix_figure(scored: pd.DataFrame, model: selection.SelectionModel, colour_
         groups = [(c, category_label(c), charts.CATEGORY_COLORS[c]) for c in selection.CATEGORIES]
     size = frame["revenue"].clip(lower=0).fillna(0)
     sizeref = 2.0 * max(float(size.max()), 1.0) / 45.0**2
+    # One hover text per account (50,000 on a large workspace): the language and the category
+    # labels are looked up once, not once per account and line.
+    language = lang()
+    labels = {c: category_label(c) for c in frame["category"].dropna().unique()}
     frame["hover"] = [
         "<br>".join(
             [
                 f"<b>{charts.safe(row.customer_name)}</b> ({charts.safe(row.customer_id)})",
-                t("selection.hover_revenue", value=fmt_num(row.revenue)),
-                t("selection.hover_profit", value=fmt_num(row.profit)),
-                t("selection.hover_attractiveness", value=fmt_num(row.attractiveness, 1)),
-                t("selection.hover_strength", value=fmt_num(row.strength, 1)),
-                t("selection.hover_rank", rank=fmt_num(row.rank), total=fmt_num(row.total, 1)),
-                category_label(row.category),
+                translate("selection.hover_revenue", language, value=fmt_num(row.revenue, language=language)),
+                translate("selection.hover_profit", language, value=fmt_num(row.profit, language=language)),
+                translate(
+                    "selection.hover_attractiveness", language, value=fmt_num(row.attractiveness, 1, language=language)
+                ),
+                translate("selection.hover_strength", language, value=fmt_num(row.strength, 1, language=language)),
+                translate(
+                    "selection.hover_rank",
+                    language,
+                    rank=fmt_num(row.rank, language=language),
+                    total=fmt_num(row.total, 1, language=language),
+                ),
+                labels[row.category] if row.category in labels else category_label(row.category),
             ]
         )
         for row in frame.itertuples()

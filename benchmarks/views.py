@@ -1,0 +1,162 @@
+"""Benchmark: every page at 1,000,000 transactions / 50,000 accounts, server side (AppTest).
+
+Builds the demo workspace (surveys included), replaces its transactions with 1M generated
+rows over 50k accounts (and drops the 400-row customer table, so accounts come from the
+transactions), then, in this one process as a server would:
+
+* per page, a new session's first render with nothing cached (every cache cleared first);
+* the same page for a second session (tables cached, as on a server in use);
+* a filter change (region, in the shared sidebar) and a view change on the page.
+
+Peak memory is this process's maximum resident set (``ru_maxrss``) at the end.
+Targets (issue 19): first render < 1.5 s, every filter or view change < 1 s, peak < 1.5 GB.
+
+Run: ``.venv/bin/python benchmarks/views.py [--rows 1000000] [--accounts 50000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+#: (page, widget kind, key, value): one view change per page.
+VIEW_CHANGES = {
+    "home": None,
+    "portfolio": ("segmented_control", "portfolio.view", None),
+    "selection": ("radio", "selection.normalisation", "minmax"),
+    "segments": ("segmented_control", "segments.k_mode", "fixed"),
+    "survey": None,
+    "data": None,
+}
+
+
+def build(folder: Path, rows: int, n_accounts: int) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from kamcore.db import Workspace
+    from kamcore.demo import DEMO_NAME, build_demo_workspace
+    from kamcore.schemas import ColumnMapping
+
+    path = build_demo_workspace(folder / f"{DEMO_NAME}.duckdb", ROOT / "data" / "demo")
+    rng = np.random.default_rng(20261123)
+    weights = rng.pareto(1.2, n_accounts) + 0.01
+    account = rng.choice(n_accounts, size=rows, p=weights / weights.sum())
+    account[:n_accounts] = rng.permutation(n_accounts)
+    ids = pd.Series([f"{100000 + i}" for i in range(n_accounts)], dtype="str")
+    revenue = rng.lognormal(7, 1, rows)
+    revenue[rng.random(rows) < 0.02] *= -1
+    frame = pd.DataFrame(
+        {
+            "Kundenr": ids.take(account).reset_index(drop=True),
+            "Kundenavn": ("Kunde " + ids).take(account).reset_index(drop=True),
+            "Fakturadato": pd.Timestamp("2023-11-01") + pd.to_timedelta(rng.integers(0, 1096, rows), unit="D"),
+            "Ordrenr": pd.Series((500_000 + np.arange(rows) // 3).astype(str), dtype="str"),
+            "Produktgruppe": pd.Series(np.array(["Maskiner", "Reservedeler", "Service", "Forbruk"])[rng.integers(0, 4, rows)], dtype="str"),
+            "Omsetning": revenue,
+            "Kostnad": revenue * rng.uniform(0.5, 0.95, rows),
+            "Antall": rng.integers(1, 50, rows).astype(float),
+            "Region": pd.Series(np.array(["Øst", "Vest", "Nord", "Midt", "Sør"])[rng.integers(0, 5, rows)], dtype="str"),
+            "Bransje": pd.Series(np.array(["Bygg", "Industri", "Handel"])[rng.integers(0, 3, rows)], dtype="str"),
+            "Selger": pd.Series(np.array(["Kari", "Ola", "Åse", "Pål", "Siri", "Jørn"])[rng.integers(0, 6, rows)], dtype="str"),
+        }
+    )
+    mapping = ColumnMapping(
+        roles={
+            "customer_id": "Kundenr", "customer_name": "Kundenavn", "date": "Fakturadato",
+            "order_id": "Ordrenr", "product": "Produktgruppe", "revenue": "Omsetning", "cost": "Kostnad",
+            "quantity": "Antall", "region": "Region", "industry": "Bransje", "owner": "Selger",
+        }
+    )  # fmt: skip
+    with Workspace.open(path) as workspace:
+        workspace.import_table("transactions", frame, kind="transactions", mapping=mapping, replace=True)
+        if workspace.has_table("customers"):
+            workspace.drop_table("customers")
+        workspace.checkpoint()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--accounts", type=int, default=50_000)
+    parser.add_argument("--pages", default="home,portfolio,selection,segments,survey,data")
+    parser.add_argument("--keep", type=Path, help="build the workspace here once and reuse it")
+    args = parser.parse_args()
+    import logging
+
+    import streamlit as st
+
+    logging.getLogger("streamlit").setLevel(logging.CRITICAL)
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+    from tests.app.conftest import RouterAppTest
+
+    with tempfile.TemporaryDirectory(prefix="kam_views_") as folder:
+        started = time.perf_counter()
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            if not any(args.keep.iterdir()):
+                build(args.keep, args.rows, args.accounts)
+            folder = str(args.keep)
+        else:
+            build(Path(folder), args.rows, args.accounts)
+        print(f"workspace: {args.rows:,} transactions, {args.accounts:,} accounts ({time.perf_counter() - started:.0f} s to build)")
+        os.environ["KAMSTUDIO_WORKSPACES"] = folder
+        from ui import state
+
+        state.settings.cache_clear()
+        print(f"{'page':10} {'first (cold)':>13} {'first (warm)':>13} {'filter':>8} {'view':>8}")
+        worst = {"cold": 0.0, "warm": 0.0, "change": 0.0}
+        for page in args.pages.split(","):
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            timings = []
+            for _session in range(2):
+                at = RouterAppTest(Path(ROOT / "app.py"), default_timeout=300)
+                at.session_state["lang"] = "nb"
+                at.session_state["app.start_page"] = page
+                start = time.perf_counter()
+                at.run()
+                timings.append(time.perf_counter() - start)
+                assert not at.exception, at.exception
+            regions = [w for w in at.multiselect if w.key == "filters.region"]
+            filter_s = view_s = float("nan")
+            if regions:
+                start = time.perf_counter()
+                regions[0].set_value([regions[0].options[0]]).run()
+                filter_s = time.perf_counter() - start
+                assert not at.exception, at.exception
+            change = VIEW_CHANGES.get(page)
+            if change:
+                kind, key, value = change
+                widget = next(w for w in getattr(at, kind) if w.key == key)
+                if value is None:
+                    value = widget.options[-1]
+                start = time.perf_counter()
+                widget.set_value(value).run()
+                view_s = time.perf_counter() - start
+                assert not at.exception, at.exception
+            worst["cold"] = max(worst["cold"], timings[0])
+            worst["warm"] = max(worst["warm"], timings[1])
+            worst["change"] = max(worst["change"], *(v for v in (filter_s, view_s) if v == v), 0.0)
+            print(f"{page:10} {timings[0]:12.2f}s {timings[1]:12.2f}s {filter_s:7.2f}s {view_s:7.2f}s", flush=True)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print()
+        print(f"slowest first render, nothing cached: {worst['cold']:.2f} s (target < 1.5) {'OK' if worst['cold'] < 1.5 else 'MISSED'}")
+        print(f"slowest first render, tables cached:  {worst['warm']:.2f} s (target < 1.5) {'OK' if worst['warm'] < 1.5 else 'MISSED'}")
+        print(f"slowest filter/view change:           {worst['change']:.2f} s (target < 1) {'OK' if worst['change'] < 1 else 'MISSED'}")
+        print(f"peak memory of this process:          {peak:.0f} MB (target < 1536) {'OK' if peak < 1536 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
