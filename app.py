@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, i18n, router, state, widgets
+from ui import auth, i18n, router, server_guard, state, widgets
 from ui.i18n import t
 
 router.router_started()
 st.set_page_config(page_title="KAM Studio", page_icon=":material/handshake:", layout="wide")
 state.init()
+server_guard.install(state.settings().login_required)
 
 # The page opened without a URL path. Tests set "app.start_page" to open a page through this
 # router (AppTest.switch_page would run the page alone, without the shared sidebar).
@@ -22,6 +23,7 @@ sections = {
         ("segments", ":material/bubble_chart:"),
         ("survey", ":material/fact_check:"),
     ],
+    "section_follow": [("plans", ":material/flag:"), ("account", ":material/person_pin:")],
 }
 pages = {
     t(f"app.{section}"): [

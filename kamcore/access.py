@@ -9,8 +9,11 @@ deletes the sidecar together with its workspace.
 Rules:
 
 * Login off (``user is None``): one person uses the app, every workspace is visible.
-* No sidecar: the workspace predates login (or is the demo) and is shared with everyone
-  who can sign in.
+* No sidecar: nobody may open the workspace (fail closed: a name whose file was just
+  renamed or deleted, or a file copied in by hand). Workspaces made before login was
+  switched on get a sidecar once, from :func:`migrate_legacy`: shared with everyone, with
+  no owner, so nobody can claim, rename or delete them until an administrator names an
+  owner (``python -m kamcore.access owner WORKSPACE USER``).
 * ``private``: only the owner. ``named``: the owner and the users in ``shared_with``.
   ``everyone``: everyone who can sign in.
 * A sidecar that cannot be read is treated as private with no owner: nobody sees the
@@ -22,9 +25,13 @@ Run ``python -m kamcore.access hash`` to hash a password for ``.streamlit/secret
 from __future__ import annotations
 
 import getpass
+import hashlib
+import hmac
 import os
 import sys
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -77,7 +84,11 @@ def can_open(user: str | None, access: WorkspaceAccess | None) -> bool:
     -------
     bool
     """
-    if user is None or access is None or access.visibility == "everyone":
+    if user is None:
+        return True
+    if access is None:
+        return False  # never "shared": a missing rule is a renamed, deleted or foreign file
+    if access.visibility == "everyone":
         return True
     if access.owner is not None and user == access.owner:
         return True
@@ -87,13 +98,12 @@ def can_open(user: str | None, access: WorkspaceAccess | None) -> bool:
 def can_manage(user: str | None, access: WorkspaceAccess | None) -> bool:
     """True when ``user`` may change the rule, rename or delete the workspace.
 
-    With login off nobody needs to (there is only one user); a workspace without an owner
-    may be claimed by any signed-in user; otherwise only the owner may.
+    With login off nobody needs to (there is only one user). A workspace without an owner
+    (made before login was switched on, or the demo) cannot be claimed by anyone: an
+    administrator names its owner with ``python -m kamcore.access owner``.
     """
-    if user is None:
+    if user is None or access is None or access.owner is None:
         return False
-    if access is None or access.owner is None:
-        return access is None or access.visibility == "everyone"
     return user == access.owner
 
 
@@ -142,13 +152,58 @@ def read_access(root: str | Path, name: str) -> WorkspaceAccess | None:
         return LOCKED
 
 
+def may_open(root: str | Path, user: str | None, name: str) -> bool:
+    """True when workspace ``name`` exists under ``root`` and ``user`` may open it now.
+
+    The one check every workspace choice goes through, on every run: a name that is not a
+    valid workspace name, has no file, or has no readable rule allowing ``user`` is refused,
+    and the answer is the same in each case (it does not tell whether the name exists).
+    """
+    try:
+        path = workspace_path(root, name)
+    except KamError:
+        return False
+    if not path.is_file():
+        return False
+    return can_open(user, read_access(root, name))
+
+
+def migrate_legacy(root: str | Path, names: Iterable[str]) -> list[str]:
+    """Give each workspace in ``names`` that has no rule yet an explicit one: shared with
+    everyone, no owner (so it cannot be claimed). Returns the names migrated."""
+    migrated = []
+    for name in names:
+        if access_path(root, name).exists():
+            continue
+        try:
+            write_access(root, name, WorkspaceAccess(owner=None, visibility="everyone"), only_if_missing=True)
+        except (KamError, FileExistsError):
+            continue
+        migrated.append(name)
+    return migrated
+
+
+def assign_owner(root: str | Path, name: str, owner: str) -> WorkspaceAccess:
+    """Make ``owner`` the owner of workspace ``name`` (an administrator's command), keeping
+    who else sees it."""
+    current = read_access(root, name) or WorkspaceAccess(visibility="private")
+    rule = WorkspaceAccess(owner=owner.strip(), visibility=current.visibility, shared_with=current.shared_with)
+    write_access(root, name, rule)
+    return rule
+
+
 def read_rules(root: str | Path, names: Iterable[str]) -> dict[str, WorkspaceAccess | None]:
     """The rule of each workspace in ``names`` (see :func:`read_access`)."""
     return {name: read_access(root, name) for name in names}
 
 
-def write_access(root: str | Path, name: str, access: WorkspaceAccess) -> None:
-    """Store the rule of workspace ``name`` (atomically: a reader sees the old or the new rule)."""
+def write_access(root: str | Path, name: str, access: WorkspaceAccess, *, only_if_missing: bool = False) -> None:
+    """Store the rule of workspace ``name`` (atomically: a reader sees the old or the new rule).
+
+    A write that fails (full disk) leaves the old rule and no temporary file behind, and is
+    KamError ``access.write_failed``. With ``only_if_missing`` an existing rule is kept
+    (FileExistsError).
+    """
     if not workspace_path(root, name).exists():
         raise KamError("db.no_workspace", "There is no workspace called '{name}'.", name=name)
     path = access_path(root, name)
@@ -157,9 +212,24 @@ def write_access(root: str | Path, name: str, access: WorkspaceAccess) -> None:
         visibility=access.visibility,
         shared_with=tuple(sorted({u.strip() for u in access.shared_with if u.strip()})),
     )
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(clean.model_dump_json(), encoding="utf-8")
-    os.replace(temporary, path)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(temporary, "x", encoding="utf-8") as handle:
+            handle.write(clean.model_dump_json())
+            handle.flush()
+            os.fsync(handle.fileno())
+        if only_if_missing:
+            os.link(temporary, path)  # fails with FileExistsError when a rule appeared meanwhile
+        else:
+            os.replace(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise KamError("access.write_failed",
+                       "Who may open '{name}' could not be saved (is the server's disk full?); nothing was changed.",
+                       name=name) from exc
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def parse_user_list(text: str) -> tuple[str, ...]:
@@ -213,9 +283,135 @@ def verify_password(users: Mapping[str, str], name: str, password: str) -> str |
     return name if usable and matched else None
 
 
+class VerifiedPasswords:
+    """Remembers, for a while, that a user's password was verified, so the next sign-in of the
+    same user with the same password (another tab, a reopened browser) skips bcrypt.
+
+    Only an HMAC of the password under a random key made at process start is kept (never the
+    password), together with the stored hash it was checked against: changing the user's line
+    in secrets.toml invalidates it. Wrong passwords and unknown names always cost a full
+    bcrypt check, so response times tell an attacker nothing new (a right password gets in
+    either way). The trade-off: someone who can read the server process's memory could test
+    guesses against these HMACs faster than against bcrypt — but could read the sessions'
+    data anyway. ``ttl`` seconds (default 12 hours), at most ``max_users`` entries.
+    """
+
+    def __init__(self, *, ttl: float = 12 * 3600, max_users: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.max_users, self.clock = ttl, max_users, clock
+        self._key = os.urandom(32)
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], tuple[bytes, float]] = {}
+
+    def _mac(self, password: str) -> bytes:
+        return hmac.new(self._key, password.encode("utf-8"), hashlib.sha256).digest()
+
+    def verify(self, users: Mapping[str, str], name: str, password: str) -> str | None:
+        """Like :func:`verify_password`, skipping bcrypt for a recently verified pair."""
+        name = name.strip()
+        stored = users.get(name) if name else None
+        if isinstance(stored, str):
+            key, mac, now = (name, stored), self._mac(password), self.clock()
+            with self._lock:
+                hit = self._entries.get(key)
+            if hit is not None and hit[1] > now and hmac.compare_digest(hit[0], mac):
+                return name
+        user = verify_password(users, name, password)
+        if user is not None and isinstance(stored, str):
+            with self._lock:
+                if len(self._entries) >= self.max_users:
+                    self._entries.clear()
+                self._entries[(name, stored)] = (self._mac(password), self.clock() + self.ttl)
+        return user
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# ----------------------------------------------------------------- sign-in throttle
+class LoginThrottle:
+    """Failed sign-ins counted per user name and per client address, for the whole process.
+
+    Each key (``user:<name>``, ``addr:<address>``) gets ``free`` failures; after that every
+    further failure blocks the key for ``base * 2**k`` seconds (k = failures beyond the free
+    ones), at most ``name_cap`` for a user name — so someone guessing a colleague's password
+    can delay that colleague by half a minute at most — and ``address_cap`` for an address.
+    A success clears both keys; a key is forgotten ``forget_after`` seconds after its last
+    failure. Thread-safe; the clock can be replaced in tests.
+    """
+
+    def __init__(self, *, free: int = 5, base: float = 2.0, name_cap: float = 30.0,
+                 address_cap: float = 900.0, forget_after: float = 3600.0, max_keys: int = 50_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.free, self.base = free, base
+        self.name_cap, self.address_cap = name_cap, address_cap
+        self.forget_after, self.max_keys = forget_after, max_keys
+        self.clock = clock
+        self._lock = threading.Lock()
+        # key -> (failures, last failure time, blocked until)
+        self._entries: dict[str, tuple[int, float, float]] = {}
+
+    @staticmethod
+    def _keys(name: str, address: str | None) -> tuple[str, str]:
+        return "user:" + name.strip().casefold(), "addr:" + (address or "local")
+
+    def wait_seconds(self, name: str, address: str | None) -> float:
+        """Seconds until a sign-in for ``name`` from ``address`` may be tried (0: now)."""
+        now = self.clock()
+        with self._lock:
+            waits = [self._entries.get(key, (0, 0.0, 0.0))[2] - now for key in self._keys(name, address)]
+        return max(0.0, *waits)
+
+    def failed(self, name: str, address: str | None) -> None:
+        """Count a failed attempt."""
+        now = self.clock()
+        with self._lock:
+            self._forget_old(now)
+            for key, cap in zip(self._keys(name, address), (self.name_cap, self.address_cap), strict=True):
+                failures = self._entries.get(key, (0, 0.0, 0.0))[0] + 1
+                blocked = now
+                if failures >= self.free:
+                    blocked = now + min(cap, self.base * 2 ** (failures - self.free))
+                self._entries[key] = (failures, now, blocked)
+
+    def succeeded(self, name: str, address: str | None) -> None:
+        """Clear the counts of ``name`` and ``address``."""
+        with self._lock:
+            for key in self._keys(name, address):
+                self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget everything (tests)."""
+        with self._lock:
+            self._entries.clear()
+
+    def _forget_old(self, now: float) -> None:
+        stale = [key for key, (_, last, until) in self._entries.items()
+                 if now - last > self.forget_after and until <= now]
+        for key in stale:
+            del self._entries[key]
+        while len(self._entries) >= self.max_keys:  # a flood of addresses: drop the oldest
+            oldest = min(self._entries, key=lambda key: self._entries[key][1])
+            del self._entries[oldest]
+
+
 def _main(argv: list[str]) -> int:
+    if argv[:1] == ["owner"] and len(argv) == 3:
+        from kamcore.settings import load_settings
+
+        root = load_settings().workspaces_root
+        try:
+            rule = assign_owner(root, argv[1], argv[2])
+        except KamError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        print(f"{argv[1]}: owner {rule.owner}, visibility {rule.visibility}")
+        return 0
     if argv[:1] != ["hash"]:
-        print("usage: python -m kamcore.access hash   (asks for the password twice)", file=sys.stderr)
+        print("usage: python -m kamcore.access hash   (asks for the password twice)\n"
+              "       python -m kamcore.access owner WORKSPACE USER   (in KAMSTUDIO_WORKSPACES)",
+              file=sys.stderr)
         return 2
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Repeat: "):

@@ -18,12 +18,18 @@ Rules kept here so no other module has to think about them:
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import functools
 import hashlib
 import json
+import os
 import re
+import threading
+import unicodedata
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -221,6 +227,156 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set lock" in text)
 
 
+# ------------------------------------------------------------- the open-file registry
+# Every Workspace in this process that is open on a file is registered under the file's
+# resolved path. Operations on a workspace hold the file's lock shared; renaming, deleting or
+# replacing the file holds it exclusively, closes every registered connection first (so the
+# file has exactly one DuckDB instance, and none while it moves) and records what happened,
+# so each session learns it on its next call ("renamed to …", "deleted", "replaced").
+
+
+class _SharedLock:
+    """Many holders share it, one holder excludes all; a sharer may re-enter (no writer
+    preference, so nested reads inside one operation never wait for a queued writer)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer: int | None = None
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._cond:
+            while self._writer is not None and self._writer != me:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._cond:
+            while self._writer is not None or self._readers:
+                self._cond.wait()
+            self._writer = me
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = None
+                self._cond.notify_all()
+
+
+class _FileState:
+    def __init__(self) -> None:
+        self.lock = _SharedLock()
+        self.generation = 0
+        self.open: weakref.WeakSet[Workspace] = weakref.WeakSet()
+        #: What ended each retired generation: ("renamed", new name), ("deleted", None),
+        #: ("replaced", None) or ("reopen", None) when a move was attempted and failed.
+        self.fates: dict[int, tuple[str, str | None]] = {}
+
+
+_FILES: dict[str, _FileState] = {}
+_FILES_LOCK = threading.Lock()
+
+
+def _file_state(path: Path) -> _FileState:
+    key = os.path.realpath(path)
+    with _FILES_LOCK:
+        state = _FILES.get(key)
+        if state is None:
+            state = _FILES[key] = _FileState()
+        return state
+
+
+def _retire(state: _FileState) -> int:
+    """Close every connection registered on the file and start a new generation (caller holds
+    the exclusive lock). Returns the generation just retired."""
+    for workspace in list(state.open):
+        workspace._close_connection()
+    state.open = weakref.WeakSet()
+    retired = state.generation
+    state.generation += 1
+    state.fates[retired] = ("reopen", None)
+    return retired
+
+
+@contextmanager
+def _exclusive(*paths: Path) -> Iterator[list[_FileState]]:
+    """Hold the exclusive lock of each path (in a fixed order, so two moves never deadlock)."""
+    states = sorted({id(s): s for s in (_file_state(p) for p in paths)}.values(),
+                    key=lambda s: id(s))
+    with ExitStack() as stack:
+        for state in states:
+            stack.enter_context(state.lock.exclusive())
+        yield [_file_state(p) for p in paths]
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return True
+    text = str(exc).lower()
+    return "no space left" in text or "disk quota" in text or "file too large" in text
+
+
+def _write_error(exc: duckdb.Error, name: str) -> KamError:
+    """A write that DuckDB refused, as one sentence (the transaction is rolled back)."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 10:  # "transaction aborted" hides the first error
+        chain.append(cause)
+        cause = cause.__context__
+    if any(_is_disk_full(error) for error in chain):
+        return KamError("workspace.disk_full",
+                        "The server's disk is full, so nothing was saved in '{name}'. Ask the administrator to free space.",
+                        name=name)
+    if isinstance(exc, duckdb.TransactionException | duckdb.ConstraintException) or "conflict" in str(exc).lower():
+        return KamError("workspace.write_conflict",
+                        "Someone else saved the same thing in '{name}' at the same moment, so nothing of yours was saved. Look again and retry.",
+                        name=name)
+    return KamError("workspace.write_failed",
+                    "Saving in the workspace '{name}' failed and nothing was saved; the file may be damaged.",
+                    name=name)
+
+
+def _inode(path: Path) -> tuple[int, int]:
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino
+
+
+def _workspace_gone(name: str, fate: tuple[str, str | None] | None) -> KamError:
+    kind, new_name = fate or ("deleted", None)
+    if kind == "renamed" and new_name:
+        return KamError("workspace.renamed", "The workspace '{name}' was renamed to '{new}' meanwhile.",
+                        name=name, new=new_name)
+    if kind == "replaced":
+        return KamError("workspace.replaced", "The workspace '{name}' was reset meanwhile; open it again.",
+                        name=name)
+    if kind == "reopen":
+        return KamError("workspace.reopen", "The workspace '{name}' was closed for maintenance; open it again.",
+                        name=name)
+    return KamError("workspace.deleted", "The workspace '{name}' was deleted meanwhile.", name=name)
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a Workspace method under its file's shared lock, refusing a retired connection."""
+
+    @functools.wraps(method)
+    def wrapper(self: Workspace, *args: Any, **kwargs: Any) -> Any:
+        with self._state.lock.shared():
+            self._require_current()
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Workspace:
     """One open workspace file with a hardened connection.
 
@@ -230,13 +386,32 @@ class Workspace:
     def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection) -> None:
         self.path = path
         self._con = connection
+        self._state = _file_state(path)
+        self._generation = self._state.generation
+        self._closed = False
+        try:
+            self._inode: tuple[int, int] | None = _inode(path)
+        except OSError:
+            self._inode = None
 
     # ----------------------------------------------------------------- lifecycle
     @classmethod
-    def open(cls, path: str | Path, settings: DbSettings | None = None) -> Workspace:
-        """Open (creating if needed) the workspace file at ``path``, hardened."""
+    def open(cls, path: str | Path, settings: DbSettings | None = None, *, create: bool = True) -> Workspace:
+        """Open the workspace file at ``path``, hardened (creating it unless ``create=False``:
+        then a missing file is KamError ``workspace.deleted``)."""
         settings = settings or DbSettings()
         path = Path(path)
+        state = _file_state(path)
+        with state.lock.shared():
+            if not create and not path.exists():
+                raise _workspace_gone(path.stem, None)
+            workspace = cls._connect(path, settings)
+            workspace._ensure_schema_unlocked()
+            state.open.add(workspace)
+            return workspace
+
+    @classmethod
+    def _connect(cls, path: Path, settings: DbSettings) -> Workspace:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             con = duckdb.connect(str(path), config=_hardened_config(settings))
@@ -265,13 +440,45 @@ class Workspace:
                 "The workspace '{name}' could not be opened; the file may be damaged.",
                 name=path.stem,
             ) from exc
-        workspace = cls(path, con)
-        workspace._ensure_schema()
-        return workspace
+        return cls(path, con)
 
     def close(self) -> None:
         """Close the connection; the workspace file stays."""
-        self._con.close()
+        with self._state.lock.shared():
+            self._closed = True
+            self._state.open.discard(self)
+            self._close_connection()
+
+    def _close_connection(self) -> None:
+        try:
+            self._con.close()
+        except duckdb.Error:  # pragma: no cover - already closed
+            pass
+
+    def is_current(self) -> bool:
+        """False once the file was renamed, deleted or replaced since this connection opened."""
+        return not self._closed and self._generation == self._state.generation
+
+    def fate(self) -> KamError | None:
+        """Why this connection is no longer current (None while it is)."""
+        if self.is_current():
+            return None
+        return _workspace_gone(self.name, self._state.fates.get(self._generation))
+
+    def _require_current(self) -> None:
+        if self._generation != self._state.generation:
+            raise _workspace_gone(self.name, self._state.fates.get(self._generation))
+        if self._closed:
+            raise KamError("workspace.closed", "The workspace '{name}' is closed.", name=self.name)
+
+    def _require_durable(self) -> None:
+        """After a commit: the file written is still the one under this workspace's name."""
+        try:
+            same = self._inode is not None and _inode(self.path) == self._inode
+        except OSError:
+            same = False
+        if not same:
+            raise KamError("workspace.deleted", "The workspace '{name}' was deleted meanwhile.", name=self.name)
 
     def __enter__(self) -> Workspace:
         return self
@@ -292,16 +499,24 @@ class Workspace:
         cur = self._cursor()
         cur.execute("BEGIN TRANSACTION")
         try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
-            cur.execute("COMMIT")
+            try:
+                yield cur
+            except BaseException:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:  # the failed statement already ended the transaction
+                    pass
+                raise
+            else:
+                cur.execute("COMMIT")
+        except duckdb.Error as exc:
+            raise _write_error(exc, self.name) from exc
         finally:
             cur.close()
+        # The commit went to the file under this name, not to one renamed or deleted meanwhile.
+        self._require_durable()
 
-    def _ensure_schema(self) -> None:
+    def _ensure_schema_unlocked(self) -> None:
         with self._transaction() as cur:
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS _kam_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
@@ -333,6 +548,7 @@ class Workspace:
             )
 
     # ------------------------------------------------------------------- tables
+    @_guarded
     def tables(self, kind: TableKind | str | None = None) -> list[TableInfo]:
         """All stored tables (optionally of one kind), oldest first."""
         cur = self._cursor()
@@ -361,11 +577,13 @@ class Workspace:
             created_at=created_at,
         )
 
+    @_guarded
     def has_table(self, name: str) -> bool:
         """True when a table of that name is stored."""
         cur = self._cursor()
         return _first(cur.execute("SELECT 1 FROM _kam_tables WHERE name = ?", [name]).fetchall()) is not None
 
+    @_guarded
     def table_info(self, name: str) -> TableInfo:
         """Catalogue entry for ``name``; KamError when it does not exist."""
         cur = self._cursor()
@@ -384,6 +602,7 @@ class Workspace:
             raise KamError("db.no_table", "There is no table called '{name}' in this workspace.", name=name)
         return row[0]
 
+    @_guarded
     def read_table(self, name: str) -> pd.DataFrame:
         """The stored table as a DataFrame with its original column names.
 
@@ -412,6 +631,7 @@ class Workspace:
         )
         return frame
 
+    @_guarded
     def import_table(
         self,
         name: str,
@@ -467,7 +687,10 @@ class Workspace:
             try:
                 cur.execute(f"CREATE TABLE {quote_ident(storage)} AS SELECT * FROM {quote_ident(view)}")
             finally:
-                cur.unregister(view)
+                try:
+                    cur.unregister(view)
+                except duckdb.Error:  # the transaction already failed; keep the first error
+                    pass
             del storable
             # Hashed from the stored table (already in DuckDB's buffers): the same digest
             # content_hash(df) computes, at a fraction of pandas' hashing cost.
@@ -491,6 +714,7 @@ class Workspace:
             )
         return self.table_info(name)
 
+    @_guarded
     def set_mapping(self, name: str, mapping: ColumnMapping, kind: TableKind | str | None = None) -> TableInfo:
         """Replace the saved column mapping (and optionally the kind) of table ``name``."""
         info = self.table_info(name)
@@ -508,6 +732,7 @@ class Workspace:
             )
         return self.table_info(name)
 
+    @_guarded
     def rename_table(self, old: str, new: str) -> TableInfo:
         """Give table ``old`` the display name ``new``."""
         new = new.strip()
@@ -524,6 +749,7 @@ class Workspace:
             cur.execute("UPDATE _kam_tables SET name = ? WHERE name = ?", [new, old])
         return self.table_info(new)
 
+    @_guarded
     def drop_table(self, name: str) -> None:
         """Delete table ``name`` and its catalogue entry."""
         with self._transaction() as cur:
@@ -532,6 +758,7 @@ class Workspace:
             cur.execute("DELETE FROM _kam_tables WHERE name = ?", [name])
 
     # ------------------------------------------------------------------ objects
+    @_guarded
     def save_object(self, kind: str, name: str, payload: dict[str, Any], user: str | None = None) -> None:
         """Save (or overwrite) a JSON-serialisable object under (kind, name)."""
         text = json.dumps(payload, default=str, ensure_ascii=False)
@@ -541,6 +768,7 @@ class Workspace:
                 [kind, name, text, user, dt.datetime.now()],
             )
 
+    @_guarded
     def load_object(self, kind: str, name: str) -> dict[str, Any] | None:
         """The payload saved under (kind, name), or None."""
         cur = self._cursor()
@@ -549,6 +777,7 @@ class Workspace:
         ).fetchall())
         return json.loads(row[0]) if row else None
 
+    @_guarded
     def object_saved_by(self, kind: str, name: str) -> tuple[str | None, dt.datetime] | None:
         """Who saved (kind, name) and when, or None."""
         cur = self._cursor()
@@ -557,32 +786,146 @@ class Workspace:
         ).fetchall())
         return (row[0], row[1]) if row else None
 
+    @_guarded
     def list_objects(self, kind: str) -> list[str]:
         """Names of the objects saved under ``kind``."""
         cur = self._cursor()
         rows = cur.execute("SELECT name FROM _kam_objects WHERE kind = ? ORDER BY name", [kind]).fetchall()
         return [row[0] for row in rows]
 
+    @_guarded
     def delete_object(self, kind: str, name: str) -> None:
         """Remove the object saved under (kind, name), if any."""
         with self._transaction() as cur:
             cur.execute("DELETE FROM _kam_objects WHERE kind = ? AND name = ?", [kind, name])
 
     # --------------------------------------------------------------------- meta
+    @_guarded
     def get_meta(self, key: str) -> str | None:
         """A workspace-level setting (owner, visibility, …), or None."""
         cur = self._cursor()
         row = _first(cur.execute("SELECT value FROM _kam_meta WHERE key = ?", [key]).fetchall())
         return row[0] if row else None
 
+    @_guarded
     def set_meta(self, key: str, value: str) -> None:
         """Set a workspace-level setting."""
         with self._transaction() as cur:
             cur.execute("INSERT OR REPLACE INTO _kam_meta VALUES (?, ?)", [key, value])
 
+    @_guarded
     def checkpoint(self) -> None:
         """Flush the write-ahead log into the file (before copying it for download)."""
         self._cursor().execute("CHECKPOINT")
+
+    # ------------------------------------------------------------ account plans
+    # Objectives, actions and strategy notes of account plans (kamcore.plans), one JSON payload
+    # per item with who created/changed it and when, plus an append-only history of every change.
+    # The two tables are created on first write; reads before that find nothing.
+    PLAN_KINDS = ("objective", "action", "notes")
+
+    def _plan_tables_exist(self, cur: duckdb.DuckDBPyConnection) -> bool:
+        row = cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = '_kam_plan_items'"
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _check_plan_kind(self, kind: str) -> None:
+        if kind not in self.PLAN_KINDS:
+            raise KamError("db.plan_kind", "'{kind}' is not a part of an account plan.", kind=kind)
+
+    def save_plan_item(
+        self, kind: str, item_id: str, account: str, payload: dict[str, Any], user: str | None = None
+    ) -> None:
+        """Create or update one plan item and record the change in the plan history."""
+        self._check_plan_kind(kind)
+        text = json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True)
+        now = dt.datetime.now()
+        with self._transaction() as cur:
+            cur.execute(
+                """CREATE TABLE IF NOT EXISTS _kam_plan_items (
+                    kind VARCHAR NOT NULL, item_id VARCHAR NOT NULL, account VARCHAR NOT NULL,
+                    payload VARCHAR NOT NULL, created_by VARCHAR, created_at TIMESTAMP NOT NULL,
+                    updated_by VARCHAR, updated_at TIMESTAMP NOT NULL, PRIMARY KEY (kind, item_id))"""
+            )
+            cur.execute(
+                """CREATE TABLE IF NOT EXISTS _kam_plan_history (
+                    kind VARCHAR NOT NULL, item_id VARCHAR NOT NULL, account VARCHAR NOT NULL,
+                    change VARCHAR NOT NULL, payload VARCHAR, changed_by VARCHAR,
+                    changed_at TIMESTAMP NOT NULL)"""
+            )
+            old = _first(cur.execute(
+                "SELECT payload FROM _kam_plan_items WHERE kind = ? AND item_id = ?", [kind, item_id]
+            ).fetchall())
+            if old is not None and old[0] == text:
+                return
+            if old is None:
+                cur.execute(
+                    "INSERT INTO _kam_plan_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [kind, item_id, account, text, user, now, user, now],
+                )
+            else:
+                cur.execute(
+                    "UPDATE _kam_plan_items SET account = ?, payload = ?, updated_by = ?, updated_at = ? "
+                    "WHERE kind = ? AND item_id = ?",
+                    [account, text, user, now, kind, item_id],
+                )
+            cur.execute(
+                "INSERT INTO _kam_plan_history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [kind, item_id, account, "created" if old is None else "changed", text, user, now],
+            )
+
+    def delete_plan_item(self, kind: str, item_id: str, user: str | None = None) -> None:
+        """Remove one plan item (the history keeps it, marked deleted)."""
+        self._check_plan_kind(kind)
+        with self._transaction() as cur:
+            if not self._plan_tables_exist(cur):
+                return
+            row = _first(cur.execute(
+                "SELECT account, payload FROM _kam_plan_items WHERE kind = ? AND item_id = ?", [kind, item_id]
+            ).fetchall())
+            if row is None:
+                return
+            cur.execute("DELETE FROM _kam_plan_items WHERE kind = ? AND item_id = ?", [kind, item_id])
+            cur.execute(
+                "INSERT INTO _kam_plan_history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [kind, item_id, row[0], "deleted", row[1], user, dt.datetime.now()],
+            )
+
+    def plan_items(self, kind: str, account: str | None = None) -> list[dict[str, Any]]:
+        """Plan items of ``kind`` (one account's, or all), oldest first.
+
+        Each is ``{"payload": dict, "account", "created_by", "created_at", "updated_by", "updated_at"}``.
+        """
+        self._check_plan_kind(kind)
+        cur = self._cursor()
+        if not self._plan_tables_exist(cur):
+            return []
+        sql = (
+            "SELECT payload, account, created_by, created_at, updated_by, updated_at FROM _kam_plan_items "
+            "WHERE kind = ?"
+        )
+        params: list[Any] = [kind]
+        if account is not None:
+            sql += " AND account = ?"
+            params.append(account)
+        rows = cur.execute(sql + " ORDER BY created_at, item_id", params).fetchall()
+        keys = ("account", "created_by", "created_at", "updated_by", "updated_at")
+        return [{"payload": json.loads(row[0]), **dict(zip(keys, row[1:], strict=True))} for row in rows]
+
+    def plan_history(self, account: str | None = None) -> pd.DataFrame:
+        """Every change to plan items (one account's, or all), newest first."""
+        columns = ["kind", "item_id", "account", "change", "payload", "changed_by", "changed_at"]
+        cur = self._cursor()
+        if not self._plan_tables_exist(cur):
+            return pd.DataFrame(columns=columns)
+        sql = f"SELECT {', '.join(columns)} FROM _kam_plan_history"
+        params: list[Any] = []
+        if account is not None:
+            sql += " WHERE account = ?"
+            params.append(account)
+        rows = cur.execute(sql + " ORDER BY changed_at DESC, item_id", params).fetchall()
+        return pd.DataFrame(rows, columns=columns)
 
 
 # ---------------------------------------------------------------- workspace files
@@ -595,6 +938,54 @@ def check_workspace_name(name: str) -> str:
             "'{name}' cannot be used as a workspace name: use letters, digits, spaces, '-', '_' or '.' (at most 60).",
             name=name,
         )
+    return name
+
+
+#: At most this many bytes (UTF-8) in a new workspace name, so the file and every companion
+#: (``.duckdb.access.json`` and its temporary) fit the 255-byte file-name limit.
+MAX_NAME_BYTES = 120
+# Letters that look like Latin ones, mapped to them for the look-alike check (Cyrillic, Greek).
+_CONFUSABLES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l",
+    "ԛ": "q", "ԝ": "w", "ɡ": "g", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v",
+    "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ı": "i",
+})
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split(" ")[0] if name else "UNKNOWN"
+
+
+def name_skeleton(name: str) -> str:
+    """What a name looks like: NFKC, case-folded, look-alike letters mapped, spaces collapsed."""
+    folded = unicodedata.normalize("NFKC", name).casefold().translate(_CONFUSABLES)
+    return " ".join(folded.split())
+
+
+def check_new_workspace_name(root: str | Path, name: str) -> str:
+    """The name a new (or renamed) workspace gets, NFKC-normalised; KamError when unusable.
+
+    Refused: names :func:`check_workspace_name` refuses, names longer than
+    :data:`MAX_NAME_BYTES` bytes, letters from more than one script (``dеmo`` with a Cyrillic
+    ``е``), and names that look like an existing workspace's (``Demo``, ``dеmo``, ``demo ``).
+    The last sentence is the same whether the other workspace is the person's own or one
+    they cannot see, so it does not reveal other users' workspace names.
+    """
+    name = check_workspace_name(unicodedata.normalize("NFKC", name))
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise KamError("workspace.name_too_long",
+                       "The name is too long: use at most {n} letters (fewer with special characters).",
+                       n=MAX_NAME_BYTES // 2)
+    scripts = {_script(c) for c in name if c.isalpha()}
+    if len(scripts) > 1:
+        raise KamError("workspace.name_mixed_scripts",
+                       "'{name}' mixes letters from different alphabets; write it in one alphabet.", name=name)
+    skeleton = name_skeleton(name)
+    if any(name_skeleton(info.name) == skeleton for info in list_workspaces(root)):
+        raise KamError("workspace.name_unavailable",
+                       "The name '{name}' cannot be used for a new workspace; choose another.", name=name)
     return name
 
 
@@ -623,38 +1014,99 @@ def list_workspaces(root: str | Path) -> list[WorkspaceInfo]:
 
 
 def create_workspace(root: str | Path, name: str, settings: DbSettings | None = None) -> Path:
-    """Create an empty workspace; KamError if the name is taken or unusable."""
+    """Create an empty workspace; KamError if the name is taken, looks like a taken one or is
+    unusable (see :func:`check_new_workspace_name`)."""
+    name = unicodedata.normalize("NFKC", name.strip())
     path = workspace_path(root, name)
-    if path.exists():
-        raise KamError("db.workspace_exists", "A workspace called '{name}' already exists.", name=name)
-    Workspace.open(path, settings).close()
+    with _exclusive(path):
+        check_new_workspace_name(root, name)
+        workspace = Workspace._connect(path, settings or DbSettings())
+        try:
+            workspace._ensure_schema_unlocked()
+        finally:
+            workspace._close_connection()
     return path
 
 
-def rename_workspace(root: str | Path, old: str, new: str) -> Path:
-    """Rename a closed workspace file."""
+def _probe_other_processes(path: Path, settings: DbSettings | None) -> duckdb.DuckDBPyConnection:
+    """A connection that holds the file's lock, proving no other process has it open."""
+    try:
+        return duckdb.connect(str(path), config=_hardened_config(settings or DbSettings()))
+    except duckdb.Error as exc:
+        raise KamError(
+            "db.workspace_busy",
+            "The workspace '{name}' is open in another program. Close it there and try again.",
+            name=path.stem,
+        ) from exc
+
+
+def rename_workspace(root: str | Path, old: str, new: str, settings: DbSettings | None = None) -> Path:
+    """Rename a workspace with its companions, coordinated with every session that has it open.
+
+    Every connection of this process to the file is closed first (their sessions are told
+    "renamed to …" on their next call), an operation in progress finishes before, and a
+    workspace open in another process is refused as busy.
+    """
     source = workspace_path(root, old)
+    new = unicodedata.normalize("NFKC", new.strip())
     target = workspace_path(root, new)
-    if not source.exists():
-        raise KamError("db.no_workspace", "There is no workspace called '{name}'.", name=old)
-    if target.exists():
-        raise KamError("db.workspace_exists", "A workspace called '{name}' already exists.", name=new)
-    source.rename(target)
-    for suffix in COMPANION_SUFFIXES:
-        companion = source.with_name(source.name + suffix)
-        if companion.exists():
-            companion.rename(target.with_name(target.name + suffix))
+    with _exclusive(source, target) as (state, _):
+        if not source.exists():
+            raise KamError("db.no_workspace", "There is no workspace called '{name}'.", name=old)
+        if name_skeleton(new) != name_skeleton(old) or target.exists():
+            check_new_workspace_name(root, new)
+        retired = _retire(state)
+        probe = _probe_other_processes(source, settings)
+        try:
+            probe.execute("CHECKPOINT")
+            source.rename(target)
+            for suffix in COMPANION_SUFFIXES:
+                companion = source.with_name(source.name + suffix)
+                if companion.exists():
+                    companion.rename(target.with_name(target.name + suffix))
+            state.fates[retired] = ("renamed", target.stem)
+        finally:
+            probe.close()
     return target
 
 
-def delete_workspace(root: str | Path, name: str) -> None:
-    """Delete a closed workspace file with its write-ahead log and access sidecar."""
+def delete_workspace(root: str | Path, name: str, settings: DbSettings | None = None) -> None:
+    """Delete a workspace with its write-ahead log and access sidecar, after closing every
+    connection of this process to it (their sessions are told it was deleted)."""
     path = workspace_path(root, name)
-    if not path.exists():
-        raise KamError("db.no_workspace", "There is no workspace called '{name}'.", name=name)
-    path.unlink()
-    for suffix in COMPANION_SUFFIXES:
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    with _exclusive(path) as (state,):
+        if not path.exists():
+            raise KamError("db.no_workspace", "There is no workspace called '{name}'.", name=name)
+        retired = _retire(state)
+        _probe_other_processes(path, settings).close()
+        path.unlink()
+        for suffix in COMPANION_SUFFIXES:
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        state.fates[retired] = ("deleted", None)
+
+
+def replace_workspace(path: str | Path, build: Callable[[Path], None], settings: DbSettings | None = None) -> None:
+    """Replace the workspace file at ``path`` by what ``build(temporary_path)`` writes.
+
+    Every connection of this process is closed first and its session reopens the new file on
+    its next call (told that it was reset); the access sidecar stays.
+    """
+    path = Path(path)
+    with _exclusive(path) as (state,):
+        retired = _retire(state)
+        if path.exists():
+            _probe_other_processes(path, settings).close()
+        temporary = path.with_name(path.name + ".rebuild")
+        for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        try:
+            build(temporary)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
+            os.replace(temporary, path)
+        finally:
+            for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        state.fates[retired] = ("replaced", None)
 
 
 # === ingest staging (owned by ingest) ===

@@ -4,11 +4,19 @@ A text cell beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage return is
 formula by Excel/LibreOffice when the file is opened ("CSV injection"), e.g.
 ``=HYPERLINK("http://evil","click")``. Such text cells get a leading single quote, which makes
 the spreadsheet show them as text. Real numbers (``-250`` in a float column) stay numbers.
+
+A CSV cell can also be *split* by the spreadsheet: Norwegian and Swedish Excel split lines on
+``;``, English on ``,``, and a cell ``x;=1+1;`` opened with the other separator becomes the
+formula cell ``=1+1``. CSV exports therefore (1) follow the user's language — ``;`` and a
+decimal comma for nb/sv (:func:`csv_format`), UTF-8 with BOM — and (2) neutralise every part
+of a text cell that starts after a ``,`` ``;`` tab or line break with a formula character, by
+putting ``'`` in front of that part too (``x;'=1+1;``), whatever separator the file uses.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 from openpyxl import Workbook
@@ -18,14 +26,26 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 #: First characters that make a spreadsheet treat a text cell as a formula.
 DANGEROUS_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _DANGEROUS_PATTERN = r"^[=+\-@\t\r]"
+#: A part of a cell that a spreadsheet could split off and read as a formula: after a list
+#: separator (either one), a tab or a line break, optional spaces or quotes, then = + - @.
+_SPLIT_FORMULA = r"([,;\t\r\n][ \"]*)(?=[=+\-@])"
+
+
+def csv_format(language: str) -> tuple[str, str]:
+    """(separator, decimal mark) that the user's Excel expects: ``;`` and ``,`` for Norwegian
+    and Swedish, ``,`` and ``.`` otherwise."""
+    return (";", ",") if language in ("nb", "sv") else (",", ".")
 
 
 def _is_text_column(series: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
 
 
-def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+def neutralise_formulas(df: pd.DataFrame, *, split_parts: bool = False) -> pd.DataFrame:
     """A copy of ``df`` whose text cells starting with = + - @ tab or CR begin with ``'``.
+
+    With ``split_parts`` (CSV), every part after a ``,`` ``;`` tab or line break that starts
+    with a formula character gets a ``'`` too, so no separator can split a formula off.
 
     Parameters
     ----------
@@ -46,15 +66,26 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
         if not is_text.any():
             continue
         text = series[is_text].astype("str")
-        risky = text.str.contains(_DANGEROUS_PATTERN, regex=True)
-        if risky.any():
+        changed = text
+        if split_parts:
+            changed = text.str.replace(_SPLIT_FORMULA, r"\1'", regex=True)
+        risky = changed.str.contains(_DANGEROUS_PATTERN, regex=True)
+        changed = changed.where(~risky, "'" + changed)
+        touched = changed != text
+        if touched.any():
             fixed = series.copy()
-            fixed.loc[risky[risky].index] = "'" + text[risky]
+            fixed.loc[touched[touched].index] = changed[touched]
             result.isetitem(position, fixed)
-    result.columns = [
-        "'" + c if isinstance(c, str) and c.startswith(DANGEROUS_PREFIXES) else c for c in result.columns
-    ]
+    result.columns = [_safe_header(c, split_parts) for c in result.columns]
     return result
+
+
+def _safe_header(column: object, split_parts: bool) -> object:
+    if not isinstance(column, str):
+        return column
+    if split_parts:
+        column = re.sub(_SPLIT_FORMULA, r"\1'", column)
+    return "'" + column if column.startswith(DANGEROUS_PREFIXES) else column
 
 
 def to_csv_bytes(df: pd.DataFrame, sep: str = ",", decimal: str = ".") -> bytes:
@@ -68,7 +99,8 @@ def to_csv_bytes(df: pd.DataFrame, sep: str = ",", decimal: str = ".") -> bytes:
     """
     if sep == decimal:
         raise ValueError("The separator and the decimal mark must differ.")
-    text = neutralise_formulas(df).to_csv(index=False, sep=sep, decimal=decimal, lineterminator="\r\n")
+    text = neutralise_formulas(df, split_parts=True).to_csv(index=False, sep=sep, decimal=decimal,
+                                                           lineterminator="\r\n")
     return ("\ufeff" + text).encode("utf-8")
 
 

@@ -54,12 +54,14 @@ from kamcore.ingest_text import (
     control_char_share,
     decode_text,
     detect_encoding,
+    first_nul_line,
     detect_layout,
     has_lone_cr,
     line_bounds,
     longest_line,
     record_lines,
     sniff_container,
+    split_mixed_encoding,
     whitespace_to_tabs,
 )
 
@@ -125,6 +127,7 @@ class QualityIssue(BaseModel):
 
 #: English sentence per issue code (the catalogue ui/locales/quality.json holds nb/sv too).
 QUALITY_SENTENCES: dict[str, str] = {
+    "mixed_encoding": "{n} line(s) were not UTF-8 like the rest of the file and were read as Windows-1252 (lines {lines}); check the names on those lines.",
     "rows_summary": "{rows_read} rows read: {rows_kept} kept, {rows_rejected} rejected, {empty_rows} empty rows skipped.",
     "header_not_first": "The header is on line {line}; the {n_skipped} line(s) above it were skipped.",
     "empty_rows": "{n} completely empty rows were skipped.",
@@ -312,10 +315,24 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
     # A UTF-8 BOM stays in place (DuckDB skips it; slicing it off would copy the whole file):
     # it is a prefix of the first line only, and is cut from the text sample.
     bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+    mixed = split_mixed_encoding(data) if encoding in ("cp1252", "latin-1") else None
+    fallback_lines: list[int] = []
     if encoding in ("utf-8", "utf-8-sig"):
         utf8 = data
+    elif mixed is not None:
+        # UTF-8 with some lines from a Windows program: each line in its own encoding.
+        utf8, fallback_lines = mixed
+        encoding = "utf-8+cp1252"
     else:
         utf8 = decode_text(data, encoding).encode("utf-8")
+    nul_line = first_nul_line(utf8)
+    if nul_line is not None:
+        raise _error(
+            "nul_character",
+            "Line {line} of '{filename}' contains a NUL character (a zero byte), which a text table cannot hold; the file may be damaged. Export it again and upload the new file.",
+            line=nul_line,
+            filename=filename,
+        )
     # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
     rewritten = encoding not in ("utf-8", "utf-8-sig")
     n_lines = _check_cells(utf8, filename, settings)
@@ -428,6 +445,11 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 check_records=check_records,
                 expected_records=None if has_quotes else n_lines - blank_lines,
             )
+    if fallback_lines:
+        shown = ", ".join(str(line) for line in fallback_lines[:10]) + (" …" if len(fallback_lines) > 10 else "")
+        table.quality.issues.append(QualityIssue(
+            code="mixed_encoding", severity="warning", params={"n": len(fallback_lines), "lines": shown},
+        ))
     return table
 
 

@@ -127,6 +127,67 @@ def _is_utf8(data: bytes, chunk: int = 8 * 1024 * 1024) -> bool:
     return True
 
 
+#: A valid UTF-8 sequence for a character beyond ASCII (two to four bytes).
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _single_byte(line: bytes, fallback: str) -> str:
+    try:
+        return line.decode(fallback)
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves unassigned
+        return line.decode("latin-1")
+
+
+def split_mixed_encoding(data: bytes, fallback: str = "cp1252", chunk: int = 4 << 20) -> tuple[bytes, list[int]] | None:
+    """UTF-8 text with some lines in ``fallback`` (cp1252): the whole file as UTF-8, each line
+    decoded in its own encoding, and the 1-based numbers of the lines read as ``fallback``.
+
+    None when the file has no line that is UTF-8 with letters beyond ASCII (then it is simply
+    a cp1252 file). Typical source: a UTF-8 export with rows appended by an older program.
+    Works through the file in blocks of about ``chunk`` bytes (whole lines), splitting only
+    the blocks that are not valid UTF-8 into lines, so memory stays near one copy of the file.
+    """
+    if _UTF8_MULTIBYTE.search(data) is None:
+        return None
+    pieces: list[bytes] = []
+    fallback_lines: list[int] = []
+    utf8_lines = 0
+    line_no, position, size = 1, 0, len(data)
+    while position < size:
+        cut = data.find(b"\n", min(position + chunk, size) - 1)
+        end = size if cut == -1 else cut + 1
+        block = data[position:end]
+        try:
+            block.decode("utf-8")
+            utf8_lines += not block.isascii()
+            pieces.append(block)
+        except UnicodeDecodeError:
+            lines = block.split(b"\n")
+            for index, line in enumerate(lines):
+                if line.isascii():
+                    continue
+                try:
+                    line.decode("utf-8")
+                    utf8_lines += 1
+                except UnicodeDecodeError:
+                    fallback_lines.append(line_no + index)
+                    lines[index] = _single_byte(line, fallback).encode("utf-8")
+            pieces.append(b"\n".join(lines))
+        line_no += block.count(b"\n")
+        position = end
+    if not utf8_lines or not fallback_lines:
+        return None
+    return b"".join(pieces), fallback_lines
+
+
+def first_nul_line(data: bytes) -> int | None:
+    """The 1-based line of the first NUL byte in UTF-8 ``data``, None when there is none."""
+    position = data.find(b"\x00")
+    if position == -1:
+        return None
+    return data.count(b"\n", 0, position) + 1
+
+
 def decode_text(data: bytes, encoding: str) -> str:
     """``data`` decoded with ``encoding`` (BOM removed)."""
     if encoding in ("utf-16-le", "utf-16-be"):

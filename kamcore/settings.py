@@ -28,6 +28,13 @@ class AppSettings(BaseModel):
     #: "none" (single user, no login), "password" (bcrypt hashes in secrets.toml
     #: [auth_passwords]) or "oidc" (st.login with the provider in secrets.toml [auth]).
     auth_mode: Literal["none", "password", "oidc"] = "none"
+    #: Login names allowed to reset the demo workspace (KAMSTUDIO_ADMINS, comma-separated).
+    admins: tuple[str, ...] = ()
+    #: Header holding the client's address when a reverse proxy sets it (e.g. X-Real-IP);
+    #: unset: the connection's own address. Only set it when the proxy overwrites the header.
+    client_ip_header: str | None = None
+    #: Megabytes of uploads one signed-in session may hold at once (KAMSTUDIO_SESSION_UPLOAD_MB).
+    session_upload_mb: int = Field(default=300, ge=1)
 
     @property
     def login_required(self) -> bool:
@@ -44,7 +51,8 @@ def load_settings(environ: dict[str, str] | None = None) -> AppSettings:
     """Settings from ``environ`` (default: the process environment); unset keys keep defaults.
 
     Recognised: KAMSTUDIO_WORKSPACES, KAMSTUDIO_MAX_UPLOAD_MB, KAMSTUDIO_DUCKDB_MEMORY,
-    KAMSTUDIO_DUCKDB_THREADS, KAMSTUDIO_SHORTLIST_LIMIT, KAMSTUDIO_AUTH.
+    KAMSTUDIO_DUCKDB_THREADS, KAMSTUDIO_SHORTLIST_LIMIT, KAMSTUDIO_AUTH, KAMSTUDIO_ADMINS,
+    KAMSTUDIO_CLIENT_IP_HEADER, KAMSTUDIO_SESSION_UPLOAD_MB.
     """
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
@@ -56,8 +64,12 @@ def load_settings(environ: dict[str, str] | None = None) -> AppSettings:
         "KAMSTUDIO_SHORTLIST_LIMIT": "shortlist_limit",
         "KAMSTUDIO_FISCAL_YEAR_START": "fiscal_year_start_month",
         "KAMSTUDIO_AUTH": "auth_mode",
+        "KAMSTUDIO_CLIENT_IP_HEADER": "client_ip_header",
+        "KAMSTUDIO_SESSION_UPLOAD_MB": "session_upload_mb",
     }
     for variable, field in names.items():
         if env.get(variable):
             values[field] = env[variable]
+    if env.get("KAMSTUDIO_ADMINS"):
+        values["admins"] = tuple(n.strip() for n in env["KAMSTUDIO_ADMINS"].split(",") if n.strip())
     return AppSettings(**values)

@@ -126,9 +126,7 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
         new_name = st.text_input(t("data.new_workspace"), key="data.new_workspace")
         if st.form_submit_button(t("data.create"), key="data.create"):
             try:
-                db.create_workspace(cfg.workspaces_root, new_name, cfg.db)
-                auth.claim_new_workspace(db.check_workspace_name(new_name))
-                state.switch_workspace(db.check_workspace_name(new_name))
+                state.switch_workspace(auth.create_workspace(new_name))
                 st.rerun()
             except Exception as exc:  # noqa: BLE001
                 widgets.error(exc)
@@ -146,14 +144,14 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
                 st.warning(t("auth.not_owner"))
             elif rename_clicked:
                 state.close_workspace()
-                db.rename_workspace(cfg.workspaces_root, ws.name, renamed)
-                state.switch_workspace(db.check_workspace_name(renamed))
+                target = db.rename_workspace(cfg.workspaces_root, ws.name, renamed, cfg.db)
+                state.switch_workspace(target.stem)
                 st.rerun()
             elif not confirm_delete:
                 st.warning(t("data.tick_to_delete"))
             else:
                 state.close_workspace()
-                db.delete_workspace(cfg.workspaces_root, ws.name)
+                db.delete_workspace(cfg.workspaces_root, ws.name, cfg.db)
                 state.switch_workspace(DEMO_NAME)
                 st.rerun()
         except Exception as exc:  # noqa: BLE001
@@ -169,7 +167,7 @@ with st.expander(t("data.workspaces"), expanded=False, icon=":material/folder_op
         t("data.download_workspace"), data=_workspace_bytes, file_name=ws.path.name,
         mime="application/octet-stream", key="data.download_workspace", icon=":material/download:",
     )
-    if ws.name == DEMO_NAME and st.button(t("data.reset_demo"), key="data.reset_demo"):
+    if ws.name == DEMO_NAME and auth.may_reset_demo() and st.button(t("data.reset_demo"), key="data.reset_demo"):
         with st.spinner(t("data.resetting")):
             state.reset_demo()
         st.rerun()

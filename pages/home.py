@@ -8,6 +8,7 @@ from kamcore import portfolio, tables
 from kamcore.schemas import TableKind
 from ui import data, router, state
 from ui.i18n import fmt_num, fmt_pct, t
+from ui.shared import shared
 
 router.require_router()
 
@@ -54,7 +55,8 @@ if transactions is not None and len(transactions) and "revenue" in transactions:
         cards[1].caption(t("home.headline_no_profit"))
     all_dates = data.transactions(apply_period=False)
     if all_dates is not None and all_dates["date"].notna().any():
-        moved = portfolio.movement(all_dates, customer="customer_id", date="date", value="revenue")
+        # The same for every session on this data and filter: computed once (ui.shared).
+        moved = shared(portfolio.movement, all_dates, customer="customer_id", date="date", value="revenue")
         risk = portfolio.churn_risk(moved)
         # The headline is about accounts that matter: those that were A or B a year earlier.
         risk = risk[risk["previous_class"].isin(["A", "B"])]

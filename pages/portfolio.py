@@ -6,7 +6,7 @@ import streamlit as st
 
 from kamcore import portfolio, tables
 from kamcore.errors import KamError
-from ui import charts, clv_view, data, i18n, router, widgets
+from ui import account_link, charts, clv_view, data, i18n, router, widgets
 from ui.figures import portfolio as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
@@ -276,13 +276,17 @@ elif view == "movement":
     st.caption(t("clv.churn_note"))
     if not risk.empty:
         shown_risk = figures.churn_table(risk, names)
-        i18n.dataframe(shown_risk, hide_index=True, key="portfolio.churn_table")
+        # a row opens the account's page
+        account_link.account_table(shown_risk, risk["customer"].astype(str).tolist(), hide_index=True,
+                                   key="portfolio.churn_table")
         widgets.download_buttons(shown_risk, "churn_risk", key="portfolio.churn_download")
 
 # -------------------------------------------------------------- accounts + drill-down
 elif view == "accounts":
     shown_accounts = figures.accounts_table(classes, measure)
-    i18n.dataframe(shown_accounts, hide_index=True, key="portfolio.accounts_table")
+    # a row opens the account's page
+    account_link.account_table(shown_accounts, classes["customer"].astype(str).tolist(), hide_index=True,
+                               key="portfolio.accounts_table")
     widgets.download_buttons(shown_accounts, "abc_accounts", key="portfolio.accounts_download")
 
     if group_classes is not None:
@@ -312,6 +316,7 @@ elif view == "accounts":
         )
         fig = figures.drill_figure(series, revenue_col, bool(profit_col), names.get(account, account))
         charts.show(fig, key="portfolio.drill_chart")
+        account_link.open_button(account, key="portfolio.open_account")
 
 # ------------------------------------------------ future value: P(alive), drifting away (ui/clv_view.py)
 elif view == "future":

@@ -10,7 +10,7 @@ import streamlit as st
 from kamcore import selection, tables
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import charts, clv_view, data, i18n, router, state, widgets
+from ui import account_link, charts, clv_view, data, i18n, router, state, widgets
 from ui.figures import selection as figures
 from ui.i18n import escape_markdown, fmt_date, fmt_num, fmt_pct, labeller, t
 
@@ -447,7 +447,8 @@ elif view == "ranking":
     ranking = figures.shortlist_table(scored.assign(chosen_by="rank"), pd.Series(dtype=float)).drop(
         columns=[t("selection.col_stability"), t("selection.col_chosen_by")]
     )
-    i18n.dataframe(ranking, hide_index=True, width="stretch", height=420)
+    account_link.account_table(ranking, scored["customer_id"].tolist(), key="selection.ranking_table",
+                               hide_index=True, width="stretch", height=420)
     widgets.download_buttons(ranking, "kam_ranking", key="selection.download_ranking")
 
 # -------------------------------------------------------------------------- shortlist
@@ -502,8 +503,10 @@ if chosen.over_limit:
 
 shares = report.set_index("customer_id")["share_of_runs_on_shortlist"]
 table = figures.shortlist_table(chosen.table, shares)
-i18n.dataframe(
+account_link.account_table(  # a row opens the account's page
     table,
+    chosen.table["customer_id"].tolist(),
+    key="selection.shortlist_table",
     hide_index=True,
     width="stretch",
     column_config={

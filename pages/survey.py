@@ -11,7 +11,7 @@ import streamlit as st
 from kamcore import survey, survey_ingest
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import charts, data, router, state, widgets
+from ui import account_link, charts, data, router, state, widgets
 from ui.figures import survey as figures
 from ui.i18n import fmt_num, fmt_pct, t
 
@@ -28,7 +28,8 @@ P_COLUMNS = frozenset({"t_p", "wilcoxon_p", "p_holm", "welch_p"})
 # ------------------------------------------------------------------------------ helpers
 
 
-def show_table(frame: pd.DataFrame, columns: dict[str, str], key: str, download: str | None = None) -> None:
+def show_table(frame: pd.DataFrame, columns: dict[str, str], key: str, download: str | None = None,
+               account_ids: list[str] | None = None) -> None:
     """A results table with translated headers (and CSV/XLSX downloads of the same table)."""
     shown = figures.results_table(frame, columns)
     config = {}
@@ -41,7 +42,10 @@ def show_table(frame: pd.DataFrame, columns: dict[str, str], key: str, download:
             config[header] = st.column_config.NumberColumn(header, format="percent")
         else:
             config[header] = st.column_config.NumberColumn(header, format="%.2f")
-    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
+    if account_ids is not None:  # a row opens the account's page
+        account_link.account_table(shown, account_ids, key=key, hide_index=True, width="stretch", column_config=config)
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
     if download:
         widgets.download_buttons(shown, download, key=f"{key}.download")
 
@@ -282,7 +286,8 @@ def view_gap_by_account(
     }
     st.subheader(t("survey.by_account_title"))
     st.caption(t("survey.by_account_caption"))
-    show_table(by_account, columns, key="survey.gap_by_account", download="customer_gap_by_account")
+    show_table(by_account, columns, key="survey.gap_by_account", download="customer_gap_by_account",
+               account_ids=by_account["account"].astype(str).tolist())
 
 
 def view_customer_gap(

@@ -11,21 +11,29 @@ stops the script until the person has signed in.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import secrets
 import sys
-import time
 from collections.abc import Mapping
 
 import streamlit as st
 
 from kamcore import access, db
 from kamcore.demo import DEMO_NAME
-from ui import state
+from ui import server_guard, state
 from ui.i18n import labeller, language_selector, t
 
-#: Failed password attempts a session may make before it has to wait.
-MAX_ATTEMPTS = 5
-LOCKOUT_SECONDS = 60
 VISIBILITIES: list[str] = ["private", "named", "everyone"]
+#: Failed sign-ins per user name and per client address, for the whole process (not per
+#: browser session: reconnecting must not reset it). See kamcore.access.LoginThrottle.
+THROTTLE = access.LoginThrottle()
+#: Repeat sign-ins of a user with the same password skip bcrypt (see VerifiedPasswords).
+VERIFIED = access.VerifiedPasswords()
+#: The browser cookie (one per signed-in tab) that proves a websocket connection belongs to
+#: the browser that signed in; see _check_binding.
+BIND_COOKIE_PREFIX = "kam_bind_"
 
 
 def mode() -> str:
@@ -76,8 +84,87 @@ def logout() -> None:
     language = st.session_state.get("lang")
     state.close_workspace()
     st.session_state.clear()
+    server_guard.signed_out()
     if language:
         st.session_state["lang"] = language
+
+
+def client_address() -> str | None:
+    """The client's address for the sign-in throttle (None on localhost).
+
+    Behind a reverse proxy every connection comes from the proxy; set
+    ``KAMSTUDIO_CLIENT_IP_HEADER`` (e.g. ``X-Real-IP``) to a header the proxy overwrites.
+    """
+    header = state.settings().client_ip_header
+    try:
+        if header:
+            value = st.context.headers.get(header)
+            return value.split(",")[0].strip() if value else None
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (scripts, tests)
+        return None
+
+
+# ------------------------------------------------------------------ session binding
+# Streamlit lets any client that presents a session's id (it appears in upload URLs, so in
+# proxy logs) reconnect to that session, and with password login every client looks the
+# same to it. So the sign-in is bound to the connection it happened on and to a random
+# token the signing-in browser keeps as a cookie: every run on another connection (a
+# reconnect) must present that cookie, or the session is signed out before anything runs.
+def _connection_id() -> str | None:
+    try:
+        # Random per websocket handshake (RFC 6455), so it identifies the connection.
+        return st.context.headers.get("Sec-Websocket-Key")
+    except Exception:  # noqa: BLE001 - no request context
+        return None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def _bind_session() -> None:
+    """At sign-in: a new token, remembered by digest, and the connection it happened on."""
+    token = secrets.token_urlsafe(32)
+    st.session_state["_auth_bind"] = {
+        "cookie": BIND_COOKIE_PREFIX + secrets.token_hex(6),
+        "digest": _digest(token),
+        "connection": _connection_id(),
+    }
+    st.session_state["_auth_token"] = token
+
+
+def binding_holds() -> bool:
+    """True when this run's connection is the one that signed in, or presents its cookie."""
+    bind = st.session_state.get("_auth_bind")
+    if not isinstance(bind, dict):
+        return False
+    connection = _connection_id()
+    if connection == bind.get("connection"):
+        return True
+    try:
+        presented = st.context.cookies.get(bind["cookie"])
+    except Exception:  # noqa: BLE001
+        presented = None
+    if presented and hmac.compare_digest(_digest(presented), bind["digest"]):
+        bind["connection"] = connection
+        return True
+    return False
+
+
+def _keep_cookie() -> None:
+    """Give the browser its binding cookie (rendered on each signed-in run: idempotent)."""
+    bind, token = st.session_state.get("_auth_bind"), st.session_state.get("_auth_token")
+    if not isinstance(bind, dict) or not token:
+        return
+    # Both values are ours (a fixed prefix + hex, and URL-safe base64), never user text.
+    script = (
+        "<script>(function(){var s=location.protocol==='https:'?'; Secure':'';"
+        f"document.cookie={json.dumps(bind['cookie'] + '=' + token)}+'; path=/; SameSite=Strict'+s;"
+        "})();</script>"
+    )
+    with st.sidebar:
+        st.html(script, unsafe_allow_javascript=True)
 
 
 def _logout_clicked() -> bool:
@@ -90,22 +177,22 @@ def _logout_clicked() -> bool:
 def _password_gate() -> None:
     users = password_users()
     signed_in = st.session_state.get("auth_user")
-    if signed_in and signed_in in users:
+    if signed_in and signed_in in users and binding_holds():
+        server_guard.signed_in(state.settings().session_upload_mb * 1024 * 1024)
+        _keep_cookie()
         if _logout_clicked():
             logout()
             st.rerun()
         return
-    if signed_in:
-        # Removed from secrets.toml since signing in: the session ends now.
+    if signed_in or st.session_state.get("_auth_bind"):
+        # Removed from secrets.toml since signing in, or another client presenting this
+        # session's id without the signing-in browser's cookie: the session ends now.
         logout()
+    server_guard.signed_out()
     language_selector()
     st.title(t("auth.title"))
     if not users:
         st.error(t("auth.no_users"))
-        st.stop()
-    locked_until = st.session_state.get("_auth_locked_until", 0.0)
-    if time.monotonic() < locked_until:
-        st.error(t("auth.too_many_attempts", seconds=int(locked_until - time.monotonic()) + 1))
         st.stop()
     with st.form("auth.form", clear_on_submit=True):
         name = st.text_input(t("auth.user"), key="auth.user", autocomplete="username")
@@ -113,20 +200,26 @@ def _password_gate() -> None:
                                  autocomplete="current-password")
         submitted = st.form_submit_button(t("auth.submit"), type="primary", key="auth.submit")
     if submitted:
-        user = access.verify_password(users, name or "", password or "")
+        name = (name or "").strip()
+        address = client_address()
+        wait = THROTTLE.wait_seconds(name, address)
+        if wait > 0:
+            # Refused without checking the password: not even the right one gets in now.
+            st.error(t("auth.too_many_attempts", seconds=int(wait) + 1))
+            st.stop()
+        user = VERIFIED.verify(users, name, password or "")
         if user is not None:
+            THROTTLE.succeeded(name, address)
             language = st.session_state.get("lang")
             # A fresh session state on sign-in: nothing from before the login carries over.
             st.session_state.clear()
             if language:
                 st.session_state["lang"] = language
             st.session_state["auth_user"] = user
+            _bind_session()
+            server_guard.forget_closed_sessions()
             st.rerun()
-        failures = st.session_state.get("_auth_failures", 0) + 1
-        st.session_state["_auth_failures"] = failures
-        if failures >= MAX_ATTEMPTS:
-            st.session_state["_auth_failures"] = 0
-            st.session_state["_auth_locked_until"] = time.monotonic() + LOCKOUT_SECONDS
+        THROTTLE.failed(name, address)
         st.error(t("auth.wrong"))
     st.stop()
 
@@ -137,6 +230,7 @@ def _oidc_gate() -> None:
         st.error(t("auth.oidc_not_configured"))
         st.stop()
     if not st.user.is_logged_in:
+        server_guard.signed_out()
         language_selector()
         st.title(t("auth.title"))
         st.caption(t("auth.oidc_intro"))
@@ -153,6 +247,7 @@ def _oidc_gate() -> None:
     if st.session_state.get("auth_user") not in (None, identity):
         logout()  # another account signed in in this browser: start clean
     st.session_state["auth_user"] = str(identity)
+    server_guard.signed_in(state.settings().session_upload_mb * 1024 * 1024)
     if _logout_clicked():
         logout()
         st.logout()
@@ -167,6 +262,12 @@ def may_manage(name: str) -> bool:
     if name == DEMO_NAME:
         return False
     return access.can_manage(state.principal(), access.read_access(cfg.workspaces_root, name))
+
+
+def may_reset_demo() -> bool:
+    """True when this session may rebuild the demo (anyone with login off; admins with it on)."""
+    cfg = state.settings()
+    return not cfg.login_required or state.user() in cfg.admins
 
 
 def visible_workspaces() -> list[db.WorkspaceInfo]:
@@ -187,11 +288,27 @@ def claim_new_workspace(name: str) -> None:
                             access.WorkspaceAccess(owner=state.principal(), visibility="private"))
 
 
+def create_workspace(name: str) -> str:
+    """Create workspace ``name`` owned by this user; returns the name as stored.
+
+    With login on the new file is invisible to everyone until its rule is written; if the
+    rule cannot be written, the file is removed again, so no ownerless file is left behind.
+    """
+    cfg = state.settings()
+    path = db.create_workspace(cfg.workspaces_root, name, cfg.db)
+    try:
+        claim_new_workspace(path.stem)
+    except Exception:
+        db.delete_workspace(cfg.workspaces_root, path.stem, cfg.db)
+        raise
+    return path.stem
+
+
 def access_control(name: str) -> None:
     """Who may open workspace ``name``: private to its owner, named users or everyone.
 
-    Shown only with login on; only the owner (or anyone, for a workspace without owner)
-    may change it. The demo workspace is always shared.
+    Shown only with login on; only the owner may change it (a workspace without an owner
+    waits for an administrator to name one). The demo workspace is always shared.
     """
     cfg = state.settings()
     if not cfg.login_required or name == DEMO_NAME:
@@ -212,7 +329,7 @@ def access_control(name: str) -> None:
                               help=t("auth.shared_with_help"), key="data.access.shared_with")
         if st.form_submit_button(t("auth.save_access"), key="data.access.save"):
             access.write_access(cfg.workspaces_root, name, access.WorkspaceAccess(
-                owner=rule.owner or state.principal(), visibility=visibility,
+                owner=rule.owner, visibility=visibility,
                 shared_with=access.parse_user_list(shared or ""),
             ))
             st.toast(t("auth.access_saved"))

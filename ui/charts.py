@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import functools
+import hashlib
 import html
 import math
 import textwrap
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -241,3 +246,63 @@ def show(fig: go.Figure, *, key: str, **kwargs: Any) -> Any:
     localise(fig)  # again: traces or axes may have been added after style()
     # theme=None: our template, not Streamlit's, decides colours (the palette is colour-blind safe).
     return st.plotly_chart(fig, key=key, config=config, width="stretch", theme=None, **kwargs)
+
+
+# ------------------------------------------------------------ figures shared by sessions
+# Building a Plotly figure (validation, templates, shapes) costs far more than drawing it;
+# twenty people opening the same page on the same workspace and filters build the same
+# figure twenty times. memo_figure builds it once per process for identical inputs. The key
+# is the *content* of every argument (tables hashed row by row) plus the language, so a
+# session can only ever receive the figure it would have built itself: nothing crosses from
+# one workspace or filter state to another. The memo keeps the figure as a dict; each call
+# gets its own Figure made from it (validating a finished figure costs a fraction of
+# building it), so a session that changes its figure (show() localises it) changes nothing
+# for another.
+_FIGURE_MEMO: collections.OrderedDict[tuple, dict] = collections.OrderedDict()
+_FIGURE_MEMO_LOCK = threading.Lock()
+FIGURE_MEMO_SIZE = 64
+
+
+def _rows_digest(value: pd.DataFrame | pd.Series) -> str:
+    # One 64-bit hash per row (index included), then the sequence hashed in order.
+    return hashlib.sha256(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()).hexdigest()
+
+
+def _content_key(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return ("frame", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)), _rows_digest(value))
+    if isinstance(value, pd.Series):
+        return ("series", str(value.name), str(value.dtype), _rows_digest(value))
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(_content_key(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((str(k), _content_key(v)) for k, v in value.items())))
+    if isinstance(value, str | int | float | bool | type(None)):
+        return (type(value).__name__, value)
+    raise TypeError(f"memo_figure cannot key a {type(value).__name__}")
+
+
+def memo_figure(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """Decorator: ``builder(*args)`` built once per process for identical inputs (see above)."""
+
+    @functools.wraps(builder)
+    def wrapper(*args: Any, **kwargs: Any) -> go.Figure:
+        from ui.i18n import lang
+
+        key = (builder.__module__, builder.__qualname__, lang(), _content_key(list(args)),
+               _content_key(dict(kwargs)))
+        with _FIGURE_MEMO_LOCK:
+            hit = _FIGURE_MEMO.get(key)
+            if hit is not None:
+                _FIGURE_MEMO.move_to_end(key)
+        if hit is not None:
+            return go.Figure(hit)
+        figure = builder(*args, **kwargs)
+        with _FIGURE_MEMO_LOCK:
+            _FIGURE_MEMO[key] = figure.to_dict()
+            while len(_FIGURE_MEMO) > FIGURE_MEMO_SIZE:
+                _FIGURE_MEMO.popitem(last=False)
+        return figure
+
+    return wrapper
+

@@ -25,18 +25,30 @@ def init() -> None:
 
 
 def ensure_demo() -> None:
-    """Create the demo workspace on first start so there is something to see at once."""
+    """Create the demo workspace on first start so there is something to see at once.
+
+    With login on, workspaces that have no access rule yet (made before login was switched
+    on, and the demo) get an explicit one once per process: shared, without an owner.
+    """
     cfg = settings()
     path = db.workspace_path(cfg.workspaces_root, DEMO_NAME)
     if not path.exists():
         build_demo_workspace(path, cfg.demo_data_dir, cfg.db)
+    if cfg.login_required:
+        _migrate_legacy_once(str(cfg.workspaces_root))
+
+
+@functools.cache
+def _migrate_legacy_once(root: str) -> None:
+    access.migrate_legacy(root, [info.name for info in db.list_workspaces(root)])
 
 
 def reset_demo() -> None:
-    """Rebuild the demo workspace from data/ (closing this session's connection first)."""
+    """Rebuild the demo workspace from data/; every session that has it open reopens it."""
     close_workspace()
     cfg = settings()
-    build_demo_workspace(db.workspace_path(cfg.workspaces_root, DEMO_NAME), cfg.demo_data_dir, cfg.db)
+    db.replace_workspace(db.workspace_path(cfg.workspaces_root, DEMO_NAME),
+                         lambda target: build_demo_workspace(target, cfg.demo_data_dir, cfg.db), cfg.db)
 
 
 def workspace_name() -> str:
@@ -47,6 +59,9 @@ def workspace_name() -> str:
 def workspace() -> db.Workspace:
     """The open workspace of this session (one connection per session, never shared)."""
     _require_sign_in()
+    held = st.session_state.get("_workspace")
+    if held is not None and not held.is_current():
+        _follow(held)
     name = workspace_name()
     # Checked on every call, not only when opening: the owner may stop sharing meanwhile.
     _check_access(name)
@@ -55,9 +70,65 @@ def workspace() -> db.Workspace:
         return held
     close_workspace()
     cfg = settings()
-    opened = db.Workspace.open(db.workspace_path(cfg.workspaces_root, name), cfg.db)
+    opened = db.Workspace.open(db.workspace_path(cfg.workspaces_root, name), cfg.db, create=False)
     st.session_state["_workspace"] = opened
     return opened
+
+
+def _follow(held: db.Workspace) -> None:
+    """The open workspace was renamed, deleted or reset by someone else: move this session."""
+    fate = held.fate()
+    close_workspace()
+    if fate is None or fate.code == "workspace.reopen":
+        return
+    if fate.code == "workspace.renamed" and authorised(fate.params["new"]):
+        st.session_state["workspace_name"] = fate.params["new"]
+    elif fate.code != "workspace.replaced":
+        st.session_state["workspace_name"] = DEMO_NAME
+        for key in [k for k in st.session_state if str(k).startswith(WORKSPACE_SCOPED_KEYS)]:
+            del st.session_state[key]
+    from ui.i18n import error_message  # here: ui.i18n is heavier than this module needs
+
+    st.toast(error_message(fate), icon=":material/info:")
+
+
+def authorised(name: str) -> bool:
+    """True when this session may open workspace ``name`` right now (see authorised_workspace).
+
+    Checked against the files once per script run (a page asks many times per run).
+    """
+    token = _run_token()
+    memo = (token, name, principal())
+    if token is not None and st.session_state.get("_authorised_in_run") == memo:
+        return True
+    cfg = settings()
+    allowed = access.may_open(cfg.workspaces_root, principal(), name)
+    if allowed and token is not None:
+        st.session_state["_authorised_in_run"] = memo
+    return allowed
+
+
+def _run_token() -> int | None:
+    """Identifies the current script run of this session (None outside one)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    # Streamlit makes a new coordinator object at the start of every run.
+    coordinator = getattr(ctx, "parallel_coordinator", None) if ctx is not None else None
+    return id(coordinator) if coordinator is not None else None
+
+
+def authorised_workspace(name: str) -> str:
+    """``name`` when this session may open that workspace now, else KamError ``access.denied``.
+
+    The single server-side check for every workspace choice (picker, link, switch), run on
+    every page run: the file must exist and, with login on, its access rule must allow the
+    signed-in user. A missing rule never means "shared", and the sentence is the same
+    whether the workspace does not exist or is someone else's.
+    """
+    if not authorised(name):
+        raise KamError("access.denied", "You do not have access to the workspace '{name}'.", name=name)
+    return name
 
 
 #: Session keys whose values belong to one workspace (chosen tables, filter values, the
@@ -77,7 +148,7 @@ WORKSPACE_SCOPED_KEYS = (
 
 def switch_workspace(name: str) -> None:
     """Make ``name`` this session's workspace and forget choices that belonged to the old one."""
-    _check_access(name)
+    authorised_workspace(name)
     close_workspace()
     st.session_state["workspace_name"] = name
     for key in [k for k in st.session_state if str(k).startswith(WORKSPACE_SCOPED_KEYS)]:
@@ -116,22 +187,26 @@ def _require_sign_in() -> None:
     # Defence in depth: while a folder called pages/ exists, Streamlit's legacy routing can run
     # a deep-linked page (/data) without app.py and its login gate; no page can read a
     # workspace before sign-in even then.
-    if not settings().login_required or st.session_state.get("auth_user"):
+    if not settings().login_required:
         return
     from ui import auth  # here, not at the top: ui.auth imports this module
 
+    if st.session_state.get("auth_user"):
+        # Also in widget callbacks, which Streamlit runs before app.py's gate: a connection
+        # that is not the signing-in browser's (a copied session id) reads nothing.
+        if settings().auth_mode != "password" or auth.binding_holds():
+            return
+        auth.logout()
+        st.stop()
     auth.gate()
     if not st.session_state.get("auth_user"):
         st.stop()
 
 
 def _check_access(name: str) -> None:
-    cfg = settings()
-    if not cfg.login_required:
+    if authorised(name):
         return
-    if access.can_open(principal(), access.read_access(cfg.workspaces_root, name)):
-        return
-    if workspace_name() == name:
+    if workspace_name() == name and name != DEMO_NAME:
         # Fall back to the shared demo so the next run works; this one shows the message.
         close_workspace()
         st.session_state["workspace_name"] = DEMO_NAME

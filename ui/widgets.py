@@ -13,7 +13,7 @@ from kamcore import access, db, export, tables
 from kamcore.errors import KamError
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import data, state
-from ui.i18n import error_message, fmt_date, labeller, t
+from ui.i18n import error_message, fmt_date, labeller, lang, t
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,14 @@ def workspace_picker() -> None:
         names.append(current)
 
     def _switch() -> None:
-        state.switch_workspace(st.session_state["app.workspace"])
+        try:
+            state.switch_workspace(st.session_state["app.workspace"])
+        except KamError as exc:  # e.g. its owner stopped sharing it a moment ago
+            st.session_state["app.workspace_error"] = exc
 
+    refused = st.session_state.pop("app.workspace_error", None)
+    if refused is not None:
+        st.sidebar.error(error_message(refused))
     st.session_state["app.workspace"] = current
     st.sidebar.selectbox(t("app.workspace"), names, key="app.workspace", on_change=_switch)
 
@@ -130,10 +136,12 @@ def sidebar_filters() -> FilterSettings:
 def download_buttons(df: pd.DataFrame, basename: str, key: str) -> None:
     """CSV and Excel downloads of ``df``; text cells that look like formulas are neutralised."""
     left, right = st.columns(2)
+    # ';' and a decimal comma for nb/sv Excel (read now: the callable runs outside the script).
+    separator, decimal = export.csv_format(lang())
     left.download_button(
         t("app.download_csv"),
         # Callables: the bytes are only built when the user clicks, not on every rerun.
-        data=lambda: export.to_csv_bytes(df),
+        data=lambda: export.to_csv_bytes(df, sep=separator, decimal=decimal),
         file_name=f"{basename}.csv",
         mime="text/csv",
         key=f"{key}.csv",

@@ -94,7 +94,7 @@ def test_workspace_files_create_list_rename_delete(tmp_path):
     assert [w.name for w in db.list_workspaces(tmp_path)] == ["Kunde Øst"]
     with pytest.raises(KamError) as caught:
         db.create_workspace(tmp_path, "Kunde Øst")
-    assert caught.value.code == "db.workspace_exists"
+    assert caught.value.code == "workspace.name_unavailable"  # the same sentence for any taken name
     db.rename_workspace(tmp_path, "Kunde Øst", "Kunde Vest")
     assert [w.name for w in db.list_workspaces(tmp_path)] == ["Kunde Vest"]
     db.delete_workspace(tmp_path, "Kunde Vest")

@@ -25,3 +25,15 @@ def server_routing(monkeypatch: pytest.MonkeyPatch) -> None:
         pages_manager.PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttle():
+    """The sign-in throttle is process-wide on purpose; each test starts with none counted."""
+    from ui import auth
+
+    auth.THROTTLE.clear()
+    auth.VERIFIED.clear()
+    yield
+    auth.THROTTLE.clear()
+    auth.VERIFIED.clear()

@@ -34,7 +34,7 @@ EVERYONE = WorkspaceAccess(owner="kari", visibility="everyone")
         ("per", NAMED, False),
         ("Ola", NAMED, False),  # names compare exactly
         ("per", EVERYONE, True),
-        ("per", None, True),  # no rule: shared with everyone who can sign in
+        ("per", None, False),  # no rule never means shared (a renamed/deleted name, a foreign file)
         ("kari", access.LOCKED, False),  # unreadable sidecar: nobody
         ("ola", WorkspaceAccess(owner="kari", visibility="private", shared_with=("ola",)), False),
     ],
@@ -47,8 +47,9 @@ def test_can_open(user, rule, expected):
     ("user", "rule", "expected"),
     [
         (None, None, False),
-        ("per", None, True),  # an ownerless workspace may be claimed
-        ("per", WorkspaceAccess(), True),
+        ("per", None, False),  # nobody may claim a workspace without a rule ...
+        ("per", WorkspaceAccess(), False),  # ... or without an owner: an administrator names one
+        ("per", WorkspaceAccess(owner=None, visibility="everyone"), False),
         ("kari", PRIVATE, True),
         ("ola", NAMED, False),
         ("per", EVERYONE, False),
@@ -94,6 +95,12 @@ def test_visible_workspaces_filters_by_sidecar(tmp_path: Path):
         return [i.name for i in visible_workspaces(user, infos, rules)]
 
     assert names(None) == ["broken", "demo", "kari_private", "team"]
+    # Without a rule nobody sees "demo" (fail closed) until the one-time migration gives it one.
+    assert names("kari") == ["kari_private", "team"]
+    assert access.migrate_legacy(tmp_path, [i.name for i in infos]) == ["demo"]
+    rules = access.read_rules(tmp_path, [i.name for i in infos])
+    assert rules["demo"] == WorkspaceAccess(owner=None, visibility="everyone")
+    assert rules["broken"] == access.LOCKED  # an unreadable rule is not overwritten
     assert names("kari") == ["demo", "kari_private", "team"]
     assert names("ola") == ["demo", "team"]
     assert names("per") == ["demo"]

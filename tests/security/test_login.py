@@ -108,15 +108,45 @@ def test_wrong_password_is_refused(password_mode):
     assert "auth_user" not in at.session_state
 
 
-def test_too_many_attempts_lock_the_form(password_mode):
-    at = _app({"auth_passwords": HASHES}, lang="nb")
-    for _ in range(5):
-        at = _sign_in(at, "kari", "feil-passord-her")
-    at.run()
+def test_too_many_attempts_lock_the_name_across_sessions(password_mode, monkeypatch):
+    """Issue 12, point 4: the throttle was per browser session, so reconnecting reset it.
+    Now it counts per user name and per client address for the whole process."""
+    from ui import auth
+
+    now = [1000.0]
+    monkeypatch.setattr(auth.THROTTLE, "clock", lambda: now[0])
+    for _ in range(6):  # each guess from a fresh session, as a reconnecting script does
+        at = _sign_in(_app({"auth_passwords": HASHES}, lang="nb"), "kari", "feil-passord-her")
+    # Blocked now: even the right password, in yet another new session, is refused unchecked.
+    at = _sign_in(_app({"auth_passwords": HASHES}, lang="nb"), "kari", PASSWORDS["kari"])
     _nothing_of_the_app(at)
-    assert len(at.error) == 1
-    assert at.error[0].value.startswith("For mange mislykkede forsøk. Prøv igjen om ")
-    assert not at.text_input  # no form while locked
+    assert "auth_user" not in at.session_state
+    assert [e.value for e in at.error] == ["For mange mislykkede forsøk. Prøv igjen om 3 sekunder."]
+    # The wait is short for a user name (at most 30 s), so a real user is not locked out long.
+    now[0] += 31
+    at = _sign_in(_app({"auth_passwords": HASHES}), "kari", PASSWORDS["kari"])
+    assert at.session_state["auth_user"] == "kari"
+
+
+def test_throttle_backs_off_per_name_and_per_address():
+    from kamcore.access import LoginThrottle
+
+    now = [0.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    for _ in range(4):
+        throttle.failed("kari", "10.0.0.9")
+    assert throttle.wait_seconds("kari", "10.0.0.9") == 0  # four free failures
+    throttle.failed("kari", "10.0.0.9")
+    assert throttle.wait_seconds("kari", "10.0.0.9") == 2.0  # fifth: 2 s
+    assert throttle.wait_seconds("KARI ", "192.0.2.1") == 2.0  # the name, from anywhere
+    assert throttle.wait_seconds("ola", "10.0.0.9") == 2.0  # the address, for any name
+    assert throttle.wait_seconds("ola", "192.0.2.1") == 0
+    for expected in (4.0, 8.0, 16.0, 30.0, 30.0):  # doubling, capped at 30 s for the name
+        throttle.failed("kari", "10.0.0.9")
+        assert throttle.wait_seconds("kari", "192.0.2.1") == expected
+    assert throttle.wait_seconds("ola", "10.0.0.9") == 64.0  # the address keeps doubling
+    throttle.succeeded("kari", "10.0.0.9")
+    assert throttle.wait_seconds("kari", "10.0.0.9") == 0
 
 
 def test_right_password_opens_the_app_and_logout_closes_it(password_mode):
@@ -229,3 +259,24 @@ def test_oidc_signed_in_user_gets_the_app(demo_root, monkeypatch, server_routing
     assert at.session_state["auth_user"] == "kari@firma.no"
     assert at.selectbox(key="app.workspace").value == "demo"
     assert "auth.logout" in [b.key for b in at.button]
+
+
+def test_a_repeat_sign_in_skips_bcrypt_but_a_wrong_password_never_does(monkeypatch):
+    """Load (issue 12): bcrypt off the critical path where safe."""
+    import bcrypt as bcrypt_module
+
+    calls = []
+    real = bcrypt_module.checkpw
+    monkeypatch.setattr(access.bcrypt, "checkpw", lambda pw, h: calls.append(1) or real(pw, h))
+    now = [0.0]
+    verified = access.VerifiedPasswords(ttl=100, clock=lambda: now[0])
+    users = dict(HASHES)
+    assert verified.verify(users, "kari", PASSWORDS["kari"]) == "kari" and len(calls) == 1
+    assert verified.verify(users, " kari", PASSWORDS["kari"]) == "kari" and len(calls) == 1  # no bcrypt
+    assert verified.verify(users, "kari", "feil-passord-her") is None and len(calls) == 2
+    assert verified.verify(users, "ola", PASSWORDS["kari"]) is None and len(calls) == 3
+    assert verified.verify(users, "nobody", PASSWORDS["kari"]) is None and len(calls) == 4
+    now[0] = 101  # expired
+    assert verified.verify(users, "kari", PASSWORDS["kari"]) == "kari" and len(calls) == 5
+    users["kari"] = access.hash_password("et-nytt-passord", rounds=4)  # the line was changed
+    assert verified.verify(users, "kari", PASSWORDS["kari"]) is None and len(calls) == 6

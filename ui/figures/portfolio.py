@@ -76,6 +76,7 @@ def group_figure(counts: pd.DataFrame, group: str) -> go.Figure:
     )
 
 
+@charts.memo_figure  # the same for every session with the same data, filters and language
 def pareto_figure(
     top: pd.DataFrame, measure: str, thresholds: tuple[float, float], n_accounts: int
 ) -> go.Figure:

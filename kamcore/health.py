@@ -1,0 +1,423 @@
+"""Account health: one 0–100 score per account from money, buying pattern, survey and relationship.
+
+The score is a weighted mean of four components, each itself the mean of a few sub-scores
+on 0–100. Every sub-score is a piecewise-linear map of one plain measure (see
+:data:`SCALES`), so a sales leader can follow it: "revenue down 35 % on last year" gives a
+revenue-trend score of 21. A component with no data for an account is left out of that
+account's score (the weights of the others are rescaled) and named in ``missing``; nothing is
+imputed. The account's status (lost / active) is never read: health is what should warn
+*before* an account is lost.
+
+Team scores (relationship strength, share of wallet) and survey answers carry no date: they are
+used as they stand, whatever ``as_of`` is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from kamcore.errors import KamError
+
+COMPONENTS: tuple[str, ...] = ("money", "buying", "survey", "relationship")
+#: Which sub-scores make up each component.
+SUBSCORES: dict[str, tuple[str, ...]] = {
+    "money": ("trend", "margin"),
+    "buying": ("recency", "frequency"),
+    "survey": ("areas", "nps"),
+    "relationship": ("relationship_strength", "share_of_wallet", "coverage"),
+}
+DEFAULT_WEIGHTS: dict[str, float] = {"money": 0.35, "buying": 0.25, "survey": 0.2, "relationship": 0.2}
+#: Health below the first number is "act", below the second "watch", else "good".
+BANDS: tuple[float, float] = (45.0, 65.0)
+BAND_NAMES: tuple[str, ...] = ("act", "watch", "good")
+
+#: Sub-score = np.interp(measure, xs, ys): (xs, ys) per sub-score.
+SCALES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    # revenue last 12 months / the 12 before − 1
+    "trend": ((-0.5, 0.0, 0.25), (0.0, 70.0, 100.0)),
+    # account margin (last 12 months) − the portfolio's median account margin
+    "margin": ((-0.15, 0.0, 0.10), (0.0, 70.0, 100.0)),
+    # days since the last purchase / the account's usual days between purchases
+    "recency": ((1.0, 3.0, 6.0), (100.0, 50.0, 0.0)),
+    # purchase days in the last 6 months / the account's usual number in 6 months
+    "frequency": ((0.25, 0.75, 1.0), (0.0, 60.0, 100.0)),
+    # mean customer gap P − E over the key areas, as a share of the answer scale's range
+    "areas": ((-0.4, -0.1, 0.0, 0.1), (0.0, 60.0, 80.0, 100.0)),
+    # NPS of the account's respondents (−100..100)
+    "nps": ((-100.0, 100.0), (0.0, 100.0)),
+    # 1–5 team scores
+    "relationship_strength": ((1.0, 5.0), (0.0, 100.0)),
+    "share_of_wallet": ((1.0, 5.0), (0.0, 100.0)),
+    # buying-centre coverage: share (0–1) of the customer's buying-centre roles we have contact with
+    "coverage": ((0.0, 1.0), (0.0, 100.0)),
+}
+#: Shortest "usual gap" between purchases, in days: weekly buyers are not late after two days.
+MIN_GAP_DAYS = 7.0
+#: Fewest purchase days before the account's own rhythm is trusted.
+MIN_PURCHASE_DAYS = 3
+#: Fewest purchase days expected in 6 months before frequency is judged.
+MIN_EXPECTED_DAYS = 2.0
+TEAM_COLUMNS = ("relationship_strength", "share_of_wallet", "buying_centre_coverage")
+
+#: English words for each sub-score (the UI translates the codes itself: ``account.driver_<code>``).
+DRIVER_WORDS: dict[str, str] = {
+    "trend": "revenue trend against last year",
+    "margin": "margin against the portfolio",
+    "recency": "time since the last order",
+    "frequency": "order frequency against its own rhythm",
+    "areas": "survey gaps in the key areas",
+    "nps": "willingness to recommend (NPS)",
+    "relationship_strength": "relationship strength",
+    "share_of_wallet": "share of wallet",
+    "coverage": "buying-centre coverage",
+}
+
+
+class SurveyInput(BaseModel):
+    """What health needs from a survey: customer answers with an account column and a dictionary.
+
+    Build it with :func:`survey_input` from a prepared survey, or directly.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    responses: pd.DataFrame
+    dictionary: Any  # kamcore.survey_ingest.ItemDictionary (its gap pairs and dimensions)
+    account: str
+    recommend: str | None = None
+    scale: tuple[float, float] | None = None
+
+
+def survey_input(survey: Any, dictionary: Any = None, *, account: str | None = None,
+                 recommend: str | None = None, group: str | None = None) -> SurveyInput | None:
+    """Adapt a survey to :class:`SurveyInput`.
+
+    Accepts a :class:`SurveyInput`; a prepared survey (anything with ``.responses``,
+    ``.dictionary`` and ``.attributes`` whose ``account`` / ``group`` name columns, as
+    ``kamcore.survey_prepare.PreparedSurvey``); or a survey table plus its ``dictionary``
+    (``account`` / ``group`` guessed from the headers when not given). Supplier-staff rows
+    are dropped when a group column says so. None when no account column is found.
+    """
+    if survey is None or isinstance(survey, SurveyInput):
+        return survey
+    from kamcore import survey_ingest  # the ingest module only for its column guessing
+
+    if hasattr(survey, "responses") and hasattr(survey, "dictionary"):
+        attrs = getattr(survey, "attributes", None)
+        responses, dictionary = survey.responses, survey.dictionary
+        account = account or getattr(attrs, "account", None)
+        group = group or getattr(attrs, "group", None)
+    else:
+        responses = survey
+        if dictionary is None:
+            raise KamError("health.survey_needs_dictionary", "The survey needs its item dictionary.")
+        attrs = survey_ingest.respondent_attributes(responses)
+        account = account or attrs.account
+        group = group or attrs.group
+    if not account or account not in responses.columns:
+        return None
+    if group and group in responses.columns:
+        labels = survey_ingest.group_labels(responses[group])
+        responses = responses[(labels != "supplier").fillna(True).astype(bool)]
+    scale = _scale(dictionary, responses)
+    if recommend is None:
+        recommend = _recommend_column(dictionary, responses)
+    return SurveyInput(responses=responses, dictionary=dictionary, account=account, recommend=recommend,
+                       scale=scale)
+
+
+_RECOMMEND_WORDS = ("anbefal", "rekommend", "recommend", "nps")
+
+
+def _recommend_column(dictionary: Any, responses: pd.DataFrame) -> str | None:
+    rows = getattr(dictionary, "rows", [])
+    for row in rows:
+        text = f"{row.item} {getattr(row, 'question', '')}".casefold()
+        if any(word in text for word in _RECOMMEND_WORDS) and row.item in responses.columns:
+            values = pd.to_numeric(responses[row.item], errors="coerce").dropna()
+            if len(values) and values.min() >= 0 and values.max() <= 10:
+                return row.item
+    return None
+
+
+def _scale(dictionary: Any, responses: pd.DataFrame) -> tuple[float, float] | None:
+    items = sorted({c for pair in dictionary.pairs("gap").values() for c in pair})
+    frame = dictionary.to_frame() if hasattr(dictionary, "to_frame") else pd.DataFrame()
+    if {"scale_min", "scale_max"} <= set(frame.columns):
+        sub = frame[frame["item"].isin(items)]
+        lo, hi = pd.to_numeric(sub["scale_min"], errors="coerce"), pd.to_numeric(sub["scale_max"], errors="coerce")
+        if lo.notna().any() and hi.notna().any():
+            return float(lo.min()), float(hi.max())
+    present = [c for c in items if c in responses.columns]
+    if not present:
+        return None
+    values = responses[present].apply(pd.to_numeric, errors="coerce").stack()
+    if values.empty or values.max() <= values.min():
+        return None
+    return float(values.min()), float(values.max())
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _score(code: str, values: pd.Series) -> pd.Series:
+    xs, ys = SCALES[code]
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    out = np.interp(v.fillna(0.0).to_numpy(), xs, ys)
+    return pd.Series(np.where(v.isna(), np.nan, out), index=values.index)
+
+
+def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    chosen = dict(DEFAULT_WEIGHTS if weights is None else weights)
+    unknown = [k for k in chosen if k not in COMPONENTS]
+    if unknown:
+        raise KamError("health.unknown_component", "'{name}' is not a health component.", name=unknown[0])
+    for name, value in chosen.items():
+        if not np.isfinite(value) or value < 0:
+            raise KamError("health.bad_weight", "The weight of '{name}' must be zero or more.", name=name)
+    if sum(chosen.values()) <= 0:
+        raise KamError("health.no_weight", "At least one health component needs a weight above zero.")
+    return {c: float(chosen.get(c, 0.0)) for c in COMPONENTS}
+
+
+def _window_sum(frame: pd.DataFrame, column: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    inside = (frame["date"] > start) & (frame["date"] <= end)
+    return frame.loc[inside].groupby("customer_id")[column].sum()
+
+
+def money_measures(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per account: revenue and profit over the last 12 months and the 12 before, growth, margin.
+
+    Windows are (as_of − 365 days, as_of] and the 365 days before that.
+    """
+    year = pd.Timedelta(days=365)
+    out = pd.DataFrame(index=pd.Index(transactions["customer_id"].unique(), name="customer_id"))
+    out["revenue_12m"] = _window_sum(transactions, "revenue", as_of - year, as_of)
+    out["revenue_prev_12m"] = _window_sum(transactions, "revenue", as_of - 2 * year, as_of - year)
+    out[["revenue_12m", "revenue_prev_12m"]] = out[["revenue_12m", "revenue_prev_12m"]].fillna(0.0)
+    prev = out["revenue_prev_12m"]
+    out["growth"] = np.where(prev > 0, out["revenue_12m"] / prev.where(prev > 0) - 1.0, np.nan)
+    if "profit" in transactions.columns:
+        profit = _window_sum(transactions, "profit", as_of - year, as_of).reindex(out.index)
+        rev = out["revenue_12m"]
+        out["margin"] = np.where(rev > 0, profit / rev.where(rev > 0), np.nan)
+    else:
+        out["margin"] = np.nan
+    return out
+
+
+def buying_measures(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per account: days since the last purchase, its usual gap, purchase days in 6 months vs usual.
+
+    A purchase day is a distinct date with a positive line. The usual gap is the median number
+    of days between purchase days over the two years up to its last purchase (at least
+    :data:`MIN_GAP_DAYS`); the usual count in 6 months is half the purchase days in the
+    12 months before the last 6.
+    """
+    buys = transactions.loc[transactions["revenue"] > 0, ["customer_id", "date"]].drop_duplicates()
+    buys = buys.sort_values(["customer_id", "date"])
+    ids = pd.Index(transactions["customer_id"].unique(), name="customer_id")
+    out = pd.DataFrame(index=ids)
+    last = buys.groupby("customer_id")["date"].max().reindex(ids)
+    out["days_since"] = (as_of - last).dt.days.astype(float)
+    # the rhythm of the account's last two active years (up to its last purchase, so a dormant
+    # account is judged against how it used to buy)
+    recent_life = buys[buys["date"] > buys["customer_id"].map(last) - pd.Timedelta(days=730)]
+    gaps = recent_life.groupby("customer_id")["date"].diff().dt.days
+    median_gap = gaps.groupby(recent_life["customer_id"]).median().reindex(ids)
+    n_days = recent_life.groupby("customer_id").size().reindex(ids).fillna(0)
+    usual = np.maximum(median_gap.to_numpy(dtype=float), MIN_GAP_DAYS)
+    out["usual_gap_days"] = np.where(n_days >= MIN_PURCHASE_DAYS, usual, np.nan)
+    half = pd.Timedelta(days=182)
+    recent = buys[buys["date"] > as_of - half].groupby("customer_id").size().reindex(ids).fillna(0)
+    before = buys[(buys["date"] > as_of - 3 * half) & (buys["date"] <= as_of - half)]
+    usual_n = before.groupby("customer_id").size().reindex(ids).fillna(0) / 2.0
+    out["purchase_days_6m"] = recent.astype(float)
+    out["usual_purchase_days_6m"] = usual_n.where(usual_n >= MIN_EXPECTED_DAYS)
+    return out
+
+
+def survey_measures(survey: SurveyInput) -> pd.DataFrame:
+    """Per account: the customer gap per key area (``gap::<area>``), their mean, and NPS."""
+    from kamcore.survey import gap_by_account, nps
+
+    by_account = gap_by_account(survey.responses, survey.dictionary, survey.account)
+    out = by_account.set_index("account")
+    area_cols = [c for c in out.columns if c.startswith("gap::")]
+    out = out[area_cols].copy()
+    out["areas_gap"] = out[area_cols].mean(axis=1) if area_cols else np.nan
+    span = (survey.scale[1] - survey.scale[0]) if survey.scale else np.nan
+    out["areas_relative"] = out["areas_gap"] / span if span and span > 0 else np.nan
+    if survey.recommend and survey.recommend in survey.responses.columns:
+        ids = survey.responses[survey.account].astype("string").str.strip()
+        scores = {}
+        for account_id, answers in survey.responses.groupby(ids)[survey.recommend]:
+            values = pd.to_numeric(answers, errors="coerce").dropna()
+            if len(values):
+                scores[str(account_id)] = nps(values).score
+        nps_series = pd.Series(scores, dtype=float)
+        out = out.reindex(out.index.union(nps_series.index))
+        out["nps"] = nps_series
+    else:
+        out["nps"] = np.nan
+    out.index = out.index.astype(str)
+    out.index.name = "customer_id"
+    return out
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def health_scores(
+    transactions: pd.DataFrame,
+    *,
+    accounts: pd.DataFrame | None = None,
+    survey: Any = None,
+    as_of: Any = None,
+    weights: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Health of every account, 0–100, with its components, band and the two main drivers.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical sales lines: ``customer_id``, ``date``, ``revenue`` (``profit`` optional).
+        Lines after ``as_of`` are ignored.
+    accounts : DataFrame, optional
+        One row per account with ``customer_id`` and any of the team scores
+        ``relationship_strength`` and ``share_of_wallet`` (1–5) and ``buying_centre_coverage``
+        (share 0–1). ``status`` is never read.
+    survey : optional
+        A prepared survey, a :class:`SurveyInput`, or ``(table, item dictionary)``.
+    as_of : date, optional
+        The day the score is computed for; default the last transaction date.
+    weights : mapping, optional
+        Component -> weight (``money``, ``buying``, ``survey``, ``relationship``); default
+        :data:`DEFAULT_WEIGHTS`. Components not named get weight 0.
+
+    Returns
+    -------
+    DataFrame
+        One row per account with a line on or before ``as_of``: ``account``, ``health``,
+        ``money``, ``buying``, ``survey``, ``relationship`` (NaN when missing), ``band``
+        (act / watch / good), ``drivers`` (English words), ``driver_codes`` (tuple of
+        sub-score codes, for translation), ``missing`` (tuple of components left out), the
+        sub-scores ``score_<code>`` and the measures behind them. Sorted by health, lowest first.
+
+    Notes
+    -----
+    health = Σ w_c · s_c / Σ w_c over the components c with data (and w_c > 0); a component's
+    score s_c is the mean of its available sub-scores; each sub-score is
+    ``np.interp(measure, *SCALES[code])``. The drivers are the two sub-scores with the largest
+    weighted shortfall w_c · (100 − sub-score) / (number of sub-scores in c), among those below 100.
+    """
+    w = _check_weights(weights)
+    for column in ("customer_id", "date", "revenue"):
+        if column not in transactions.columns:
+            raise KamError("health.needs_column", "Health needs the sales column '{column}'.", column=column)
+    frame = transactions.loc[transactions["date"].notna()].copy()
+    frame["customer_id"] = frame["customer_id"].astype("string").str.strip()
+    frame = frame[frame["customer_id"].notna() & (frame["customer_id"] != "")]
+    as_of_ts = pd.Timestamp(as_of) if as_of is not None else frame["date"].max()
+    if pd.isna(as_of_ts):
+        raise KamError("health.no_dates", "Health needs sales lines with dates.")
+    frame = frame[frame["date"] <= as_of_ts]
+    if frame.empty:
+        raise KamError("health.no_lines", "There are no sales lines on or before {date}.",
+                       date=str(as_of_ts.date()))
+    frame["customer_id"] = frame["customer_id"].astype(str)
+
+    table = money_measures(frame, as_of_ts).join(buying_measures(frame, as_of_ts))
+    margins = table["margin"].dropna()
+    table["margin_portfolio"] = float(margins.median()) if len(margins) else np.nan
+    sub = pd.DataFrame(index=table.index)
+    sub["trend"] = _score("trend", table["growth"])
+    sub["margin"] = _score("margin", table["margin"] - table["margin_portfolio"])
+    sub["recency"] = _score("recency", table["days_since"] / table["usual_gap_days"])
+    sub["frequency"] = _score("frequency", table["purchase_days_6m"] / table["usual_purchase_days_6m"])
+
+    prepared = survey_input(*survey) if isinstance(survey, tuple) else survey_input(survey)
+    if prepared is not None:
+        measures = survey_measures(prepared)
+        table = table.join(measures, how="left")
+        sub["areas"] = _score("areas", table["areas_relative"])
+        sub["nps"] = _score("nps", table["nps"])
+    else:
+        sub["areas"] = np.nan
+        sub["nps"] = np.nan
+
+    if accounts is not None and "customer_id" in accounts.columns:
+        team = accounts.assign(customer_id=accounts["customer_id"].astype("string").str.strip().astype(str))
+        team = team.drop_duplicates("customer_id").set_index("customer_id")
+        for column in TEAM_COLUMNS:
+            table[column] = (pd.to_numeric(team[column], errors="coerce").reindex(table.index)
+                             if column in team.columns else np.nan)
+    else:
+        for column in TEAM_COLUMNS:
+            table[column] = np.nan
+    sub["relationship_strength"] = _score("relationship_strength", table["relationship_strength"])
+    sub["share_of_wallet"] = _score("share_of_wallet", table["share_of_wallet"])
+    sub["coverage"] = _score("coverage", table["buying_centre_coverage"])
+
+    out = pd.DataFrame(index=table.index)
+    for component, codes in SUBSCORES.items():
+        out[component] = sub[list(codes)].mean(axis=1, skipna=True)
+    weight_row = np.array([w[c] for c in COMPONENTS])
+    scores = out[list(COMPONENTS)].to_numpy(dtype=float)
+    used = ~np.isnan(scores) & (weight_row > 0)
+    total_w = (used * weight_row).sum(axis=1)
+    health = np.where(total_w > 0, np.nansum(np.where(used, scores, 0.0) * weight_row, axis=1)
+                      / np.where(total_w > 0, total_w, 1.0), np.nan)
+    out["health"] = health
+    out["band"] = pd.cut(out["health"], bins=[-np.inf, BANDS[0], BANDS[1], np.inf], right=False,
+                         labels=list(BAND_NAMES)).astype("string")
+    out["missing"] = [tuple(c for c, ok in zip(COMPONENTS, row, strict=True) if not ok)
+                      for row in ~np.isnan(scores)]
+
+    # weighted shortfall of every sub-score: w_c * (100 - s) / (sub-scores available in c)
+    order = list(DRIVER_WORDS)
+    short_cols = []
+    for component, codes in SUBSCORES.items():
+        block = sub[list(codes)]
+        n_avail = block.notna().sum(axis=1).replace(0, np.nan)
+        for code in codes:
+            short_cols.append((w[component] * (100.0 - block[code]) / n_avail).rename(code))
+    shortfall = pd.concat(short_cols, axis=1)[order].to_numpy(dtype=float)
+    shortfall = np.where(np.isnan(shortfall) | (shortfall <= 0), -np.inf, shortfall)
+    # stable ordering: largest shortfall first, ties in DRIVER_WORDS order
+    ranked = np.argsort(-shortfall, axis=1, kind="stable")[:, :2]
+    codes_list = [
+        tuple(order[j] for j in row if np.isfinite(shortfall[i, j]))
+        for i, row in enumerate(ranked)
+    ]
+    out["driver_codes"] = codes_list
+    out["drivers"] = [", ".join(DRIVER_WORDS[c] for c in codes) for codes in codes_list]
+    for code in sub.columns:
+        out[f"score_{code}"] = sub[code]
+    out = out.join(table)
+    out = out.rename_axis("account").reset_index()
+    out["as_of"] = as_of_ts
+    first = ["account", "health", *COMPONENTS, "band", "drivers", "driver_codes", "missing"]
+    out = out[first + [c for c in out.columns if c not in first]]
+    return out.sort_values(["health", "account"], kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: int = 12) -> pd.Series:
+    """Per account, its revenue in each of the last ``months`` calendar months (a list; for sparklines)."""
+    frame = transactions.loc[transactions["date"].notna(), ["customer_id", "date", "revenue"]].copy()
+    end = pd.Timestamp(as_of) if as_of is not None else frame["date"].max()
+    frame = frame[frame["date"] <= end]
+    last = end.to_period("M")
+    periods = pd.period_range(last - months + 1, last, freq="M")
+    frame["month"] = frame["date"].dt.to_period("M")
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    everyone = sorted(frame["customer_id"].unique())  # accounts silent for a year get a flat line
+    frame = frame[frame["month"] >= periods[0]]
+    pivot = frame.pivot_table(index="customer_id", columns="month", values="revenue", aggfunc="sum",
+                              fill_value=0.0).reindex(index=everyone, columns=periods, fill_value=0.0)
+    return pd.Series([list(map(float, row)) for row in pivot.to_numpy()], index=pivot.index, dtype=object)

@@ -1,0 +1,185 @@
+"""Key accounts, team-wide: health list, targets against actuals, overdue actions, programme effect."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from kamcore import health, plans
+from kamcore.errors import KamError
+from ui import account_link, charts, data, i18n, key_accounts, router, state, widgets
+from ui.figures import account as figures
+from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+
+router.require_router()
+
+PRINT_CSS = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stExpander"],
+  .stButton, [data-testid="stElementToolbar"], [data-testid="stDownloadButton"] { display: none !important; }
+}
+</style>"""
+
+st.html(PRINT_CSS)
+st.title(t("plans.title"))
+st.caption(t("plans.intro"))
+txn = data.transactions(filtered=False)
+widgets.require(txn, "plans.no_data")
+widgets.require(None if "date" not in txn or "revenue" not in txn else txn, "plans.needs_dates")
+ws = state.workspace()
+names = key_accounts.names()
+short_ids, saved_at = key_accounts.shortlist()
+
+# ------------------------------------------------------------------------------ health list
+st.subheader(t("plans.health_title"))
+chosen_weights = key_accounts.weights_editor("plans")
+try:
+    scores = key_accounts.health_table(chosen_weights)
+except KamError as exc:
+    widgets.stop_with_error(exc)
+widgets.require(scores, "plans.no_data")
+scopes = ["shortlist", "all"] if short_ids else ["all"]
+scope = widgets.choice("plans.scope", scopes, key="plans.scope", default=scopes[0], option_prefix="plans.scope")
+if not short_ids:
+    st.caption(t("plans.no_shortlist"))
+listed = scores[scores["account"].isin(short_ids)] if scope == "shortlist" else scores
+trend = health.monthly_revenue(txn, months=12)
+shown = pd.DataFrame({
+    t("plans.col_account"): listed["account"].to_numpy(),
+    t("plans.col_name"): [names.get(a, a) for a in listed["account"]],
+    t("plans.col_health"): listed["health"].round(0).to_numpy(),
+    t("plans.col_band"): [key_accounts.band_label(b) for b in listed["band"]],
+    t("plans.col_trend"): [trend.get(a, []) for a in listed["account"]],
+    t("plans.col_drivers"): [key_accounts.driver_text(c) for c in listed["driver_codes"]],
+    t("plans.col_revenue_12m"): listed["revenue_12m"].round(0).to_numpy(),
+    t("plans.col_missing"): [key_accounts.missing_text(m) for m in listed["missing"]],
+})
+account_link.account_table(
+    shown, listed["account"].tolist(), key="plans.health_table", hide_index=True, width="stretch",
+    column_config={
+        t("plans.col_health"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f"),
+        t("plans.col_trend"): st.column_config.LineChartColumn(y_min=0),
+    },
+)
+counts = listed["band"].value_counts()
+st.caption(t("plans.band_counts", good=fmt_num(int(counts.get("good", 0))),
+             watch=fmt_num(int(counts.get("watch", 0))), act=fmt_num(int(counts.get("act", 0))),
+             date=fmt_date(scores["as_of"].iloc[0]) if len(scores) else "–"))
+
+# ------------------------------------------------------------------------ targets vs actuals
+st.subheader(t("plans.followup_title"))
+objectives = plans.all_objectives(ws)
+last_day = txn["date"].max()
+if not objectives:
+    st.caption(t("plans.no_objectives"))
+else:
+    prepared = key_accounts.survey()
+    progress = plans.progress_table(objectives, txn, prepared, accounts=key_accounts.health_accounts(),
+                                    as_of=last_day)
+    detail = pd.DataFrame({
+        t("plans.col_account"): progress["account"],
+        t("plans.col_name"): [names.get(a, a) for a in progress["account"]],
+        t("plans.col_objective"): [o or t(f"account.metric_{m}") for o, m in zip(progress["title"], progress["metric"],
+                                                                                  strict=True)],
+        t("plans.col_owner"): progress["owner"],
+        t("plans.col_baseline"): progress["baseline"].astype(float).round(1),
+        t("plans.col_target"): progress["target"].astype(float).round(1),
+        t("plans.col_actual"): progress["actual"].astype(float).round(1),
+        t("plans.col_share"): progress["share_of_target"],
+        t("plans.col_status"): [t(f"account.progress_{s}") for s in progress["status"]],
+        t("plans.col_due"): [fmt_date(d) for d in progress["due"]],
+    })
+    account_link.account_table(detail, progress["account"].tolist(), key="plans.objectives_table",
+                               hide_index=True, width="stretch", column_config={
+                                   t("plans.col_share"): st.column_config.ProgressColumn(
+                                       min_value=0.0, max_value=1.0, format="percent")})
+    st.caption(t("plans.followup_caption", date=fmt_date(last_day)))
+    by_left, by_right = st.columns(2)
+    for column, by in ((by_left, "owner"), (by_right, "account")):
+        summary = plans.follow_up(progress, by)
+        column.markdown(f"**{t(f'plans.by_{by}')}**")
+        column.dataframe(pd.DataFrame({
+            t(f"plans.col_{by}"): summary[by] if by == "owner" else [f"{a} · {names.get(a, a)}" for a in summary[by]],
+            t("plans.col_objectives"): summary["objectives"],
+            t("plans.col_on"): summary["on"],
+            t("plans.col_behind"): summary["behind"],
+            t("plans.col_mean_share"): summary["mean_share_of_target"],
+        }), hide_index=True, width="stretch", key=f"plans.by_{by}", column_config={
+            t("plans.col_mean_share"): st.column_config.NumberColumn(format="percent")})
+
+# --------------------------------------------------------------------------------- actions
+st.subheader(t("plans.actions_title"))
+actions = plans.all_actions(ws)
+today = dt.date.today()
+late = plans.overdue_actions(actions, today)
+if late:
+    st.warning(t("plans.overdue_count", n=fmt_num(len(late))), icon=":material/alarm:")
+    overdue = pd.DataFrame({
+        t("plans.col_account"): [a.account for a in late],
+        t("plans.col_name"): [names.get(a.account, a.account) for a in late],
+        t("plans.col_action"): [a.what for a in late],
+        t("plans.col_owner"): [a.owner for a in late],
+        t("plans.col_due"): [fmt_date(a.due) for a in late],
+        t("plans.col_days_late"): [(today - a.due).days for a in late],
+        t("plans.col_status"): [t(f"account.status_{a.status}") for a in late],
+    })
+    account_link.account_table(overdue, [a.account for a in late], key="plans.overdue_table", hide_index=True,
+                               width="stretch")
+else:
+    st.caption(t("plans.no_overdue"))
+open_actions = [a for a in actions if a.status in plans.OPEN_STATUSES and a not in late]
+if open_actions:
+    with st.expander(t("plans.open_actions", n=fmt_num(len(open_actions))), icon=":material/list:"):
+        i18n.dataframe(pd.DataFrame({
+            t("plans.col_account"): [a.account for a in open_actions],
+            t("plans.col_name"): [names.get(a.account, a.account) for a in open_actions],
+            t("plans.col_action"): [a.what for a in open_actions],
+            t("plans.col_owner"): [a.owner for a in open_actions],
+            t("plans.col_due"): [fmt_date(a.due) for a in open_actions],
+            t("plans.col_status"): [t(f"account.status_{a.status}") for a in open_actions],
+        }), hide_index=True, width="stretch", key="plans.open_table")
+
+# ------------------------------------------------------------------------- programme effect
+st.subheader(t("plans.effect_title"))
+st.caption(t("plans.effect_intro"))
+if not short_ids:
+    st.info(t("plans.effect_needs_shortlist"))
+    st.stop()
+default_start = saved_at.date() if saved_at is not None else last_day.date()
+first_day = txn["date"].min().date()
+st.caption(t("plans.effect_saved", date=fmt_date(saved_at) if saved_at is not None else "–"))
+start = st.date_input(t("plans.effect_start"), value=min(max(default_start, first_day), last_day.date()),
+                      min_value=first_day, max_value=last_day.date(), key="plans.effect_start",
+                      format="DD.MM.YYYY", help=t("plans.effect_start_help"))
+try:
+    effect = plans.programme_effect(txn, short_ids, start, as_of=last_day)
+except KamError as exc:
+    widgets.error(exc)
+    st.stop()
+groups = effect.groups
+cards = st.columns(3)
+cards[0].metric(t("plans.effect_did_growth"), fmt_pct(effect.did_growth), border=True,
+                help=t("plans.effect_did_growth_help"))
+cards[1].metric(t("plans.effect_did_margin"),
+                "–" if effect.did_margin is None else t("plans.points", n=fmt_num(100 * effect.did_margin, 1)),
+                border=True, help=t("plans.effect_did_margin_help"))
+cards[2].metric(t("plans.effect_pairs"), fmt_num(len(effect.pairs)), border=True)
+st.caption(t("plans.effect_windows", b0=fmt_date(effect.before[0]), b1=fmt_date(effect.before[1]),
+             a0=fmt_date(effect.after[0]), a1=fmt_date(effect.after[1])))
+charts.show(figures.effect_figure(groups), key="plans.effect_chart")
+i18n.dataframe(pd.DataFrame({
+    t("plans.axis_group"): [t(f"plans.group_{g}") for g in groups["group"]],
+    t("plans.col_accounts"): groups["accounts"],
+    t("plans.col_revenue_before"): groups["revenue_before"].round(0),
+    t("plans.col_revenue_after"): groups["revenue_after"].round(0),
+    t("plans.col_growth"): groups["growth"],
+    t("plans.col_margin_before"): groups["margin_before"],
+    t("plans.col_margin_after"): groups["margin_after"],
+}), hide_index=True, width="stretch", key="plans.effect_table", column_config={
+    t("plans.col_growth"): st.column_config.NumberColumn(format="percent"),
+    t("plans.col_margin_before"): st.column_config.NumberColumn(format="percent"),
+    t("plans.col_margin_after"): st.column_config.NumberColumn(format="percent"),
+})
+st.warning(t("plans.effect_caveat"), icon=":material/info:")

@@ -1,0 +1,189 @@
+"""Account page and key-account follow-up page (AppTest on the demo workspace)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from kamcore import db, plans
+from tests.app.conftest import ROOT, new_app
+from tests.app.pseudo import untranslated
+from ui import i18n
+
+ACCOUNT = "051587"  # Brekstad Eiendom KF: a large account that loses money (data/README.md)
+PAGES = ["account", "plans"]
+
+
+def _table(at, *columns: str):
+    """The first table on the page that has all ``columns`` (plain tables carry no key in AppTest)."""
+    for frame in at.dataframe:
+        value = frame.value
+        if all(c in value.columns for c in columns):
+            return value
+    raise AssertionError(f"no table with {columns}")
+
+
+def _account_app(account: str = ACCOUNT, lang: str = "en"):
+    at = new_app("home", lang=lang, timeout=180)
+    at.session_state["app.start_page"] = "account"
+    at.session_state["account._selected"] = account
+    return at.run(timeout=180)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("lang", ["en", "nb", "sv"])
+def test_page_loads_without_exception(make_app, page, lang):
+    at = make_app(page, lang=lang, timeout=180) if page == "plans" else _account_app(lang=lang)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_shows_no_string_missing_from_the_catalogue(make_app, page):
+    at = make_app(page, lang="qps", timeout=180) if page == "plans" else _account_app(lang="qps")
+    assert not at.exception, [e.value for e in at.exception]
+    assert untranslated(at) == []
+
+
+@pytest.mark.parametrize("module", ["plans", "health"])
+def test_every_error_code_raised_in_kamcore_has_a_translation(module):
+    source = (ROOT / "kamcore" / f"{module}.py").read_text(encoding="utf-8")
+    codes = set(re.findall(rf'"{module}\.([a-z_]+)"', source))
+    assert codes
+    assert sorted(code for code in codes if code not in i18n.catalogue(f"err_{module}")) == []
+
+
+def test_account_page_shows_health_and_why(demo_root):
+    at = _account_app()
+    assert at.selectbox(key="account.pick").value == ACCOUNT
+    assert at.query_params["account"] == [ACCOUNT] or at.query_params["account"] == ACCOUNT
+    metrics = {m.label: m.value for m in at.metric}
+    assert re.fullmatch(r"\d{1,3}", metrics["Health score (0–100)"])
+    assert metrics["Status"] in ("Good", "Watch", "Act")
+    texts = " ".join(str(m.value) for m in at.markdown)
+    assert "What pulls the score down most:" in texts
+    # it loses money: the whale-curve sentence says so, and margin is among the drivers
+    assert "loses money" in texts
+    assert "margin against the portfolio" in texts
+    subheaders = [s.value for s in at.subheader]
+    for heading in ("Health", "Revenue and profit", "Key-account selection", "Survey", "Objectives", "Actions"):
+        assert heading in subheaders
+
+
+def test_opening_an_account_from_the_portfolio_page(make_app):
+    at = make_app("portfolio", timeout=180)
+    at.segmented_control(key="portfolio.view").set_value("accounts").run(timeout=180)
+    at.selectbox(key="portfolio.drill_account").set_value(ACCOUNT).run(timeout=180)
+    at.button(key="portfolio.open_account").click().run(timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Key account"
+    assert at.selectbox(key="account.pick").value == ACCOUNT
+
+
+def _add_objective(at, name: str, metric: str, target: float):
+    at.text_input(key="account.objective_name").input(name)
+    at.selectbox(key="account.objective_metric").set_value(metric)
+    at.number_input(key="account.objective_target").set_value(target)
+    at.text_input(key="account.objective_owner").input("Kari Nordmann")
+    return at.button(key="account.save_objective").click().run(timeout=180)
+
+
+def _add_action(at, what: str, due: dt.date, objective_label: str | None = None):
+    at.text_input(key="account.action_what").input(what)
+    at.date_input(key="account.action_due").set_value(due)
+    at.text_input(key="account.action_owner").input("Ola Hansen")
+    if objective_label is not None:
+        box = at.selectbox(key="account.action_objective")
+        box.set_value(next(o for o in box.options if o == objective_label) if objective_label in box.options
+                      else box.options[1])
+    return at.button(key="account.save_action").click().run(timeout=180)
+
+
+def test_objectives_and_actions_survive_a_restart_and_the_team_sees_the_overdue_one(demo_root: Path):
+    at = _account_app()
+    at = _add_objective(at, "Stop the losses", "margin", 5.0)
+    at = _add_objective(at, "Grow revenue", "revenue", 70_000_000.0)
+    assert not at.exception, [e.value for e in at.exception]
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    at = _add_action(at, "Renegotiate the discount ladder", yesterday)
+    at = _add_action(at, "Visit the purchasing manager", dt.date.today() + dt.timedelta(days=10))
+    at = _add_action(at, "Quarterly business review", dt.date.today() + dt.timedelta(days=30))
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Overdue actions: 1" in w.value for w in at.warning)
+
+    # The server restarts: a new session on the same workspaces folder finds everything.
+    at = _account_app()
+    objectives = _table(at, "Objective", "Measured by")
+    assert sorted(objectives["Objective"]) == ["Grow revenue", "Stop the losses"]
+    assert set(objectives["Measured by"]) == {"Margin % (12 months)", "Revenue (12 months)"}
+    # baselines come from the data: the margin of a money-losing whale is negative
+    margin_row = objectives[objectives["Objective"] == "Stop the losses"].iloc[0]
+    assert margin_row["Baseline"] < 0
+    actions = _table(at, "Action", "Overdue")
+    assert len(actions) == 3
+    assert actions.loc[actions["Action"] == "Renegotiate the discount ladder", "Overdue"].item() == "Overdue"
+    assert (actions["Last changed"].str.startswith("local")).all()
+
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        stored = plans.load_plan(ws, ACCOUNT)
+        assert len(stored.objectives) == 2 and len(stored.actions) == 3
+        assert len(ws.plan_history(ACCOUNT)) == 5
+
+    team = new_app("plans", timeout=180)
+    assert not team.exception, [e.value for e in team.exception]
+    overdue = _table(team, "Action", "Days late")
+    assert overdue["Action"].tolist() == ["Renegotiate the discount ladder"]
+    assert overdue["Customer no."].tolist() == [ACCOUNT]
+    assert overdue["Days late"].tolist() == [1]
+    followup = _table(team, "Objective", "Share of the way")
+    assert sorted(followup["Objective"]) == ["Grow revenue", "Stop the losses"]
+
+
+def test_action_status_update_and_notes_are_saved(demo_root: Path):
+    at = _account_app()
+    at = _add_action(at, "Call the CFO", dt.date.today() - dt.timedelta(days=3))
+    at.selectbox(key="account.change_status").set_value("done")
+    at = at.button(key="account.update_status").click().run(timeout=180)
+    assert not any("Overdue" in w.value for w in at.warning)
+    at.text_area(key=f"account.note_price_{ACCOUNT}").input("=cut the deepest discounts")
+    at.text_area(key=f"account.note_threats_{ACCOUNT}").input("A competitor offers a framework agreement")
+    at = at.button(key="account.save_notes").click().run(timeout=180)
+    notes = _table(at, "Heading", "Text")
+    assert notes["Heading"].tolist() == ["Price", "Threats"]
+    assert notes["Text"].tolist()[0] == "=cut the deepest discounts"  # shown as text, stored as written
+    history = _table(at, "Change", "When")
+    assert sorted(history["Change"]) == ["changed", "created", "created"]
+
+
+def test_health_list_has_trend_lines_and_weights_change_scores(make_app):
+    at = make_app("plans", timeout=180)
+    table = _table(at, "Health", "Pulled down by")
+    assert len(table) == 400  # no shortlist saved in the demo: all accounts
+    assert table["Health"].is_monotonic_increasing
+    assert all(len(points) == 12 for points in table["Revenue per month, trend"])
+    first = table.iloc[0]["Health"]
+    at.slider(key="plans.weight_money").set_value(100).run(timeout=180)
+    at.slider(key="plans.weight_buying").set_value(0).run(timeout=180)
+    at.slider(key="plans.weight_survey").set_value(0).run(timeout=180)
+    at.slider(key="plans.weight_relationship").set_value(0).run(timeout=180)
+    changed = _table(at, "Health", "Pulled down by")
+    assert changed["Health"].tolist() != table["Health"].tolist()
+    assert first != changed.iloc[0]["Health"] or table.iloc[0]["Customer no."] != changed.iloc[0]["Customer no."]
+
+
+def test_programme_effect_on_a_saved_shortlist(demo_root: Path):
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        ws.save_object("shortlist", "customers", {"customer_ids": [ACCOUNT, "065115"],
+                                                  "saved_at": "2026-03-01T09:00:00+00:00"}, user="leader")
+    at = new_app("plans", timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(_table(at, "Health", "Pulled down by")) == 2  # the saved key accounts
+    assert at.date_input(key="plans.effect_start").value == dt.date(2026, 3, 1)
+    groups = _table(at, "Accounts", "Growth per month")
+    assert groups["Accounts"].tolist() == [2, 2]
+    labels = [m.label for m in at.metric]
+    assert "Extra growth of key accounts" in labels
+    assert any("not drawn at random" in w.value for w in at.warning)

@@ -1,0 +1,107 @@
+"""Load (issue 12): figures are built once per process for identical inputs, and a session can
+only receive a figure built from exactly its own inputs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from ui import charts
+
+
+@pytest.fixture(autouse=True)
+def _empty_memo():
+    charts._FIGURE_MEMO.clear()
+    yield
+    charts._FIGURE_MEMO.clear()
+
+
+def _builder_calls(monkeypatch, lang="en"):
+    calls = []
+    monkeypatch.setattr("ui.i18n.lang", lambda: lang)
+
+    @charts.memo_figure
+    def build(table: pd.DataFrame, measure: str, thresholds: tuple[float, float]) -> go.Figure:
+        calls.append((table["value"].tolist(), measure, thresholds))
+        return go.Figure(go.Bar(x=table["name"], y=table["value"]))
+
+    return build, calls
+
+
+def test_identical_inputs_build_once_and_each_caller_gets_its_own_figure(monkeypatch):
+    build, calls = _builder_calls(monkeypatch)
+    table = pd.DataFrame({"name": ["A", "B"], "value": [3.0, 1.0]})
+    first = build(table, "revenue", (0.8, 0.95))
+    second = build(table.copy(), "revenue", (0.8, 0.95))
+    assert len(calls) == 1
+    assert second is not first and second.to_json() == first.to_json()
+    second.update_layout(title_text="changed by one session")
+    assert build(table, "revenue", (0.8, 0.95)).layout.title.text is None
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["value", "name", "order", "measure", "threshold", "column"],
+)
+def test_any_difference_in_content_builds_anew(monkeypatch, change):
+    build, calls = _builder_calls(monkeypatch)
+    table = pd.DataFrame({"name": ["A", "B"], "value": [3.0, 1.0]})
+    build(table, "revenue", (0.8, 0.95))
+    other, measure, thresholds = table.copy(), "revenue", (0.8, 0.95)
+    if change == "value":
+        other.loc[1, "value"] = 1.5
+    elif change == "name":
+        other.loc[0, "name"] = "Hemmelig AS"
+    elif change == "order":
+        other = other.iloc[::-1]
+    elif change == "measure":
+        measure = "profit"
+    elif change == "threshold":
+        thresholds = (0.7, 0.95)
+    else:
+        other = other.rename(columns={"value": "value"}).assign(extra=1)
+    build(other, measure, thresholds)
+    assert len(calls) == 2
+
+
+def test_the_language_is_part_of_the_key(monkeypatch):
+    table = pd.DataFrame({"name": ["A"], "value": [1.0]})
+    build_en, calls = _builder_calls(monkeypatch, "en")
+    build_en(table, "revenue", (0.8, 0.95))
+    monkeypatch.setattr("ui.i18n.lang", lambda: "nb")
+    build_en(table, "revenue", (0.8, 0.95))
+    assert len(calls) == 2
+
+
+def test_the_memo_is_bounded(monkeypatch):
+    build, calls = _builder_calls(monkeypatch)
+    for i in range(charts.FIGURE_MEMO_SIZE + 10):
+        build(pd.DataFrame({"name": ["A"], "value": [float(i)]}), "revenue", (0.8, 0.95))
+    assert len(charts._FIGURE_MEMO) == charts.FIGURE_MEMO_SIZE
+
+
+def test_shared_results_are_computed_once_and_copied(demo_root):
+    """ui.shared.shared: one computation per identical input, each caller gets its own copy."""
+    from streamlit.testing.v1 import AppTest
+
+    script = (
+        "import pandas as pd, streamlit as st\n"
+        "from ui.shared import shared\n"
+        "calls = st.session_state.setdefault('calls', [])\n"
+        "def total(frame, column):\n"
+        "    calls.append(len(frame))\n"
+        "    return frame.groupby('k', as_index=False)[column].sum()\n"
+        "a = shared(total, pd.DataFrame({'k': ['x', 'y', 'x'], 'v': [1, 2, 3]}), 'v')\n"
+        "b = shared(total, pd.DataFrame({'k': ['x', 'y', 'x'], 'v': [1, 2, 3]}), 'v')\n"
+        "c = shared(total, pd.DataFrame({'k': ['x', 'y', 'x'], 'v': [1, 2, 4]}), 'v')\n"
+        "b.loc[0, 'v'] = 99\n"
+        "d = shared(total, pd.DataFrame({'k': ['x', 'y', 'x'], 'v': [1, 2, 3]}), 'v')\n"
+        "st.session_state['out'] = (a['v'].tolist(), c['v'].tolist(), d['v'].tolist())\n"
+    )
+    at = AppTest.from_string(script, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.session_state["calls"] == [3, 3]  # the first and the changed input only
+    assert at.session_state["out"] == ([4, 2], [5, 2], [4, 2])  # b's change did not reach d

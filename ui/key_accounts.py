@@ -1,0 +1,271 @@
+"""Shared data for the account page and the key-account follow-up page (cached per workspace)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from kamcore import health, plans, selection, survey_ingest
+from kamcore.errors import KamError
+from kamcore.schemas import TableKind
+from ui import data, state
+from ui.i18n import fmt_num, t
+
+TEAM_SCORES = ("relationship_strength", "share_of_wallet")
+WEIGHTS_KEY = "health._weights"  # not a widget key: the weights outlive a page switch
+
+
+def names() -> dict[str, str]:
+    """Account id -> name (all accounts, whatever the sidebar filters)."""
+    frame = data.accounts(filtered=False)
+    if frame is None or "customer_id" not in frame:
+        return {}
+    frame = frame.assign(customer_id=frame["customer_id"].astype(str)).drop_duplicates("customer_id")
+    name = frame["customer_name"] if "customer_name" in frame else frame["customer_id"]
+    return dict(zip(frame["customer_id"], name.fillna(frame["customer_id"]).astype(str), strict=True))
+
+
+def scores_name() -> str:
+    """The name selection saves its manual scores and shortlist under (the accounts table's)."""
+    return data.active_table(TableKind.accounts) or "accounts"
+
+
+def team_scores() -> pd.DataFrame | None:
+    """Relationship strength and share of wallet per account: the team's saved scores over the table's."""
+    ws = state.workspace()
+    name = data.active_table(TableKind.accounts)
+    initial = None
+    if name:
+        raw = data.table(name)
+        id_column = ws.table_info(name).mapping.get("customer_id")
+        if raw is not None and id_column in raw.columns:
+            initial = selection.manual_scores_from_table(raw, id_column)
+    saved = selection.manual_scores_from_payload(ws.load_object("manual_scores", scores_name()), TEAM_SCORES)
+    combined = selection.combine_manual_scores(saved, initial)
+    present = [c for c in TEAM_SCORES if c in combined.columns]
+    if combined.empty or not present:
+        return None
+    return combined[["customer_id", *present]]
+
+
+def health_accounts() -> pd.DataFrame | None:
+    """One row per account with the team scores health reads (status is never passed on)."""
+    scores = team_scores()
+    if scores is None:
+        return None
+    return scores.assign(customer_id=scores["customer_id"].astype(str))
+
+
+def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
+    ws = state.workspace()
+    for name in data.table_names(TableKind.survey):
+        raw = data.table(name)
+        if raw is None or raw.empty:
+            continue
+        try:
+            if survey_ingest.detect_layout(raw) == "long":
+                raw = survey_ingest.to_wide(raw)
+            elif survey_ingest.has_two_row_header(raw):
+                raw = survey_ingest.merge_two_row_header(raw).frame
+            attrs = survey_ingest.respondent_attributes(raw)
+            mapped = ws.table_info(name).mapping.get("customer_id")
+            account = mapped if mapped in raw.columns else attrs.account
+            if not account:
+                continue
+            payload = ws.load_object("item_dictionary", name)
+            dictionary = None
+            if payload and payload.get("rows"):
+                try:
+                    dictionary = survey_ingest.ItemDictionary.from_frame(pd.DataFrame(payload["rows"]),
+                                                                         available=raw.columns)
+                except (KamError, ValueError):
+                    dictionary = None
+            if dictionary is None:
+                items = survey_ingest.survey_items(raw, attrs)
+                dictionary = survey_ingest.ItemDictionary.from_frame(survey_ingest.guess_item_dictionary(items, {}))
+            if not dictionary.pairs("gap"):
+                continue
+            prepared = health.survey_input(raw, dictionary, account=account, group=attrs.group)
+            if prepared is not None:
+                return name, raw, prepared
+        except (KamError, ValueError, KeyError):
+            continue
+    return None
+
+
+def survey() -> health.SurveyInput | None:
+    """The first survey with an account column and expectation/perception pairs, ready for health."""
+    found = _survey_table()
+    return found[2] if found else None
+
+
+def survey_name() -> str | None:
+    """Name of the survey table :func:`survey` uses."""
+    found = _survey_table()
+    return found[0] if found else None
+
+
+def weights() -> dict[str, float]:
+    """The health weights chosen in this session (the defaults until someone changes them)."""
+    return dict(st.session_state.get(WEIGHTS_KEY, health.DEFAULT_WEIGHTS))
+
+
+def weights_editor(key: str) -> dict[str, float]:
+    """Sliders for the four health weights (shared by every page through session state)."""
+    current = weights()
+    with st.expander(t("account.weights_title"), icon=":material/tune:"):
+        st.caption(t("account.weights_help"))
+        columns = st.columns(len(health.COMPONENTS))
+        chosen = {}
+        for column, component in zip(columns, health.COMPONENTS, strict=True):
+            slider_key = f"{key}.weight_{component}"
+            if slider_key not in st.session_state:
+                st.session_state[slider_key] = int(round(100 * current.get(component, 0.0)))
+            chosen[component] = column.slider(t(f"account.component_{component}"), 0, 100, step=5,
+                                              key=slider_key) / 100
+        if sum(chosen.values()) <= 0:
+            st.warning(t("account.weights_zero"))
+            return current
+    if chosen != current:
+        st.session_state[WEIGHTS_KEY] = chosen
+    return chosen
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _health(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _survey: Any, key: str, weights_json: str,
+            as_of: str | None) -> pd.DataFrame:
+    return health.health_scores(_txn, accounts=_accounts, survey=_survey, as_of=as_of,
+                                weights=json.loads(weights_json))
+
+
+def _hash(frame: pd.DataFrame | None) -> str:
+    if frame is None:
+        return ""
+    return str(pd.util.hash_pandas_object(frame, index=False).sum())
+
+
+def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None) -> pd.DataFrame | None:
+    """Health of every account (all data, whatever the sidebar filters), lowest first."""
+    txn = data.transactions(filtered=False)
+    if txn is None or "date" not in txn or "revenue" not in txn:
+        return None
+    accounts = health_accounts()
+    prepared = survey()
+    survey_key = (survey_name() or "") + _hash(prepared.responses if prepared else None)
+    key = "|".join([state.workspace_key(), _hash(txn), _hash(accounts), survey_key])
+    return _health(txn, accounts, prepared, key, json.dumps(chosen_weights or weights(), sort_keys=True),
+                   None if as_of is None else str(as_of))
+
+
+def shortlist() -> tuple[list[str], Any]:
+    """The saved key-account shortlist's ids and when it was saved (None when none is saved)."""
+    ws = state.workspace()
+    payload = ws.load_object("shortlist", scores_name()) or {}
+    if not payload:
+        for name in ws.list_objects("shortlist"):
+            payload = ws.load_object("shortlist", name) or {}
+            if payload:
+                break
+    ids = [str(c) for c in payload.get("customer_ids", [])]
+    saved_at = payload.get("saved_at")
+    return ids, (pd.Timestamp(saved_at).tz_localize(None) if saved_at and pd.Timestamp(saved_at).tzinfo
+                 else (pd.Timestamp(saved_at) if saved_at else None))
+
+
+def driver_text(codes: Any) -> str:
+    """The drivers of a health score in the session's language."""
+    return ", ".join(t(f"account.driver_{c}") for c in (codes or ()))
+
+
+def missing_text(missing: Any) -> str:
+    """Which components were left out, in words."""
+    return ", ".join(t(f"account.component_{c}").lower() for c in (missing or ()))
+
+
+def band_label(band: Any) -> str:
+    """act / watch / good in the session's language."""
+    return t(f"account.band_{band}") if isinstance(band, str) else "–"
+
+
+def plan_of(account: str) -> plans.Plan:
+    """The saved plan of ``account``."""
+    return plans.load_plan(state.workspace(), account)
+
+
+def score_text(value: Any) -> str:
+    """A 0–100 score as text ("–" when missing)."""
+    return fmt_num(None if value is None or pd.isna(value) else float(value), 0)
+
+
+# ------------------------------------------------------------------ portfolio facts per account
+MANUAL_NAMES = ("strategic_fit", "partnership_willingness", "share_of_wallet", "relationship_strength")
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def _portfolio_facts(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _manual: pd.DataFrame | None,
+                     key: str, weights_json: str) -> dict[str, Any]:
+    from kamcore import portfolio
+
+    facts: dict[str, Any] = {}
+    history = _txn.assign(customer_id=_txn["customer_id"].astype(str))
+    for measure in ("revenue", "profit"):
+        if measure not in history.columns:
+            continue
+        try:
+            moved = portfolio.movement(history, "customer_id", "date", measure)
+        except KamError:
+            continue
+        facts[f"movement_{measure}"] = moved.accounts.assign(customer=moved.accounts["customer"].astype(str))
+        facts["periods"] = (moved.previous, moved.current)
+        if measure == "revenue":
+            facts["churn"] = portfolio.churn_risk(moved).assign(
+                customer=lambda f: f["customer"].astype(str))
+    if "profit" in history.columns:
+        current = facts.get("periods", (None, None))[1]
+        window = history
+        if current is not None:
+            window = history[(history["date"] >= pd.Timestamp(current.start))
+                             & (history["date"] <= pd.Timestamp(current.end))]
+        try:
+            curve = portfolio.whale_curve(window, "customer_id", "profit")
+            facts["whale"] = curve.assign(customer=curve["customer"].astype(str))
+            facts["whale_summary"] = portfolio.whale_summary(curve)
+        except KamError:
+            pass
+    try:
+        measures = selection.account_measures(history, _accounts)
+        model = selection.default_model()
+        saved = json.loads(weights_json)
+        if saved and set(saved) == {c.name for c in model.criteria}:
+            model = model.with_weights(saved)
+        scored = selection.score_accounts(measures, model, _manual)
+        facts["selection"] = scored
+        facts["selection_model"] = model
+    except KamError:
+        pass
+    return facts
+
+
+def portfolio_facts() -> dict[str, Any]:
+    """Movement (ABC on revenue and profit), churn flags, whale curve and selection scores of all accounts."""
+    txn = data.transactions(filtered=False)
+    if txn is None:
+        return {}
+    ws = state.workspace()
+    name = data.active_table(TableKind.accounts)
+    accounts = data.canonical_table(name) if name else None
+    initial = None
+    if name:
+        raw = data.table(name)
+        id_column = ws.table_info(name).mapping.get("customer_id")
+        if raw is not None and id_column in raw.columns:
+            initial = selection.manual_scores_from_table(raw, id_column)
+    saved = selection.manual_scores_from_payload(ws.load_object("manual_scores", scores_name()), MANUAL_NAMES)
+    manual = selection.combine_manual_scores(saved, initial)
+    shortlist_payload = ws.load_object("shortlist", scores_name()) or {}
+    weights_json = json.dumps(shortlist_payload.get("weights") or {}, sort_keys=True)
+    key = "|".join([state.workspace_key(), _hash(txn), _hash(accounts), _hash(manual)])
+    return _portfolio_facts(txn, accounts, manual, key, weights_json)

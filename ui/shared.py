@@ -1,0 +1,31 @@
+"""Work that is the same for every session, done once per process (issue 12, Load).
+
+``shared(fn, *args)`` returns ``fn(*args)``, computed once for identical inputs: the key is
+the *content* of every argument (tables hashed row by row, in order, with column names and
+types) and the function, so a session only ever receives the result it would have computed
+itself — nothing crosses from one workspace or filter state to another. Results come from
+``st.cache_data`` (each session gets its own copy, so changing it changes nothing for
+others); bounded in entries and age.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from ui.charts import _content_key
+
+T = TypeVar("T")
+
+
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+def _shared_call(key: str, _fn: Callable[..., Any], _args: tuple, _kwargs: dict) -> Any:
+    return _fn(*_args, **_kwargs)
+
+
+def shared(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)``, computed once per process for identical inputs."""
+    key = repr((fn.__module__, fn.__qualname__, _content_key(list(args)), _content_key(dict(kwargs))))
+    return _shared_call(key, fn, args, kwargs)
