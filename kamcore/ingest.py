@@ -47,6 +47,7 @@ from kamcore.ingest_excel import (
     too_many_cells,
 )
 from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
+from kamcore.ingest_question_rows import find_header_rows
 from kamcore.ingest_text import (
     SAMPLE_BYTES,
     WHITESPACE,
@@ -149,6 +150,7 @@ QUALITY_SENTENCES: dict[str, str] = {
     "negative_values_profit": "Column '{column}' has {n} negative values (lines sold at a loss); they were kept.",
     "missing_values": "Column '{column}' has {n} empty cells.",
     "empty_sheets": "Sheets without data were skipped: {sheets}.",
+    "header_rows_kept": "{n} row(s) under the header, from line {line}, are survey-tool header rows (question texts or markers), not data; {n_texts} question texts were kept.",
 }
 
 
@@ -168,6 +170,8 @@ class QualityReport(BaseModel):
     negative_values: dict[str, int] = Field(default_factory=dict)
     missing_values: dict[str, int] = Field(default_factory=dict)
     renamed_columns: dict[str, str] = Field(default_factory=dict)
+    #: Survey exports: column -> question text from a row of texts under the header.
+    question_texts: dict[str, str] = Field(default_factory=dict)
     issues: list[QualityIssue] = Field(default_factory=list)
 
     def sentences(self, lang_lookup: Callable[[str], str | None] | None = None) -> list[str]:
@@ -370,6 +374,8 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
         rewritten = True
         starts, ends = _text_line_bounds(utf8, bom)
         layout = TextLayout(delimiter="\t", header_line=layout.header_line, header=layout.header)
+    utf8, starts, ends, header_rows, rewritten_rows = _drop_header_rows(utf8, bom, sample, layout, starts, ends)
+    rewritten = rewritten or rewritten_rows
     header_width = _trimmed_width(layout.header)
     if header_width > settings.max_columns:
         raise _too_many_columns(filename, header_width, settings.max_columns)
@@ -437,7 +443,7 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 ),
                 settings=settings,
                 source_rows=source_rows,
-                extra_empty=blank_lines,
+                extra_empty=blank_lines - header_rows.n_lines,
                 header_line_skipped=layout.header_line,
                 forced_decimal={},
                 default_decimal="," if layout.delimiter == ";" else ".",
@@ -450,7 +456,72 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
         table.quality.issues.append(QualityIssue(
             code="mixed_encoding", severity="warning", params={"n": len(fallback_lines), "lines": shown},
         ))
-    return table
+    return _with_question_texts(table, header_rows, layout.header)
+
+
+class _DroppedHeaderRows(BaseModel):
+    n_lines: int = 0  # lines blanked (kept as empty lines, so line numbers still point into the file)
+    first_line: int = 0  # 1-based
+    n_records: int = 0
+    question_texts: list[str] = Field(default_factory=list)
+
+
+def _drop_header_rows(
+    utf8: bytes, bom: int, sample: str, layout: TextLayout, starts: np.ndarray, ends: np.ndarray
+) -> tuple[bytes, np.ndarray, np.ndarray, _DroppedHeaderRows, bool]:
+    """Blank the survey tools' extra header rows (question texts, ImportIds, markers) before typing."""
+    records = [fields for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
+    lines = [line for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
+    found = find_header_rows([str(h) for h in layout.header], [r for r in records if any(c.strip() for c in r)][:200])
+    if not found.n_records:
+        return utf8, starts, ends, _DroppedHeaderRows(), False
+    nonblank = [line for line, r in zip(lines, records, strict=True) if any(c.strip() for c in r)]
+    first = nonblank[0]
+    after = nonblank[found.n_records] if len(nonblank) > found.n_records else int(starts.size)
+    # Lines first .. after-1 hold the header rows (a quoted text may span several lines).
+    a, b = int(starts[first]), int(starts[after]) if after < starts.size else len(utf8)
+    segment = utf8[a:b]
+    kept_breaks = bytes(ch for ch in segment if ch in b"\r\n")
+    utf8 = utf8[:a] + kept_breaks + utf8[b:]
+    starts, ends = _text_line_bounds(utf8, bom)
+    n_lines = sum(1 for i in range(first, min(after, int(starts.size))) if (ends[i] - starts[i]) == 0)
+    return (
+        utf8,
+        starts,
+        ends,
+        _DroppedHeaderRows(n_lines=n_lines, first_line=first + 1, n_records=found.n_records,
+                           question_texts=found.question_texts),
+        True,
+    )
+
+
+def _sample_records(sample: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    from kamcore.ingest_text import _records
+
+    return _records(sample, delimiter, 260)
+
+
+def _with_question_texts(table: ParsedTable, rows: _DroppedHeaderRows, header: list[str]) -> ParsedTable:
+    """Question texts keyed by the table's column names, and a sentence in the report."""
+    if not rows.n_records:
+        return table
+    texts: dict[str, str] = {}
+    originals = {v: k for k, v in table.quality.renamed_columns.items()}
+    positions = {str(h).strip(): i for i, h in enumerate(header)}
+    for column in table.data.columns:
+        original = table.quality.renamed_columns.get(column, column)
+        i = positions.get(str(original).strip())
+        if i is not None and i < len(rows.question_texts) and rows.question_texts[i]:
+            texts[str(column)] = rows.question_texts[i]
+    del originals
+    issue = QualityIssue(
+        code="header_rows_kept",
+        params={"line": rows.first_line, "n": rows.n_records, "n_texts": len(texts)},
+    )
+    quality = table.quality.model_copy(
+        update={"question_texts": texts, "issues": [*table.quality.issues[:1], issue, *table.quality.issues[1:]]}
+    )
+    return table.model_copy(update={"quality": quality})
 
 
 def _check_cells(utf8: bytes, filename: str, settings: IngestSettings, width: int = 1) -> int:
@@ -556,6 +627,19 @@ def _sheet_table(
     body = rows[header_index + 1 :]
     if not any(widths[header_index + 1 :]):
         raise _header_only(filename)
+    # Survey tools' extra header rows (question texts, markers) go with the header, not the data.
+    sample = [[cell_text(v) or "" for v in row] for row in body[:260]]
+    nonblank = [i for i, row in enumerate(sample) if any(c.strip() for c in row)]
+    found = find_header_rows(header, [sample[i] for i in nonblank][:200])
+    header_rows = _DroppedHeaderRows()
+    first_body = header_index + 1
+    if found.n_records:
+        cut = nonblank[found.n_records - 1] + 1
+        header_rows = _DroppedHeaderRows(first_line=first_body + nonblank[0] + 1, n_records=found.n_records,
+                                         question_texts=found.question_texts)
+        body, first_body = body[cut:], first_body + cut
+        if not body:
+            raise _header_only(filename)
     columns: list[list[Any]] = [[row[i] if i < len(row) else None for row in body] for i in range(n_columns)]
     forced_decimal: dict[int, str] = {}
     serial_dates: list[int] = []
@@ -577,14 +661,14 @@ def _sheet_table(
                 forced_decimal.pop(index)
         texts[f"c{index}"] = [cell_text(v) for v in values]
     frame = pd.DataFrame(texts, dtype=object)
-    excel_rows = np.arange(header_index + 2, header_index + 2 + len(body), dtype=np.int64)
+    excel_rows = np.arange(first_body + 1, first_body + 1 + len(body), dtype=np.int64)
     with IngestStaging() as staging:
         staging.load_frame(frame)
 
         def source_rows(record_numbers: np.ndarray) -> np.ndarray:
             return excel_rows[record_numbers]
 
-        return _type_table(
+        table = _type_table(
             staging,
             header=header,
             first_row=0,
@@ -599,6 +683,7 @@ def _sheet_table(
             default_decimal=",",
             serial_dates=serial_dates,
         )
+    return _with_question_texts(table, header_rows, header)
 
 
 def _excel_header_index(widths: list[int]) -> int:

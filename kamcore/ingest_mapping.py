@@ -534,7 +534,9 @@ def guess_mapping(table: pd.DataFrame) -> MappingGuess:
                 reasons["date"] = f"column '{column}' holds dates"
                 used.add(str(column))
                 break
-    survey = _looks_like_survey(table)
+    survey = _looks_like_survey(table, roles)
+    if survey:
+        reasons["__kind__"] = _survey_reason(table)
     if "customer_id" not in roles and not survey:
         for column in table.columns:
             series = table[column].dropna()
@@ -554,16 +556,103 @@ def guess_mapping(table: pd.DataFrame) -> MappingGuess:
 
     kind = TableKind.survey if survey else _guess_kind(table, roles)
     ordered = {role: roles[role] for role in ROLES if role in roles}
+    kind_reason = {"kind": reasons["__kind__"]} if "__kind__" in reasons else {}
     return MappingGuess(
-        mapping=ColumnMapping(roles=ordered), kind=kind, reasons={r: reasons[r] for r in ordered}
+        mapping=ColumnMapping(roles=ordered), kind=kind, reasons={r: reasons[r] for r in ordered} | kind_reason
     )
 
 
-def _looks_like_survey(table: pd.DataFrame) -> bool:
-    likert = _likert_columns(table)
+# ------------------------------------------------------------------ surveys (issue 14)
+_ITEM_HEADERS = ("item", "items", "question", "questions", "spørsmål", "sporsmal", "fråga", "fraga", "variable")
+
+
+def _answer_columns(table: pd.DataFrame) -> list[str]:
+    """Columns that look like answers: whole numbers on a scale (−10…100), labels of a known
+    scale, or the same few text answers in several columns (a scale with labels we do not know)."""
+    from kamcore.survey_labels import known_label
+
+    found = []
+    few: dict[str, tuple[str, ...]] = {}
+    for column in table.columns:
+        series = table[column].dropna()
+        if not len(series):
+            continue
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            values = series.astype(float)
+            if (values == values.round()).all() and values.min() >= -10 and values.max() <= 100 and values.nunique() >= 2:
+                found.append(column)
+            continue
+        if not pd.api.types.is_string_dtype(series) and series.dtype != object:
+            continue
+        text = series.astype(str).str.strip()
+        text = text[text != ""]
+        distinct = text.unique()
+        if not len(distinct) or len(distinct) > 11:
+            continue
+        if sum(known_label(v) for v in distinct) >= 0.8 * len(distinct):
+            found.append(column)
+        elif len(distinct) >= 3 and len(distinct) <= 0.5 * len(text):
+            few[column] = tuple(sorted(distinct))
+    for column, labels in few.items():
+        if sum(1 for other in few.values() if other == labels) >= 2:
+            found.append(column)
+    return found
+
+
+def _long_survey(table: pd.DataFrame) -> bool:
+    """Respondent, item, value: an item column of repeated codes and whole-number answers."""
+    if not 3 <= len(table.columns) <= 5 or len(table) < 4:
+        return False
+    items = [c for c in table.columns if _normalise(c) in _ITEM_HEADERS]
+    cols = list(table.columns)
+    item = items[0] if items else (cols[1] if len(cols) == 3 else None)
+    if item is None:
+        return False
+    values = [c for c in cols if c != item and pd.api.types.is_numeric_dtype(table[c])]
+    if not values:
+        return False
+    value = values[-1]
+    v = table[value].dropna().astype(float)
+    codes = table[item].dropna().astype(str)
+    keys = [c for c in cols if c not in (item, value)]
     return (
-        len(likert) >= 3 and len(likert) >= 0.5 * len(table.columns) and _respondent_column(table) is not None
+        bool(len(v))
+        and bool((v == v.round()).all())
+        and v.min() >= -10
+        and v.max() <= 100
+        and 2 <= codes.nunique() <= 200
+        and codes.nunique() < 0.5 * len(codes)
+        and bool(keys)
+        and not table.duplicated(subset=[keys[0], item]).any()
     )
+
+
+def _looks_like_survey(table: pd.DataFrame, roles: dict[str, str] | None = None) -> bool:
+    roles = roles or {}
+    if _long_survey(table):
+        return True
+    answers = _answer_columns(table)
+    if len(answers) < 3:
+        return False
+    # Survey tools export metadata columns nobody fills (e-mail, name): they do not count.
+    filled = int(table.notna().any(axis=0).sum()) or len(table.columns)
+    share = len(answers) / filled
+    if "revenue" in roles or "cost" in roles or "profit" in roles:
+        return share >= 0.6
+    return share >= (0.4 if _respondent_column(table) is not None else 0.5)
+
+
+def survey_evidence(table: pd.DataFrame) -> dict[str, int | bool]:
+    """Why a table looks like a survey: ``long`` layout, or ``answers`` of ``columns`` (filled) hold answers."""
+    filled = int(table.notna().any(axis=0).sum()) or len(table.columns)
+    return {"long": _long_survey(table), "answers": len(_answer_columns(table)), "columns": filled}
+
+
+def _survey_reason(table: pd.DataFrame) -> str:
+    if _long_survey(table):
+        return "one row per answer: respondent, item and value columns"
+    evidence = survey_evidence(table)
+    return f"{evidence['answers']} of {evidence['columns']} columns hold answers on a rating scale"
 
 
 def _guess_kind(table: pd.DataFrame, roles: dict[str, str]) -> TableKind:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
 from kamcore.errors import KamError
-from kamcore.survey_ingest import ItemDictionary
+from kamcore.survey_model import ItemDictionary
 
 #: Below this many respondents a gap is flagged as too small to say anything.
 SMALL_N = 10
@@ -38,6 +38,9 @@ def _numeric(df: pd.DataFrame, items: Sequence[str]) -> pd.DataFrame:
         raise KamError(
             "survey.item_missing", "Column '{column}' is not in the survey.", column=str(missing[0])
         )
+    cols = list(items)
+    if all(pd.api.types.is_float_dtype(df[c]) for c in cols):
+        return df[cols]  # already answers as floats (the usual case): no copy
     out = {}
     for col in items:
         s = df[col]
@@ -617,6 +620,49 @@ def cronbach_alpha(responses: pd.DataFrame, items: Sequence[str]) -> float:
     return _alpha(data.to_numpy())
 
 
+class AlphaResult(BaseModel):
+    """Cronbach's alpha with its confidence interval."""
+
+    alpha: float
+    ci_low: float
+    ci_high: float
+    n: int
+    n_items: int
+
+
+def alpha_ci(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Feldt's confidence interval for Cronbach's alpha (the one ``pingouin.cronbach_alpha`` gives).
+
+    Notes
+    -----
+    With df1 = n − 1 and df2 = (n − 1)(k − 1):
+    low = 1 − (1 − alpha) · F⁻¹(1 − (1 − c)/2; df1, df2), high = 1 − (1 − alpha) · F⁻¹((1 − c)/2; df1, df2)
+    (Feldt, Woodruff & Salih 1987). NaN when alpha is NaN or n < 2 or k < 2.
+    """
+    if not np.isfinite(alpha) or n < 2 or k < 2:
+        return float("nan"), float("nan")
+    df1 = n - 1
+    df2 = df1 * (k - 1)
+    low = 1 - (1 - alpha) * stats.f.isf((1 - confidence) / 2, df1, df2)
+    high = 1 - (1 - alpha) * stats.f.isf((1 + confidence) / 2, df1, df2)
+    return float(low), float(high)
+
+
+def cronbach_alpha_ci(responses: pd.DataFrame, items: Sequence[str], confidence: float = 0.95) -> AlphaResult:
+    """Cronbach's alpha of ``items`` (respondents who answered all of them) with Feldt's interval.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]})
+    >>> round(cronbach_alpha_ci(df, ["a", "b", "c"]).alpha, 4)
+    0.9538
+    """
+    data = _numeric(responses, items).dropna()
+    value = _alpha(data.to_numpy())
+    low, high = alpha_ci(value, len(data), len(items), confidence)
+    return AlphaResult(alpha=value, ci_low=low, ci_high=high, n=len(data), n_items=len(items))
+
+
 def alpha_if_dropped(responses: pd.DataFrame, items: Sequence[str]) -> pd.DataFrame:
     """Alpha with each item left out, and the corrected item–rest correlation.
 
@@ -642,20 +688,26 @@ def alpha_if_dropped(responses: pd.DataFrame, items: Sequence[str]) -> pd.DataFr
 
 
 def reliability_by_dimension(responses: pd.DataFrame, dictionary: ItemDictionary) -> pd.DataFrame:
-    """Cronbach's alpha per dimension and role: ``dimension``, ``role``, ``n_items``, ``n``, ``alpha``."""
+    """Cronbach's alpha per dimension and role, with its 95 % interval.
+
+    Returns the columns ``dimension``, ``role``, ``n_items``, ``n``, ``alpha``, ``ci_low``,
+    ``ci_high``. ``responses`` should already be keyed (:func:`kamcore.survey_model.apply_keys`).
+    """
     rows = []
     for (dim, role), items in _items_by_dimension_and_role(responses, dictionary).items():
-        data = _numeric(responses, items).dropna()
+        result = cronbach_alpha_ci(responses, items)
         rows.append(
             {
                 "dimension": dim,
                 "role": role,
                 "n_items": len(items),
-                "n": len(data),
-                "alpha": _alpha(data.to_numpy()),
+                "n": result.n,
+                "alpha": result.alpha,
+                "ci_low": result.ci_low,
+                "ci_high": result.ci_high,
             }
         )
-    return pd.DataFrame(rows, columns=["dimension", "role", "n_items", "n", "alpha"])
+    return pd.DataFrame(rows, columns=["dimension", "role", "n_items", "n", "alpha", "ci_low", "ci_high"])
 
 
 # --------------------------------------------------------------------------------------

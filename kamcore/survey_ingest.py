@@ -17,10 +17,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from kamcore.errors import KamError
-
-Role = Literal["expectation", "perception", "importance", "performance", "plain"]
-ROLES: tuple[str, ...] = ("expectation", "perception", "importance", "performance", "plain")
-DICTIONARY_COLUMNS: tuple[str, ...] = ("item", "question", "dimension", "role", "pair", "reverse")
+from kamcore.survey_model import (  # noqa: F401 - re-exported: the data model lives in survey_model
+    DICTIONARY_COLUMNS,
+    ROLES,
+    ItemDictionary,
+    ItemRow,
+    Role,
+)
 
 #: Known numeric scales, smallest first: an item gets the smallest one holding all its answers.
 KNOWN_SCALES: tuple[tuple[int, int], ...] = ((1, 5), (1, 7), (1, 10), (0, 10))
@@ -205,7 +208,13 @@ def has_two_row_header(raw: pd.DataFrame) -> bool:
     text_row = 1 if header_none else 0
     if len(raw) < text_row + 2:
         return False
-    body = raw.iloc[text_row + 1 :]
+    # A column read as numbers has no text in its first row, so it can never vote for one:
+    # with at least half the columns numeric the answer is no, without looking further.
+    numeric = sum(pd.api.types.is_numeric_dtype(raw[c]) for c in raw.columns)
+    if numeric >= 0.5 * len(raw.columns):
+        return False
+    # The answers under the candidate row: a sample is enough to tell numbers and labels from texts.
+    body = raw.iloc[text_row + 1 : text_row + 201]
     if all(_blank(v) or _IMPORT_ID.match(str(v)) for v in body.iloc[0]):
         body = body.iloc[1:]
     head = raw.iloc[text_row]
@@ -712,191 +721,11 @@ def guess_item_dictionary(
                     dimension = name
                     break
         reverse = bool(_REVERSE_RE.search(code)) or _word_in(question, _REVERSE_WORDS)
-        rows.append((code, question, dimension, role or "plain", pair, reverse))
+        rows.append((code, question, dimension, role or "plain", pair, reverse, np.nan, np.nan))
     return pd.DataFrame(rows, columns=list(DICTIONARY_COLUMNS)).astype(
-        {"item": str, "question": str, "dimension": str, "role": str, "pair": str, "reverse": bool}
+        {"item": str, "question": str, "dimension": str, "role": str, "pair": str, "reverse": bool,
+         "scale_min": float, "scale_max": float}
     )
-
-
-class ItemRow(BaseModel):
-    """One row of the item dictionary."""
-
-    item: str
-    question: str = ""
-    dimension: str = ""
-    role: Role = "plain"
-    pair: str = ""
-    reverse: bool = False
-
-
-_PAIR_PARTNERS = {"expectation": "perception", "importance": "performance"}
-
-
-class ItemDictionary(BaseModel):
-    """The validated item dictionary: what each item asks, its dimension, role and pair."""
-
-    rows: list[ItemRow]
-
-    @classmethod
-    def from_frame(cls, df: pd.DataFrame, available: Iterable[str] | None = None) -> ItemDictionary:
-        """Validate an edited dictionary table and build the model.
-
-        Parameters
-        ----------
-        df : DataFrame
-            Columns ``item`` (required), ``question``, ``dimension``, ``role``, ``pair``,
-            ``reverse``. Rows are numbered from 1 in error sentences, as in the grid.
-        available : iterable of str, optional
-            The survey's columns; every item must be one of them.
-
-        Raises
-        ------
-        KamError
-            A sentence naming the row and the column of the first problem.
-        """
-        if "item" not in df.columns:
-            raise KamError("survey.dictionary_no_item", "The item dictionary needs a column 'item'.")
-        frame = df.copy()
-        for col in DICTIONARY_COLUMNS:
-            if col not in frame.columns:
-                frame[col] = False if col == "reverse" else ""
-        cols = set(available) if available is not None else None
-        rows: list[ItemRow] = []
-        seen: dict[str, int] = {}
-        for i, rec in enumerate(frame[list(DICTIONARY_COLUMNS)].to_dict("records")):
-            row_no = i + 1
-            item = "" if _blank(rec["item"]) else str(rec["item"]).strip()
-            if not item:
-                raise KamError(
-                    "survey.dictionary_empty_item",
-                    "Row {row}, column 'item': the item name is empty.",
-                    row=row_no,
-                )
-            if item in seen:
-                raise KamError(
-                    "survey.dictionary_duplicate_item",
-                    "Row {row}, column 'item': '{item}' is already listed in row {first}.",
-                    row=row_no,
-                    item=item,
-                    first=seen[item],
-                )
-            seen[item] = row_no
-            if cols is not None and item not in cols:
-                raise KamError(
-                    "survey.dictionary_unknown_item",
-                    "Row {row}, column 'item': '{item}' is not a column of the survey.",
-                    row=row_no,
-                    item=item,
-                )
-            role = "plain" if _blank(rec["role"]) else _norm(rec["role"])
-            if role not in ROLES:
-                raise KamError(
-                    "survey.dictionary_bad_role",
-                    "Row {row}, column 'role': '{value}' is not one of expectation, perception, importance, performance, plain.",
-                    row=row_no,
-                    value=str(rec["role"]),
-                )
-            pair = "" if _blank(rec["pair"]) else str(rec["pair"]).strip()
-            if pair and role == "plain":
-                raise KamError(
-                    "survey.dictionary_plain_in_pair",
-                    "Row {row}, column 'role': item '{item}' belongs to pair '{pair}' but has the role 'plain'; "
-                    "choose expectation, perception, importance or performance.",
-                    row=row_no,
-                    item=item,
-                    pair=pair,
-                )
-            rev = rec["reverse"]
-            reverse = (
-                False
-                if _blank(rev)
-                else (_norm(rev) in ("true", "1", "yes", "ja", "x") if isinstance(rev, str) else bool(rev))
-            )
-            rows.append(
-                ItemRow(
-                    item=item,
-                    question="" if _blank(rec["question"]) else str(rec["question"]),
-                    dimension="" if _blank(rec["dimension"]) else str(rec["dimension"]).strip(),
-                    role=role,
-                    pair=pair,
-                    reverse=reverse,  # type: ignore[arg-type]
-                )
-            )
-        _check_pairs(rows)
-        return cls(rows=rows)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The dictionary as a table with the columns of :data:`DICTIONARY_COLUMNS`."""
-        data = [r.model_dump() for r in self.rows]
-        return pd.DataFrame(data, columns=list(DICTIONARY_COLUMNS)).astype({"reverse": bool})
-
-    @property
-    def items(self) -> list[str]:
-        """All item names in order."""
-        return [r.item for r in self.rows]
-
-    def items_with_role(self, *roles: str) -> list[str]:
-        """Items whose role is one of ``roles``."""
-        return [r.item for r in self.rows if r.role in roles]
-
-    def pairs(self, kind: Literal["gap", "ipa"] = "gap") -> dict[str, tuple[str, str]]:
-        """Pair name -> (expectation, perception) for ``"gap"`` or (importance, performance) for ``"ipa"``."""
-        first, second = ("expectation", "perception") if kind == "gap" else ("importance", "performance")
-        found: dict[str, dict[str, str]] = {}
-        for r in self.rows:
-            if r.pair and r.role in (first, second):
-                found.setdefault(r.pair, {})[r.role] = r.item
-        return {p: (d[first], d[second]) for p, d in found.items() if first in d and second in d}
-
-    def dimension_of(self) -> dict[str, str]:
-        """Item -> dimension (items without one are left out)."""
-        return {r.item: r.dimension for r in self.rows if r.dimension}
-
-    def reversed_items(self) -> list[str]:
-        """Items flagged as reverse-coded."""
-        return [r.item for r in self.rows if r.reverse]
-
-
-def _check_pairs(rows: Sequence[ItemRow]) -> None:
-    """Each pair holds exactly one expectation and one perception, or one importance and one performance."""
-    members: dict[str, list[tuple[int, ItemRow]]] = {}
-    for i, r in enumerate(rows):
-        if r.pair:
-            members.setdefault(r.pair, []).append((i + 1, r))
-    for pair, entries in members.items():
-        roles = [r.role for _, r in entries]
-        for role in set(roles):
-            if roles.count(role) > 1:
-                row_no = [n for n, r in entries if r.role == role][1]
-                raise KamError(
-                    "survey.dictionary_pair_role_twice",
-                    "Row {row}, column 'role': pair '{pair}' already has an item with the role '{role}'.",
-                    row=row_no,
-                    pair=pair,
-                    role=role,
-                )
-        kinds = {r for r in roles}
-        valid = [{"expectation", "perception"}, {"importance", "performance"}]
-        if kinds not in valid:
-            row_no = entries[-1][0]
-            if len(entries) == 1:
-                partner = _PAIR_PARTNERS.get(roles[0]) or {v: k for k, v in _PAIR_PARTNERS.items()}.get(
-                    roles[0], ""
-                )
-                raise KamError(
-                    "survey.dictionary_pair_incomplete",
-                    "Row {row}, column 'pair': pair '{pair}' has only one item; add the {partner} item or clear the pair.",
-                    row=row_no,
-                    pair=pair,
-                    partner=partner,
-                )
-            raise KamError(
-                "survey.dictionary_pair_mixed",
-                "Row {row}, column 'role': pair '{pair}' must hold one expectation and one perception item, "
-                "or one importance and one performance item.",
-                row=row_no,
-                pair=pair,
-            )
 
 
 # --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import streamlit as st
 from kamcore import db
 from kamcore.demo import DEMO_NAME
 from kamcore.ingest import IngestSettings, guess_mapping, load_file
+from kamcore.ingest_mapping import survey_evidence
 from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles
 from ui import auth, data, i18n, router, state, widgets
 from ui.i18n import fmt_date, fmt_num, labeller, t
@@ -260,6 +261,10 @@ for token, item in list(pending.items()):
                 header_row=fmt.header_row,
             ))
             st.info(t("data.found_kind", kind=t(f"data.kind_{guess.kind.value}")))
+            if guess.kind.value == "survey":  # why: issue 14
+                evidence = survey_evidence(parsed.data)
+                st.caption(t("survey.found_long") if evidence["long"] else t(
+                    "survey.found_answers", answers=fmt_num(evidence["answers"]), columns=fmt_num(evidence["columns"])))
             i18n.dataframe(parsed.data.head(50), key=f"{key}.preview")
             show_quality(parsed.quality, parsed.rejected, key,
                          roles={column: role for role, column in guess.mapping.roles.items()})

@@ -1,13 +1,15 @@
-"""AppTest for the survey page: views switch, exclusion changes n, churned comparison, no-pairs info."""
+"""AppTest for the survey page on the demo: views, missing-answer rules, churned comparison, dictionary, filters."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
 import pytest
 
 from kamcore import db
+from tests.app.conftest import DEMO_DATA as DEMO
 
 VIEWS = ("descriptives", "customer_gap", "knowledge_gap", "ipa", "reliability", "loyalty")
 
@@ -32,52 +34,81 @@ def tables_with(at, header: str) -> list[pd.DataFrame]:
     return [d.value for d in at.dataframe if header in d.value.columns]
 
 
+def current_table(at) -> str:
+    return at.selectbox(key="survey.table").value
+
+
 def pick_table(at, name: str):
     at.selectbox(key="survey.table").set_value(name)
     at.run()
     return at
 
 
-def test_loads_on_the_demo_with_the_dictionary(make_app):
+def show(at, view: str):
+    at.session_state[f"survey.view.{current_table(at)}"] = view
+    at.run()
+    return at
+
+
+def editor(at, prefix: str):
+    return at.data_editor(key=f"{prefix}.{current_table(at)}")
+
+
+def saved(demo_root, kind: str, name: str):
+    ws = db.Workspace.open(next(demo_root.glob("*.duckdb")))
+    try:
+        return ws.load_object(kind, name)
+    finally:
+        ws.close()
+
+
+def test_loads_on_the_demo_with_the_dictionary_and_opens_on_the_gaps(make_app):
     at = make_app("survey")
     no_trouble(at)
     assert at.title[0].value == "Survey"
-    editor = at.data_editor(key="survey.dictionary")
-    dictionary = editor.value.set_index("item")
-    assert dictionary.loc["E_adv1", ["dimension", "role", "pair"]].tolist() == [
+    dictionary = editor(at, "survey.dictionary").value.set_index("item")
+    assert dictionary.loc["E_adv1", ["dimension", "role", "pair", "scale_min", "scale_max"]].tolist() == [
         "advice",
         "expectation",
         "adv1",
+        1.0,
+        7.0,
+    ]
+    # Pairs exist, so the first view is the customer gap.
+    assert any(s.value == "Customer gap: experience minus expectation" for s in at.subheader), [
+        s.value for s in at.subheader
     ]
     assert len(at.get("plotly_chart")) >= 1
 
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_every_view_renders(make_app, view):
-    at = make_app("survey")
-    at.session_state["survey.view"] = view
-    at.run()
+    at = show(make_app("survey"), view)
     no_trouble(at)
     assert len(at.dataframe) >= 1
 
 
-def test_listwise_or_pairwise_changes_the_shown_n(make_app):
+def test_the_three_missing_answer_rules_and_the_count_dropped(make_app):
     at = pick_table(make_app("survey"), "survey_dealer")
     no_trouble(at)
+    # The car-dealer study's own count: anyone with a blank out, 146 − 2 = 144.
+    assert at.session_state["survey.exclusion.survey_dealer"] == "any"
+    assert "146 respondents, 146 after the filters, 2 dropped" in exclusion_caption(at)
     assert used_n(at) == 144
-    assert "146 respondents, 2 dropped" in exclusion_caption(at)
-    at.session_state[f"survey.exclusion.{current_table(at)}"] = "pairwise"
+    at.session_state["survey.exclusion.survey_dealer"] = "pairwise"
     at.run()
     no_trouble(at)
     assert used_n(at) == 146
     stats = tables_with(at, "Standard deviation")[0]
     assert stats["n"].max() == 146 and stats["n"].min() == 145
+    at.session_state["survey.exclusion.survey_dealer"] = "listwise"
+    at.run()
+    no_trouble(at)
+    assert any("This view uses 144 of 146 respondents: 2 left out" in c.value for c in at.caption)
 
 
 def test_knowledge_gap_shows_advice_on_top(make_app):
-    at = make_app("survey")
-    at.session_state["survey.view"] = "knowledge_gap"
-    at.run()
+    at = show(make_app("survey"), "knowledge_gap")
     no_trouble(at)
     table = tables_with(at, "Gap (customers − staff)")[0]
     top = table.sort_values("Gap (customers − staff)", ascending=False)["Item"].head(3)
@@ -85,56 +116,88 @@ def test_knowledge_gap_shows_advice_on_top(make_app):
 
 
 def test_churned_comparison_shows_lost_accounts_beside_the_rest(make_app):
-    at = make_app("survey")
-    at.session_state["survey.view"] = "customer_gap"
-    at.run()
+    at = show(make_app("survey"), "customer_gap")
     assert len(tables_with(at, "Pair")) == 1
     at.toggle(key="survey.compare_churned").set_value(True)
     at.run()
     no_trouble(at)
-    pair_tables = tables_with(at, "Pair")
-    assert len(pair_tables) == 3  # lost accounts, the rest, everyone
-    lost, rest, everyone = pair_tables
+    lost, rest, everyone = tables_with(at, "Pair")
     gap = "Gap (experience − expectation)"
     assert (lost["n"] + rest["n"]).tolist() == everyone["n"].tolist()
     assert lost[gap].mean() < rest[gap].mean() - 0.5
     assert any(c.value.startswith("Lost accounts (n = ") for c in at.caption)
 
 
-def test_a_survey_without_pairs_shows_an_info_not_an_exception(make_app):
+def test_a_survey_without_pairs_opens_on_descriptives_and_explains_missing_views(make_app):
     at = pick_table(make_app("survey"), "survey_dealer")
+    assert any(s.value == "Answers per item" for s in at.subheader), [s.value for s in at.subheader]
     for view in ("customer_gap", "ipa", "knowledge_gap"):
-        at.session_state["survey.view"] = view
-        at.run()
+        show(at, view)
         no_trouble(at)
         assert len(at.info) >= 1, view
 
 
 def test_a_dictionary_edit_is_saved_in_the_workspace(make_app, demo_root):
     at = pick_table(make_app("survey"), "survey_dealer")
-    editor = at.data_editor(key="survey.dictionary")
-    row = editor.value.reset_index(drop=True).index[editor.value["item"].tolist().index("Q9")]
-    at.session_state["survey.dictionary"] = {
-        "edited_rows": {int(row): {"dimension": "relationship"}},
+    row = editor(at, "survey.dictionary").value["item"].tolist().index("Q9")
+    at.session_state["survey.dictionary.survey_dealer"] = {
+        "edited_rows": {row: {"dimension": "relationship"}},
         "added_rows": [],
         "deleted_rows": [],
     }
     at.run()
     no_trouble(at)
-    ws = db.Workspace.open(next(demo_root.glob("*.duckdb")))
-    try:
-        payload = ws.load_object("item_dictionary", "survey_dealer")
-    finally:
-        ws.close()
-    saved = pd.DataFrame(payload["rows"]).set_index("item")
-    assert saved.loc["Q9", "dimension"] == "relationship"
+    rows = pd.DataFrame(saved(demo_root, "item_dictionary", "survey_dealer")["rows"]).set_index("item")
+    assert rows.loc["Q9", "dimension"] == "relationship"
+    assert editor(at, "survey.dictionary").value.set_index("item").loc["Q9", "dimension"] == "relationship"
+
+
+def test_a_deleted_dictionary_row_is_excluded_with_its_reason(make_app, demo_root):
+    at = pick_table(make_app("survey"), "survey_dealer")
+    row = editor(at, "survey.dictionary").value["item"].tolist().index("Q12")
+    at.session_state["survey.dictionary.survey_dealer"] = {
+        "edited_rows": {},
+        "added_rows": [],
+        "deleted_rows": [row],
+    }
+    at.run()
+    no_trouble(at)
+    [excluded] = tables_with(at, "Why it is not analysed")
+    assert (
+        excluded.set_index("Column").loc["Q12", "Why it is not analysed"]
+        == "Removed from the item dictionary."
+    )
+    stats = tables_with(at, "Standard deviation")[0]
+    assert "Q12" not in stats["Item"].tolist()
+
+
+def test_a_row_added_to_the_dictionary_brings_an_item_back(make_app, demo_root):
+    at = pick_table(make_app("survey"), "survey_dealer")
+    row = editor(at, "survey.dictionary").value["item"].tolist().index("Q12")
+    at.session_state["survey.dictionary.survey_dealer"] = {
+        "edited_rows": {},
+        "added_rows": [],
+        "deleted_rows": [row],
+    }
+    at.run()
+    at.session_state["survey.dictionary.survey_dealer"] = {
+        "edited_rows": {},
+        "added_rows": [{"item": "Q12", "dimension": "loyalty", "role": "plain"}],
+        "deleted_rows": [],
+    }
+    at.run()
+    no_trouble(at)
+    rows = pd.DataFrame(saved(demo_root, "item_dictionary", "survey_dealer")["rows"]).set_index("item")
+    assert rows.loc["Q12", "dimension"] == "loyalty"
+    grid = editor(at, "survey.dictionary").value.set_index("item")
+    assert grid.loc["Q12", ["scale_min", "scale_max"]].tolist() == [1.0, 10.0]  # left blank: from the answers
+    assert "Q12" in tables_with(at, "Standard deviation")[0]["Item"].tolist()
 
 
 def test_a_bad_dictionary_edit_is_an_error_sentence(make_app):
     at = make_app("survey")
-    editor = at.data_editor(key="survey.dictionary")
-    row = editor.value["item"].tolist().index("P_acc1")
-    at.session_state["survey.dictionary"] = {
+    row = editor(at, "survey.dictionary").value["item"].tolist().index("P_acc1")
+    at.session_state["survey.dictionary.survey_keyareas"] = {
         "edited_rows": {row: {"role": "expectation"}},
         "added_rows": [],
         "deleted_rows": [],
@@ -149,7 +212,7 @@ def test_every_view_shows_only_catalogue_strings(make_app, view):
     from tests.app.pseudo import untranslated
 
     at = make_app("survey", lang="qps")
-    at.session_state["survey.view"] = view
+    at.session_state[f"survey.view.{current_table(at)}"] = view
     at.session_state["survey.compare_churned"] = True
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -159,49 +222,13 @@ def test_every_view_shows_only_catalogue_strings(make_app, view):
 @pytest.mark.parametrize("lang", ["nb", "sv"])
 def test_gap_views_in_norwegian_and_swedish(make_app, lang):
     at = make_app("survey", lang=lang)
-    for view in ("customer_gap", "knowledge_gap", "loyalty"):
-        at.session_state["survey.view"] = view
-        at.run()
+    for view in ("customer_gap", "knowledge_gap", "loyalty", "reliability"):
+        show(at, view)
         no_trouble(at)
 
 
-def add_survey(demo_root, name: str, frame: pd.DataFrame) -> None:
-    ws = db.Workspace.open(next(demo_root.glob("*.duckdb")))
-    try:
-        ws.import_table(name, frame, kind="survey")
-    finally:
-        ws.close()
-
-
-def test_text_labels_and_a_two_row_header_are_understood(make_app, demo_root):
-    labels = ["Helt uenig", "Uenig", "Litt uenig", "Nøytral", "Litt enig", "Enig", "Helt enig"]
-    frame = pd.DataFrame(
-        {
-            "ResponseId": ["Response ID", "R_1", "R_2", "R_3", "R_4"],
-            "Q1": ["Nøyaktighet i leveransene", labels[6], labels[5], labels[0], None],
-            "Q2": ["Selgeren er lett å nå", labels[2], labels[3], labels[4], labels[1]],
-        }
-    )
-    add_survey(demo_root, "labelled", frame)
-    at = pick_table(make_app("survey"), "labelled")
-    no_trouble(at)
-    assert any("header rows" in c.value for c in at.caption)
-    mapping = at.data_editor(key="survey.label_mapping").value.set_index("label")["value"]
-    assert mapping["Helt enig"] == 7 and mapping["Litt uenig"] == 3
-    dictionary = at.data_editor(key="survey.dictionary").value.set_index("item")
-    assert dictionary.loc["Q1", "question"] == "Nøyaktighet i leveransene"
-    assert dictionary.loc["Q1", "dimension"] == "accuracy"
-    at.session_state[f"survey.exclusion.{current_table(at)}"] = "pairwise"
-    at.run()
-    stats = tables_with(at, "Standard deviation")[0].set_index("Item")
-    assert stats.loc["Q1", "n"] == 3 and stats.loc["Q1", "Mean"] == pytest.approx((7 + 6 + 1) / 3)
-    assert stats.loc["Q2", "Mean"] == pytest.approx((3 + 4 + 5 + 2) / 4)
-
-
 def test_repeat_patronage_from_the_transactions(make_app):
-    at = make_app("survey")
-    at.session_state["survey.view"] = "loyalty"
-    at.run()
+    at = show(make_app("survey"), "loyalty")
     at.session_state["survey.repeat_source"] = "transactions"
     at.run()
     no_trouble(at)
@@ -210,12 +237,17 @@ def test_repeat_patronage_from_the_transactions(make_app):
     assert any("months their account bought" in c.value for c in at.caption)
 
 
-def current_table(at) -> str:
-    """The survey table the page shows (its exclusion choice is kept per table)."""
-    return at.selectbox(key="survey.table").value
+def test_loyalty_never_uses_one_item_for_both_axes_nor_an_expectation_as_attitude(make_app):
+    at = show(make_app("survey"), "loyalty")
+    no_trouble(at)
+    attitude, repeat = at.selectbox(key="survey.attitude"), at.selectbox(key="survey.repeat")
+    assert attitude.value != repeat.value
+    assert attitude.value == "Tilfredshet" and repeat.value == "Gjenkjøp"
+    assert not any(o.startswith("E_") for o in attitude.options)
+    assert attitude.value not in repeat.options
 
 
-def test_demo_keyareas_starts_pairwise_because_listwise_would_drop_a_third(make_app):
+def test_demo_keyareas_starts_pairwise_because_dropping_every_blank_would_lose_a_third(make_app):
     at = make_app("survey")
     no_trouble(at)
     assert current_table(at) == "survey_keyareas"
@@ -224,21 +256,17 @@ def test_demo_keyareas_starts_pairwise_because_listwise_would_drop_a_third(make_
 
 
 def test_accounts_with_the_largest_shortfall_come_first_with_names_and_lost_flags(make_app):
-    at = make_app("survey")
-    at.session_state["survey.view"] = "customer_gap"
-    at.run()
+    at = show(make_app("survey"), "customer_gap")
     no_trouble(at)
     assert any(s.value == "Accounts where the shortfall is largest" for s in at.subheader)
     [table] = tables_with(at, "Largest shortfall on")
     gap = "Gap (experience − expectation)"
     assert table[gap].is_monotonic_increasing
     assert table["Name"].notna().all() and (table["Name"] != "").all()
-    # On the demo the lost accounts are the ones that feel the largest shortfall.
     lost = table["Lost"] == "yes"
     assert lost.sum() > 0
     assert lost.head(int(lost.sum())).all()
     assert {"Gap: advice", "Gap: accuracy"} <= set(table.columns)
-    # Filtering to one account leaves its row alone.
     first = table["Account"].iloc[0]
     at.multiselect(key="survey.accounts").set_value([first])
     at.run()
@@ -247,14 +275,73 @@ def test_accounts_with_the_largest_shortfall_come_first_with_names_and_lost_flag
     assert table["Account"].tolist() == [first]
 
 
-def test_dictionary_roles_are_offered_in_the_chosen_language(make_app):
-    import json
+def test_sidebar_region_filter_reaches_respondents_through_their_account(make_app):
+    at = make_app("survey")
+    accounts_before = used_n(at)
+    region = at.multiselect(key="filters.region")
+    chosen = region.options[0]
+    region.set_value([chosen])
+    at.run()
+    no_trouble(at)
+    from kamcore.demo import DEMO_NAME  # noqa: F401 - the demo workspace is open
 
+    after = int(re.search(r"(\d+) after the filters", exclusion_caption(at)).group(1))
+    assert 0 < after < accounts_before
+    # Independently: respondents whose account is in the chosen region (staff have no account).
+    from tests.core.demo_files import read_norwegian
+
+    survey = read_norwegian(DEMO / "survey_keyareas.csv")
+    customers = read_norwegian(DEMO / "customers.csv")
+    ids = set(customers.loc[customers["Region"] == chosen, "Kundenr"].astype(str))
+    assert after == int(survey["Kundenr"].astype(str).isin(ids).sum())
+
+
+def test_a_saved_respondent_segmentation_is_a_filter(make_app, demo_root):
+    survey_name = "survey_dealer"
+    ws = db.Workspace.open(next(demo_root.glob("*.duckdb")))
+    try:
+        labels = {str(i): ("Fornøyde" if i % 2 else "Kritiske") for i in range(1, 147)}
+        # As the segments page saves it: the key is the respondent column's own name.
+        ws.save_object(
+            "segment_assignment",
+            survey_name,
+            {"key": "Respondent", "labels": labels, "names": {}, "features": [], "k": 2},
+        )
+    finally:
+        ws.close()
+    at = pick_table(make_app("survey"), survey_name)
+    segments = at.multiselect(key="survey.segments")
+    assert sorted(segments.options) == ["Fornøyde", "Kritiske"]
+    segments.set_value(["Kritiske"])
+    at.run()
+    no_trouble(at)
+    assert "146 respondents, 73 after the filters" in exclusion_caption(at)
+
+
+def test_dictionary_roles_are_offered_in_the_chosen_language(make_app):
     at = make_app("survey", lang="nb")
     no_trouble(at)
-    [editor] = [d for d in at.data_editor if d.key == "survey.dictionary"]
-    options = json.loads(editor.proto.columns)["role"]["type_config"]["options"]
+    grid = editor(at, "survey.dictionary")
+    options = json.loads(grid.proto.columns)["role"]["type_config"]["options"]
     labels = {o["value"]: o["label"] for o in options}
     assert labels["expectation"] == "Forventning" and labels["perception"] == "Opplevelse"
-    # The stored values stay the codes kamcore understands.
-    assert set(editor.value["role"]) <= set(labels)
+    assert set(grid.value["role"]) <= set(labels)
+
+
+def test_reliability_shows_alpha_with_its_interval(make_app):
+    import pingouin as pg
+
+    from tests.core.demo_files import read_norwegian
+
+    at = show(make_app("survey"), "reliability")
+    no_trouble(at)
+    table = tables_with(at, "95 % CI low")[0]
+    row = table[(table["Dimension"] == "Advice") & (table["Role"] == "Expectation")].iloc[0]
+    survey = read_norwegian(DEMO / "survey_keyareas.csv")
+    customers = survey[survey["Gruppe"] == "kunde"]
+    # Complete answers first: pingouin's listwise CI would count the dropped rows in n (Feldt's df use the complete n).
+    alpha, (low, high) = pg.cronbach_alpha(customers[["E_adv1", "E_adv2", "E_adv3"]].dropna())
+    assert row["Cronbach's alpha"] == pytest.approx(alpha, abs=1e-9)
+    assert row["95 % CI low"] == pytest.approx(low, abs=6e-4) and row["95 % CI high"] == pytest.approx(
+        high, abs=6e-4
+    )

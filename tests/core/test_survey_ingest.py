@@ -254,7 +254,7 @@ def test_reversing_twice_is_identity(values):
 def test_guess_dictionary_gap_pairs_and_key_areas():
     cols = ["E_acc1", "P_acc1", "E_adv2", "P_adv2", "E_ava1", "Anbefale", "Q5_r"]
     d = guess_item_dictionary(cols).set_index("item")
-    assert list(d.columns) == ["question", "dimension", "role", "pair", "reverse"]
+    assert list(d.columns) == ["question", "dimension", "role", "pair", "reverse", "scale_min", "scale_max"]
     assert d.loc["E_acc1", ["dimension", "role", "pair"]].tolist() == ["accuracy", "expectation", "acc1"]
     assert d.loc["P_acc1", ["dimension", "role", "pair"]].tolist() == ["accuracy", "perception", "acc1"]
     assert d.loc["P_adv2", ["dimension", "pair"]].tolist() == ["advice", "adv2"]
@@ -355,7 +355,9 @@ def test_dictionary_errors_name_row_and_column(rows, code, params):
 
 def test_dictionary_accepts_blank_cells_from_the_grid():
     rows = _dict([["E1", None, None, None, None, None], ["P1", "q", "advice", "Perception ", "", "true"]])
+    rows["scale_min"], rows["scale_max"] = [None, "1"], [None, "7,0"]
     model = ItemDictionary.from_frame(rows)
+    assert model.scale_of("P1") == (1.0, 7.0) and model.scale_of("E1") is None
     assert model.rows[0].role == "plain" and model.rows[0].reverse is False
     assert model.rows[1].role == "perception" and model.rows[1].reverse is True
     assert model.dimension_of() == {"P1": "advice"}

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.colors as pcolors
 import plotly.graph_objects as go
 
-from kamcore import survey, survey_ingest
+from kamcore import survey, survey_model
 from ui import charts
 from ui.figures.common import style_item_rows
 from ui.i18n import dimension_label, fmt_num, t
@@ -27,7 +27,7 @@ def pick_default(options: list[str], words: tuple[str, ...], texts: dict[str, st
 
 def role_label(role: str) -> str:
     """A dictionary role (expectation, perception, ...) in the user's language; unknown roles as given."""
-    return t(f"survey.role_{role}") if role in survey_ingest.ROLES else role
+    return t(f"survey.role_{role}") if role in survey_model.ROLES else role
 
 
 def gap_columns(first: str = "pair") -> dict[str, str]:

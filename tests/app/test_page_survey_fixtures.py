@@ -1,0 +1,262 @@
+"""Real survey exports of every shape: upload (the public ingest, as the Import button does) → survey page →
+descriptives (and the gap chart where pairs exist), numbers checked against plain pandas/scipy reading of the
+same file, every column accounted for, in English, Norwegian and Swedish.
+
+Fixtures and their sources: tests/fixtures/surveys/README.md.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from kamcore import db
+from kamcore.ingest import guess_mapping, load_file
+from tests.app.conftest import APP, ROOT, RouterAppTest
+from ui.i18n import catalogue, translate
+
+SURVEYS = ROOT / "tests" / "fixtures" / "surveys"
+NB6 = {"Helt uenig": 1, "Uenig": 2, "Litt uenig": 3, "Litt enig": 4, "Enig": 5, "Helt enig": 6}
+CNES4 = {"StronglyDisagree": 1, "Disagree": 2, "Agree": 3, "StronglyAgree": 4}
+
+
+def independent(name: str) -> tuple[pd.DataFrame, list[str]]:
+    """(answers as numbers, the items) read with plain pandas, knowing each file's layout by hand."""
+    path = SURVEYS / name
+    if name == "bfi_nettskjema_nb.csv":
+        raw = pd.read_csv(path, sep=";", encoding="cp1252", skiprows=[1])
+        items = [c for c in raw.columns if re.fullmatch(r"[ACENO]\d", c)]
+        return raw[items].apply(lambda s: s.map(NB6)), items
+    if name == "cnes_surveymonkey.csv":
+        raw = pd.read_csv(path, skiprows=[1])
+        items = list(raw.columns[9:])
+        return raw[items].apply(lambda s: s.map(CNES4)), items
+    if name == "qualtrics_anes_thermometers.csv":
+        raw = pd.read_csv(path, skiprows=[1, 2])
+        return raw, ["Q1_1", "Q1_2", "Q3"]
+    if name == "ess10_norway.xlsx":
+        raw = pd.read_excel(path, skiprows=2)
+        return raw, ["imbgeco", "imueclt", "imwbcnt", "hinctnta", "lrscale"]
+    if name == "ess10_norway_semikolon.csv":
+        raw = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
+        return raw, ["imbgeco", "imueclt", "imwbcnt", "hinctnta", "lrscale"]
+    if name == "pairs_forventning_opplevelse_nb.csv":
+        raw = pd.read_csv(path, sep=";", encoding="cp1252")
+        return raw, [c for c in raw.columns if re.match(r"(Forventning|Opplevelse|Oppfølging) \d", c)]
+    if name == "sudzilla_google_forms.csv":
+        raw = pd.read_csv(path)
+        return raw, [c for c in raw.columns if c.startswith("On a scale of 0-10")]
+    if name == "long_cronbach.csv":
+        raw = pd.read_csv(path, sep=";")
+        wide = raw.pivot(index="Subj", columns="Items", values="Scores")
+        items = list(pd.unique(raw["Items"]))
+        return wide[items], items
+    raise AssertionError(name)
+
+
+FIXTURES = {
+    # file: (has pairs, columns that must be excluded, with the reason code)
+    "bfi_nettskjema_nb.csv": (False, {}),
+    "cnes_surveymonkey.csv": (False, {"Email Address": "empty"}),
+    "qualtrics_anes_thermometers.csv": (False, {"Q2": "empty"}),
+    "ess10_norway.xlsx": (
+        False,
+        {"inwds": "dates", "pspwght": "decimals", "agea": "not_scale", "eduyrs": "not_scale"},
+    ),
+    "ess10_norway_semikolon.csv": (False, {"inwds": "dates", "pspwght": "decimals"}),
+    "pairs_forventning_opplevelse_nb.csv": (True, {}),
+    "sudzilla_google_forms.csv": (
+        False,
+        {"...why?": "free_text", "How would you rate the food at Sudzilla (lunch)?": "unknown_labels"},
+    ),
+    "long_cronbach.csv": (False, {}),
+}
+
+
+def import_fixture(root: Path, name: str) -> str:
+    parsed = load_file(SURVEYS / name).tables[0]
+    guess = guess_mapping(parsed.data)
+    assert guess.kind.value == "survey", (name, guess.kind)
+    assert parsed.quality.rows_rejected == 0, parsed.rejected.head()
+    db.create_workspace(root, "client")
+    with db.Workspace.open(db.workspace_path(root, "client")) as workspace:
+        workspace.import_table(
+            "answers",
+            parsed.data,
+            kind=guess.kind,
+            mapping=guess.mapping,
+            quality=parsed.quality.model_dump(mode="json"),
+        )
+    return "client"
+
+
+def open_survey(workspace: str, lang: str) -> RouterAppTest:
+    at = RouterAppTest(Path(APP), default_timeout=90)
+    at.session_state["lang"] = lang
+    at.session_state["workspace_name"] = workspace
+    at.session_state["app.start_page"] = "survey"
+    at.run()
+    return at
+
+
+def tables_with(at, header: str) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe if header in d.value.columns]
+
+
+@pytest.mark.parametrize("lang", ["en", "nb", "sv"])
+@pytest.mark.parametrize("name", list(FIXTURES))
+def test_a_real_export_reaches_its_results_with_the_right_numbers(demo_root, name, lang):
+    has_pairs, must_exclude = FIXTURES[name]
+    at = open_survey(import_fixture(demo_root, name), lang)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    tr = lambda key, **p: translate(f"survey.{key}", lang, **p)  # noqa: E731
+
+    # No column lost without a stated reason.
+    [excluded] = tables_with(at, tr("col_reason")) or [
+        pd.DataFrame(columns=[tr("col_column"), tr("col_reason")])
+    ]
+    reasons = dict(zip(excluded[tr("col_column")], excluded[tr("col_reason")], strict=True))
+    for column, code in must_exclude.items():
+        assert column in reasons, (column, reasons)
+        template = catalogue("survey")[f"excluded_{code}"][lang]
+        assert reasons[column].startswith(template.split("{")[0]), (column, reasons[column], template)
+    title = next(
+        e.label
+        for e in at.expander
+        if e.label.startswith(tr("columns_title", items="", attributes="", excluded="").split(":")[0])
+    )
+    n_items, n_attributes, n_excluded = (int(x) for x in re.findall(r"\d+", title))
+    answers, items = independent(name)
+    table = load_file(SURVEYS / name).tables[0].data
+    n_columns = len(table.columns) if name != "long_cronbach.csv" else len(items) + 1
+    assert n_items + n_attributes + n_excluded == n_columns, title
+    assert n_excluded == len(reasons)
+
+    if has_pairs:
+        # The first view is the gap chart; the numbers are scipy's on the same pairs.
+        assert at.get("plotly_chart")
+        [gaps] = tables_with(at, tr("col_pair"))[:1]
+        for k in range(1, 6):
+            e, p = answers[f"Forventning {k}"], answers[f"Opplevelse {k}"]
+            row = gaps[gaps[tr("col_pair")] == str(k)].iloc[0]
+            assert row[tr("col_mean_gap")] == pytest.approx((p - e).mean(), abs=1e-12)
+            assert row[tr("col_t_p")] == pytest.approx(stats.ttest_rel(p, e).pvalue, rel=1e-9)
+        at.session_state["survey.view.answers"] = "descriptives"
+        at.run()
+    # Descriptives (the first view without pairs) on every answer given (pairwise).
+    at.session_state["survey.exclusion.answers"] = "pairwise"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    stats_table = tables_with(at, tr("col_sd"))[0].set_index(tr("col_item"))
+    assert list(stats_table.index) == [str(i) for i in items]
+    for item in items:
+        v = pd.to_numeric(answers[item], errors="coerce").dropna()
+        row = stats_table.loc[str(item)]
+        assert row[tr("col_n")] == len(v), item
+        assert row[tr("col_mean")] == pytest.approx(v.mean(), abs=1e-12), item
+        assert row[tr("col_sd")] == pytest.approx(v.std(ddof=1), abs=1e-12), item
+    assert at.get("plotly_chart")
+
+
+def test_nettskjema_export_keeps_question_texts_and_suggests_the_reverse_keyed_items(demo_root):
+    at = open_survey(import_fixture(demo_root, "bfi_nettskjema_nb.csv"), "en")
+    grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
+    assert grid.loc["A1", "question"] == "Am indifferent to the feelings of others."
+    assert grid.loc["A1", ["scale_min", "scale_max"]].tolist() == [1.0, 6.0]
+    assert sorted(grid.index[grid["reverse"]]) == ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+    labels = at.data_editor(key="survey.label_mapping.answers").value.set_index("label")["value"]
+    assert labels.to_dict() == NB6
+    assert any(c.value == "Read as a 6-point agreement scale." for c in at.caption)
+
+
+def test_unknown_labels_are_listed_and_a_number_given_brings_the_items_in(demo_root):
+    at = open_survey(import_fixture(demo_root, "sudzilla_google_forms.csv"), "en")
+    grid = at.data_editor(key="survey.label_mapping.answers")
+    shown = grid.value
+    assert shown["value"].isna().all()
+    assert set(shown["label"]) == {
+        "Horrendous",
+        "Just about edible but I was hungry",
+        "Some good, some not so good",
+        "Yum!",
+        "Give the team a Michelin star!!",
+    }
+    order = [
+        "Horrendous",
+        "Just about edible but I was hungry",
+        "Some good, some not so good",
+        "Yum!",
+        "Give the team a Michelin star!!",
+    ]
+    at.session_state["survey.label_mapping.answers"] = {
+        "edited_rows": {
+            int(i): {"value": float(order.index(lab) + 1)} for i, lab in enumerate(shown["label"])
+        },
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.session_state["survey.exclusion.answers"] = "pairwise"
+    at.run()
+    stats_table = tables_with(at, "Standard deviation")[0].set_index("Item")
+    raw = pd.read_csv(SURVEYS / "sudzilla_google_forms.csv")
+    column = "How would you rate the food at Sudzilla (lunch)?"
+    expected = raw[column].map({lab: k + 1 for k, lab in enumerate(order)}).dropna()
+    assert stats_table.loc[column, "Mean"] == pytest.approx(expected.mean(), abs=1e-12)
+
+
+def test_nps_on_a_google_forms_export(demo_root):
+    at = open_survey(import_fixture(demo_root, "sudzilla_google_forms.csv"), "en")
+    at.session_state["survey.view.answers"] = "loyalty"
+    at.run()
+    assert not at.exception and not at.error
+    raw = pd.read_csv(SURVEYS / "sudzilla_google_forms.csv")[
+        "On a scale of 0-10, how would you rate Sudzilla?"
+    ]
+    expected = 100 * ((raw >= 9).sum() - (raw <= 6).sum()) / len(raw)
+    [metric] = [m for m in at.metric if m.label.startswith("NPS, all customers")]
+    assert metric.value == f"{expected:.0f}"
+    attitude, repeat = at.selectbox(key="survey.attitude").value, at.selectbox(key="survey.repeat").value
+    assert attitude != repeat
+
+
+def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift(demo_root):
+    # The airline export's shape: "Anbefaling (0-10)" answered 1–11; real ANES thermometers beside it.
+    raw = pd.read_csv(SURVEYS / "qualtrics_anes_thermometers.csv", skiprows=[1, 2])
+    frame = pd.DataFrame(
+        {
+            "ResponseId": raw["ResponseId"],
+            "Q1_1": raw["Q1_1"],
+            "Q1_2": raw["Q1_2"],
+            "Anbefaling (0-10)": ((raw["Q1_1"] / 10).round() + 1).astype("Int64"),
+        }
+    )
+    assert frame["Anbefaling (0-10)"].min() == 1 and frame["Anbefaling (0-10)"].max() == 11
+    db.create_workspace(demo_root, "client")
+    with db.Workspace.open(db.workspace_path(demo_root, "client")) as workspace:
+        workspace.import_table("answers", frame, kind="survey")
+    at = open_survey("client", "en")
+    assert not at.exception and not at.error
+    assert any("do not fit the scale in their header" in w.value for w in at.warning)
+    grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
+    assert grid.loc["Anbefaling (0-10)", ["scale_min", "scale_max"]].tolist() == [1.0, 11.0]
+    at.toggle(key="survey.shift.answers").set_value(True)
+    at.run()
+    assert not at.exception and not at.error
+    grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
+    assert grid.loc["Anbefaling (0-10)", ["scale_min", "scale_max"]].tolist() == [0.0, 10.0]
+    at.session_state["survey.view.answers"] = "loyalty"
+    at.run()
+    assert not at.exception and not at.error, ([e.value for e in at.error], [i.value for i in at.info])
+    shifted = frame["Anbefaling (0-10)"].dropna().astype(int) - 1
+    expected = 100 * ((shifted >= 9).sum() - (shifted <= 6).sum()) / len(shifted)
+    [metric] = [m for m in at.metric if m.label.startswith("NPS, all customers")]
+    assert metric.value == f"{expected:.0f}"
+    assert np.isfinite(expected)

@@ -1,0 +1,99 @@
+"""End-to-end: a real survey export goes in through the upload and reaches its results in two clicks.
+
+Chromium (Debian's), a real server: new workspace → choose the file → Import (click 1) → Survey
+(click 2) → the gap chart (pairs) or the descriptives (no pairs), in English and Norwegian.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from tests.app.test_page_survey_fixtures import SURVEYS, independent
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT_MS = 120_000
+
+
+def _open(browser, url: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_role("heading", name="KAM Studio").wait_for(timeout=TIMEOUT_MS)
+    return context, page
+
+
+def _new_workspace_with(page, workspace: str, filename: str, mime: str) -> None:
+    page.get_by_role("link", name=re.compile("Data & workspaces")).first.click()
+    page.locator('[data-testid="stExpander"] summary').filter(has_text="Workspaces").first.click()
+    page.locator(".st-key-data-new_workspace input").fill(workspace)
+    page.locator(".st-key-data-create button").click()
+    page.get_by_text("This workspace is empty").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": filename, "mimeType": mime, "buffer": (SURVEYS / filename).read_bytes()}]
+    )
+    page.get_by_text("This looks like: Survey answers", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+
+
+def _choose_language(page, option: str) -> None:
+    page.locator(".st-key-app-lang [role=combobox]").click()
+    page.get_by_role("option", name=option).click()
+
+
+def test_an_expectation_experience_export_reaches_the_gap_chart_in_two_clicks(browser, server, screenshots):
+    answers, _ = independent("pairs_forventning_opplevelse_nb.csv")
+    gap_1 = (answers["Opplevelse 1"] - answers["Forventning 1"]).mean()
+    context, page = _open(browser, server)
+    try:
+        _new_workspace_with(page, "Undersøkelse E2E", "pairs_forventning_opplevelse_nb.csv", "text/csv")
+        # The guess says survey, with its reason, before anything is stored.
+        page.get_by_text("Why a survey:", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("button", name="Import").first.click()  # click 1
+        page.wait_for_timeout(2000)
+        page.get_by_role("link", name=re.compile("^Survey")).first.click()  # click 2
+        page.get_by_text("Customer gap: experience minus expectation").first.wait_for(timeout=TIMEOUT_MS)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        assert page.get_by_text("Exception").count() == 0
+        # The gap table's first pair, as shown (two decimals), equals the independent mean difference.
+        page.get_by_text(f"{gap_1:.2f}", exact=True).first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        page.screenshot(path=str(screenshots / "survey-gaps-en.png"), full_page=True)
+        _choose_language(page, "Norsk (bokmål)")
+        page.get_by_text("Kundegap: opplevelse minus forventning", exact=False).first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        assert page.get_by_text("Exception").count() == 0
+        page.screenshot(path=str(screenshots / "survey-gaps-nb.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_nettskjema_export_with_labels_and_question_texts_reaches_the_descriptives(
+    browser, server, screenshots
+):
+    answers, items = independent("bfi_nettskjema_nb.csv")
+    context, page = _open(browser, server)
+    try:
+        _new_workspace_with(page, "Personlighet E2E", "bfi_nettskjema_nb.csv", "text/csv")
+        page.get_by_text("Rows rejected", exact=False).first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        page.get_by_role("button", name="Import").first.click()  # click 1
+        page.wait_for_timeout(2000)
+        page.get_by_role("link", name=re.compile("^Survey")).first.click()  # click 2
+        page.get_by_text("Answers per item").first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Read as a 6-point agreement scale.").first.wait_for(
+            state="attached", timeout=TIMEOUT_MS
+        )
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        assert page.get_by_text("Exception").count() == 0
+        page.screenshot(path=str(screenshots / "survey-labels-en.png"), full_page=True)
+        _choose_language(page, "Norsk (bokmål)")
+        page.get_by_text("Lest som en enighetsskala med 6 punkter.").first.wait_for(
+            state="attached", timeout=TIMEOUT_MS
+        )
+        page.screenshot(path=str(screenshots / "survey-labels-nb.png"), full_page=True)
+        assert pd.notna(answers[items[0]].mean())
+    finally:
+        context.close()
