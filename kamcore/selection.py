@@ -28,7 +28,11 @@ COMPUTED_SOURCES: tuple[str, ...] = (
     "purchase_frequency",
     "portfolio_share",
     "years_as_customer",
+    "expected_revenue_12m",
+    "p_alive",
 )
+#: Computed sources that need the purchase models of :mod:`kamcore.clv` (fitted on demand).
+FUTURE_SOURCES: tuple[str, ...] = ("expected_revenue_12m", "p_alive")
 MANUAL_PREFIX = "manual:"
 #: Manual scores are entered on a 1-5 scale; a missing score counts as the midpoint.
 MANUAL_MIN, MANUAL_MAX, MANUAL_MIDPOINT = 1.0, 5.0, 3.0
@@ -270,10 +274,32 @@ def _require_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> Non
         )
 
 
+def needs_future_value(model: SelectionModel) -> bool:
+    """True when a criterion of ``model`` uses P(alive) or the expected revenue."""
+    return any(c.source in FUTURE_SOURCES for c in model.criteria)
+
+
+def add_future_value(measures: pd.DataFrame, values: pd.DataFrame | None) -> pd.DataFrame:
+    """``measures`` with ``expected_revenue_12m`` and ``p_alive`` from
+    :func:`kamcore.clv.account_future_value` output (``account`` column); NaN where absent."""
+    out = measures.copy()
+    if values is None or values.empty:
+        for column in FUTURE_SOURCES:
+            out[column] = np.nan
+        return out
+    indexed = values.assign(account=values["account"].astype("str")).set_index("account")
+    ids = out["customer_id"].astype("str")
+    for column in FUTURE_SOURCES:
+        out[column] = ids.map(indexed[column]).astype(float).to_numpy()
+    return out
+
+
 def account_measures(
     transactions: pd.DataFrame,
     accounts: pd.DataFrame | None = None,
     as_of: dt.date | pd.Timestamp | None = None,
+    *,
+    future_value: bool = False,
 ) -> pd.DataFrame:
     """One row per account with the computed measures selection criteria can use.
 
@@ -288,6 +314,10 @@ def account_measures(
         the transactions' when present.
     as_of : date, optional
         End of the last 12-month window (inclusive); default the latest transaction date.
+    future_value : bool
+        Also fit the purchase models (:func:`kamcore.clv.account_future_value`) and add
+        ``expected_revenue_12m`` and ``p_alive`` (NaN when the models cannot be fitted,
+        e.g. fewer than 10 accounts).
 
     Returns
     -------
@@ -368,7 +398,16 @@ def account_measures(
         },
         index=ids,
     )
-    return out.reset_index()
+    out = out.reset_index()
+    if future_value:
+        from kamcore import clv  # the models are only loaded when a criterion needs them
+
+        try:
+            values = clv.account_future_value(tx[["customer_id", "date", "revenue"]], as_of=end)
+        except KamError:
+            values = None
+        out = add_future_value(out, values)
+    return out
 
 
 # ------------------------------------------------------------------------ manual scores

@@ -6,7 +6,7 @@ import streamlit as st
 
 from kamcore import portfolio, tables
 from kamcore.errors import KamError
-from ui import account_link, charts, data, i18n, router, widgets
+from ui import account_link, charts, clv_view, data, i18n, router, widgets
 from ui.figures import portfolio as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
@@ -14,7 +14,7 @@ router.require_router()
 
 MEASURES = ("revenue", "profit", "quantity")
 GROUPS = ("region", "owner", "industry")
-VIEWS = ("pareto", "whale", "concentration", "movement", "accounts")
+VIEWS = ("pareto", "whale", "concentration", "movement", "accounts", "future")
 MOVEMENT_VIEWS = ("matrix", "sankey")
 PARETO_MIN_BARS = 10
 PARETO_MAX_BARS = 1000
@@ -273,6 +273,7 @@ elif view == "movement":
     )
     risk = portfolio.churn_risk(moved, min_drop=drop / 100, inactive_days=int(days))
     st.caption(t("portfolio.churn_count", n=fmt_num(len(risk)), value=fmt_num(risk["previous_value"].sum())))
+    st.caption(t("clv.churn_note"))
     if not risk.empty:
         shown_risk = figures.churn_table(risk, names)
         # a row opens the account's page
@@ -316,3 +317,7 @@ elif view == "accounts":
         fig = figures.drill_figure(series, revenue_col, bool(profit_col), names.get(account, account))
         charts.show(fig, key="portfolio.drill_chart")
         account_link.open_button(account, key="portfolio.open_account")
+
+# ------------------------------------------------ future value: P(alive), drifting away (ui/clv_view.py)
+elif view == "future":
+    clv_view.render(classes, names)

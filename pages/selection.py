@@ -10,7 +10,7 @@ import streamlit as st
 from kamcore import selection, tables
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import account_link, charts, data, i18n, router, state, widgets
+from ui import account_link, charts, clv_view, data, i18n, router, state, widgets
 from ui.figures import selection as figures
 from ui.i18n import escape_markdown, fmt_date, fmt_num, fmt_pct, labeller, t
 
@@ -352,6 +352,8 @@ ws = state.workspace()
 accounts_name = data.active_table(TableKind.accounts)
 scores_name = accounts_name or "accounts"
 with_added = with_added_criteria(BASE_MODEL, scores_name)
+if selection.needs_future_value(with_added):  # P(alive) / expected revenue: fitted once, cached
+    measures = selection.add_future_value(measures, clv_view.account_values(transactions, period_end))
 model = weight_controls(with_added)
 criteria_editor(with_added, scores_name)
 names = model.manual_names

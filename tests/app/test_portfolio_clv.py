@@ -1,0 +1,192 @@
+"""AppTest for the Portfolio page's "Future value" view (ui/clv_view.py) on the demo workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from tests.app.pseudo import untranslated
+
+SHOW = ("drifting", "accounts", "check")
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def open_future(make_app, lang: str = "en"):
+    at = make_app("portfolio", lang=lang)
+    at.segmented_control(key="portfolio.view").set_value("future").run()
+    return at
+
+
+def lost_accounts() -> set[str]:
+    """The demo's lost accounts, read from its customer file (Status "tapt")."""
+    customers = pd.read_csv(DEMO / "customers.csv", sep=";", encoding="utf-8-sig", dtype={"Kundenr": str})
+    return set(customers.loc[customers["Status"] == "tapt", "Kundenr"])
+
+
+def test_future_view_ranks_the_lost_accounts_first(make_app):
+    at = open_future(make_app)
+    assert_clean(at)
+    # By default the page shows the 389 accounts marked active: the models learn from all 400,
+    # and none of the active ones is below the 50 % limit.
+    assert any("the 11 accounts the page's filters hide" in c.value for c in at.caption)
+    cards = {m.label: m.value for m in at.metric}
+    for label in ("Expected next 12 months", "Likely still active", "Revenue at risk", "Test forecast miss"):
+        assert label in cards
+    assert int(cards["Likely still active"].replace(",", "")) == 389
+    assert [i.value for i in at.info] == ["No account shown here has a P(alive) below the limit."]
+    # the demo is what the model expects: no "fits badly" warning
+    assert not at.warning
+
+    # With the lost accounts shown too:
+    at.multiselect(key="portfolio.status").select("churned").run()
+    assert_clean(at)
+    cards = {m.label: m.value for m in at.metric}
+    # the 389 active demo accounts, plus the lost account that went quiet only 15 weeks ago
+    assert int(cards["Likely still active"].replace(",", "")) == 390
+    drifting = at.dataframe[0].value
+    lost = lost_accounts()
+    # at the default limit (P(alive) below 50 %) the list holds only lost accounts: all but the
+    # one that went quiet most recently (see tests/core/test_clv.py)
+    assert set(drifting["Customer number"]) < lost
+    assert len(drifting) == len(lost) - 1
+    assert drifting["Revenue at risk"].is_monotonic_decreasing
+    # a limit of 100 % lists every account, still led by the lost ones
+    at.slider(key="portfolio.clv_below").set_value(100).run()
+    assert_clean(at)
+    everyone = at.dataframe[0].value
+    assert len(everyone) == 200  # the first 200 of 400 are shown
+    assert set(everyone["Customer number"].head(len(lost))) == lost
+
+
+def test_every_sub_view_renders_with_chart_and_table(make_app):
+    at = open_future(make_app)
+    at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert len(table) == 389  # the active accounts the page shows by default
+    assert {"Class", "P(alive) %", "Expected revenue, next 12 months"} <= set(table.columns)
+    assert at.get("plotly_chart")
+    at.segmented_control(key="portfolio.clv_show").set_value("check").run()
+    assert_clean(at)
+    check = at.dataframe[0].value
+    # the check fits on all but the last 52 weeks: accounts that first bought later are not in it
+    sales = pd.read_csv(
+        DEMO / "transactions.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"Kundenr": str}
+    )
+    dates = pd.to_datetime(sales["Fakturadato"], format="%d.%m.%Y")
+    first = dates[sales["Omsetning"] > 0].groupby(sales["Kundenr"]).min()
+    assert check["Accounts"].sum() == int((first <= dates.max() - pd.Timedelta(days=364)).sum())
+    assert at.get("plotly_chart")
+
+
+def test_view_switch_does_not_refit(make_app, monkeypatch):
+    at = open_future(make_app)
+    from kamcore import clv
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("refitted")
+
+    monkeypatch.setattr(clv, "future_value", refuse)
+    monkeypatch.setattr(clv, "holdout_check", refuse)
+    for show in SHOW:
+        at.segmented_control(key="portfolio.clv_show").set_value(show).run()
+        assert_clean(at)
+
+
+def test_future_view_shows_only_catalogue_strings(make_app):
+    at = open_future(make_app, lang="qps")
+    assert not at.exception, [e.value for e in at.exception]
+    assert untranslated(at) == []
+    for show in SHOW:
+        at.segmented_control(key="portfolio.clv_show").set_value(show).run()
+        assert not at.exception
+        assert untranslated(at) == [], show
+
+
+def test_future_view_in_norwegian(make_app):
+    at = open_future(make_app, lang="nb")
+    assert_clean(at)
+    labels = {m.label for m in at.metric}
+    assert "Omsetning i faresonen" in labels
+    assert [i.value for i in at.info] == ["Ingen av kundene som vises her, har P(aktiv) under grensen."]
+    at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
+    assert_clean(at)
+    assert "P(aktiv) %" in at.dataframe[0].value.columns
+
+
+def test_movement_view_explains_its_churn_flags(make_app):
+    at = make_app("portfolio")
+    at.segmented_control(key="portfolio.view").set_value("movement").run()
+    assert_clean(at)
+    assert any("Future value view ranks accounts" in c.value for c in at.caption)
+
+
+def test_contract_customers_get_a_plain_warning(make_app, demo_root):
+    from kamcore import db
+    from tests.core.test_clv import contract_sales
+
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        ws.import_table(
+            "transactions",
+            contract_sales(),
+            kind="transactions",
+            mapping={"customer_id": "customer_id", "date": "date", "revenue": "revenue"},
+            replace=True,
+        )
+    at = open_future(make_app)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("fixed rhythm" in w.value for w in at.warning)
+
+
+def test_a_model_that_missed_the_test_period_says_so(make_app, demo_root):
+    from kamcore import db
+
+    # 100 accounts that bought every five weeks or so, then every week in the last year: a
+    # model fitted on the first two years must forecast far too few purchases for the last
+    rows = []
+    for i in range(100):
+        day = pd.Timestamp("2023-11-01") + pd.Timedelta(days=i % 20)
+        while day <= pd.Timestamp("2026-10-31"):
+            rows.append((f"K{i:03d}", day, 500.0))
+            gap = 35 if day < pd.Timestamp("2025-11-01") else 7
+            day += pd.Timedelta(days=gap + (i * 7 + day.day) % 5)
+    sales = pd.DataFrame(rows, columns=["customer_id", "date", "revenue"])
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        ws.import_table(
+            "transactions", sales, kind="transactions", mapping={c: c for c in sales.columns}, replace=True
+        )
+    at = open_future(make_app)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("The model fits this data poorly" in w.value for w in at.warning)
+    at.segmented_control(key="portfolio.clv_show").set_value("check").run()
+    check = at.dataframe[0].value
+    # the forecast falls short in every group of accounts
+    assert (check["Forecast purchases per account"] < check["Actual purchases per account"]).all()
+
+
+def test_data_too_short_to_check_still_shows_the_values(make_app, demo_root):
+    from kamcore import db
+
+    # 12 accounts, 11 of them new in the last three weeks of an eight-week history: the model
+    # can be fitted, but the check (fit up to four weeks before the end) sees only one account
+    rows = [("K00", pd.Timestamp("2026-09-01"), 100.0)]
+    for i in range(1, 12):
+        for day in (10, 15, 20, 25):
+            rows.append((f"K{i:02d}", pd.Timestamp(f"2026-10-{day}") - pd.Timedelta(days=i % 3), 100.0))
+    sales = pd.DataFrame(rows, columns=["customer_id", "date", "revenue"])
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        ws.import_table(
+            "transactions", sales, kind="transactions", mapping={c: c for c in sales.columns}, replace=True
+        )
+    at = open_future(make_app)
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Test forecast miss"] == "–"
+    at.segmented_control(key="portfolio.clv_show").set_value("check").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == ["The model needs at least 10 customers; there are 1."]

@@ -1,0 +1,38 @@
+"""End-to-end: in Chromium, the Portfolio page's Future value view shows who is drifting away and
+how well the model predicted the last year, in English and Norwegian."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.test_smoke import TIMEOUT_MS, _choose_language, _open
+
+pytestmark = pytest.mark.e2e
+
+
+def test_future_value_view_in_english_and_norwegian(browser, server, screenshots):
+    context, page = _open(browser, server)
+    try:
+        page.get_by_role("link", name=re.compile("Portfolio")).first.click()
+        page.get_by_text("Future value", exact=True).first.click()
+        page.get_by_text("Revenue at risk").first.wait_for(timeout=TIMEOUT_MS)
+        # the drifting-away list: its caption names how many accounts are below 50 % P(alive)
+        page.get_by_text(re.compile(r"accounts with P\(alive\) below 50%")).first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Model check", exact=True).first.click()
+        page.get_by_text(re.compile("Model check: forecast against actual purchases")).first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+        assert page.locator(".js-plotly-plot").count() >= 1
+        page.screenshot(path=str(screenshots / "future-en.png"), full_page=True)
+
+        _choose_language(page, "Norsk (bokmål)")
+        page.get_by_text("Omsetning i faresonen").first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text(re.compile("Modellsjekk: varslet mot faktiske kjøp")).first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+        assert page.get_by_text("Exception").count() == 0
+        page.screenshot(path=str(screenshots / "future-nb.png"), full_page=True)
+    finally:
+        context.close()

@@ -1,0 +1,204 @@
+"""Portfolio section "Future value": P(alive), next year's expected revenue, who is drifting away,
+and how well the model predicted a hold-out period on this workspace's own data.
+
+The models (kamcore.clv: BG/NBD and Gamma-Gamma) are fitted once per workspace, table,
+filters and end date, and cached; changing the sub-view only redraws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from kamcore import clv
+from kamcore.errors import KamError
+from kamcore.schemas import TableKind
+from ui import charts, data, i18n, state, widgets
+from ui.figures import clv as figures
+from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+
+SHOW = ("drifting", "accounts", "check")
+#: The model check groups accounts into this many bins of similar purchase frequency.
+HOLDOUT_GROUPS = 8
+
+
+def _cache_key(as_of: dt.date | None) -> str:
+    """Workspace, table version and every filter but the period (the models need all history)."""
+    name = data.active_table(TableKind.transactions) or ""
+    info = state.workspace().table_info(name)
+    filters = data.current_filters().model_copy(update={"date_from": None, "date_to": None})
+    return "|".join([state.workspace_key(), name, info.content_hash, filters.model_dump_json(), str(as_of)])
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def _future(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.FutureValue:
+    # one pass over the transactions for the values and the hold-out check
+    return clv.future_value(_history, as_of, with_check=True, check_groups=HOLDOUT_GROUPS)
+
+
+def _check(result: clv.FutureValue) -> clv.HoldoutCheck | KamError:
+    """The hold-out check, or the KamError saying why this data cannot be checked."""
+    if result.check is not None:
+        return result.check
+    error = result.check_error or {}
+    return KamError(error.get("code", "clv.fit_failed"), error.get("message", ""), **error.get("params", {}))
+
+
+def account_values(history: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame | None:
+    """What :func:`kamcore.clv.account_future_value` returns (``account``, ``p_alive``,
+    ``expected_purchases_12m``, ``expected_revenue_12m``), cached with the portfolio view's fit,
+    for pages that show or score it; None when the models cannot be fitted to this data.
+
+    ``history`` is ``data.transactions(apply_period=False)``; ``as_of`` the period filter's end.
+    """
+    try:
+        result = _future(history, _cache_key(as_of), as_of)
+    except KamError:
+        return None
+    return result.accounts[["account", "p_alive", "expected_purchases_12m", "expected_revenue_12m"]]
+
+
+def render(classes: pd.DataFrame, names: pd.Series) -> None:
+    """Draw the section for the page's ABC ranking ``classes`` and display ``names``."""
+    history = data.transactions(apply_period=False)
+    if history is None or not {"date", "revenue"} <= set(history.columns):
+        st.info(t("clv.needs_dates"))
+        return
+    as_of = data.current_filters().date_to
+    key = _cache_key(as_of)
+    with st.spinner(t("clv.fitting")):
+        try:
+            result = _future(history, key, as_of)
+        except KamError as exc:
+            widgets.error(exc)
+            return
+    check = _check(result)
+
+    st.caption(t("clv.intro", end=fmt_date(result.as_of)))
+    if isinstance(check, clv.HoldoutCheck):
+        if check.fits_badly:
+            st.warning(t("clv.warn_fit", error=fmt_pct(check.total_error, 0)), icon=":material/warning:")
+        if check.regular_rhythm:
+            st.warning(t("clv.warn_regular"), icon=":material/event_repeat:")
+    if result.spend_fallback:
+        st.caption(t("clv.spend_fallback"))
+
+    # The models learn from every account (the lost ones teach what drifting away looks like);
+    # the figures below cover the accounts the page shows (its status and period filters).
+    joined = figures.with_classes(result.accounts, classes, names)
+    accounts = joined.loc[joined["in_view"].to_numpy()]
+    if len(accounts) < len(joined):
+        st.caption(t("clv.hidden_accounts", n=fmt_num(len(joined) - len(accounts))))
+    cards = st.columns(4)
+    cards[0].metric(
+        t("clv.card_expected"),
+        fmt_num(accounts["expected_revenue_12m"].sum()),
+        border=True,
+        help=t("clv.card_expected_help"),
+    )
+    cards[1].metric(
+        t("clv.card_active"),
+        fmt_num(int((accounts["p_alive"] >= 0.5).sum())),
+        border=True,
+        help=t("clv.card_active_help", n=fmt_num(len(accounts))),
+    )
+    cards[2].metric(
+        t("clv.card_at_risk"),
+        fmt_num(accounts["revenue_at_risk"].sum()),
+        border=True,
+        help=t("clv.card_at_risk_help"),
+    )
+    if isinstance(check, clv.HoldoutCheck):
+        cards[3].metric(
+            t("clv.card_check"), fmt_pct(check.total_error, 0), border=True, help=t("clv.card_check_help")
+        )
+    else:
+        cards[3].metric(t("clv.card_check"), "–", border=True, help=t("clv.card_check_help"))
+
+    show = widgets.choice(
+        "clv.show", SHOW, key="portfolio.clv_show", default="drifting", option_prefix="clv.show"
+    )
+    if show == "drifting":
+        st.caption(t("clv.drifting_intro"))
+        below = st.slider(
+            t("clv.below"),
+            min_value=5,
+            max_value=100,
+            value=50,
+            step=5,
+            format="%d%%",
+            key="portfolio.clv_below",
+            help=t("clv.below_help"),
+        )
+        table = figures.drifting_table(accounts, result.as_of, below / 100)
+        drifting = accounts.loc[accounts["p_alive"] < below / 100]
+        st.caption(
+            t(
+                "clv.drifting_count",
+                n=fmt_num(len(drifting)),
+                share=fmt_pct(below / 100, 0),
+                last_year=fmt_num(drifting["last_year_revenue"].sum()),
+                at_risk=fmt_num(drifting["revenue_at_risk"].sum()),
+            )
+        )
+        if table.empty:
+            st.info(t("clv.drifting_none"))
+        else:
+            shown = table.head(figures.DRIFTING_ROWS)
+            i18n.dataframe(
+                shown,
+                hide_index=True,
+                key="portfolio.clv_drifting",
+                decimals={
+                    t("clv.col_p_alive"): 1,
+                    t("clv.col_last_year"): 0,
+                    t("clv.col_at_risk"): 0,
+                    t("clv.col_expected_revenue"): 0,
+                },
+            )
+            if len(table) > len(shown):
+                st.caption(t("clv.drifting_more", shown=fmt_num(len(shown)), total=fmt_num(len(table))))
+            widgets.download_buttons(table, "drifting_away", key="portfolio.clv_drifting_download")
+    elif show == "accounts":
+        charts.show(
+            figures.class_outlook_figure(figures.class_outlook(accounts)), key="portfolio.clv_outlook"
+        )
+        table = figures.accounts_table(accounts)
+        shown = table.head(figures.ACCOUNT_ROWS)
+        i18n.dataframe(
+            shown,
+            hide_index=True,
+            key="portfolio.clv_accounts",
+            decimals={
+                t("portfolio.col_rank"): 0,
+                t("clv.col_p_alive"): 1,
+                t("clv.col_expected_purchases"): 1,
+                t("clv.col_last_year"): 0,
+                t("clv.col_expected_revenue"): 0,
+            },
+        )
+        if len(table) > len(shown):
+            st.caption(t("clv.drifting_more", shown=fmt_num(len(shown)), total=fmt_num(len(table))))
+        widgets.download_buttons(table, "future_value", key="portfolio.clv_accounts_download")
+    elif isinstance(check, clv.HoldoutCheck):
+        charts.show(figures.holdout_figure(check), key="portfolio.clv_holdout")
+        st.caption(
+            t(
+                "clv.holdout_caption",
+                cal_end=fmt_date(check.calibration_end),
+                end=fmt_date(check.holdout_end),
+                actual=fmt_num(check.total_actual),
+                predicted=fmt_num(check.total_predicted),
+                error=fmt_pct(check.total_error, 0),
+            )
+        )
+        i18n.dataframe(
+            figures.holdout_table(check),
+            hide_index=True,
+            key="portfolio.clv_holdout_table",
+            decimals={t("clv.col_actual"): 2, t("clv.col_predicted"): 2},
+        )
+    else:
+        widgets.error(check)
