@@ -27,7 +27,7 @@ COMPONENTS: tuple[str, ...] = ("money", "buying", "survey", "relationship")
 #: Which sub-scores make up each component.
 SUBSCORES: dict[str, tuple[str, ...]] = {
     "money": ("trend", "margin"),
-    "buying": ("recency", "frequency"),
+    "buying": ("recency", "frequency", "p_alive"),
     "survey": ("areas", "nps"),
     "relationship": ("relationship_strength", "share_of_wallet", "coverage"),
 }
@@ -55,6 +55,8 @@ SCALES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "share_of_wallet": ((1.0, 5.0), (0.0, 100.0)),
     # buying-centre coverage: share (0–1) of the customer's buying-centre roles we have contact with
     "coverage": ((0.0, 1.0), (0.0, 100.0)),
+    # BG/NBD probability that the account is still buying (kamcore.clv), 0–1
+    "p_alive": ((0.0, 1.0), (0.0, 100.0)),
 }
 #: Shortest "usual gap" between purchases, in days: weekly buyers are not late after two days.
 MIN_GAP_DAYS = 7.0
@@ -62,7 +64,7 @@ MIN_GAP_DAYS = 7.0
 MIN_PURCHASE_DAYS = 3
 #: Fewest purchase days expected in 6 months before frequency is judged.
 MIN_EXPECTED_DAYS = 2.0
-TEAM_COLUMNS = ("relationship_strength", "share_of_wallet", "buying_centre_coverage")
+TEAM_COLUMNS = ("relationship_strength", "share_of_wallet", "buying_centre_coverage", "p_alive")
 
 #: English words for each sub-score (the UI translates the codes itself: ``account.driver_<code>``).
 DRIVER_WORDS: dict[str, str] = {
@@ -75,6 +77,7 @@ DRIVER_WORDS: dict[str, str] = {
     "relationship_strength": "relationship strength",
     "share_of_wallet": "share of wallet",
     "coverage": "buying-centre coverage",
+    "p_alive": "chance that the account is still buying",
 }
 
 
@@ -291,7 +294,8 @@ def health_scores(
     accounts : DataFrame, optional
         One row per account with ``customer_id`` and any of the team scores
         ``relationship_strength`` and ``share_of_wallet`` (1–5) and ``buying_centre_coverage``
-        (share 0–1). ``status`` is never read.
+        (share 0–1), and ``p_alive`` (0–1, from ``kamcore.clv.account_future_value``), which
+        joins recency and frequency in the buying pattern. ``status`` is never read.
     survey : optional
         A prepared survey, a :class:`SurveyInput`, or ``(table, item dictionary)``.
     as_of : date, optional
@@ -363,6 +367,7 @@ def health_scores(
     sub["relationship_strength"] = _score("relationship_strength", table["relationship_strength"])
     sub["share_of_wallet"] = _score("share_of_wallet", table["share_of_wallet"])
     sub["coverage"] = _score("coverage", table["buying_centre_coverage"])
+    sub["p_alive"] = _score("p_alive", table["p_alive"])
 
     out = pd.DataFrame(index=table.index)
     for component, codes in SUBSCORES.items():

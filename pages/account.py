@@ -11,7 +11,7 @@ import streamlit as st
 from kamcore import health, plans, portfolio
 from kamcore import survey as survey_stats
 from kamcore.errors import KamError
-from ui import account_link, charts, data, i18n, key_accounts, router, state, widgets
+from ui import account_link, charts, data, i18n, key_accounts, relationships, router, state, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, labeller, t
 
@@ -122,6 +122,11 @@ else:
             fmt_num(h["purchase_days_6m"]), fmt_num(h["usual_purchase_days_6m"], 1),
         ],
     })
+    extra = {"p_alive": "account.measure_p_alive", "buying_centre_coverage": "account.measure_coverage"}
+    shown = {t(label): fmt_pct(h[name]) for name, label in extra.items() if name in h and pd.notna(h[name])}
+    if shown:  # optional inputs: the future-value model and the buying-centre map
+        why = pd.concat([why, pd.DataFrame({t("account.col_measure"): list(shown),
+                                            t("account.col_value"): list(shown.values())})], ignore_index=True)
     i18n.dataframe(why, hide_index=True, width="content")
     st.caption(t("account.as_of", date=fmt_date(h["as_of"])))
 
@@ -260,6 +265,10 @@ if prepared is not None:
             except KamError:
                 pass
         st.write(" · ".join(line))
+
+# ---------------------------------------------------------------------------- buying centre
+st.subheader(t("app.page_relationships"))
+relationships.account_section(account, key="account.relationships")
 
 # --------------------------------------------------------------------------------------- plan
 st.header(t("account.plan_title"))

@@ -52,11 +52,29 @@ def team_scores() -> pd.DataFrame | None:
 
 
 def health_accounts() -> pd.DataFrame | None:
-    """One row per account with the team scores health reads (status is never passed on)."""
+    """One row per account with what health reads besides sales: team scores, buying-centre
+    coverage and P(alive) where present (status is never passed on)."""
+    from ui import clv_view, relationships  # both optional inputs; imported late to keep start-up light
+
+    parts: list[pd.DataFrame] = []
     scores = team_scores()
-    if scores is None:
+    if scores is not None:
+        parts.append(scores.assign(customer_id=scores["customer_id"].astype(str)).set_index("customer_id"))
+    coverage = relationships.coverage_frame()
+    if coverage is not None and not coverage.empty:
+        parts.append(coverage.assign(customer_id=coverage["account"].astype(str))
+                     .set_index("customer_id")[["coverage_score"]]
+                     .rename(columns={"coverage_score": "buying_centre_coverage"}))
+    history = data.transactions(filtered=False)
+    if history is not None and {"date", "revenue"} <= set(history.columns):
+        future = clv_view.account_values(history)
+        if future is not None:
+            parts.append(future.assign(customer_id=future["account"].astype(str)).set_index("customer_id")[["p_alive"]])
+    if not parts:
         return None
-    return scores.assign(customer_id=scores["customer_id"].astype(str))
+    joined = pd.concat(parts, axis=1, join="outer")
+    joined = joined[~joined.index.duplicated()]
+    return joined.rename_axis("customer_id").reset_index()
 
 
 def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:

@@ -187,3 +187,18 @@ def test_programme_effect_on_a_saved_shortlist(demo_root: Path):
     labels = [m.label for m in at.metric]
     assert "Extra growth of key accounts" in labels
     assert any("not drawn at random" in w.value for w in at.warning)
+
+
+def test_the_account_page_shows_the_buying_centre_and_future_value_inputs(make_app):
+    # 027522 is the demo's whale held by one account manager (a bow-tie, see data/README.md).
+    at = make_app("account")
+    at.session_state["account._selected"] = "027522"
+    at.run()
+    assert not at.exception
+    assert "Buying centre" in [s.value for s in at.subheader]
+    texts = " ".join(str(m.value) for m in at.markdown) + " ".join(str(c.value) for c in at.caption)
+    assert "Bow-tie" in texts or "bow-tie" in texts
+    why = [df.value for df in at.dataframe if "Measure" in df.value.columns][0]
+    measures = set(why["Measure"])
+    assert "Chance that it still buys (P(alive), BG/NBD)" in measures
+    assert "Buying-centre coverage" in measures

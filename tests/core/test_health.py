@@ -193,3 +193,15 @@ def test_demo_planted_decliners_are_watch_or_act(demo, demo_plan):
     scores = health.health_scores(sales, accounts=accounts, survey=survey).set_index("account")
     assert scores.loc[decliners, "band"].isin(["watch", "act"]).all()
     assert scores.loc[decliners, "driver_codes"].map(lambda c: "trend" in c).all()
+
+
+def test_p_alive_joins_the_buying_pattern_and_coverage_the_relationship(tiny):
+    # kamcore.clv's P(alive) and the buying centre's coverage score are inputs when present.
+    team = TEAM.assign(p_alive=[0.2], buying_centre_coverage=[0.6])
+    a = health.health_scores(tiny, accounts=team, as_of="2026-12-31").set_index("account").loc["A"]
+    recency = 100 - 50 * (184 / 150 - 1) / 2
+    assert a["score_p_alive"] == pytest.approx(20.0)
+    assert a["buying"] == pytest.approx((recency + 20.0) / 2)  # frequency has too few days to judge
+    assert a["relationship"] == pytest.approx((25.0 + 75.0 + 60.0) / 3)
+    without = health.health_scores(tiny, accounts=TEAM, as_of="2026-12-31").set_index("account").loc["A"]
+    assert a["health"] < without["health"]

@@ -11,7 +11,7 @@ from kamcore.ingest_text import split_mixed_encoding
 
 
 def _mixed_file() -> bytes:
-    header = "Kundenr;Kundenavn;Omsetning\n".encode()
+    header = b"Kundenr;Kundenavn;Omsetning\n"
     utf8 = "".join(f"{i};Ærlig Øvre Ås {i};{i},50\n" for i in range(20_000)).encode("utf-8")
     cp1252 = "".join(f"{i};Gammel Bødker Å {i};1,25\n" for i in range(20_000, 20_100)).encode("cp1252")
     return header + utf8 + cp1252

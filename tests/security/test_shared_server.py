@@ -6,7 +6,6 @@ User A is ``kari``, user B is ``ola``. Each test reproduces an attack that worke
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.request
 
