@@ -597,7 +597,7 @@ _ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("performance", ("prestasjon", "ytelse", "prestation", "performance")),
 )
 
-_DIMENSION_CODES = {
+DIMENSION_CODES = {  # short codes in headers -> dimension names (also used by survey_prepare)
     "acc": "accuracy",
     "ava": "availability",
     "ada": "adaptation",
@@ -714,7 +714,7 @@ def guess_item_dictionary(
         dimension = ""
         m = _DIMENSION_CODE_RE.match(stem)
         if m:
-            dimension = _DIMENSION_CODES[m.group(1).lower()]
+            dimension = DIMENSION_CODES[m.group(1).lower()]
         else:
             for name, words in _DIMENSION_WORDS:
                 if _word_in(question, words) or _word_in(code, words):

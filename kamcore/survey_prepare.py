@@ -221,18 +221,6 @@ _PARTNER = {
     "performance": "importance",
 }
 
-_DIMENSION_CODES = {
-    "acc": "accuracy",
-    "ava": "availability",
-    "ada": "adaptation",
-    "adv": "advice",
-    "tan": "tangibles",
-    "rel": "reliability",
-    "res": "responsiveness",
-    "resp": "responsiveness",
-    "ass": "assurance",
-    "emp": "empathy",
-}
 _NOT_DIMENSIONS = {"q", "item", "items", "spm", "sp", "question", "spørsmål", "fråga", "v", "var", "x", ""}
 _REVERSE_RE = re.compile(r"([_\-. ](r|rev|reversed)$)|(\(r\)$)", re.IGNORECASE)
 
@@ -362,7 +350,7 @@ def guess_dictionary(
         dimension = ""
         if prefix and prefix not in _NOT_DIMENSIONS and prefix_count.get(prefix, 0) >= 2:
             compact = prefix.replace(" ", "")
-            dimension = _DIMENSION_CODES.get(prefix, compact.upper() if len(compact) <= 3 else prefix)
+            dimension = survey_ingest.DIMENSION_CODES.get(prefix, compact.upper() if len(compact) <= 3 else prefix)
         lo_hi = scales.get(item)
         rows.append(
             ItemRow(

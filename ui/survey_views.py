@@ -300,21 +300,7 @@ def knowledge_gap(v: SurveyView) -> None:
     st.caption(t("survey.knowledge_gap_caption"))
     small_n_warning(gaps)
     show_chart(figures.mirror_figure(gaps), key="survey.mirror_chart")
-    names = (
-        "item",
-        "n_customers",
-        "n_staff",
-        "mean_customers",
-        "mean_staff",
-        "gap",
-        "ci_low",
-        "ci_high",
-        "welch_p",
-        "p_holm",
-        "hedges_g",
-        "small_n",
-    )
-    columns = {n: t("survey.col_knowledge_gap" if n == "gap" else f"survey.col_{n}") for n in names}
+    columns = {n: t("survey.col_knowledge_gap" if n == "gap" else f"survey.col_{n}") for n in survey.MIRROR_COLUMNS}
     show_table(gaps, columns, key="survey.mirror_table", download="knowledge_gap")
     by_dim = gaps.assign(dimension=gaps["item"].map(d.dimension_of())).dropna(subset=["dimension"])
     if not by_dim.empty:
