@@ -183,13 +183,8 @@ def histograms(table: pd.DataFrame, result: sg.SegmentResult, names: dict[int, s
 st.title(t("segments.title"))
 st.caption(t("segments.intro"))
 
-source = st.segmented_control(
-    t("segments.source"),
-    SOURCES,
-    default="accounts",
-    format_func=labeller("segments.source_"),
-    key="segments.source",
-)
+source = widgets.choice("segments.source", SOURCES, key="segments.source", default="accounts",
+                        option_prefix="segments.source")
 widgets.require(source, "segments.pick_source")
 
 if source == "accounts":

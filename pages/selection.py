@@ -371,14 +371,8 @@ if initial is not None:
         initial.loc[initial[[c for c in names if c in initial.columns]].notna().any(axis=1), "customer_id"]
     )
 
-view = st.segmented_control(
-    t("selection.view"),
-    ["matrix", "scores", "ranking"],
-    format_func=labeller("selection.view_"),
-    default="matrix",
-    key="selection.view",
-    required=True,
-)
+view = widgets.choice("selection.view", ["matrix", "scores", "ranking"], key="selection.view", default="matrix",
+                      option_prefix="selection.view")
 if view == "scores":
     manual = score_editor(measures, manual, names, saved_payload, scores_name, keep)
 
@@ -504,14 +498,15 @@ if chosen.over_limit:
 shares = report.set_index("customer_id")["share_of_runs_on_shortlist"]
 table = figures.shortlist_table(chosen.table, shares)
 account_link.account_table(  # a row opens the account's page
-    table,
+    table[figures.shortlist_on_screen(table)],  # the download below keeps every column
     chosen.table["customer_id"].tolist(),
     key="selection.shortlist_table",
     hide_index=True,
     width="stretch",
     column_config={
+        **{t(k): st.column_config.Column(width=w) for k, w in figures.SHORTLIST_ON_SCREEN.items()},
         t("selection.col_stability"): st.column_config.ProgressColumn(
-            t("selection.col_stability"), min_value=0, max_value=100, format=i18n.percent_format()
+            t("selection.col_stability"), min_value=0, max_value=100, format=i18n.percent_format(), width=80
         ),
     },
 )

@@ -267,7 +267,8 @@ def table_view(
     Numbers show the language's decimal and thousands separators (``decimals`` per column,
     else the fewest that show the values, at most two), dates the language's date format,
     missing cells an en dash instead of "None". The values themselves are unchanged, so the
-    columns sort as numbers and dates. A column already in ``column_config`` is left alone.
+    columns sort as numbers and dates. A column whose type ``column_config`` already sets is left
+    alone; a plain ``st.column_config.Column`` (a width) is formatted all the same.
     """
     import streamlit as st
 
@@ -278,19 +279,22 @@ def table_view(
     use_styler = df.size <= STYLER_MAX_CELLS and df.columns.is_unique
     for column in df.columns:
         series = df[column]
-        if column in config:
-            continue
+        given = config.get(column)
+        if given is not None and (not isinstance(given, dict) or given.get("type_config") is not None):
+            continue  # the caller chose the column's type and format
+        # A plain st.column_config.Column (a width, a help text) keeps the language's format.
+        width = given.get("width") if given else None
         kind = _date_kind(series)
         if kind == "date":
-            config[column] = st.column_config.DateColumn(format=TABLE_DATE_FORMATS[language])
+            config[column] = st.column_config.DateColumn(format=TABLE_DATE_FORMATS[language], width=width)
         elif kind == "datetime":
-            config[column] = st.column_config.DatetimeColumn(format=TABLE_DATETIME_FORMATS[language])
+            config[column] = st.column_config.DatetimeColumn(format=TABLE_DATETIME_FORMATS[language], width=width)
         elif _is_number_column(series):
             places = decimals.get(column, decimals_of(series))
             if use_styler:
                 formatters[column] = functools.partial(_format_cell, decimals=places, language=language)
             else:
-                config[column] = st.column_config.NumberColumn(format=number_format(places, language))
+                config[column] = st.column_config.NumberColumn(format=number_format(places, language), width=width)
     if not use_styler:
         return df, config
     # every missing cell (text columns too) shows a dash, never "None"; then the numbers

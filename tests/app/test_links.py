@@ -136,3 +136,14 @@ def test_the_owner_follows_the_same_link_into_her_workspace(password_mode):
     assert NEUTRAL not in [i.value for i in kari.info]
     assert kari.session_state["workspace_name"] == "kari privat"
     assert kari.session_state["_workspace"].name == "kari privat"
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "label", "value"),
+    [("selection", "selection.view", "Full rangering", "ranking"),
+     ("segments", "segments.source", "Respondenter i en undersøkelse", "survey")],
+)
+def test_selection_and_segments_views_are_taken_from_the_url(demo_root, page, key, label, value):
+    at = _open({"lang": "nb", key: label}, page=page)
+    assert not at.exception
+    assert at.segmented_control(key=key).value == value

@@ -128,3 +128,21 @@ def test_key_area_dimensions_are_translated_and_own_names_kept(monkeypatch):
     table = sv.results_table(pd.DataFrame({"dimension": ["advice", "Pris"], "n": [3, 4]}),
                              {"dimension": "Dimensjon", "n": "n"})
     assert table["Dimensjon"].tolist() == ["Rådgivning", "Pris"]
+
+
+def test_a_column_given_only_a_width_keeps_the_language_format():
+    # The shortlist fixes its column widths so it fits beside the sidebar; its numbers must
+    # still be written in the user's language (not "7.900000").
+    import streamlit as st
+
+    frame = pd.DataFrame({"total": [7.9, 12.25], "when": [dt.date(2026, 10, 30), dt.date(2026, 1, 2)]})
+    view, config = i18n.table_view(
+        frame, column_config={"total": st.column_config.Column(width=55), "when": st.column_config.Column(width=90)},
+        language="nb")
+    assert display(view).loc[0, "total"] == "7,90"  # two decimals show both values
+    assert config["when"]["width"] == 90
+    assert config["when"]["type_config"]["format"] == i18n.TABLE_DATE_FORMATS["nb"]
+    big = pd.DataFrame({"total": [float(i) for i in range(i18n.STYLER_MAX_CELLS + 1)]})
+    _, big_config = i18n.table_view(big, column_config={"total": st.column_config.Column(width=55)}, language="nb")
+    assert big_config["total"]["width"] == 55
+    assert big_config["total"]["type_config"]["format"] == f"%'{NBSP},d"

@@ -8,7 +8,7 @@ from ui import i18n
 
 
 @pytest.mark.parametrize("language", ["en", "nb", "sv"])
-@pytest.mark.parametrize("page", ["data", "segments", "survey"])
+@pytest.mark.parametrize("page", ["data", "selection", "segments", "survey"])
 def test_the_page_title_equals_its_navigation_label(page, language):
     assert i18n.translate(f"{page}.title", language) == i18n.translate(f"app.page_{page}", language)
 

@@ -200,8 +200,6 @@ def test_no_clipped_button_and_no_table_cut_at_the_right(browser, server, screen
     assert _problems(measured, ("tables", "text"), pages=WHOLE_TABLE_PAGES) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="the shortlist's columns (pages/selection.py) are wider than the page at "
-                   "1280x720; remove this marker with the fix in the Selection page")
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_shortlist_is_not_cut_at_the_right(browser, server, screenshots, lang):
     """The shortlist (the last grid on the Selection page) shows every column at 1280×720."""

@@ -191,6 +191,26 @@ def picked_in_chart(event, figure: go.Figure) -> list[str]:
     return picked
 
 
+#: Columns the shortlist shows on screen, with their widths in pixels: at 1280 px beside the
+#: sidebar every one must fit without a sideways scrollbar. The axis scores are on the matrix,
+#: the missing inputs and how each account was chosen in the download.
+SHORTLIST_ON_SCREEN = {
+    "selection.col_rank": 45,
+    "selection.col_customer_id": 70,
+    "selection.col_customer_name": 140,
+    "selection.col_category": 105,
+    "selection.col_total": 55,
+    "selection.col_revenue_12m": 90,
+    "selection.col_why": 150,
+    "selection.col_stability": 80,
+}
+
+
+def shortlist_on_screen(table: pd.DataFrame) -> list[str]:
+    """The shortlist's on-screen columns (translated headers) present in ``table``."""
+    return [t(key) for key in SHORTLIST_ON_SCREEN if t(key) in table.columns]
+
+
 def shortlist_table(chosen: pd.DataFrame, shares: pd.Series) -> pd.DataFrame:
     """The shortlist as the user sees and downloads it, with translated headers."""
     return pd.DataFrame(
