@@ -56,9 +56,11 @@ def _import_button(at) -> str:
 #: Process-wide registries that exist on purpose and hold no data from a file or a page:
 #: which workspace files are open (paths, locks) so renames can coordinate, and which
 #: session ids have signed in (for the upload guard), and figures keyed by the content of
-#: their inputs (ui.charts.memo_figure: a session only gets the figure it would build itself).
+#: their inputs (ui.charts.memo_figure: a session only gets the figure it would build itself),
+#: and customer codes keyed by the identity of an immutable Arrow column
+#: (kamcore.portfolio._factorized: only a caller that already holds that very column gets them back).
 SHARED_BY_DESIGN = {"kamcore.db._FILES", "ui.server_guard._signed_in", "ui.server_guard._installed_on",
-                    "ui.charts._FIGURE_MEMO"}
+                    "ui.charts._FIGURE_MEMO", "kamcore.portfolio._FACTORIZED"}
 
 
 def _mutable_globals() -> dict[str, object]:
