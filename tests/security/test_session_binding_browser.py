@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import browser  # noqa: F401 - the Chromium fixture
 from tests.security.tcp_relay import Relay
 from tests.security.wsclient import Client, password_server
 
@@ -24,7 +23,7 @@ def _reconnects(url: str) -> int:
     return int(float(lines[0].rsplit(" ", 1)[1])) if lines else 0
 
 
-def test_the_signed_in_tab_survives_a_reconnect_and_a_copied_session_id_does_not(browser, tmp_path):  # noqa: F811
+def test_the_signed_in_tab_survives_a_reconnect_and_a_copied_session_id_does_not(browser, tmp_path):
     with password_server(tmp_path, {"kari": PASSWORD}) as (url, _):
         context = browser.new_context(viewport={"width": 1300, "height": 900})
         page = context.new_page()
