@@ -841,8 +841,21 @@ def _axis_score(scores: pd.DataFrame, model: SelectionModel, axis: str) -> pd.Se
 
 def _rank(totals: pd.Series) -> pd.Series:
     """1 = highest total; ties go to the smaller customer id."""
-    order = sorted(totals.index, key=lambda cid: (-totals[cid], cid))
-    return pd.Series(np.arange(1, len(order) + 1), index=pd.Index(order, name=totals.index.name))
+    ids = totals.index.astype("str").to_numpy(dtype=str)
+    order = np.lexsort((ids, -totals.to_numpy(dtype=float)))
+    return pd.Series(np.arange(1, len(order) + 1), index=totals.index[order])
+
+
+def _joined_names(names: list[str], columns: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per row, ``names[i]`` of each i ≥ 0 in that row of ``columns``, comma-separated.
+
+    Rows repeat (a few criteria, many accounts): each distinct row is joined once.
+    """
+    if len(columns) == 0:
+        return pd.Series([], index=index, dtype="str")
+    unique, inverse = np.unique(columns, axis=0, return_inverse=True)
+    texts = np.array([", ".join(names[i] for i in row if i >= 0) for row in unique.tolist()], dtype=object)
+    return pd.Series(texts[inverse.reshape(-1)], index=index, dtype="str")
 
 
 def categorise(
@@ -924,20 +937,13 @@ def score_accounts(
     result["rank"] = _rank(result["total"]).reindex(result.index).astype(int)
     cut_a, cut_s = matrix_cuts(result, model)
     result["category"] = categorise(result["attractiveness"], result["strength"], cut_a, cut_s)
-    top = []
-    for row in contributions:
-        # stable sort keeps criterion order among equal contributions
-        order = np.argsort(-row, kind="stable")
-        top.append(", ".join(names[i] for i in order[:3] if row[i] > 0))
-    result["top_criteria"] = pd.Series(top, index=result.index, dtype="str")
-    result["missing_inputs"] = pd.Series(
-        [
-            ", ".join(n for n, flag in zip(names, row, strict=True) if flag)
-            for row in missing[names].to_numpy()
-        ],
-        index=result.index,
-        dtype="str",
-    )
+    # stable sort keeps criterion order among equal contributions
+    order = np.argsort(-contributions, axis=1, kind="stable")[:, :3]
+    positive = np.take_along_axis(contributions, order, axis=1) > 0
+    result["top_criteria"] = _joined_names(names, np.where(positive, order, -1), index=result.index)
+    flags = missing[names].to_numpy(dtype=bool)
+    columns = np.where(flags, np.arange(len(names)), -1)
+    result["missing_inputs"] = _joined_names(names, columns, index=result.index)
     return result.sort_values("rank").reset_index()
 
 

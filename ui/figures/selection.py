@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from kamcore import selection
 from ui import charts
-from ui.i18n import fmt_num, lang, t, translate
+from ui.i18n import _separators, fmt_num, lang, t, translate
 
 #: Criteria whose names come from the catalogue; any other is one the team added and named.
 _BUILT_IN = {c.name for c in selection.default_model().criteria} | set(selection.COMPUTED_SOURCES)
@@ -28,6 +28,21 @@ def category_label(category: str) -> str:
     return t(f"selection.category_{category}")
 
 
+def _numbers(values: pd.Series, decimals: int, language: str) -> list[str]:
+    """:func:`ui.i18n.fmt_num` of every value, in one pass (the same text, value by value)."""
+    thousands, decimal = _separators(language)
+    table = str.maketrans({",": thousands, ".": decimal})
+    out = []
+    for value in pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=float("nan")).tolist():
+        if value != value:
+            out.append("–")
+            continue
+        if round(value, decimals) == 0:
+            value = 0  # no "-0" for a small negative amount
+        out.append(f"{value:,.{decimals}f}".translate(table))
+    return out
+
+
 def matrix_figure(scored: pd.DataFrame, model: selection.SelectionModel, colour_by: str) -> go.Figure:
     """McDonald's portfolio matrix: x = our strength, y = attractiveness, bubble = revenue."""
     frame = scored.copy()
@@ -42,30 +57,35 @@ def matrix_figure(scored: pd.DataFrame, model: selection.SelectionModel, colour_
         groups = [(c, category_label(c), charts.CATEGORY_COLORS[c]) for c in selection.CATEGORIES]
     size = frame["revenue"].clip(lower=0).fillna(0)
     sizeref = 2.0 * max(float(size.max()), 1.0) / 45.0**2
-    # One hover text per account (50,000 on a large workspace): the language and the category
-    # labels are looked up once, not once per account and line.
+    # One hover text per account (50,000 on a large workspace): every line's text is looked up
+    # once, the numbers are formatted column by column, and only the joining is per account.
     language = lang()
     labels = {c: category_label(c) for c in frame["category"].dropna().unique()}
+
+    def line(key: str, **columns: tuple[str, int]) -> list[str]:
+        marks = {name: f"\x00{name}\x00" for name in columns}
+        text = translate(key, language, **marks)
+        out = [text] * len(frame)
+        for name, (column, decimals) in columns.items():
+            numbers = _numbers(frame[column], decimals, language)
+            out = [row.replace(marks[name], number) for row, number in zip(out, numbers, strict=True)]
+        return out
+
+    names = [f"<b>{n}</b> ({c})" for n, c in zip(charts.safe_series(frame["customer_name"]),
+                                                 charts.safe_series(frame["customer_id"]), strict=True)]
+    category = [labels[c] if c in labels else category_label(c) for c in frame["category"]]
     frame["hover"] = [
-        "<br>".join(
-            [
-                f"<b>{charts.safe(row.customer_name)}</b> ({charts.safe(row.customer_id)})",
-                translate("selection.hover_revenue", language, value=fmt_num(row.revenue, language=language)),
-                translate("selection.hover_profit", language, value=fmt_num(row.profit, language=language)),
-                translate(
-                    "selection.hover_attractiveness", language, value=fmt_num(row.attractiveness, 1, language=language)
-                ),
-                translate("selection.hover_strength", language, value=fmt_num(row.strength, 1, language=language)),
-                translate(
-                    "selection.hover_rank",
-                    language,
-                    rank=fmt_num(row.rank, language=language),
-                    total=fmt_num(row.total, 1, language=language),
-                ),
-                labels[row.category] if row.category in labels else category_label(row.category),
-            ]
+        "<br>".join(parts)
+        for parts in zip(
+            names,
+            line("selection.hover_revenue", value=("revenue", 0)),
+            line("selection.hover_profit", value=("profit", 0)),
+            line("selection.hover_attractiveness", value=("attractiveness", 1)),
+            line("selection.hover_strength", value=("strength", 1)),
+            line("selection.hover_rank", rank=("rank", 0), total=("total", 1)),
+            category,
+            strict=True,
         )
-        for row in frame.itertuples()
     ]
     fig = go.Figure()
     for group, label, colour in groups:
