@@ -32,14 +32,16 @@ def _numbers(values: pd.Series, decimals: int, language: str) -> list[str]:
     """:func:`ui.i18n.fmt_num` of every value, in one pass (the same text, value by value)."""
     thousands, decimal = _separators(language)
     table = str.maketrans({",": thousands, ".": decimal})
+    spec = f",.{decimals}f"
     out = []
     for value in pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=float("nan")).tolist():
         if value != value:
             out.append("–")
             continue
-        if round(value, decimals) == 0:
-            value = 0  # no "-0" for a small negative amount
-        out.append(f"{value:,.{decimals}f}".translate(table))
+        text = format(value, spec)
+        if text[0] == "-" and not text.strip("-0.,"):
+            text = text[1:]  # no "-0" for a small negative amount (it rounds to 0)
+        out.append(text.translate(table))
     return out
 
 
@@ -62,31 +64,28 @@ def matrix_figure(scored: pd.DataFrame, model: selection.SelectionModel, colour_
     language = lang()
     labels = {c: category_label(c) for c in frame["category"].dropna().unique()}
 
-    def line(key: str, **columns: tuple[str, int]) -> list[str]:
-        marks = {name: f"\x00{name}\x00" for name in columns}
-        text = translate(key, language, **marks)
-        out = [text] * len(frame)
-        for name, (column, decimals) in columns.items():
-            numbers = _numbers(frame[column], decimals, language)
-            out = [row.replace(marks[name], number) for row, number in zip(out, numbers, strict=True)]
-        return out
-
-    names = [f"<b>{n}</b> ({c})" for n, c in zip(charts.safe_series(frame["customer_name"]),
-                                                 charts.safe_series(frame["customer_id"]), strict=True)]
-    category = [labels[c] if c in labels else category_label(c) for c in frame["category"]]
-    frame["hover"] = [
-        "<br>".join(parts)
-        for parts in zip(
-            names,
-            line("selection.hover_revenue", value=("revenue", 0)),
-            line("selection.hover_profit", value=("profit", 0)),
-            line("selection.hover_attractiveness", value=("attractiveness", 1)),
-            line("selection.hover_strength", value=("strength", 1)),
-            line("selection.hover_rank", rank=("rank", 0), total=("total", 1)),
-            category,
-            strict=True,
-        )
+    # every line's text with numbered fields, e.g. "Revenue, last 12 months: {2}"
+    fields = {"revenue": ("revenue", 0), "profit": ("profit", 0), "attractiveness": ("attractiveness", 1),
+              "strength": ("strength", 1), "rank": ("rank", 0), "total": ("total", 1)}  # fmt: skip
+    marks = {name: f"\x00{i + 2}\x00" for i, name in enumerate(fields)}
+    lines = [
+        translate("selection.hover_revenue", language, value=marks["revenue"]),
+        translate("selection.hover_profit", language, value=marks["profit"]),
+        translate("selection.hover_attractiveness", language, value=marks["attractiveness"]),
+        translate("selection.hover_strength", language, value=marks["strength"]),
+        translate("selection.hover_rank", language, rank=marks["rank"], total=marks["total"]),
     ]
+    template = "<br>".join(["<b>\x000\x00</b> (\x001\x00)", *lines, "\x008\x00"])
+    template = template.replace("{", "{{").replace("}", "}}")
+    for i in range(9):
+        template = template.replace(f"\x00{i}\x00", f"{{{i}}}")
+    columns = [
+        charts.safe_series(frame["customer_name"]).tolist(),
+        charts.safe_series(frame["customer_id"]).tolist(),
+        *(_numbers(frame[column], decimals, language) for column, decimals in fields.values()),
+        [labels[c] if c in labels else category_label(c) for c in frame["category"]],
+    ]
+    frame["hover"] = [template.format(*parts) for parts in zip(*columns, strict=True)]
     fig = go.Figure()
     for group, label, colour in groups:
         part = frame.loc[frame["group"] == group]
