@@ -7,7 +7,7 @@ are skipped and reported), decimal comma and thousands separators, currency text
 formats. Nothing is dropped silently: every data row is kept, rejected (with its line number
 and a reason naming the row and column) or counted as empty.
 
-Parsing and typing run in DuckDB (:class:`kamcore.db.IngestStaging`) so a million-row file
+Parsing and typing run in DuckDB (:class:`kamcore.db_staging.IngestStaging`) so a million-row file
 is handled by vectorised, multi-threaded code; Python only looks at a sample to decide.
 
 Examples
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from kamcore.db import COMPACT_DATE_FORMAT, STAGING_DATE_FORMATS, CsvReadError, IngestStaging
+from kamcore.db_staging import CsvReadError, IngestStaging
 from kamcore.errors import KamError
 from kamcore.ingest_excel import (
     SERIAL_MAX,
@@ -48,6 +48,7 @@ from kamcore.ingest_excel import (
 )
 from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
 from kamcore.ingest_question_rows import find_header_rows
+from kamcore.ingest_rules import COMPACT_DATE_FORMAT, DATE_FORMATS
 from kamcore.ingest_text import (
     SAMPLE_BYTES,
     WHITESPACE,
@@ -788,7 +789,7 @@ def _choose_plans(
         if nonempty == 0:
             continue
         needed = TYPE_MAJORITY * nonempty
-        date_counts = {fmt: row[f"date:{fmt}"] for fmt, _ in STAGING_DATE_FORMATS}
+        date_counts = {fmt: row[f"date:{fmt}"] for fmt, _ in DATE_FORMATS}
         best_format = max(date_counts, key=lambda fmt: date_counts[fmt])  # first of equals wins
         if best_format == COMPACT_DATE_FORMAT and is_id_header(names[index]):
             date_counts[best_format] = 0  # an order number such as 20240115 is not a date
