@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import scipy.optimize  # noqa: F401  (loads SciPy's BLAS, so the limit below covers it too)
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from kamcore import tables
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import state
 from ui.i18n import fmt_num, t
+
+
+# One BLAS thread per computation, for the whole server process: the sessions already run in
+# parallel, and OpenBLAS threads spinning beside them made small matrix products (model fits,
+# criterion totals, k-means) several times slower on a busy 2-core machine, never faster.
+threadpool_limits(limits=1, user_api="blas")
 
 
 def table_names(kind: TableKind | str | None = None) -> list[str]:
