@@ -263,34 +263,43 @@ _FIGURE_MEMO_LOCK = threading.Lock()
 FIGURE_MEMO_SIZE = 64
 
 
-#: Digests of recently hashed Arrow-backed columns, by the identity of their (immutable) Arrow
-#: data: a page hands the same cached million-row column to every run, and hashing its text
-#: costs a tenth of a second per column. A weak reference proves the data is the same object.
-_COLUMN_DIGESTS: collections.OrderedDict[int, tuple[Any, str]] = collections.OrderedDict()
-_COLUMN_DIGESTS_SIZE = 64
+class _ColumnDigests:
+    """Digests of recently hashed Arrow-backed columns, by the identity of their (immutable)
+    Arrow data: a page hands the same cached million-row column to every run, and hashing its
+    text costs a tenth of a second per column. A weak reference proves the data is the same
+    object; only digests are kept (no value from a file), and only a caller that already holds
+    that very column can get its digest back."""
+
+    SIZE = 64
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: collections.OrderedDict[int, tuple[Any, str]] = collections.OrderedDict()
+
+    def digest(self, column: pd.Series) -> str:
+        import weakref
+
+        import pyarrow as pa
+
+        array = getattr(column.array, "_pa_array", None)
+        immutable = isinstance(array, pa.ChunkedArray)
+        if immutable:
+            with self._lock:
+                hit = self._entries.get(id(array))
+                if hit is not None and hit[0]() is array:
+                    self._entries.move_to_end(id(array))
+                    return hit[1]
+        rows = pd.util.hash_pandas_object(column, index=False).to_numpy()
+        digest = hashlib.sha256(rows.tobytes()).hexdigest()
+        if immutable:
+            with self._lock:
+                self._entries[id(array)] = (weakref.ref(array), digest)
+                while len(self._entries) > self.SIZE:
+                    self._entries.popitem(last=False)
+        return digest
 
 
-def _column_digest(column: pd.Series) -> str:
-    """sha256 of the column's row hashes (values only), remembered for immutable Arrow data."""
-    import weakref
-
-    import pyarrow as pa
-
-    array = getattr(column.array, "_pa_array", None)
-    key = id(array)
-    if isinstance(array, pa.ChunkedArray):
-        with _FIGURE_MEMO_LOCK:
-            hit = _COLUMN_DIGESTS.get(key)
-            if hit is not None and hit[0]() is array:
-                _COLUMN_DIGESTS.move_to_end(key)
-                return hit[1]
-    digest = hashlib.sha256(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes()).hexdigest()
-    if isinstance(array, pa.ChunkedArray):
-        with _FIGURE_MEMO_LOCK:
-            _COLUMN_DIGESTS[key] = (weakref.ref(array), digest)
-            while len(_COLUMN_DIGESTS) > _COLUMN_DIGESTS_SIZE:
-                _COLUMN_DIGESTS.popitem(last=False)
-    return digest
+_COLUMN_DIGESTS = _ColumnDigests()
 
 
 def _rows_digest(value: pd.DataFrame | pd.Series) -> str:
@@ -302,7 +311,7 @@ def _rows_digest(value: pd.DataFrame | pd.Series) -> str:
         parts = [f"range:{index.start}:{index.stop}:{index.step}"]
     else:
         parts = [hashlib.sha256(pd.util.hash_pandas_object(index, index=False).to_numpy().tobytes()).hexdigest()]
-    parts += [_column_digest(column) for _, column in columns]
+    parts += [_COLUMN_DIGESTS.digest(column) for _, column in columns]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 

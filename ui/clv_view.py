@@ -85,12 +85,10 @@ class _Fit:
         return self._result
 
 
-# A resource: the running (or finished) fit itself is shared, so a session that asks while it
-# runs waits for that fit instead of starting another; the key holds workspace path, table
-# version, filters and end date.
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _fit(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> _Fit:
-    return _Fit(_history, as_of)
+def _fit(history: pd.DataFrame, key: str, as_of: dt.date | None) -> _Fit:
+    """The fit for ``key`` (workspace path, table version, filters, end date): started by the
+    first caller, then shared, so a session that asks while it runs waits for that very fit."""
+    return data.background(f"future_value|{key}", lambda: _Fit(history, as_of))
 
 
 def _step_label(fit: _Fit, rows: int) -> str:

@@ -196,7 +196,7 @@ def test_the_pareto_view_fits_in_the_background_so_the_future_view_never_waits(m
     import threading
 
     from kamcore import clv
-    from ui import clv_view
+    from ui import data
 
     real = clv.future_value
     calls: list[int] = []
@@ -205,7 +205,7 @@ def test_the_pareto_view_fits_in_the_background_so_the_future_view_never_waits(m
         calls.append(1)
         return real(*args, **kwargs)
 
-    clv_view._fit.clear()
+    data._background.clear()
     monkeypatch.setattr(clv, "future_value", counted)
     at = make_app("portfolio")  # the Pareto view: the fit starts once the page is drawn
     assert_clean(at)
