@@ -853,8 +853,16 @@ def _joined_names(names: list[str], columns: np.ndarray, index: pd.Index) -> pd.
     """
     if len(columns) == 0:
         return pd.Series([], index=index, dtype="str")
-    unique, inverse = np.unique(columns, axis=0, return_inverse=True)
-    texts = np.array([", ".join(names[i] for i in row if i >= 0) for row in unique.tolist()], dtype=object)
+    # each row as one integer (digits base len(names) + 1), so the distinct rows are found fast
+    base = len(names) + 1
+    if base ** columns.shape[1] < 2**62:
+        codes = np.zeros(len(columns), dtype=np.int64)
+        for position in range(columns.shape[1]):
+            codes = codes * base + (columns[:, position].astype(np.int64) + 1)
+        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    else:  # too many criteria for one integer
+        _, first, inverse = np.unique(columns, axis=0, return_index=True, return_inverse=True)
+    texts = np.array([", ".join(names[i] for i in row if i >= 0) for row in columns[first].tolist()], dtype=object)
     return pd.Series(texts[inverse.reshape(-1)], index=index, dtype="str")
 
 
