@@ -1010,17 +1010,21 @@ def sensitivity(
     totals = matrix @ weights.T / weights.sum(axis=1)  # accounts x runs
     size = min(shortlist_size, len(scores))
     counts = np.zeros(len(scores), dtype=int)
-    for run in range(n_runs):
-        # The top `size` of a stable sort (ties by customer id) without sorting every account:
-        # all totals strictly above the size-th largest, then the tied ones in id order.
-        column = -totals[:, run]
-        kth = np.partition(column, size - 1)[size - 1]
-        if np.isnan(kth):
-            counts[np.argsort(column, kind="stable")[:size]] += 1
-            continue
-        above = np.flatnonzero(column < kth)
-        counts[above] += 1
-        counts[np.flatnonzero(column == kth)[: size - above.size]] += 1
+    # The top `size` of each run's stable sort (ties by customer id) without sorting every
+    # account: all totals strictly above the size-th largest, then the tied ones in id order.
+    negative = -totals
+    kth = np.partition(negative, size - 1, axis=0)[size - 1]  # per run
+    for run in np.flatnonzero(np.isnan(kth)):
+        counts[np.argsort(negative[:, run], kind="stable")[:size]] += 1
+    runs = np.flatnonzero(~np.isnan(kth))
+    above = negative[:, runs] < kth[runs]
+    equal = negative[:, runs] == kth[runs]
+    counts += above.sum(axis=1)
+    room = size - above.sum(axis=0)
+    fits = equal.sum(axis=0) <= room  # every tied account fits on the list
+    counts += equal[:, fits].sum(axis=1)
+    for i in np.flatnonzero(~fits):
+        counts[np.flatnonzero(equal[:, i])[: room[i]]] += 1
     base_total = matrix @ base / base.sum()
     on_list = np.zeros(len(scores), dtype=bool)
     on_list[np.argsort(-base_total, kind="stable")[:size]] = True
