@@ -9,7 +9,9 @@ is still running, with its current step shown; changing the sub-view only redraw
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import threading
 
 import pandas as pd
@@ -17,12 +19,14 @@ import streamlit as st
 
 from kamcore import clv
 from kamcore.errors import KamError
-from kamcore.schemas import TableKind
+from kamcore.schemas import FilterSettings, TableKind
 from ui import charts, data, i18n, state, widgets
 from ui.figures import clv as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
 SHOW = ("drifting", "accounts", "check")
+#: Session-state flag: this session has opened the view (so its filters' fit is made ahead).
+OPENED = "portfolio.clv_opened"
 #: The model check groups accounts into this many bins of similar purchase frequency.
 HOLDOUT_GROUPS = 8
 
@@ -55,6 +59,8 @@ class _Fit:
         threading.Thread(target=self._run, args=(history, as_of), name="kam-future-value", daemon=True).start()
 
     def _run(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own nice value
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # pages first
         try:
             with _FIT_SLOTS:
                 # one pass over the transactions for the values and the hold-out check
@@ -114,11 +120,16 @@ def _future(history: pd.DataFrame, key: str, as_of: dt.date | None, *, status: b
 def prefetch() -> None:
     """Start fitting the models in the background for this session's workspace and filters (the
     Portfolio page calls it once drawn), so opening *Future value* later costs no wait."""
+    filters = data.current_filters()
+    unfiltered = filters.model_copy(update={"date_from": None, "date_to": None}) == FilterSettings()
+    # Without filters the fit is the one every session shares; with filters it is fitted ahead
+    # only for a session that has opened the view (no CPU spent on every filter change).
+    if not (unfiltered or st.session_state.get(OPENED)):
+        return
     history = data.transactions(apply_period=False)
     if history is None or not {"date", "revenue"} <= set(history.columns):
         return
-    as_of = data.current_filters().date_to
-    _fit(history, _cache_key(as_of), as_of)
+    _fit(history, _cache_key(filters.date_to), filters.date_to)
 
 
 def _check(result: clv.FutureValue) -> clv.HoldoutCheck | KamError:
@@ -151,6 +162,7 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
         st.info(t("clv.needs_dates"))
         return
     as_of = data.current_filters().date_to
+    st.session_state[OPENED] = True
     try:
         result = _future(history, _cache_key(as_of), as_of, status=True)
     except KamError as exc:
