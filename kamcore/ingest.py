@@ -38,13 +38,16 @@ from kamcore.ingest_excel import (
     TYPE_MAJORITY,
     SheetCells,
     SheetColumns,
+    binary_file,
     cell_text,
     check_ole,
     check_xlsx_zip,
+    corrupt_workbook,
     excel_header_index,
     read_xls,
     read_xlsx,
     too_many_cells,
+    too_many_columns,
 )
 from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
 from kamcore.ingest_question_rows import find_header_rows
@@ -221,25 +224,6 @@ def _header_only(filename: str) -> KamError:
     )
 
 
-def _binary(filename: str, kind: str) -> KamError:
-    return _error(
-        "binary_file",
-        "The file '{filename}' does not contain a table (it is a {kind} file). Upload a CSV, TXT, XLSX or XLS file.",
-        filename=filename,
-        kind=kind,
-    )
-
-
-def _too_many_columns(filename: str, n_columns: int, limit: int) -> KamError:
-    return _error(
-        "too_many_columns",
-        "The table in '{filename}' has {n_columns} columns; the limit is {limit}.",
-        filename=filename,
-        n_columns=n_columns,
-        limit=limit,
-    )
-
-
 # --------------------------------------------------------------------------- entry point
 def load_file(
     source: str | Path | bytes,
@@ -304,12 +288,8 @@ def load_file(
         return _tables_from_sheets(sheets, filename, "xls", settings)
     if container.startswith("binary:"):
         if looks_like_workbook:
-            raise KamError(
-                "ingest.corrupt_workbook",
-                "The file '{filename}' is not a readable Excel workbook; it may be damaged. Open it in Excel, save it again and upload the new file.",
-                filename=filename,
-            )
-        raise _binary(filename, container.split(":", 1)[1])
+            raise corrupt_workbook(filename)
+        raise binary_file(filename, container.split(":", 1)[1])
     table = _load_text(data, path, filename, settings)
     return LoadResult(filename=filename, tables=[table])
 
@@ -404,7 +384,7 @@ def _checked_sample(text: _TextFile, filename: str, settings: IngestSettings) ->
     if not sample.strip() and not utf8[bom:].strip():
         raise _empty_file(filename)
     if control_char_share(sample) > 0.01:
-        raise _binary(filename, "binary")
+        raise binary_file(filename, "binary")
     line_no, n_chars = longest_line(utf8, text.starts, text.ends)
     if n_chars > settings.max_line_chars:
         raise _error(
@@ -436,7 +416,7 @@ def _text_layout(text: _TextFile, sample: str, filename: str) -> tuple[TextLayou
 def _check_text_size(layout: TextLayout, n_lines: int, filename: str, settings: IngestSettings) -> None:
     header_width = _trimmed_width(layout.header)
     if header_width > settings.max_columns:
-        raise _too_many_columns(filename, header_width, settings.max_columns)
+        raise too_many_columns(filename, header_width, settings.max_columns)
     if n_lines * max(1, len(layout.header)) > settings.max_cells:
         raise too_many_cells(filename, n_lines, max(1, len(layout.header)), settings.max_cells)
 
@@ -696,7 +676,7 @@ def _sheet_table(
     header = [cell_text(v) or "" for v in rows[header_index]]
     n_columns = max(len(r) for r in rows[header_index:])
     if _trimmed_width(header) > settings.max_columns:
-        raise _too_many_columns(filename, _trimmed_width(header), settings.max_columns)
+        raise too_many_columns(filename, _trimmed_width(header), settings.max_columns)
     header += [""] * (n_columns - len(header))
     body = rows[header_index + 1 :]
     if not any(widths[header_index + 1 :]):
@@ -771,7 +751,7 @@ def _columns_table(
     if not sheet.widths.any():
         return None
     if _trimmed_width(sheet.header) > settings.max_columns:
-        raise _too_many_columns(filename, _trimmed_width(sheet.header), settings.max_columns)
+        raise too_many_columns(filename, _trimmed_width(sheet.header), settings.max_columns)
     if not sheet.widths[1:].any():
         raise _header_only(filename)
     excel_rows = np.arange(2, 2 + sheet.body.num_rows, dtype=np.int64)

@@ -9,6 +9,7 @@ portfolio into *key*, *key development*, *maintenance* and *opportunistic* accou
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -32,6 +33,7 @@ from kamcore.manual_scores import (
     same_scores,  # noqa: F401  (transitional)
     validate_manual_scores,
 )
+from kamcore.portfolio import abc_classes
 
 #: Measures ``account_measures`` computes; a criterion's ``source`` is one of these
 #: or ``manual:<score name>``.
@@ -703,8 +705,10 @@ def sensitivity(
     shortlist_size: int,
     n_runs: int = 200,
     spread: float = 0.20,
-    seed: int = 0,
+    random_state: int = 0,
     manual_scores: pd.DataFrame | None = None,
+    *,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """How often each account stays on the shortlist when every weight moves by +-spread.
 
@@ -718,8 +722,10 @@ def sensitivity(
         Number of perturbed weight sets.
     spread : float
         Each weight is multiplied independently by U(1 - spread, 1 + spread).
-    seed : int
+    random_state : int
         Seed for ``numpy.random.default_rng``; the same seed gives the same report.
+    seed : int, optional
+        Deprecated name of ``random_state`` (warns).
 
     Returns
     -------
@@ -732,6 +738,9 @@ def sensitivity(
     Criterion scores do not depend on the weights, so each run only recomputes
     total = S w / sum(w) and takes the top N (ties by customer id).
     """
+    if seed is not None:
+        warnings.warn("sensitivity(seed=...) is now sensitivity(random_state=...)", DeprecationWarning, stacklevel=2)
+        random_state = seed
     if shortlist_size < 1:
         raise KamError("selection.shortlist_size", "The shortlist needs at least {n} account.", n=1)
     if n_runs < 1 or not 0 <= spread < 1:
@@ -743,7 +752,7 @@ def sensitivity(
     scores = scores.sort_index()  # ties are broken by customer id: sort once, stable argsort
     matrix = scores[[c.name for c in model.criteria]].to_numpy()
     base = _weights(model)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     factors = rng.uniform(1.0 - spread, 1.0 + spread, size=(n_runs, base.size))
     weights = factors * base
     totals = matrix @ weights.T / weights.sum(axis=1)  # accounts x runs
@@ -948,3 +957,16 @@ def readiness_check(answers: Mapping[int, int]) -> ReadinessResult:
         fix_first = against or [r.question for r in reasons if r.points == lowest]
         verdict = "partly_ready"
     return ReadinessResult(score=score, verdict=verdict, fix_first=fix_first, reasons=reasons)
+
+
+# ------------------------------------------------------------------------------ colouring
+def revenue_classes(scored: pd.DataFrame) -> pd.Series:
+    """ABC class (A/B/C) on revenue of each scored account, indexed by ``customer_id``.
+
+    What the selection matrix colours by when asked for ABC classes: the portfolio's
+    :func:`kamcore.portfolio.abc_classes` over the scored accounts' revenue (its errors
+    propagate; the page then colours by category).
+    """
+    require_columns(scored, ("customer_id", "revenue"), "scored accounts")
+    classes = abc_classes(scored, "customer_id", "revenue")
+    return classes.set_index("customer")["abc_class"].rename_axis("customer_id")

@@ -289,8 +289,8 @@ def spread_accounts(n: int = 30) -> pd.DataFrame:
 
 def test_sensitivity_is_deterministic_for_a_seed():
     accounts, model = spread_accounts(), four_model()
-    a = sensitivity(accounts, model, shortlist_size=5, seed=42)
-    b = sensitivity(accounts, model, shortlist_size=5, seed=42)
+    a = sensitivity(accounts, model, shortlist_size=5, random_state=42)
+    b = sensitivity(accounts, model, shortlist_size=5, random_state=42)
     pd.testing.assert_frame_equal(a, b)
     assert a["share_of_runs_on_shortlist"].between(0, 1).all()
     shares = a.set_index("customer_id")["share_of_runs_on_shortlist"]
@@ -310,7 +310,7 @@ def test_sensitivity_differs_between_seeds_when_the_list_is_fragile():
     )
     model = four_model().with_weights({"revenue": 1, "fit": 0.001})
     shares = [
-        sensitivity(accounts, model, 1, n_runs=50, seed=s)["share_of_runs_on_shortlist"].tolist()
+        sensitivity(accounts, model, 1, n_runs=50, random_state=s)["share_of_runs_on_shortlist"].tolist()
         for s in range(5)
     ]
     assert len({tuple(x) for x in shares}) > 1
@@ -337,7 +337,7 @@ def test_sensitivity_ties_go_to_the_smaller_customer_id():
             "years_as_customer": [2.0] * 5,
         }
     )
-    report = sensitivity(accounts, four_model(), shortlist_size=2, n_runs=20, seed=3)
+    report = sensitivity(accounts, four_model(), shortlist_size=2, n_runs=20, random_state=3)
     shares = report.set_index("customer_id")["share_of_runs_on_shortlist"]
     assert shares.to_dict() == {"A": 1.0, "B": 1.0, "C": 0.0, "D": 0.0, "E": 0.0}
 
@@ -743,3 +743,21 @@ def test_axis_scores_that_are_equal_in_exact_arithmetic_tie_on_every_cpu():
     scores = pd.DataFrame({"a": [0.1, 0.3], "b": [0.2, 0.0]}, index=["X", "Y"])
     axis = _axis_score(scores, model, "attractiveness")
     assert axis["X"] == axis["Y"] == 0.15
+
+
+def test_sensitivity_seed_is_the_deprecated_name_of_random_state():
+    accounts, model = four_accounts(), four_model()
+    manual = four_manual()
+    expected = sensitivity(accounts, model, 2, n_runs=20, random_state=7, manual_scores=manual)
+    with pytest.warns(DeprecationWarning, match="random_state"):
+        old = sensitivity(accounts, model, 2, n_runs=20, seed=7, manual_scores=manual)
+    pd.testing.assert_frame_equal(old, expected)
+
+
+def test_revenue_classes_are_the_portfolio_abc_classes_of_the_scored_accounts():
+    scored = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "revenue": [500.0, 300.0, 150.0, 50.0]})
+    # cumulative shares 50 %, 80 %, 95 %, 100 % with cut-offs 80 % / 95 %
+    assert sel.revenue_classes(scored).to_dict() == {"a": "A", "b": "A", "c": "B", "d": "C"}
+    with pytest.raises(KamError) as info:
+        sel.revenue_classes(scored.drop(columns="revenue"))
+    assert info.value.code == "selection.missing_columns"
