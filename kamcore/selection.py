@@ -4,6 +4,24 @@ Step 2 of the KAM process: every candidate is judged on the same explicit criter
 never on revenue alone. Criteria feed one of two axes — how attractive the customer
 is to us, and how strong our position with it is — and the two axes split the
 portfolio into *key*, *key development*, *maintenance* and *opportunistic* accounts.
+Manual 1-5 scores (read, checked and saved by :mod:`kamcore.manual_scores`) score the
+criteria no transaction shows.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from kamcore.selection import Criterion, SelectionModel, score_accounts, shortlist
+>>> model = SelectionModel(criteria=(
+...     Criterion(name="revenue", source="revenue", axis="attractiveness"),
+...     Criterion(name="strategic_fit", source="manual:strategic_fit", axis="strength"),
+... ))
+>>> accounts = pd.DataFrame({"customer_id": ["K1", "K2", "K3"], "revenue": [900.0, 300.0, 100.0]})
+>>> scores = pd.DataFrame({"customer_id": ["K1", "K2", "K3"], "strategic_fit": [3.0, 5.0, 1.0]})
+>>> scored = score_accounts(accounts, model, scores)
+>>> scored[["customer_id", "attractiveness", "strength", "rank", "category"]].to_records(index=False).tolist()
+[('K1', 100.0, 50.0, 1, 'key'), ('K2', 50.0, 100.0, 2, 'key'), ('K3', 0.0, 0.0, 3, 'opportunistic')]
+>>> shortlist(scored, size=2).table["customer_id"].tolist()
+['K1', 'K2']
 """
 
 from __future__ import annotations

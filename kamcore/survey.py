@@ -2,6 +2,23 @@
 
 All functions take responses as a DataFrame with one row per respondent and one numeric
 column per item (blanks as NaN); see :mod:`kamcore.survey_ingest` for getting there.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from kamcore.survey import cronbach_alpha, customer_gap, nps
+>>> answers = pd.DataFrame({
+...     "E_acc1": [7, 6, 7, 5], "P_acc1": [5, 5, 6, 5],
+...     "E_acc2": [6, 6, 7, 4], "P_acc2": [4, 5, 5, 4],
+...     "Anbefale": [9, 10, 6, 8],
+... })
+>>> gaps = customer_gap(answers, {"acc1": ("E_acc1", "P_acc1"), "acc2": ("E_acc2", "P_acc2")})
+>>> gaps[["pair", "n", "mean_gap"]].to_records(index=False).tolist()  # perception - expectation
+[('acc1', 4, -1.0), ('acc2', 4, -1.25)]
+>>> round(cronbach_alpha(answers, ["P_acc1", "P_acc2"]), 3)
+0.727
+>>> nps(answers["Anbefale"]).score  # 2 promoters, 1 detractor of 4
+25.0
 """
 
 from __future__ import annotations
