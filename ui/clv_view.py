@@ -52,11 +52,22 @@ class _Fit:
     for the same key; ``step`` says what it is doing (for the progress shown while waiting)."""
 
     def __init__(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
+        self._lock = threading.Lock()
+        self._start(history, as_of)
+
+    def _start(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
         self.step = "queued"
         self._done = threading.Event()
         self._result: clv.FutureValue | None = None
         self._error: Exception | None = None
         threading.Thread(target=self._run, args=(history, as_of), name="kam-future-value", daemon=True).start()
+
+    def retry_if_failed(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
+        """Start again after an unexpected failure (memory, say); a KamError (this data cannot
+        be modelled) stays the answer for this key."""
+        with self._lock:
+            if self.done() and self._error is not None and not isinstance(self._error, KamError):
+                self._start(history, as_of)
 
     def _run(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
         with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own nice value
@@ -94,7 +105,9 @@ class _Fit:
 def _fit(history: pd.DataFrame, key: str, as_of: dt.date | None) -> _Fit:
     """The fit for ``key`` (workspace path, table version, filters, end date): started by the
     first caller, then shared, so a session that asks while it runs waits for that very fit."""
-    return data.background(f"future_value|{key}", lambda: _Fit(history, as_of))
+    fit = data.background(f"future_value|{key}", lambda: _Fit(history, as_of))
+    fit.retry_if_failed(history, as_of)
+    return fit
 
 
 def _step_label(fit: _Fit, rows: int) -> str:
