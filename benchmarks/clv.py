@@ -152,11 +152,11 @@ def page(name: str, frame: pd.DataFrame) -> None:
 
         state.settings.cache_clear()
         # entered through app.py's router on every run, as tests/app/conftest.py does
-        from tests.app.conftest import RouterAppTest
-
         import threading
 
         import streamlit as st
+
+        from tests.app.conftest import RouterAppTest
 
         def background_fit() -> float:
             """Seconds until the Pareto view's background fit has finished."""
