@@ -221,7 +221,9 @@ def hardened_connection(
     allowed first, then external access is switched off and the configuration locked,
     before the connection is handed out.
     """
+    # The hardening keys come last: no option can switch any of them back on.
     config: dict[str, Any] = {
+        **options,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
@@ -230,7 +232,6 @@ def hardened_connection(
         config["memory_limit"] = memory_limit
     if threads:
         config["threads"] = int(threads)
-    config.update(options)
     if readable_file is None:
         config |= {"enable_external_access": False, "lock_configuration": True}
         return duckdb.connect(str(database), config=config)

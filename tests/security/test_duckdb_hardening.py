@@ -228,6 +228,13 @@ def test_one_hardening_recipe_for_every_connection():
                             "autoinstall_known_extensions": "false", "threads": "1"}
     finally:
         con.close()
+    # an option cannot undo the hardening
+    con = db.hardened_connection(":memory:", enable_external_access=True, autoinstall_known_extensions=True)
+    try:
+        assert isinstance(_fails(con, "SELECT * FROM read_text('/etc/passwd')"), duckdb.PermissionException)
+        assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone()[0] is False
+    finally:
+        con.close()
     with pytest.raises(ValueError):
         db.hardened_connection(ROOT / "never.duckdb", readable_file=ROOT / "README.md")
     assert not (ROOT / "never.duckdb").exists()
