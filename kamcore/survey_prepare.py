@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from kamcore import survey_ingest
+from kamcore import survey_headers, survey_layout, survey_respondents
 from kamcore.errors import KamError
 from kamcore.survey_labels import LabelScale, choose_scale, normalise_label
 from kamcore.survey_model import DICTIONARY_COLUMNS, ItemDictionary, ItemRow, apply_keys
@@ -350,7 +350,7 @@ def guess_dictionary(
         dimension = ""
         if prefix and prefix not in _NOT_DIMENSIONS and prefix_count.get(prefix, 0) >= 2:
             compact = prefix.replace(" ", "")
-            dimension = survey_ingest.DIMENSION_CODES.get(prefix, compact.upper() if len(compact) <= 3 else prefix)
+            dimension = survey_headers.DIMENSION_CODES.get(prefix, compact.upper() if len(compact) <= 3 else prefix)
         lo_hi = scales.get(item)
         rows.append(
             ItemRow(
@@ -646,7 +646,7 @@ def _consensus_scales(
 
 
 def _attribute_roles(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
-    found = survey_ingest.respondent_attributes(frame[list(columns)]) if columns else None
+    found = survey_respondents.respondent_attributes(frame[list(columns)]) if columns else None
     roles = {k: v for k, v in (found.model_dump().items() if found else []) if v}
     taken = set(roles.values())
     for role, words in _ROLE_ATTRIBUTE_WORDS.items():
@@ -672,10 +672,10 @@ def _wide(
     table: pd.DataFrame, question_texts: Mapping[str, str] | None
 ) -> tuple[pd.DataFrame, dict[str, str], str]:
     texts = dict(question_texts or {})
-    if survey_ingest.detect_layout(table) == "long":
-        return survey_ingest.to_wide(table), texts, "long"
-    if not texts and survey_ingest.has_two_row_header(table):
-        merged = survey_ingest.merge_two_row_header(table)
+    if survey_layout.detect_layout(table) == "long":
+        return survey_layout.to_wide(table), texts, "long"
+    if not texts and survey_layout.has_two_row_header(table):
+        merged = survey_layout.merge_two_row_header(table)
         return merged.frame, merged.question_texts, "two_row"
     return table.reset_index(drop=True), texts, "wide"
 
@@ -746,7 +746,7 @@ def prepare_survey(
     shifts = {k: float(v) for k, v in (shifts or {}).items()}
 
     columns = list(wide.columns)
-    named = survey_ingest.respondent_attributes(wide).columns()
+    named = survey_respondents.respondent_attributes(wide).columns()
     attribute_cols = [
         c
         for c in columns
@@ -984,7 +984,7 @@ def _derive_attributes(
     account = roles.get("account")
     ids = attributes[account].astype("string").str.strip() if account else None
     if roles.get("churned"):
-        attributes["__churned"] = survey_ingest.churned_flag(attributes[roles["churned"]])
+        attributes["__churned"] = survey_respondents.churned_flag(attributes[roles["churned"]])
         roles["churned_flag"] = "__churned"
     elif ids is not None and accounts is not None and "status" in accounts and "customer_id" in accounts:
         lost = set(accounts.loc[accounts["status"].astype("string") == "churned", "customer_id"].astype(str))

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from kamcore import survey_ingest
+from kamcore import survey_respondents
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from kamcore.survey_model import DICTIONARY_COLUMNS, ROLES, ItemDictionary
@@ -220,18 +220,18 @@ group_column = prepared.attribute_roles.get("group")
 frame = pd.concat([responses, prepared.attributes.loc[keep, [group_column]]], axis=1) if group_column else responses
 # As the source study counted (the car-dealer study: 146 − 2 = 144) unless that throws away more than a
 # tenth of the respondents (blanks scattered over many items): then every figure uses what was answered.
-strict = survey_ingest.exclude_incomplete(frame, d.items, "listwise", group=group_column)
+strict = survey_respondents.exclude_incomplete(frame, d.items, "listwise", group=group_column)
 method = widgets.choice("survey.exclusion", ["any", "listwise", "pairwise"], key=f"survey.exclusion.{name}",
                         default="pairwise" if strict.n_dropped > 0.10 * max(strict.n_before, 1) else "any",
                         option_prefix="survey.exclusion", help_key="survey.exclusion_help")
-report = strict if method == "any" else survey_ingest.exclude_incomplete(frame, d.items, "pairwise", group=group_column)
+report = strict if method == "any" else survey_respondents.exclude_incomplete(frame, d.items, "pairwise", group=group_column)
 st.caption(t("survey.exclusion_report", before=fmt_num(int(len(prepared.responses))), filtered=fmt_num(int(keep.sum())),
              after=fmt_num(report.n_after), dropped=fmt_num(report.n_dropped), method=t(f"survey.exclusion_{method}")))
 widgets.require(report.frame, "survey.nobody_left")
 index = report.frame.index
 staff = None
 if group_column:
-    is_staff = (survey_ingest.group_labels(prepared.attributes.loc[index, group_column]) == "supplier").fillna(False)
+    is_staff = (survey_respondents.group_labels(prepared.attributes.loc[index, group_column]) == "supplier").fillna(False)
     staff, index = keyed.loc[index[is_staff.to_numpy()]], index[~is_staff.to_numpy()]
 churned = prepared.attribute("churned_flag")
 compare = False
