@@ -51,8 +51,9 @@ def _save(kind: str, name: str, payload: dict) -> None:
 def columns_section(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
     """Every column accounted for: items, attributes, and each excluded column with its reason."""
     n_items, n_attr, n_excl = len(prepared.dictionary.items), len(prepared.attributes.columns), len(prepared.excluded)
-    if prepared.scale_notes and not shifts:
-        st.warning(t("survey.scale_notes", n=fmt_num(len(prepared.scale_notes))), icon=":material/straighten:")
+    pending = [n for n in prepared.scale_notes if not n.applied]
+    if pending:
+        st.warning(t("survey.scale_notes", n=fmt_num(len(pending))), icon=":material/straighten:")
     with st.expander(t("survey.columns_title", items=fmt_num(n_items), attributes=fmt_num(n_attr),
                        excluded=fmt_num(n_excl)), icon=":material/view_column:", expanded=bool(n_excl and not n_items)):
         if prepared.excluded:
@@ -66,15 +67,27 @@ def columns_section(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
         st.caption(t("survey.attributes_caption", n=fmt_num(len(shown))))
         st.dataframe(pd.DataFrame({t("survey.col_column"): shown}), hide_index=True, key="survey.attribute_table")
         if prepared.scale_notes:
-            notes = pd.DataFrame([n.model_dump() for n in prepared.scale_notes])
-            st.dataframe(figures.results_table(notes, {k: t(f"survey.col_note_{k}") for k in
-                         ("item", "header_min", "header_max", "data_min", "data_max", "shift")}),
-                         hide_index=True, width="stretch", key="survey.scale_note_table")
-            wanted = st.toggle(t("survey.apply_shift"), value=bool(shifts), key=f"survey.shift.{name}")
-            new = {n.item: n.shift for n in prepared.scale_notes} if wanted else {}
-            if new != shifts:
-                _save("survey_shifts", name, {"shifts": new})
-                st.rerun()
+            shift_grid(prepared, name, shifts)
+
+
+def shift_grid(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
+    """One row per item whose answers do not fit its header's scale; each item's shift is ticked on its own."""
+    st.caption(t("survey.apply_shift"))
+    notes = pd.DataFrame([n.model_dump() for n in prepared.scale_notes])
+    shown = figures.results_table(notes.drop(columns="applied"), {k: t(f"survey.col_note_{k}") for k in
+                                  ("item", "header_min", "header_max", "data_min", "data_max", "shift")}).copy()
+    shown.insert(0, t("survey.col_note_apply"), notes["item"].isin(list(shifts)).to_numpy())
+    edited = st.data_editor(shown, key=f"survey.shift.{name}", hide_index=True, width="stretch",
+                            num_rows="fixed", disabled=[c for c in shown.columns if c != t("survey.col_note_apply")],
+                            column_config={t("survey.col_note_apply"): st.column_config.CheckboxColumn(
+                                t("survey.col_note_apply"), help=t("survey.apply_shift_help"))})
+    ticked = edited[t("survey.col_note_apply")].fillna(False).astype(bool).to_numpy()
+    new = {**{k: v for k, v in shifts.items() if k not in set(notes["item"])},
+           **{n.item: n.shift for n, on in zip(prepared.scale_notes, ticked, strict=True) if on}}
+    if new != shifts:
+        _save("survey_shifts", name, {"shifts": new})
+        st.session_state.pop(f"survey.shift.{name}", None)
+        st.rerun()
 
 
 def labels_section(prepared: PreparedSurvey, name: str, labels: dict) -> None:

@@ -227,8 +227,9 @@ def test_nps_on_a_google_forms_export(demo_root):
     assert attitude != repeat
 
 
-def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift(demo_root):
+def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift_per_item(demo_root):
     # The airline export's shape: "Anbefaling (0-10)" answered 1–11; real ANES thermometers beside it.
+    # Two items disagree with their headers; the analyst shifts one and leaves the other as it is.
     raw = pd.read_csv(SURVEYS / "qualtrics_anes_thermometers.csv", skiprows=[1, 2])
     frame = pd.DataFrame(
         {
@@ -236,6 +237,7 @@ def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift(demo_roo
             "Q1_1": raw["Q1_1"],
             "Q1_2": raw["Q1_2"],
             "Anbefaling (0-10)": ((raw["Q1_1"] / 10).round() + 1).astype("Int64"),
+            "Gjenkjøp (0-10)": ((raw["Q1_2"] / 10).round() + 1).astype("Int64"),
         }
     )
     assert frame["Anbefaling (0-10)"].min() == 1 and frame["Anbefaling (0-10)"].max() == 11
@@ -244,14 +246,22 @@ def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift(demo_roo
         workspace.import_table("answers", frame, kind="survey")
     at = open_survey("client", "en")
     assert not at.exception and not at.error
-    assert any("do not fit the scale in their header" in w.value for w in at.warning)
+    assert any(w.value.startswith("2 item(s) have answers that do not fit") for w in at.warning)
     grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
     assert grid.loc["Anbefaling (0-10)", ["scale_min", "scale_max"]].tolist() == [1.0, 11.0]
-    at.toggle(key="survey.shift.answers").set_value(True)
+    shift_grid = at.data_editor(key="survey.shift.answers").value
+    assert shift_grid["Item"].tolist() == ["Anbefaling (0-10)", "Gjenkjøp (0-10)"]
+    assert shift_grid["Shift it"].tolist() == [False, False] and shift_grid["Shift"].tolist() == [-1, -1]
+    at.session_state["survey.shift.answers"] = {
+        "edited_rows": {0: {"Shift it": True}}, "added_rows": [], "deleted_rows": []
+    }
     at.run()
     assert not at.exception and not at.error
     grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
     assert grid.loc["Anbefaling (0-10)", ["scale_min", "scale_max"]].tolist() == [0.0, 10.0]
+    assert grid.loc["Gjenkjøp (0-10)", ["scale_min", "scale_max"]].tolist() == [1.0, 11.0]
+    assert at.data_editor(key="survey.shift.answers").value["Shift it"].tolist() == [True, False]
+    assert any(w.value.startswith("1 item(s) have answers that do not fit") for w in at.warning)
     at.session_state["survey.view.answers"] = "loyalty"
     at.run()
     assert not at.exception and not at.error, ([e.value for e in at.error], [i.value for i in at.info])
