@@ -62,10 +62,10 @@ def columns_section(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
                 t("survey.col_column"): list(prepared.excluded),
                 t("survey.col_reason"): [t(f"survey.excluded_{e.code}", **{k: _number(v) for k, v in e.params.items()})
                                           for e in prepared.excluded.values()],
-            }), hide_index=True, width="stretch", key="survey.excluded_table")
+            }), hide_index=True, width="stretch", key="survey.excluded_table", placeholder="")
         shown = [c for c in prepared.attributes.columns if not str(c).startswith("__")]
         st.caption(t("survey.attributes_caption", n=fmt_num(len(shown))))
-        st.dataframe(pd.DataFrame({t("survey.col_column"): shown}), hide_index=True, key="survey.attribute_table")
+        st.dataframe(pd.DataFrame({t("survey.col_column"): shown}), hide_index=True, key="survey.attribute_table", placeholder="")
         if prepared.scale_notes:
             shift_grid(prepared, name, shifts)
 
@@ -74,10 +74,13 @@ def shift_grid(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
     """One row per item whose answers do not fit its header's scale; each item's shift is ticked on its own."""
     st.caption(t("survey.apply_shift"))
     notes = pd.DataFrame([n.model_dump() for n in prepared.scale_notes])
+    for column in ("header_min", "header_max", "data_min", "data_max", "shift"):  # whole numbers, no "1.0"
+        if notes[column].mod(1).eq(0).all():
+            notes[column] = notes[column].astype("Int64")
     shown = figures.results_table(notes.drop(columns="applied"), {k: t(f"survey.col_note_{k}") for k in
                                   ("item", "header_min", "header_max", "data_min", "data_max", "shift")}).copy()
     shown.insert(0, t("survey.col_note_apply"), notes["item"].isin(list(shifts)).to_numpy())
-    edited = st.data_editor(shown, key=f"survey.shift.{name}", hide_index=True, width="stretch",
+    edited = st.data_editor(shown, key=f"survey.shift.{name}", hide_index=True, width="stretch", placeholder="",
                             num_rows="fixed", disabled=[c for c in shown.columns if c != t("survey.col_note_apply")],
                             column_config={t("survey.col_note_apply"): st.column_config.CheckboxColumn(
                                 t("survey.col_note_apply"), help=t("survey.apply_shift_help"))})
@@ -105,7 +108,7 @@ def labels_section(prepared: PreparedSurvey, name: str, labels: dict) -> None:
         if unknown:
             st.warning(t("survey.unknown_labels", n=fmt_num(unknown)), icon=":material/help:")
         base = pd.DataFrame(rows, columns=["label", "value"]).astype({"value": "Float64"})
-        edited = st.data_editor(base, key=f"survey.label_mapping.{name}", hide_index=True, num_rows="fixed",
+        edited = st.data_editor(base, key=f"survey.label_mapping.{name}", hide_index=True, num_rows="fixed", placeholder="",
                                 disabled=["label"], column_config={
                                     "label": st.column_config.TextColumn(t("survey.col_label")),
                                     "value": st.column_config.NumberColumn(t("survey.col_value"), step=1)})
@@ -137,7 +140,7 @@ def dictionary_section(prepared: PreparedSurvey, name: str, columns: list[str]) 
                 widgets.error(exc if isinstance(exc, KamError) else KamError(
                     "survey.dictionary_unreadable", "The item dictionary file could not be read as a CSV table."))
         base = prepared.dictionary.to_frame()
-        edited = st.data_editor(base, key=f"survey.dictionary.{name}", num_rows="dynamic", hide_index=True,
+        edited = st.data_editor(base, key=f"survey.dictionary.{name}", num_rows="dynamic", hide_index=True, placeholder="",
                                 width="stretch", column_config={
             "item": st.column_config.SelectboxColumn(t("survey.col_item"), options=columns, required=True),
             "question": st.column_config.TextColumn(t("survey.col_question")),
