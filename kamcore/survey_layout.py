@@ -179,8 +179,8 @@ def has_two_row_header(raw: pd.DataFrame) -> bool:
     numeric = sum(pd.api.types.is_numeric_dtype(raw[c]) for c in raw.columns)
     if numeric >= 0.5 * len(raw.columns):
         return False
-    # The answers under the candidate row: a sample is enough to tell numbers and labels from texts.
-    body = raw.iloc[text_row + 1 : text_row + 201]
+    # The answers under the candidate row: 60 are enough to tell numbers and labels from texts.
+    body = raw.iloc[text_row + 1 : text_row + 61]
     if all(_blank(v) or _IMPORT_ID.match(str(v)) for v in body.iloc[0]):
         body = body.iloc[1:]
     head = raw.iloc[text_row]
@@ -191,13 +191,14 @@ def has_two_row_header(raw: pd.DataFrame) -> bool:
             continue
         numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
         labels: set[str] = set()
+        distinct = list(pd.unique(text))  # the label guess looks at each distinct answer once
         if numbers.notna().mean() < 0.8:
-            labels = {_norm(v) for v in guess_label_mapping(text)}
+            labels = {_norm(v) for v in guess_label_mapping(distinct)}
             if not labels:
                 continue
         total += 1
         cell = head[col]
-        if _blank(cell) or (labels and guess_label_mapping([*text, cell])):
+        if _blank(cell) or (labels and guess_label_mapping([*distinct, cell])):
             continue
         if pd.isna(pd.to_numeric(str(cell).replace(",", "."), errors="coerce")):
             votes += 1

@@ -552,15 +552,17 @@ def _as_numbers(s: pd.Series) -> pd.Series | None:
         return s.astype(float)
     if pd.api.types.is_datetime64_any_dtype(s):
         return None
-    text = s.astype("string").str.strip().replace("", pd.NA)
+    codes, distinct = pd.factorize(s.astype("string"))  # each distinct answer parsed once
+    text = pd.Series(distinct, dtype="string").str.strip().replace("", pd.NA)
     if text.isna().all():
         return None
     parsed = pd.to_numeric(
         text.str.replace(",", ".", regex=False).str.replace("−", "-", regex=False), errors="coerce"
     )
-    if parsed.notna().sum() == text.notna().sum():
-        return parsed.astype(float)
-    return None
+    if parsed.notna().sum() != text.notna().sum():
+        return None
+    lookup = np.append(parsed.to_numpy(dtype=float), np.nan)  # code -1 (missing) -> the last slot
+    return pd.Series(lookup[codes], index=s.index, name=s.name)
 
 
 class _Column(BaseModel):
@@ -761,6 +763,7 @@ def prepare_survey(
     typed: dict[str, _Column] = {}
     numbers: dict[str, pd.Series] = {}
     text_columns: list[str] = []
+    distinct_text: dict[str, list[str]] = {}
     for column in columns:
         if column in attribute_cols:
             continue
@@ -777,22 +780,22 @@ def prepare_survey(
             else:
                 typed[column] = info
             continue
-        text = s.astype("string").str.strip().replace("", pd.NA).dropna()
+        # Each distinct answer once (a 3,000-respondent label column has a handful of them).
+        text = pd.Series(pd.unique(s.dropna().astype(str)), dtype="string").str.strip()
+        text = text[text != ""]
         if text.empty:
             typed[column] = _Column(kind="excluded", exclusion=Exclusion(code="empty"))
             continue
         if _looks_like_dates(text):
             typed[column] = _Column(kind="excluded", exclusion=Exclusion(code="dates"))
             continue
+        distinct_text[column] = sorted(set(text.tolist()))
         text_columns.append(column)
 
     # Text columns: labels of a known scale (chosen from every label of those columns together), else attributes or free text.
     label_scales: list[LabelScale] = []
     label_columns: dict[str, int] = {}
-    distinct: dict[str, list[str]] = {}
-    for column in text_columns:
-        values = wide[column].astype("string").str.strip().replace("", pd.NA).dropna()
-        distinct[column] = sorted(values.unique().tolist())
+    distinct: dict[str, list[str]] = distinct_text
     by_family: dict[tuple[str, str], list[str]] = {}
     unknown_sets: dict[tuple[str, ...], list[str]] = {}
     for column in text_columns:
@@ -862,10 +865,9 @@ def prepare_survey(
                     exclusion=Exclusion(code="unknown_labels", params={"labels": ", ".join(missing[:8])}),
                 )
                 continue
-            codes = wide[column].astype("string").str.strip()
-            uniq = pd.unique(codes.dropna())
-            table_ = {u: lookup.get(normalise_label(u), np.nan) for u in uniq}
-            numbers[column] = codes.map(table_).astype(float)
+            raw_values = wide[column]
+            table_ = {u: lookup.get(normalise_label(str(u).strip()), np.nan) for u in pd.unique(raw_values.dropna())}
+            numbers[column] = raw_values.map(table_).astype(float)
             typed[column] = _Column(kind="labels", scale=(lo, hi))
 
     for labels_, members in unknown_sets.items():

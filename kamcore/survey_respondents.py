@@ -92,9 +92,8 @@ _NAME_HINTS = {
 
 
 def _values_are(s: pd.Series, words: Sequence[str]) -> bool:
-    v = s.dropna().astype(str).map(_norm)
-    v = v[v != ""]
-    return len(v) > 0 and bool(v.isin(words).all())
+    distinct = {_norm(v) for v in pd.unique(s.dropna().astype(str))} - {""}  # each distinct answer once
+    return bool(distinct) and distinct <= set(words)
 
 
 def respondent_attributes(df: pd.DataFrame) -> RespondentAttributes:
