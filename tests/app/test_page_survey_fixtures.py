@@ -45,6 +45,9 @@ def independent(name: str) -> tuple[pd.DataFrame, list[str]]:
     if name == "ess10_norway_semikolon.csv":
         raw = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
         return raw, ["imbgeco", "imueclt", "imwbcnt", "hinctnta", "lrscale"]
+    if name == "ess10_microsoft_forms.xlsx":
+        raw = pd.read_excel(path, engine="openpyxl")
+        return raw, [c for c in raw.columns if c.endswith("(0-10)")]
     if name == "pairs_forventning_opplevelse_nb.csv":
         raw = pd.read_csv(path, sep=";", encoding="cp1252")
         return raw, [c for c in raw.columns if re.match(r"(Forventning|Opplevelse|Oppfølging) \d", c)]
@@ -69,6 +72,11 @@ FIXTURES = {
         {"inwds": "dates", "pspwght": "decimals", "agea": "not_scale", "eduyrs": "not_scale"},
     ),
     "ess10_norway_semikolon.csv": (False, {"inwds": "dates", "pspwght": "decimals"}),
+    "ess10_microsoft_forms.xlsx": (
+        False,
+        {"Start time": "dates", "Completion time": "dates", "Last modified time": "empty",
+         "How old are you?": "not_scale"},
+    ),
     "pairs_forventning_opplevelse_nb.csv": (True, {}),
     "sudzilla_google_forms.csv": (
         False,
@@ -289,3 +297,29 @@ def test_no_grid_shows_none_for_an_empty_cell(demo_root, lang):
         assert (grid.proto.HasField("placeholder") and grid.proto.placeholder == "") or not blank, (grid.key if hasattr(grid, "key") else frame.columns)
     for grid in grids:
         assert not any(str(v) == "None" for v in grid.value.astype(str).to_numpy().ravel() if v is not None)
+
+
+def test_a_microsoft_forms_export_with_a_0_10_item_coded_1_11_is_shifted_on_request(demo_root):
+    at = open_survey(import_fixture(demo_root, "ess10_microsoft_forms.xlsx"), "nb")
+    assert not at.exception and not at.error
+    raw = pd.read_excel(SURVEYS / "ess10_microsoft_forms.xlsx", engine="openpyxl")
+    [left_right] = [c for c in raw.columns if c.startswith("In politics")]
+    assert any(w.value.startswith("1 spørsmål har svar som ikke passer skalaen") for w in at.warning)
+    notes = at.data_editor(key="survey.shift.answers").value
+    assert notes["Spørsmål"].tolist() == [left_right]
+    assert notes[["Overskrift min", "Overskrift maks", "Laveste svar", "Høyeste svar", "Forskyvning"]].iloc[
+        0
+    ].tolist() == [0, 10, 1, 11, -1]
+    at.session_state["survey.shift.answers"] = {
+        "edited_rows": {0: {"Forskyv": True}}, "added_rows": [], "deleted_rows": []
+    }
+    at.run()
+    at.session_state["survey.exclusion.answers"] = "pairwise"
+    at.run()
+    assert not at.exception and not at.error
+    grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
+    assert grid.loc[left_right, ["scale_min", "scale_max"]].tolist() == [0.0, 10.0]
+    stats_table = tables_with(at, translate("survey.col_sd", "nb"))[0].set_index(translate("survey.col_item", "nb"))
+    shifted = raw[left_right].dropna() - 1
+    assert stats_table.loc[left_right, translate("survey.col_mean", "nb")] == pytest.approx(shifted.mean(), abs=1e-12)
+    assert stats_table.loc[left_right, translate("survey.col_n", "nb")] == len(shifted)
