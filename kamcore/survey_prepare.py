@@ -311,11 +311,15 @@ def guess_dictionary(
     )
     # I and P but no E: P is performance (importance–performance), as in I_/P_ exports.
     ip_only = letters == {"i", "p"}
+    # E and S but no P: S is the satisfaction with what was delivered, the experience side of the gap.
+    es_only = letters == {"e", "s"}
     parsed = []
     for item in items:
         role, strong, stem = _role_split(str(item))
         if role == "perception" and ip_only and not strong:
             role = "performance"
+        if role == "performance" and es_only and not strong:
+            role = "perception"
         if (
             role is not None
             and not strong

@@ -241,10 +241,14 @@ def test_excluded_reasons_have_sentences_in_every_language():
         ),
         (["Expectation_speed", "Perception_speed"], {"speed": ("Expectation_speed", "Perception_speed")}),
         (["E1", "E2", "P1", "P2"], {"1": ("E1", "P1"), "2": ("E2", "P2")}),
-        (["e1", "s1"], {}),  # s = satisfaction/performance: an expectation/performance pair is not a gap pair
+        (["e1", "s1", "e2", "s2"], {"1": ("e1", "s1"), "2": ("e2", "s2")}),  # s = satisfaction: the experience side
+        (["E_1", "S_1"], {"1": ("E_1", "S_1")}),
         (["exp_price", "perc_price"], {"price": ("exp_price", "perc_price")}),
         (["Q3_E", "Q3_P"], {"q3": ("Q3_E", "Q3_P")}),
         (["Forventning 1", "Erfaring 1"], {"1": ("Forventning 1", "Erfaring 1")}),
+        (["Expectation 3", "Experience 3"], {"3": ("Expectation 3", "Experience 3")}),
+        (["Förväntan 2", "Upplevelse 2"], {"2": ("Förväntan 2", "Upplevelse 2")}),
+        (["speed_E", "speed_P", "price_E", "price_P"], {"speed": ("speed_E", "speed_P"), "price": ("price_E", "price_P")}),
     ],
 )
 def test_expectation_perception_pairs_from_headers(columns, pairs):
