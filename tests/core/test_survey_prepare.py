@@ -501,3 +501,39 @@ def test_segment_keys_written_from_float_respondent_ids_match():
     assert p.attribute("respondent_segment").tolist() == ["A", "B", "A"]
     rows = prepare_survey(table.drop(columns="Respondent"), segments={"key": "row_number", "labels": {"2": "B"}})
     assert rows.attribute("respondent_segment").tolist()[1] == "B"
+
+
+# ---------------------------------------------------------------- every label family, language and length
+
+
+def _family_cases():
+    from kamcore.survey_labels import CUTS, FAMILIES
+
+    for (family, language), positions in sorted(FAMILIES.items()):
+        for points, cut in CUTS.items():
+            # The first spelling of the most extreme position of each point (the first for negatives).
+            labels = [positions[group[0] if group[0] < 0 else group[-1]][0] for group in cut]
+            yield pytest.param(family, language, points, labels, id=f"{family}-{language}-{points}")
+
+
+@pytest.mark.parametrize(("family", "language", "points", "labels"), list(_family_cases()))
+def test_every_label_family_in_every_language_from_four_to_seven_points(family, language, points, labels):
+    # 4 and 6 points have no neutral middle, 5 and 7 have one: the scale follows the labels present.
+    from kamcore.survey_labels import FAMILIES, normalise_label
+
+    scale = choose_scale(list(reversed(labels)))
+    assert (scale.family, scale.points) == (family, points)
+    if scale.language != language:  # Danish and Norwegian share words ("helt uenig" … "helt enig"): same scale
+        same = {normalise_label(sp): pos for pos, sps in FAMILIES[(family, scale.language)].items() for sp in sps}
+        ours = {normalise_label(sp): pos for pos, sps in FAMILIES[(family, language)].items() for sp in sps}
+        assert all(same[normalise_label(lab)] == ours[normalise_label(lab)] for lab in labels)
+    assert [scale.mapping[lab] for lab in labels] == [float(k) for k in range(1, points + 1)]
+    assert scale.unknown == []
+
+
+@pytest.mark.parametrize("points", [8, 9, 10, 11])
+def test_numbered_label_scales_of_eight_to_eleven_points(points):
+    labels = [f"{k} - Helt uenig" if k == 1 else f"{k} - Helt enig" if k == points else str(k) for k in range(1, points + 1)]
+    scale = choose_scale(labels)
+    assert (scale.family, scale.points, scale.scale_min, scale.scale_max) == ("numbered", points, 1.0, float(points))
+    assert scale.mapping[f"{points} - Helt enig"] == float(points)
