@@ -345,3 +345,23 @@ def test_reliability_shows_alpha_with_its_interval(make_app):
     assert row["95 % CI low"] == pytest.approx(low, abs=6e-4) and row["95 % CI high"] == pytest.approx(
         high, abs=6e-4
     )
+
+
+def test_a_block_pasted_into_the_dictionary_is_saved_as_pasted(make_app, demo_root):
+    # Pasting a block from a spreadsheet edits several rows and columns at once and may add rows.
+    at = pick_table(make_app("survey"), "survey_dealer")
+    items = editor(at, "survey.dictionary").value["item"].tolist()
+    rows = {items.index(q): q for q in ("Q3", "Q4", "Q5")}
+    at.session_state["survey.dictionary.survey_dealer"] = {
+        "edited_rows": {r: {"dimension": "service", "question": f"Pasted text {q}"} for r, q in rows.items()},
+        "added_rows": [],
+        "deleted_rows": [items.index("Q12")],
+    }
+    at.run()
+    no_trouble(at)
+    saved_rows = pd.DataFrame(saved(demo_root, "item_dictionary", "survey_dealer")["rows"]).set_index("item")
+    for q in ("Q3", "Q4", "Q5"):
+        assert saved_rows.loc[q, ["dimension", "question"]].tolist() == ["service", f"Pasted text {q}"]
+    assert "Q12" not in saved_rows.index
+    grid = editor(at, "survey.dictionary").value.set_index("item")
+    assert grid.loc["Q4", "dimension"] == "service" and "Q12" not in grid.index

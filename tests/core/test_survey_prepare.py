@@ -537,3 +537,19 @@ def test_numbered_label_scales_of_eight_to_eleven_points(points):
     scale = choose_scale(labels)
     assert (scale.family, scale.points, scale.scale_min, scale.scale_max) == ("numbered", points, 1.0, float(points))
     assert scale.mapping[f"{points} - Helt enig"] == float(points)
+
+
+@pytest.mark.parametrize("lang", ["en", "nb", "sv"])
+def test_dictionary_round_trips_through_the_csv_of_every_language(bfi, lang):
+    # The page's download writes ';' and a decimal comma for nb/sv; its upload reads either back.
+    d = prepare_survey(bfi).dictionary
+    d = ItemDictionary(rows=[d.rows[0].model_copy(update={"scale_min": -2.5, "scale_max": 2.5}), *d.rows[1:]])
+    separator, decimal = export.csv_format(lang)
+    data = export.to_csv_bytes(d.to_frame(), sep=separator, decimal=decimal)
+    assert (b"-2,5" in data) == (lang != "en")
+    back = pd.read_csv(
+        io.BytesIO(data), sep=None, engine="python", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
+    again = ItemDictionary.from_frame(back, available=list(bfi.columns))
+    assert again.to_frame().equals(d.to_frame())
+    assert again.scale_of(d.rows[0].item) == (-2.5, 2.5)
