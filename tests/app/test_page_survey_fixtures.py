@@ -323,3 +323,33 @@ def test_a_microsoft_forms_export_with_a_0_10_item_coded_1_11_is_shifted_on_requ
     shifted = raw[left_right].dropna() - 1
     assert stats_table.loc[left_right, translate("survey.col_mean", "nb")] == pytest.approx(shifted.mean(), abs=1e-12)
     assert stats_table.loc[left_right, translate("survey.col_n", "nb")] == len(shifted)
+
+
+def test_reverse_keys_from_the_dictionary_turn_the_gaps_but_not_the_answers(demo_root):
+    raw = pd.read_csv(SURVEYS / "pairs_forventning_opplevelse_nb.csv", sep=";", encoding="cp1252")
+    db.create_workspace(demo_root, "client")
+    with db.Workspace.open(db.workspace_path(demo_root, "client")) as workspace:
+        workspace.import_table("answers", raw, kind="survey")
+    at = open_survey("client", "en")
+    assert not at.exception and not at.error
+    grid = at.data_editor(key="survey.dictionary.answers").value
+    rows = {item: k for k, item in enumerate(grid["item"])}
+    at.session_state["survey.dictionary.answers"] = {
+        "edited_rows": {rows["Forventning 1"]: {"reverse": True}, rows["Opplevelse 1"]: {"reverse": True}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [gaps] = tables_with(at, "Pair")[:1]
+    row = gaps[gaps["Pair"] == "1"].iloc[0]
+    # Keyed on the item's scale [lo, hi]: (lo + hi − P) − (lo + hi − E) = E − P; pair 2 is not turned.
+    gap = translate("survey.col_mean_gap", "en")
+    assert row[gap] == pytest.approx((raw["Forventning 1"] - raw["Opplevelse 1"]).mean(), abs=1e-12)
+    row2 = gaps[gaps["Pair"] == "2"].iloc[0]
+    assert row2[gap] == pytest.approx((raw["Opplevelse 2"] - raw["Forventning 2"]).mean(), abs=1e-12)
+    at.session_state["survey.view.answers"] = "descriptives"
+    at.session_state["survey.exclusion.answers"] = "pairwise"
+    at.run()
+    stats_table = tables_with(at, "Standard deviation")[0].set_index("Item")
+    assert stats_table.loc["Opplevelse 1", "Mean"] == pytest.approx(raw["Opplevelse 1"].mean(), abs=1e-12)
