@@ -365,3 +365,30 @@ def test_a_block_pasted_into_the_dictionary_is_saved_as_pasted(make_app, demo_ro
     assert "Q12" not in saved_rows.index
     grid = editor(at, "survey.dictionary").value.set_index("item")
     assert grid.loc["Q4", "dimension"] == "service" and "Q12" not in grid.index
+
+
+def test_a_saved_account_segment_in_the_sidebar_reaches_respondents_through_their_account(make_app, demo_root):
+    from tests.core.demo_files import read_norwegian
+
+    customers = read_norwegian(DEMO / "customers.csv")
+    ids = sorted(customers["Kundenr"].astype(str))
+    labels = {cid: ("Kjerne" if k % 3 == 0 else "Øvrige") for k, cid in enumerate(ids)}
+    ws = db.Workspace.open(next(demo_root.glob("*.duckdb")))
+    try:
+        name = ws.tables("transactions")[0].name
+        ws.save_object(
+            "segment_assignment", name,
+            {"key": "customer_id", "labels": labels, "names": {"1": "Kjerne", "2": "Øvrige"}, "features": [], "k": 2},
+        )
+    finally:
+        ws.close()
+    at = make_app("survey")
+    cluster = at.multiselect(key="filters.cluster")
+    assert sorted(cluster.options) == ["Kjerne", "Øvrige"]
+    cluster.set_value(["Kjerne"])
+    at.run()
+    no_trouble(at)
+    after = int(re.search(r"(\d+) after the filters", exclusion_caption(at)).group(1))
+    survey = read_norwegian(DEMO / "survey_keyareas.csv")
+    core = {cid for cid, seg in labels.items() if seg == "Kjerne"}
+    assert after == int(survey["Kundenr"].astype(str).isin(core).sum()) > 0
