@@ -97,6 +97,10 @@ class PreparedSurvey(BaseModel):
         column = self.attribute_roles.get(role)
         return self.attributes[column] if column is not None and column in self.attributes else None
 
+    def rows(self, index: pd.Index) -> PreparedSurvey:
+        """The same survey for the respondents in ``index`` only (after filters and the missing-answer rule)."""
+        return self.model_copy(update={"responses": self.responses.loc[index], "attributes": self.attributes.loc[index]})
+
 
 # --------------------------------------------------------------------------------------
 # Header hints

@@ -256,9 +256,8 @@ if churned is not None and churned.reindex(index, fill_value=False).any():
 
 # ------------------------------------------------------------------------------ view
 view = survey_views.SurveyView(
-    customers=responses.loc[index], keyed=keyed.loc[index], dictionary=d, method=method, staff=staff,
-    churned=churned, compare=compare, account=account, purchase_months=prepared.attribute("purchase_months"),
-    texts={r.item: r.question for r in d.rows})
+    survey=prepared.rows(index), method=method, staff=staff, churned=churned, compare=compare, account=account,
+    purchase_months=prepared.attribute("purchase_months"))
 default_view = "customer_gap" if d.pairs("gap") else "descriptives"
 chosen_view = widgets.choice("survey.view", list(survey_views.VIEWS), key=f"survey.view.{name}", default=default_view,
                              option_prefix="survey.view")

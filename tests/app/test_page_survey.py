@@ -392,3 +392,19 @@ def test_a_saved_account_segment_in_the_sidebar_reaches_respondents_through_thei
     survey = read_norwegian(DEMO / "survey_keyareas.csv")
     core = {cid for cid, seg in labels.items() if seg == "Kjerne"}
     assert after == int(survey["Kundenr"].astype(str).isin(core).sum()) > 0
+
+
+def test_the_page_is_pick_prepare_filter_view_and_each_view_takes_one_prepared_survey():
+    import dataclasses
+    import inspect
+    from pathlib import Path
+
+    from kamcore.survey_prepare import PreparedSurvey
+    from ui import survey_views
+
+    page = Path(__file__).resolve().parents[2] / "pages" / "survey.py"
+    assert len(page.read_text(encoding="utf-8").splitlines()) < 300
+    [first, *_] = dataclasses.fields(survey_views.SurveyView)
+    assert (first.name, first.type) in (("survey", PreparedSurvey), ("survey", "PreparedSurvey"))
+    for name, render in survey_views.RENDER.items():
+        assert len(inspect.signature(render).parameters) == 1, name

@@ -553,3 +553,13 @@ def test_dictionary_round_trips_through_the_csv_of_every_language(bfi, lang):
     again = ItemDictionary.from_frame(back, available=list(bfi.columns))
     assert again.to_frame().equals(d.to_frame())
     assert again.scale_of(d.rows[0].item) == (-2.5, 2.5)
+
+
+def test_rows_cuts_answers_and_attributes_to_the_chosen_respondents(bfi):
+    prepared = prepare_survey(bfi)
+    index = prepared.responses.index[[0, 2, 5]]
+    part = prepared.rows(index)
+    assert list(part.responses.index) == list(index) == list(part.attributes.index)
+    assert part.dictionary is prepared.dictionary and part.excluded == prepared.excluded
+    np.testing.assert_array_equal(part.keyed()["A1"].to_numpy(), 7 - bfi["A1"].to_numpy()[[0, 2, 5]])
+    assert len(prepared.responses) == len(bfi)  # the whole survey is untouched
