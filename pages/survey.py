@@ -83,7 +83,9 @@ def shift_grid(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
     edited = st.data_editor(shown, key=f"survey.shift.{name}", hide_index=True, width="stretch", placeholder="",
                             num_rows="fixed", disabled=[c for c in shown.columns if c != t("survey.col_note_apply")],
                             column_config={t("survey.col_note_apply"): st.column_config.CheckboxColumn(
-                                t("survey.col_note_apply"), help=t("survey.apply_shift_help"))})
+                                t("survey.col_note_apply"), help=t("survey.apply_shift_help")),
+                                t("survey.col_note_item"): st.column_config.TextColumn(  # long questions: not all
+                                    t("survey.col_note_item"), width="medium")})
     ticked = edited[t("survey.col_note_apply")].fillna(False).astype(bool).to_numpy()
     new = {**{k: v for k, v in shifts.items() if k not in set(notes["item"])},
            **{n.item: n.shift for n, on in zip(prepared.scale_notes, ticked, strict=True) if on}}
