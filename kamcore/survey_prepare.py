@@ -873,9 +873,10 @@ def prepare_survey(
                     exclusion=Exclusion(code="unknown_labels", params={"labels": ", ".join(missing[:8])}),
                 )
                 continue
-            raw_values = wide[column]
-            table_ = {u: lookup.get(normalise_label(str(u).strip()), np.nan) for u in pd.unique(raw_values.dropna())}
-            numbers[column] = raw_values.map(table_).astype(float)
+            codes, uniq = pd.factorize(wide[column])  # each distinct label looked up once
+            values = [lookup.get(normalise_label(str(u).strip()), np.nan) for u in uniq]
+            lookup_array = np.array([*values, np.nan], dtype=float)  # code -1 (blank) -> the last slot
+            numbers[column] = pd.Series(lookup_array[codes], index=wide.index, name=column)
             typed[column] = _Column(kind="labels", scale=(lo, hi))
 
     for labels_, members in unknown_sets.items():
