@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from kamcore.errors import KamError
 
@@ -317,6 +318,38 @@ def dataframe(
     return st.dataframe(data, column_config=config, **kwargs)
 
 
+def _is_plain_choice(value: object) -> bool:
+    """A value a choice widget holds (an option or a list of options), never a button's or an upload's."""
+    plain = (str, int, float)
+    if isinstance(value, bool):
+        return False
+    if value is None:  # also an empty file uploader's value, which the script may never set
+        return False
+    if isinstance(value, plain):
+        return True
+    return isinstance(value, (list, tuple)) and all(isinstance(item, plain) and not isinstance(item, bool)
+                                                    for item in value)
+
+
+def _redraw_chosen_values() -> None:
+    """Hand every chosen value back to its widget after a language switch.
+
+    The browser keeps showing a select box's chosen option in the language it was picked in
+    ("All dates" under "Periode") until the script sets the value; setting it to itself makes
+    Streamlit send the value again, drawn with the new language's labels.
+    """
+    for key in list(st.session_state.keys()):
+        if key == "app.lang" or str(key).startswith("_"):
+            continue
+        value = st.session_state[key]
+        if not _is_plain_choice(value):
+            continue
+        try:
+            st.session_state[key] = value
+        except StreamlitAPIException:  # a widget whose value the script may not set
+            continue
+
+
 def language_selector() -> None:
     """Sidebar selector; the choice lives in session state so switching keeps everything else."""
     options = list(LANGUAGES)
@@ -328,6 +361,7 @@ def language_selector() -> None:
 
     def _copy() -> None:
         st.session_state["lang"] = st.session_state["app.lang"]
+        _redraw_chosen_values()
 
     st.sidebar.selectbox(
         t("app.language"),

@@ -42,6 +42,14 @@ def test_demo_loads_switches_language_and_draws_charts(browser, server, screensh
         page.get_by_role("link", name=re.compile("Portefølje")).first.wait_for(timeout=TIMEOUT_MS)
         page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
         assert page.get_by_text("Exception").count() == 0
+        # The values already chosen are drawn in the new language too (the browser kept
+        # "All dates", "Active" and "Revenue" in English under Norwegian labels).
+        period = page.locator(".st-key-filters-period input")
+        period.wait_for(timeout=TIMEOUT_MS)
+        assert period.input_value() == "Alle datoer"
+        status_tags = page.locator(".st-key-portfolio-status [data-tag]")
+        assert sorted(status_tags.evaluate_all("tags => tags.map(t => t.getAttribute('aria-label'))")) == [
+            "Aktiv", "Uten status"]
         page.screenshot(path=str(screenshots / "portfolio-nb.png"), full_page=True)
 
         # And to Swedish.
