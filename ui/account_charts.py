@@ -1,0 +1,71 @@
+"""Open the key-account page from a Plotly chart that names accounts (a click on a point).
+
+A chart is clickable when its account traces carry the customer id as the *first* value of
+each point's ``customdata`` (``customdata=[[id, …], …]``); points without an account (a
+curve's origin, a reference marker) carry ``""``. :func:`show` draws the chart with Streamlit's
+point selection (``on_select="rerun"``, ``selection_mode="points"``) and, when exactly one
+account is clicked, opens its page through :func:`ui.account_link.open_account`.
+:func:`account_in_event` is the mapping from a selection event to the account, kept free of
+Streamlit so it can be unit-tested.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ui import account_link, charts
+from ui.i18n import t
+
+
+def _first(custom: Any) -> Any:
+    if isinstance(custom, list | tuple) or hasattr(custom, "tolist"):
+        values = list(custom.tolist() if hasattr(custom, "tolist") else custom)
+        return values[0] if values else None
+    return custom
+
+
+def accounts_in_event(event: Any, figure: Any = None) -> list[str]:
+    """Customer ids of the selected points, in order, each once (points without an id skipped).
+
+    ``event`` is the value ``st.plotly_chart(on_select="rerun")`` returns (an attribute-style
+    dict: ``{"selection": {"points": [...]}}``). A point's id is the first value of its
+    ``customdata``; when the event leaves ``customdata`` out, it is looked up in ``figure``
+    by ``curve_number`` and ``point_index``.
+    """
+    try:
+        points = event["selection"]["points"] if event else []
+    except (KeyError, TypeError):
+        points = []
+    found: list[str] = []
+    for point in points or []:
+        custom = point.get("customdata")
+        if custom is None and figure is not None:
+            trace, index = point.get("curve_number"), point.get("point_index")
+            if trace is not None and index is not None:
+                data = figure.data[trace].customdata
+                custom = data[index] if data is not None and index < len(data) else None
+        account = _first(custom)
+        if account is None or str(account) == "":
+            continue
+        if str(account) not in found:
+            found.append(str(account))
+    return found
+
+
+def account_in_event(event: Any, figure: Any = None) -> str | None:
+    """The one account a click selected, or None (nothing, a point without an account, or several)."""
+    found = accounts_in_event(event, figure)
+    return found[0] if len(found) == 1 else None
+
+
+def show(fig: Any, *, key: str, hint: bool = True) -> Any:
+    """``charts.show(fig)`` where clicking an account's point opens that account's page."""
+    event = charts.show(fig, key=key, on_select="rerun", selection_mode="points")
+    if hint:
+        st.caption(t("account_charts.click_hint"))
+    account = account_in_event(event, fig)
+    if account is not None:
+        account_link.open_account(account)
+    return event
