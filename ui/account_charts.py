@@ -1,12 +1,11 @@
 """Open the key-account page from a Plotly chart that names accounts (a click on a point).
 
-A chart is clickable when its account traces carry the customer id as the *first* value of
-each point's ``customdata`` (``customdata=[[id, …], …]``); points without an account (a
-curve's origin, a reference marker) carry ``""``. :func:`show` draws the chart with Streamlit's
-point selection (``on_select="rerun"``, ``selection_mode="points"``) and, when exactly one
-account is clicked, opens its page through :func:`ui.account_link.open_account`.
-:func:`account_in_event` is the mapping from a selection event to the account, kept free of
-Streamlit so it can be unit-tested.
+A chart is clickable when its account traces give each point its customer id as Plotly's
+per-point ``ids`` (``""`` for a point without an account: a curve's origin); hover texts and
+``customdata`` stay as they were. :func:`show` draws the chart with Streamlit's point selection
+(``on_select="rerun"``, ``selection_mode="points"``) and, when exactly one account is clicked,
+opens its page through :func:`ui.account_link.open_account`. :func:`account_in_event` is the
+mapping from a selection event to the account, unit-tested without a browser.
 """
 
 from __future__ import annotations
@@ -19,20 +18,24 @@ from ui import account_link, charts
 from ui.i18n import t
 
 
-def _first(custom: Any) -> Any:
-    if isinstance(custom, list | tuple) or hasattr(custom, "tolist"):
-        values = list(custom.tolist() if hasattr(custom, "tolist") else custom)
-        return values[0] if values else None
-    return custom
+def _point_id(point: Any, figure: Any) -> str | None:
+    """The Plotly id of one selected point: from the event, else looked up in ``figure``."""
+    found = point.get("id")
+    if found is None and figure is not None:
+        trace, index = point.get("curve_number"), point.get("point_index")
+        if trace is not None and index is not None and 0 <= trace < len(figure.data):
+            ids = figure.data[trace].ids
+            found = ids[index] if ids is not None and 0 <= index < len(ids) else None
+    return None if found is None or str(found) == "" else str(found)
 
 
 def accounts_in_event(event: Any, figure: Any = None) -> list[str]:
     """Customer ids of the selected points, in order, each once (points without an id skipped).
 
     ``event`` is the value ``st.plotly_chart(on_select="rerun")`` returns (an attribute-style
-    dict: ``{"selection": {"points": [...]}}``). A point's id is the first value of its
-    ``customdata``; when the event leaves ``customdata`` out, it is looked up in ``figure``
-    by ``curve_number`` and ``point_index``.
+    dict: ``{"selection": {"points": [...]}}``). A point's account is its Plotly ``id``; the
+    event may leave it out, so it is looked up in ``figure`` by ``curve_number`` and
+    ``point_index``.
     """
     try:
         points = event["selection"]["points"] if event else []
@@ -40,17 +43,9 @@ def accounts_in_event(event: Any, figure: Any = None) -> list[str]:
         points = []
     found: list[str] = []
     for point in points or []:
-        custom = point.get("customdata")
-        if custom is None and figure is not None:
-            trace, index = point.get("curve_number"), point.get("point_index")
-            if trace is not None and index is not None:
-                data = figure.data[trace].customdata
-                custom = data[index] if data is not None and index < len(data) else None
-        account = _first(custom)
-        if account is None or str(account) == "":
-            continue
-        if str(account) not in found:
-            found.append(str(account))
+        account = _point_id(point, figure)
+        if account is not None and account not in found:
+            found.append(account)
     return found
 
 
