@@ -297,12 +297,14 @@ def memo_figure(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
                 _FIGURE_MEMO.move_to_end(key)
         if hit is not None:
             return go.Figure(hit)
-        figure = builder(*args, **kwargs)
+        built = builder(*args, **kwargs).to_dict()
         with _FIGURE_MEMO_LOCK:
-            _FIGURE_MEMO[key] = figure.to_dict()
+            _FIGURE_MEMO[key] = built
             while len(_FIGURE_MEMO) > FIGURE_MEMO_SIZE:
                 _FIGURE_MEMO.popitem(last=False)
-        return figure
+        # made from the dict as on a hit: the first run's spec equals the later runs' byte for
+        # byte (Streamlit's chart id hashes it; a click selection survives only a stable id)
+        return go.Figure(built)
 
     return wrapper
 

@@ -81,3 +81,25 @@ def test_segment_scatter_points_carry_account_ids_only_for_accounts():
     assert account_charts.account_in_event(event(click(1, 1)), fig) == "31"
     respondents = sf.pca_chart(coords, labels, {0: "Small", 1: "Big"}, hover)
     assert account_charts.account_in_event(event(click(1, 0)), respondents) is None
+
+
+# ------------------------------------------------------------------ on the Portfolio page
+
+
+def test_a_clicked_pareto_bar_opens_its_account_page(make_app):
+    import json
+
+    at = make_app("portfolio")
+    (chart,) = at.get("plotly_chart")
+    first_id = chart.proto.id
+    largest = json.loads(chart.proto.spec)["data"][0]["ids"][0]
+    assert any(c.value == "Click a point to open the account." for c in at.caption)
+    at.run()
+    # the chart keeps its id from run to run (a browser's selection is sent for that id)
+    assert at.get("plotly_chart")[0].proto.id == first_id
+    at.session_state["portfolio.pareto_chart"] = event(click(0, 0))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Key account"
+    assert len(largest) == 6 and largest.isdigit()
+    assert at.query_params["account"] == largest
