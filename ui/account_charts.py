@@ -57,6 +57,10 @@ def account_in_event(event: Any, figure: Any = None) -> str | None:
 
 def show(fig: Any, *, key: str, hint: bool = True) -> Any:
     """``charts.show(fig)`` where clicking an account's point opens that account's page."""
+    # Streamlit makes a drag pan when only point clicks are selectable; a drag zooms, as on
+    # every other chart (a figure that chose its own drag mode keeps it)
+    if fig.layout.dragmode is None:
+        fig.update_layout(dragmode="zoom")
     event = charts.show(fig, key=key, on_select="rerun", selection_mode="points")
     if hint:
         st.caption(t("account_charts.click_hint"))

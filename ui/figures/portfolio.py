@@ -165,7 +165,9 @@ def whale_figure(curve: pd.DataFrame, names: pd.Series, whale: portfolio.WhaleSu
     fig.add_scatter(
         x=[0, *(curve["cum_accounts_pct"] * 100)],
         y=[0, *(curve["cum_profit_pct"] * 100)],
-        mode="lines",
+        # invisible markers: Plotly selects (clicks) only points that have a marker
+        mode="lines+markers",
+        marker={"size": 8, "opacity": 0, "color": charts.POSITIVE},
         name=t("portfolio.whale_line"),
         line={"color": charts.POSITIVE},
         # each point's Plotly id is its customer id ("" at the origin): a click opens the account
