@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from ui import account_link, charts
@@ -61,6 +62,10 @@ def show(fig: Any, *, key: str, hint: bool = True) -> Any:
     # every other chart (a figure that chose its own drag mode keeps it)
     if fig.layout.dragmode is None:
         fig.update_layout(dragmode="zoom")
+    # Streamlit's chart id hashes the figure's JSON, and a click selection survives the rerun
+    # only while the id stays the same: a figure built fresh and one rebuilt from a dict (a
+    # charts.memo_figure hit) differ in key order, so both are shown rebuilt from their dict
+    fig = go.Figure(fig.to_dict())
     event = charts.show(fig, key=key, on_select="rerun", selection_mode="points")
     if hint:
         st.caption(t("account_charts.click_hint"))

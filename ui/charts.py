@@ -297,14 +297,12 @@ def memo_figure(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
                 _FIGURE_MEMO.move_to_end(key)
         if hit is not None:
             return go.Figure(hit)
-        built = builder(*args, **kwargs).to_dict()
+        figure = builder(*args, **kwargs)
         with _FIGURE_MEMO_LOCK:
-            _FIGURE_MEMO[key] = built
+            _FIGURE_MEMO[key] = figure.to_dict()
             while len(_FIGURE_MEMO) > FIGURE_MEMO_SIZE:
                 _FIGURE_MEMO.popitem(last=False)
-        # made from the dict as on a hit: the first run's spec equals the later runs' byte for
-        # byte (Streamlit's chart id hashes it; a click selection survives only a stable id)
-        return go.Figure(built)
+        return figure
 
     return wrapper
 

@@ -165,9 +165,12 @@ def whale_figure(curve: pd.DataFrame, names: pd.Series, whale: portfolio.WhaleSu
     fig.add_scatter(
         x=[0, *(curve["cum_accounts_pct"] * 100)],
         y=[0, *(curve["cum_profit_pct"] * 100)],
-        # invisible markers: Plotly selects (clicks) only points that have a marker
+        # invisible markers: Plotly selects (clicks) only points that have a marker; an
+        # invisible fill to zero keeps the axes as for a line alone (markers would pad them)
         mode="lines+markers",
-        marker={"size": 8, "opacity": 0, "color": charts.POSITIVE},
+        marker={"size": 0, "opacity": 0, "color": charts.POSITIVE},
+        fill="tozeroy",
+        fillcolor="rgba(0,0,0,0)",
         name=t("portfolio.whale_line"),
         line={"color": charts.POSITIVE},
         # each point's Plotly id is its customer id ("" at the origin): a click opens the account
