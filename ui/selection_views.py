@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kamcore import selection
+from kamcore import manual_scores, selection
 from kamcore.errors import KamError
 from ui import account_link, data, i18n, selection_state, state, widgets
 from ui.figures import selection as figures
@@ -228,7 +228,7 @@ def initial_scores(accounts_name: str | None) -> pd.DataFrame | None:
     id_column = state.workspace().table_info(accounts_name).mapping.get("customer_id")
     if raw is None or id_column is None:
         return None
-    return selection.manual_scores_from_table(raw, id_column)
+    return manual_scores.manual_scores_from_table(raw, id_column)
 
 
 def score_editor(
@@ -286,16 +286,16 @@ def score_editor(
         return manual
     table = edited.reset_index()
     try:
-        payload = selection.manual_scores_payload(
+        payload = manual_scores.manual_scores_payload(
             table, names, state.user(), dt.datetime.now(dt.UTC), previous=saved_payload, keep=keep
         )
     except KamError as exc:
         widgets.error(exc)
         return manual
-    if not selection.same_scores(payload, saved_payload):
+    if not manual_scores.same_scores(payload, saved_payload):
         state.workspace().save_object("manual_scores", scores_name, payload, user=state.user())
         st.toast(t("selection.scores_saved"), icon=":material/save:")
-    return selection.manual_scores_from_payload(payload, names)
+    return manual_scores.manual_scores_from_payload(payload, names)
 
 
 def manual_scores_in_use(
@@ -309,8 +309,8 @@ def manual_scores_in_use(
     except KamError as exc:
         widgets.error(exc)
         initial = None
-    saved = selection.manual_scores_from_payload(saved_payload, names)
-    manual = selection.combine_manual_scores(saved, initial)
+    saved = manual_scores.manual_scores_from_payload(saved_payload, names)
+    manual = manual_scores.combine_manual_scores(saved, initial)
     keep = set(saved["customer_id"])
     if initial is not None:
         keep |= set(
