@@ -130,6 +130,35 @@ def visible_workspaces(
     return [info for info in infos if can_open(user, rules.get(info.name))]
 
 
+#: Why a workspace may not be renamed or deleted (``manage_refusal``).
+Refusal = Literal["demo_protected", "not_owner"]
+
+
+def manage_refusal(
+    name: str, user: str | None, access: WorkspaceAccess | None, *, login_required: bool, demo_name: str
+) -> Refusal | None:
+    """Why ``user`` may not rename or delete workspace ``name``; ``None`` when they may.
+
+    The demo (``demo_name``) is never renamed or deleted, with login on or off
+    (``"demo_protected"``: it is rebuilt with its reset instead). With login on, only the
+    owner may (``"not_owner"``, see :func:`can_manage`); with login off the one user may.
+    ``access`` is the workspace's rule (:func:`read_access`).
+
+    >>> manage_refusal("demo", None, None, login_required=False, demo_name="demo")
+    'demo_protected'
+    >>> rule = WorkspaceAccess(owner="kari", visibility="everyone")
+    >>> manage_refusal("Kunde Vest", "ola", rule, login_required=True, demo_name="demo")
+    'not_owner'
+    >>> manage_refusal("Kunde Vest", "kari", rule, login_required=True, demo_name="demo") is None
+    True
+    """
+    if name == demo_name:
+        return "demo_protected"
+    if login_required and not can_manage(user, access):
+        return "not_owner"
+    return None
+
+
 # ------------------------------------------------------------------ sidecar files
 def access_path(root: str | Path, name: str) -> Path:
     """Where the access rule of workspace ``name`` is stored."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kamcore.db import DbSettings, Workspace
 from kamcore.schemas import ColumnMapping, TableKind
+from kamcore.segment_inputs import FEATURES_KIND
 
 DEMO_NAME = "demo"
 
@@ -85,6 +86,11 @@ DEMO_TABLES: dict[str, tuple[str, TableKind, dict[str, str]]] = {
 }
 
 
+#: Features the Segments page starts from for a demo table (``kamcore.segment_inputs``): case B
+#: of the primer published its K-means segments on Q6–Q10 of the dealer survey.
+DEMO_SEGMENT_FEATURES: dict[str, list[str]] = {"survey_dealer": ["Q6", "Q7", "Q8", "Q9", "Q10"]}
+
+
 def build_demo_workspace(path: str | Path, data_dir: str | Path, settings: DbSettings | None = None) -> Path:
     """Create the demo workspace at ``path`` from ``data_dir`` (replacing any file there).
 
@@ -110,6 +116,8 @@ def build_demo_workspace(path: str | Path, data_dir: str | Path, settings: DbSet
                     mapping=ColumnMapping(roles=roles),
                     quality=parsed.quality.model_dump(mode="json"),
                 )
+            for table_name, features in DEMO_SEGMENT_FEATURES.items():
+                ws.save_object(FEATURES_KIND, table_name, {"features": features}, user="demo")
             ws.set_meta("description", "demo")
             ws.checkpoint()
         os.replace(temp_name, path)

@@ -97,6 +97,8 @@ def pareto_figure(
     ``n_accounts`` is the number of accounts in the whole ranking (for the title).
     """
     hover_names = charts.safe_series(top["name"].fillna(""))
+    # each point's Plotly id is its customer id: a click opens the account (ui.account_charts)
+    ids = top["customer"].astype("string").fillna("") if "customer" in top else pd.Series("", index=top.index)
     fig = go.Figure()
     for cls in portfolio.CLASSES:
         ranks = top.loc[top["abc_class"] == cls, "rank"]
@@ -116,6 +118,7 @@ def pareto_figure(
             y=part["value"],
             name=class_label(cls),
             marker_color=charts.CLASS_COLORS[cls],
+            ids=ids[part.index].tolist(),
             customdata=hover_names[part.index],
             hovertemplate="%{customdata}<br>"
             + t("portfolio.hover_rank")
@@ -130,6 +133,7 @@ def pareto_figure(
         mode="lines",
         name=t("portfolio.cumulative_share"),
         line={"color": "#000000", "width": 2},
+        ids=ids.tolist(),
         customdata=hover_names,
         hovertemplate="%{customdata}<br>" + t("portfolio.cumulative_share") + ": %{y:.1f}%<extra></extra>",
     )
@@ -172,9 +176,16 @@ def whale_figure(curve: pd.DataFrame, names: pd.Series, whale: portfolio.WhaleSu
     fig.add_scatter(
         x=[0, *(curve["cum_accounts_pct"] * 100)],
         y=[0, *(curve["cum_profit_pct"] * 100)],
-        mode="lines",
+        # invisible markers: Plotly selects (clicks) only points that have a marker; an
+        # invisible fill to zero keeps the axes as for a line alone (markers would pad them)
+        mode="lines+markers",
+        marker={"size": 0, "opacity": 0, "color": charts.POSITIVE},
+        fill="tozeroy",
+        fillcolor="rgba(0,0,0,0)",
         name=t("portfolio.whale_line"),
         line={"color": charts.POSITIVE},
+        # each point's Plotly id is its customer id ("" at the origin): a click opens the account
+        ids=["", *curve["customer"].astype("string").fillna("")],
         customdata=["", *curve_names],
         hovertemplate="%{customdata}<br>"
         + t("portfolio.axis_accounts_pct")

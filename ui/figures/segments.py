@@ -128,8 +128,14 @@ def default_names(
     }
 
 
-def pca_chart(coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], hover: pd.Series) -> go.Figure:
-    """Accounts or respondents on the first two principal components, one trace per segment."""
+def pca_chart(
+    coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], hover: pd.Series, ids: pd.Series | None = None
+) -> go.Figure:
+    """Accounts or respondents on the first two principal components, one trace per segment.
+
+    With ``ids`` (customer ids by the index of ``coords``) each point's Plotly id is its
+    customer id, so a click can open the account (``ui.account_charts``).
+    """
     fig = go.Figure()
     ratio = coords.attrs.get("explained_variance_ratio", [0.0, 0.0])
     segments = labels.reindex(coords.index)
@@ -143,6 +149,7 @@ def pca_chart(coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], ho
                 mode="markers",
                 name=charts.safe(name),
                 marker={"color": segment_colour(position), "size": 7, "opacity": 0.75},
+                ids=None if ids is None else ids.reindex(coords.index[rows]).astype("string").fillna("").tolist(),
                 customdata=charts.safe_series(hover.reindex(coords.index[rows])).to_numpy(),
                 hovertemplate="%{customdata}<extra>" + charts.safe(name) + "</extra>",
             )

@@ -1,0 +1,145 @@
+"""The Segments page's parts: cached clustering, the two sources, features and the name editor.
+
+``pages/segments.py`` calls these in order; the defaults and the saved format are
+``kamcore.segment_inputs``'s, the clustering ``kamcore.segments``'.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from kamcore import segment_inputs as inputs
+from kamcore import segments as sg
+from kamcore.errors import KamError
+from kamcore.schemas import TableKind
+from ui import charts, data, i18n, state, widgets
+from ui.figures import segments as figures
+from ui.i18n import labeller, t
+
+
+# The frame goes in unhashed (_table); the workspace key and the content hash identify it.
+@st.cache_data(max_entries=16, show_spinner=False)
+def cluster(
+    _table: pd.DataFrame,
+    workspace_key: str,
+    table_hash: str,
+    features: tuple[str, ...],
+    k: int | None,
+    scale: str,
+    impute: str | None,
+    diagnostics: bool = True,
+) -> sg.SegmentResult:
+    return sg.kmeans_segments(_table, list(features), k=k, scale=scale, impute=impute, diagnostics=diagnostics)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def projection(
+    _table: pd.DataFrame,
+    workspace_key: str,
+    table_hash: str,
+    features: tuple[str, ...],
+    scale: str,
+    impute: str | None,
+) -> pd.DataFrame:
+    return sg.pca_2d(_table, list(features), scale=scale, impute=impute)
+
+
+def account_source() -> tuple[pd.DataFrame, str, str, pd.Series]:
+    """Account table with RFM and margin features, its save name, key column and hover names."""
+    transactions = data.transactions()
+    widgets.require(transactions, "segments.no_transactions")
+    try:
+        table = sg.account_features(transactions)
+    except KamError as exc:
+        widgets.stop_with_error(exc)
+    names = table["customer_name"] if "customer_name" in table else pd.Series(table.index, index=table.index)
+    hover = names.astype("str").where(names.notna(), "") + " (" + table.index.astype("str") + ")"
+    return table, data.active_table(TableKind.transactions) or "transactions", "customer_id", hover
+
+
+def survey_source() -> tuple[pd.DataFrame, str, str, pd.Series]:
+    """The chosen survey table, its name, the respondent key column and hover labels."""
+    name = widgets.table_picker(TableKind.survey, key="segments.survey_table")
+    widgets.require(name, "segments.no_survey")
+    table = data.table(name)
+    widgets.require(table, "segments.no_survey")
+    key = sg.respondent_key(table)
+    if key is None:
+        ids = pd.Series(np.arange(1, len(table) + 1), index=table.index).astype("str")
+        key = inputs.ROW_KEY
+    else:
+        ids = inputs.respondent_ids(table[key])
+    return table, name, key, ids
+
+
+def pick_features(table: pd.DataFrame, source: str, key_column: str, table_name: str) -> list[str]:
+    """The features multiselect, starting from ``kamcore.segment_inputs.default_features``."""
+    options = inputs.feature_options(table, source, key_column)
+    saved = state.workspace().load_object(inputs.FEATURES_KIND, table_name) if source == "survey" else None
+    default = inputs.default_features(options, source, saved)
+    remembered = st.session_state.get("segments.features")
+    # Options change with the source; a stale choice would not be a valid value any more.
+    if remembered is None or any(f not in options for f in remembered):
+        st.session_state["segments.features"] = [f for f in default if f in options]
+    return st.multiselect(
+        t("segments.features"),
+        options,
+        key="segments.features",
+        format_func=labeller("segments.feature_") if source == "accounts" else str,
+        help=t("segments.features_help"),
+    )
+
+
+def saved_names(table_name: str, result: sg.SegmentResult) -> dict[int, str]:
+    """Names saved earlier for this table, when they belong to the same features and k."""
+    payload = state.workspace().load_object("segment_assignment", table_name)
+    return inputs.names_from_payload(payload, result.k, result.features)
+
+
+def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict[int, str]) -> dict[int, str]:
+    """Editable segment names beside their size; returns the names to use."""
+    signature = json.dumps([result.k, result.features, sorted(start.items())])
+    if st.session_state.get("segments._names_signature") != signature:
+        # Edits belong to one clustering; a new one starts from fresh names.
+        st.session_state.pop("segments.names", None)
+        st.session_state["segments._names_signature"] = signature
+    frame = pd.DataFrame(
+        {
+            "name": [start.get(s, suggested[s]) for s in result.sizes.index],
+            "suggested": [suggested[s] for s in result.sizes.index],
+            "n": result.sizes.to_numpy(),
+            "share": (100 * result.sizes.to_numpy() / result.sizes.sum()).round(0),
+        },
+        index=result.sizes.index,
+    )
+    edited = st.data_editor(
+        frame,
+        key="segments.names",
+        disabled=["suggested", "n", "share"],
+        width="stretch",
+        column_config={
+            "_index": st.column_config.NumberColumn(t("segments.col_segment")),
+            "name": st.column_config.TextColumn(t("segments.col_name"), required=True, max_chars=80),
+            "suggested": st.column_config.TextColumn(t("segments.col_suggested")),
+            "n": st.column_config.NumberColumn(t("segments.col_n"), format=i18n.number_format(0)),
+            "share": st.column_config.ProgressColumn(
+                t("segments.col_share"), format=i18n.percent_format(), min_value=0, max_value=100
+            ),
+        },
+    )
+    names = {}
+    for segment, name in edited["name"].items():
+        text = str(name).strip() if pd.notna(name) else ""
+        names[int(segment)] = text or suggested[int(segment)]
+    return names
+
+
+def histograms(table: pd.DataFrame, result: sg.SegmentResult, names: dict[int, str], source: str) -> None:
+    for feature in result.features:
+        charts.show(
+            figures.histogram_figure(table, result, names, source, feature), key=f"segments.hist.{feature}"
+        )
