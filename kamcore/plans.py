@@ -176,6 +176,32 @@ class Plan(BaseModel):
         return self
 
 
+#: Objective fields that decide what the baseline measures: changing one takes the baseline anew.
+BASELINE_FIELDS: frozenset[str] = frozenset({"metric", "area", "start"})
+
+
+def revise(item: Objective | Action, changes: dict[str, Any]) -> Objective | Action:
+    """A changed copy of an objective or action, validated again as a new one would be.
+
+    The id and the account never change. Changing an objective's metric, key area or start day
+    clears its baseline (``None``): the caller takes it from the data again
+    (:func:`baseline_for`); changing its title, target, due day or owner keeps the saved baseline.
+
+    Examples
+    --------
+    >>> o = Objective(account="K1", metric="revenue", target=120.0, baseline=100.0,
+    ...               start=dt.date(2026, 1, 1), due=dt.date(2026, 12, 31))
+    >>> revise(o, {"target": 130.0}).baseline, revise(o, {"start": dt.date(2026, 2, 1)}).baseline
+    (100.0, None)
+    """
+    fixed = {"id", "account"}
+    values = item.model_dump() | {k: v for k, v in changes.items() if k not in fixed}
+    if isinstance(item, Objective) and any(
+            k in BASELINE_FIELDS and changes[k] != getattr(item, k) for k in changes):
+        values["baseline"] = None
+    return type(item)(**values)
+
+
 # ------------------------------------------------------------------------------- metrics
 
 
