@@ -15,14 +15,7 @@ from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
 router.require_router()
 
-PRINT_CSS = """<style>
-@media print {
-  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stExpander"],
-  .stButton, [data-testid="stElementToolbar"], [data-testid="stDownloadButton"] { display: none !important; }
-}
-</style>"""
-
-st.html(PRINT_CSS)
+st.html(key_accounts.PRINT_CSS)
 st.title(t("plans.title"))
 st.caption(t("plans.intro"))
 txn = data.transactions(filtered=False)
