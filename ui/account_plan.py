@@ -345,4 +345,5 @@ def render(account: str, txn: pd.DataFrame, prepared: Any, team: pd.DataFrame | 
     objectives(ctx)
     actions(ctx)
     notes(ctx)
-    exchange(ctx)
+    with st.container(key="account.exchange"):  # nothing to print here: hidden in print
+        exchange(ctx)

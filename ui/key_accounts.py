@@ -29,8 +29,12 @@ PRINT_CSS = """<style>
     overflow: visible !important; height: auto !important; min-height: 0 !important; position: static !important;
   }
   [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
-  [data-testid="stVerticalBlock"] > div, [data-testid="stPlotlyChart"], [data-testid="stMetric"],
-  [data-testid="stDataFrame"] { break-inside: avoid; }
+  /* charts and tables keep the width they were drawn with on screen: landscape paper, and the
+     page laid out as wide as a large screen's main area (1,047 px / 0.7) then scaled to the paper */
+  @page { size: A4 landscape; margin: 10mm; }
+  [data-testid="stMain"] { zoom: 0.7; }
+  .st-key-account-exchange { display: none !important; }
+  [data-testid="stPlotlyChart"], [data-testid="stMetric"], [data-testid="stDataFrame"] { break-inside: avoid; }
 }
 </style>"""
 WEIGHTS_KEY = "health._weights"  # not a widget key: the weights outlive a page switch

@@ -22,15 +22,27 @@ def test_the_account_page_prints_cleanly(browser, server, screenshots, lang):
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-GB")
     page = context.new_page()
     try:
+        page.goto(server, wait_until="domcontentloaded")  # the first visit builds the demo workspace
+        page.get_by_role("heading", name="KAM Studio").wait_for(timeout=TIMEOUT_MS)
         page.goto(f"{server}/account?account={ACCOUNT}&lang={lang}", wait_until="domcontentloaded")
         health = {"en": "Health score (0–100)", "nb": "Helsepoeng (0–100)"}[lang]
-        page.get_by_text(health).first.wait_for(timeout=TIMEOUT_MS)
+        try:
+            page.get_by_text(health).first.wait_for(timeout=TIMEOUT_MS)
+        except Exception:
+            page.screenshot(path=str(screenshots / f"account-print-failed-{lang}.png"), full_page=True)
+            raise
         page.locator(".st-key-account-history_table, [data-testid=stExpander]").last.wait_for(
             state="attached", timeout=TIMEOUT_MS)
         page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=TIMEOUT_MS)
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=TIMEOUT_MS)
         on_screen = {sel: page.evaluate(VISIBLE, sel) for sel in HIDDEN_IN_PRINT}
         assert on_screen["[data-testid=stSidebar]"] == 1 and on_screen["[data-testid=stExpander]"] >= 5
+
+        # charts and tables keep the width they were drawn with on screen: on a 1280-pixel screen
+        # each fits the landscape A4 paper laid out at 0.7 (297 mm − 2 × 10 mm = 1,047 px / 0.7)
+        widths = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot, [data-testid=stDataFrame]')]
+            .filter(e => e.getClientRects().length > 0).map(e => e.getBoundingClientRect().width)""")
+        assert len(widths) >= 8 and max(widths) <= 1047 / 0.7, widths
 
         page.emulate_media(media="print")
         # nothing to click in print: no sidebar, header, forms, expanders, buttons
@@ -46,12 +58,11 @@ def test_the_account_page_prints_cleanly(browser, server, screenshots, lang):
             const s = getComputedStyle(m); return [s.overflowY, m.scrollHeight > m.clientHeight + 1]; }""")
         assert main == ["visible", False], main
         page.screenshot(path=str(screenshots / f"account-print-{lang}.png"), full_page=True)
-        pdf = page.pdf(format="A4", print_background=True, margin={"top": "12mm", "bottom": "12mm",
-                                                                   "left": "10mm", "right": "10mm"})
+        pdf = page.pdf(prefer_css_page_size=True, print_background=True)
         (screenshots / f"account-{lang}.pdf").write_bytes(pdf)
         pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
         height = page.evaluate("() => document.documentElement.scrollHeight")
-        # an A4 page holds about 1,000 CSS pixels at this width: every section printed, not one page
+        # a landscape A4 page holds about 700 CSS pixels of height: every section printed, not one page
         assert pages >= 3 and pages >= height // 1400, (pages, height)
     finally:
         context.close()
