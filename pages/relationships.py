@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kamcore import relationships as rel
-from ui import i18n, relationship_edits, router, widgets
+from ui import account_link, relationship_edits, router, widgets
 from ui import relationships as ui_rel
 from ui.i18n import fmt_num, fmt_pct, labeller, lang, t
 
@@ -64,10 +64,11 @@ if only_shortlist:
     view = view[view["on_shortlist"]]
 view = view.sort_values(["revenue_at_risk", "revenue_12m", "account"], ascending=[False, False, True])
 table = ui_rel.portfolio_table(view, names, with_shortlist)
-i18n.dataframe(table, hide_index=True, key="relationships.list",
-               decimals={t("relationships.col_revenue"): 0, t("relationships.col_at_risk"): 0},
-               column_config={t("relationships.col_score"): st.column_config.ProgressColumn(
-                   min_value=0.0, max_value=1.0, format="percent")})
+account_link.account_table(  # a row opens the key-account page
+    table, view["account"].tolist(), key="relationships.list", hide_index=True,
+    decimals={t("relationships.col_revenue"): 0, t("relationships.col_at_risk"): 0},
+    column_config={t("relationships.col_score"): st.column_config.ProgressColumn(
+        min_value=0.0, max_value=1.0, format="percent")})
 st.caption(t("relationships.list_caption", n=fmt_num(len(view)), total=fmt_num(len(cover))))
 widgets.download_buttons(table, "buying_centre", key="relationships.download")
 with st.expander(t("relationships.model_rules_title"), icon=":material/info:"):

@@ -332,3 +332,15 @@ def test_remove_a_wrong_link_and_mark_one_of_ours_as_left(make_app, demo_root):
     cards = {m.label: m.value for m in at2.metric}
     # three of ours (Kristin, Nina, Sigrid) with three of theirs (Knut, Randi, Gro): still a diamond
     assert (cards["Our people linked"], cards["Their contacts"], cards["Model"]) == ("3", "4", "Diamond")
+
+
+def test_a_row_of_the_list_opens_the_key_account_page(make_app):
+    at = make_app("relationships")
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert table.iloc[0]["Account"].endswith(f"({WHALE})")
+    # AppTest cannot click a grid row: it sets the selection the browser would send
+    at.session_state["relationships.list"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert_clean(at)
+    assert at.title[0].value == "Key account"
+    assert at.selectbox(key="account.pick").value == WHALE
