@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kamcore import relationships as rel
-from ui import account_link, relationship_edits, router, widgets
+from ui import account_link, i18n, relationship_edits, router, widgets
 from ui import relationships as ui_rel
 from ui.i18n import fmt_num, fmt_pct, labeller, lang, t
 
@@ -34,7 +34,7 @@ single = cover[cover["single_thread"]]
 uncovered = cover[cover["n_links"] == 0]
 total = float(cover["revenue_12m"].sum())
 at_risk = float(cover["revenue_at_risk"].sum())
-m1, m2, m3, m4, m5 = st.columns(5)
+m1, m2, m3, m4, m5 = st.columns([0.7, 0.9, 0.8, 1.5, 1.2])  # the amount and the share need the room
 m1.metric(t("relationships.metric_key_accounts"), fmt_num(len(cover)), help=t("relationships.metric_key_accounts_help"))
 m2.metric(t("relationships.metric_single_thread"), fmt_num(len(single)))
 m3.metric(t("relationships.metric_no_coverage"), fmt_num(len(uncovered)), help=t("relationships.metric_no_coverage_help"))
@@ -68,7 +68,7 @@ account_link.account_table(  # a row opens the key-account page
     table, view["account"].tolist(), key="relationships.list", hide_index=True,
     decimals={t("relationships.col_revenue"): 0, t("relationships.col_at_risk"): 0},
     column_config={t("relationships.col_score"): st.column_config.ProgressColumn(
-        min_value=0.0, max_value=1.0, format="percent")})
+        min_value=0, max_value=100, format=i18n.percent_format())})
 st.caption(t("relationships.list_caption", n=fmt_num(len(view)), total=fmt_num(len(cover))))
 widgets.download_buttons(table, "buying_centre", key="relationships.download")
 with st.expander(t("relationships.model_rules_title"), icon=":material/info:"):

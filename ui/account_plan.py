@@ -49,6 +49,12 @@ class PlanContext:
         st.rerun()
 
 
+def _rounded(values: pd.Series) -> pd.Series:
+    """Amounts to the krone, small values (margin %, scores, NPS) to one decimal."""
+    v = values.astype(float)
+    return v.where(v.abs() < 1000, v.round(0)).round(1)
+
+
 def _by(meta: dict[str, dict[str, Any]], item_id: str) -> str:
     row = meta.get(item_id, {})
     return f"{row.get('updated_by') or ''} · {fmt_date(row.get('updated_at'))}"
@@ -75,19 +81,17 @@ def objectives(ctx: PlanContext) -> None:
             t("account.col_objective"): [ctx.titles[i] for i in progress["id"]],
             t("account.col_metric"): [t(f"account.metric_{m}") + (f" · {a}" if a else "")
                                       for m, a in zip(progress["metric"], progress["area"], strict=True)],
-            t("account.col_baseline"): progress["baseline"].astype(float).round(1),
-            t("account.col_target"): progress["target"].astype(float).round(1),
-            t("account.col_actual"): progress["actual"].astype(float).round(1),
-            t("account.col_expected"): progress["expected"].astype(float).round(1),
-            t("account.col_share"): progress["share_of_target"],
+            **{t(f"account.col_{c}"): _rounded(progress[c]) for c in ("baseline", "target", "actual", "expected")},
+            t("account.col_share"): (100 * progress["share_of_target"].astype(float)).round(0),
             t("account.col_status"): [t(f"account.progress_{s}") for s in progress["status"]],
-            t("account.col_start"): [fmt_date(d) for d in progress["start"]],
-            t("account.col_due"): [fmt_date(d) for d in progress["due"]],
+            t("account.col_period"): [f"{fmt_date(a)} – {fmt_date(b)}" for a, b in zip(progress["start"], progress["due"],
+                                                                                    strict=True)],
             t("account.col_owner"): progress["owner"],
             t("account.col_by"): [_by(meta, i) for i in progress["id"]],
         })
         i18n.dataframe(shown, hide_index=True, width="stretch", key="account.objectives_table", column_config={
-            t("account.col_share"): st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+            t("account.col_share"): st.column_config.ProgressColumn(min_value=0, max_value=100,
+                                                                    format=i18n.percent_format()),
         })
         st.caption(t("account.objectives_caption", date=fmt_date(ctx.last_day)))
     else:

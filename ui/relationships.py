@@ -129,7 +129,7 @@ def portfolio_table(view: pd.DataFrame, names: dict[str, str], with_shortlist: b
         t("relationships.col_buyer"): view["buyer_covered"],
         t("relationships.col_exec"): view["exec_sponsor"],
         t("relationships.col_stale"): view["stale_links"],
-        t("relationships.col_score"): view["coverage_score"],
+        t("relationships.col_score"): (100 * view["coverage_score"]).round(0),
         t("relationships.col_risks"): view["risks"].map(
             lambda codes: ", ".join(figures.risk_label(f"short_{c}", language) for c in codes) if codes else "–"),
     }

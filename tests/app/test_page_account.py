@@ -232,7 +232,7 @@ def test_objectives_and_actions_are_changed_in_place_with_who_when_and_what(demo
     objectives = _table(at, "Objective", "Measured by")
     assert objectives["Objective"].tolist() == ["Grow revenue to 80 million"]
     assert objectives["Target"].tolist() == [80_000_000.0]
-    assert objectives["Due"].tolist() == ["31 Dec 2027"]
+    assert objectives["Period"].tolist() == ["30 Oct 2026 – 31 Dec 2027"]
     actions = _table(at, "Action", "Overdue")
     assert actions[["Action", "Due", "Status", "Objective"]].values.tolist() == [
         ["Visit the CFO in Trondheim", "15 Dec 2026", "In progress", "Grow revenue to 80 million"]]

@@ -51,7 +51,7 @@ def test_each_planted_story_surfaces_in_the_list(make_app):
     at = make_app("relationships")
     table = table_with(at, "Revenue at risk (NOK)")
     diamond = row_of(table, DIAMOND)
-    assert (diamond["Model"], diamond["Risks"], diamond["Coverage"]) == ("Diamond", "–", 1.0)
+    assert (diamond["Model"], diamond["Risks"], diamond["Coverage"]) == ("Diamond", "–", 100)
     left = row_of(table, DECIDER_LEFT)
     assert (left["Decider covered"], left["Risks"]) == (False, "Decider left")
     sponsor = row_of(table, NO_SPONSOR)
@@ -282,7 +282,7 @@ def test_a_shortlisted_account_where_we_know_nobody_is_the_biggest_risk(make_app
     assert (cards["Key accounts"], cards["No coverage"], cards["Hang by one thread"]) == ("21", "1", "10")
     table = table_with(at, "Revenue at risk (NOK)")
     row = row_of(table, uncovered)
-    assert (row["Model"], row["Risks"], row["Coverage"], row["On the shortlist"]) == ("No link", "No link", 0.0, True)
+    assert (row["Model"], row["Risks"], row["Coverage"], row["On the shortlist"]) == ("No link", "No link", 0, True)
     assert row["Revenue at risk (NOK)"] == row["Revenue 12 months (NOK)"] == round(revenue)
     single = table[table["One thread"]]
     at_risk = single["Revenue at risk (NOK)"].sum() + row["Revenue at risk (NOK)"]  # rows rounded to the krone
