@@ -375,6 +375,10 @@ def test_a_shortlisted_account_without_contacts_is_no_coverage_with_all_its_reve
     out = rel.revenue_at_risk(cover, tx, as_of=AS_OF).set_index("account")
     assert out.loc["Z", "revenue_at_risk"] == 75.0  # hangs by no thread: all of it
     assert out.loc["A", "revenue_at_risk"] == 100.0  # one thread on their side
+    # a shortlist saved before any contact is imported: every key account is uncovered
+    empty = rel.coverage(*rel.apply_edits(None, None, None, []), as_of=AS_OF, accounts=["Z", "A"])
+    assert empty["account"].tolist() == ["A", "Z"]
+    assert empty["risks"].tolist() == [("no_coverage",), ("no_coverage",)]
 
 
 def test_one_of_ours_who_left_no_longer_covers_the_account():
