@@ -17,7 +17,7 @@ import streamlit as st
 
 from kamcore import plans
 from kamcore.errors import KamError
-from ui import i18n, state, widgets
+from ui import i18n, key_accounts, state, widgets
 from ui.i18n import fmt_date, fmt_num, labeller, t
 
 DATE_FORMAT = "DD.MM.YYYY"
@@ -49,12 +49,6 @@ class PlanContext:
         st.rerun()
 
 
-def _rounded(values: pd.Series) -> pd.Series:
-    """Amounts to the krone, small values (margin %, scores, NPS) to one decimal."""
-    v = values.astype(float)
-    return v.where(v.abs() < 1000, v.round(0)).round(1)
-
-
 def _by(meta: dict[str, dict[str, Any]], item_id: str) -> str:
     row = meta.get(item_id, {})
     return f"{row.get('updated_by') or ''} · {fmt_date(row.get('updated_at'))}"
@@ -81,7 +75,7 @@ def objectives(ctx: PlanContext) -> None:
             t("account.col_objective"): [ctx.titles[i] for i in progress["id"]],
             t("account.col_metric"): [t(f"account.metric_{m}") + (f" · {a}" if a else "")
                                       for m, a in zip(progress["metric"], progress["area"], strict=True)],
-            **{t(f"account.col_{c}"): _rounded(progress[c]) for c in ("baseline", "target", "actual", "expected")},
+            **{t(f"account.col_{c}"): key_accounts.rounded(progress[c]) for c in ("baseline", "target", "actual", "expected")},
             t("account.col_share"): (100 * progress["share_of_target"].astype(float)).round(0),
             t("account.col_status"): [t(f"account.progress_{s}") for s in progress["status"]],
             t("account.col_period"): [f"{fmt_date(a)} – {fmt_date(b)}" for a, b in zip(progress["start"], progress["due"],

@@ -373,3 +373,10 @@ def churn_sentence(churn: pd.DataFrame, account: str) -> str | None:
     if bool(c["stopped"]):
         reasons.append(t("account.churn_stopped", days=fmt_num(c["days_since_purchase"])))
     return t("account.churn_flag", reasons="; ".join(reasons))
+
+
+def rounded(values: pd.Series) -> pd.Series:
+    """Objective values as tables show them: amounts to the krone, small values (margin %, 1–5
+    scores, gaps, NPS) to one decimal."""
+    v = values.astype(float)
+    return v.where(v.abs() < 1000, v.round(0)).round(1)
