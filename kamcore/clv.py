@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from scipy import optimize, special
+from threadpoolctl import threadpool_limits
 
 from kamcore.errors import KamError
 
@@ -404,7 +406,16 @@ def _compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
 
 def _maximise(objective, start: np.ndarray, n_params: int) -> optimize.OptimizeResult:
-    """Minimise ``objective`` over log-parameters (L-BFGS-B, analytic gradient)."""
+    """Minimise ``objective`` over log-parameters (L-BFGS-B, analytic gradient).
+
+    BLAS runs single-threaded here: the products are a few thousand long, and OpenBLAS
+    threads spinning beside other work on a busy server made the same fit 4× slower.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _maximise_from(objective, start, n_params)
+
+
+def _maximise_from(objective, start: np.ndarray, n_params: int) -> optimize.OptimizeResult:
     best = None
     for attempt in (start, np.zeros(n_params), start + 1.0):
         result = optimize.minimize(
@@ -934,8 +945,12 @@ def future_value(
     months: int = 12,
     with_check: bool = False,
     check_groups: int | None = 8,
+    on_step: Callable[[str], None] | None = None,
 ) -> FutureValue:
     """Fit BG/NBD and Gamma-Gamma on all purchases up to ``as_of`` and value every account.
+
+    ``on_step`` (optional) is called with each step's name as it starts: ``"summary"``,
+    ``"bgnbd"``, ``"gamma_gamma"``, ``"values"``, ``"check"`` (an app shows it as progress).
 
     With ``with_check`` the :func:`holdout_check` ending at ``as_of`` (bins: ``check_groups``)
     is made from the same daily aggregation and kept in ``check`` (or its error in
@@ -946,6 +961,8 @@ def future_value(
     Gamma-Gamma; with fewer than :data:`MIN_REPEAT_BUYERS` repeat buyers (or q ≤ 1) each
     account's own mean purchase value is used instead (``spend_fallback``).
     """
+    step = on_step or (lambda _name: None)
+    step("summary")
     daily = _daily(transactions, customer, date, value)
     days = daily.loc[daily["value"].to_numpy() >= 0].reset_index(drop=True)
     if days.empty:
@@ -956,14 +973,17 @@ def future_value(
     if table.empty:
         raise KamError("clv.nothing_before_end", "No purchase falls on or before {end}.", end=_end_text(end))
     table.attrs["unit"] = unit
+    step("bgnbd")
     bg = fit_bgnbd(table)
     gg: GammaGammaModel | None
+    step("gamma_gamma")
     try:
         gg = fit_gamma_gamma(table)
         if gg.params["q"] <= 1.0:
             gg = None
     except KamError:
         gg = None
+    step("values")
     mine = table["code"].to_numpy()
     size = int(daily["code"].max()) + 1
     if gg is not None:
@@ -1002,6 +1022,7 @@ def future_value(
     )
     check, check_error = None, None
     if with_check:
+        step("check")
         try:
             check = _holdout_from_daily(daily, None, end_ts, "W", 7, check_groups)
         except KamError as exc:  # kept as data: the result must pickle (Streamlit caches it)

@@ -223,16 +223,28 @@ def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: float) -> No
 
 # ------------------------------------------------------------------------- pre-parse scan
 _LAST_ROW = re.compile(rb"<row r=\"(\d+)\"")
-_SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
 _FIRST_CELL = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]+\d+)\"[^>]*?(/?)>")
 _ANY_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})(\d{1,7})\"")
 
 
-@functools.lru_cache(maxsize=16)
-def _references_from(digits: int) -> re.Pattern[bytes]:
+def _rows_after(highest: int) -> bytes:
+    """A pattern for row numbers (digits) whose value may exceed ``highest``: more digits, or
+    as many and greater digit by digit (a leading zero only ever adds digits, so it is kept)."""
+    text = str(highest)
+    width = len(text)
+    options = [rb"\d{%d,}" % (width + 1)]
+    for i, char in enumerate(text):
+        if char != "9":
+            options.append(text[:i].encode() + b"[%d-9]" % (int(char) + 1) + rb"\d{%d}" % (width - i - 1))
+    return b"(?:" + b"|".join(options) + b")"
+
+
+@functools.lru_cache(maxsize=64)
+def _references_after(highest: int) -> re.Pattern[bytes]:
     """Cell references naming a column after Z (groups 1-2: letters, row) or, in one letter's
-    columns, a row number of at least ``digits`` digits (groups 3-4)."""
-    return re.compile(rb'<c r="(?:([A-Z]{2,3})(\d+)|([A-Z])(\d{%d,}))"' % digits)
+    columns, a row number that may be above ``highest`` (groups 3-4): rows come in order, so a
+    usual sheet has none of the latter and the search finds nothing to hand to Python."""
+    return re.compile(rb'<c r="(?:([A-Z]{2,3})(\d+)|([A-Z])(' + _rows_after(highest) + rb'))"')
 
 
 def _column_number(letters: bytes) -> int:
@@ -325,19 +337,15 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
         highest = max(highest, n_row_elements)
         # Rows come in order: a reference to a later row than the last row element so far
         # disagrees with its row (only a crafted file has one); two- and three-letter columns
-        # are read to find the widest. References with fewer digits than the highest row
-        # number cannot point past it, so the pattern skips them after a digit or two.
-        digits = len(str(highest))
-        # Letters read as 'A' and digits as '0', byte counts find the chunks that hold such
-        # references (usually only the last ones, or none); only those go through the pattern.
-        shape = window.translate(_SHAPE)
-        if b'<c r="AA' in shape or b'<c r="A' + b"0" * digits in shape:
-            for letters, row_text, _letter, long_row in _references_from(digits).findall(window):
-                if letters:
-                    wide = max(wide, _column_number(letters))
-                    inconsistent = inconsistent or int(row_text) > highest
-                elif int(long_row) > highest:
-                    inconsistent = True
+        # are read to find the widest. The pattern only matches references that name such a
+        # column or a row number that may be above the highest (compared digit by digit in
+        # the regular expression), so a usual chunk hands nothing to Python.
+        for letters, row_text, _letter, long_row in _references_after(highest).findall(window):
+            if letters:
+                wide = max(wide, _column_number(letters))
+                inconsistent = inconsistent or int(row_text) > highest
+            elif int(long_row) > highest:
+                inconsistent = True
         if b't="e"' in window:
             scan.has_error_cells = True
         if n_tags > max_cells:

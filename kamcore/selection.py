@@ -614,8 +614,29 @@ def _axis_score(scores: pd.DataFrame, model: SelectionModel, axis: str) -> pd.Se
 
 def _rank(totals: pd.Series) -> pd.Series:
     """1 = highest total; ties go to the smaller customer id."""
-    order = sorted(totals.index, key=lambda cid: (-totals[cid], cid))
-    return pd.Series(np.arange(1, len(order) + 1), index=pd.Index(order, name=totals.index.name))
+    ids = totals.index.astype("str").to_numpy(dtype=str)
+    order = np.lexsort((ids, -totals.to_numpy(dtype=float)))
+    return pd.Series(np.arange(1, len(order) + 1), index=totals.index[order])
+
+
+def _joined_names(names: list[str], columns: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per row, ``names[i]`` of each i ≥ 0 in that row of ``columns``, comma-separated.
+
+    Rows repeat (a few criteria, many accounts): each distinct row is joined once.
+    """
+    if len(columns) == 0:
+        return pd.Series([], index=index, dtype="str")
+    # each row as one integer (digits base len(names) + 1), so the distinct rows are found fast
+    base = len(names) + 1
+    if base ** columns.shape[1] < 2**62:
+        codes = np.zeros(len(columns), dtype=np.int64)
+        for position in range(columns.shape[1]):
+            codes = codes * base + (columns[:, position].astype(np.int64) + 1)
+        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    else:  # too many criteria for one integer
+        _, first, inverse = np.unique(columns, axis=0, return_index=True, return_inverse=True)
+    texts = np.array([", ".join(names[i] for i in row if i >= 0) for row in columns[first].tolist()], dtype=object)
+    return pd.Series(texts[inverse.reshape(-1)], index=index, dtype="str")
 
 
 def categorise(
@@ -697,20 +718,13 @@ def score_accounts(
     result["rank"] = _rank(result["total"]).reindex(result.index).astype(int)
     cut_a, cut_s = matrix_cuts(result, model)
     result["category"] = categorise(result["attractiveness"], result["strength"], cut_a, cut_s)
-    top = []
-    for row in contributions:
-        # stable sort keeps criterion order among equal contributions
-        order = np.argsort(-row, kind="stable")
-        top.append(", ".join(names[i] for i in order[:3] if row[i] > 0))
-    result["top_criteria"] = pd.Series(top, index=result.index, dtype="str")
-    result["missing_inputs"] = pd.Series(
-        [
-            ", ".join(n for n, flag in zip(names, row, strict=True) if flag)
-            for row in missing[names].to_numpy()
-        ],
-        index=result.index,
-        dtype="str",
-    )
+    # stable sort keeps criterion order among equal contributions
+    order = np.argsort(-contributions, axis=1, kind="stable")[:, :3]
+    positive = np.take_along_axis(contributions, order, axis=1) > 0
+    result["top_criteria"] = _joined_names(names, np.where(positive, order, -1), index=result.index)
+    flags = missing[names].to_numpy(dtype=bool)
+    columns = np.where(flags, np.arange(len(names)), -1)
+    result["missing_inputs"] = _joined_names(names, columns, index=result.index)
     return result.sort_values("rank").reset_index()
 
 
@@ -776,17 +790,21 @@ def sensitivity(
     totals = matrix @ weights.T / weights.sum(axis=1)  # accounts x runs
     size = min(shortlist_size, len(scores))
     counts = np.zeros(len(scores), dtype=int)
-    for run in range(n_runs):
-        # The top `size` of a stable sort (ties by customer id) without sorting every account:
-        # all totals strictly above the size-th largest, then the tied ones in id order.
-        column = -totals[:, run]
-        kth = np.partition(column, size - 1)[size - 1]
-        if np.isnan(kth):
-            counts[np.argsort(column, kind="stable")[:size]] += 1
-            continue
-        above = np.flatnonzero(column < kth)
-        counts[above] += 1
-        counts[np.flatnonzero(column == kth)[: size - above.size]] += 1
+    # The top `size` of each run's stable sort (ties by customer id) without sorting every
+    # account: all totals strictly above the size-th largest, then the tied ones in id order.
+    negative = -totals
+    kth = np.partition(negative, size - 1, axis=0)[size - 1]  # per run
+    for run in np.flatnonzero(np.isnan(kth)):
+        counts[np.argsort(negative[:, run], kind="stable")[:size]] += 1
+    runs = np.flatnonzero(~np.isnan(kth))
+    above = negative[:, runs] < kth[runs]
+    equal = negative[:, runs] == kth[runs]
+    counts += above.sum(axis=1)
+    room = size - above.sum(axis=0)
+    fits = equal.sum(axis=0) <= room  # every tied account fits on the list
+    counts += equal[:, fits].sum(axis=1)
+    for i in np.flatnonzero(~fits):
+        counts[np.flatnonzero(equal[:, i])[: room[i]]] += 1
     base_total = matrix @ base / base.sum()
     on_list = np.zeros(len(scores), dtype=bool)
     on_list[np.argsort(-base_total, kind="stable")[:size]] = True

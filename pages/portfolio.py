@@ -321,3 +321,6 @@ elif view == "accounts":
 # ------------------------------------------------ future value: P(alive), drifting away (ui/clv_view.py)
 elif view == "future":
     clv_view.render(classes, names)
+
+if view != "future":  # fitted in the background while this view is looked at (issue 18)
+    clv_view.prefetch()

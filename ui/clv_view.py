@@ -2,40 +2,147 @@
 and how well the model predicted a hold-out period on this workspace's own data.
 
 The models (kamcore.clv: BG/NBD and Gamma-Gamma) are fitted once per workspace, table,
-filters and end date, and cached; changing the sub-view only redraws.
+filters and end date, in a background thread that the Portfolio page starts as soon as it is
+drawn (:func:`prefetch`), and shared by every session; opening the view waits only if that fit
+is still running, with its current step shown; changing the sub-view only redraws.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import threading
 
 import pandas as pd
 import streamlit as st
 
 from kamcore import clv
 from kamcore.errors import KamError
-from kamcore.schemas import TableKind
+from kamcore.schemas import FilterSettings, TableKind
 from ui import charts, data, i18n, state, widgets
 from ui.figures import clv as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
 SHOW = ("drifting", "accounts", "check")
+#: Session-state flag: this session has opened the view (so its filters' fit is made ahead).
+OPENED = "portfolio.clv_opened"
 #: The model check groups accounts into this many bins of similar purchase frequency.
 HOLDOUT_GROUPS = 8
 
 
-def _cache_key(as_of: dt.date | None) -> str:
+def _cache_key(as_of: dt.date | None, filtered: bool = True) -> str:
     """Workspace, table version and every filter but the period (the models need all history)."""
     name = data.active_table(TableKind.transactions) or ""
     info = state.workspace().table_info(name)
-    filters = data.current_filters().model_copy(update={"date_from": None, "date_to": None})
-    return "|".join([state.workspace_key(), name, info.content_hash, filters.model_dump_json(), str(as_of)])
+    if filtered:
+        filters = data.current_filters().model_copy(update={"date_from": None, "date_to": None}).model_dump_json()
+    else:
+        filters = "unfiltered"
+    return "|".join([state.workspace_key(), name, info.content_hash, filters, str(as_of)])
 
 
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
-def _future(_history: pd.DataFrame, key: str, as_of: dt.date | None) -> clv.FutureValue:
-    # one pass over the transactions for the values and the hold-out check
-    return clv.future_value(_history, as_of, with_check=True, check_groups=HOLDOUT_GROUPS)
+#: At most one fit runs at a time in the server process (they are CPU-bound; two at once on
+#: a small server would only slow each other and the pages).
+_FIT_SLOTS = threading.Semaphore(1)
+
+
+class _Fit:
+    """One fit of the models, run in a background thread and shared by every session that asks
+    for the same key; ``step`` says what it is doing (for the progress shown while waiting)."""
+
+    def __init__(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
+        self._lock = threading.Lock()
+        self._start(history, as_of)
+
+    def _start(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
+        self.step = "queued"
+        self._done = threading.Event()
+        self._result: clv.FutureValue | None = None
+        self._error: Exception | None = None
+        threading.Thread(target=self._run, args=(history, as_of), name="kam-future-value", daemon=True).start()
+
+    def retry_if_failed(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
+        """Start again after an unexpected failure (memory, say); a KamError (this data cannot
+        be modelled) stays the answer for this key."""
+        with self._lock:
+            if self.done() and self._error is not None and not isinstance(self._error, KamError):
+                self._start(history, as_of)
+
+    def _run(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own nice value
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # pages first
+        try:
+            with _FIT_SLOTS:
+                # one pass over the transactions for the values and the hold-out check
+                self._result = clv.future_value(
+                    history, as_of, with_check=True, check_groups=HOLDOUT_GROUPS, on_step=self._at
+                )
+        except Exception as exc:  # handed to whoever reads the result
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def _at(self, step: str) -> None:
+        self.step = step
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def result(self) -> clv.FutureValue:
+        self._done.wait()
+        if isinstance(self._error, KamError):
+            raise KamError(self._error.code, self._error.message, **self._error.params)
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def _fit(history: pd.DataFrame, key: str, as_of: dt.date | None) -> _Fit:
+    """The fit for ``key`` (workspace path, table version, filters, end date): started by the
+    first caller, then shared, so a session that asks while it runs waits for that very fit."""
+    fit = data.background(f"future_value|{key}", lambda: _Fit(history, as_of))
+    fit.retry_if_failed(history, as_of)
+    return fit
+
+
+def _step_label(fit: _Fit, rows: int) -> str:
+    return t(f"clv.step_{fit.step}", rows=fmt_num(rows))
+
+
+def _future(history: pd.DataFrame, key: str, as_of: dt.date | None, *, status: bool) -> clv.FutureValue:
+    """The fitted models for ``key``: at once when already fitted (by this or another session, or
+    in the background since the page opened), else after waiting with the step shown."""
+    fit = _fit(history, key, as_of)
+    if not fit.done():
+        if status:
+            with st.status(_step_label(fit, len(history)), expanded=False) as box:
+                while not fit.wait(0.2):
+                    box.update(label=_step_label(fit, len(history)))
+                box.update(label=t("clv.fitted"), state="complete")
+        else:
+            with st.spinner(_step_label(fit, len(history))):
+                fit.wait()
+    return fit.result()
+
+
+def prefetch() -> None:
+    """Start fitting the models in the background for this session's workspace and filters (the
+    Portfolio page calls it once drawn), so opening *Future value* later costs no wait."""
+    filters = data.current_filters()
+    unfiltered = filters.model_copy(update={"date_from": None, "date_to": None}) == FilterSettings()
+    # Without filters the fit is the one every session shares; with filters it is fitted ahead
+    # only for a session that has opened the view (no CPU spent on every filter change).
+    if not (unfiltered or st.session_state.get(OPENED)):
+        return
+    history = data.transactions(apply_period=False)
+    if history is None or not {"date", "revenue"} <= set(history.columns):
+        return
+    _fit(history, _cache_key(filters.date_to), filters.date_to)
 
 
 def _check(result: clv.FutureValue) -> clv.HoldoutCheck | KamError:
@@ -46,15 +153,16 @@ def _check(result: clv.FutureValue) -> clv.HoldoutCheck | KamError:
     return KamError(error.get("code", "clv.fit_failed"), error.get("message", ""), **error.get("params", {}))
 
 
-def account_values(history: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame | None:
+def account_values(history: pd.DataFrame, as_of: dt.date | None = None, *, filtered: bool = True) -> pd.DataFrame | None:
     """What :func:`kamcore.clv.account_future_value` returns (``account``, ``p_alive``,
     ``expected_purchases_12m``, ``expected_revenue_12m``), cached with the portfolio view's fit,
     for pages that show or score it; None when the models cannot be fitted to this data.
 
-    ``history`` is ``data.transactions(apply_period=False)``; ``as_of`` the period filter's end.
+    ``history`` is ``data.transactions(apply_period=False)`` (``filtered=False``: of
+    ``data.transactions(filtered=False)``); ``as_of`` the period filter's end.
     """
     try:
-        result = _future(history, _cache_key(as_of), as_of)
+        result = _future(history, _cache_key(as_of, filtered), as_of, status=False)
     except KamError:
         return None
     return result.accounts[["account", "p_alive", "expected_purchases_12m", "expected_revenue_12m"]]
@@ -67,13 +175,12 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
         st.info(t("clv.needs_dates"))
         return
     as_of = data.current_filters().date_to
-    key = _cache_key(as_of)
-    with st.spinner(t("clv.fitting")):
-        try:
-            result = _future(history, key, as_of)
-        except KamError as exc:
-            widgets.error(exc)
-            return
+    st.session_state[OPENED] = True
+    try:
+        result = _future(history, _cache_key(as_of), as_of, status=True)
+    except KamError as exc:
+        widgets.error(exc)
+        return
     check = _check(result)
 
     st.caption(t("clv.intro", end=fmt_date(result.as_of)))

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pandas as pd
+import scipy.optimize  # noqa: F401  (loads SciPy's BLAS, so the limit below covers it too)
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from kamcore import tables
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import state
 from ui.i18n import fmt_num, t
+
+# One BLAS thread per computation, for the whole server process: the sessions already run in
+# parallel, and OpenBLAS threads spinning beside them made small matrix products (model fits,
+# criterion totals, k-means) several times slower on a busy 2-core machine, never faster.
+threadpool_limits(limits=1, user_api="blas")
 
 
 def table_names(kind: TableKind | str | None = None) -> list[str]:
@@ -77,6 +85,19 @@ def _compute_choices(_frame: pd.DataFrame) -> dict:
 @st.cache_resource(max_entries=6, ttl=600, show_spinner=False)
 def _derived_accounts(_transactions: pd.DataFrame, key: tuple) -> pd.DataFrame:
     return tables.derive_accounts(_transactions)
+
+
+# Work started once per key and shared by every session that asks for it (a background fit:
+# ui/clv_view.py). ``key`` must name the workspace path and the content hash of the data.
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _background(_start: Any, key: str) -> Any:
+    return _start()
+
+
+def background(key: str, start: Any) -> Any:
+    """``start()``, called once per ``key`` in this process; every later call with the same key
+    gets the object it returned (for a running or finished background job)."""
+    return _background(start, key)
 
 
 def table(name: str) -> pd.DataFrame | None:

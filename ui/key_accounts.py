@@ -89,7 +89,7 @@ def health_accounts() -> pd.DataFrame | None:
                      .rename(columns={"coverage_score": "buying_centre_coverage"}))
     history = data.transactions(filtered=False)
     if history is not None and {"date", "revenue"} <= set(history.columns):
-        future = clv_view.account_values(history)
+        future = clv_view.account_values(history, filtered=False)
         if future is not None:
             parts.append(future.assign(customer_id=future["account"].astype(str)).set_index("customer_id")[["p_alive"]])
     if not parts:

@@ -564,3 +564,15 @@ def test_future_value_with_check_equals_the_separate_check(cdnow):
     # 19 days of data: the check's calibration period (before the last 28 days) is empty
     assert short.check is None
     assert short.check_error["code"] == "clv.nothing_before_end"
+
+
+def test_future_value_reports_each_step_as_it_starts(cdnow):
+    sales = cdnow.rename(columns={"id": "customer_id", "value": "revenue"})
+    steps: list[str] = []
+    with_check = clv.future_value(sales, "1998-06-30", with_check=True, on_step=steps.append)
+    assert steps == ["summary", "bgnbd", "gamma_gamma", "values", "check"]
+    steps.clear()
+    without = clv.future_value(sales, "1998-06-30", on_step=steps.append)
+    assert steps == ["summary", "bgnbd", "gamma_gamma", "values"]
+    # reporting changes nothing in the result
+    pd.testing.assert_frame_equal(with_check.accounts, without.accounts)

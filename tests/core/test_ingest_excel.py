@@ -339,3 +339,18 @@ def test_columns_model_is_what_the_fast_reader_returns():
     assert sheet.serial_dates == [7]
     # '=tekst' is a formula to openpyxl (no cached value: empty); '' is not written.
     assert sheet.widths.tolist() == [9, 9, 7, 7, 5, 8, 0, 7]
+
+
+def test_the_scan_pattern_finds_exactly_the_row_numbers_that_may_pass_the_highest_row():
+    import re
+
+    from kamcore.ingest_excel import _references_after, _rows_after
+
+    above = re.compile(_rows_after(100001))
+    for text in (b"100002", b"100010", b"100100", b"200000", b"999999", b"1000000", b"0100001"):
+        assert above.fullmatch(text), text
+    for text in (b"100001", b"100000", b"099999", b"99999", b"1", b"0"):
+        assert not above.fullmatch(text), text
+    # one-letter references at or below the highest row are not handed to Python at all
+    chunk = b'<row r="7"><c r="A7" t="s"><v>0</v></c><c r="K7"><v>1</v></c><c r="A8"/><c r="AB3"/>'
+    assert _references_after(7).findall(chunk) == [(b"", b"", b"A", b"8"), (b"AB", b"3", b"", b"")]

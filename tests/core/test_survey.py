@@ -33,12 +33,12 @@ from kamcore.survey import (
     repeat_purchase_months,
     signed_rank_p,
 )
-from kamcore.survey_ingest import (
-    ItemDictionary,
+from kamcore.survey_headers import guess_item_dictionary
+from kamcore.survey_model import ItemDictionary
+from kamcore.survey_respondents import (
     churned_flag,
     exclude_incomplete,
     group_labels,
-    guess_item_dictionary,
     respondent_attributes,
     survey_items,
 )
@@ -487,7 +487,7 @@ def test_repeat_purchase_months_by_hand():
 # ------------------------------------------------------------------------- gap per account
 def test_gap_by_account_by_hand():
     from kamcore.survey import gap_by_account
-    from kamcore.survey_ingest import ItemDictionary
+    from kamcore.survey_model import ItemDictionary
 
     dictionary = ItemDictionary.from_frame(
         pd.DataFrame(

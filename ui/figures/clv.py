@@ -15,7 +15,7 @@ from ui.i18n import fmt_date, fmt_num, lang, t
 #: Rows of the drifting-away list shown on the page (the download holds them all).
 DRIFTING_ROWS = 200
 #: Rows of the all-accounts table shown (in ABC order; the download holds them all).
-ACCOUNT_ROWS = 1000
+ACCOUNT_ROWS = 500
 
 
 def _local_numbers(fig: go.Figure) -> go.Figure:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -17,10 +18,20 @@ def class_label(name: str) -> str:
 
 def account_names(frame: pd.DataFrame) -> pd.Series:
     """Display name per customer_id: 'name (id)' when names are mapped, else the id."""
-    ids = frame["customer_id"].astype("string")
     if "customer_name" not in frame:
+        ids = frame["customer_id"].astype("string")
         return pd.Series(ids.unique(), index=ids.unique())
-    names = frame.assign(customer_id=ids).groupby("customer_id")["customer_name"].first()
+    # the first name given per customer id (as a groupby's first()), from the customer codes
+    # every analysis of the page shares (kamcore.portfolio.customer_codes, computed once)
+    codes, uniques = portfolio.customer_codes(frame["customer_id"])
+    given = frame["customer_name"]
+    rows = np.flatnonzero((codes >= 0) & given.notna().to_numpy())
+    found, first = np.unique(codes[rows], return_index=True)
+    index = pd.Index(pd.Series(uniques, dtype="string").to_numpy(), dtype="string", name="customer_id")
+    values = pd.Series(pd.NA, index=index, dtype=given.dtype)
+    values.iloc[found] = given.iloc[rows[first]].to_numpy()
+    present = np.bincount(codes[codes >= 0], minlength=len(uniques)) > 0
+    names = values.loc[present]
     return (names.fillna("") + " (" + names.index.to_series() + ")").where(
         names.notna(), names.index.to_series()
     )

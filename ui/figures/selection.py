@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from kamcore import selection
 from ui import charts
-from ui.i18n import fmt_num, lang, t, translate
+from ui.i18n import _separators, fmt_num, lang, t, translate
 
 #: Criteria whose names come from the catalogue; any other is one the team added and named.
 _BUILT_IN = {c.name for c in selection.default_model().criteria} | set(selection.COMPUTED_SOURCES)
@@ -26,6 +26,23 @@ def criteria_labels(names: str) -> str:
 def category_label(category: str) -> str:
     """A portfolio category (key, key development, ...) in the user's language."""
     return t(f"selection.category_{category}")
+
+
+def _numbers(values: pd.Series, decimals: int, language: str) -> list[str]:
+    """:func:`ui.i18n.fmt_num` of every value, in one pass (the same text, value by value)."""
+    thousands, decimal = _separators(language)
+    table = str.maketrans({",": thousands, ".": decimal})
+    spec = f",.{decimals}f"
+    out = []
+    for value in pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=float("nan")).tolist():
+        if value != value:
+            out.append("–")
+            continue
+        text = format(value, spec)
+        if text[0] == "-" and not text.strip("-0.,"):
+            text = text[1:]  # no "-0" for a small negative amount (it rounds to 0)
+        out.append(text.translate(table))
+    return out
 
 
 def matrix_figure(
@@ -47,31 +64,33 @@ def matrix_figure(
         groups = [(c, category_label(c), charts.CATEGORY_COLORS[c]) for c in selection.CATEGORIES]
     size = frame["revenue"].clip(lower=0).fillna(0)
     sizeref = 2.0 * max(float(size.max()), 1.0) / 45.0**2
-    # One hover text per account (50,000 on a large workspace): the language and the category
-    # labels are looked up once, not once per account and line.
+    # One hover text per account (50,000 on a large workspace): every line's text is looked up
+    # once, the numbers are formatted column by column, and only the joining is per account.
     language = lang()
     labels = {c: category_label(c) for c in frame["category"].dropna().unique()}
-    frame["hover"] = [
-        "<br>".join(
-            [
-                f"<b>{charts.safe(row.customer_name)}</b> ({charts.safe(row.customer_id)})",
-                translate("selection.hover_revenue", language, value=fmt_num(row.revenue, language=language)),
-                translate("selection.hover_profit", language, value=fmt_num(row.profit, language=language)),
-                translate(
-                    "selection.hover_attractiveness", language, value=fmt_num(row.attractiveness, 1, language=language)
-                ),
-                translate("selection.hover_strength", language, value=fmt_num(row.strength, 1, language=language)),
-                translate(
-                    "selection.hover_rank",
-                    language,
-                    rank=fmt_num(row.rank, language=language),
-                    total=fmt_num(row.total, 1, language=language),
-                ),
-                labels[row.category] if row.category in labels else category_label(row.category),
-            ]
-        )
-        for row in frame.itertuples()
+
+    # every line's text with numbered fields, e.g. "Revenue, last 12 months: {2}"
+    fields = {"revenue": ("revenue", 0), "profit": ("profit", 0), "attractiveness": ("attractiveness", 1),
+              "strength": ("strength", 1), "rank": ("rank", 0), "total": ("total", 1)}  # fmt: skip
+    marks = {name: f"\x00{i + 2}\x00" for i, name in enumerate(fields)}
+    lines = [
+        translate("selection.hover_revenue", language, value=marks["revenue"]),
+        translate("selection.hover_profit", language, value=marks["profit"]),
+        translate("selection.hover_attractiveness", language, value=marks["attractiveness"]),
+        translate("selection.hover_strength", language, value=marks["strength"]),
+        translate("selection.hover_rank", language, rank=marks["rank"], total=marks["total"]),
     ]
+    template = "<br>".join(["<b>\x000\x00</b> (\x001\x00)", *lines, "\x008\x00"])
+    template = template.replace("{", "{{").replace("}", "}}")
+    for i in range(9):
+        template = template.replace(f"\x00{i}\x00", f"{{{i}}}")
+    columns = [
+        charts.safe_series(frame["customer_name"]).tolist(),
+        charts.safe_series(frame["customer_id"]).tolist(),
+        *(_numbers(frame[column], decimals, language) for column, decimals in fields.values()),
+        [labels[c] if c in labels else category_label(c) for c in frame["category"]],
+    ]
+    frame["hover"] = [template.format(*parts) for parts in zip(*columns, strict=True)]
     fig = go.Figure()
     for group, label, colour in groups:
         part = frame.loc[frame["group"] == group]
