@@ -176,6 +176,32 @@ class Plan(BaseModel):
         return self
 
 
+#: Objective fields that decide what the baseline measures: changing one takes the baseline anew.
+BASELINE_FIELDS: frozenset[str] = frozenset({"metric", "area", "start"})
+
+
+def revise(item: Objective | Action, changes: dict[str, Any]) -> Objective | Action:
+    """A changed copy of an objective or action, validated again as a new one would be.
+
+    The id and the account never change. Changing an objective's metric, key area or start day
+    clears its baseline (``None``): the caller takes it from the data again
+    (:func:`baseline_for`); changing its title, target, due day or owner keeps the saved baseline.
+
+    Examples
+    --------
+    >>> o = Objective(account="K1", metric="revenue", target=120.0, baseline=100.0,
+    ...               start=dt.date(2026, 1, 1), due=dt.date(2026, 12, 31))
+    >>> revise(o, {"target": 130.0}).baseline, revise(o, {"start": dt.date(2026, 2, 1)}).baseline
+    (100.0, None)
+    """
+    fixed = {"id", "account"}
+    values = item.model_dump() | {k: v for k, v in changes.items() if k not in fixed}
+    if isinstance(item, Objective) and any(
+            k in BASELINE_FIELDS and changes[k] != getattr(item, k) for k in changes):
+        values["baseline"] = None
+    return type(item)(**values)
+
+
 # ------------------------------------------------------------------------------- metrics
 
 
@@ -360,6 +386,49 @@ def overdue_actions(actions: Iterable[Action], today: dt.date) -> list[Action]:
     """Actions still planned or in progress whose due date is before ``today``, oldest first."""
     late = [a for a in actions if a.status in OPEN_STATUSES and a.due < today]
     return sorted(late, key=lambda a: (a.due, a.account, a.what))
+
+
+HIDDEN_FIELDS: frozenset[str] = frozenset({"id", "account"})
+
+
+def history_changes(history: pd.DataFrame) -> list[list[tuple[str, Any, Any]]]:
+    """What each row of a plan history changed: ``(field, before, after)`` per changed field.
+
+    ``history`` is :meth:`kamcore.db.Workspace.plan_history` (columns ``kind, item_id, change,
+    payload, changed_at``; any order). The result is aligned with its rows. A created item
+    lists its filled-in fields (before None); a changed one the fields whose value differs from
+    the item's previous version; a deleted one nothing. ``id`` and ``account`` are left out.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"kind": ["action", "action"], "item_id": ["a1", "a1"],
+    ...                   "change": ["changed", "created"],
+    ...                   "payload": ['{"id": "a1", "what": "Visit", "due": "2026-03-01"}',
+    ...                               '{"id": "a1", "what": "Call", "due": "2026-03-01"}'],
+    ...                   "changed_at": pd.to_datetime(["2026-02-02", "2026-02-01"])})
+    >>> history_changes(h)
+    [[('what', 'Call', 'Visit')], [('due', None, '2026-03-01'), ('what', None, 'Call')]]
+    """
+    import json
+
+    out: list[list[tuple[str, Any, Any]]] = [[] for _ in range(len(history))]
+    order = sorted(range(len(history)), key=lambda i: (history["changed_at"].iloc[i], -i))  # newest first in
+    previous: dict[tuple[str, str], dict[str, Any]] = {}
+    for i in order:
+        key = (str(history["kind"].iloc[i]), str(history["item_id"].iloc[i]))
+        text = history["payload"].iloc[i]
+        payload = json.loads(text) if isinstance(text, str) and text else {}
+        change = history["change"].iloc[i]
+        before = previous.get(key, {})
+        if change != "deleted":
+            fields = sorted(set(payload) | set(before))
+            out[i] = [(f, before.get(f), payload.get(f)) for f in fields
+                      if f not in HIDDEN_FIELDS and before.get(f) != payload.get(f)
+                      and (change != "created" or payload.get(f) not in (None, ""))]
+            previous[key] = payload
+        else:
+            previous.pop(key, None)
+    return out
 
 
 # --------------------------------------------------------------------------- XLSX round trip

@@ -7,13 +7,13 @@ Three tables in canonical columns (the ingest mapping maps an export's headers o
   influencer, decider, buyer, gatekeeper) as a list or as text separated by ``;``, ``,``, ``/``
   or ``|``, in English, Norwegian or Swedish. ``attitude`` is supporter / neutral / critic.
 * people (ours) — ``person, role, executive`` (``executive`` a bool or yes/no text; a person
-  whose role is *executive* is an executive too).
+  whose role is *executive* is an executive too; optional ``left_on``: the day he or she left us).
 * links — ``person, contact, strength, last_contact`` (optional ``account``, which makes the
   contact unambiguous when two accounts have a contact with the same name).
 
 :func:`coverage` gives one row per account; :func:`revenue_at_risk` adds the revenue of the
 last 12 months and what hangs on a single thread; :func:`apply_edits` replays the edits made
-in the app (with who and when) onto the imported tables.
+in the app (with who and when) onto the imported tables: add, change, mark as left, remove.
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ def prepare_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
 
 
 def prepare_people(people: pd.DataFrame) -> pd.DataFrame:
-    """Our people with ``role`` normalised and ``executive`` as bool (role *executive* counts)."""
+    """Our people with ``role`` normalised, ``executive`` as bool (role *executive* counts), ``left_on``."""
     _require(people, ("person",), "people")
     out = people.copy().reset_index(drop=True)
     out["person"] = _text(out["person"])
@@ -254,6 +254,7 @@ def prepare_people(people: pd.DataFrame) -> pd.DataFrame:
     executive = _object_map(out["executive"], parse_bool).astype(bool) if "executive" in out else False
     out["executive"] = (out["role"] == "executive") | executive
     out["executive"] = out["executive"].astype(bool)
+    out["left_on"] = pd.to_datetime(out["left_on"], errors="coerce") if "left_on" in out else pd.NaT
     return out.drop_duplicates("person", keep="last").reset_index(drop=True)
 
 
@@ -322,6 +323,7 @@ def coverage(
     links: pd.DataFrame,
     *,
     as_of: dt.date | pd.Timestamp | str | None = None,
+    accounts: Iterable[Any] | None = None,
 ) -> pd.DataFrame:
     """One row per account: who we know there, the relationship model and its risks.
 
@@ -330,10 +332,15 @@ def coverage(
     contacts, people, links : frames in the canonical columns of the module docstring.
     as_of : the day the picture is for (default today). A contact whose ``left_on`` is on or
         before ``as_of`` has left: he or she does not count as coverage, nor do links to him/her.
+        The same holds for one of our people who has left (``left_on`` in ``people``).
+    accounts : the key accounts (e.g. the saved shortlist). Each one without any contact gets a
+        row too, with nothing covered, model ``none`` and the risk ``no_coverage``: the biggest
+        risk of all is a key account where we know nobody.
 
     Returns
     -------
-    DataFrame with :data:`COVERAGE_COLUMNS`, one row per account in ``contacts``, sorted by account:
+    DataFrame with :data:`COVERAGE_COLUMNS`, one row per account in ``contacts`` or ``accounts``,
+    sorted by account:
 
     ``n_contacts`` their contacts still there; ``n_left`` those who left; ``n_our_people`` our
     people with a link to a contact still there; ``n_links`` those links; ``roles_covered`` the
@@ -368,6 +375,8 @@ def coverage(
     c["_critic"] = _object_map(c["attitude"], lambda a: a == "critic").astype(bool)
     joined = link_contacts(c.drop(columns=[f"has_{r}" for r in BUYING_ROLES] + ["_critic", "active"]), ln)
     joined = joined[~(joined["left_on"].notna() & (joined["left_on"] <= as_of_ts))].copy()
+    gone = set(p.loc[p["left_on"].notna() & (p["left_on"] <= as_of_ts), "person"])
+    joined = joined[~joined["person"].isin(gone)].copy()
     for role in BUYING_ROLES:
         joined[f"has_{role}"] = _object_map(joined["roles"], lambda roles, r=role: r in roles).astype(bool)
     executives = set(p.loc[p["executive"], "person"])
@@ -403,6 +412,11 @@ def coverage(
         }
     )
     acc = acc.join(linked, how="left")
+    extra = sorted({str(a).strip() for a in (accounts or ()) if str(a).strip()} - set(acc.index))
+    if extra:  # key accounts where we know nobody at all
+        blank = pd.DataFrame({"n_contacts": 0, "n_left": 0, "decider_left": False, "critic": False},
+                             index=pd.Index(extra, name=acc.index.name))
+        acc = pd.concat([acc, blank]).sort_index()
     for column in ("n_our_people", "n_theirs", "n_links", "stale_links"):
         acc[column] = acc[column].fillna(0).astype(int)
     for column in ("exec_sponsor", *(f"has_{role}" for role in BUYING_ROLES)):
@@ -475,7 +489,8 @@ def revenue_at_risk(
     ``revenue_12m`` is the revenue of the 12 months ending on ``as_of`` (after ``as_of`` − 12
     months, up to and including ``as_of``) from canonical ``transactions`` (``customer_id``,
     ``date``, ``revenue``); ``revenue_at_risk`` is that revenue for single-threaded accounts
-    (what is lost if the one thread breaks), else 0. Without transactions both are 0.
+    (what is lost if the one thread breaks) and for accounts with no link at all (they hang by
+    no thread), else 0. Without transactions both are 0.
     """
     out = cover.copy()
     if transactions is None or not {"customer_id", "date", "revenue"} <= set(transactions.columns):
@@ -488,7 +503,8 @@ def revenue_at_risk(
         ]
         totals = window.groupby(window["customer_id"].astype("string"))["revenue"].sum()
         out["revenue_12m"] = out["account"].map(totals).fillna(0.0).astype("float64")
-    out["revenue_at_risk"] = out["revenue_12m"].where(out["single_thread"], 0.0)
+    exposed = out["single_thread"].astype(bool) | (out["n_links"] == 0)
+    out["revenue_at_risk"] = out["revenue_12m"].where(exposed, 0.0)
     return out
 
 
@@ -502,9 +518,20 @@ EDIT_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def make_edit(
-    table: str, key: Mapping[str, Any], values: Mapping[str, Any], *, user: str | None, at: dt.datetime
+    table: str,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    user: str | None,
+    at: dt.datetime,
+    remove: bool = False,
 ) -> dict[str, Any]:
-    """One edit record (JSON-ready): add or change the row of ``table`` whose key is ``key``."""
+    """One edit record (JSON-ready): add or change the row of ``table`` whose key is ``key``.
+
+    With ``remove=True`` the edit removes that row instead (a wrong contact, person or link);
+    removing a contact or one of our people removes the links to or from them as well. Marking
+    someone as left is a change (``values={"left_on": day}``), not a removal: the history stays.
+    """
     if table not in EDIT_KEYS:
         raise KamError("relationships.unknown_table", "Unknown relationship table '{table}'.", table=table)
     missing = [k for k in EDIT_KEYS[table] if not str(key.get(k) or "").strip()]
@@ -520,13 +547,25 @@ def make_edit(
             return list(value)
         return value
 
-    return {
+    edit = {
         "table": table,
         "key": {k: str(key[k]).strip() for k in EDIT_KEYS[table]},
-        "values": {k: plain(v) for k, v in values.items()},
+        "values": {} if remove else {k: plain(v) for k, v in values.items()},
         "user": user,
         "at": at.isoformat(timespec="seconds"),
     }
+    if remove:
+        edit["remove"] = True
+    return edit
+
+
+def _matches(frame: pd.DataFrame, key: Mapping[str, str]) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    for column, value in key.items():
+        if column not in frame.columns:
+            return pd.Series(False, index=frame.index)
+        mask &= (frame[column].astype("string").str.strip() == value).fillna(False)
+    return mask.astype(bool)
 
 
 def apply_edits(
@@ -536,7 +575,9 @@ def apply_edits(
     edits: Iterable[Mapping[str, Any]],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The three canonical frames with ``edits`` replayed in order (a key seen before is changed,
-    a new key is added). Frames may be None (no table imported yet); the result is never None.
+    a new key is added, an edit with ``remove`` drops its row and, for a contact or one of our
+    people, the links to or from them). Frames may be None (no table imported yet); the result
+    is never None.
     """
     frames = {
         "contacts": contacts.copy() if contacts is not None else pd.DataFrame(columns=["account", "contact"]),
@@ -554,13 +595,20 @@ def apply_edits(
         key = dict(edit["key"])
         if table == "links" and "account" not in frame.columns:
             key.pop("account", None)
+        if edit.get("remove"):
+            frames[table] = frame[~_matches(frame, key)].reset_index(drop=True)
+            ln = frames["links"]
+            if table == "people":
+                frames["links"] = ln[~_matches(ln, key)].reset_index(drop=True)
+            elif table == "contacts":
+                link_key = key if "account" in ln.columns else {"contact": key["contact"]}
+                frames["links"] = ln[~_matches(ln, link_key)].reset_index(drop=True)
+            continue
         values = dict(edit.get("values", {}))
         for column in [*key, *values]:
             if column not in frame.columns:
                 frame[column] = pd.Series([None] * len(frame), index=frame.index, dtype="object")
-        mask = pd.Series(True, index=frame.index)
-        for column, value in key.items():
-            mask &= frame[column].astype("string").str.strip() == value
+        mask = _matches(frame, key)
         if mask.any():
             for column, value in values.items():
                 frame.loc[mask, column] = pd.Series(

@@ -15,14 +15,7 @@ from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
 router.require_router()
 
-PRINT_CSS = """<style>
-@media print {
-  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stExpander"],
-  .stButton, [data-testid="stElementToolbar"], [data-testid="stDownloadButton"] { display: none !important; }
-}
-</style>"""
-
-st.html(PRINT_CSS)
+st.html(key_accounts.PRINT_CSS)
 st.title(t("plans.title"))
 st.caption(t("plans.intro"))
 txn = data.transactions(filtered=False)
@@ -84,17 +77,15 @@ else:
         t("plans.col_objective"): [o or t(f"account.metric_{m}") for o, m in zip(progress["title"], progress["metric"],
                                                                                   strict=True)],
         t("plans.col_owner"): progress["owner"],
-        t("plans.col_baseline"): progress["baseline"].astype(float).round(1),
-        t("plans.col_target"): progress["target"].astype(float).round(1),
-        t("plans.col_actual"): progress["actual"].astype(float).round(1),
-        t("plans.col_share"): progress["share_of_target"],
+        **{t(f"plans.col_{c}"): key_accounts.rounded(progress[c]) for c in ("baseline", "target", "actual")},
+        t("plans.col_share"): (100 * progress["share_of_target"].astype(float)).round(0),
         t("plans.col_status"): [t(f"account.progress_{s}") for s in progress["status"]],
         t("plans.col_due"): [fmt_date(d) for d in progress["due"]],
     })
     account_link.account_table(detail, progress["account"].tolist(), key="plans.objectives_table",
                                hide_index=True, width="stretch", column_config={
                                    t("plans.col_share"): st.column_config.ProgressColumn(
-                                       min_value=0.0, max_value=1.0, format="percent")})
+                                       min_value=0, max_value=100, format=i18n.percent_format())})
     st.caption(t("plans.followup_caption", date=fmt_date(last_day)))
     by_left, by_right = st.columns(2)
     for column, by in ((by_left, "owner"), (by_right, "account")):
@@ -105,9 +96,8 @@ else:
             t("plans.col_objectives"): summary["objectives"],
             t("plans.col_on"): summary["on"],
             t("plans.col_behind"): summary["behind"],
-            t("plans.col_mean_share"): summary["mean_share_of_target"],
-        }), hide_index=True, width="stretch", key=f"plans.by_{by}", column_config={
-            t("plans.col_mean_share"): st.column_config.NumberColumn(format="percent")})
+            t("plans.col_mean_share"): [fmt_pct(v) for v in summary["mean_share_of_target"]],
+        }), hide_index=True, width="stretch", key=f"plans.by_{by}")
 
 # --------------------------------------------------------------------------------- actions
 st.subheader(t("plans.actions_title"))
@@ -174,12 +164,6 @@ i18n.dataframe(pd.DataFrame({
     t("plans.col_accounts"): groups["accounts"],
     t("plans.col_revenue_before"): groups["revenue_before"].round(0),
     t("plans.col_revenue_after"): groups["revenue_after"].round(0),
-    t("plans.col_growth"): groups["growth"],
-    t("plans.col_margin_before"): groups["margin_before"],
-    t("plans.col_margin_after"): groups["margin_after"],
-}), hide_index=True, width="stretch", key="plans.effect_table", column_config={
-    t("plans.col_growth"): st.column_config.NumberColumn(format="percent"),
-    t("plans.col_margin_before"): st.column_config.NumberColumn(format="percent"),
-    t("plans.col_margin_after"): st.column_config.NumberColumn(format="percent"),
-})
+    **{t(f"plans.col_{c}"): [fmt_pct(v) for v in groups[c]] for c in ("growth", "margin_before", "margin_after")},
+}), hide_index=True, width="stretch", key="plans.effect_table")
 st.warning(t("plans.effect_caveat"), icon=":material/info:")

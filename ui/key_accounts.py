@@ -12,9 +12,31 @@ from kamcore import health, manual_scores, plans, selection, survey_ingest
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
-from ui.i18n import fmt_num, t
+from ui.i18n import fmt_num, fmt_pct, t
 
 TEAM_SCORES = ("relationship_strength", "share_of_wallet")
+#: Print styles of the key-account pages: no sidebar, header, forms, editors or buttons, and the
+#: main block unboxed (Streamlit scrolls it inside a fixed-height frame, which printed one page only).
+PRINT_CSS = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  [data-testid="stForm"], [data-testid="stExpander"], [data-testid="stFileUploader"],
+  [data-testid="stDownloadButton"], .stButton, [data-testid="stElementToolbar"],
+  [data-testid="stBottom"], .modebar-container { display: none !important; }
+  html, body, #root, .stApp, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"],
+  [data-testid="stMainBlockContainer"], section.main {
+    overflow: visible !important; height: auto !important; min-height: 0 !important; position: static !important;
+  }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  /* charts and tables keep the width they were drawn with on screen: landscape paper, and the
+     page laid out as wide as a large screen's main area (1,047 px / 0.7) then scaled to the paper */
+  @page { size: A4 landscape; margin: 10mm; }
+  [data-testid="stMain"] { zoom: 0.7; }
+  .st-key-account-exchange { display: none !important; }
+  [data-testid="stPlotlyChart"], [data-testid="stMetric"], [data-testid="stDataFrame"] { break-inside: avoid; }
+}
+</style>"""
 WEIGHTS_KEY = "health._weights"  # not a widget key: the weights outlive a page switch
 
 
@@ -287,3 +309,74 @@ def portfolio_facts() -> dict[str, Any]:
     weights_json = json.dumps(shortlist_payload.get("weights") or {}, sort_keys=True)
     key = "|".join([state.workspace_key(), _hash(txn), _hash(accounts), _hash(manual)])
     return _portfolio_facts(txn, accounts, manual, key, weights_json)
+
+
+# ---------------------------------------------------------------- the account page's sentences
+def health_measures(h: pd.Series) -> pd.DataFrame:
+    """The plain measures behind one account's health (one row of ``health_scores``) as a table."""
+    rows = [
+        ("account.measure_growth", fmt_pct(h["growth"])), ("account.measure_margin", fmt_pct(h["margin"])),
+        ("account.measure_margin_portfolio", fmt_pct(h["margin_portfolio"])),
+        ("account.measure_days_since", fmt_num(h["days_since"])),
+        ("account.measure_usual_gap", fmt_num(h["usual_gap_days"])),
+        ("account.measure_purchase_days", fmt_num(h["purchase_days_6m"])),
+        ("account.measure_usual_purchase_days", fmt_num(h["usual_purchase_days_6m"], 1)),
+    ]
+    # optional inputs: the future-value model and the buying-centre map
+    for name, label in (("p_alive", "account.measure_p_alive"), ("buying_centre_coverage", "account.measure_coverage")):
+        if name in h and pd.notna(h[name]):
+            rows.append((label, fmt_pct(h[name])))
+    return pd.DataFrame({t("account.col_measure"): [t(k) for k, _ in rows],
+                         t("account.col_value"): [v for _, v in rows]})
+
+
+def class_rows(facts: dict[str, Any], account: str) -> pd.DataFrame | None:
+    """ABC class on revenue and profit, last period and this, for ``account`` (None without)."""
+    rows = []
+    for measure in ("revenue", "profit"):
+        moved = facts.get(f"movement_{measure}")
+        mine = moved[moved["customer"] == account] if moved is not None else None
+        if mine is None or mine.empty:
+            continue
+        m = mine.iloc[0]
+        rows.append({
+            t("account.col_measure"): t(f"account.measure_{measure}"),
+            t("account.col_previous_class"): t(f"account.class_{m['previous_class']}"),
+            t("account.col_current_class"): t(f"account.class_{m['current_class']}"),
+            t("account.col_previous_value"): round(float(m["previous_value"])),
+            t("account.col_current_value"): round(float(m["current_value"])),
+        })
+    return pd.DataFrame(rows) if rows else None
+
+
+def whale_sentence(facts: dict[str, Any], account: str) -> str | None:
+    """Where the account sits on the whale curve, in words (None when not on it)."""
+    whale = facts.get("whale")
+    mine = whale[whale["customer"] == account] if whale is not None else None
+    if mine is None or mine.empty:
+        return None
+    w = mine.iloc[0]
+    key = "account.whale_destroys" if w["profit"] < 0 else "account.whale_position"
+    return t(key, rank=fmt_num(int(w["rank"])), n=fmt_num(len(whale)), profit=fmt_num(w["profit"], 0),
+             cum=fmt_pct(w["cum_profit_pct"], 0), peak=fmt_pct(facts["whale_summary"].peak_pct, 0))
+
+
+def churn_sentence(churn: pd.DataFrame, account: str) -> str | None:
+    """The churn flag of ``account`` and its reasons in words (None when not flagged)."""
+    mine = churn[churn["customer"] == account]
+    if mine.empty:
+        return None
+    c = mine.iloc[0]
+    reasons = []
+    if bool(c["fell"]):
+        reasons.append(t("account.churn_fell", pct=fmt_pct(-c["change_pct"] if pd.notna(c["change_pct"]) else None)))
+    if bool(c["stopped"]):
+        reasons.append(t("account.churn_stopped", days=fmt_num(c["days_since_purchase"])))
+    return t("account.churn_flag", reasons="; ".join(reasons))
+
+
+def rounded(values: pd.Series) -> pd.Series:
+    """Objective values as tables show them: amounts to the krone, small values (margin %, 1–5
+    scores, gaps, NPS) to one decimal."""
+    v = values.astype(float)
+    return v.where(v.abs() < 1000, v.round(0)).round(1)

@@ -34,9 +34,9 @@ def save_edit(edit: dict) -> None:
     state.workspace().save_object(EDITS_KIND, EDITS_NAME, {"edits": history}, user=state.user())
 
 
-def new_edit(table: str, key: dict, values: dict) -> dict:
-    """An edit by the signed-in person, now."""
-    return rel.make_edit(table, key, values, user=state.user(), at=dt.datetime.now())
+def new_edit(table: str, key: dict, values: dict, *, remove: bool = False) -> dict:
+    """An edit by the signed-in person, now (``remove``: take the row out)."""
+    return rel.make_edit(table, key, values, user=state.user(), at=dt.datetime.now(), remove=remove)
 
 
 def frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
@@ -61,15 +61,81 @@ def as_of_default() -> dt.date:
     return dt.date.today()
 
 
+def key_account_ids() -> list[str]:
+    """The saved key-account shortlist (empty when none is saved)."""
+    from ui import key_accounts  # the shortlist lives with the selection's saved objects
+
+    return key_accounts.shortlist()[0]
+
+
 def coverage_frame(as_of: dt.date | None = None) -> pd.DataFrame | None:
-    """``kamcore.relationships.coverage`` of the open workspace (edits applied), or None without contacts.
+    """``kamcore.relationships.coverage`` of the open workspace (edits applied, the saved shortlist's
+    accounts included, uncovered ones as ``no_coverage``), or None without contacts.
 
     For other pages, e.g. the health score's relationship component (``coverage_score`` by account).
     """
     loaded = frames()
     if loaded is None:
         return None
-    return rel.coverage(*loaded, as_of=as_of or as_of_default())
+    return rel.coverage(*loaded, as_of=as_of or as_of_default(), accounts=key_account_ids())
+
+
+def portfolio(as_of: dt.date) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] | None:
+    """Coverage and revenue at risk of every key account (shortlist and accounts with contacts),
+    narrowed by the shared sidebar filters, with ``on_shortlist``; and the three frames. None
+    without contacts and shortlist."""
+    loaded = frames()
+    short_ids = key_account_ids()
+    if loaded is None and not short_ids:
+        return None
+    if loaded is None:
+        loaded = rel.apply_edits(None, None, None, [])
+    cover = rel.coverage(*loaded, as_of=as_of, accounts=short_ids)
+    cover = rel.revenue_at_risk(cover, data.transactions(filtered=False), as_of=as_of)
+    cover["on_shortlist"] = cover["account"].isin(set(short_ids))
+    filters = data.current_filters()
+    if any(getattr(filters, role) for role in ("region", "industry", "segment", "owner", "cluster")):
+        kept = data.accounts()
+        if kept is not None:
+            cover = cover[cover["account"].isin(set(kept["customer_id"].astype(str)))]
+    return cover, loaded
+
+
+def account_names() -> dict[str, str]:
+    """Account id -> name from the customers table (empty without)."""
+    accounts = data.accounts(filtered=False)
+    if accounts is None or "customer_name" not in accounts:
+        return {}
+    return dict(zip(accounts["customer_id"].astype(str), accounts["customer_name"].astype(str), strict=False))
+
+
+def account_label(account: str, names: dict[str, str]) -> str:
+    """``Name (id)``, or the id alone."""
+    name = names.get(account)
+    return f"{name} ({account})" if name and name != account else account
+
+
+def portfolio_table(view: pd.DataFrame, names: dict[str, str], with_shortlist: bool) -> pd.DataFrame:
+    """The portfolio list as shown: one row per account, headers and words in the session's language."""
+    language = lang()
+    columns = {
+        t("relationships.col_account"): view["account"].map(lambda a: account_label(a, names)),
+        t("relationships.col_model"): view["model"].map(lambda m: figures.model_label(m, language)),
+        t("relationships.col_single"): view["single_thread"],
+        t("relationships.col_at_risk"): view["revenue_at_risk"].round(0),
+        t("relationships.col_revenue"): view["revenue_12m"].round(0),
+        t("relationships.col_thread"): view["thread"].astype("string"),
+        t("relationships.col_decider"): view["decider_covered"],
+        t("relationships.col_buyer"): view["buyer_covered"],
+        t("relationships.col_exec"): view["exec_sponsor"],
+        t("relationships.col_stale"): view["stale_links"],
+        t("relationships.col_score"): (100 * view["coverage_score"]).round(0),
+        t("relationships.col_risks"): view["risks"].map(
+            lambda codes: ", ".join(figures.risk_label(f"short_{c}", language) for c in codes) if codes else "–"),
+    }
+    if with_shortlist:
+        columns[t("relationships.col_shortlist")] = view["on_shortlist"]
+    return pd.DataFrame(columns)
 
 
 def model_rules() -> str:
@@ -90,14 +156,21 @@ def render_account(
     *,
     as_of: dt.date,
     key: str,
+    key_accounts: list[str] | None = None,
 ) -> None:
-    """Map, model and risks of one account, plus its contacts as a table."""
-    cover = rel.coverage(contacts, people, links, as_of=as_of)
+    """Map, model and risks of one account, plus its contacts as a table. A key account (in
+    ``key_accounts``) without any contact is shown with the risk ``no_coverage``."""
+    is_key = str(account) in set(key_accounts or ())
+    cover = rel.coverage(contacts, people, links, as_of=as_of, accounts=[str(account)] if is_key else None)
     row = cover[cover["account"] == str(account)]
     if row.empty:
         st.info(t("relationships.no_contacts_for_account"))
         return
     row = row.iloc[0]
+    if row["n_contacts"] + row["n_left"] == 0:
+        st.warning("\n".join(f"- {words}" for words in risk_words(row["risks"])), icon=":material/warning:")
+        st.caption(t("relationships.no_contacts_key_account"))
+        return
     left, middle, right = st.columns(3)
     left.metric(t("relationships.col_model"), figures.model_label(row["model"], lang()))
     middle.metric(t("relationships.col_ours"), fmt_num(row["n_our_people"]))
@@ -141,7 +214,7 @@ def account_section(account: str, *, key: str) -> None:
         st.info(t("relationships.no_data"))
         return
     try:
-        render_account(*loaded, str(account), as_of=as_of_default(), key=key)
+        render_account(*loaded, str(account), as_of=as_of_default(), key=key, key_accounts=key_account_ids())
     except Exception as exc:  # noqa: BLE001 - a user sentence, not a traceback
         from ui import widgets
 

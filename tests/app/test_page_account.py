@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -145,7 +146,7 @@ def test_objectives_and_actions_survive_a_restart_and_the_team_sees_the_overdue_
 def test_action_status_update_and_notes_are_saved(demo_root: Path):
     at = _account_app()
     at = _add_action(at, "Call the CFO", dt.date.today() - dt.timedelta(days=3))
-    at.selectbox(key="account.change_status").set_value("done")
+    at.selectbox(key="account.edit_action_status").set_value("done")
     at = at.button(key="account.update_status").click().run(timeout=180)
     assert not any("Overdue" in w.value for w in at.warning)
     at.text_area(key=f"account.note_price_{ACCOUNT}").input("=cut the deepest discounts")
@@ -202,3 +203,87 @@ def test_the_account_page_shows_the_buying_centre_and_future_value_inputs(make_a
     measures = set(why["Measure"])
     assert "Chance that it still buys (P(alive), BG/NBD)" in measures
     assert "Buying-centre coverage" in measures
+
+
+def test_objectives_and_actions_are_changed_in_place_with_who_when_and_what(demo_root: Path):
+    at = _account_app()
+    at = _add_objective(at, "Grow revenue", "revenue", 70_000_000.0)
+    at = _add_action(at, "Call the CFO", dt.date(2026, 11, 20))
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        before = plans.load_plan(ws, ACCOUNT)
+    objective, action = before.objectives[0], before.actions[0]
+    # the change form opens with the objective's saved values
+    assert at.text_input(key="account.edit_objective_name").value == "Grow revenue"
+    assert at.number_input(key="account.edit_objective_target").value == 70_000_000.0
+    at.text_input(key="account.edit_objective_name").input("Grow revenue to 80 million")
+    at.number_input(key="account.edit_objective_target").set_value(80_000_000.0)
+    at.date_input(key="account.edit_objective_due").set_value(dt.date(2027, 12, 31))
+    at = at.button(key="account.update_objective").click().run(timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+    # the action's text, due date, owner and status, changed in place
+    assert at.text_input(key="account.edit_action_what").value == "Call the CFO"
+    at.text_input(key="account.edit_action_what").input("Visit the CFO in Trondheim")
+    at.date_input(key="account.edit_action_due").set_value(dt.date(2026, 12, 15))
+    at.selectbox(key="account.edit_action_status").set_value("doing")
+    at.selectbox(key="account.edit_action_objective").set_value(objective.id)
+    at = at.button(key="account.update_status").click().run(timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+
+    objectives = _table(at, "Objective", "Measured by")
+    assert objectives["Objective"].tolist() == ["Grow revenue to 80 million"]
+    assert objectives["Target"].tolist() == [80_000_000.0]
+    assert objectives["Period"].tolist() == ["30 Oct 2026 – 31 Dec 2027"]
+    actions = _table(at, "Action", "Overdue")
+    assert actions[["Action", "Due", "Status", "Objective"]].values.tolist() == [
+        ["Visit the CFO in Trondheim", "15 Dec 2026", "In progress", "Grow revenue to 80 million"]]
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        after = plans.load_plan(ws, ACCOUNT)
+        history = ws.plan_history(ACCOUNT)
+    # the same items (ids), the baseline taken from the data when it was written is kept
+    assert after.objectives[0].id == objective.id and after.actions[0].id == action.id
+    assert after.objectives[0].baseline == objective.baseline
+    assert sorted(history["change"]) == ["changed", "changed", "created", "created"]
+    assert set(history["changed_by"]) == {"local"}
+    shown = _table(at, "Change", "What changed")
+    changed = {}  # the newest row of each part (the history is newest first)
+    for part, text in zip(shown["Part"], shown["What changed"], strict=True):
+        changed.setdefault(part, text)
+    assert "Target: 70,000,000 → 80,000,000" in changed["Objective"]
+    assert "Name: Grow revenue → Grow revenue to 80 million" in changed["Objective"]
+    assert "Due: 30 Oct 2027 → 31 Dec 2027" in changed["Objective"]
+    assert "Action: Call the CFO → Visit the CFO in Trondheim" in changed["Action"]
+    assert "Due: 20 Nov 2026 → 15 Dec 2026" in changed["Action"]
+    assert "Status: Planned → In progress" in changed["Action"]
+
+
+def test_a_plan_goes_out_to_xlsx_and_comes_back_in(demo_root: Path):
+    import openpyxl
+
+    at = _account_app()
+    at = _add_objective(at, "Grow revenue", "revenue", 70_000_000.0)
+    at = _add_action(at, "Call the CFO", dt.date(2026, 11, 20))
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        plan = plans.load_plan(ws, ACCOUNT)
+    exported = plans.plan_to_xlsx(plan)  # the bytes the download button serves
+    book = openpyxl.load_workbook(io.BytesIO(exported))
+    actions = book["actions"]
+    header = [c.value for c in actions[1]]
+    actions.cell(row=2, column=header.index("what") + 1, value="Call the CFO and the buyer")
+    actions.append([None if h not in ("account", "what", "due", "status") else
+                    {"account": ACCOUNT, "what": "Send the framework offer", "due": dt.datetime(2027, 1, 15),
+                     "status": "planned"}[h] for h in header])
+    edited = io.BytesIO()
+    book.save(edited)
+    at.file_uploader(key="account.import_file").upload("plan.xlsx", edited.getvalue(),
+                                                       "application/vnd.openxmlformats-officedocument"
+                                                       ".spreadsheetml.sheet").run(timeout=180)
+    assert not at.error, [e.value for e in at.error]
+    assert any("holds 1 objectives and 2 actions" in c.value for c in at.caption), [c.value for c in at.caption]
+    at = at.button(key="account.import_button").click().run(timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+    actions_shown = _table(at, "Action", "Overdue")
+    assert sorted(actions_shown["Action"]) == ["Call the CFO and the buyer", "Send the framework offer"]
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        back = plans.load_plan(ws, ACCOUNT)
+    assert [o.id for o in back.objectives] == [o.id for o in plan.objectives]  # updated, not duplicated
+    assert back.objectives[0].baseline == plan.objectives[0].baseline

@@ -33,7 +33,7 @@ def test_the_list_shows_who_hangs_by_one_thread_and_the_revenue(make_app):
     at = make_app("relationships")
     assert_clean(at)
     cards = {m.label: m.value for m in at.metric}
-    assert cards["Key accounts with contacts"] == "20"
+    assert cards["Key accounts"] == "20"
     table = table_with(at, "Revenue at risk (NOK)")
     # the whale is on top: the largest revenue at risk, one thread, held by its account manager
     top = table.iloc[0].to_dict()
@@ -51,7 +51,7 @@ def test_each_planted_story_surfaces_in_the_list(make_app):
     at = make_app("relationships")
     table = table_with(at, "Revenue at risk (NOK)")
     diamond = row_of(table, DIAMOND)
-    assert (diamond["Model"], diamond["Risks"], diamond["Coverage"]) == ("Diamond", "–", 1.0)
+    assert (diamond["Model"], diamond["Risks"], diamond["Coverage"]) == ("Diamond", "–", 100)
     left = row_of(table, DECIDER_LEFT)
     assert (left["Decider covered"], left["Risks"]) == (False, "Decider left")
     sponsor = row_of(table, NO_SPONSOR)
@@ -102,9 +102,9 @@ def test_marking_the_whales_contact_as_left_is_saved_with_who_and_when(make_app,
     contact = at.selectbox(key="relationships.c_pick").options[1]  # the first of the whale's contacts
     at.selectbox(key="relationships.c_pick").set_value(contact).run()
     # the form opens with the contact's current values: still there
-    assert at.checkbox(key="relationships.c_left.1").value is False
-    at.checkbox(key="relationships.c_left.1").check()
-    at.date_input(key="relationships.c_left_on.1").set_value(dt.date(2026, 10, 1))
+    assert at.checkbox(key="relationships.c_1.left").value is False
+    at.checkbox(key="relationships.c_1.left").check()
+    at.date_input(key="relationships.c_1.left_on").set_value(dt.date(2026, 10, 1))
     at.button[[b.label for b in at.button].index("Save")].click().run()
     assert_clean(at)
     history = table_with(at, "Who")
@@ -181,7 +181,7 @@ def test_a_norwegian_crm_contact_export_goes_in_through_the_data_page(make_app, 
     at.session_state["app.start_page"] = "relationships"
     at.run()
     assert_clean(at)
-    assert {m.label: m.value for m in at.metric}["Key accounts with contacts"] == "2"
+    assert {m.label: m.value for m in at.metric}["Key accounts"] == "2"
     table = table_with(at, "Revenue at risk (NOK)")
     assert sorted(table["Account"]) == ["Bergen Bygg AS", "Voss El AS"]
     assert set(table["Risks"]) == {"No link"}
@@ -248,4 +248,99 @@ def test_the_sidebar_filter_on_account_manager_narrows_the_list(make_app):
     # the whale is Ingrid's; the list holds only her accounts
     assert table.iloc[0]["Account"].endswith(f"({WHALE})")
     assert DIAMOND not in "".join(table["Account"])
-    assert {m.label: m.value for m in at.metric}["Key accounts with contacts"] == str(len(table))
+    assert {m.label: m.value for m in at.metric}["Key accounts"] == str(len(table))
+
+
+def _largest_account_without_contacts(root) -> tuple[str, float]:
+    """The account with the most revenue in the 12 months to 31 Oct 2026 that has no contact recorded."""
+    import pandas as pd
+
+    from kamcore import db
+    from kamcore.tables import canonical
+
+    with db.Workspace.open(db.workspace_path(root, "demo")) as ws:
+        names = {info.kind.value: info.name for info in ws.tables()}
+        contacts = ws.read_table(names["contacts"])
+        known = set(contacts[ws.table_info(names["contacts"]).mapping.roles["account"]].astype(str))
+        txn = canonical(ws.read_table("transactions"), ws.table_info("transactions").mapping)
+    recent = txn[(txn["date"] > pd.Timestamp("2025-10-31")) & (txn["date"] <= pd.Timestamp("2026-10-31"))]
+    totals = recent.groupby(recent["customer_id"].astype(str))["revenue"].sum()
+    totals = totals[~totals.index.isin(known)].sort_values(ascending=False)
+    return totals.index[0], float(totals.iloc[0])
+
+
+def test_a_shortlisted_account_where_we_know_nobody_is_the_biggest_risk(make_app, demo_root):
+    from kamcore import db
+
+    uncovered, revenue = _largest_account_without_contacts(demo_root)
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        ws.save_object("shortlist", "customers", {"customer_ids": [WHALE, uncovered],
+                                                  "saved_at": "2026-06-01T09:00:00+00:00"}, user="leader")
+    at = make_app("relationships")
+    assert_clean(at)
+    cards = {m.label: m.value for m in at.metric}
+    assert (cards["Key accounts"], cards["No coverage"], cards["Hang by one thread"]) == ("21", "1", "10")
+    table = table_with(at, "Revenue at risk (NOK)")
+    row = row_of(table, uncovered)
+    assert (row["Model"], row["Risks"], row["Coverage"], row["On the shortlist"]) == ("No link", "No link", 0, True)
+    assert row["Revenue at risk (NOK)"] == row["Revenue 12 months (NOK)"] == round(revenue)
+    single = table[table["One thread"]]
+    at_risk = single["Revenue at risk (NOK)"].sum() + row["Revenue at risk (NOK)"]  # rows rounded to the krone
+    assert abs(int(cards["Revenue at risk, 12 months (NOK)"].replace(",", "")) - at_risk) <= (len(single) + 1) / 2
+    # only the shortlist: the whale and the uncovered account
+    at.toggle(key="relationships.only_shortlist").set_value(True).run()
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert sorted(a[-7:-1] for a in table["Account"]) == sorted([WHALE, uncovered])
+    # the map of the uncovered account says so
+    at.selectbox(key="relationships.account").set_value(uncovered).run()
+    assert_clean(at)
+    assert [w.value for w in at.warning] == ["- Nobody of ours has a recorded contact at the account."]
+
+
+def test_remove_a_wrong_link_and_mark_one_of_ours_as_left(make_app, demo_root):
+    at = make_app("relationships")
+    # the diamond: four of ours with four of theirs
+    at.selectbox(key="relationships.account").set_value(DIAMOND).run()
+    at.segmented_control(key="relationships.edit_kind").set_value("links").run()
+    links = at.selectbox(key="relationships.l_pick").options
+    assert links[1:] == ["Camilla Berg → Heidi Andersen", "Kristin Aas → Knut Iversen", "Nina Fossum → Randi Eriksen",
+                         "Sigrid Ødegård → Gro Tveit", "Sigrid Ødegård → Knut Iversen"]  # data/demo/contact_links.csv
+    wrong = links[1]
+    at.selectbox(key="relationships.l_pick").set_value(wrong).run()
+    at.button(key="relationships.l_1.remove").click().run()
+    assert_clean(at)
+    assert wrong not in at.selectbox(key="relationships.l_pick").options
+    # one of ours leaves the company
+    at.segmented_control(key="relationships.edit_kind").set_value("people").run()
+    person = wrong.split(" → ")[0]
+    at.selectbox(key="relationships.p_pick").set_value(person).run()
+    idx = at.selectbox(key="relationships.p_pick").options.index(person)
+    assert at.checkbox(key=f"relationships.p_{idx}.left").value is False
+    at.checkbox(key=f"relationships.p_{idx}.left").check()
+    at.date_input(key=f"relationships.p_{idx}.left_on").set_value(dt.date(2026, 10, 1))
+    at.button[[b.label for b in at.button].index("Save")].click().run()
+    assert_clean(at)
+    history = table_with(at, "Who")
+    assert history["Who"].tolist() == ["local", "local"]
+    assert history["Change"].tolist() == ["added or changed", "removed"]
+    assert history["Row"].tolist() == ["Camilla Berg", f"{DIAMOND} / Camilla Berg / Heidi Andersen"]
+    assert "left_on=2026-10-01" in history.iloc[0]["Values"]
+    # persisted: a new session sees the diamond without that person's links
+    at2 = make_app("relationships")
+    at2.selectbox(key="relationships.account").set_value(DIAMOND).run()
+    assert_clean(at2)
+    cards = {m.label: m.value for m in at2.metric}
+    # three of ours (Kristin, Nina, Sigrid) with three of theirs (Knut, Randi, Gro): still a diamond
+    assert (cards["Our people linked"], cards["Their contacts"], cards["Model"]) == ("3", "4", "Diamond")
+
+
+def test_a_row_of_the_list_opens_the_key_account_page(make_app):
+    at = make_app("relationships")
+    table = table_with(at, "Revenue at risk (NOK)")
+    assert table.iloc[0]["Account"].endswith(f"({WHALE})")
+    # AppTest cannot click a grid row: it sets the selection the browser would send
+    at.session_state["relationships.list"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert_clean(at)
+    assert at.title[0].value == "Key account"
+    assert at.selectbox(key="account.pick").value == WHALE

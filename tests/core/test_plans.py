@@ -255,3 +255,56 @@ def test_plans_persist_with_who_when_and_history(tmp_path):
         assert ws.tables() == []  # plan tables are not data tables
         with pytest.raises(KamError):
             ws.save_plan_item("secret", "x", "A", {})
+
+
+def test_revise_keeps_id_account_and_baseline_unless_what_is_measured_changes():
+    objective = plans.Objective(account="K1", title="Grow", metric="revenue", target=120.0, baseline=100.0,
+                                start=dt.date(2026, 1, 1), due=dt.date(2026, 12, 31), owner="Kari")
+    changed = plans.revise(objective, {"title": "Grow more", "target": 150.0, "due": dt.date(2027, 6, 30),
+                                       "owner": "Ola", "id": "other", "account": "K2"})
+    assert (changed.id, changed.account, changed.baseline) == (objective.id, "K1", 100.0)
+    assert (changed.title, changed.target, changed.due, changed.owner) == ("Grow more", 150.0,
+                                                                          dt.date(2027, 6, 30), "Ola")
+    assert plans.revise(objective, {"metric": "profit"}).baseline is None
+    assert plans.revise(objective, {"start": dt.date(2026, 2, 1)}).baseline is None
+    assert plans.revise(objective, {"start": dt.date(2026, 1, 1)}).baseline == 100.0  # unchanged value
+    with pytest.raises(ValueError) as err:
+        plans.revise(objective, {"due": dt.date(2025, 12, 1)})
+    assert _code(err.value) == "plans.due_before_start"
+    action = plans.Action(account="K1", what="Call", due=dt.date(2026, 3, 1), owner="Kari")
+    moved = plans.revise(action, {"what": "Visit the CFO", "due": dt.date(2026, 4, 15), "status": "doing"})
+    assert (moved.id, moved.what, moved.due, moved.status, moved.owner) == (
+        action.id, "Visit the CFO", dt.date(2026, 4, 15), "doing", "Kari")
+    with pytest.raises(ValueError) as err:
+        plans.revise(action, {"what": "  "})
+    assert _code(err.value) == "plans.empty_field"
+
+
+def test_next_months_export_updates_the_actual_and_leaves_the_plan_alone(tmp_path, sales):
+    from kamcore.schemas import ColumnMapping, TableKind
+    from kamcore.tables import canonical
+
+    mapping = {"customer_id": "customer_id", "date": "date", "revenue": "revenue", "profit": "profit",
+               "order_id": "order_id"}
+    path = tmp_path / "w.duckdb"
+    with db.Workspace.open(path) as ws:
+        ws.import_table("transactions", sales, kind=TableKind.transactions, mapping=mapping)
+        txn = canonical(ws.read_table("transactions"), ColumnMapping(roles=mapping))
+        objective = _objective("revenue", 900.0)
+        objective = objective.model_copy(update={"baseline": plans.baseline_for(objective, txn)})
+        plans.save_item(ws, objective, "kari")
+        plans.save_item(ws, plans.Action(account="A", what="Call", due=D(2026, 5, 1)), "kari")
+        before = plans.objective_progress(objective, txn, as_of="2026-04-30")
+        # 365 days to 1 Jan 2026: 100 + 200 + 50; to 30 Apr 2026: 200 + 50 + 300 − 40 (March 2025 is out)
+        assert (before.baseline, before.actual) == (350.0, 510.0)
+        history = ws.plan_history()
+    # next month's export: the same lines plus May 2026, imported over the old table
+    newer = pd.concat([sales, _lines([("A", "2026-05-20", 120.0, 30.0, "o4")])], ignore_index=True)
+    with db.Workspace.open(path) as ws:
+        ws.import_table("transactions", newer, kind=TableKind.transactions, mapping=mapping, replace=True)
+        txn = canonical(ws.read_table("transactions"), ColumnMapping(roles=mapping))
+        plan = plans.load_plan(ws, "A")
+        assert plan.objectives == [objective] and len(plan.actions) == 1
+        pd.testing.assert_frame_equal(ws.plan_history(), history)  # nothing in the plan changed
+        after = plans.objective_progress(plan.objectives[0], txn, as_of="2026-05-31")
+        assert (after.baseline, after.actual) == (350.0, 630.0)  # only the actual moved: + 120

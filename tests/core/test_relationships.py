@@ -350,3 +350,89 @@ def test_edit_needs_its_key():
     with pytest.raises(KamError) as err:
         rel.make_edit("contacts", {"account": "A", "contact": " "}, {}, user=None, at=dt.datetime(2026, 1, 1))
     assert err.value.code == "relationships.edit_key_missing"
+
+
+# ------------------------------------------------------- shortlist, our people leaving, removals
+
+
+def test_a_shortlisted_account_without_contacts_is_no_coverage_with_all_its_revenue_at_risk():
+    c, p, ln = frames(
+        [("A", "Anne", "CEO", "decider; buyer", 5, "supporter", None)],
+        PEOPLE,
+        [("Kari KAM", "Anne", 4, "2026-10-01"), ("Eva Sjef", "Anne", 2, "2026-10-01")],
+    )
+    cover = rel.coverage(c, p, ln, as_of=AS_OF, accounts=["A", " Z ", "Z"])
+    assert cover["account"].tolist() == ["A", "Z"]
+    z = one(cover, "Z")
+    assert (z["n_contacts"], z["n_left"], z["n_our_people"], z["n_links"]) == (0, 0, 0, 0)
+    assert (z["model"], z["risks"], z["coverage_score"]) == ("none", ("no_coverage",), 0.0)
+    assert (z["decider_covered"], z["buyer_covered"], z["single_thread"], z["exec_sponsor"]) == (
+        False, False, False, False)
+    # A: two of ours to one of theirs (single thread on their side), decider, buyer, sponsor, fresh
+    assert one(cover, "A")["coverage_score"] == pytest.approx((1 + 1 + 0 + 1 + 1) / 5)
+    tx = pd.DataFrame({"customer_id": ["A", "Z", "Z"], "date": pd.to_datetime(["2026-06-01"] * 3),
+                       "revenue": [100.0, 70.0, 5.0]})
+    out = rel.revenue_at_risk(cover, tx, as_of=AS_OF).set_index("account")
+    assert out.loc["Z", "revenue_at_risk"] == 75.0  # hangs by no thread: all of it
+    assert out.loc["A", "revenue_at_risk"] == 100.0  # one thread on their side
+    # a shortlist saved before any contact is imported: every key account is uncovered
+    empty = rel.coverage(*rel.apply_edits(None, None, None, []), as_of=AS_OF, accounts=["Z", "A"])
+    assert empty["account"].tolist() == ["A", "Z"]
+    assert empty["risks"].tolist() == [("no_coverage",), ("no_coverage",)]
+
+
+def test_one_of_ours_who_left_no_longer_covers_the_account():
+    c, p, ln = frames(
+        [("A", "Anne", "CEO", "decider", 5, "supporter", None),
+         ("A", "Bo", "Buyer", "buyer", 3, "neutral", None)],
+        PEOPLE,
+        [("Kari KAM", "Anne", 4, "2026-10-01"), ("Ola Salg", "Bo", 4, "2026-10-01"),
+         ("Eva Sjef", "Anne", 3, "2026-10-01")],
+    )
+    before = one(rel.coverage(c, p, ln, as_of=AS_OF), "A")
+    assert (before["model"], before["n_our_people"], before["risks"]) == ("duet", 3, ())
+    edit = rel.make_edit("people", {"person": "Ola Salg"}, {"left_on": dt.date(2026, 9, 30)},
+                         user="leader", at=dt.datetime(2026, 10, 1, 8, 0))
+    c2, p2, l2 = rel.apply_edits(c, p, ln, [edit])
+    after = one(rel.coverage(c2, p2, l2, as_of=AS_OF), "A")
+    # Ola's link to Bo no longer counts: the buyer is uncovered, Anne is the one thread of theirs
+    assert (after["n_our_people"], after["n_links"], after["buyer_covered"]) == (2, 2, False)
+    assert after["risks"] == ("single_thread_theirs", "no_buyer")
+    assert after["thread"] == "Anne"
+    # the day before he left he still counted
+    assert one(rel.coverage(c2, p2, l2, as_of="2026-09-29"), "A")["n_our_people"] == 3
+
+
+def test_removing_a_wrong_link_person_or_contact():
+    c, p, ln = frames(
+        [("A", "Anne", "CEO", "decider", 5, "supporter", None),
+         ("A", "Bo", "Buyer", "buyer", 3, "neutral", None)],
+        PEOPLE,
+        [("Kari KAM", "Anne", 4, "2026-10-01"), ("Ola Salg", "Bo", 4, "2026-10-01"),
+         ("Eva Sjef", "Anne", 3, "2026-10-01")],
+    )
+    at = dt.datetime(2026, 11, 2, 9, 30)
+    wrong_link = rel.make_edit("links", {"account": "A", "person": "Eva Sjef", "contact": "Anne"},
+                               {"strength": 5}, user="leader", at=at, remove=True)
+    assert wrong_link == {"table": "links", "key": {"account": "A", "person": "Eva Sjef", "contact": "Anne"},
+                          "values": {}, "user": "leader", "at": "2026-11-02T09:30:00", "remove": True}
+    c2, p2, l2 = rel.apply_edits(c, p, ln, [wrong_link])
+    assert sorted(zip(l2["person"], l2["contact"], strict=True)) == [("Kari KAM", "Anne"), ("Ola Salg", "Bo")]
+    assert one(rel.coverage(c2, p2, l2, as_of=AS_OF), "A")["risks"] == ("no_exec_sponsor",)
+    # removing a person takes their links with them
+    gone = rel.make_edit("people", {"person": "Ola Salg"}, {}, user="leader", at=at, remove=True)
+    c3, p3, l3 = rel.apply_edits(c, p, ln, [gone])
+    assert "Ola Salg" not in set(p3["person"]) and len(p3) == len(PEOPLE) - 1
+    assert sorted(l3["person"]) == ["Eva Sjef", "Kari KAM"]
+    # removing a contact takes the links to that contact with it
+    wrong_contact = rel.make_edit("contacts", {"account": "A", "contact": "Anne"}, {}, user="leader", at=at,
+                                  remove=True)
+    c4, p4, l4 = rel.apply_edits(c, p, ln, [wrong_contact])
+    assert c4["contact"].tolist() == ["Bo"] and l4["contact"].tolist() == ["Bo"]
+    row = one(rel.coverage(c4, p4, l4, as_of=AS_OF), "A")
+    assert (row["model"], row["n_contacts"], row["n_left"]) == ("bow-tie", 1, 0)
+    # an added row removed again leaves the tables as they were
+    add = rel.make_edit("contacts", {"account": "A", "contact": "Cato"}, {"title": "CFO"}, user="x", at=at)
+    drop = rel.make_edit("contacts", {"account": "A", "contact": "Cato"}, {}, user="x", at=at, remove=True)
+    c5, _, _ = rel.apply_edits(c, p, ln, [add, drop])
+    assert c5["contact"].tolist() == ["Anne", "Bo"]

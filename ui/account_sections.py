@@ -1,0 +1,200 @@
+"""The sections of the key-account page above the plan: the account, health and why, money and
+classes, selection, survey. Each is one function the page calls in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from kamcore import health, portfolio
+from kamcore import survey as survey_stats
+from kamcore.errors import KamError
+from ui import account_link, charts, data, i18n, key_accounts, widgets
+from ui.figures import account as figures
+from ui.i18n import fmt_date, fmt_num, t
+
+ATTITUDE_WORDS = ("tilfreds", "fornøyd", "nöjd", "satisf")
+REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "kjøpe igjen", "köpa igen")
+
+
+def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str]) -> str:
+    """The account picker: the one asked for in the link or by another page, else the first key
+    account, else the largest; the choice goes back into the URL (``?account=``)."""
+    ids = sorted(set(txn["customer_id"].dropna().astype(str)) | set(names))
+    requested = st.query_params.get("account") or st.session_state.get(account_link.SELECTED)
+    if requested in ids and requested != st.session_state.get("account.pick"):
+        st.session_state["account.pick"] = requested
+    if st.session_state.get("account.pick") not in ids:
+        first = next((a for a in short_ids if a in ids), None)
+        if first is None:
+            totals = txn.groupby(txn["customer_id"].astype(str))["revenue"].sum()
+            first = str(totals.idxmax())
+        st.session_state["account.pick"] = first
+
+    def remember() -> None:
+        chosen = st.session_state["account.pick"]
+        st.session_state[account_link.SELECTED] = chosen
+        st.query_params["account"] = chosen
+
+    labels = {a: f"{a} · {names.get(a, a)}" for a in ids}
+    account = st.selectbox(t("account.pick"), ids, format_func=labels.__getitem__, key="account.pick",
+                           on_change=remember, help=t("account.pick_help"))
+    st.query_params["account"] = account
+    st.session_state[account_link.SELECTED] = account
+    st.caption(t("account.scope_note"))
+    return account
+
+
+def facts(account: str, names: dict[str, str], short_ids: list[str]) -> None:
+    """Name, region, industry, owner, segment of the account (as text, never markdown)."""
+    frame = data.accounts(filtered=False)
+    row = None
+    if frame is not None:
+        match = frame[frame["customer_id"].astype(str) == account]
+        row = match.iloc[0] if len(match) else None
+    shown = [("customer_name", names.get(account, account))]
+    for role in ("region", "industry", "owner", "segment", "cluster"):
+        if row is not None and role in row.index and pd.notna(row[role]):
+            shown.append((role, str(row[role])))
+    i18n.dataframe(pd.DataFrame({t("account.col_fact"): [t(f"app.role_{r}") for r, _ in shown],
+                                 t("account.col_value"): [v for _, v in shown]}), hide_index=True, width="content")
+    if account in short_ids:
+        st.caption(t("account.on_shortlist"))
+
+
+def health_section(account: str) -> None:
+    """Health, its band and rank, the components, what pulls it down and the measures behind it."""
+    st.subheader(t("account.health_title"))
+    chosen_weights = key_accounts.weights_editor("account")
+    try:
+        scores = key_accounts.health_table(chosen_weights)
+    except KamError as exc:
+        widgets.stop_with_error(exc)
+    me = scores[scores["account"] == account] if scores is not None else pd.DataFrame()
+    if me.empty:
+        st.info(t("account.no_health"))
+        return
+    h = me.iloc[0]
+    left, right = st.columns([1, 2])
+    left.metric(t("account.health"), key_accounts.score_text(h["health"]), border=True, help=t("account.health_help"))
+    left.metric(t("account.band"), key_accounts.band_label(h["band"]), border=True)
+    left.caption(t("account.health_rank", rank=fmt_num(int(me.index[0]) + 1), n=fmt_num(len(scores))))
+    with right:
+        charts.show(figures.components_figure(h), key="account.components_chart")
+    if h["driver_codes"]:
+        st.write(t("account.drivers", drivers=key_accounts.driver_text(h["driver_codes"])))
+    if h["missing"]:
+        st.caption(t("account.missing_components", components=key_accounts.missing_text(h["missing"])))
+    i18n.dataframe(key_accounts.health_measures(h), hide_index=True, width="content")
+    st.caption(t("account.as_of", date=fmt_date(h["as_of"])))
+
+
+def money_section(txn: pd.DataFrame, account: str) -> None:
+    """Monthly revenue and profit against last year, ABC classes and their movement, whale curve, churn."""
+    st.subheader(t("account.money_title"))
+    with_profit = "profit" in txn.columns
+    series = portfolio.monthly_series(txn.assign(customer_id=txn["customer_id"].astype(str)), account,
+                                      "customer_id", "date", "revenue", "profit" if with_profit else None)
+    charts.show(figures.trend_figure(series, with_profit), key="account.trend_chart")
+    facts_all = key_accounts.portfolio_facts()
+    classes = key_accounts.class_rows(facts_all, account)
+    if classes is not None:
+        previous, current = facts_all["periods"]
+        i18n.dataframe(classes, hide_index=True, width="stretch")
+        st.caption(t("account.class_periods", prev_start=fmt_date(previous.start), prev_end=fmt_date(previous.end),
+                     cur_start=fmt_date(current.start), cur_end=fmt_date(current.end)))
+    whale = key_accounts.whale_sentence(facts_all, account)
+    if whale:
+        st.write(whale)
+    churn = facts_all.get("churn")
+    if churn is not None:
+        flag = key_accounts.churn_sentence(churn, account)
+        if flag is None:
+            st.caption(t("account.churn_none"))
+        else:
+            st.warning(flag, icon=":material/trending_down:")
+
+
+def selection_section(account: str) -> None:
+    """The account's McDonald box, rank, the two axes and the criteria behind them."""
+    facts_all = key_accounts.portfolio_facts()
+    scored = facts_all.get("selection")
+    if scored is None or account not in set(scored["customer_id"].astype(str)):
+        return
+    st.subheader(t("account.selection_title"))
+    s = scored.loc[scored["customer_id"].astype(str) == account].iloc[0]
+    cards = st.columns([1.6, 1, 1, 1])  # the box name is long in Norwegian and Swedish
+    cards[0].metric(t("account.selection_box"), t(f"selection.category_{s['category']}"), border=True)
+    cards[1].metric(t("account.selection_rank"), fmt_num(int(s["rank"])), border=True)
+    cards[2].metric(t("account.selection_attractiveness"), fmt_num(s["attractiveness"]), border=True)
+    cards[3].metric(t("account.selection_strength"), fmt_num(s["strength"]), border=True)
+    model = facts_all["selection_model"]
+    i18n.dataframe(pd.DataFrame({
+        t("account.col_criterion"): [t(f"selection.criterion_{c.name}") for c in model.criteria],
+        t("account.col_axis"): [t(f"account.axis_{c.axis}") for c in model.criteria],
+        t("account.col_weight"): [c.weight for c in model.criteria],
+        t("account.col_score"): [s.get(f"score__{c.name}") for c in model.criteria],
+    }), hide_index=True, width="stretch", column_config={t("account.col_score"): st.column_config.ProgressColumn(
+        min_value=0, max_value=100, format="%.0f")})
+    team = key_accounts.team_scores()
+    if team is not None:
+        mine = team[team["customer_id"].astype(str) == account]
+        if not mine.empty:
+            parts = [t("account.team_score", name=t(f"selection.criterion_{c}"), value=fmt_num(mine.iloc[0][c], 1))
+                     for c in key_accounts.TEAM_SCORES if c in mine.columns and pd.notna(mine.iloc[0][c])]
+            if parts:
+                st.caption(t("account.team_scores", scores="; ".join(parts)))
+
+
+def _item(prepared: Any, words: tuple[str, ...]) -> str | None:
+    for r in getattr(prepared.dictionary, "rows", []):
+        text = f"{r.item} {r.question}".casefold()
+        if r.role == "plain" and any(w in text for w in words) and r.item in prepared.responses.columns:
+            return r.item
+    return None
+
+
+def survey_section(account: str, prepared: Any) -> None:
+    """The account's respondents' gaps per key area against all customers, NPS and loyalty types."""
+    if prepared is None:
+        return
+    measures = health.survey_measures(prepared)
+    st.subheader(t("account.survey_section"))
+    if account not in measures.index:
+        st.caption(t("account.survey_none"))
+        return
+    mine = measures.loc[account]
+    try:
+        everyone = survey_stats.customer_gap_by_dimension(prepared.responses, prepared.dictionary)
+    except KamError:
+        everyone = pd.DataFrame(columns=["dimension", "mean_gap"])
+    all_gap = everyone.set_index("dimension")["mean_gap"] if len(everyone) else pd.Series(dtype=float)
+    areas = pd.DataFrame({"area": [c.split("::", 1)[1] for c in measures.columns if c.startswith("gap::")]})
+    areas["account_gap"] = [mine[f"gap::{a}"] for a in areas["area"]]
+    areas["all_gap"] = [all_gap.get(a) for a in areas["area"]]
+    charts.show(figures.survey_figure(areas), key="account.survey_chart")
+    ids_in_survey = prepared.responses[prepared.account].astype("string").str.strip()
+    line = [t("account.survey_respondents", n=fmt_num(int((ids_in_survey == account).sum())))]
+    if pd.notna(mine.get("nps")):
+        overall = None
+        if prepared.recommend:
+            try:
+                overall = survey_stats.nps(prepared.responses[prepared.recommend]).score
+            except KamError:
+                overall = None
+        line.append(t("account.survey_nps", nps=fmt_num(mine["nps"]), all=fmt_num(overall)))
+    attitude, repeat = _item(prepared, ATTITUDE_WORDS), _item(prepared, REPEAT_WORDS)
+    if attitude and repeat and prepared.scale:
+        try:
+            result = survey_stats.loyalty_types(prepared.responses[attitude], prepared.responses[repeat],
+                                                scale=prepared.scale)
+            kinds = result.table.loc[result.table.index.intersection(
+                ids_in_survey[ids_in_survey == account].index), "loyalty_type"]
+            if len(kinds):
+                line.append(t("account.survey_loyalty", types=", ".join(
+                    f"{t(f'survey.loyalty_{k}')} ({fmt_num(v)})" for k, v in kinds.value_counts().items())))
+        except KamError:
+            pass
+    st.write(" · ".join(line))
