@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kamcore import portfolio, tables
+from kamcore import portfolio
 from kamcore.errors import KamError
 from ui import account_link, charts, clv_view, data, i18n, router, widgets
 from ui.figures import portfolio as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+from ui.shared import keyed
 
 router.require_router()
 
@@ -20,11 +21,24 @@ PARETO_MIN_BARS = 10
 PARETO_MAX_BARS = 1000
 
 
-def with_status(frame, statuses):
-    """Rows of accounts whose status is among ``statuses`` (all rows when there is no status)."""
-    if frame is None or statuses is None:
-        return frame
-    return frame.loc[tables.accounts_with_status(frame["customer_id"], data.account_status(), statuses)]
+def abc_work(frame, measure, thresholds, names):
+    """ABC classes with display names and the per-class summary (one computation per process
+    for the same data, filters, statuses, measure and thresholds: see ui.shared.keyed)."""
+    classes = portfolio.abc_classes(frame, "customer_id", measure, thresholds)
+    classes = classes.assign(name=classes["customer"].astype("string").map(names))
+    return classes, portfolio.abc_summary(classes).set_index("abc_class")
+
+
+def group_options(frame):
+    """The grouping roles with more than one value in ``frame``."""
+    return [g for g in GROUPS if g in frame.columns and frame[g].nunique() > 1]
+
+
+def group_work(frame, measure, group, thresholds):
+    """ABC classes within each ``group`` value and the accounts per class and group."""
+    group_classes = portfolio.abc_by_group(frame, "customer_id", measure, group, thresholds)
+    counts = portfolio.abc_summary(group_classes).pivot(index="group", columns="abc_class", values="accounts")
+    return group_classes, counts
 
 
 # ------------------------------------------------------------------------------ page
@@ -35,14 +49,16 @@ st.caption(t("portfolio.intro"))
 frame = data.transactions()
 widgets.require(frame, "portfolio.no_data")
 statuses = widgets.status_filter("portfolio.status", container=st.columns([2, 3])[0])
-frame = with_status(frame, statuses)
+# The filtered frame and its content key: work below that is the same for every session with
+# the same workspace, filters and choices is done once (ui.shared.keyed).
+frame, frame_key = data.transactions_keyed(statuses)
 widgets.require(frame, "portfolio.no_data_status")
 measures = [m for m in MEASURES if m in frame.columns]
 widgets.require(measures, "portfolio.no_measure")
-names = figures.account_names(frame)
+names = keyed(frame_key, figures.account_names, frame)
 
 # ------------------------------------------------------------ totals for these filters
-totals = figures.totals(frame)
+totals = keyed(frame_key, figures.totals, frame)
 for column, (name, value) in zip(st.columns(len(totals)), totals.items(), strict=True):
     column.metric(t(f"portfolio.total_{name}"), fmt_num(value), border=True)
 st.caption(figures.totals_caption(data.current_filters()))
@@ -78,7 +94,7 @@ b_pct = right.slider(
     key="portfolio.b_threshold",
     help=t("portfolio.b_threshold_help"),
 )
-groups = [g for g in GROUPS if g in frame.columns and frame[g].nunique() > 1]
+groups = keyed(frame_key, group_options, frame)
 group_labels = {"none": t("portfolio.group_none")} | {g: t(f"app.role_{g}") for g in groups}
 group = far.selectbox(
     t("portfolio.group_by"),
@@ -89,11 +105,9 @@ group = far.selectbox(
 thresholds = (a_pct / 100, b_pct / 100)
 
 try:
-    classes = portfolio.abc_classes(frame, "customer_id", measure, thresholds)
+    classes, summary = keyed((*frame_key, measure, thresholds), abc_work, frame, measure, thresholds, names)
 except KamError as exc:
     widgets.stop_with_error(exc)
-classes = classes.assign(name=classes["customer"].astype("string").map(names))
-summary = portfolio.abc_summary(classes).set_index("abc_class")
 
 # ----------------------------------------------------------------- class summary cards
 for column, cls in zip(st.columns(3), portfolio.CLASSES, strict=True):
@@ -124,9 +138,8 @@ if n_non_positive:
 
 group_classes = None
 if group != "none":
-    group_classes = portfolio.abc_by_group(frame, "customer_id", measure, group, thresholds)
-    grouped = portfolio.abc_summary(group_classes)
-    counts = grouped.pivot(index="group", columns="abc_class", values="accounts")
+    group_classes, counts = keyed((*frame_key, measure, group, thresholds), group_work,
+                                  frame, measure, group, thresholds)
     fig = figures.group_figure(counts, group)
     charts.show(fig, key="portfolio.group_chart")
     st.caption(t("portfolio.group_caption"))
@@ -219,7 +232,8 @@ elif view == "concentration":
 
 # -------------------------------------------------------------------------- movement
 elif view == "movement":
-    history = with_status(data.transactions(apply_period=False), statuses)
+    found = data.transactions_keyed(statuses, apply_period=False)
+    history = found[0] if found is not None else None
     widgets.require(
         None if history is None or "date" not in history else history, "portfolio.movement_needs_dates"
     )

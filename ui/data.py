@@ -135,6 +135,32 @@ def transactions(filtered: bool = True, apply_period: bool = True) -> pd.DataFra
     return None if filtered_frame is None else filtered_frame[0].copy(deep=False)
 
 
+@st.cache_resource(max_entries=12, ttl=600, show_spinner=False)
+def _with_status(_frame: pd.DataFrame, key: tuple, _status: pd.Series, status_key: tuple,
+                 chosen: tuple) -> pd.DataFrame:
+    return _frame.loc[tables.accounts_with_status(_frame["customer_id"], _status, set(chosen))]
+
+
+def transactions_keyed(statuses: frozenset[str] | None = None, apply_period: bool = True
+                       ) -> tuple[pd.DataFrame, tuple] | None:
+    """The sidebar-filtered transactions of accounts whose status is in ``statuses`` (every
+    account when None), with a key that identifies their content: the workspace file, the
+    table's content hash, mapping, segments, filters and statuses. Pages use the key for work
+    shared by every session with the same data and choices (``ui.shared.keyed``). Computed
+    once per key for the whole process."""
+    found = _transactions(True, apply_period)
+    if found is None:
+        return None
+    frame, key = found
+    if statuses is None:
+        return frame.copy(deep=False), key
+    status = _status_and_key()
+    if status is None:
+        return frame.copy(deep=False), (*key, "statuses", None)
+    chosen = tuple(sorted(statuses))
+    return _with_status(frame, key, status[0], status[1], chosen).copy(deep=False), (*key, status[1], chosen)
+
+
 def _transactions(filtered: bool, apply_period: bool) -> tuple[pd.DataFrame, tuple] | None:
     name = active_table(TableKind.transactions)
     if name is None or not state.workspace().has_table(name):
@@ -181,8 +207,21 @@ def filter_choices() -> dict | None:
 
 def account_status() -> pd.Series | None:
     """Status per customer id from the active customers table's ``status`` role, or None."""
+    found = _status_and_key()
+    return None if found is None else found[0].copy(deep=False)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _account_status(_master: pd.DataFrame, key: tuple) -> pd.Series:
+    return tables.account_status(_master)
+
+
+def _status_and_key() -> tuple[pd.Series, tuple] | None:
+    """The status per customer id, computed once per customers-table version, and its key."""
     name = active_table(TableKind.accounts)
-    master = canonical_table(name) if name else None
-    if master is None or "status" not in master or "customer_id" not in master:
+    if not name or not state.workspace().has_table(name):
         return None
-    return tables.account_status(master)
+    master, key = _canonical(name)
+    if "status" not in master or "customer_id" not in master:
+        return None
+    return _account_status(master, key), key
