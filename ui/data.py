@@ -15,7 +15,48 @@ from ui.i18n import fmt_num, t
 
 def table_names(kind: TableKind | str | None = None) -> list[str]:
     """Names of the tables in the open workspace, optionally of one kind."""
-    return [info.name for info in state.workspace().tables(kind)]
+    infos = _catalogue()
+    if kind is not None:
+        infos = [info for info in infos if info.kind == TableKind(kind)]
+    return [info.name for info in infos]
+
+
+def _file_stamp(path) -> tuple:
+    """Changes whenever the workspace file or its write-ahead log is written (size, mtime)."""
+    stamp = []
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            found = file.stat()
+            stamp.append((found.st_mtime_ns, found.st_size))
+        except OSError:
+            stamp.append(None)
+    return tuple(stamp)
+
+
+def _once_per_run(slot: str, read):
+    """``read(ws)`` for the open workspace, read once per script run (a page asks many times
+    per run; each read is a DuckDB query). Read again when the run has written to the
+    workspace: the key holds the file's and its log's size and modification time."""
+    ws = state.workspace()
+    token = state._run_token()
+    key = (token, id(ws), _file_stamp(ws.path))
+    held = st.session_state.get(slot)
+    if token is not None and held is not None and held[0] == key:
+        return held[1]
+    value = read(ws)
+    if token is not None:
+        st.session_state[slot] = (key, value)
+    return value
+
+
+def _catalogue() -> list:
+    """The open workspace's table list (TableInfo, oldest first), once per run."""
+    return _once_per_run("_catalogue_in_run", lambda ws: ws.tables())
+
+
+def _info(name: str):
+    """The catalogue entry of table ``name`` (None when there is none)."""
+    return next((info for info in _catalogue() if info.name == name), None)
 
 
 def active_table(kind: TableKind | str) -> str | None:
@@ -82,15 +123,18 @@ def _derived_accounts(_transactions: pd.DataFrame, key: tuple) -> pd.DataFrame:
 def table(name: str) -> pd.DataFrame | None:
     """The stored table ``name`` with its original columns, or None."""
     ws = state.workspace()
-    if not ws.has_table(name):
+    info = _info(name)
+    if info is None:
         return None
-    info = ws.table_info(name)
     return _read_raw(ws, state.workspace_key(), name, info.content_hash).copy(deep=False)
 
 
 def segment_assignment() -> dict | None:
     """The saved account segmentation (from the Segments page), if any."""
-    ws = state.workspace()
+    return _once_per_run("_segments_in_run", _read_segment_assignment)
+
+
+def _read_segment_assignment(ws) -> dict | None:
     for name in ws.list_objects("segment_assignment"):
         payload = ws.load_object("segment_assignment", name)
         if payload and payload.get("key") == "customer_id":
@@ -100,8 +144,7 @@ def segment_assignment() -> dict | None:
 
 def canonical_table(name: str) -> pd.DataFrame | None:
     """Table ``name`` with its mapping applied (role-named columns) and segments attached."""
-    ws = state.workspace()
-    if not ws.has_table(name):
+    if _info(name) is None:
         return None
     return _canonical(name)[0].copy(deep=False)
 
@@ -109,7 +152,7 @@ def canonical_table(name: str) -> pd.DataFrame | None:
 def _canonical(name: str) -> tuple[pd.DataFrame, tuple]:
     """The cached canonical frame of ``name`` and the key that identifies its content."""
     ws = state.workspace()
-    info = ws.table_info(name)
+    info = _info(name) or ws.table_info(name)
     assignment = segment_assignment()
     key = (
         state.workspace_key(),
@@ -163,7 +206,7 @@ def transactions_keyed(statuses: frozenset[str] | None = None, apply_period: boo
 
 def _transactions(filtered: bool, apply_period: bool) -> tuple[pd.DataFrame, tuple] | None:
     name = active_table(TableKind.transactions)
-    if name is None or not state.workspace().has_table(name):
+    if name is None or _info(name) is None:
         return None
     frame, key = _canonical(name)
     if "customer_id" not in frame:
@@ -219,7 +262,7 @@ def _account_status(_master: pd.DataFrame, key: tuple) -> pd.Series:
 def _status_and_key() -> tuple[pd.Series, tuple] | None:
     """The status per customer id, computed once per customers-table version, and its key."""
     name = active_table(TableKind.accounts)
-    if not name or not state.workspace().has_table(name):
+    if not name or _info(name) is None:
         return None
     master, key = _canonical(name)
     if "status" not in master or "customer_id" not in master:

@@ -156,3 +156,33 @@ def test_portfolio_sessions_with_the_same_data_and_choices_compute_the_classes_o
     assert not second.exception
     assert len(calls) == 2 and calls[1] > calls[0]
     assert [m.value for m in second.metric if m.label == "A accounts"] != ["72"]
+
+
+def test_the_table_list_is_read_once_per_run_and_again_after_a_write(demo_root, monkeypatch):
+    """Load (issue 12): a Portfolio run asked DuckDB for the table list a dozen times; now
+    once per run — and a run that writes to the workspace sees its own change at once."""
+    from streamlit.testing.v1 import AppTest
+
+    import kamcore.db
+    from tests.app.conftest import new_app
+
+    real = kamcore.db.Workspace.tables
+    calls: list[int] = []
+    monkeypatch.setattr(kamcore.db.Workspace, "tables", lambda self, kind=None: calls.append(1) or real(self, kind))
+    at = new_app("portfolio")
+    assert not at.exception
+    assert [m.value for m in at.metric if m.label == "A accounts"] == ["72"]
+    assert len(calls) == 1
+    script = (
+        "import pandas as pd, streamlit as st\n"
+        "from ui import data, state\n"
+        "state.init()\n"
+        "before = data.table_names()\n"
+        "state.workspace().import_table('ny', pd.DataFrame({'a': [1, 2]}), kind='other')\n"
+        "st.session_state['out'] = (before, data.table_names(), data.table_names('other'))\n"
+    )
+    at = AppTest.from_string(script, default_timeout=60)
+    at.run()
+    assert not at.exception
+    before, after, other = at.session_state["out"]
+    assert "ny" not in before and after == [*before, "ny"] and other == ["ny"]
