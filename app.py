@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, i18n, links, router, server_guard, state, widgets
+from ui import auth, i18n, links, router, server_guard, state, warmup, widgets
 from ui.i18n import t
 
 router.router_started()
 # An emoji icon is drawn in the browser; a ":material/…:" page icon is fetched from a font host.
 st.set_page_config(page_title="KAM Studio", page_icon="🤝", layout="wide")
 state.init()
+warmup.start()  # once per process: imports, then keeps them out of the GC's scans
 server_guard.install(state.settings().login_required)
 links.restore_language()  # ?lang= from a reload or a shared link, before anything is translated
 

@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/load.py [--sessions 20] [--port 0] [--url htt
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -84,10 +85,13 @@ def run_load(url: str, sessions: int, users: list[str], password: str, deadline:
     return results
 
 
-def report(results: list[dict], sessions: int) -> dict[str, float]:
+def report(results: list[dict], sessions: int, load: tuple[float, float] | None = None) -> dict[str, float]:
     ok = [r for r in results if "error" not in r]
     errors = [r["error"] for r in results if "error" in r]
     print(f"sessions: {sessions}, finished: {len(ok)}, failed: {len(errors)}")
+    if load is not None:
+        # The machine is shared: the figures mean little without how busy it was meanwhile.
+        print(f"load average (1 min) at start {load[0]:.2f}, at end {load[1]:.2f} ({os.cpu_count()} cores)")
     for error in sorted(set(errors))[:5]:
         print("  error:", error)
     figures: dict[str, float] = {}
@@ -119,11 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     sessions = max(1, min(args.sessions, 60))
     users = [f"bruker{i}" for i in range(max(1, args.users))]
     if args.url:
-        figures = report(run_load(args.url, sessions, ["kari"], args.password, args.deadline), sessions)
+        start = os.getloadavg()[0]
+        results = run_load(args.url, sessions, ["kari"], args.password, args.deadline)
+        figures = report(results, sessions, (start, os.getloadavg()[0]))
         return 0 if figures else 1
     with tempfile.TemporaryDirectory(prefix="kam_load_") as tmp, \
             password_server(Path(tmp), {user: args.password for user in users}, rounds=12) as (url, _):
-        figures = report(run_load(url, sessions, users, args.password, args.deadline), sessions)
+        start = os.getloadavg()[0]
+        results = run_load(url, sessions, users, args.password, args.deadline)
+        figures = report(results, sessions, (start, os.getloadavg()[0]))
     return 0 if figures else 1
 
 

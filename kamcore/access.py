@@ -323,6 +323,11 @@ class VerifiedPasswords:
     either way). The trade-off: someone who can read the server process's memory could test
     guesses against these HMACs faster than against bcrypt — but could read the sessions'
     data anyway. ``ttl`` seconds (default 12 hours), at most ``max_users`` entries.
+
+    Sign-ins of the same user with the same password that arrive while a bcrypt check of that
+    pair is running wait for it instead of starting their own (a team opening the app at
+    9:00, one person with several tabs): one bcrypt per pair, not one per tab. If that check
+    fails, each waiter runs its own full check, so a wrong password never gets cheaper.
     """
 
     def __init__(self, *, ttl: float = 12 * 3600, max_users: int = 10_000,
@@ -331,27 +336,49 @@ class VerifiedPasswords:
         self._key = os.urandom(32)
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, str], tuple[bytes, float]] = {}
+        #: (name, stored hash, HMAC of the password) -> set when its running check ends.
+        self._running: dict[tuple[str, str, bytes], threading.Event] = {}
 
     def _mac(self, password: str) -> bytes:
         return hmac.new(self._key, password.encode("utf-8"), hashlib.sha256).digest()
+
+    def _cached(self, key: tuple[str, str], mac: bytes) -> bool:
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit is not None and hit[1] > self.clock() and hmac.compare_digest(hit[0], mac)
 
     def verify(self, users: Mapping[str, str], name: str, password: str) -> str | None:
         """Like :func:`verify_password`, skipping bcrypt for a recently verified pair."""
         name = name.strip()
         stored = users.get(name) if name else None
-        if isinstance(stored, str):
-            key, mac, now = (name, stored), self._mac(password), self.clock()
-            with self._lock:
-                hit = self._entries.get(key)
-            if hit is not None and hit[1] > now and hmac.compare_digest(hit[0], mac):
+        if not isinstance(stored, str):
+            return verify_password(users, name, password)
+        key, mac = (name, stored), self._mac(password)
+        if self._cached(key, mac):
+            return name
+        flight = (name, stored, mac)
+        with self._lock:
+            running = self._running.get(flight)
+            if running is None:
+                self._running[flight] = mine = threading.Event()
+        if running is not None:
+            # The same pair is being checked right now: its result, if it was a success.
+            running.wait(timeout=60)
+            if self._cached(key, mac):
                 return name
-        user = verify_password(users, name, password)
-        if user is not None and isinstance(stored, str):
+            return verify_password(users, name, password)
+        try:
+            user = verify_password(users, name, password)
+            if user is not None:
+                with self._lock:
+                    if len(self._entries) >= self.max_users:
+                        self._entries.clear()
+                    self._entries[key] = (mac, self.clock() + self.ttl)
+            return user
+        finally:
             with self._lock:
-                if len(self._entries) >= self.max_users:
-                    self._entries.clear()
-                self._entries[(name, stored)] = (self._mac(password), self.clock() + self.ttl)
-        return user
+                self._running.pop(flight, None)
+            mine.set()
 
     def clear(self) -> None:
         with self._lock:

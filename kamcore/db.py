@@ -42,6 +42,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
+from kamcore import names
 from kamcore.errors import KamError
 from kamcore.schemas import ColumnMapping, TableKind
 
@@ -983,24 +984,15 @@ def check_workspace_name(name: str) -> str:
 #: At most this many bytes (UTF-8) in a new workspace name, so the file and every companion
 #: (``.duckdb.access.json`` and its temporary) fit the 255-byte file-name limit.
 MAX_NAME_BYTES = 120
-# Letters that look like Latin ones, mapped to them for the look-alike check (Cyrillic, Greek).
-_CONFUSABLES = str.maketrans({
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l",
-    "ԛ": "q", "ԝ": "w", "ɡ": "g", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v",
-    "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ı": "i",
-})
-
-
 def _script(char: str) -> str:
     name = unicodedata.name(char, "")
     return name.split(" ")[0] if name else "UNKNOWN"
 
 
 def name_skeleton(name: str) -> str:
-    """What a name looks like: NFKC, case-folded, look-alike letters mapped, spaces collapsed."""
-    folded = unicodedata.normalize("NFKC", name).casefold().translate(_CONFUSABLES)
-    return " ".join(folded.split())
+    """What a name looks like: NFKC, look-alike letters of any script mapped (Unicode's
+    confusables data), case-folded, spaces collapsed (see kamcore.names)."""
+    return names.skeleton(name)
 
 
 def check_new_workspace_name(root: str | Path, name: str) -> str:

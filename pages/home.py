@@ -9,9 +9,28 @@ from kamcore.demo import DEMO_NAME
 from kamcore.schemas import TableKind
 from ui import auth, data, router, state, widgets
 from ui.i18n import fmt_num, fmt_pct, t
-from ui.shared import shared
+from ui.shared import keyed
 
 router.require_router()
+
+
+def headline_numbers(transactions, all_dates) -> dict:
+    """The story's numbers for these transactions (``all_dates``: the same without the period
+    filter, for the movement): computed once per data and filter state (ui.shared.keyed)."""
+    numbers: dict = {"accounts": int(transactions["customer_id"].nunique()), "conc": None, "whale": None,
+                     "risk": None}
+    if not len(transactions) or "revenue" not in transactions:
+        return numbers
+    numbers["conc"] = portfolio.concentration(transactions, customer="customer_id", value="revenue")
+    if "profit" in transactions:
+        numbers["whale"] = portfolio.whale_summary(
+            portfolio.whale_curve(transactions, customer="customer_id", profit="profit"))
+    if all_dates is not None and all_dates["date"].notna().any():
+        risk = portfolio.churn_risk(portfolio.movement(all_dates, customer="customer_id", date="date",
+                                                       value="revenue"))
+        # The headline is about accounts that matter: those that were A or B a year earlier.
+        numbers["risk"] = int(risk["previous_class"].isin(["A", "B"]).sum())
+    return numbers
 
 
 def headline(column, label: str, value: str, help: str | None = None) -> None:  # noqa: A002
@@ -34,7 +53,15 @@ if [info.name for info in auth.visible_workspaces()] == [DEMO_NAME]:
         widgets.create_workspace_form("home", then_page="pages/data.py")
 
 infos = ws.tables()
-transactions = data.transactions()
+found = data.transactions_keyed()
+transactions, frame_key = found if found is not None else (None, ())
+numbers = None
+if transactions is not None:
+    dated = data.transactions_keyed(apply_period=False)
+    if dated is not None and "date" not in dated[0]:
+        dated = None
+    numbers = keyed((*frame_key, *(dated[1] if dated else ("no dates",))), headline_numbers, transactions,
+                    dated[0] if dated else None)
 
 cols = st.columns(4)
 cols[0].metric(t("home.tables"), fmt_num(len(infos)))
@@ -42,7 +69,7 @@ cols[1].metric(t("home.transaction_rows"),
                fmt_num(sum(i.n_rows for i in infos if i.kind == TableKind.transactions)))
 # Two different counts, each named: accounts that bought (the story's base), and the
 # customers table's accounts (which may include some without sales).
-n_with_sales = 0 if transactions is None else int(transactions["customer_id"].nunique())
+n_with_sales = 0 if numbers is None else numbers["accounts"]
 cols[2].metric(t("home.accounts_with_sales"), fmt_num(n_with_sales))
 accounts_table = data.active_table(TableKind.accounts)
 master = data.canonical_table(accounts_table) if accounts_table else None
@@ -51,30 +78,24 @@ if master is not None and "customer_id" in master:
     cols[2].caption(t("home.accounts_in_table", n=fmt_num(master["customer_id"].nunique())))
 cols[3].metric(t("home.surveys"), fmt_num(sum(1 for i in infos if i.kind == TableKind.survey)))
 
-if transactions is not None and len(transactions) and "revenue" in transactions:
+if numbers is not None and numbers["conc"] is not None:
     # The story in three numbers, on whatever period and filters the sidebar shows.
     st.subheader(t("home.headline_title"))
-    conc = portfolio.concentration(transactions, customer="customer_id", value="revenue")
+    conc = numbers["conc"]
     cards = st.columns(3)
     headline(cards[0], t("home.headline_80"), fmt_num(conc.accounts_for_80pct),
              help=t("home.headline_80_help", share=fmt_pct(conc.accounts_for_80pct_share)))
     cards[0].caption(t("home.headline_80_caption", share=fmt_pct(conc.accounts_for_80pct_share),
                        n=fmt_num(conc.n_accounts)))
-    if "profit" in transactions:
-        whale = portfolio.whale_summary(portfolio.whale_curve(transactions, customer="customer_id", profit="profit"))
+    if numbers["whale"] is not None:
+        whale = numbers["whale"]
         headline(cards[1], t("home.headline_destroying"), fmt_num(whale.n_destroying))
         cards[1].caption(t("home.headline_destroying_caption", peak=fmt_pct(whale.peak_pct, 0)))
     else:
         headline(cards[1], t("home.headline_destroying"), "–")
         cards[1].caption(t("home.headline_no_profit"))
-    all_dates = data.transactions(apply_period=False)
-    if all_dates is not None and all_dates["date"].notna().any():
-        # The same for every session on this data and filter: computed once (ui.shared).
-        moved = shared(portfolio.movement, all_dates, customer="customer_id", date="date", value="revenue")
-        risk = portfolio.churn_risk(moved)
-        # The headline is about accounts that matter: those that were A or B a year earlier.
-        risk = risk[risk["previous_class"].isin(["A", "B"])]
-        headline(cards[2], t("home.headline_risk"), fmt_num(len(risk)))
+    if numbers["risk"] is not None:
+        headline(cards[2], t("home.headline_risk"), fmt_num(numbers["risk"]))
         cards[2].caption(t("home.headline_risk_caption"))
 
 st.subheader(t("home.story_title"))

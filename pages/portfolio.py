@@ -10,12 +10,33 @@ from ui import charts, clv_view, data, i18n, router, widgets
 from ui import portfolio_views as views
 from ui.figures import portfolio as figures
 from ui.i18n import fmt_num, fmt_pct, t
+from ui.shared import keyed
 
 router.require_router()
 
 MEASURES = ("revenue", "profit", "quantity")
 GROUPS = ("region", "owner", "industry")
 VIEWS = ("pareto", "whale", "concentration", "movement", "accounts", "future")
+
+
+def abc_work(frame, measure, thresholds, names):
+    """ABC classes with display names and the per-class summary (one computation per process
+    for the same data, filters, statuses, measure and thresholds: see ui.shared.keyed)."""
+    classes = portfolio.abc_classes(frame, "customer_id", measure, thresholds)
+    classes = classes.assign(name=classes["customer"].astype("string").map(names))
+    return classes, portfolio.abc_summary(classes).set_index("abc_class")
+
+
+def group_options(frame):
+    """The grouping roles with more than one value in ``frame``."""
+    return [g for g in GROUPS if g in frame.columns and frame[g].nunique() > 1]
+
+
+def group_work(frame, measure, group, thresholds):
+    """ABC classes within each ``group`` value and the accounts per class and group."""
+    group_classes = portfolio.abc_by_group(frame, "customer_id", measure, group, thresholds)
+    counts = portfolio.abc_summary(group_classes).pivot(index="group", columns="abc_class", values="accounts")
+    return group_classes, counts
 
 
 # ------------------------------------------------------------------------------ page
@@ -26,14 +47,16 @@ st.caption(t("portfolio.intro"))
 frame = data.transactions()
 widgets.require(frame, "portfolio.no_data")
 statuses = widgets.status_filter("portfolio.status", container=st.columns([2, 3])[0])
-frame = views.with_status(frame, statuses)
+# The filtered frame and its content key: work below that is the same for every session with
+# the same workspace, filters and choices is done once (ui.shared.keyed).
+frame, frame_key = data.transactions_keyed(statuses)
 widgets.require(frame, "portfolio.no_data_status")
 measures = [m for m in MEASURES if m in frame.columns]
 widgets.require(measures, "portfolio.no_measure")
-names = figures.account_names(frame)
+names = keyed(frame_key, figures.account_names, frame)
 
 # ------------------------------------------------------------ totals for these filters
-totals = figures.totals(frame)
+totals = keyed(frame_key, figures.totals, frame)
 for column, (name, value) in zip(st.columns(len(totals)), totals.items(), strict=True):
     column.metric(t(f"portfolio.total_{name}"), fmt_num(value), border=True)
 st.caption(figures.totals_caption(data.current_filters()))
@@ -69,7 +92,7 @@ b_pct = right.slider(
     key="portfolio.b_threshold",
     help=t("portfolio.b_threshold_help"),
 )
-groups = [g for g in GROUPS if g in frame.columns and frame[g].nunique() > 1]
+groups = keyed(frame_key, group_options, frame)
 group_labels = {"none": t("portfolio.group_none")} | {g: t(f"app.role_{g}") for g in groups}
 group = far.selectbox(
     t("portfolio.group_by"),
@@ -80,11 +103,9 @@ group = far.selectbox(
 thresholds = (a_pct / 100, b_pct / 100)
 
 try:
-    classes = portfolio.abc_classes(frame, "customer_id", measure, thresholds)
+    classes, summary = keyed((*frame_key, measure, thresholds), abc_work, frame, measure, thresholds, names)
 except KamError as exc:
     widgets.stop_with_error(exc)
-classes = classes.assign(name=classes["customer"].astype("string").map(names))
-summary = portfolio.abc_summary(classes).set_index("abc_class")
 
 # ----------------------------------------------------------------- class summary cards
 for column, cls in zip(st.columns(3), portfolio.CLASSES, strict=True):
@@ -115,9 +136,8 @@ if n_non_positive:
 
 group_classes = None
 if group != "none":
-    group_classes = portfolio.abc_by_group(frame, "customer_id", measure, group, thresholds)
-    grouped = portfolio.abc_summary(group_classes)
-    counts = grouped.pivot(index="group", columns="abc_class", values="accounts")
+    group_classes, counts = keyed((*frame_key, measure, group, thresholds), group_work,
+                                  frame, measure, group, thresholds)
     fig = figures.group_figure(counts, group)
     charts.show(fig, key="portfolio.group_chart")
     st.caption(t("portfolio.group_caption"))

@@ -11,10 +11,6 @@ stops the script until the person has signed in.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import secrets
 import sys
 from collections.abc import Mapping
 
@@ -22,7 +18,7 @@ import streamlit as st
 
 from kamcore import access, db
 from kamcore.demo import DEMO_NAME
-from ui import server_guard, state
+from ui import server_guard, session_binding, state
 from ui.i18n import labeller, language_selector, t
 
 VISIBILITIES: list[str] = ["private", "named", "everyone"]
@@ -31,9 +27,8 @@ VISIBILITIES: list[str] = ["private", "named", "everyone"]
 THROTTLE = access.LoginThrottle()
 #: Repeat sign-ins of a user with the same password skip bcrypt (see VerifiedPasswords).
 VERIFIED = access.VerifiedPasswords()
-#: The browser cookie (one per signed-in tab) that proves a websocket connection belongs to
-#: the browser that signed in; see _check_binding.
-BIND_COOKIE_PREFIX = "kam_bind_"
+#: The binding cookie's name prefix (see ui.session_binding).
+BIND_COOKIE_PREFIX = session_binding.BIND_COOKIE_PREFIX
 
 
 def mode() -> str:
@@ -79,14 +74,12 @@ def gate() -> None:
         _oidc_gate()
 
 
+state.register_sign_in_form(gate)
+
+
 def logout() -> None:
     """Forget everything this session held (workspace, uploads, choices) except the language."""
-    language = st.session_state.get("lang")
-    state.close_workspace()
-    st.session_state.clear()
-    server_guard.signed_out()
-    if language:
-        st.session_state["lang"] = language
+    state.sign_out()
 
 
 def client_address() -> str | None:
@@ -105,68 +98,6 @@ def client_address() -> str | None:
         return None
 
 
-# ------------------------------------------------------------------ session binding
-# Streamlit lets any client that presents a session's id (it appears in upload URLs, so in
-# proxy logs) reconnect to that session, and with password login every client looks the
-# same to it. So the sign-in is bound to the connection it happened on and to a random
-# token the signing-in browser keeps as a cookie: every run on another connection (a
-# reconnect) must present that cookie, or the session is signed out before anything runs.
-def _connection_id() -> str | None:
-    try:
-        # Random per websocket handshake (RFC 6455), so it identifies the connection.
-        return st.context.headers.get("Sec-Websocket-Key")
-    except Exception:  # noqa: BLE001 - no request context
-        return None
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
-def _bind_session() -> None:
-    """At sign-in: a new token, remembered by digest, and the connection it happened on."""
-    token = secrets.token_urlsafe(32)
-    st.session_state["_auth_bind"] = {
-        "cookie": BIND_COOKIE_PREFIX + secrets.token_hex(6),
-        "digest": _digest(token),
-        "connection": _connection_id(),
-    }
-    st.session_state["_auth_token"] = token
-
-
-def binding_holds() -> bool:
-    """True when this run's connection is the one that signed in, or presents its cookie."""
-    bind = st.session_state.get("_auth_bind")
-    if not isinstance(bind, dict):
-        return False
-    connection = _connection_id()
-    if connection == bind.get("connection"):
-        return True
-    try:
-        presented = st.context.cookies.get(bind["cookie"])
-    except Exception:  # noqa: BLE001
-        presented = None
-    if presented and hmac.compare_digest(_digest(presented), bind["digest"]):
-        bind["connection"] = connection
-        return True
-    return False
-
-
-def _keep_cookie() -> None:
-    """Give the browser its binding cookie (rendered on each signed-in run: idempotent)."""
-    bind, token = st.session_state.get("_auth_bind"), st.session_state.get("_auth_token")
-    if not isinstance(bind, dict) or not token:
-        return
-    # Both values are ours (a fixed prefix + hex, and URL-safe base64), never user text.
-    script = (
-        "<script>(function(){var s=location.protocol==='https:'?'; Secure':'';"
-        f"document.cookie={json.dumps(bind['cookie'] + '=' + token)}+'; path=/; SameSite=Strict'+s;"
-        "})();</script>"
-    )
-    with st.sidebar:
-        st.html(script, unsafe_allow_javascript=True)
-
-
 def _logout_clicked() -> bool:
     with st.sidebar:
         st.caption(t("auth.signed_in_as"))
@@ -177,9 +108,9 @@ def _logout_clicked() -> bool:
 def _password_gate() -> None:
     users = password_users()
     signed_in = st.session_state.get("auth_user")
-    if signed_in and signed_in in users and binding_holds():
+    if signed_in and signed_in in users and session_binding.binding_holds():
         server_guard.signed_in(state.settings().session_upload_mb * 1024 * 1024)
-        _keep_cookie()
+        session_binding.keep_cookie()
         if _logout_clicked():
             logout()
             st.rerun()
@@ -216,7 +147,7 @@ def _password_gate() -> None:
             if language:
                 st.session_state["lang"] = language
             st.session_state["auth_user"] = user
-            _bind_session()
+            session_binding.bind_session()
             server_guard.forget_closed_sessions()
             st.rerun()
         THROTTLE.failed(name, address)

@@ -255,9 +255,9 @@ def show(fig: go.Figure, *, key: str, **kwargs: Any) -> Any:
 # is the *content* of every argument (tables hashed row by row) plus the language, so a
 # session can only ever receive the figure it would have built itself: nothing crosses from
 # one workspace or filter state to another. The memo keeps the figure as a dict; each call
-# gets its own Figure made from it (validating a finished figure costs a fraction of
-# building it), so a session that changes its figure (show() localises it) changes nothing
-# for another.
+# gets its own Figure made from it (without validating it again: it was validated when
+# built), so a session that changes its figure (show() localises it) changes nothing for
+# another.
 _FIGURE_MEMO: collections.OrderedDict[tuple, dict] = collections.OrderedDict()
 _FIGURE_MEMO_LOCK = threading.Lock()
 FIGURE_MEMO_SIZE = 64
@@ -343,7 +343,9 @@ def memo_figure(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
             if hit is not None:
                 _FIGURE_MEMO.move_to_end(key)
         if hit is not None:
-            return go.Figure(hit)
+            # The dict came from a figure plotly validated when it was built: validating it
+            # again for every session cost more than the rest of the Portfolio page.
+            return go.Figure(hit, _validate=False)
         figure = builder(*args, **kwargs)
         with _FIGURE_MEMO_LOCK:
             _FIGURE_MEMO[key] = figure.to_dict()

@@ -23,7 +23,48 @@ threadpool_limits(limits=1, user_api="blas")
 
 def table_names(kind: TableKind | str | None = None) -> list[str]:
     """Names of the tables in the open workspace, optionally of one kind."""
-    return [info.name for info in state.workspace().tables(kind)]
+    infos = _catalogue()
+    if kind is not None:
+        infos = [info for info in infos if info.kind == TableKind(kind)]
+    return [info.name for info in infos]
+
+
+def _file_stamp(path) -> tuple:
+    """Changes whenever the workspace file or its write-ahead log is written (size, mtime)."""
+    stamp = []
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            found = file.stat()
+            stamp.append((found.st_mtime_ns, found.st_size))
+        except OSError:
+            stamp.append(None)
+    return tuple(stamp)
+
+
+def _once_per_run(slot: str, read):
+    """``read(ws)`` for the open workspace, read once per script run (a page asks many times
+    per run; each read is a DuckDB query). Read again when the run has written to the
+    workspace: the key holds the file's and its log's size and modification time."""
+    ws = state.workspace()
+    token = state._run_token()
+    key = (token, id(ws), _file_stamp(ws.path))
+    held = st.session_state.get(slot)
+    if token is not None and held is not None and held[0] == key:
+        return held[1]
+    value = read(ws)
+    if token is not None:
+        st.session_state[slot] = (key, value)
+    return value
+
+
+def _catalogue() -> list:
+    """The open workspace's table list (TableInfo, oldest first), once per run."""
+    return _once_per_run("_catalogue_in_run", lambda ws: ws.tables())
+
+
+def _info(name: str):
+    """The catalogue entry of table ``name`` (None when there is none)."""
+    return next((info for info in _catalogue() if info.name == name), None)
 
 
 def active_table(kind: TableKind | str) -> str | None:
@@ -103,15 +144,18 @@ def background(key: str, start: Any) -> Any:
 def table(name: str) -> pd.DataFrame | None:
     """The stored table ``name`` with its original columns, or None."""
     ws = state.workspace()
-    if not ws.has_table(name):
+    info = _info(name)
+    if info is None:
         return None
-    info = ws.table_info(name)
     return _read_raw(ws, state.workspace_key(), name, info.content_hash).copy(deep=False)
 
 
 def segment_assignment() -> dict | None:
     """The saved account segmentation (from the Segments page), if any."""
-    ws = state.workspace()
+    return _once_per_run("_segments_in_run", _read_segment_assignment)
+
+
+def _read_segment_assignment(ws) -> dict | None:
     for name in ws.list_objects("segment_assignment"):
         payload = ws.load_object("segment_assignment", name)
         if payload and payload.get("key") == "customer_id":
@@ -121,8 +165,7 @@ def segment_assignment() -> dict | None:
 
 def canonical_table(name: str) -> pd.DataFrame | None:
     """Table ``name`` with its mapping applied (role-named columns) and segments attached."""
-    ws = state.workspace()
-    if not ws.has_table(name):
+    if _info(name) is None:
         return None
     return _canonical(name)[0].copy(deep=False)
 
@@ -130,7 +173,7 @@ def canonical_table(name: str) -> pd.DataFrame | None:
 def _canonical(name: str) -> tuple[pd.DataFrame, tuple]:
     """The cached canonical frame of ``name`` and the key that identifies its content."""
     ws = state.workspace()
-    info = ws.table_info(name)
+    info = _info(name) or ws.table_info(name)
     assignment = segment_assignment()
     key = (
         state.workspace_key(),
@@ -156,9 +199,35 @@ def transactions(filtered: bool = True, apply_period: bool = True) -> pd.DataFra
     return None if filtered_frame is None else filtered_frame[0].copy(deep=False)
 
 
+@st.cache_resource(max_entries=12, ttl=600, show_spinner=False)
+def _with_status(_frame: pd.DataFrame, key: tuple, _status: pd.Series, status_key: tuple,
+                 chosen: tuple) -> pd.DataFrame:
+    return _frame.loc[tables.accounts_with_status(_frame["customer_id"], _status, set(chosen))]
+
+
+def transactions_keyed(statuses: frozenset[str] | None = None, apply_period: bool = True
+                       ) -> tuple[pd.DataFrame, tuple] | None:
+    """The sidebar-filtered transactions of accounts whose status is in ``statuses`` (every
+    account when None), with a key that identifies their content: the workspace file, the
+    table's content hash, mapping, segments, filters and statuses. Pages use the key for work
+    shared by every session with the same data and choices (``ui.shared.keyed``). Computed
+    once per key for the whole process."""
+    found = _transactions(True, apply_period)
+    if found is None:
+        return None
+    frame, key = found
+    if statuses is None:
+        return frame.copy(deep=False), key
+    status = _status_and_key()
+    if status is None:
+        return frame.copy(deep=False), (*key, "statuses", None)
+    chosen = tuple(sorted(statuses))
+    return _with_status(frame, key, status[0], status[1], chosen).copy(deep=False), (*key, status[1], chosen)
+
+
 def _transactions(filtered: bool, apply_period: bool) -> tuple[pd.DataFrame, tuple] | None:
     name = active_table(TableKind.transactions)
-    if name is None or not state.workspace().has_table(name):
+    if name is None or _info(name) is None:
         return None
     frame, key = _canonical(name)
     if "customer_id" not in frame:
@@ -202,8 +271,21 @@ def filter_choices() -> dict | None:
 
 def account_status() -> pd.Series | None:
     """Status per customer id from the active customers table's ``status`` role, or None."""
+    found = _status_and_key()
+    return None if found is None else found[0].copy(deep=False)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _account_status(_master: pd.DataFrame, key: tuple) -> pd.Series:
+    return tables.account_status(_master)
+
+
+def _status_and_key() -> tuple[pd.Series, tuple] | None:
+    """The status per customer id, computed once per customers-table version, and its key."""
     name = active_table(TableKind.accounts)
-    master = canonical_table(name) if name else None
-    if master is None or "status" not in master or "customer_id" not in master:
+    if not name or _info(name) is None:
         return None
-    return tables.account_status(master)
+    master, key = _canonical(name)
+    if "status" not in master or "customer_id" not in master:
+        return None
+    return _account_status(master, key), key

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kamcore import portfolio, tables
+from kamcore import portfolio
 from kamcore.errors import KamError
 from ui import account_charts, account_link, charts, data, i18n, widgets
 from ui.figures import portfolio as figures
@@ -19,13 +19,6 @@ from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 MOVEMENT_VIEWS = ("matrix", "sankey")
 PARETO_MIN_BARS = 10
 PARETO_MAX_BARS = 1000
-
-
-def with_status(frame, statuses):
-    """Rows of accounts whose status is among ``statuses`` (all rows when there is no status)."""
-    if frame is None or statuses is None:
-        return frame
-    return frame.loc[tables.accounts_with_status(frame["customer_id"], data.account_status(), statuses)]
 
 
 def pareto_view(classes: pd.DataFrame, measure: str, thresholds: tuple[float, float]) -> None:
@@ -116,7 +109,8 @@ def concentration_view(frame: pd.DataFrame, measure: str) -> None:
 
 def movement_view(statuses, measure: str, thresholds: tuple[float, float], names: pd.Series) -> None:
     """ABC movement between two periods and the churn-risk list."""
-    history = with_status(data.transactions(apply_period=False), statuses)
+    found = data.transactions_keyed(statuses, apply_period=False)
+    history = found[0] if found is not None else None
     widgets.require(
         None if history is None or "date" not in history else history, "portfolio.movement_needs_dates"
     )

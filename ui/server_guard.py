@@ -12,13 +12,23 @@ signed in and caps what a signed-in session may hold (``KAMSTUDIO_SESSION_UPLOAD
 turns "clear cache" into a no-op (the caches are keyed by workspace content, so they never
 hold stale data; a restart empties them). The gate tells this module which sessions have
 signed in (:func:`signed_in` / :func:`signed_out`).
+
+Both guards replace Streamlit internals, which a Streamlit release may rename. So
+:func:`internals_problems` checks, for the installed Streamlit, that every internal used
+here is still what this module expects (names, signatures, and the upload route and message
+handler still calling them); :func:`install` refuses to start the app with login on when
+anything is off (a guard silently not applying would be worse), and
+tests/security/test_server_guard_internals.py fails on it. ``requirements.txt`` pins
+Streamlit to :data:`SUPPORTED_STREAMLIT`.
 """
 
 from __future__ import annotations
 
+import inspect
 import threading
 from typing import Any
 
+import streamlit
 from streamlit import runtime
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
@@ -27,6 +37,48 @@ _installed_on: set[int] = set()
 #: session id -> upload budget in bytes, for the sessions signed in right now.
 _signed_in: dict[str, int] = {}
 _login_required = False
+
+
+#: Streamlit versions whose internals this module was checked against (requirements.txt pins one).
+SUPPORTED_STREAMLIT = ("1.67.0",)
+
+
+def internals_problems() -> list[str]:
+    """What is not as this module expects in the installed Streamlit (empty: all is well)."""
+    from streamlit.runtime import app_session
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
+    problems = []
+    if streamlit.__version__ not in SUPPORTED_STREAMLIT:
+        problems.append(f"Streamlit {streamlit.__version__} is not one of {SUPPORTED_STREAMLIT}")
+    add_file = getattr(MemoryUploadedFileManager, "add_file", None)
+    if add_file is None or list(inspect.signature(add_file).parameters) != ["self", "session_id", "file"]:
+        problems.append("MemoryUploadedFileManager.add_file(session_id, file) changed")
+    for name in ("remove_session_files", "get_files"):
+        if not callable(getattr(MemoryUploadedFileManager, name, None)):
+            problems.append(f"MemoryUploadedFileManager.{name} is missing")
+    if "self.file_storage" not in inspect.getsource(MemoryUploadedFileManager.__init__):
+        problems.append("MemoryUploadedFileManager.file_storage is missing")
+    try:
+        from streamlit.web.server.starlette import starlette_routes
+
+        if "upload_mgr.add_file(" not in inspect.getsource(starlette_routes):
+            problems.append("the upload route no longer calls uploaded_file_mgr.add_file")
+    except ImportError:
+        problems.append("streamlit.web.server.starlette.starlette_routes is missing")
+    handler = getattr(app_session.AppSession, "_handle_clear_cache_request", None)
+    if handler is None:
+        problems.append("AppSession._handle_clear_cache_request is missing")
+    elif handler is not _no_global_clear and "self._handle_clear_cache_request()" not in inspect.getsource(
+            app_session.AppSession):
+        problems.append("AppSession no longer handles clear_cache through _handle_clear_cache_request")
+    return problems
+
+
+def _no_global_clear(self: Any) -> None:
+    # Any client may send "clear_cache"; with login on it must not empty every user's
+    # caches. The session's own state is left alone too (sign-out does that).
+    return None
 
 
 class UploadRefused(Exception):
@@ -50,6 +102,11 @@ def install(login_required: bool) -> None:
     with _lock:
         if id(manager) in _installed_on:
             return
+        # (Streamlit's upload store is always a MemoryUploadedFileManager; AppTest's is a mock.)
+        problems = internals_problems()
+        if problems:
+            raise RuntimeError("KAM Studio's upload and cache guards do not fit this Streamlit: "
+                               + "; ".join(problems))
         _installed_on.add(id(manager))
     original_add = manager.add_file
 
@@ -67,11 +124,6 @@ def install(login_required: bool) -> None:
     manager.add_file = add_file  # type: ignore[method-assign]
 
     from streamlit.runtime import app_session
-
-    def _no_global_clear(self: Any) -> None:
-        # Any client may send "clear_cache"; with login on it must not empty every user's
-        # caches. The session's own state is left alone too (sign-out does that).
-        return None
 
     app_session.AppSession._handle_clear_cache_request = _no_global_clear  # type: ignore[method-assign]
 

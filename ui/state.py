@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ from kamcore import access, db
 from kamcore.demo import DEMO_NAME, build_demo_workspace
 from kamcore.errors import KamError
 from kamcore.settings import AppSettings, load_settings
+from ui import server_guard, session_binding
 
 
 @functools.cache
@@ -183,22 +185,43 @@ def principal() -> str | None:
     return st.session_state.get("auth_user") or ""
 
 
+#: Draws the sign-in form and stops the run until the person has signed in; ui.auth
+#: registers its gate here when it is imported (this module cannot import ui.auth, which is
+#: built on it). Until one is registered, a run that needs a signed-in user just stops.
+_sign_in_form: Callable[[], None] | None = None
+
+
+def register_sign_in_form(form: Callable[[], None]) -> None:
+    """Set what :func:`workspace` shows a session that has not signed in (ui.auth.gate)."""
+    global _sign_in_form
+    _sign_in_form = form
+
+
+def sign_out() -> None:
+    """Forget everything this session held (workspace, uploads, choices) except the language."""
+    language = st.session_state.get("lang")
+    close_workspace()
+    st.session_state.clear()
+    server_guard.signed_out()
+    if language:
+        st.session_state["lang"] = language
+
+
 def _require_sign_in() -> None:
     # Defence in depth: while a folder called pages/ exists, Streamlit's legacy routing can run
     # a deep-linked page (/data) without app.py and its login gate; no page can read a
     # workspace before sign-in even then.
     if not settings().login_required:
         return
-    from ui import auth  # here, not at the top: ui.auth imports this module
-
     if st.session_state.get("auth_user"):
         # Also in widget callbacks, which Streamlit runs before app.py's gate: a connection
         # that is not the signing-in browser's (a copied session id) reads nothing.
-        if settings().auth_mode != "password" or auth.binding_holds():
+        if settings().auth_mode != "password" or session_binding.binding_holds():
             return
-        auth.logout()
+        sign_out()
         st.stop()
-    auth.gate()
+    if _sign_in_form is not None:
+        _sign_in_form()
     if not st.session_state.get("auth_user"):
         st.stop()
 

@@ -134,20 +134,35 @@ def test_cache_keys_name_the_workspace_and_the_content():
         # The workspace object and frames are excluded from hashing (leading underscore), so the
         # path string and content hash are what separate two workspaces.
         assert all(n.startswith("_") or n in {"workspace_key", "content_hash", "name", "mapping_json",
-                                                "assignment_json", "key", "filters_json", "apply_period"}
+                                                "assignment_json", "key", "filters_json", "apply_period",
+                                                "status_key", "chosen"}
                    for n in names), (name, names)
 
 
 @pytest.mark.parametrize("folder", ["ui", "kamcore", "pages"])
 def test_no_cache_resource_anywhere(folder):
     """Secondary check: cache_resource shares one object between all sessions. Allowed only in
-    ui/data.py, for frames keyed by workspace path and content hash (see the test above),
-    handed out as shallow copies."""
+    ui/data.py, for frames keyed by workspace path and content hash (see the test above), and
+    in ui/shared.py's ``keyed`` (see the test below); both hand out shallow copies."""
+    allowed = {ROOT / "ui" / "data.py", ROOT / "ui" / "shared.py"}
     offenders = [
         str(path.relative_to(ROOT)) for path in (ROOT / folder).rglob("*.py")
-        if "cache_resource" in path.read_text(encoding="utf-8") and path != ROOT / "ui" / "data.py"
+        if "cache_resource" in path.read_text(encoding="utf-8") and path not in allowed
     ]
     assert offenders == []
+
+
+def test_keyed_work_is_keyed_by_the_data_key():
+    """Every ``keyed(...)`` call passes, first, the content key that ui.data handed out with
+    the frame (``frame_key``, alone or spread into a longer tuple), never a key of its own."""
+    calls = []
+    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py")]:
+        source = path.read_text(encoding="utf-8")
+        calls += [(path.name, m) for m in re.findall(r"\bkeyed\(\s*(\(\*\w+|\w+)", source)
+                  if path.name != "shared.py"]
+    assert calls, "no keyed work found: the pattern is out of date"
+    for name, first in calls:
+        assert first in ("frame_key", "(*frame_key"), (name, first)
 
 
 def test_same_workspace_different_sessions_do_not_share_choices(demo_root, server_routing):

@@ -280,3 +280,40 @@ def test_a_repeat_sign_in_skips_bcrypt_but_a_wrong_password_never_does(monkeypat
     assert verified.verify(users, "kari", PASSWORDS["kari"]) == "kari" and len(calls) == 5
     users["kari"] = access.hash_password("et-nytt-passord", rounds=4)  # the line was changed
     assert verified.verify(users, "kari", PASSWORDS["kari"]) is None and len(calls) == 6
+
+
+def test_simultaneous_sign_ins_of_one_user_share_one_bcrypt_check_but_wrong_ones_do_not(monkeypatch):
+    """Load (issue 12): four tabs of one user signing in at the same moment cost one bcrypt
+    check, not four; four simultaneous wrong guesses still cost four."""
+    import threading
+    import time
+
+    real = access.bcrypt.checkpw
+    calls: list[bytes] = []
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_checkpw(password: bytes, hashed: bytes) -> bool:
+        calls.append(password)
+        entered.set()
+        release.wait(10)  # hold the first check open until every sign-in has arrived
+        return real(password, hashed)
+
+    monkeypatch.setattr(access.bcrypt, "checkpw", slow_checkpw)
+    for password, expected, expected_calls in ((PASSWORDS["kari"], "kari", 1), ("feil-passord-her", None, 4)):
+        verified = access.VerifiedPasswords()
+        calls.clear()
+        entered.clear()
+        release.clear()
+        results: list[str | None] = []
+        threads = [threading.Thread(target=lambda pw=password: results.append(verified.verify(HASHES, "kari", pw)))
+                   for _ in range(4)]
+        threads[0].start()
+        assert entered.wait(10)  # the first check is running
+        for thread in threads[1:]:
+            thread.start()
+        time.sleep(0.3)  # they arrive while it runs
+        release.set()
+        for thread in threads:
+            thread.join(10)
+        assert results == [expected] * 4
+        assert len(calls) == expected_calls

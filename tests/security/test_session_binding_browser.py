@@ -51,10 +51,25 @@ def test_the_signed_in_tab_survives_a_reconnect_and_a_copied_session_id_does_not
             assert page.get_by_role("heading", name="Sign in to KAM Studio").count() == 0
             assert page.locator(".st-key-app-workspace").count() == 1
 
+            # The first run on the new connection (opening a page) spends the token; the tab
+            # is given a new one and keeps its session over the next dropped connection too.
+            page.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Portfolio").first.click()
+            page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+            page.wait_for_timeout(1000)
+            rotated = [c for c in context.cookies() if c["name"] == cookie["name"]]
+            assert len(rotated) == 1 and rotated[0]["value"] != cookie["value"]
+            relay.cut()
+            page.wait_for_timeout(8000)
+            page.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Segments").first.click()
+            page.get_by_role("heading", name="Segments").first.wait_for(timeout=TIMEOUT_MS)
+            assert _reconnects(url) == 2
+            assert page.get_by_role("heading", name="Sign in to KAM Studio").count() == 0
+            assert page.locator(".st-key-app-workspace").count() == 1
+
             # The reconnect presented the session id (third entry); another client presenting
             # it without the cookie gets the sign-in form.
-            assert len(relay.subprotocols) == 2
-            session_id = relay.subprotocols[1].split(",")[2].strip()
+            assert len(relay.subprotocols) == 3
+            session_id = relay.subprotocols[2].split(",")[2].strip()
             assert len(session_id) == 36
             with Client(url, session_id=session_id) as thief:
                 run = thief.rerun()
