@@ -54,6 +54,7 @@ words.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import secrets
@@ -87,6 +88,9 @@ ROLE_FAMILY: dict[str, str] = {
 }
 #: Plan fields (kamcore.plans) that hold a person's name.
 PLAN_PERSON_FIELDS = ("owner",)
+#: Plan fields of free text (titles, actions, strategy notes and SWOT).
+PLAN_TEXT_FIELDS = ("title", "what", "product", "price", "distribution", "communication", "service",
+                    "relationship", "strengths", "weaknesses", "opportunities", "threats")
 #: Text shorter than this is never searched for in free text (initials, "AS").
 MIN_TEXT_LENGTH = 3
 _WORD = re.compile(r"\w+")
@@ -305,6 +309,8 @@ class Pseudonymiser:
                 out[value.lower()] = self.name(value)
             for value in self.accounts:
                 out[value.lower()] = self.account(value)
+            # as written into HTML-aware text too (a chart label "Tangen &amp; Sørensen AS")
+            out.update({html.escape(k, quote=False): v for k, v in list(out.items()) if html.escape(k, quote=False) != k})
             self._by_text = {k: v for k, v in out.items() if len(k) >= MIN_TEXT_LENGTH}
             # A text can only hold a name if one of its words is a name's first word: a set
             # look-up spares the long regular expression for almost every cell.
@@ -350,7 +356,11 @@ class Pseudonymiser:
         """``s`` with each distinct value replaced once (fast on long columns)."""
         if s.dtype.kind in "biufcmM" or pd.api.types.is_bool_dtype(s):
             return s  # numbers, dates and flags are never names
-        uniques = pd.unique(s.dropna())
+        try:
+            uniques = pd.unique(s.dropna())
+        except TypeError:  # unhashable cells (lists of roles): value by value
+            return s.map(lambda v: [self.value(x, role) for x in v] if isinstance(v, list | tuple)
+                         else self.value(v, role))
         mapping = {u: self.value(u, role) for u in uniques}
         if all(mapping[u] == u for u in uniques):
             return s
@@ -381,6 +391,30 @@ class Pseudonymiser:
             index_role = out.index.name if out.index.name in ROLE_FAMILY else None
             out.index = pd.Index(self.series(out.index.to_series(), index_role).to_numpy(), name=out.index.name)
         return out
+
+
+    def item(self, item: Any) -> Any:
+        """A copy of one plan item (``kamcore.plans`` Objective, Action or StrategyNotes):
+        ``account`` pseudonymised, ``owner`` as a person, every other text field through
+        :meth:`text`; ids, dates, numbers, metrics and statuses unchanged."""
+        update: dict[str, Any] = {}
+        for name, value in item:
+            if name == "account":
+                update[name] = self.account(value)
+            elif name in PLAN_PERSON_FIELDS:
+                update[name] = self.person(value) if _clean(value) else value
+            elif name in PLAN_TEXT_FIELDS and isinstance(value, str):
+                update[name] = self.text(value)
+        return item.model_copy(update=update)
+
+    def plan(self, plan: Any) -> Any:
+        """A copy of a ``kamcore.plans.Plan`` with pseudonyms (see :meth:`item`)."""
+        return plan.model_copy(update={
+            "account": self.account(plan.account),
+            "objectives": [self.item(o) for o in plan.objectives],
+            "actions": [self.item(a) for a in plan.actions],
+            "notes": self.item(plan.notes) if plan.notes is not None else None,
+        })
 
 
 # ---------------------------------------------------------------------- the workspace
