@@ -19,6 +19,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+import streamlit
 from google.protobuf.json_format import MessageToDict
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
@@ -149,6 +150,8 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Downloads:
         return original(self, label, data, file_name, *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    # st.download_button is the main container's method, bound when streamlit was imported
+    monkeypatch.setattr(streamlit, "download_button", lambda *args, **kwargs: spy(streamlit._main, *args, **kwargs))
     return record
 
 
@@ -197,6 +200,8 @@ def test_no_real_name_on_any_page_view_or_download(demo_root, downloads, page):
     # the pages really show data: the test would pass on an empty page otherwise
     assert any(re.search(r"Customer \d{3}|Salesperson [A-Z]", s) for s in seen) or page in ("home", "data"), page
     assert leaks(seen) == set(), page
+    if page in ("portfolio", "selection", "segments", "relationships"):
+        assert downloads.files, page  # the downloads were really made and read
     assert leaks(downloads.texts()) == set(), page
 
 
@@ -208,3 +213,175 @@ def test_the_check_finds_real_names_with_the_switch_off(demo_root, downloads):
     assert len(found & IDS) > 50
     assert len(found - IDS) > 50
     assert leaks(downloads.texts())
+
+
+# ------------------------------------------------------------------ plans, contacts, free text
+ACCOUNT = "015233"  # Tangen & Sørensen Byggservice AS: has a buying centre in the demo
+CONTACT = "Cecilie Johansen"
+SELLER = "Erik Lunde"
+
+
+def add_plan(root: Path) -> None:
+    """A plan whose owners are real people and whose texts name the customer and a contact."""
+    import datetime as dt
+
+    from kamcore import plans
+    from kamcore.db import Workspace
+
+    with Workspace.open(root / "demo.duckdb") as ws:
+        objective = plans.Objective(account=ACCOUNT, title=f"Vokse med {CONTACT}", metric="revenue", target=1e6,
+                                    start=dt.date(2026, 1, 1), due=dt.date(2026, 12, 31), owner=SELLER)
+        plans.save_item(ws, objective, "local")
+        plans.save_item(ws, plans.Action(account=ACCOUNT, what=f"Ring {CONTACT} om Tangen & Sørensen Byggservice AS",
+                                         owner="Nora Nyansatt", due=dt.date(2026, 1, 15),
+                                         objective_id=objective.id), "local")
+        plans.save_item(ws, plans.StrategyNotes(account=ACCOUNT, relationship=f"{CONTACT} er tilhenger; {SELLER} eier"),
+                        "local")
+
+
+@pytest.mark.parametrize("page", ["account", "plans"])
+def test_plan_texts_owners_and_history_are_pseudonymised(demo_root, downloads, page):
+    add_plan(demo_root)
+    at = RouterAppTest(Path(APP), default_timeout=120)
+    at.session_state["lang"] = "nb"
+    at.session_state["app.start_page"] = page
+    at.session_state["account._selected"] = ACCOUNT
+    at.session_state[KEY] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    seen = rendered(at)
+    for _view in every_view(at):
+        seen.extend(rendered(at))
+    # the plan is there, in pseudonyms: "Ring Kontakt 0xx om Kunde 0yy"
+    assert any(re.search(r"Ring Kontakt \d{3} om Kunde \d{3}", s) for s in seen), page
+    assert leaks(seen) == set()
+    assert not {"Nora Nyansatt"} & set(" ".join(seen).split("|"))
+    assert "Nora Nyansatt" not in " ".join(seen)
+    assert leaks(downloads.texts()) == set()
+    assert "Nora Nyansatt" not in " ".join(downloads.texts())
+    if page == "account":
+        assert at.query_params["account"].startswith("Kunde ")  # the link carries the pseudonym
+        assert any(name.startswith("plan_Kunde_") for name, _ in downloads.files)
+
+
+def test_plan_cannot_be_changed_while_anonymised(demo_root):
+    add_plan(demo_root)
+    from kamcore.db import Workspace
+
+    at = RouterAppTest(Path(APP), default_timeout=120)
+    at.session_state["app.start_page"] = "account"
+    at.session_state["account._selected"] = ACCOUNT
+    at.session_state[KEY] = True
+    at.run()
+    notes_key = f"account.note_relationship_{ACCOUNT}"
+    shown = at.text_area(key=notes_key).value
+    assert CONTACT not in shown and "Contact " in shown
+    at.button(key="account.save_notes").click().run()
+    assert any("anonymised mode" in w.value for w in at.warning)
+    with Workspace.open(demo_root / "demo.duckdb") as ws:
+        saved = ws.plan_items("notes", ACCOUNT)[-1]["payload"]["relationship"]
+    assert saved == f"{CONTACT} er tilhenger; {SELLER} eier"
+
+
+def test_manual_scores_entered_in_anonymised_mode_are_saved_under_the_real_account(demo_root):
+    from kamcore.anonymise import for_workspace
+    from kamcore.db import Workspace
+
+    at = open_page("selection")
+    at.segmented_control(key="selection.view").set_value("scores").run()
+    editor = at.data_editor[0] if hasattr(at, "data_editor") else None
+    assert editor is not None
+    shown = editor.value
+    assert str(shown.index[0]).startswith("Customer ")
+    first_real = None
+    with Workspace.open(demo_root / "demo.duckdb") as ws:
+        first_real = for_workspace(ws).real_account(shown.index[0])
+        before = ws.load_object("manual_scores", "customers")
+    assert first_real is not None
+    column = [c for c in shown.columns if c not in ("customer_name", "revenue", "note", "by", "at")][0]
+    old = shown.iloc[0][column]
+    new = 1 if old != 1 else 2
+    at.session_state["selection.editor"] = {"edited_rows": {0: {column: new}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    with Workspace.open(demo_root / "demo.duckdb") as ws:
+        after = ws.load_object("manual_scores", "customers")
+    assert after != before
+    text = json.dumps(after, ensure_ascii=False)
+    assert "Customer " not in text  # no pseudonym was saved
+    assert first_real in text
+
+
+# ------------------------------------------------------------------ totals and stability
+def numbers(at: AppTest) -> list[Any]:
+    """Every metric value and every number cell of every table, in page order."""
+    out: list[Any] = [m.value for m in at.metric]
+    for table in at.dataframe:
+        frame = table.value
+        for column in frame.columns:
+            if pd.api.types.is_numeric_dtype(frame[column]):
+                out.append((str(len(frame)), round(float(frame[column].sum()), 6)))
+    return out
+
+
+@pytest.mark.parametrize(("page", "view"), [("portfolio", "pareto"), ("portfolio", "accounts"),
+                                            ("selection", "matrix"), ("selection", "ranking"),
+                                            ("segments", None), ("survey", None), ("plans", None)])
+def test_every_total_is_the_same_with_the_switch_on_and_off(demo_root, page, view):
+    results = []
+    for anonymised in (False, True):
+        at = open_page(page, anonymised=anonymised)
+        if view is not None:
+            at.segmented_control(key=f"{page}.view").set_value(view).run()
+        results.append((numbers(at), [s.value for s in at.caption if any(ch.isdigit() for ch in s.value)]))
+    off, on = results
+    assert off[0] == on[0]
+    assert len(off[0]) >= 1
+    # sentences with numbers (e.g. "17 accounts carry 80 % of revenue") read the same
+    assert off[1] == on[1]
+
+
+def test_pseudonyms_are_the_same_on_every_page_and_run(demo_root):
+    from kamcore.anonymise import for_workspace
+    from kamcore.db import Workspace
+
+    at = open_page("portfolio")
+    at.segmented_control(key="portfolio.view").set_value("accounts").run()
+    with Workspace.open(demo_root / "demo.duckdb") as ws:
+        pseudo = for_workspace(ws)  # the stored assignment the app made on first use
+    sales = load_file(DEMO_DATA / "transactions.csv").tables[0].data
+    top = sales.assign(r=sales["Omsetning"]).groupby("Kundenr")["r"].sum().idxmax()
+    expected = pseudo.account(top)
+    assert re.fullmatch(r"Customer \d{3}", expected)
+    portfolio_text = rendered(at)
+    assert any(expected in s for s in portfolio_text)
+    # the account page of that account, opened from a link with the pseudonym
+    account = RouterAppTest(Path(APP), default_timeout=120)
+    account.session_state["app.start_page"] = "account"
+    account.session_state[KEY] = True
+    account.query_params["account"] = expected
+    account.run()
+    assert account.selectbox(key="account.pick").value == top
+    assert account.query_params["account"] == expected
+    assert any(expected in s for s in rendered(account))
+    # a second run, and a new session, give the same pseudonym
+    account.run()
+    assert account.query_params["account"] == expected
+    again = open_page("selection")
+    again.segmented_control(key="selection.view").set_value("ranking").run()
+    assert any(expected in s for s in rendered(again))
+    with Workspace.open(demo_root / "demo.duckdb") as ws:
+        assert for_workspace(ws).payload() == pseudo.payload()
+
+
+def test_filter_by_a_pseudonymous_salesperson_gives_the_real_salespersons_accounts(demo_root):
+    on = open_page("portfolio")
+    owner = on.multiselect(key="filters.owner")
+    labels = owner.options
+    assert all(re.fullmatch(r"Salesperson [A-Z]+", label) for label in labels)
+    assert labels == sorted(labels)
+    real = sorted(NAMES & set(load_file(DEMO_DATA / "transactions.csv").tables[0].data["Selger"]))
+    off = open_page("portfolio", anonymised=False)
+    for at in (on, off):
+        at.multiselect(key="filters.owner").select(real[0]).run()
+    assert numbers(on) == numbers(off)
