@@ -94,6 +94,9 @@ PLAN_TEXT_FIELDS = ("title", "what", "product", "price", "distribution", "commun
 #: Text shorter than this is never searched for in free text (initials, "AS").
 MIN_TEXT_LENGTH = 3
 _WORD = re.compile(r"\w+")
+#: An account pseudonym followed by itself in brackets or after " · " (name and number alike).
+_ACCOUNT_LABEL = "(?:" + "|".join(re.escape(LABELS["account"][lang].partition("{n}")[0]) for lang in LANGUAGES) + r")\d+"
+_TWICE = re.compile(r"(" + _ACCOUNT_LABEL + r")(?: \(\1\)| · \1)")
 
 
 def letters(k: int) -> str:
@@ -341,7 +344,9 @@ class Pseudonymiser:
         pattern = self._regex()
         if pattern is None:
             return s
-        return pattern.sub(lambda m: table.get(m.group(0).lower(), self.unknown("account")), s)
+        replaced = pattern.sub(lambda m: table.get(m.group(0).lower(), self.unknown("account")), s)
+        # "Sauda AS (010042)" became "Kunde 017 (Kunde 017)": say it once
+        return _TWICE.sub(r"\1", replaced)
 
     def value(self, value: Any, role: str | None = None) -> Any:
         """One cell: by its role's family when the role is known (unknown values masked), else

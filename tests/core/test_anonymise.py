@@ -138,6 +138,39 @@ def test_text_longest_name_wins_and_non_text_passes() -> None:
     assert pseudo.text("") == ""
 
 
+def test_name_with_its_number_reads_once() -> None:
+    pseudo = small()
+    assert pseudo.text("Alfa AS (001)") == "Kunde 003"
+    assert pseudo.text("001 · Alfa AS og Beta AS (002)") == "Kunde 003 og Kunde 002"
+    assert pseudo.text("Alfa AS (002)") == "Kunde 003 (Kunde 002)"  # two accounts stay two
+
+
+def test_html_escaped_names_in_chart_labels_are_found() -> None:
+    pseudo, _ = Pseudonymiser.from_values([("9", "Tangen & Sørensen AS")], lang="nb", rng=Reverse())
+    assert pseudo.text("<b>Tangen &amp; Sørensen AS</b><br>12 %") == "<b>Kunde 001</b><br>12 %"
+
+
+def test_plan_copy_has_pseudonyms_and_the_same_dates_and_numbers() -> None:
+    from kamcore.plans import Objective, Plan, StrategyNotes
+
+    pseudo = small()
+    objective = Objective(account="001", title="Mer salg til Alfa AS", metric="revenue", target=5.0,
+                          start=dt.date(2026, 1, 1), due=dt.date(2026, 6, 30), owner="Kari Berg")
+    action = Action(account="001", what="Ring Ola Nordmann", owner="Nils Ukjent", due=dt.date(2026, 2, 1),
+                    objective_id=objective.id)
+    plan = Plan(account="001", objectives=[objective], actions=[action],
+                notes=StrategyNotes(account="001", threats="Beta AS tar over"))
+    out = pseudo.plan(plan)
+    assert out.account == "Kunde 003"
+    o = out.objectives[0]
+    assert (o.account, o.title, o.owner, o.target, o.start, o.due, o.id) == (
+        "Kunde 003", "Mer salg til Kunde 003", "Selger B", 5.0, dt.date(2026, 1, 1), dt.date(2026, 6, 30), objective.id)
+    a = out.actions[0]
+    assert (a.what, a.owner, a.due, a.objective_id) == ("Ring Kontakt 001", "Selger ?", dt.date(2026, 2, 1), objective.id)
+    assert out.notes.threats == "Kunde 002 tar over"
+    assert plan.objectives[0].title == "Mer salg til Alfa AS"  # the original is unchanged
+
+
 def test_short_values_are_not_searched_in_text() -> None:
     pseudo, _ = Pseudonymiser.from_values([("7", "AS")], persons=["Bo"], lang="nb", rng=Reverse())
     assert pseudo.text("Avtale 7 med AS og Bo") == "Avtale 7 med AS og Bo"
