@@ -183,11 +183,13 @@ def descriptives(v: SurveyView) -> None:
         return
     scale = _scale(d, item, frame[item])
     show_chart(
-        figures.histogram_figure(frame[item], item, v.texts.get(item, ""), scale), key="survey.histogram"
+        figures.histogram_figure(survey.answer_counts(frame[item], scale), item, v.texts.get(item, ""), scale),
+        key="survey.histogram",
     )
     same = [i for i in items if d.scale_of(i) == scale]
     if same and scale[1] - scale[0] + 1 <= MAX_DIVERGING_POINTS:
-        show_chart(figures.diverging_figure(frame, same, scale), key="survey.diverging")
+        dist = survey.distribution(frame, same, scale)
+        show_chart(figures.diverging_figure(dist, same, scale), key="survey.diverging")
         st.caption(t("survey.diverging_caption", lo=fmt_num(scale[0]), hi=fmt_num(scale[1])))
 
 
