@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, i18n, links, router, server_guard, state, warmup, widgets
+from ui import anonymity, auth, i18n, links, router, server_guard, state, warmup, widgets
 from ui.i18n import t
 
 router.router_started()
@@ -57,6 +57,7 @@ except Exception as exc:  # noqa: BLE001 - shown as one sentence, never a traceb
 i18n.language_selector()
 
 widgets.workspace_picker()
+anonymity.switch()
 links.publish()
 links.show_refusal()
 try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kamcore import relationships as rel
-from ui import account_link, i18n, relationship_edits, router, widgets
+from ui import account_link, anonymity, i18n, relationship_edits, router, widgets
 from ui import relationships as ui_rel
 from ui.i18n import fmt_num, fmt_pct, labeller, lang, t
 
@@ -79,7 +79,7 @@ st.subheader(t("relationships.account_title"))
 order = list(cover.sort_values(["revenue_at_risk", "revenue_12m", "account"],
                                ascending=[False, False, True])["account"])
 account = st.selectbox(t("relationships.account_pick"), order, key="relationships.account",
-                       format_func=lambda a: ui_rel.account_label(a, names))
+                       format_func=anonymity.option_labels({a: ui_rel.account_label(a, names) for a in order}))
 try:
     ui_rel.render_account(contacts, people, links, account, as_of=as_of, key="relationships.detail",
                           key_accounts=ui_rel.key_account_ids())
@@ -88,4 +88,7 @@ except Exception as exc:  # noqa: BLE001
 
 # ---- edit: add, change, mark as left, remove ----------------------------------------------------
 with st.expander(t("relationships.edit_title"), icon=":material/edit:"):
-    relationship_edits.editor(contacts, people, links, account, as_of)
+    if anonymity.on():  # the forms would show pseudonyms, not what is saved
+        st.warning(t("anonymise.editing_off"), icon=":material/visibility_off:")
+    else:
+        relationship_edits.editor(contacts, people, links, account, as_of)

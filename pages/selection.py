@@ -10,7 +10,7 @@ import streamlit as st
 from kamcore import selection, shortlist, tables
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import account_link, charts, clv_view, data, i18n, router, state, widgets
+from ui import account_link, anonymity, charts, clv_view, data, i18n, router, state, widgets
 from ui import selection_state as held
 from ui import selection_views as views
 from ui.figures import selection as figures
@@ -153,7 +153,7 @@ held.show_pick(chosen_ids)
 st.multiselect(
     t("selection.shortlist_pick"),
     scored["customer_id"].tolist(),
-    format_func=lambda c: f"{c} · {names_by_id.get(c, '')}",
+    format_func=anonymity.option_labels({c: f"{c} · {names_by_id.get(c, '')}" for c in scored["customer_id"]}),
     key=held.PICK_KEY,
     on_change=held.apply_pick_change,
     help=t("selection.shortlist_pick_help"),

@@ -17,7 +17,7 @@ import streamlit as st
 
 from kamcore import plans
 from kamcore.errors import KamError
-from ui import i18n, key_accounts, state, widgets
+from ui import anonymity, i18n, key_accounts, state, widgets
 from ui.i18n import fmt_date, fmt_num, labeller, t
 
 DATE_FORMAT = "DD.MM.YYYY"
@@ -36,7 +36,9 @@ class PlanContext:
         self.plan = plans.load_plan(self.ws, account)
         self.last_day = txn["date"].max()
         self.areas = sorted({d for d in (prepared.dictionary.dimension_of().values() if prepared else []) if d})
-        self.titles = {o.id: (o.title or t(f"account.metric_{o.metric}")) for o in self.plan.objectives}
+        self.titles = {o.id: anonymity.text(o.title or t(f"account.metric_{o.metric}")) for o in self.plan.objectives}
+        # In anonymised mode the forms would show pseudonyms, not what is saved: no editing.
+        self.editable = not anonymity.on()
 
     def start_default(self) -> dt.date:
         return self.last_day.date() if pd.notna(self.last_day) else dt.date.today()
@@ -90,6 +92,8 @@ def objectives(ctx: PlanContext) -> None:
         st.caption(t("account.objectives_caption", date=fmt_date(ctx.last_day)))
     else:
         st.caption(t("account.no_objectives"))
+    if not ctx.editable:
+        return
     with st.expander(t("account.add_objective"), icon=":material/flag:"):
         with st.form("account.objective_form", clear_on_submit=True):
             _objective_fields(ctx, "account.objective_", new=True)
@@ -179,6 +183,8 @@ def actions(ctx: PlanContext) -> None:
         }), hide_index=True, width="stretch", key="account.actions_table")
     else:
         st.caption(t("account.no_actions"))
+    if not ctx.editable:
+        return
     with st.expander(t("account.add_action"), icon=":material/task_alt:"):
         with st.form("account.action_form", clear_on_submit=True):
             _action_fields(ctx, "account.action_", new=True)
@@ -248,6 +254,8 @@ def notes(ctx: PlanContext) -> None:
                        hide_index=True, width="stretch", key="account.notes_table")
     else:
         st.caption(t("account.no_notes"))
+    if not ctx.editable:
+        return
     with st.expander(t("account.edit_notes"), icon=":material/edit_note:"):
         with st.form("account.notes_form"):
             st.caption(t("account.notes_help"))
@@ -272,27 +280,35 @@ def notes(ctx: PlanContext) -> None:
 def exchange(ctx: PlanContext) -> None:
     """Export the plan to XLSX, import an edited workbook back, and the history of changes."""
     st.subheader(t("account.exchange_title"))
-    safe_name = re.sub(r"[^0-9A-Za-z_-]+", "_", ctx.account)[:40] or "account"
-    plan = ctx.plan
+    safe_name = re.sub(r"[^0-9A-Za-z_-]+", "_", str(anonymity.account(ctx.account)))[:40] or "account"
+    plan = anonymity.plan(ctx.plan)  # pseudonyms in anonymised mode
     st.download_button(t("account.export_plan"), data=lambda: plans.plan_to_xlsx(plan),
                        file_name=f"plan_{safe_name}.xlsx", key="account.export_plan", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     with st.expander(t("account.import_title"), icon=":material/upload:"):
-        st.caption(t("account.import_help"))
-        upload = st.file_uploader(t("account.import_file"), type=["xlsx"], key="account.import_file")
-        if upload is not None:
-            try:
-                imported = plans.plan_from_xlsx(upload.getvalue(), ctx.account)
-                st.caption(t("account.import_preview", objectives=fmt_num(len(imported.objectives)),
-                             actions=fmt_num(len(imported.actions))))
-                if st.button(t("account.import_button"), key="account.import_button", icon=":material/upload:"):
-                    plans.save_plan(ctx.ws, imported, ctx.user)
-                    st.success(t("account.imported"))
-                    st.rerun()
-            except KamError as exc:
-                widgets.error(exc)
+        _import(ctx)
     with st.expander(t("account.history_title"), icon=":material/history:"):
         history(ctx)
+
+
+def _import(ctx: PlanContext) -> None:
+    """Read an edited plan workbook back (not in anonymised mode: it would hold pseudonyms)."""
+    if not ctx.editable:
+        st.warning(t("anonymise.editing_off"), icon=":material/visibility_off:")
+        return
+    st.caption(t("account.import_help"))
+    upload = st.file_uploader(t("account.import_file"), type=["xlsx"], key="account.import_file")
+    if upload is not None:
+        try:
+            imported = plans.plan_from_xlsx(upload.getvalue(), ctx.account)
+            st.caption(t("account.import_preview", objectives=fmt_num(len(imported.objectives)),
+                         actions=fmt_num(len(imported.actions))))
+            if st.button(t("account.import_button"), key="account.import_button", icon=":material/upload:"):
+                plans.save_plan(ctx.ws, imported, ctx.user)
+                st.success(t("account.imported"))
+                st.rerun()
+        except KamError as exc:
+            widgets.error(exc)
 
 
 def _value_text(value: Any, field: str = "", titles: dict[str, str] | None = None) -> str:
@@ -340,6 +356,8 @@ def render(account: str, txn: pd.DataFrame, prepared: Any, team: pd.DataFrame | 
     """The whole account plan of ``account``."""
     st.header(t("account.plan_title"))
     ctx = PlanContext(account, txn, prepared, team)
+    if not ctx.editable:
+        st.warning(t("anonymise.editing_off"), icon=":material/visibility_off:")
     objectives(ctx)
     actions(ctx)
     notes(ctx)

@@ -11,7 +11,7 @@ import streamlit as st
 from kamcore import health, portfolio
 from kamcore import survey as survey_stats
 from kamcore.errors import KamError
-from ui import account_link, charts, data, i18n, key_accounts, widgets
+from ui import account_link, anonymity, charts, data, i18n, key_accounts, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, t
 
@@ -22,8 +22,8 @@ REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "kjøpe igjen", "köpa igen"
 def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str]) -> str:
     """The account picker: the one asked for in the link or by another page, else the first key
     account, else the largest; the choice goes back into the URL (``?account=``)."""
-    ids = sorted(set(txn["customer_id"].dropna().astype(str)) | set(names))
-    requested = st.query_params.get("account") or st.session_state.get(account_link.SELECTED)
+    ids = sorted(set(txn["customer_id"].dropna().astype(str)) | set(names), key=anonymity.account_sort_key)
+    requested = anonymity.real_account(st.query_params.get("account")) or st.session_state.get(account_link.SELECTED)
     if requested in ids and requested != st.session_state.get("account.pick"):
         st.session_state["account.pick"] = requested
     if st.session_state.get("account.pick") not in ids:
@@ -36,12 +36,12 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str])
     def remember() -> None:
         chosen = st.session_state["account.pick"]
         st.session_state[account_link.SELECTED] = chosen
-        st.query_params["account"] = chosen
+        st.query_params["account"] = anonymity.account(chosen)
 
-    labels = {a: f"{a} · {names.get(a, a)}" for a in ids}
+    labels = {a: anonymity.account(a) if anonymity.on() else f"{a} · {names.get(a, a)}" for a in ids}
     account = st.selectbox(t("account.pick"), ids, format_func=labels.__getitem__, key="account.pick",
                            on_change=remember, help=t("account.pick_help"))
-    st.query_params["account"] = account
+    st.query_params["account"] = anonymity.account(account)
     st.session_state[account_link.SELECTED] = account
     st.caption(t("account.scope_note"))
     return account

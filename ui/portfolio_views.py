@@ -12,7 +12,7 @@ import streamlit as st
 
 from kamcore import portfolio
 from kamcore.errors import KamError
-from ui import account_charts, account_link, charts, data, i18n, widgets
+from ui import account_charts, account_link, anonymity, charts, data, i18n, widgets
 from ui.figures import portfolio as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
@@ -193,7 +193,7 @@ def accounts_view(frame: pd.DataFrame, classes: pd.DataFrame, measure: str, grou
         account = st.selectbox(
             t("portfolio.drill_account"),
             ids,
-            format_func=lambda c: str(names.get(c, c)),
+            format_func=anonymity.option_labels(names),
             key="portfolio.drill_account",
         )
         revenue_col = "revenue" if "revenue" in frame.columns else measure

@@ -13,7 +13,7 @@ import streamlit as st
 
 from kamcore import manual_scores, selection
 from kamcore.errors import KamError
-from ui import account_link, data, i18n, selection_state, state, widgets
+from ui import account_link, anonymity, data, i18n, selection_state, state, widgets
 from ui.figures import selection as figures
 from ui.i18n import escape_markdown, fmt_num, labeller, t
 
@@ -272,7 +272,7 @@ def score_editor(
             help=t("selection.score_help"),
         )
     edited = st.data_editor(
-        base,
+        shown := anonymity.frame(base),  # pseudonyms in anonymised mode; saved as real ids below
         key="selection.editor",
         num_rows="fixed",
         disabled=["customer_name", "revenue", "by", "at"],
@@ -284,7 +284,7 @@ def score_editor(
     edits = (st.session_state.get("selection.editor") or {}).get("edited_rows")
     if not edits:
         return manual
-    table = edited.reset_index()
+    table = anonymity.editor_result(shown, edited, base).reset_index()
     try:
         payload = manual_scores.manual_scores_payload(
             table, names, state.user(), dt.datetime.now(dt.UTC), previous=saved_payload, keep=keep
@@ -331,6 +331,7 @@ def open_picked_account(picked: list[str], scored: pd.DataFrame) -> None:
     names = scored.set_index("customer_id")["customer_name"]
     name = names.get(picked[0])
     label = picked[0] if name is None or pd.isna(name) else f"{picked[0]} · {name}"
+    label = anonymity.text(label)  # pseudonyms in anonymised mode
     # the label is text the user's file gave: a button label is Markdown, so escape it
     if st.button(t("account_charts.open_picked", account=escape_markdown(label)), key="selection.open_picked",
                  icon=":material/person_search:"):
