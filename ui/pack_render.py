@@ -1,0 +1,445 @@
+"""The meeting pack on paper: charts to PNG (Plotly + kaleido), a 16:9 PPTX and a PDF of the same pages.
+
+Content comes from :mod:`kamcore.meeting_pack` (keys and typed values); here it is written in one
+language with the app's figure builders (``ui/figures``) and catalogue, so the deck tells what
+the pages tell. Nothing here needs a Streamlit session: the command line (``manage.py pack``)
+and the app's *Meeting pack* both call :func:`render`.
+
+Chart images need a Chromium/Chrome browser (kaleido 1.x drives one); the PDF is the same pages
+printed by the same browser from an HTML rendering in which every text is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from kamcore.errors import KamError
+from kamcore.meeting_pack import content as pc
+from ui import charts, i18n
+from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+
+#: Slide size 16:9 in inches (PowerPoint's widescreen) and the layout boxes on it.
+SLIDE_W, SLIDE_H = 13.333, 7.5
+MARGIN = 0.5
+TITLE_TOP, TITLE_H = 0.3, 0.8
+FINDINGS_TOP = 1.1
+VISUAL_GAP = 0.25
+VISUAL_BOTTOM = 7.05
+NOTE_TOP = 7.08
+#: Chart images: CSS pixels per inch of slide, and the device scale (2 = sharp on a projector).
+PX_PER_INCH = 96
+IMAGE_SCALE = 2
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+# ----------------------------------------------------------------------------------- texts
+def text(value: Any) -> str:
+    """A typed value, a catalogue text or user text, written in the current language."""
+    if isinstance(value, pc.Msg):
+        return t(value.key, **{k: text(v) for k, v in dict(value.params).items()})
+    if isinstance(value, pc.Num):
+        return fmt_num(value.value, value.decimals)
+    if isinstance(value, pc.Pct):
+        return fmt_pct(value.value, value.decimals)
+    if isinstance(value, pc.Date):
+        return fmt_date(value.value)
+    if isinstance(value, pc.Join):
+        return ", ".join(text(p) for p in value.parts)
+    if isinstance(value, pc.Dimension):
+        return i18n.dimension_label(value.name)
+    return "" if value is None else str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, pc.Num | pc.Pct)
+
+
+# ---------------------------------------------------------------------------------- charts
+def concentration_figure(conc: Any) -> go.Figure:
+    """Share of revenue held by the top 1/5/10/20 % of accounts (the Portfolio page's table as bars)."""
+    from kamcore import portfolio
+
+    labels, values = [], []
+    for p, k in ((0.01, 1), (0.05, 5), (0.10, 10), (0.20, 20)):
+        labels.append(t("portfolio.conc_row_top_pct", pct=fmt_pct(p, 0),
+                        n=fmt_num(portfolio.top_count(conc.n_accounts, p))))
+        values.append(getattr(conc, f"top_{k}pct") * 100)
+    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=charts.POSITIVE,
+                           text=[fmt_pct(v / 100) for v in values], textposition="auto"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, 100])
+    return charts.style(fig, title=t("pack.concentration_chart"), x_title=t("portfolio.conc_col_share"))
+
+
+def _figures() -> dict[str, Callable[..., go.Figure]]:
+    from ui.figures import account, portfolio, segments, selection, survey
+
+    return {
+        "pareto": portfolio.pareto_figure,
+        "whale": portfolio.whale_figure,
+        "concentration": concentration_figure,
+        "movement": portfolio.movement_matrix_figure,
+        "matrix": selection.matrix_figure,
+        "rfm": segments.rfm_chart,
+        "gap": lambda gaps: survey.gap_figure(gaps, "pair", t("survey.gap_chart_title")),
+        "ipa": survey.ipa_figure,
+        "trend": account.trend_figure,
+        "account_survey": account.survey_figure,
+    }
+
+
+def figure(chart: pc.Chart) -> go.Figure:
+    """The app's figure for ``chart``, localised (separators, date ticks) as the pages show it."""
+    fig = _figures()[chart.kind](*chart.args)
+    fig = go.Figure(fig)
+    charts.localise(fig)
+    fig.update_layout(paper_bgcolor="white", plot_bgcolor="white")
+    return fig
+
+
+_KALEIDO_LOCK = threading.Lock()
+_server_started = False
+
+
+def browser_path() -> str | None:
+    """The Chromium/Chrome kaleido and the PDF printer use: ``BROWSER_PATH`` or one on the PATH."""
+    given = os.environ.get("BROWSER_PATH")
+    if given and Path(given).exists():
+        return given
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _ensure_kaleido() -> None:
+    global _server_started
+    if _server_started:
+        return
+    path = browser_path()
+    if path is None:
+        raise KamError("pack.no_browser", "The meeting pack needs Chromium or Chrome to draw its charts; "
+                       "none was found (python3 manage.py start installs Debian's chromium).")
+    os.environ.setdefault("BROWSER_PATH", path)
+    import kaleido
+
+    kaleido.start_sync_server(silence_warnings=True)
+    _server_started = True
+
+
+def warm_up() -> threading.Thread:
+    """Start the chart browser in the background (it takes seconds) while the content is computed."""
+
+    def run() -> None:
+        try:
+            png(go.Figure(), 1, 1)
+        except Exception:  # noqa: BLE001 - the real render reports the error with its sentence
+            pass
+
+    thread = threading.Thread(target=run, name="kam-pack-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _wrap_title(fig: go.Figure, width_px: int) -> None:
+    """A title longer than the image is wide is broken into lines (the top margin grows with it)."""
+    title = fig.layout.title.text
+    if not title or "<br>" in title:
+        return
+    chars = max(30, int(width_px / 8.5))
+    wrapped = charts.wrap(title, chars)
+    extra = wrapped.count("<br>")
+    if extra:
+        top = fig.layout.margin.t if fig.layout.margin.t is not None else charts.TOP_MARGIN
+        fig.update_layout(title_text=wrapped, margin_t=top + extra * charts.TITLE_LINE)
+        if fig.layout.legend.orientation == "h" and fig.layout.legend.yref == "paper":
+            pass  # the legend sits above the plot area: the larger margin keeps it under the title
+
+
+def png(fig: go.Figure, width_in: float, height_in: float) -> bytes:
+    """``fig`` as a PNG of ``width_in`` x ``height_in`` slide inches (at IMAGE_SCALE)."""
+    with _KALEIDO_LOCK:  # one browser page at a time: kaleido's sync server is shared by the process
+        _ensure_kaleido()
+        fig = go.Figure(fig)
+        fig.update_layout(width=int(width_in * PX_PER_INCH), height=int(height_in * PX_PER_INCH))
+        _wrap_title(fig, int(width_in * PX_PER_INCH))
+        with warnings.catch_warnings():  # plotly notes that the shared server ignores per-call options
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+            return fig.to_image(format="png", width=int(width_in * PX_PER_INCH),
+                            height=int(height_in * PX_PER_INCH), scale=IMAGE_SCALE)
+
+
+# ---------------------------------------------------------------------------------- layout
+@dataclass
+class Box:
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+@dataclass
+class Page:
+    """One slide written out: texts in the language, PNGs drawn, tables as text cells."""
+
+    section: str
+    title: str
+    findings: list[str]
+    visuals: list[tuple[str, Any, Box]]  # ("image", png bytes, box) or ("table", (header, rows, numeric), box)
+    note: str | None
+    is_title: bool = False
+
+
+def _findings_height(findings: list[str]) -> float:
+    lines = sum(1 + len(f) // 150 for f in findings)
+    return min(0.32 * lines + 0.15, 2.2)
+
+
+def layout(slide: pc.Slide) -> Page:
+    """Write ``slide`` in the current language and place its parts on the 16:9 page."""
+    title = text(slide.title)
+    findings = [text(f) for f in slide.findings]
+    note = text(slide.note) if slide.note is not None else None
+    if slide.section == "title":
+        return Page(slide.section, title, findings, [], note, is_title=True)
+    top = FINDINGS_TOP + _findings_height(findings) + 0.1
+    bottom = VISUAL_BOTTOM - (0.3 if note else 0)
+    n = len(slide.visuals)
+    width = (SLIDE_W - 2 * MARGIN - VISUAL_GAP * max(n - 1, 0)) / max(n, 1)
+    visuals = []
+    for i, visual in enumerate(slide.visuals):
+        box = Box(MARGIN + i * (width + VISUAL_GAP), top, width, bottom - top)
+        if isinstance(visual, pc.Chart):
+            visuals.append(("image", png(figure(visual), box.width, box.height), box))
+        else:
+            header = [text(c) for c in visual.columns]
+            rows = [[text(v) for v in row] for row in visual.rows]
+            numeric = [bool(visual.rows) and all(_is_number(r[j]) or r[j] is None for r in visual.rows)
+                       for j in range(len(header))]
+            visuals.append(("table", (header, rows, numeric), box))
+    return Page(slide.section, title, findings, visuals, note)
+
+
+def pages(pack: pc.Pack, language: str, progress: Callable[[int, int], None] | None = None) -> list[Page]:
+    """Every slide of ``pack`` laid out in ``language``."""
+    out = []
+    with i18n.language(language):
+        for i, slide in enumerate(pack.slides):
+            if progress is not None:
+                progress(i, len(pack.slides))
+            out.append(layout(slide))
+    return out
+
+
+# ------------------------------------------------------------------------------------ PPTX
+def to_pptx(laid_out: list[Page]) -> bytes:
+    """A 16:9 PowerPoint deck: title, findings as text, charts as pictures, tables as native tables."""
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
+    blank = deck.slide_layouts[6]
+    dark, grey = RGBColor(0x1F, 0x2A, 0x37), RGBColor(0x55, 0x5F, 0x6B)
+
+    def textbox(slide, box: Box, lines: list[str], size: int, *, bold: bool = False, color=dark,
+                bullets: bool = False) -> None:
+        frame = slide.shapes.add_textbox(Inches(box.left), Inches(box.top), Inches(box.width),
+                                         Inches(box.height)).text_frame
+        frame.word_wrap = True
+        for i, line in enumerate(lines):
+            paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            run = paragraph.add_run()
+            run.text = ("• " if bullets else "") + line
+            run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, color
+            paragraph.space_after = Pt(4)
+
+    for page in laid_out:
+        slide = deck.slides.add_slide(blank)
+        if page.is_title:
+            textbox(slide, Box(MARGIN, 2.0, SLIDE_W - 2 * MARGIN, 1.2), [page.title], 40, bold=True)
+            textbox(slide, Box(MARGIN, 3.3, SLIDE_W - 2 * MARGIN, 3.5), page.findings, 20, color=grey)
+            continue
+        textbox(slide, Box(MARGIN, TITLE_TOP, SLIDE_W - 2 * MARGIN, TITLE_H), [page.title], 28, bold=True)
+        if page.findings:
+            textbox(slide, Box(MARGIN, FINDINGS_TOP, SLIDE_W - 2 * MARGIN, _findings_height(page.findings)),
+                    page.findings, 16, bullets=True)
+        for kind, payload, box in page.visuals:
+            if kind == "image":
+                slide.shapes.add_picture(io.BytesIO(payload), Inches(box.left), Inches(box.top),
+                                         Inches(box.width), Inches(box.height))
+                continue
+            header, rows, numeric = payload
+            row_h = min(0.36, box.height / max(len(rows) + 1, 1))
+            shape = slide.shapes.add_table(len(rows) + 1, len(header), Inches(box.left), Inches(box.top),
+                                           Inches(box.width), Inches(row_h * (len(rows) + 1)))
+            table = shape.table
+            for j, name in enumerate(header):
+                _cell(table.cell(0, j), name, 12, bold=True, right=numeric[j], align=PP_ALIGN)
+            for i, row in enumerate(rows, start=1):
+                for j, value in enumerate(row):
+                    _cell(table.cell(i, j), value, 12, right=numeric[j], align=PP_ALIGN)
+        if page.note:
+            textbox(slide, Box(MARGIN, NOTE_TOP, SLIDE_W - 2 * MARGIN, 0.35), [page.note], 11, color=grey)
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
+def _cell(cell: Any, value: str, size: int, *, bold: bool = False, right: bool = False, align: Any) -> None:
+    from pptx.util import Pt
+
+    frame = cell.text_frame
+    frame.word_wrap = True
+    paragraph = frame.paragraphs[0]
+    paragraph.alignment = align.RIGHT if right else align.LEFT
+    run = paragraph.add_run()
+    run.text = value
+    run.font.size, run.font.bold = Pt(size), bold
+    cell.margin_top = cell.margin_bottom = Pt(2)
+
+
+# ------------------------------------------------------------------------------------- PDF
+_CSS = f"""
+@page {{ size: {SLIDE_W}in {SLIDE_H}in; margin: 0; }}
+* {{ box-sizing: border-box; }}
+body {{ margin: 0; font-family: 'Liberation Sans', 'DejaVu Sans', Arial, Helvetica, sans-serif; color: #1F2A37; }}
+.slide {{ position: relative; width: {SLIDE_W}in; height: {SLIDE_H}in; overflow: hidden;
+         page-break-after: always; break-after: page; }}
+.abs {{ position: absolute; }}
+h1 {{ margin: 0; font-size: 28pt; }}
+.title h1 {{ font-size: 40pt; }}
+ul {{ margin: 0; padding-left: 1.2em; font-size: 16pt; }}
+.title ul {{ list-style: none; padding: 0; font-size: 20pt; color: #555F6B; }}
+li {{ margin-bottom: 4pt; }}
+img {{ width: 100%; height: 100%; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 12pt; }}
+th {{ background: #1F4E79; color: white; text-align: left; padding: 3pt 5pt; }}
+td {{ border-bottom: 1px solid #D0D7DE; padding: 3pt 5pt; }}
+tr:nth-child(even) td {{ background: #F3F6F9; }}
+.num {{ text-align: right; white-space: nowrap; }}
+.note {{ font-size: 11pt; color: #555F6B; }}
+"""
+
+
+def _style(box: Box) -> str:
+    return f"left:{box.left}in;top:{box.top}in;width:{box.width}in;height:{box.height}in"
+
+
+def to_html(laid_out: list[Page], language: str) -> str:
+    """The pages as one HTML document (every text escaped: user text is never markup)."""
+    esc = html.escape
+    parts = [f'<!doctype html><html lang="{esc(language)}"><head><meta charset="utf-8">'
+             # no script, no request: images are inline, every text escaped
+             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+             "style-src 'unsafe-inline'\">"
+             f"<style>{_CSS}</style></head><body>"]
+    for page in laid_out:
+        if page.is_title:
+            parts.append('<section class="slide title">')
+            parts.append(f'<div class="abs" style="{_style(Box(MARGIN, 2.0, SLIDE_W - 2 * MARGIN, 1.2))}">'
+                         f"<h1>{esc(page.title)}</h1></div>")
+            parts.append(f'<div class="abs" style="{_style(Box(MARGIN, 3.3, SLIDE_W - 2 * MARGIN, 3.5))}"><ul>'
+                         + "".join(f"<li>{esc(f)}</li>" for f in page.findings) + "</ul></div></section>")
+            continue
+        parts.append('<section class="slide">')
+        parts.append(f'<div class="abs" style="{_style(Box(MARGIN, TITLE_TOP, SLIDE_W - 2 * MARGIN, TITLE_H))}">'
+                     f"<h1>{esc(page.title)}</h1></div>")
+        if page.findings:
+            box = Box(MARGIN, FINDINGS_TOP, SLIDE_W - 2 * MARGIN, _findings_height(page.findings))
+            parts.append(f'<div class="abs" style="{_style(box)}"><ul>'
+                         + "".join(f"<li>{esc(f)}</li>" for f in page.findings) + "</ul></div>")
+        for kind, payload, box in page.visuals:
+            if kind == "image":
+                data = base64.b64encode(payload).decode("ascii")
+                parts.append(f'<div class="abs" style="{_style(box)}"><img alt="" src="data:image/png;base64,{data}">'
+                             "</div>")
+                continue
+            header, rows, numeric = payload
+            head = "".join(f'<th class="{"num" if numeric[j] else ""}">{esc(h)}</th>' for j, h in enumerate(header))
+            body = "".join("<tr>" + "".join(f'<td class="{"num" if numeric[j] else ""}">{esc(v)}</td>'
+                                            for j, v in enumerate(row)) + "</tr>" for row in rows)
+            parts.append(f'<div class="abs" style="{_style(box)}"><table><thead><tr>{head}</tr></thead>'
+                         f"<tbody>{body}</tbody></table></div>")
+        if page.note:
+            parts.append(f'<div class="abs note" style="{_style(Box(MARGIN, NOTE_TOP, SLIDE_W - 2 * MARGIN, 0.35))}">'
+                         f"{esc(page.note)}</div>")
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+class _PdfJob:
+    """Headless Chromium printing the pages' HTML to PDF, started now and collected by :meth:`result`."""
+
+    def __init__(self, laid_out: list[Page], language: str, timeout: float = 180):
+        browser = browser_path()
+        if browser is None:
+            raise KamError("pack.no_browser", "The meeting pack needs Chromium or Chrome to draw its charts; "
+                           "none was found (python3 manage.py start installs Debian's chromium).")
+        self._tmp = tempfile.TemporaryDirectory(prefix="kam-pack-")
+        tmp = Path(self._tmp.name)
+        source, self._target = tmp / "pack.html", tmp / "pack.pdf"
+        source.write_text(to_html(laid_out, language), encoding="utf-8")
+        command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                   f"--user-data-dir={tmp / 'profile'}", "--no-pdf-header-footer",
+                   f"--print-to-pdf={self._target}", source.as_uri()]
+        self._timeout = timeout
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def result(self) -> bytes:
+        try:
+            try:
+                _, err = self._process.communicate(timeout=self._timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                _, err = self._process.communicate()
+            if not self._target.exists() or self._target.stat().st_size == 0:
+                raise KamError("pack.pdf_failed", "The PDF could not be printed (the browser said: {detail}).",
+                               detail=err.decode("utf-8", "replace")[-300:])
+            return self._target.read_bytes()
+        finally:
+            self._tmp.cleanup()
+
+
+def to_pdf(laid_out: list[Page], language: str, timeout: float = 180) -> bytes:
+    """The same pages as a PDF, printed by headless Chromium (a CSP forbids scripts and requests)."""
+    return _PdfJob(laid_out, language, timeout).result()
+
+
+def render(pack: pc.Pack, language: str, formats: tuple[str, ...] = ("pptx", "pdf"),
+           progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
+    """``{format: file bytes}`` for the pack in ``language`` (charts drawn once for both formats;
+    the browser prints the PDF while the PPTX is written)."""
+    laid_out = pages(pack, language, progress)
+    job = _PdfJob(laid_out, language) if "pdf" in formats else None
+    out: dict[str, bytes] = {}
+    if "pptx" in formats:
+        out["pptx"] = to_pptx(laid_out)
+    if job is not None:
+        out["pdf"] = job.result()
+    return out
+
+
+def filename(pack: pc.Pack, extension: str) -> str:
+    """A file name for the pack: the workspace's name made safe, the date, the extension."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in pack.workspace).strip("_") or "workspace"
+    return f"meeting_pack_{safe}_{pack.created.isoformat()}.{extension}"
