@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, i18n, links, router, server_guard, state, widgets
+from ui import auth, i18n, links, meeting_pack, router, server_guard, state, widgets
 from ui.i18n import t
 
 router.router_started()
@@ -58,6 +58,7 @@ try:
     widgets.sidebar_filters()
 except Exception as exc:  # noqa: BLE001
     widgets.error(exc)
+meeting_pack.sidebar()  # "Meeting pack": PPTX + PDF of the current view (ui/meeting_pack.py)
 
 try:
     page.run()
