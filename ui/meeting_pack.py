@@ -11,7 +11,7 @@ import json
 
 import streamlit as st
 
-from kamcore.meeting_pack import content
+from kamcore.meeting_pack.sections import SECTIONS
 from kamcore.schemas import TableKind
 from ui import data, key_accounts, state, widgets
 from ui.i18n import base_language, lang, t
@@ -51,6 +51,7 @@ def _fingerprint(sections: list[str]) -> str:
 
 def build(sections: list[str]) -> dict:
     """Build the pack for this session's view, reporting progress in an ``st.status`` box."""
+    from kamcore.meeting_pack import content
     from ui import pack_render
 
     language = lang()
@@ -91,7 +92,7 @@ def sidebar() -> None:
         st.caption(t("pack.intro"))
         if anonymised():
             st.caption(t("pack.anonymised"))
-        chosen = [s for s in content.SECTIONS
+        chosen = [s for s in SECTIONS
                   if st.checkbox(t(f"pack.section_{s}"), value=True, key=f"pack.section_{s}")]
         fingerprint = _fingerprint(chosen)
         held = st.session_state.get(FILES_KEY)

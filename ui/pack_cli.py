@@ -18,7 +18,7 @@ from pathlib import Path
 from kamcore import access, db
 from kamcore.demo import DEMO_NAME, build_demo_workspace
 from kamcore.errors import KamError
-from kamcore.meeting_pack import content
+from kamcore.meeting_pack.sections import SECTIONS
 from kamcore.settings import load_settings
 
 LANGUAGES = ("nb", "sv", "en")
@@ -33,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, help="pptx or pdf (default: from the --out extension)")
     p.add_argument("--out", required=True, help="file to write")
     p.add_argument("--user", help="login name whose access applies (required when login is on)")
-    p.add_argument("--sections", help="comma-separated sections (default: all): " + ",".join(content.SECTIONS))
+    p.add_argument("--sections", help="comma-separated sections (default: all): " + ",".join(SECTIONS))
     return p
 
 
@@ -48,10 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     fmt = args.format or out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         return fail(f"cannot tell the format from '{out.name}': give --format pptx or --format pdf.", 2)
-    sections = tuple(s.strip() for s in args.sections.split(",")) if args.sections else content.SECTIONS
-    unknown = sorted(set(sections) - set(content.SECTIONS))
+    sections = tuple(s.strip() for s in args.sections.split(",")) if args.sections else SECTIONS
+    unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:
-        return fail(f"unknown section '{unknown[0]}'; choose from {', '.join(content.SECTIONS)}.", 2)
+        return fail(f"unknown section '{unknown[0]}'; choose from {', '.join(SECTIONS)}.", 2)
     if not out.parent.exists():
         return fail(f"the folder '{out.parent}' does not exist.", 2)
 
@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"You do not have access to the workspace '{name}' (in {root}). "
                     f"Workspaces you can open: {names}.")
 
-    from ui import pack_render  # after the checks: it starts the chart browser's libraries
+    from kamcore.meeting_pack import content  # after the checks: the analyses' libraries load slowly
+    from ui import pack_render
 
     started = time.perf_counter()
     warm = pack_render.warm_up()

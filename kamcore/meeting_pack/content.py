@@ -18,12 +18,13 @@ import pandas as pd
 
 from kamcore import health, plans, portfolio, segments, selection, survey, tables
 from kamcore.errors import KamError
+from kamcore.meeting_pack.sections import SECTIONS
 from kamcore.schemas import FilterSettings, TableKind
 
-#: Every section in deck order; the user can leave out any but the title.
-SECTIONS: tuple[str, ...] = ("title", "portfolio", "selection", "segments", "survey", "accounts")
 THRESHOLDS = (0.80, 0.95)
 PARETO_BARS = 100
+#: The statuses every page shows by default (ui.widgets.status_filter): active and not described.
+DEFAULT_STATUSES: tuple[str, ...] = ("active", tables.UNKNOWN_STATUS)
 #: At most this many account slides (a shortlist is capped at 15 by default).
 MAX_ACCOUNT_SLIDES = 20
 #: Rows of a table on one slide.
@@ -122,6 +123,7 @@ class Inputs:
     accounts_name: str | None
     accounts_raw: pd.DataFrame | None
     survey_name: str | None = None
+    statuses: tuple[str, ...] | None = None  # the account statuses kept (None: no status in the data)
     today: dt.date = field(default_factory=dt.date.today)
     #: Applied to every canonical frame and every saved id before anything is computed
     #: (the anonymised mode); identity by default.
@@ -152,11 +154,15 @@ def load_inputs(
     active: Mapping[str, str | None] | None = None,
     today: dt.date | None = None,
     pseudonymiser: Any = None,
+    statuses: Iterable[str] | None = DEFAULT_STATUSES,
 ) -> Inputs:
     """Read ``ws``'s tables the way ``ui.data`` does: canonical, segments attached, filtered.
 
     ``active`` names the table per kind the session works with (default: the first of each kind).
     ``pseudonymiser`` (``kamcore.anonymise``'s) replaces names and ids in every frame first.
+    ``statuses``: the account statuses the analyses keep when the customers table has a status
+    (default: active and without status, as every page's status filter; None keeps all).
+    Health and the key accounts' trends read all sales, as the account page does.
     """
     filters = filters or FilterSettings()
     active = dict(active or {})
@@ -185,8 +191,15 @@ def load_inputs(
             accounts = tables.attach_segments(accounts, assignment).drop_duplicates("customer_id")
             if hook is not None:
                 accounts = hook(accounts)
+    kept: tuple[str, ...] | None = None
+    if statuses is not None and accounts is not None and "status" in accounts:
+        status = tables.account_status(accounts)
+        kept = tuple(sorted(statuses))
+        if current is not None:
+            current = current.loc[tables.accounts_with_status(current["customer_id"], status, set(kept))]
+            history = history.loc[tables.accounts_with_status(history["customer_id"], status, set(kept))]
     return Inputs(
-        workspace=ws, name=name, filters=filters, transactions=current, history=history,
+        workspace=ws, name=name, filters=filters, transactions=current, history=history, statuses=kept,
         everything=everything, accounts=accounts, accounts_name=acc_name, accounts_raw=raw,
         survey_name=active.get("survey"), today=today or dt.date.today(), frame_hook=hook,
         text_hook=text_hook,
@@ -231,6 +244,9 @@ def title_slide(inputs: Inputs) -> Slide:
         findings.append(Msg("pack.title_filter", {"role": Msg(f"app.role_{role}"), "values": ", ".join(values)}))
     if not chosen:
         findings.append(Msg("pack.title_no_filters"))
+    if inputs.statuses is not None:
+        findings.append(Msg("pack.title_statuses", {"statuses": _Join([Msg(f"status.{s}") if s in ("active", "churned", "unknown") else s
+                                                 for s in inputs.statuses])}))
     frame = inputs.transactions
     if frame is not None and "revenue" in frame:
         findings.append(Msg("pack.title_totals", {"accounts": Num(frame["customer_id"].nunique()),
@@ -719,9 +735,9 @@ def _real_ids(ws: Any, shortlist: list[str], inputs: Inputs) -> list[str]:
 
 @dataclass(frozen=True)
 class _Join:
-    """Catalogue texts joined with commas."""
+    """Catalogue texts (or user text) joined with commas."""
 
-    parts: list[Msg]
+    parts: list[Any]
 
 
 @dataclass(frozen=True)

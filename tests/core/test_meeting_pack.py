@@ -101,6 +101,13 @@ def test_demo_pack_has_every_section_and_the_pages_numbers(demo):
     assert [s for s in pc.SECTIONS if any(x.section == s for x in pack.slides)] == list(pc.SECTIONS)
     # Pareto finding = kamcore's ABC summary on the same frame
     frame = inputs.transactions
+    # as every page by default: accounts the customers table calls lost are left out
+    status = demo.read_table("customers").set_index("Kundenr")["Status"]
+    everyone = demo.read_table("transactions")["Kundenr"].drop_duplicates()
+    kept = everyone[everyone.map(status).fillna("aktiv") == "aktiv"]
+    assert frame["customer_id"].nunique() == len(kept) < len(everyone)
+    assert _finding(pack.slides[0], "pack.title_statuses").params["statuses"].parts == [
+        pc.Msg("status.active"), pc.Msg("status.unknown")]
     classes = portfolio.abc_classes(frame, "customer_id", "revenue", (0.8, 0.95))
     a = portfolio.abc_summary(classes).set_index("abc_class").loc["A"]
     params = _finding(_find(pack.slides, "pack.pareto_title")[0], "pack.pareto_finding").params
