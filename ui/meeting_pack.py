@@ -76,7 +76,10 @@ def build(sections: list[str]) -> dict:
         bar = st.progress(0.0)
 
         def drawn(i: int, n: int) -> None:
-            bar.progress((i + 1) / n, text=t("pack.step_slides", i=i + 1, n=n))
+            if i < n:
+                bar.progress(i / n, text=t("pack.step_slides", i=i + 1, n=n))
+            else:
+                bar.progress(1.0, text=t("pack.step_charts"))
 
         laid_out = pack_render.pages(pack, language, drawn)
         status.write(t("pack.step_files"))

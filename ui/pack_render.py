@@ -11,6 +11,7 @@ printed by the same browser from an HTML rendering in which every text is escape
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import io
@@ -19,7 +20,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,15 +104,10 @@ def _figures() -> dict[str, Callable[..., go.Figure]]:
 
 def figure(chart: pc.Chart) -> go.Figure:
     """The app's figure for ``chart``, localised (separators, date ticks) as the pages show it."""
-    fig = _figures()[chart.kind](*chart.args)
-    fig = go.Figure(fig)
+    fig = _figures()[chart.kind](*chart.args)  # a new figure on every call (memo_figure copies its hit)
     charts.localise(fig)
     fig.update_layout(paper_bgcolor="white", plot_bgcolor="white")
     return fig
-
-
-_KALEIDO_LOCK = threading.Lock()
-_server_started = False
 
 
 def browser_path() -> str | None:
@@ -127,19 +122,81 @@ def browser_path() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
-def _ensure_kaleido() -> None:
-    global _server_started
-    if _server_started:
-        return
-    path = browser_path()
-    if path is None:
-        raise KamError("pack.no_browser", "The meeting pack needs Chromium or Chrome to draw its charts; "
-                       "none was found (python3 manage.py start installs Debian's chromium).")
-    os.environ.setdefault("BROWSER_PATH", path)
-    import kaleido
+def _no_browser() -> KamError:
+    return KamError("pack.no_browser", "The meeting pack needs Chromium or Chrome to draw its charts; "
+                    "none was found (python3 manage.py start installs Debian's chromium).")
 
-    kaleido.start_sync_server(silence_warnings=True)
-    _server_started = True
+
+#: Browser tabs drawing charts at the same time.
+CHART_TABS = 3
+CHART_TIMEOUT_S = 300
+
+
+class _ChartBrowser:
+    """One kaleido browser per process, kept open, drawing a batch of figures in parallel tabs.
+
+    It lives on its own thread with its own event loop (Streamlit's script threads and the
+    command line call :meth:`draw` from ordinary threads); one batch at a time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kaleido: Any = None
+
+    def _open(self) -> None:
+        path = browser_path()
+        if path is None:
+            raise _no_browser()
+        os.environ.setdefault("BROWSER_PATH", path)
+        import kaleido
+
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, name="kam-pack-charts", daemon=True).start()
+
+        async def start() -> Any:
+            browser = kaleido.Kaleido(n=CHART_TABS, mathjax=False)
+            await browser.open()
+            return browser
+
+        try:
+            self._kaleido = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=CHART_TIMEOUT_S)
+        except Exception:
+            loop.call_soon_threadsafe(loop.stop)
+            raise
+        self._loop = loop
+
+    def _reset(self) -> None:
+        loop, browser = self._loop, self._kaleido
+        self._loop = self._kaleido = None
+        if loop is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=30)
+            except Exception:  # noqa: BLE001 - a crashed browser cannot be closed politely
+                pass
+            loop.call_soon_threadsafe(loop.stop)
+
+    def draw(self, items: list[tuple[go.Figure, dict]]) -> list[bytes]:
+        """PNG bytes of every ``(figure, opts)`` in ``items``, in order."""
+        with self._lock:
+            for attempt in (1, 2):  # a browser that died since the last pack is started again once
+                if self._kaleido is None:
+                    self._open()
+                try:
+                    return asyncio.run_coroutine_threadsafe(_batch(self._kaleido, items), self._loop).result(
+                        timeout=CHART_TIMEOUT_S)
+                except Exception:
+                    self._reset()
+                    if attempt == 2:
+                        raise
+            return []
+
+
+async def _batch(browser: Any, items: list[tuple[go.Figure, dict]]) -> list[bytes]:
+    return list(await asyncio.gather(*[browser.calc_fig(fig, opts=opts) for fig, opts in items]))
+
+
+_BROWSER = _ChartBrowser()
 
 
 def warm_up() -> threading.Thread:
@@ -147,7 +204,7 @@ def warm_up() -> threading.Thread:
 
     def run() -> None:
         try:
-            png(go.Figure(), 1, 1)
+            _BROWSER.draw([(go.Figure(), {"format": "png", "width": 10, "height": 10})])
         except Exception:  # noqa: BLE001 - the real render reports the error with its sentence
             pass
 
@@ -161,27 +218,25 @@ def _wrap_title(fig: go.Figure, width_px: int) -> None:
     title = fig.layout.title.text
     if not title or "<br>" in title:
         return
-    chars = max(30, int(width_px / 8.5))
-    wrapped = charts.wrap(title, chars)
+    wrapped = charts.wrap(title, max(30, int(width_px / 8.5)))
     extra = wrapped.count("<br>")
     if extra:
         top = fig.layout.margin.t if fig.layout.margin.t is not None else charts.TOP_MARGIN
         fig.update_layout(title_text=wrapped, margin_t=top + extra * charts.TITLE_LINE)
-        if fig.layout.legend.orientation == "h" and fig.layout.legend.yref == "paper":
-            pass  # the legend sits above the plot area: the larger margin keeps it under the title
+
+
+def sized(fig: go.Figure, width_in: float, height_in: float) -> tuple[go.Figure, dict]:
+    """``fig`` (changed in place) sized for a box of ``width_in`` x ``height_in`` slide inches, with
+    kaleido's options."""
+    width, height = int(width_in * PX_PER_INCH), int(height_in * PX_PER_INCH)
+    fig.update_layout(width=width, height=height)
+    _wrap_title(fig, width)
+    return fig, {"format": "png", "width": width, "height": height, "scale": IMAGE_SCALE}
 
 
 def png(fig: go.Figure, width_in: float, height_in: float) -> bytes:
     """``fig`` as a PNG of ``width_in`` x ``height_in`` slide inches (at IMAGE_SCALE)."""
-    with _KALEIDO_LOCK:  # one browser page at a time: kaleido's sync server is shared by the process
-        _ensure_kaleido()
-        fig = go.Figure(fig)
-        fig.update_layout(width=int(width_in * PX_PER_INCH), height=int(height_in * PX_PER_INCH))
-        _wrap_title(fig, int(width_in * PX_PER_INCH))
-        with warnings.catch_warnings():  # plotly notes that the shared server ignores per-call options
-            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-            return fig.to_image(format="png", width=int(width_in * PX_PER_INCH),
-                            height=int(height_in * PX_PER_INCH), scale=IMAGE_SCALE)
+    return _BROWSER.draw([sized(fig, width_in, height_in)])[0]
 
 
 # ---------------------------------------------------------------------------------- layout
@@ -210,39 +265,55 @@ def _findings_height(findings: list[str]) -> float:
     return min(0.32 * lines + 0.15, 2.2)
 
 
-def layout(slide: pc.Slide) -> Page:
-    """Write ``slide`` in the current language and place its parts on the 16:9 page."""
+def layout(slide: pc.Slide) -> tuple[Page, list[tuple[go.Figure, dict]]]:
+    """Write ``slide`` in the current language and place its parts on the 16:9 page; the charts'
+    figures are returned to be drawn together (their image slots hold None until then)."""
     title = text(slide.title)
     findings = [text(f) for f in slide.findings]
     note = text(slide.note) if slide.note is not None else None
     if slide.section == "title":
-        return Page(slide.section, title, findings, [], note, is_title=True)
+        return Page(slide.section, title, findings, [], note, is_title=True), []
     top = FINDINGS_TOP + _findings_height(findings) + 0.1
     bottom = VISUAL_BOTTOM - (0.3 if note else 0)
     n = len(slide.visuals)
     width = (SLIDE_W - 2 * MARGIN - VISUAL_GAP * max(n - 1, 0)) / max(n, 1)
-    visuals = []
+    visuals: list[tuple[str, Any, Box]] = []
+    to_draw = []
     for i, visual in enumerate(slide.visuals):
         box = Box(MARGIN + i * (width + VISUAL_GAP), top, width, bottom - top)
         if isinstance(visual, pc.Chart):
-            visuals.append(("image", png(figure(visual), box.width, box.height), box))
+            to_draw.append(sized(figure(visual), box.width, box.height))
+            visuals.append(("image", None, box))
         else:
             header = [text(c) for c in visual.columns]
             rows = [[text(v) for v in row] for row in visual.rows]
             numeric = [bool(visual.rows) and all(_is_number(r[j]) or r[j] is None for r in visual.rows)
                        for j in range(len(header))]
             visuals.append(("table", (header, rows, numeric), box))
-    return Page(slide.section, title, findings, visuals, note)
+    return Page(slide.section, title, findings, visuals, note), to_draw
 
 
 def pages(pack: pc.Pack, language: str, progress: Callable[[int, int], None] | None = None) -> list[Page]:
-    """Every slide of ``pack`` laid out in ``language``."""
-    out = []
+    """Every slide of ``pack`` laid out in ``language``, its charts drawn as PNG in one batch.
+
+    ``progress(i, n)`` is called as slide ``i`` of ``n`` is written, and with ``(n, n)`` before the
+    charts are drawn.
+    """
+    out: list[Page] = []
+    to_draw: list[tuple[go.Figure, dict]] = []
     with i18n.language(language):
         for i, slide in enumerate(pack.slides):
             if progress is not None:
                 progress(i, len(pack.slides))
-            out.append(layout(slide))
+            page, figures = layout(slide)
+            out.append(page)
+            to_draw += figures
+    if progress is not None:
+        progress(len(pack.slides), len(pack.slides))
+    images = iter(_BROWSER.draw(to_draw) if to_draw else [])
+    for page in out:
+        page.visuals = [(kind, next(images) if kind == "image" else payload, box)
+                        for kind, payload, box in page.visuals]
     return out
 
 
@@ -392,8 +463,7 @@ class _PdfJob:
     def __init__(self, laid_out: list[Page], language: str, timeout: float = 180):
         browser = browser_path()
         if browser is None:
-            raise KamError("pack.no_browser", "The meeting pack needs Chromium or Chrome to draw its charts; "
-                           "none was found (python3 manage.py start installs Debian's chromium).")
+            raise _no_browser()
         self._tmp = tempfile.TemporaryDirectory(prefix="kam-pack-")
         tmp = Path(self._tmp.name)
         source, self._target = tmp / "pack.html", tmp / "pack.pdf"
