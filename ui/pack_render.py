@@ -214,15 +214,19 @@ def warm_up() -> threading.Thread:
 
 
 def _wrap_title(fig: go.Figure, width_px: int) -> None:
-    """A title longer than the image is wide is broken into lines (the top margin grows with it)."""
+    """A title longer than the image is wide is broken into lines (the top margin grows with it);
+    a subtitle after ``<br>`` stays as it is."""
     title = fig.layout.title.text
-    if not title or "<br>" in title:
+    if not title:
         return
-    wrapped = charts.wrap(title, max(30, int(width_px / 8.5)))
+    head, sep, rest = title.partition("<br>")
+    if "<" in head:  # markup inside the first line: leave it alone
+        return
+    wrapped = charts.wrap(head, max(30, int(width_px / 8.5)))
     extra = wrapped.count("<br>")
     if extra:
         top = fig.layout.margin.t if fig.layout.margin.t is not None else charts.TOP_MARGIN
-        fig.update_layout(title_text=wrapped, margin_t=top + extra * charts.TITLE_LINE)
+        fig.update_layout(title_text=wrapped + sep + rest, margin_t=top + extra * charts.TITLE_LINE)
 
 
 def sized(fig: go.Figure, width_in: float, height_in: float) -> tuple[go.Figure, dict]:

@@ -27,8 +27,9 @@ PARETO_BARS = 100
 DEFAULT_STATUSES: tuple[str, ...] = ("active", tables.UNKNOWN_STATUS)
 #: At most this many account slides (a shortlist is capped at 15 by default).
 MAX_ACCOUNT_SLIDES = 20
-#: Rows of a table on one slide.
+#: Rows of a table on one slide (the shortlist, up to the default limit of 15, on one slide).
 TABLE_ROWS = 12
+SHORTLIST_ROWS = 15
 
 
 # ----------------------------------------------------------------------------- typed values
@@ -435,14 +436,14 @@ def selection_slides(inputs: Inputs, result: SelectionResult | None) -> list[Sli
              else cid, Msg(f"selection.category_{r['category']}"), Num(r.get("revenue")),
              Num(r["attractiveness"]), Num(r["strength"]), Num(r["total"])]
             for cid, r in chosen.iterrows()]
-    for start in range(0, max(len(rows), 1), TABLE_ROWS):
+    for start in range(0, max(len(rows), 1), SHORTLIST_ROWS):
         slides.append(Slide(
             "selection", Msg("pack.shortlist_title"),
             [Msg("pack.shortlist_finding", {"n": Num(len(rows)),
                                             "revenue": Pct(_share(scored, chosen, "revenue"))})],
             [Table([Msg("pack.col_rank"), Msg("pack.col_account"), Msg("pack.col_box"), Msg("pack.col_revenue_12m"),
                     Msg("selection.axis_attractiveness"), Msg("selection.axis_strength"), Msg("pack.col_total")],
-                   rows[start:start + TABLE_ROWS])],
+                   rows[start:start + SHORTLIST_ROWS])],
         ))
     return slides
 
