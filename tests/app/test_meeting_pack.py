@@ -213,3 +213,34 @@ def test_manage_py_pack_runs_the_cli_in_the_venv(monkeypatch):
     assert manage.pack(["--workspace", "demo", "--lang", "sv", "--out", "x.pptx"]) == 0
     assert calls[:3] == ["venv", "requirements.txt", ("chromium", {"any_browser": True})]
     assert calls[3][1:] == ["-m", "ui.pack_cli", "--workspace", "demo", "--lang", "sv", "--out", "x.pptx"]
+
+
+# ------------------------------------------------------------------------------ the app's panel
+def test_panel_builds_the_pack_of_the_current_view_in_the_session_language(make_app):
+    at = make_app("portfolio", lang="nb")
+    for section in pc.SECTIONS[1:]:
+        at.checkbox(key=f"pack.section_{section}").uncheck()
+    at.run()
+    assert not at.exception
+    at.button(key="pack.build").click().run(timeout=300)
+    assert not at.exception and not at.error
+    downloads = at.get("download_button")
+    assert len(downloads) == 2
+    labels = [d.proto.label for d in downloads]
+    assert labels == ["Last ned PowerPoint", "Last ned PDF"]
+    held = at.session_state["pack._files"]
+    deck = _slides_text(held["files"]["pptx"])
+    assert len(deck) == 1 and deck[0][0] == "Møtepakke"
+    assert held["names"]["pdf"].startswith("meeting_pack_demo_") and held["names"]["pdf"].endswith(".pdf")
+    # a filter change makes the files stale: the buttons go until the pack is built again
+    region = at.multiselect(key="filters.region")
+    region.select(region.options[0]).run()
+    assert not at.exception
+    assert len(at.get("download_button")) == 0
+
+
+def test_panel_strings_come_from_the_catalogue(make_app):
+    at = make_app("home", lang="qps")
+    labels = [at.checkbox(key=f"pack.section_{s}").label for s in pc.SECTIONS]
+    assert all(label.startswith("⟦") and label.endswith("⟧") for label in labels)
+    assert at.button(key="pack.build").label == "⟦Build the pack⟧"
