@@ -24,20 +24,21 @@ MIME = {
 
 
 def anonymised() -> bool:
-    """True when the anonymised mode is switched on in this session."""
+    """True when the anonymised mode (the sidebar switch, ``ui.anonymity``) is on in this session."""
     try:
-        from ui import anonymise as switch  # the anonymised mode's switch (issue 17), when present
-    except ImportError:
+        from ui import anonymity
+    except ImportError:  # a version without the anonymised mode
         return False
-    return bool(switch.is_on())
+    return bool(anonymity.on())
 
 
-def _pseudonymiser(ws):
+def _pseudonymiser():
+    """The workspace's pseudonymiser in the session's language while the mode is on, else None."""
     if not anonymised():
         return None
-    from kamcore import anonymise
+    from ui import anonymity
 
-    return anonymise.for_workspace(ws)
+    return anonymity.pseudonymiser()
 
 
 def _fingerprint(sections: list[str]) -> str:
@@ -58,15 +59,14 @@ def build(sections: list[str]) -> dict:
     with st.status(t("pack.building"), expanded=True) as status:
         warm = pack_render.warm_up()
         ws = state.workspace()
-        pseudonymiser = _pseudonymiser(ws)
+        pseudonymiser = _pseudonymiser()
         inputs = content.load_inputs(
             ws, state.workspace_name(), data.current_filters(),
             active={"transactions": data.active_table(TableKind.transactions),
                     "accounts": data.active_table(TableKind.accounts),
-                    "survey": data.active_table(TableKind.survey)},
-            pseudonymiser=pseudonymiser)
-        if pseudonymiser is not None:
-            inputs.name = pseudonymiser.text(inputs.name)
+                    "survey": data.active_table(TableKind.survey)})
+        if pseudonymiser is not None:  # the workspace is usually named after the client
+            inputs.name = content.Msg("pack.anonymised_workspace")
         pack = content.build(
             inputs, sections, shortlist_limit=state.settings().shortlist_limit,
             health_weights=key_accounts.weights(),
@@ -81,7 +81,7 @@ def build(sections: list[str]) -> dict:
             else:
                 bar.progress(1.0, text=t("pack.step_charts"))
 
-        laid_out = pack_render.pages(pack, language, drawn)
+        laid_out = pack_render.pages(pack, language, drawn, pseudonymiser)
         status.write(t("pack.step_files"))
         job = pack_render._PdfJob(laid_out, base_language(language))
         files = {"pptx": pack_render.to_pptx(laid_out), "pdf": job.result()}

@@ -89,13 +89,13 @@ def main(argv: list[str] | None = None) -> int:
                 from kamcore import anonymise
             except ImportError:
                 return fail("anonymised mode is not available in this version (kamcore.anonymise is missing).")
-            pseudonymiser = anonymise.for_workspace(ws)
-        inputs = content.load_inputs(ws, name, pseudonymiser=pseudonymiser)
-        if pseudonymiser is not None:
-            inputs.name = pseudonymiser.text(name)
+            pseudonymiser = anonymise.for_workspace(ws, args.lang)
+        inputs = content.load_inputs(ws, name)
+        if pseudonymiser is not None:  # the workspace is usually named after the client
+            inputs.name = content.Msg("pack.anonymised_workspace")
         pack = content.build(inputs, sections, shortlist_limit=cfg.shortlist_limit)
         warm.join()
-        files = pack_render.render(pack, args.lang, (fmt,))
+        files = pack_render.render(pack, args.lang, (fmt,), pseudonymiser=pseudonymiser)
     except KamError as exc:
         return fail(str(exc))
     finally:

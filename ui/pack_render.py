@@ -49,8 +49,12 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stab
 # ----------------------------------------------------------------------------------- texts
 def text(value: Any) -> str:
     """A typed value, a catalogue text or user text, written in the current language."""
+    return _written(value)
+
+
+def _written(value: Any) -> str:
     if isinstance(value, pc.Msg):
-        return t(value.key, **{k: text(v) for k, v in dict(value.params).items()})
+        return t(value.key, **{k: _written(v) for k, v in dict(value.params).items()})
     if isinstance(value, pc.Num):
         return fmt_num(value.value, value.decimals)
     if isinstance(value, pc.Pct):
@@ -58,10 +62,30 @@ def text(value: Any) -> str:
     if isinstance(value, pc.Date):
         return fmt_date(value.value)
     if isinstance(value, pc.Join):
-        return ", ".join(text(p) for p in value.parts)
+        return ", ".join(_written(p) for p in value.parts)
     if isinstance(value, pc.Dimension):
         return i18n.dimension_label(value.name)
     return "" if value is None else str(value)
+
+
+#: Figure keys whose strings are never names (trace types, modes, colours, formats).
+_NOT_TEXT = frozenset({"type", "mode", "xref", "yref", "xaxis", "yaxis", "hovermode", "barmode",
+                       "orientation", "textposition", "hovertemplate", "texttemplate", "tickformat",
+                       "hoverformat", "separators", "template", "color", "bgcolor", "fillcolor", "bdata",
+                       "dtype", "shape"})
+
+
+def _anonymised(value: Any, pseudonymiser: Any, key: str = "") -> Any:
+    """Every text inside a figure's dict (labels, hover texts, annotations, titles) pseudonymised."""
+    if isinstance(value, str):
+        return value if key in _NOT_TEXT else pseudonymiser.text(value)
+    if isinstance(value, dict):
+        return {k: v if k == "template" else _anonymised(v, pseudonymiser, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_anonymised(v, pseudonymiser, key) for v in value]
+    if hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "OUS":  # numpy text arrays
+        return [_anonymised(v, pseudonymiser, key) for v in value.tolist()]
+    return value
 
 
 def _is_number(value: Any) -> bool:
@@ -269,9 +293,18 @@ def _findings_height(findings: list[str]) -> float:
     return min(0.32 * lines + 0.15, 2.2)
 
 
-def layout(slide: pc.Slide) -> tuple[Page, list[tuple[go.Figure, dict]]]:
+def layout(slide: pc.Slide, pseudonymiser: Any = None) -> tuple[Page, list[tuple[Any, dict]]]:
     """Write ``slide`` in the current language and place its parts on the 16:9 page; the charts'
-    figures are returned to be drawn together (their image slots hold None until then)."""
+    figures are returned to be drawn together (their image slots hold None until then).
+
+    With a ``pseudonymiser`` (the anonymised mode) every text written and every text in a
+    chart passes through it: real names and numbers never reach the files.
+    """
+
+    def text(value: Any) -> str:
+        written = _written(value)
+        return pseudonymiser.text(written) if pseudonymiser is not None else written
+
     title = text(slide.title)
     findings = [text(f) for f in slide.findings]
     note = text(slide.note) if slide.note is not None else None
@@ -286,7 +319,8 @@ def layout(slide: pc.Slide) -> tuple[Page, list[tuple[go.Figure, dict]]]:
     for i, visual in enumerate(slide.visuals):
         box = Box(MARGIN + i * (width + VISUAL_GAP), top, width, bottom - top)
         if isinstance(visual, pc.Chart):
-            to_draw.append(sized(figure(visual), box.width, box.height))
+            fig, opts = sized(figure(visual), box.width, box.height)
+            to_draw.append((_anonymised(fig.to_dict(), pseudonymiser) if pseudonymiser is not None else fig, opts))
             visuals.append(("image", None, box))
         else:
             header = [text(c) for c in visual.columns]
@@ -297,7 +331,8 @@ def layout(slide: pc.Slide) -> tuple[Page, list[tuple[go.Figure, dict]]]:
     return Page(slide.section, title, findings, visuals, note), to_draw
 
 
-def pages(pack: pc.Pack, language: str, progress: Callable[[int, int], None] | None = None) -> list[Page]:
+def pages(pack: pc.Pack, language: str, progress: Callable[[int, int], None] | None = None,
+          pseudonymiser: Any = None) -> list[Page]:
     """Every slide of ``pack`` laid out in ``language``, its charts drawn as PNG in one batch.
 
     ``progress(i, n)`` is called as slide ``i`` of ``n`` is written, and with ``(n, n)`` before the
@@ -309,7 +344,7 @@ def pages(pack: pc.Pack, language: str, progress: Callable[[int, int], None] | N
         for i, slide in enumerate(pack.slides):
             if progress is not None:
                 progress(i, len(pack.slides))
-            page, figures = layout(slide)
+            page, figures = layout(slide, pseudonymiser)
             out.append(page)
             to_draw += figures
     if progress is not None:
@@ -500,10 +535,10 @@ def to_pdf(laid_out: list[Page], language: str, timeout: float = 180) -> bytes:
 
 
 def render(pack: pc.Pack, language: str, formats: tuple[str, ...] = ("pptx", "pdf"),
-           progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
+           progress: Callable[[int, int], None] | None = None, pseudonymiser: Any = None) -> dict[str, bytes]:
     """``{format: file bytes}`` for the pack in ``language`` (charts drawn once for both formats;
     the browser prints the PDF while the PPTX is written)."""
-    laid_out = pages(pack, language, progress)
+    laid_out = pages(pack, language, progress, pseudonymiser)
     job = _PdfJob(laid_out, language) if "pdf" in formats else None
     out: dict[str, bytes] = {}
     if "pptx" in formats:
@@ -515,5 +550,6 @@ def render(pack: pc.Pack, language: str, formats: tuple[str, ...] = ("pptx", "pd
 
 def filename(pack: pc.Pack, extension: str) -> str:
     """A file name for the pack: the workspace's name made safe, the date, the extension."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in pack.workspace).strip("_") or "workspace"
+    name = pack.workspace if isinstance(pack.workspace, str) else "anonymised"
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_") or "workspace"
     return f"meeting_pack_{safe}_{pack.created.isoformat()}.{extension}"

@@ -102,7 +102,7 @@ class Slide:
 class Pack:
     """The deck: its slides and what it covers."""
 
-    workspace: str
+    workspace: str | Msg  # a Msg in the anonymised mode (the workspace is usually named after the client)
     slides: list[Slide]
     filters: FilterSettings
     created: dt.date
@@ -115,7 +115,7 @@ class Inputs:
     """The canonical tables the pack reads (as the pages see them)."""
 
     workspace: Any
-    name: str
+    name: str | Msg
     filters: FilterSettings
     transactions: pd.DataFrame | None  # all sidebar filters applied
     history: pd.DataFrame | None  # all filters but the period
@@ -126,10 +126,6 @@ class Inputs:
     survey_name: str | None = None
     statuses: tuple[str, ...] | None = None  # the account statuses kept (None: no status in the data)
     today: dt.date = field(default_factory=dt.date.today)
-    #: Applied to every canonical frame and every saved id before anything is computed
-    #: (the anonymised mode); identity by default.
-    frame_hook: Callable[[pd.DataFrame], pd.DataFrame] | None = None
-    text_hook: Callable[[str], str] | None = None
 
 
 def _first(ws: Any, kind: TableKind, chosen: str | None) -> str | None:
@@ -154,21 +150,17 @@ def load_inputs(
     *,
     active: Mapping[str, str | None] | None = None,
     today: dt.date | None = None,
-    pseudonymiser: Any = None,
     statuses: Iterable[str] | None = DEFAULT_STATUSES,
 ) -> Inputs:
     """Read ``ws``'s tables the way ``ui.data`` does: canonical, segments attached, filtered.
 
     ``active`` names the table per kind the session works with (default: the first of each kind).
-    ``pseudonymiser`` (``kamcore.anonymise``'s) replaces names and ids in every frame first.
     ``statuses``: the account statuses the analyses keep when the customers table has a status
     (default: active and without status, as every page's status filter; None keeps all).
     Health and the key accounts' trends read all sales, as the account page does.
     """
     filters = filters or FilterSettings()
     active = dict(active or {})
-    hook = pseudonymiser.frame if pseudonymiser is not None else None
-    text_hook = pseudonymiser.text if pseudonymiser is not None else None
     assignment = _segment_assignment(ws)
     txn_name = _first(ws, TableKind.transactions, active.get("transactions"))
     everything = history = current = None
@@ -176,8 +168,6 @@ def load_inputs(
         info = ws.table_info(txn_name)
         frame = tables.attach_segments(tables.canonical(ws.read_table(txn_name), info.mapping), assignment)
         if "customer_id" in frame:
-            if hook is not None:
-                frame = hook(frame)
             everything = frame
             history = tables.apply_filters(frame, filters, apply_period=False)
             current = tables.apply_filters(frame, filters, apply_period=True)
@@ -190,8 +180,6 @@ def load_inputs(
             accounts = None
         else:
             accounts = tables.attach_segments(accounts, assignment).drop_duplicates("customer_id")
-            if hook is not None:
-                accounts = hook(accounts)
     kept: tuple[str, ...] | None = None
     if statuses is not None and accounts is not None and "status" in accounts:
         status = tables.account_status(accounts)
@@ -202,17 +190,8 @@ def load_inputs(
     return Inputs(
         workspace=ws, name=name, filters=filters, transactions=current, history=history, statuses=kept,
         everything=everything, accounts=accounts, accounts_name=acc_name, accounts_raw=raw,
-        survey_name=active.get("survey"), today=today or dt.date.today(), frame_hook=hook,
-        text_hook=text_hook,
+        survey_name=active.get("survey"), today=today or dt.date.today(),
     )
-
-
-def _ids(inputs: Inputs, ids: Iterable[str]) -> list[str]:
-    """Saved account ids as the (possibly pseudonymised) frames name them."""
-    ids = [str(i) for i in ids]
-    if inputs.frame_hook is None or not ids:
-        return ids
-    return [str(v) for v in inputs.frame_hook(pd.DataFrame({"customer_id": ids}))["customer_id"]]
 
 
 def _names(frame: pd.DataFrame | None, accounts: pd.DataFrame | None = None) -> dict[str, str]:
@@ -362,8 +341,6 @@ def _manual_scores(inputs: Inputs, names: list[str], scores_name: str) -> pd.Dat
             initial = selection.manual_scores_from_table(inputs.accounts_raw, id_column)
     saved = selection.manual_scores_from_payload(ws.load_object("manual_scores", scores_name), names)
     manual = selection.combine_manual_scores(saved, initial)
-    if inputs.frame_hook is not None and not manual.empty:
-        manual = manual.assign(customer_id=_ids(inputs, manual["customer_id"]))
     return manual
 
 
@@ -405,7 +382,7 @@ def selection_result(inputs: Inputs, limit: int = 15) -> SelectionResult | None:
     except KamError:
         return None
     known = set(scored["customer_id"].astype(str))
-    ids = [i for i in _ids(inputs, saved.get("customer_ids", [])) if i in known]
+    ids = [i for i in (str(c) for c in saved.get("customer_ids", [])) if i in known]
     if not ids:
         ids = selection.shortlist(scored, limit=limit).table["customer_id"].astype(str).tolist()
     return SelectionResult(scored, model, ids, saved)
@@ -503,7 +480,7 @@ def segment_slides(inputs: Inputs) -> list[Slide]:
 
 @dataclass
 class SurveyResult:
-    name: str
+    name: str | Msg
     gaps: pd.DataFrame
     ipa: pd.DataFrame | None
     texts: dict[str, str]
@@ -650,8 +627,6 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
             gap_by_area = None
     ws = inputs.workspace
     slides: list[Slide] = []
-    reals = _real_ids(ws, shortlist, inputs)
-    real_ids = dict(zip(_ids(inputs, reals), reals, strict=True))
     for account in shortlist[:MAX_ACCOUNT_SLIDES]:
         label = _label(names, account)
         findings: list[Msg] = []
@@ -694,7 +669,7 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
         table: Table | None = None
         if facts:
             table = Table([Msg("pack.col_measure"), Msg("pack.col_value"), Msg("pack.col_comment")], facts)
-        plan = plans.load_plan(ws, real_ids.get(account, account))
+        plan = plans.load_plan(ws, account)
         overdue = plans.overdue_actions(plan.actions, inputs.today)
         if plan.objectives or plan.actions:
             findings.append(Msg("pack.account_plan", {"objectives": Num(len(plan.objectives)),
@@ -703,11 +678,9 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
             shown = overdue or [a for a in plan.actions if a.status in plans.OPEN_STATUSES]
             if shown:
                 owner = [a.owner for a in shown[:6]]
-                if inputs.frame_hook is not None:
-                    owner = [str(v) for v in inputs.frame_hook(pd.DataFrame({"owner": owner}))["owner"]]
                 table = Table([Msg("pack.col_action"), Msg("pack.col_owner"), Msg("pack.col_due"),
                                Msg("pack.col_status")],
-                              [[_text(inputs, a.what), o, Date(a.due),
+                              [[a.what, o, Date(a.due),
                                 Msg("pack.overdue") if a in overdue else Msg(f"account.status_{a.status}")]
                                for a, o in zip(shown[:6], owner, strict=True)])
         else:
@@ -716,22 +689,6 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
             visuals.append(table)
         slides.append(Slide("accounts", Msg("pack.account_title", {"account": label}), findings, visuals))
     return slides
-
-
-def _text(inputs: Inputs, text: str) -> str:
-    return inputs.text_hook(text) if inputs.text_hook is not None else text
-
-
-def _real_ids(ws: Any, shortlist: list[str], inputs: Inputs) -> list[str]:
-    """The real ids behind (possibly pseudonymised) shortlist ids: plans are saved under real ids."""
-    if inputs.frame_hook is None:
-        return list(shortlist)
-    everything: set[str] = set()
-    if inputs.accounts_raw is not None and inputs.accounts_name:
-        column = ws.table_info(inputs.accounts_name).mapping.get("customer_id")
-        if column in inputs.accounts_raw:
-            everything |= set(inputs.accounts_raw[column].dropna().astype(str))
-    return sorted(everything)
 
 
 @dataclass(frozen=True)
@@ -745,7 +702,7 @@ class _Join:
 class _Dimension:
     """A survey dimension code: the four key areas translated, others as the user named them."""
 
-    name: str
+    name: str | Msg
 
 
 Join = _Join
