@@ -480,7 +480,7 @@ def segment_slides(inputs: Inputs) -> list[Slide]:
 
 @dataclass
 class SurveyResult:
-    name: str | Msg
+    name: str
     gaps: pd.DataFrame
     ipa: pd.DataFrame | None
     texts: dict[str, str]
@@ -702,7 +702,7 @@ class _Join:
 class _Dimension:
     """A survey dimension code: the four key areas translated, others as the user named them."""
 
-    name: str | Msg
+    name: str
 
 
 Join = _Join
