@@ -38,6 +38,10 @@ pages = {
 # st.navigation is called before the login gate so Streamlit leaves its old "pages/ folder"
 # mode at the first request; the menu stays hidden until the person has signed in.
 page = st.navigation(pages, position="hidden" if auth.needs_sign_in() else "sidebar")
+pending = router.take_pending_page({name for entries in sections.values() for name, _ in entries})
+if pending:
+    router.router_finished()
+    st.switch_page(f"pages/{pending}.py", query_params=st.query_params.to_dict())
 
 # With login on, nothing below renders until the person has signed in.
 auth.gate()

@@ -8,12 +8,16 @@ first; when the router did not run, the session is sent through ``app.py`` inste
 
 from __future__ import annotations
 
+import inspect
 import threading
+from pathlib import Path
 
 import streamlit as st
 
 # Per script thread, never shared between sessions: "is app.py running this page right now?"
 _run = threading.local()
+# The page a first request asked for, kept in the session while it is sent through app.py.
+_PENDING = "_router.pending_page"
 
 
 def router_started() -> None:
@@ -27,6 +31,17 @@ def router_finished() -> None:
 
 
 def require_router() -> None:
-    """Send this session through app.py when a page is run without it."""
+    """Send this session through app.py when a page is run without it.
+
+    The page asked for and the link's query parameters (``?lang=``, ``?ws=``, a view) travel
+    along, so a shared link opened as a fresh server's first request still lands where it points.
+    """
     if not getattr(_run, "active", False):
-        st.switch_page("app.py")
+        st.session_state[_PENDING] = Path(inspect.stack()[1].filename).stem
+        st.switch_page("app.py", query_params=st.query_params.to_dict())
+
+
+def take_pending_page(known: set[str]) -> str | None:
+    """The page a first request asked for before it was sent through app.py (asked once)."""
+    wanted = st.session_state.pop(_PENDING, None)
+    return wanted if wanted in known else None

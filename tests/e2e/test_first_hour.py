@@ -35,7 +35,7 @@ def test_import_ends_cleanly_and_a_reload_keeps_the_place(browser, server, scree
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     try:
-        # The very first request to a fresh server cannot deep-link (see test_smoke): home first.
+        # Start where `manage.py start` opens the browser: the root URL.
         page.goto(server, wait_until="domcontentloaded")
         _settle(page)
         page.goto(server + "/data", wait_until="domcontentloaded")
