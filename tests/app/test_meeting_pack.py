@@ -244,3 +244,60 @@ def test_panel_strings_come_from_the_catalogue(make_app):
     labels = [at.checkbox(key=f"pack.section_{s}").label for s in pc.SECTIONS]
     assert all(label.startswith("⟦") and label.endswith("⟧") for label in labels)
     assert at.button(key="pack.build").label == "⟦Build the pack⟧"
+
+
+# ------------------------------------------------------------------------------ anonymised mode
+def _real_names() -> tuple[set[str], set[str]]:
+    """Every account name, salesperson, contact and our person of the demo; every account number."""
+    import pandas as pd
+
+    demo = ROOT / "data" / "demo"
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(demo / name, sep=";", dtype=str, encoding="utf-8-sig")
+
+    customers, sales = read("customers.csv"), read("transactions.csv")
+    names = set(customers["Kundenavn"]) | set(sales["Kundenavn"]) | set(sales["Selger"]) | set(customers["Selger"])
+    names |= set(read("contacts.csv")["Kontaktperson"]) | set(read("our_people.csv")["Medarbeider"])
+    ids = set(customers["Kundenr"]) | set(sales["Kundenr"])
+    return {n for n in names if isinstance(n, str) and n.strip()}, ids
+
+
+def test_anonymised_pack_shows_no_real_name_and_the_same_numbers(_demo_template, demo_pack, tmp_path):
+    import json
+
+    anonymise = pytest.importorskip("kamcore.anonymise")
+    from pypdf import PdfReader
+
+    from ui import i18n, pack_render
+
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(_demo_template, path)  # the pseudonyms are stored in the workspace
+    ws = db.Workspace.open(path)
+    try:
+        pseudo = anonymise.for_workspace(ws, "nb")
+        inputs = pc.load_inputs(ws, "demo", today=dt.date(2026, 12, 5))
+        inputs.name = pc.Msg("pack.anonymised_workspace")
+        pack = pc.build(inputs)
+    finally:
+        ws.close()
+    files = pack_render.render(pack, "nb", pseudonymiser=pseudo)
+    slides = _slides_text(files["pptx"])
+    words = "\n".join(t for slide in slides for t in slide)
+    words += "\n" + "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(files["pdf"])).pages)
+    names, ids = _real_names()
+    leaked = sorted(n for n in names if n.lower() in words.lower())
+    assert not leaked, leaked[:5]
+    leaked_ids = sorted(i for i in ids if re.search(rf"(?<![\d]){re.escape(i)}(?![\d])", words))
+    assert not leaked_ids, leaked_ids[:5]
+    assert "Kunde " in words  # the pseudonyms are there instead
+    # The chart texts drawn into the pictures (hover texts, labels) are pseudonymised too.
+    with i18n.language("nb"):
+        matrix = next(v for s in pack.slides for v in s.visuals if isinstance(v, pc.Chart) and v.kind == "matrix")
+        drawn = json.dumps(pack_render._anonymised(pack_render.figure(matrix).to_dict(), pseudo), default=str)
+    assert not [n for n in names if n in drawn]
+    # Every number is the same as without the mode: the slides differ only where names were.
+    plain = _slides_text(pack_render.render(demo_pack[1], "nb", ("pptx",))["pptx"])
+    for hidden, shown in zip(slides[1:11], plain[1:11], strict=True):
+        numbers = [re.findall(r"\d[\d\u00a0,.%]*", t) for t in hidden]
+        assert numbers == [re.findall(r"\d[\d\u00a0,.%]*", pseudo.text(t)) for t in shown]
