@@ -215,9 +215,37 @@ class _ChartBrowser:
                         raise
             return []
 
+    def print_pdf(self, url: str) -> bytes:
+        """``url`` printed to PDF by the same browser (no second Chromium start)."""
+        with self._lock:
+            if self._kaleido is None:
+                self._open()
+            try:
+                return asyncio.run_coroutine_threadsafe(_print(self._kaleido, url), self._loop).result(
+                    timeout=CHART_TIMEOUT_S)
+            except Exception:
+                self._reset()
+                raise
+
 
 async def _batch(browser: Any, items: list[tuple[go.Figure, dict]]) -> list[bytes]:
     return list(await asyncio.gather(*[browser.calc_fig(fig, opts=opts) for fig, opts in items]))
+
+
+async def _print(browser: Any, url: str) -> bytes:
+    tab = await browser.create_tab("")
+    try:
+        await tab.send_command("Page.enable")
+        loaded = tab.subscribe_once("Page.loadEventFired")
+        await tab.send_command("Page.navigate", params={"url": url})
+        await loaded
+        answer = await tab.send_command("Page.printToPDF", params={
+            "preferCSSPageSize": True, "printBackground": True, "displayHeaderFooter": False})
+        if "error" in answer:
+            raise RuntimeError(str(answer["error"]))
+        return base64.b64decode(answer["result"]["data"])
+    finally:
+        await browser.close_tab(tab.target_id)
 
 
 _BROWSER = _ChartBrowser()
@@ -497,40 +525,65 @@ def to_html(laid_out: list[Page], language: str) -> str:
 
 
 class _PdfJob:
-    """Headless Chromium printing the pages' HTML to PDF, started now and collected by :meth:`result`."""
+    """The pages' HTML printed to PDF by the chart browser (a new tab), on a thread started now and
+    collected by :meth:`result`; when that fails, by a headless Chromium of its own."""
 
     def __init__(self, laid_out: list[Page], language: str, timeout: float = 180):
+        self._tmp = tempfile.TemporaryDirectory(prefix="kam-pack-")
+        tmp = Path(self._tmp.name)
+        self._source, self._target = tmp / "pack.html", tmp / "pack.pdf"
+        self._source.write_text(to_html(laid_out, language), encoding="utf-8")
+        self._timeout = timeout
+        self._data: bytes | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="kam-pack-pdf", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._data = _BROWSER.print_pdf(self._source.as_uri())
+        except KamError as exc:
+            self._error = exc
+        except Exception:  # noqa: BLE001 - the browser's tab failed: print with a browser of its own
+            try:
+                self._data = self._subprocess()
+            except BaseException as exc:  # noqa: BLE001 - handed to result()
+                self._error = exc
+
+    def _subprocess(self) -> bytes:
         browser = browser_path()
         if browser is None:
             raise _no_browser()
-        self._tmp = tempfile.TemporaryDirectory(prefix="kam-pack-")
         tmp = Path(self._tmp.name)
-        source, self._target = tmp / "pack.html", tmp / "pack.pdf"
-        source.write_text(to_html(laid_out, language), encoding="utf-8")
         command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
                    f"--user-data-dir={tmp / 'profile'}", "--no-pdf-header-footer",
-                   f"--print-to-pdf={self._target}", source.as_uri()]
-        self._timeout = timeout
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                   f"--print-to-pdf={self._target}", self._source.as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=self._timeout, check=False)
+            err = done.stderr
+        except subprocess.TimeoutExpired as exc:
+            err = exc.stderr or b""
+        if not self._target.exists() or self._target.stat().st_size == 0:
+            raise KamError("pack.pdf_failed", "The PDF could not be printed (the browser said: {detail}).",
+                           detail=err.decode("utf-8", "replace")[-300:])
+        return self._target.read_bytes()
 
     def result(self) -> bytes:
         try:
-            try:
-                _, err = self._process.communicate(timeout=self._timeout)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                _, err = self._process.communicate()
-            if not self._target.exists() or self._target.stat().st_size == 0:
+            self._thread.join(self._timeout * 2)
+            if self._error is not None:
+                raise self._error
+            if self._data is None:
                 raise KamError("pack.pdf_failed", "The PDF could not be printed (the browser said: {detail}).",
-                               detail=err.decode("utf-8", "replace")[-300:])
-            return self._target.read_bytes()
+                               detail="timeout")
+            return self._data
         finally:
             self._tmp.cleanup()
 
 
 def to_pdf(laid_out: list[Page], language: str, timeout: float = 180) -> bytes:
-    """The same pages as a PDF, printed by headless Chromium (a CSP forbids scripts and requests)."""
+    """The same pages as a PDF, printed by Chromium (a CSP forbids scripts and requests)."""
     return _PdfJob(laid_out, language, timeout).result()
 
 

@@ -301,3 +301,18 @@ def test_anonymised_pack_shows_no_real_name_and_the_same_numbers(_demo_template,
     for hidden, shown in zip(slides[1:11], plain[1:11], strict=True):
         numbers = [re.findall(r"\d[\d\u00a0,.%]*", t) for t in hidden]
         assert numbers == [re.findall(r"\d[\d\u00a0,.%]*", pseudo.text(t)) for t in shown]
+
+
+def test_pdf_falls_back_to_a_browser_of_its_own(monkeypatch):
+    from pypdf import PdfReader
+
+    from ui import pack_render
+
+    def broken(url):
+        raise RuntimeError("tab crashed")
+
+    monkeypatch.setattr(pack_render._BROWSER, "print_pdf", broken)
+    page = pack_render.Page("title", "Møtepakke", ["Arbeidsområde: Æ Ø Å"], [], None, is_title=True)
+    reader = PdfReader(io.BytesIO(pack_render.to_pdf([page, page], "nb")))
+    assert len(reader.pages) == 2
+    assert "Arbeidsområde: Æ Ø Å" in reader.pages[0].extract_text()
