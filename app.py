@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, i18n, links, meeting_pack, router, server_guard, state, widgets
+from ui import anonymity, auth, i18n, links, meeting_pack, router, server_guard, state, widgets
 from ui.i18n import t
 
 router.router_started()
@@ -56,6 +56,7 @@ except Exception as exc:  # noqa: BLE001 - shown as one sentence, never a traceb
 i18n.language_selector()
 
 widgets.workspace_picker()
+anonymity.switch()
 links.publish()
 links.show_refusal()
 try:

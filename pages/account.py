@@ -11,7 +11,18 @@ import streamlit as st
 from kamcore import health, plans, portfolio
 from kamcore import survey as survey_stats
 from kamcore.errors import KamError
-from ui import account_link, charts, data, i18n, key_accounts, relationships, router, state, widgets
+from ui import (
+    account_link,
+    anonymity,
+    charts,
+    data,
+    i18n,
+    key_accounts,
+    relationships,
+    router,
+    state,
+    widgets,
+)
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, labeller, t
 
@@ -29,6 +40,14 @@ ATTITUDE_WORDS = ("tilfreds", "fornøyd", "nöjd", "satisf")
 REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "kjøpe igjen", "köpa igen")
 
 
+def editing_allowed() -> bool:
+    """False (with a sentence) in anonymised mode: the form shows pseudonyms, not what is saved."""
+    if anonymity.on():
+        st.warning(t("anonymise.editing_off"), icon=":material/visibility_off:")
+        return False
+    return True
+
+
 def _amount(value: float | None) -> str:
     return fmt_num(value, 0)
 
@@ -40,10 +59,10 @@ txn = data.transactions(filtered=False)
 widgets.require(txn, "account.no_data")
 widgets.require(None if "date" not in txn or "revenue" not in txn else txn, "account.needs_dates")
 names = key_accounts.names()
-ids = sorted(set(txn["customer_id"].dropna().astype(str)) | set(names))
+ids = sorted(set(txn["customer_id"].dropna().astype(str)) | set(names), key=anonymity.account_sort_key)
 short_ids, saved_at = key_accounts.shortlist()
 
-requested = st.query_params.get("account") or st.session_state.get(account_link.SELECTED)
+requested = anonymity.real_account(st.query_params.get("account")) or st.session_state.get(account_link.SELECTED)
 if requested in ids and requested != st.session_state.get("account.pick"):
     st.session_state["account.pick"] = requested
 if st.session_state.get("account.pick") not in ids:
@@ -57,13 +76,13 @@ if st.session_state.get("account.pick") not in ids:
 def _remember() -> None:
     chosen = st.session_state["account.pick"]
     st.session_state[account_link.SELECTED] = chosen
-    st.query_params["account"] = chosen
+    st.query_params["account"] = anonymity.account(chosen)
 
 
-labels = {a: f"{a} · {names.get(a, a)}" for a in ids}
+labels = {a: anonymity.account(a) if anonymity.on() else f"{a} · {names.get(a, a)}" for a in ids}
 account = st.selectbox(t("account.pick"), ids, format_func=labels.__getitem__, key="account.pick",
                        on_change=_remember, help=t("account.pick_help"))
-st.query_params["account"] = account
+st.query_params["account"] = anonymity.account(account)
 st.session_state[account_link.SELECTED] = account
 st.caption(t("account.scope_note"))
 
@@ -281,7 +300,7 @@ area_options = sorted({d for d in (prepared.dictionary.dimension_of().values() i
 
 # objectives
 st.subheader(t("account.objectives_title"))
-objective_titles = {o.id: (o.title or t(f"account.metric_{o.metric}")) for o in plan.objectives}
+objective_titles = {o.id: anonymity.text(o.title or t(f"account.metric_{o.metric}")) for o in plan.objectives}
 if plan.objectives:
     progress = plans.progress_table(plan.objectives, txn, prepared, accounts=team_frame, as_of=last_day)
     meta = plans.item_meta(ws, "objective", account)
@@ -326,7 +345,7 @@ with st.expander(t("account.add_objective"), icon=":material/flag:"):
                       key="account.objective_due", format="DD.MM.YYYY")
         d3.text_input(t("account.owner"), value=user, key="account.objective_owner", max_chars=plans.SHORT_MAX)
         submitted = st.form_submit_button(t("account.save_objective"), key="account.save_objective")
-    if submitted:
+    if submitted and editing_allowed():
         s = st.session_state
         try:
             if s["account.objective_target"] is None:
@@ -380,7 +399,7 @@ with st.expander(t("account.add_action"), icon=":material/task_alt:"):
         a4.selectbox(t("account.action_objective"), list(objective_labels), format_func=objective_labels.__getitem__,
                      key="account.action_objective")
         added = st.form_submit_button(t("account.save_action"), key="account.save_action")
-    if added:
+    if added and editing_allowed():
         s = st.session_state
         try:
             action = plans.Action(account=account, what=s["account.action_what"], owner=s["account.action_owner"],
@@ -394,18 +413,20 @@ with st.expander(t("account.add_action"), icon=":material/task_alt:"):
 if plan.actions or plan.objectives:
     with st.expander(t("account.change_title"), icon=":material/edit:"):
         if plan.actions:
-            action_labels = {a.id: f"{a.what} · {fmt_date(a.due)}" for a in plan.actions}
+            action_labels = {a.id: f"{anonymity.text(a.what)} · {fmt_date(a.due)}" for a in plan.actions}
             e1, e2 = st.columns([2, 1])
             picked = e1.selectbox(t("account.change_action"), list(action_labels),
                                   format_func=action_labels.__getitem__, key="account.change_action")
             new_status = e2.selectbox(t("account.action_status"), plans.ACTION_STATUSES,
                                       format_func=labeller("account.status_"), key="account.change_status")
             b1, b2 = st.columns(2)
-            if b1.button(t("account.update_status"), key="account.update_status", icon=":material/save:"):
+            if b1.button(t("account.update_status"), key="account.update_status", icon=":material/save:") \
+                    and editing_allowed():
                 action = next(a for a in plan.actions if a.id == picked)
                 plans.save_item(ws, action.model_copy(update={"status": new_status}), user)
                 st.rerun()
-            if b2.button(t("account.delete_action"), key="account.delete_action", icon=":material/delete:"):
+            if b2.button(t("account.delete_action"), key="account.delete_action", icon=":material/delete:") \
+                    and editing_allowed():
                 plans.delete_item(ws, next(a for a in plan.actions if a.id == picked), user)
                 st.rerun()
         if plan.objectives:
@@ -413,7 +434,8 @@ if plan.actions or plan.objectives:
             picked_objective = o1.selectbox(t("account.change_objective"), list(objective_titles),
                                             format_func=objective_titles.__getitem__, key="account.change_objective")
             o2.write("")
-            if o2.button(t("account.delete_objective"), key="account.delete_objective", icon=":material/delete:"):
+            if o2.button(t("account.delete_objective"), key="account.delete_objective", icon=":material/delete:") \
+                    and editing_allowed():
                 plans.delete_item(ws, next(o for o in plan.objectives if o.id == picked_objective), user)
                 st.rerun()
 
@@ -433,15 +455,15 @@ with st.expander(t("account.edit_notes"), icon=":material/edit_note:"):
         st.caption(t("account.notes_help"))
         columns = st.columns(3)
         for i, heading in enumerate(plans.NOTE_HEADINGS):
-            columns[i % 3].text_area(t(f"account.note_{heading}"), value=getattr(notes, heading),
+            columns[i % 3].text_area(t(f"account.note_{heading}"), value=anonymity.text(getattr(notes, heading)),
                                      key=f"account.note_{heading}_{account}", max_chars=plans.TEXT_MAX, height=100)
         st.markdown(f"**{t('account.swot_title')}**")
         columns = st.columns(2)
         for i, heading in enumerate(plans.SWOT_HEADINGS):
-            columns[i % 2].text_area(t(f"account.note_{heading}"), value=getattr(notes, heading),
+            columns[i % 2].text_area(t(f"account.note_{heading}"), value=anonymity.text(getattr(notes, heading)),
                                      key=f"account.note_{heading}_{account}", max_chars=plans.TEXT_MAX, height=100)
         notes_saved = st.form_submit_button(t("account.save_notes"), key="account.save_notes")
-    if notes_saved:
+    if notes_saved and editing_allowed():
         try:
             values = {h: st.session_state[f"account.note_{h}_{account}"] for h in headings}
             plans.save_item(ws, plans.StrategyNotes(account=account, **values), user)
@@ -451,8 +473,9 @@ with st.expander(t("account.edit_notes"), icon=":material/edit_note:"):
 
 # export / import / history
 st.subheader(t("account.exchange_title"))
-safe_name = re.sub(r"[^0-9A-Za-z_-]+", "_", account)[:40] or "account"
-st.download_button(t("account.export_plan"), data=lambda: plans.plan_to_xlsx(plan),
+safe_name = re.sub(r"[^0-9A-Za-z_-]+", "_", str(anonymity.account(account)))[:40] or "account"
+exported_plan = anonymity.plan(plan)  # pseudonyms in anonymised mode
+st.download_button(t("account.export_plan"), data=lambda: plans.plan_to_xlsx(exported_plan),
                    file_name=f"plan_{safe_name}.xlsx", key="account.export_plan", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 with st.expander(t("account.import_title"), icon=":material/upload:"):
@@ -463,7 +486,8 @@ with st.expander(t("account.import_title"), icon=":material/upload:"):
             imported = plans.plan_from_xlsx(upload.getvalue(), account)
             st.caption(t("account.import_preview", objectives=fmt_num(len(imported.objectives)),
                          actions=fmt_num(len(imported.actions))))
-            if st.button(t("account.import_button"), key="account.import_button", icon=":material/upload:"):
+            if st.button(t("account.import_button"), key="account.import_button", icon=":material/upload:") \
+                    and editing_allowed():
                 plans.save_plan(ws, imported, user)
                 st.success(t("account.imported"))
                 st.rerun()

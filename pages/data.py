@@ -12,7 +12,7 @@ from kamcore.demo import DEMO_NAME
 from kamcore.ingest import IngestSettings, guess_mapping, load_file
 from kamcore.ingest_mapping import survey_evidence
 from kamcore.schemas import ROLES, ColumnMapping, TableKind, missing_required_roles, roles_for_kind
-from ui import auth, data, i18n, router, state, widgets
+from ui import anonymity, auth, data, i18n, router, state, widgets
 from ui.i18n import escape_markdown, fmt_date, fmt_num, labeller, t
 
 router.require_router()
@@ -217,6 +217,8 @@ with st.expander(t("start.manage_workspaces"), expanded=False, icon=":material/f
         t("data.download_workspace"), data=_workspace_bytes, file_name=ws.path.name,
         mime="application/octet-stream", key="data.download_workspace", icon=":material/download:",
         on_click="ignore",  # a rerun on click could drop the file the click asked for (see widgets)
+        # the file holds the real names: not while anonymised mode is on
+        disabled=anonymity.on(), help=t("anonymise.workspace_download_off") if anonymity.on() else None,
     )
     if ws.name == DEMO_NAME and auth.may_reset_demo() and st.button(t("data.reset_demo"), key="data.reset_demo"):
         with st.spinner(t("data.resetting")):

@@ -9,7 +9,7 @@ import streamlit as st
 
 from kamcore import health, plans
 from kamcore.errors import KamError
-from ui import account_link, charts, data, i18n, key_accounts, router, state, widgets
+from ui import account_link, anonymity, charts, data, i18n, key_accounts, router, state, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
@@ -100,13 +100,13 @@ else:
     for column, by in ((by_left, "owner"), (by_right, "account")):
         summary = plans.follow_up(progress, by)
         column.markdown(f"**{t(f'plans.by_{by}')}**")
-        column.dataframe(pd.DataFrame({
+        column.dataframe(anonymity.frame(pd.DataFrame({
             t(f"plans.col_{by}"): summary[by] if by == "owner" else [f"{a} · {names.get(a, a)}" for a in summary[by]],
             t("plans.col_objectives"): summary["objectives"],
             t("plans.col_on"): summary["on"],
             t("plans.col_behind"): summary["behind"],
             t("plans.col_mean_share"): summary["mean_share_of_target"],
-        }), hide_index=True, width="stretch", key=f"plans.by_{by}", column_config={
+        })), hide_index=True, width="stretch", key=f"plans.by_{by}", column_config={
             t("plans.col_mean_share"): st.column_config.NumberColumn(format="percent")})
 
 # --------------------------------------------------------------------------------- actions

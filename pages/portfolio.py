@@ -6,7 +6,7 @@ import streamlit as st
 
 from kamcore import portfolio, tables
 from kamcore.errors import KamError
-from ui import account_link, charts, clv_view, data, i18n, router, widgets
+from ui import account_link, anonymity, charts, clv_view, data, i18n, router, widgets
 from ui.figures import portfolio as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 
@@ -301,7 +301,7 @@ elif view == "accounts":
         account = st.selectbox(
             t("portfolio.drill_account"),
             ids,
-            format_func=lambda c: str(names.get(c, c)),
+            format_func=anonymity.option_labels(names),
             key="portfolio.drill_account",
         )
         revenue_col = "revenue" if "revenue" in frame.columns else measure

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from kamcore import relationships as rel
-from ui import data, i18n, router, widgets
+from ui import anonymity, data, i18n, router, widgets
 from ui import relationships as ui_rel
 from ui.figures import relationships as figures
 from ui.i18n import fmt_num, fmt_pct, labeller, lang, t
@@ -140,7 +140,7 @@ account = st.selectbox(
     t("relationships.account_pick"),
     order,
     key="relationships.account",
-    format_func=lambda a: account_label(a),
+    format_func=anonymity.option_labels({a: account_label(a) for a in order}),
 )
 try:
     ui_rel.render_account(contacts, people, links, account, as_of=as_of, key="relationships.detail")
@@ -161,11 +161,12 @@ with st.expander(t("relationships.edit_title"), icon=":material/edit:"):
     )
     if tab == "contacts":
         options = [NEW, *here]
+        contact_labels = anonymity.option_labels({NEW: t("relationships.new_contact")} | {c: c for c in here})
         pick = st.selectbox(
             t("relationships.field_contact"),
             options,
             key="relationships.c_pick",
-            format_func=lambda c: t("relationships.new_contact") if c == NEW else c,
+            format_func=contact_labels,
         )
         # one form per contact, so its fields open with that contact's current values
         idx = options.index(pick)
@@ -250,8 +251,10 @@ with st.expander(t("relationships.edit_title"), icon=":material/edit:"):
     elif tab == "links":
         ours = sorted(rel.prepare_people(people)["person"].astype(str))
         with st.form("relationships.link_form"):
-            person = st.selectbox(t("relationships.field_person"), ours, key="relationships.l_person")
-            contact = st.selectbox(t("relationships.field_contact"), here, key="relationships.l_contact")
+            person = st.selectbox(t("relationships.field_person"), ours, key="relationships.l_person",
+                                  format_func=anonymity.option_labels({p: p for p in ours}))
+            contact = st.selectbox(t("relationships.field_contact"), here, key="relationships.l_contact",
+                                   format_func=anonymity.option_labels({c: c for c in here}))
             strength = st.slider(t("relationships.field_strength"), 1, 5, 3, key="relationships.l_strength")
             last = st.date_input(
                 t("relationships.field_last_contact"), value=as_of, key="relationships.l_last"

@@ -10,7 +10,7 @@ import streamlit as st
 from kamcore import selection, tables
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
-from ui import account_link, charts, clv_view, data, i18n, router, state, widgets
+from ui import account_link, anonymity, charts, clv_view, data, i18n, router, state, widgets
 from ui.figures import selection as figures
 from ui.i18n import escape_markdown, fmt_date, fmt_num, fmt_pct, labeller, t
 
@@ -272,7 +272,7 @@ def score_editor(
             help=t("selection.score_help"),
         )
     edited = st.data_editor(
-        base,
+        shown := anonymity.frame(base),  # pseudonyms in anonymised mode; saved as real ids below
         key="selection.editor",
         num_rows="fixed",
         disabled=["customer_name", "revenue", "by", "at"],
@@ -284,7 +284,7 @@ def score_editor(
     edits = (st.session_state.get("selection.editor") or {}).get("edited_rows")
     if not edits:
         return manual
-    table = edited.reset_index()
+    table = anonymity.editor_result(shown, edited, base).reset_index()
     try:
         payload = selection.manual_scores_payload(
             table, names, state.user(), dt.datetime.now(dt.UTC), previous=saved_payload, keep=keep
@@ -487,7 +487,7 @@ st.session_state["selection._shown"] = chosen_ids
 st.multiselect(
     t("selection.shortlist_pick"),
     scored["customer_id"].tolist(),
-    format_func=lambda c: f"{c} · {names_by_id.get(c, '')}",
+    format_func=anonymity.option_labels({c: f"{c} · {names_by_id.get(c, '')}" for c in scored["customer_id"]}),
     key="selection.shortlist_pick",
     on_change=apply_pick_change,
     help=t("selection.shortlist_pick_help"),

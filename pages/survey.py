@@ -13,7 +13,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from kamcore.survey_model import DICTIONARY_COLUMNS, ROLES, ItemDictionary
 from kamcore.survey_prepare import PreparedSurvey, prepare_survey
-from ui import data, router, state, survey_views, widgets
+from ui import anonymity, data, router, state, survey_views, widgets
 from ui.figures import survey as figures
 from ui.i18n import fmt_num, t
 
@@ -206,8 +206,9 @@ if segment is None:
 has_segments = segment is not None and segment.notna().any()
 left, middle = st.columns(2) if account is not None or has_segments else (None, None)
 if account is not None:
-    ids = sorted(account.dropna().loc[lambda s: s != ""].unique().tolist())
-    chosen = left.multiselect(t("survey.filter_accounts"), ids, key="survey.accounts", placeholder=t("survey.all"))
+    ids = sorted(account.dropna().loc[lambda s: s != ""].unique().tolist(), key=anonymity.account_sort_key)
+    chosen = left.multiselect(t("survey.filter_accounts"), ids, key="survey.accounts", placeholder=t("survey.all"),
+                              format_func=anonymity.option_labels({i: i for i in ids}))
     if chosen:
         keep &= account.isin(chosen).fillna(False).astype(bool)
 if has_segments:

@@ -20,8 +20,10 @@ ACCOUNT_PAGE = "pages/account.py"
 
 def open_account(account: Any) -> None:
     """Remember ``account`` and switch to the account page."""
+    from ui import anonymity  # the link carries the pseudonym in anonymised mode
+
     st.session_state[SELECTED] = str(account)
-    st.switch_page(ACCOUNT_PAGE, query_params={"account": str(account)})
+    st.switch_page(ACCOUNT_PAGE, query_params={"account": str(anonymity.account(str(account)))})
 
 
 def picked_row(event: Any) -> int | None:

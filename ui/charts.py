@@ -244,6 +244,9 @@ def show(fig: go.Figure, *, key: str, **kwargs: Any) -> Any:
         "toImageButtonOptions": {"format": "png", "filename": key.replace(".", "_"), "scale": 2},
     }
     localise(fig)  # again: traces or axes may have been added after style()
+    from ui import anonymity  # here: it imports ui.state, which pages import after this module
+
+    fig = anonymity.figure(fig)  # a copy with pseudonyms in anonymised mode
     # theme=None: our template, not Streamlit's, decides colours (the palette is colour-blind safe).
     return st.plotly_chart(fig, key=key, config=config, width="stretch", theme=None, **kwargs)
 

@@ -332,8 +332,11 @@ def dataframe(
     column_config: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Any:
-    """``st.dataframe`` with numbers, dates and missing cells in the user's language."""
-    data, config = table_view(df, decimals=decimals, column_config=column_config)
+    """``st.dataframe`` with numbers, dates and missing cells in the user's language (and
+    pseudonyms for real names in anonymised mode)."""
+    from ui import anonymity  # here: ui.anonymity reads the session's language from this module
+
+    data, config = table_view(anonymity.frame(df), decimals=decimals, column_config=column_config)
     return st.dataframe(data, column_config=config, **kwargs)
 
 

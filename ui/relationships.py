@@ -13,7 +13,7 @@ import streamlit as st
 
 from kamcore import relationships as rel
 from kamcore.schemas import TableKind
-from ui import charts, data, state
+from ui import anonymity, charts, data, state
 from ui.figures import relationships as figures
 from ui.i18n import fmt_date, fmt_num, lang, t
 
@@ -114,7 +114,7 @@ def render_account(
     mine = prepared[prepared["account"] == str(account)]
     left_mask = mine["left_on"].notna() & (mine["left_on"] <= pd.Timestamp(as_of))
     st.dataframe(
-        pd.DataFrame(
+        anonymity.frame(pd.DataFrame(
             {
                 t("relationships.col_contact"): mine["contact"].astype("string"),
                 t("relationships.col_title"): mine["title"].astype("string"),
@@ -128,7 +128,7 @@ def render_account(
                     for gone, d in zip(left_mask, mine["left_on"], strict=True)
                 ],
             }
-        ),
+        )),
         hide_index=True,
         key=f"{key}.contacts",
     )

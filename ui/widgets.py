@@ -12,7 +12,7 @@ import streamlit as st
 from kamcore import access, db, export, tables
 from kamcore.errors import KamError
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
-from ui import data, state
+from ui import anonymity, data, state
 from ui.i18n import error_message, fmt_date, labeller, lang, t
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,14 @@ def sidebar_filters() -> FilterSettings:
         options = choices[role]
         if len(options) < 2:
             continue
+        format_func = str
+        if role == "owner" and anonymity.on():
+            # pseudonyms, listed in their own order: the list's order reveals nothing either
+            shown = {option: anonymity.person(option) for option in options}
+            options = sorted(options, key=shown.__getitem__)
+            format_func = shown.__getitem__
         chosen = st.sidebar.multiselect(t(f"app.role_{role}"), options, key=f"filters.{role}",
-                                        placeholder=t("app.all"))
+                                        placeholder=t("app.all"), format_func=format_func)
         values[role] = tuple(chosen)
     settings = FilterSettings(**values)
     st.session_state["filters"] = settings
@@ -162,6 +168,10 @@ def sidebar_filters() -> FilterSettings:
 def download_buttons(df: pd.DataFrame, basename: str, key: str) -> None:
     """CSV and Excel downloads of ``df``; text cells that look like formulas are neutralised."""
     left, right = st.columns(2)
+    # In anonymised mode the file gets the pseudonyms the page shows (read now, as the language).
+    pseudo = anonymity.pseudonymiser()
+    if pseudo is not None:
+        df = pseudo.frame(df)
     # ';' and a decimal comma for nb/sv Excel (read now: the callable runs outside the script).
     separator, decimal = export.csv_format(lang())
     left.download_button(
