@@ -316,3 +316,37 @@ def test_pdf_falls_back_to_a_browser_of_its_own(monkeypatch):
     reader = PdfReader(io.BytesIO(pack_render.to_pdf([page, page], "nb")))
     assert len(reader.pages) == 2
     assert "Arbeidsområde: Æ Ø Å" in reader.pages[0].extract_text()
+
+
+def test_cli_anonymise_writes_pseudonyms_only(_demo_template, tmp_path):
+    pytest.importorskip("kamcore.anonymise")
+    shutil.copyfile(_demo_template, tmp_path / "demo.duckdb")
+    out = tmp_path / "anon.pptx"
+    done = _cli(["--workspace", "demo", "--lang", "nb", "--anonymise", "--out", str(out),
+                 "--sections", "title,portfolio"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    words = "\n".join(t for slide in _slides_text(out.read_bytes()) for t in slide)
+    names, ids = _real_names()
+    assert not sorted(n for n in names if n.lower() in words.lower())
+    assert "Kunde " in words  # the movement slide's accounts at risk, by pseudonym
+    assert "(anonymisert)" in words and "demo" not in words
+
+
+def test_panel_with_the_anonymised_switch_on_builds_a_pack_without_real_names(make_app):
+    pytest.importorskip("kamcore.anonymise")
+    at = make_app("portfolio", lang="nb")
+    at.toggle(key="app.anonymise").set_value(True)
+    for section in ("selection", "segments", "survey", "accounts"):
+        at.checkbox(key=f"pack.section_{section}").uncheck()
+    at.run()
+    at.button(key="pack.build").click().run(timeout=300)
+    assert not at.exception and not at.error
+    held = at.session_state["pack._files"]
+    words = "\n".join(t for slide in _slides_text(held["files"]["pptx"]) for t in slide)
+    names, _ = _real_names()
+    assert not sorted(n for n in names if n.lower() in words.lower())
+    assert "Kunde " in words and "(anonymisert)" in words
+    assert held["names"]["pptx"].startswith("meeting_pack_anonymised_")
+    # switching the mode off makes the files stale
+    at.toggle(key="app.anonymise").set_value(False).run()
+    assert len(at.get("download_button")) == 0
