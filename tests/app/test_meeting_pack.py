@@ -119,6 +119,20 @@ def test_pdf_has_the_same_pages_and_text(demo_pack, nb_files):
     assert "Få kunder står for omsetningen" in reader.pages[1].extract_text()
 
 
+def test_pdf_pages_show_the_chart_pictures(nb_files):
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(nb_files["pdf"])
+    image = np.asarray(pdf[1].render(scale=1).to_pil().convert("L"))  # the Pareto slide, 960 x 540 pt
+    height, width = image.shape
+    assert abs(width / height - 16 / 9) < 0.01
+    chart = image[int(height * 0.35):int(height * 0.9), int(width * 0.05):int(width * 0.45)]
+    assert (chart < 200).mean() > 0.05  # bars and axes drawn, not an empty box
+    margin = image[:, int(width * 0.985):]
+    assert (margin < 250).mean() < 0.01  # nothing runs off the right edge
+
+
 @pytest.mark.parametrize(("language", "title", "word"), [
     ("en", "Few accounts carry the revenue", "Share of accounts"),
     ("sv", "Få kunder står för omsättningen", "Andel av kunderna"),

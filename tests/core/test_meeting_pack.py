@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kamcore import db, portfolio, selection
+from kamcore import db, plans, portfolio, selection
 from kamcore.demo import DEMO_NAME, build_demo_workspace
 from kamcore.errors import KamError
 from kamcore.meeting_pack import content as pc
@@ -140,7 +140,12 @@ def test_saved_shortlist_and_weights_are_used(demo, tmp_path):
         weights = {c.name: (3.0 if c.name == "revenue" else 1.0) for c in selection.default_model().criteria}
         ws.save_object("shortlist", "customers", {"customer_ids": ["089244", "000000-not-there"],
                                                   "weights": weights, "saved_at": "2026-11-30T10:00:00+00:00"})
-        pack = pc.build(pc.load_inputs(ws, "copy"), ["title", "selection", "accounts"])
+        for what, due, status in (("Ring innkjøpssjefen", dt.date(2026, 11, 1), "planned"),
+                                  ("Send tilbud", dt.date(2027, 1, 15), "doing"),
+                                  ("Ferdig møte", dt.date(2026, 10, 1), "done")):
+            plans.save_item(ws, plans.Action(account="089244", what=what, owner="Kari", due=due, status=status),
+                            user="test")
+        pack = pc.build(pc.load_inputs(ws, "copy", today=dt.date(2026, 12, 5)), ["title", "selection", "accounts"])
     finally:
         ws.close()
     sel = _find(pack.slides, "pack.selection_title")[0]
@@ -151,3 +156,9 @@ def test_saved_shortlist_and_weights_are_used(demo, tmp_path):
     assert weights_table.rows[0][2] == pc.Pct(0.3, 0)
     accounts = [s for s in pack.slides if s.section == "accounts"]
     assert [s.title.params["account"] for s in accounts] == ["Jørgensen Byggservice AS (089244)"]
+    # the plan: 3 actions, one overdue (planned, due before today); the overdue ones are listed
+    assert _finding(accounts[0], "pack.account_plan").params == {
+        "objectives": pc.Num(0), "actions": pc.Num(3), "overdue": pc.Num(1)}
+    actions = accounts[0].visuals[-1]
+    assert [c.key for c in actions.columns] == ["pack.col_action", "pack.col_owner", "pack.col_due", "pack.col_status"]
+    assert actions.rows == [["Ring innkjøpssjefen", "Kari", pc.Date(dt.date(2026, 11, 1)), pc.Msg("pack.overdue")]]
