@@ -8,21 +8,11 @@ import re
 import pandas as pd
 import streamlit as st
 
+import ui.anonymity as anonymity
 from kamcore import health, plans, portfolio
 from kamcore import survey as survey_stats
 from kamcore.errors import KamError
-from ui import (
-    account_link,
-    anonymity,
-    charts,
-    data,
-    i18n,
-    key_accounts,
-    relationships,
-    router,
-    state,
-    widgets,
-)
+from ui import account_link, charts, data, i18n, key_accounts, relationships, router, state, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, labeller, t
 

@@ -59,8 +59,15 @@ def pseudonymiser() -> Pseudonymiser | None:
     from ui import state
     from ui.i18n import base_language, lang
 
+    # Looked up once per script run (a page asks for every table and chart it shows).
+    token = (state._run_token(), state.workspace_key(), lang())
+    memo = st.session_state.get("_anonymise.memo")
+    if token[0] is not None and memo is not None and memo[0] == token:
+        return memo[1]
     ws = state.workspace()
-    return _pseudonymiser(ws, state.workspace_key(), _signature(ws), base_language(lang()))
+    pseudo = _pseudonymiser(ws, state.workspace_key(), _signature(ws), base_language(lang()))
+    st.session_state["_anonymise.memo"] = (token, pseudo)
+    return pseudo
 
 
 def frame(df: Any, roles: dict[str, str] | None = None) -> Any:
