@@ -1,4 +1,7 @@
-"""The only module that speaks SQL: workspace files, their catalogue, and connection hardening.
+"""Workspaces: the files, their catalogue, saved objects, and the one connection-hardening recipe.
+
+SQL lives only in the ``kamcore/db*`` modules: this one (workspaces) and
+:mod:`kamcore.db_staging` (the private database that types one upload for ingest).
 
 A *workspace* is one DuckDB file under the workspaces folder. It holds the user's tables
 (stored under generated names so any display name round-trips literally), their column
@@ -8,7 +11,7 @@ dictionaries, segment names) in ``_kam_objects`` and workspace metadata in ``_ka
 Rules kept here so no other module has to think about them:
 
 * Every identifier is quoted with :func:`quote_ident`; every user value is a bound parameter.
-* Connections opened for the user are hardened at open time: no file system or network
+* Every connection is made by :func:`hardened_connection`: no file system or network
   access, no extension loading or installing, memory and threads capped, configuration
   locked so SQL cannot undo any of it.
 * Every write is one transaction: it is either fully present or fully absent.
@@ -31,7 +34,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -106,7 +109,7 @@ def content_hash(df: pd.DataFrame) -> str:
     :meth:`Workspace.import_table` hashes a stored table, so the digest of a frame equals the
     ``content_hash`` of the table stored from it.
     """
-    con = duckdb.connect(":memory:", config=_private_config())
+    con = hardened_connection(":memory:", threads=2)
     try:
         view = "incoming_" + uuid.uuid4().hex
         con.register(view, _storable(df))
@@ -114,17 +117,6 @@ def content_hash(df: pd.DataFrame) -> str:
     finally:
         con.close()
     return _digest(df, values)
-
-
-def _private_config() -> dict[str, Any]:
-    # A throw-away in-memory database that only ever sees a registered frame.
-    return {
-        "enable_external_access": False,
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        "threads": 2,
-        "lock_configuration": True,
-    }
 
 
 def _digest(df: pd.DataFrame, values: str) -> str:
@@ -204,22 +196,69 @@ def _df_types(table: pa.Table) -> Any:
     return nullable.get if nullable else None
 
 
-def _hardened_config(settings: DbSettings) -> dict[str, Any]:
-    return {
-        "enable_external_access": False,
+def hardened_connection(
+    database: str | Path = ":memory:",
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    readable_file: Path | None = None,
+    **options: Any,
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection hardened by the one recipe every connection of KAM Studio uses.
+
+    No file system or network access (``readable_file``, for an in-memory staging database
+    only, is the single file it may read), no extension installing or loading, optional
+    ``memory_limit`` and ``threads`` caps, other settings from ``options`` (DuckDB names), and
+    the configuration locked so SQL cannot undo any of it.
+
+    Notes
+    -----
+    Without ``readable_file`` everything is set and locked at connect time, not with a later
+    SET: a second session opening the same workspace file in this process shares the
+    database instance, where a SET would fail as "locked" (and a different configuration
+    would refuse the connection). DuckDB refuses ``allowed_paths`` in the connect
+    configuration together with external access off, so with ``readable_file`` the path is
+    allowed first, then external access is switched off and the configuration locked,
+    before the connection is handed out.
+    """
+    # The hardening keys come last: no option can switch any of them back on.
+    config: dict[str, Any] = {
+        **options,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
-        "memory_limit": settings.memory_limit,
-        "threads": settings.threads,
+    }
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
+    if threads:
+        config["threads"] = int(threads)
+    if readable_file is None:
+        config |= {"enable_external_access": False, "lock_configuration": True}
+        return duckdb.connect(str(database), config=config)
+    if str(database) != ":memory:":
+        raise ValueError("only an in-memory database may read a file")
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        path = str(Path(readable_file).resolve()).replace("'", "''")
+        con.execute(f"SET allowed_paths = ['{path}']")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _workspace_connection(path: Path, settings: DbSettings) -> duckdb.DuckDBPyConnection:
+    return hardened_connection(
+        path,
+        memory_limit=settings.memory_limit,
+        threads=settings.threads,
         # Every read that depends on row order says ORDER BY (stored tables carry their row
         # position), so inserts may run in parallel: importing 1M rows from Arrow then takes
         # half the time.
-        "preserve_insertion_order": False,
-        # Locked at connect time, not with a later SET: a second session opening the same file
-        # in this process shares the database instance, where a SET would fail as "locked".
-        "lock_configuration": True,
-    }
+        preserve_insertion_order=False,
+    )
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -414,7 +453,7 @@ class Workspace:
     def _connect(cls, path: Path, settings: DbSettings) -> Workspace:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            con = duckdb.connect(str(path), config=_hardened_config(settings))
+            con = _workspace_connection(path, settings)
         except duckdb.IOException as exc:
             if _is_lock_error(exc):
                 raise KamError(
@@ -1031,7 +1070,7 @@ def create_workspace(root: str | Path, name: str, settings: DbSettings | None = 
 def _probe_other_processes(path: Path, settings: DbSettings | None) -> duckdb.DuckDBPyConnection:
     """A connection that holds the file's lock, proving no other process has it open."""
     try:
-        return duckdb.connect(str(path), config=_hardened_config(settings or DbSettings()))
+        return _workspace_connection(path, settings or DbSettings())
     except duckdb.Error as exc:
         raise KamError(
             "db.workspace_busy",
@@ -1107,578 +1146,3 @@ def replace_workspace(path: str | Path, build: Callable[[Path], None], settings:
             for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
                 leftover.unlink(missing_ok=True)
         state.fates[retired] = ("replaced", None)
-
-
-# === ingest staging (owned by ingest) ===
-# Imports used only by the staging code live here, inside the block ingest owns (numpy and
-# pyarrow are imported at the top: Workspace.import_table hands frames over as Arrow too).
-import pyarrow.compute as pc  # noqa: E402
-
-#
-# Why this connection may read a file while workspace connections may not: it is a private,
-# in-memory database that lives for one load_file() call, is never handed to anything the
-# user drives, and holds no workspace. Before any statement runs, ``allowed_paths`` is set to
-# the single file ingest is parsing (the temporary copy ingest itself wrote, or the path a
-# calling script passed), then external access is switched off and the configuration is
-# locked — so even this connection cannot open any other file, the network or an extension.
-# Every statement is built here from fixed templates over generated column names
-# (``c0``, ``c1`` ...); header text and cell values only ever arrive as data, never as SQL.
-
-#: Characters removed from number cells before parsing: space, tab, NBSP, narrow NBSP.
-_NUMBER_SPACES = r"[ \t\x{00A0}\x{202F}\x{2009}]"
-#: Currency codes and signs allowed before or after a number ("kr 1.250,-", "1250,5 kr").
-_CURRENCY = r"(?i)^(kr\.?|nok|sek|dkk|eur|usd|€|\$|£)|(kr\.?|nok|sek|dkk|eur|usd|€|\$|£|,-|\.-)$"
-_NUMBER_COMMA = r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
-_NUMBER_DOT = r"[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)([eE][+-]?\d+)?"
-# Unambiguous votes for the decimal mark: a separator followed by other than three digits,
-# or both marks in thousands-then-decimal order, or two or more thousands groups.
-_VOTE_COMMA = r"[+-]?[\d.]*,(\d{1,2}|\d{4,})|[+-]?\d{1,3}(\.\d{3})+,\d+|[+-]?\d{1,3}(\.\d{3}){2,}"
-_VOTE_DOT = r"[+-]?[\d,]*\.(\d{1,2}|\d{4,})([eE][+-]?\d+)?|[+-]?\d{1,3}(,\d{3})+\.\d+|[+-]?\d{1,3}(,\d{3}){2,}"
-
-#: Thousands separators counted per column (cells with a digit, the mark, three digits).
-_THOUSANDS_PATTERNS = {
-    "th_space": r"\d \d{3}",
-    "th_nbsp": r"\d\x{00A0}\d{3}",
-    "th_nnbsp": r"\d\x{202F}\d{3}",
-    "th_dot": r"\d\.\d{3}(\D|$)",
-    "th_comma": r"\d,\d{3}(\D|$)",
-}
-
-#: yyyymmdd: strptime would also read seven digits ("1997011"), so coercing checks the shape too.
-COMPACT_DATE_FORMAT = "%Y%m%d"
-
-#: Date formats ingest recognises, each with the shape a cell must have first (so that
-#: "%d.%m.%Y" never swallows a two-digit year). Order breaks ties: European day-first wins.
-STAGING_DATE_FORMATS: tuple[tuple[str, str], ...] = (
-    ("%d.%m.%Y", r"\d{1,2}\.\d{1,2}\.\d{4}"),
-    ("%Y-%m-%d", r"\d{4}-\d{1,2}-\d{1,2}"),
-    ("%d/%m/%Y", r"\d{1,2}/\d{1,2}/\d{4}"),
-    ("%m/%d/%Y", r"\d{1,2}/\d{1,2}/\d{4}"),
-    ("%d-%m-%Y", r"\d{1,2}-\d{1,2}-\d{4}"),
-    ("%d.%m.%y", r"\d{1,2}\.\d{1,2}\.\d{2}"),
-    ("%Y-%m-%d %H:%M:%S", r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}:\d{2}"),
-    ("%Y-%m-%dT%H:%M:%S", r"\d{4}-\d{1,2}-\d{1,2}T\d{1,2}:\d{2}:\d{2}"),
-    ("%Y-%m-%d %H:%M", r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}"),
-    ("%d.%m.%Y %H:%M", r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}"),
-    ("%d.%m.%Y %H:%M:%S", r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}"),
-    # Compact ISO (19970101, CDNOW and many ERP exports); the shape only admits real months
-    # and days of the 1900s and 2000s, and the cell must have all eight digits.
-    (COMPACT_DATE_FORMAT, r"(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"),
-)
-
-
-def _sql_text(value: str) -> str:
-    """A SQL string literal for text ingest chose itself (a path, a regex, a format)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _staging_column(index: int) -> str:
-    return f"c{index}"
-
-
-def _trimmed_text_sql(column: str) -> str:
-    """``column`` trimmed, NULL when blank; trims only cells with an edge space (cheaper than
-    trimming every cell)."""
-    return (
-        f"CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') THEN nullif(trim({column}), '') "
-        f"ELSE nullif({column}, '') END"
-    )
-
-
-def _strip_spaces_sql(text: str) -> str:
-    """``text`` without spaces, NBSP, narrow NBSP and thin spaces (plain replaces: fast)."""
-    for char in (" ", "\u00a0", "\u202f"):
-        text = f"replace({text}, {_sql_text(char)}, '')"
-    return text
-
-
-def _clean_number_sql(compact: str) -> str:
-    """Space-free number text without currency words/signs and with ASCII minus."""
-    return f"regexp_replace(replace({compact}, '−', '-'), {_sql_text(_CURRENCY)}, '', 'g')"
-
-
-def _fast_number_sql(compact: str, decimal: str) -> str:
-    """The plain cast of space-free text when no thousands mark of the other kind is present."""
-    if decimal == ",":
-        return f"CASE WHEN NOT contains({compact}, '.') THEN TRY_CAST(replace({compact}, ',', '.') AS DOUBLE) END"
-    return f"CASE WHEN NOT contains({compact}, ',') THEN TRY_CAST({compact} AS DOUBLE) END"
-
-
-def _slow_number_sql(compact: str, decimal: str) -> str:
-    """The strict parse: currency removed, thousands must be grouped in threes."""
-    cleaned = _clean_number_sql(compact)
-    if decimal == ",":
-        return (
-            f"CASE WHEN regexp_full_match({cleaned}, {_sql_text(_NUMBER_COMMA)}) "
-            f"THEN TRY_CAST(replace(replace({cleaned}, '.', ''), ',', '.') AS DOUBLE) END"
-        )
-    return (
-        f"CASE WHEN regexp_full_match({cleaned}, {_sql_text(_NUMBER_DOT)}) "
-        f"THEN TRY_CAST(replace({cleaned}, ',', '') AS DOUBLE) END"
-    )
-
-
-def _parse_number_sql(compact: str, decimal: str, fast: str | None = None) -> str:
-    """A finite DOUBLE from space-free text ``compact`` (see _strip_spaces_sql), or NULL.
-
-    Notes
-    -----
-    Fast path for the common case (no thousands mark of the other kind, no currency): a
-    plain cast (pass its column as ``fast`` when already computed). Everything else goes
-    through the strict pattern, which only allows correctly grouped thousands, so "1.5" in a
-    decimal-comma column is rejected rather than read as 15. "inf" and "nan" are not amounts.
-    """
-    fast = fast or f"({_fast_number_sql(compact, decimal)})"
-    slow = _slow_number_sql(compact, decimal)
-    return f"CASE WHEN isfinite({fast}) THEN {fast} WHEN {fast} IS NULL THEN {slow} END"
-
-
-def _parse_date_sql(text: str, date_format: str) -> str:
-    shape = dict(STAGING_DATE_FORMATS)[date_format]
-    return (
-        f"CASE WHEN regexp_full_match({text}, {_sql_text(shape)}) "
-        f"THEN TRY_STRPTIME({text}, {_sql_text(date_format)}) END"
-    )
-
-
-#: Rows per Arrow batch fetched from staging: a multiple of DuckDB's row-group size (122,880)
-#: so that, when Workspace.import_table stores the rows again, batches line up with row groups.
-_ARROW_BATCH_ROWS = 122_880 * 64
-
-
-#: The longest record DuckDB's reader allows: first try, and retry (see IngestStaging._run).
-_MAX_LINE_BYTES = (4 * 1024 * 1024, 128 * 1024 * 1024)
-
-
-class CsvReadError(Exception):
-    """DuckDB could not split the file into rows (carries DuckDB's own message)."""
-
-
-class CoercedRows(BaseModel):
-    """The outcome of :meth:`IngestStaging.coerce`."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    kept: pd.DataFrame  # typed columns c{i} plus rid, in file order
-    rejected: pd.DataFrame  # rid, trimmed text raw_c{i} of every column, flags bad_c{i}
-    n_empty: int
-    n_duplicates: int
-    n_records: int  # records read, header record(s) included
-    nonempty: dict[int, int]  # per text-planned column: data records with a value
-    scan: Literal["typed", "text"]  # which scan produced the rows (see IngestStaging.coerce)
-
-
-class IngestStaging:
-    """A private in-memory DuckDB that types one upload; nothing outlives ``close()``.
-
-    The source is either the CSV file (read by DuckDB's ``read_csv`` with every field as
-    text) or a registered frame of text columns (Excel). Columns are ``c0..c{n-1}``; the
-    record number ``rid`` is the 0-based position in the source, in file order.
-    """
-
-    #: Let DuckDB's reader type CSV cells where it can (see _typed_source); tests switch it
-    #: off to compare with the text scan, which every file can take.
-    typed_scan: bool = True
-
-    def __init__(self, readable_file: Path | None = None, threads: int | None = None) -> None:
-        self._con = duckdb.connect(":memory:")
-        if readable_file is not None:
-            self._con.execute(f"SET allowed_paths = [{_sql_text(str(Path(readable_file).resolve()))}]")
-        self._con.execute("SET enable_external_access = false")
-        self._con.execute("SET autoinstall_known_extensions = false")
-        self._con.execute("SET autoload_known_extensions = false")
-        if threads:
-            self._con.execute(f"SET threads = {int(threads)}")
-        self._con.execute("SET preserve_insertion_order = true")
-        # Text leaves as large_string, the layout pandas' str dtype uses: no cast on to_pandas().
-        self._con.execute("SET arrow_large_buffer_size = true")
-        self._con.execute("SET lock_configuration = true")
-        self.n_columns = 0
-        self._csv: dict[str, Any] | None = None
-        self._parallel = True
-        self._strict = False
-        # DuckDB sizes its read buffers from the longest record it must allow; 128 MB buffers
-        # make a 70 MB file ~0.5 s slower to read. Ingest has refused files with lines over
-        # max_line_chars before this, so 4 MB is enough unless a quoted field spans many
-        # lines; _run() retries with 128 MB when DuckDB says a record is longer.
-        self._max_line_bytes = _MAX_LINE_BYTES[0]
-        self._first_record: list[tuple[Any, ...]] | None = None
-
-    def close(self) -> None:
-        """Drop everything staged."""
-        self._con.close()
-
-    def __enter__(self) -> IngestStaging:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # ------------------------------------------------------------------ sources
-    def load_csv(self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int) -> None:
-        """Use the UTF-8 CSV at ``path`` as source (every field text); CsvReadError if unreadable.
-
-        Blank lines are skipped by DuckDB (ingest counts them itself); short rows are padded
-        with NULL. ``n_columns`` must exceed the header's width by one, so a row with extra
-        fields shows up in the last column (ingest rejects it) instead of being cut silently.
-        """
-        self._csv = {"path": Path(path).resolve(), "delimiter": delimiter, "skip": int(skip_lines)}
-        self.n_columns = n_columns
-        self._parallel = True
-        self._strict = n_columns > 1
-        self._first_record = None
-        # Read once here (it proves the file splits into rows) and kept: ingest asks for it next.
-        self._first_record = self.head(1)
-
-    def load_frame(self, frame: pd.DataFrame | pa.Table) -> None:
-        """Use a frame (or Arrow table) of text columns (renamed ``c0..``) as source."""
-        if isinstance(frame, pa.Table):
-            staged: pd.DataFrame | pa.Table = frame.rename_columns([_staging_column(i) for i in range(frame.num_columns)])
-            n_columns = frame.num_columns
-        else:
-            staged = frame.copy()
-            staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
-            n_columns = staged.shape[1]
-        self._con.register("incoming_frame", staged)
-        self._csv = None
-        self._first_record = None
-        self.n_columns = n_columns
-
-    def _source(self) -> str:
-        if self._csv is None:
-            casts = ", ".join(f"CAST({_staging_column(i)} AS VARCHAR) AS {_staging_column(i)}" for i in range(self.n_columns))
-            return f"(SELECT {casts} FROM incoming_frame)"
-        path, delimiter = _sql_text(str(self._csv["path"])), _sql_text(self._csv["delimiter"])
-        common = (
-            f"header = false, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', "
-            f"max_line_size = {self._max_line_bytes}, skip = {self._csv['skip']}, encoding = 'utf-8'"
-        )
-        if self._strict:
-            # Fast path: every record has exactly the header's width. Where the strict reader
-            # accepts a file it yields the same fields as the padding reader below (whose
-            # spare column is then empty anyway); any irregular record makes it fail, and
-            # _run() retries with the padding reader.
-            width = self.n_columns - 1
-            columns = "{" + ", ".join(f"'{_staging_column(i)}': 'VARCHAR'" for i in range(width)) + "}"
-            return (
-                f"(SELECT *, CAST(NULL AS VARCHAR) AS {_staging_column(width)} FROM read_csv({path}, "
-                f"columns = {columns}, {common}, null_padding = false, strict_mode = true))"
-            )
-        columns = "{" + ", ".join(f"'{_staging_column(i)}': 'VARCHAR'" for i in range(self.n_columns)) + "}"
-        return (
-            f"read_csv({path}, columns = {columns}, {common}, null_padding = true, strict_mode = false"
-            + ("" if self._parallel else ", parallel = false")
-            + ")"
-        )
-
-    def _typed_source(self, plans: dict[int, tuple[str, str | None]]) -> str | None:
-        """``read_csv`` typing the planned columns itself, or None where its rules differ from ingest's.
-
-        Notes
-        -----
-        DuckDB's reader parses ``1 234,50`` and ``dd.mm.yyyy`` while it splits the file, which
-        is several times cheaper than parsing every text cell afterwards. It is only used where
-        every value it accepts is a value ingest's own rules accept with the same result (the
-        property tests in ``tests/core/test_ingest_typed_scan.py`` pin this): one decimal mark
-        for all number columns, space (or nothing) as thousands separator (its ``.``/``,``
-        thousands handling accepts ``1.5`` as 15), one date format, the header on the first
-        record, every record exactly as wide as the header. Whatever it refuses (currency,
-        ``1.234,50``, a bad date, a ragged row) makes the scan fail, and :meth:`coerce` falls
-        back to the text scan, which also finds and explains the rows to reject.
-        """
-        if self._csv is None or not self._strict:
-            return None
-        decimals = {option or "." for kind, option in plans.values() if kind == "number"}
-        date_formats = {option or "%Y-%m-%d" for kind, option in plans.values() if kind == "date"}
-        if len(decimals) > 1 or len(date_formats) > 1 or COMPACT_DATE_FORMAT in date_formats:
-            return None
-        types = {"number": "DOUBLE", "date": "TIMESTAMP", "text": "VARCHAR"}
-        width = self.n_columns - 1
-        column_types = {i: types[plans[i][0]] if i in plans else "VARCHAR" for i in range(width)}
-        columns = "{" + ", ".join(f"'{_staging_column(i)}': '{t}'" for i, t in column_types.items()) + "}"
-        options = [
-            f"columns = {columns}",
-            "header = true",
-            "auto_detect = false",
-            f"delim = {_sql_text(self._csv['delimiter'])}",
-            "quote = '\"'",
-            "escape = '\"'",
-            f"max_line_size = {self._max_line_bytes}",
-            f"skip = {self._csv['skip']}",
-            "encoding = 'utf-8'",
-            "null_padding = false",
-            "strict_mode = true",
-        ]
-        if decimals:
-            options += [f"decimal_separator = {_sql_text(decimals.pop())}", "thousands = ' '"]
-        if date_formats:
-            options.append(f"timestampformat = {_sql_text(date_formats.pop())}")
-        return f"read_csv({_sql_text(str(self._csv['path']))}, {', '.join(options)})"
-
-    def _count_records(self, expected: int | None) -> int:
-        """``expected`` if the caller counted the records, else the text reader's count."""
-        if expected is not None:
-            return expected
-        return int(self._run(lambda source: f"SELECT count(*) FROM {source}")[0][0])
-
-    def _run(self, build: Any, fetch: str = "all") -> Any:
-        """Run ``build(source_sql)``; on a CSV error retry with the padding reader, then with
-        the serial one; CsvReadError when all fail."""
-        while True:
-            try:
-                if fetch == "arrow":
-                    return self._con.sql(build(self._source())).to_arrow_table(batch_size=_ARROW_BATCH_ROWS)
-                return self._con.execute(build(self._source())).fetchall()
-            except duckdb.Error as exc:
-                if self._csv is not None and "Maximum line size" in str(exc) and self._max_line_bytes < _MAX_LINE_BYTES[1]:
-                    self._max_line_bytes = _MAX_LINE_BYTES[1]
-                    continue
-                if self._csv is not None and self._strict:
-                    self._strict = False
-                    continue
-                # The parallel reader refuses quoted newlines together with null padding.
-                if self._csv is not None and self._parallel:
-                    self._parallel = False
-                    continue
-                raise CsvReadError(str(exc)) from exc
-
-    def head(self, n: int) -> list[tuple[Any, ...]]:
-        """The first ``n`` records of the source in file order."""
-        if n == 1 and self._first_record is not None:
-            return list(self._first_record)
-        return self._run(lambda source: f"SELECT * FROM {source} LIMIT {int(n)}")
-
-    # ---------------------------------------------------------------- profiling
-    def profile(self, columns: list[int], first_row: int, sample_rows: int) -> pd.DataFrame:
-        """How many cells of each column parse as numbers / dates, in the first data records.
-
-        Uses records ``first_row .. first_row + sample_rows`` (reading stops there). Returns
-        one row per column index with ``nonempty``, ``num_comma``, ``num_dot``,
-        ``vote_comma``, ``vote_dot``, ``leading_zero``, ``integers``, ``th_*`` and
-        ``date:<format>`` counts.
-        """
-        self._run(
-            lambda source: "CREATE OR REPLACE TEMP TABLE profile_sample AS "
-            f"SELECT * FROM {source} LIMIT {int(sample_rows)} OFFSET {int(first_row)}"
-        )
-        # Every measure is evaluated once per distinct (column, value) and weighted by how
-        # often the value occurs: the same counts as cell by cell, but repeated values
-        # (names, regions, dates, products) cost one regex/strptime evaluation instead of
-        # thousands. count(x) becomes sum(n) over the values where x is not NULL.
-        measures = {
-            "nonempty": "t <> ''",
-            "num_comma": f"({_parse_number_sql('s', ',')}) IS NOT NULL",
-            "num_dot": f"({_parse_number_sql('s', '.')}) IS NOT NULL",
-            "vote_comma": f"regexp_full_match(v, {_sql_text(_VOTE_COMMA)})",
-            "vote_dot": f"regexp_full_match(v, {_sql_text(_VOTE_DOT)})",
-            "leading_zero": "regexp_full_match(v, '0[0-9]+')",
-            "integers": "regexp_full_match(v, '[+-]?[0-9]+')",
-        }
-        for mark, pattern in _THOUSANDS_PATTERNS.items():
-            measures[mark] = f"regexp_matches(t, {_sql_text(pattern)})"
-        for date_format, _shape in STAGING_DATE_FORMATS:
-            measures[f"date:{date_format}"] = f"({_parse_date_sql('t', date_format)}) IS NOT NULL"
-        selects = ", ".join(f"coalesce(sum(n) FILTER (WHERE {condition}), 0)" for condition in measures.values())
-        rows = []
-        # Batches keep the statement a sane size for wide files.
-        for start in range(0, len(columns), 50):
-            batch = columns[start : start + 50]
-            cells = " UNION ALL ".join(
-                f"SELECT {int(index)} AS idx, {_staging_column(index)} AS val FROM profile_sample" for index in batch
-            )
-            distinct = f"SELECT idx, val, count(*) AS n FROM ({cells}) GROUP BY idx, val"
-            prepared = f"SELECT idx, n, trim(val) AS t, {_strip_spaces_sql('val')} AS s FROM ({distinct})"
-            cleaned = f"SELECT *, {_clean_number_sql('s')} AS v FROM ({prepared})"
-            found = {
-                int(row[0]): row[1:]
-                for row in self._con.execute(f"SELECT idx, {selects} FROM ({cleaned}) GROUP BY idx").fetchall()
-            }
-            for index in batch:
-                counts = found.get(int(index), (0,) * len(measures))
-                rows.append({"column": index, **{n: int(c) for n, c in zip(measures, counts, strict=True)}})
-        self._con.execute("DROP TABLE profile_sample")
-        return pd.DataFrame(rows)
-
-    # ----------------------------------------------------------------- coercing
-    def coerce(
-        self,
-        plans: dict[int, tuple[str, str | None]],
-        *,
-        first_row: int,
-        overflow: list[int],
-        expected_records: int | None = None,
-    ) -> CoercedRows:
-        """Type every column per ``plans`` and split data records into kept, rejected and empty.
-
-        ``plans`` maps a column index to ``("number", decimal)``, ``("date", format)`` or
-        ``("text", None)``; columns in ``overflow`` (past the header) make a row rejected when
-        they hold a value. Records before ``first_row`` (the header) are read and dropped.
-        ``expected_records`` is the number of records (header included) the caller counted
-        itself, where it can (a CSV without quotes); it guards the typed scan.
-
-        Notes
-        -----
-        One streaming scan of the source parses every cell exactly once and delivers typed
-        values, flags and (for flagged rows only) the text to Arrow; the split into
-        kept/rejected/empty then runs on Arrow masks. Nothing is materialised in DuckDB.
-        A CSV first gets the typed scan (DuckDB's reader parses the cells, see
-        :meth:`_typed_source`); only if the reader refuses a value, or a parsed value fails
-        a check, is the file scanned again as text with ingest's own rules.
-        """
-        all_columns = [_staging_column(i) for i in range(self.n_columns)]
-        # Nested levels so each cell is trimmed, cleaned and parsed once: t_ = text (NULL
-        # when blank; trimmed only when it has a leading/trailing space, which is cheaper
-        # than trimming every cell), s_ = without spaces, f_ = plain cast, p_ = parsed.
-        level1 = ", ".join(f"{_trimmed_text_sql(c)} AS t_{c}" for c in all_columns)
-        level2, level3, level4, values, bad = [], [], [], [], []
-        for index, (kind, option) in plans.items():
-            column = _staging_column(index)
-            if kind == "number":
-                level2.append(f"{_strip_spaces_sql(f't_{column}')} AS s_{column}")
-                level3.append(f"{_fast_number_sql(f's_{column}', option or '.')} AS f_{column}")
-                level4.append(f"{_parse_number_sql(f's_{column}', option or '.', fast=f'f_{column}')} AS p_{column}")
-                values.append(f"p_{column} AS {column}")
-                bad.append(f"(t_{column} IS NOT NULL AND p_{column} IS NULL) AS bad_{column}")
-            elif kind == "date":
-                date_format = option or "%Y-%m-%d"
-                parse = f"TRY_STRPTIME(t_{column}, {_sql_text(date_format)})"
-                if date_format == COMPACT_DATE_FORMAT:
-                    parse = f"CASE WHEN regexp_full_match(t_{column}, '[0-9]{{8}}') THEN {parse} END"
-                level4.append(f"{parse} AS p_{column}")
-                # strptime's %Y also takes a two-digit year ("01.02.26" -> year 26): refuse it.
-                valid = f"year(p_{column}) >= 1000" if "%Y" in date_format else "true"
-                values.append(f"CAST(CASE WHEN {valid} THEN p_{column} END AS TIMESTAMP) AS {column}")
-                bad.append(f"(t_{column} IS NOT NULL AND NOT coalesce({valid}, false)) AS bad_{column}")
-            else:
-                values.append(f"t_{column} AS {column}")
-        for index in overflow:
-            column = _staging_column(index)
-            bad.append(f"(t_{column} IS NOT NULL) AS bad_{column}")
-        bad_names = [item.rsplit(" AS ", 1)[1] for item in bad]
-        value_columns = [_staging_column(i) for i in plans]
-        empty = " AND ".join(f"t_{c} IS NULL" for c in all_columns) or "true"
-        row_hash = f"hash({', '.join(value_columns)})" if value_columns else "0"
-        texts = ", ".join(f"t_{c}" for c in all_columns)
-        any_bad_sql = " OR ".join(bad_names) or "false"
-        # A text column's value is its trimmed text already; only the other columns need their
-        # text beside the parsed value (for rejected rows, NULL elsewhere).
-        text_columns = {_staging_column(i) for i, (kind, _option) in plans.items() if kind == "text"}
-        raw_columns = [c for c in all_columns if c not in text_columns]
-        raw_text = [f"CASE WHEN {any_bad_sql} THEN t_{c} END AS raw_{c}" for c in raw_columns]
-
-        def build_typed(source: str) -> str:
-            # Cells arrive typed: numbers and dates need only the checks the reader does not
-            # make (finite, four-digit year). One flag says whether any cell failed them; if
-            # so the file goes to the text scan, which also says which cells and why.
-            checks = []
-            for index, (kind, option) in plans.items():
-                column = _staging_column(index)
-                if kind == "number":
-                    checks.append(f"NOT isfinite(t_{column})")
-                elif kind == "date" and "%Y" in (option or "%Y-%m-%d"):
-                    checks.append(f"year(t_{column}) < 1000")
-            width = self.n_columns - 1
-            cleaned = []
-            for i in range(width):
-                c = _staging_column(i)
-                if plans.get(i, ("text", None))[0] == "text":
-                    cleaned.append(f"{_trimmed_text_sql(c)} AS t_{c}")
-                else:
-                    cleaned.append(f"{c} AS t_{c}")
-            cleaned += [f"CAST(NULL AS VARCHAR) AS t_{_staging_column(i)}" for i in range(width, self.n_columns)]
-            outer = [f"t_{c} AS {c}" for c in value_columns] + [
-                f"coalesce({' OR '.join(checks) or 'false'}, false) AS any_bad",
-                f"({empty}) AS is_empty",
-                f"{row_hash} AS row_hash",
-            ]
-            return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(cleaned)} FROM {source})"
-
-        def build(source: str) -> str:
-            sql = f"SELECT {level1} FROM {source}"
-            for level in (level2, level3, level4):
-                if level:
-                    sql = f"SELECT *, {', '.join(level)} FROM ({sql})"
-            sql = f"SELECT {', '.join(values + bad + [f'({empty}) AS is_empty', f'{row_hash} AS row_hash'])}, {texts} FROM ({sql})"
-            outer = [*value_columns, *bad_names, "is_empty", "row_hash"]
-            # No ORDER BY: a projection over one scan keeps the source (= file) order, and so
-            # does OFFSET under preserve_insertion_order. Dropping the header record(s) here
-            # rather than slicing the Arrow result also makes DuckDB hand over whole batches.
-            return f"SELECT {', '.join(outer + raw_text)} FROM ({sql}) OFFSET {int(first_row)}"
-
-        rejected_names = ["rid", *[f"raw_{c}" for c in all_columns], *bad_names]
-        table = None
-        typed_source = self._typed_source(plans) if first_row == 1 and self.typed_scan else None
-        if typed_source is not None:
-            try:
-                table = self._con.sql(build_typed(typed_source)).to_arrow_table(batch_size=_ARROW_BATCH_ROWS)
-            except duckdb.Error:
-                table = None  # a value the reader refuses: the text scan decides what it is
-            if table is not None and pc.any(table.column("any_bad")).as_py():
-                table = None
-            if table is not None and first_row + table.num_rows != self._count_records(expected_records):
-                # The reader can lose rows silently where the text reader stops with an error
-                # (seen: title lines with LF above a CRLF table). Never keep such a result.
-                table = None
-        typed = table is not None
-        if table is None:
-            table = self._run(build, fetch="arrow")
-        if table.num_rows or not first_row:
-            n_records = first_row + table.num_rows
-        else:
-            n_records = len(self.head(first_row))  # no data record: count the header record(s)
-        table = table.append_column("rid", pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64)))
-        is_empty = pc.fill_null(table.column("is_empty"), False)
-        any_bad = pa.array(np.zeros(table.num_rows, dtype=bool))
-        for name in [] if typed else bad_names:
-            any_bad = pc.or_(any_bad, pc.fill_null(table.column(name), False))
-        nonempty = {
-            i: table.num_rows - table.column(_staging_column(i)).null_count
-            for i, (kind, _option) in plans.items()
-            if kind == "text"
-        }
-        n_empty = int(pc.sum(is_empty).as_py() or 0)
-        n_bad = int(pc.sum(any_bad).as_py() or 0)
-        rejected_columns = ["rid", *[c if c in text_columns else f"raw_{c}" for c in all_columns], *bad_names]
-        if typed:
-            # Nothing failed a check (else the text scan ran): no rejected rows.
-            kept_with_hash = table.filter(pc.invert(is_empty)) if n_empty else table
-            rejected = pa.table(
-                {"rid": pa.array([], pa.int64())}
-                | {name: pa.array([], pa.large_string()) for name in rejected_names[1 : 1 + len(all_columns)]}
-                | {name: pa.array([], pa.bool_()) for name in bad_names}
-            )
-        elif n_empty == 0 and n_bad == 0:
-            # The common case: every record is kept, so skip copying the table through a filter.
-            kept_with_hash = table
-            rejected = table.slice(0, 0).select(rejected_columns).rename_columns(rejected_names)
-        else:
-            kept_with_hash = table.filter(pc.invert(pc.or_(is_empty, any_bad)))
-            rejected = (
-                table.filter(pc.and_(pc.invert(is_empty), any_bad))
-                .select(rejected_columns)
-                .rename_columns(rejected_names)
-            )
-        del table
-        # Rows whose 64-bit hash of all typed values repeats; a false match needs a collision.
-        n_duplicates = 0
-        if value_columns and kept_with_hash.num_rows:
-            # Sorting and comparing neighbours is ~50x faster than pc.count_distinct here.
-            hashes = np.sort(kept_with_hash.column("row_hash").to_numpy())
-            n_duplicates = int(np.count_nonzero(hashes[1:] == hashes[:-1]))
-        # Left in DuckDB's batches: pandas wraps chunked text as it is, and copying every text
-        # column into one chunk costs more than the whole scan on a machine where fresh memory
-        # is slow to touch.
-        kept = kept_with_hash.select(["rid", *value_columns])
-        del kept_with_hash
-        return CoercedRows(
-            kept=kept.to_pandas(),
-            rejected=rejected.to_pandas(),
-            n_empty=n_empty,
-            n_duplicates=n_duplicates,
-            n_records=n_records,
-            nonempty=nonempty,
-            scan="typed" if typed else "text",
-        )
-
-
-# === end ingest staging ===

@@ -7,7 +7,7 @@ are skipped and reported), decimal comma and thousands separators, currency text
 formats. Nothing is dropped silently: every data row is kept, rejected (with its line number
 and a reason naming the row and column) or counted as empty.
 
-Parsing and typing run in DuckDB (:class:`kamcore.db.IngestStaging`) so a million-row file
+Parsing and typing run in DuckDB (:class:`kamcore.db_staging.IngestStaging`) so a million-row file
 is handled by vectorised, multi-threaded code; Python only looks at a sample to decide.
 
 Examples
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from kamcore.db import COMPACT_DATE_FORMAT, STAGING_DATE_FORMATS, CsvReadError, IngestStaging
+from kamcore.db_staging import CsvReadError, IngestStaging
 from kamcore.errors import KamError
 from kamcore.ingest_excel import (
     SERIAL_MAX,
@@ -38,16 +38,20 @@ from kamcore.ingest_excel import (
     TYPE_MAJORITY,
     SheetCells,
     SheetColumns,
+    binary_file,
     cell_text,
     check_ole,
     check_xlsx_zip,
+    corrupt_workbook,
     excel_header_index,
     read_xls,
     read_xlsx,
     too_many_cells,
+    too_many_columns,
 )
 from kamcore.ingest_mapping import MappingGuess, guess_mapping, is_date_header, is_id_header
 from kamcore.ingest_question_rows import find_header_rows
+from kamcore.ingest_rules import COMPACT_DATE_FORMAT, DATE_FORMATS
 from kamcore.ingest_text import (
     SAMPLE_BYTES,
     WHITESPACE,
@@ -220,25 +224,6 @@ def _header_only(filename: str) -> KamError:
     )
 
 
-def _binary(filename: str, kind: str) -> KamError:
-    return _error(
-        "binary_file",
-        "The file '{filename}' does not contain a table (it is a {kind} file). Upload a CSV, TXT, XLSX or XLS file.",
-        filename=filename,
-        kind=kind,
-    )
-
-
-def _too_many_columns(filename: str, n_columns: int, limit: int) -> KamError:
-    return _error(
-        "too_many_columns",
-        "The table in '{filename}' has {n_columns} columns; the limit is {limit}.",
-        filename=filename,
-        n_columns=n_columns,
-        limit=limit,
-    )
-
-
 # --------------------------------------------------------------------------- entry point
 def load_file(
     source: str | Path | bytes,
@@ -303,57 +288,104 @@ def load_file(
         return _tables_from_sheets(sheets, filename, "xls", settings)
     if container.startswith("binary:"):
         if looks_like_workbook:
-            raise KamError(
-                "ingest.corrupt_workbook",
-                "The file '{filename}' is not a readable Excel workbook; it may be damaged. Open it in Excel, save it again and upload the new file.",
-                filename=filename,
-            )
-        raise _binary(filename, container.split(":", 1)[1])
+            raise corrupt_workbook(filename)
+        raise binary_file(filename, container.split(":", 1)[1])
     table = _load_text(data, path, filename, settings)
     return LoadResult(filename=filename, tables=[table])
 
 
 # --------------------------------------------------------------------------- CSV / text
 def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSettings) -> ParsedTable:
-    encoding = detect_encoding(data)
-    # A UTF-8 BOM stays in place (DuckDB skips it; slicing it off would copy the whole file):
-    # it is a prefix of the first line only, and is cut from the text sample.
-    bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
-    mixed = split_mixed_encoding(data) if encoding in ("cp1252", "latin-1") else None
-    fallback_lines: list[int] = []
-    if encoding in ("utf-8", "utf-8-sig"):
-        utf8 = data
-    elif mixed is not None:
-        # UTF-8 with some lines from a Windows program: each line in its own encoding.
-        utf8, fallback_lines = mixed
-        encoding = "utf-8+cp1252"
-    else:
-        utf8 = decode_text(data, encoding).encode("utf-8")
-    nul_line = first_nul_line(utf8)
-    if nul_line is not None:
-        raise _error(
-            "nul_character",
-            "Line {line} of '{filename}' contains a NUL character (a zero byte), which a text table cannot hold; the file may be damaged. Export it again and upload the new file.",
-            line=nul_line,
-            filename=filename,
+    """A CSV/TXT upload: decode, count, check, find the layout, stage and type, report."""
+    text = _TextFile.decode(data, filename)
+    n_lines = _check_cells(text.utf8, filename, settings)
+    text.find_lines()
+    sample = _checked_sample(text, filename, settings)
+    layout, delimiter_found = _text_layout(text, sample, filename)
+    header_rows = text.drop_header_rows(sample, layout)
+    _check_text_size(layout, n_lines, filename, settings)
+    with tempfile.TemporaryDirectory(prefix="kam_ingest_") as tmp:
+        csv_path = path if path is not None and not text.rewritten else text.write(Path(tmp) / "upload.csv")
+        table = _type_text(text, csv_path, layout, delimiter_found, header_rows, filename, settings)
+    _warn_mixed_encoding(table, text.fallback_lines)
+    return _with_question_texts(table, header_rows, layout.header)
+
+
+class _TextFile:
+    """A text upload as UTF-8 bytes with its line bounds, and whether it differs from the file."""
+
+    def __init__(self, utf8: bytes, encoding: str, bom: int, fallback_lines: list[int]) -> None:
+        self.utf8 = utf8
+        self.encoding = encoding
+        self.bom = bom
+        self.fallback_lines = fallback_lines
+        # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
+        self.rewritten = encoding not in ("utf-8", "utf-8-sig")
+        self.starts = self.ends = np.zeros(0, dtype=np.int64)  # see find_lines()
+
+    @classmethod
+    def decode(cls, data: bytes, filename: str) -> _TextFile:
+        """The upload in UTF-8 (each line in its own encoding if mixed); refuses a NUL byte."""
+        encoding = detect_encoding(data)
+        # A UTF-8 BOM stays in place (DuckDB skips it; slicing it off would copy the whole file):
+        # it is a prefix of the first line only, and is cut from the text sample.
+        bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+        mixed = split_mixed_encoding(data) if encoding in ("cp1252", "latin-1") else None
+        fallback_lines: list[int] = []
+        if encoding in ("utf-8", "utf-8-sig"):
+            utf8 = data
+        elif mixed is not None:
+            # UTF-8 with some lines from a Windows program: each line in its own encoding.
+            utf8, fallback_lines = mixed
+            encoding = "utf-8+cp1252"
+        else:
+            utf8 = decode_text(data, encoding).encode("utf-8")
+        nul_line = first_nul_line(utf8)
+        if nul_line is not None:
+            raise _error(
+                "nul_character",
+                "Line {line} of '{filename}' contains a NUL character (a zero byte), which a text table cannot hold; the file may be damaged. Export it again and upload the new file.",
+                line=nul_line,
+                filename=filename,
+            )
+        return cls(utf8, encoding, bom, fallback_lines)
+
+    def replace(self, utf8: bytes) -> None:
+        """Use the rewritten ``utf8`` (same lines) from now on."""
+        self.utf8 = utf8
+        self.rewritten = True
+        self.starts, self.ends = _text_line_bounds(utf8, self.bom)
+
+    def find_lines(self) -> None:
+        """Line bounds (after the size check: a refused file costs no per-line work)."""
+        self.starts, self.ends = _text_line_bounds(self.utf8, self.bom)
+        if has_lone_cr(self.utf8):
+            # DuckDB loses the first field after a lone CR in a file that also uses LF; one
+            # line-break style avoids that (the line count, and so every line number, is kept).
+            self.replace(self.utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+
+    def drop_header_rows(self, sample: str, layout: TextLayout) -> _DroppedHeaderRows:
+        utf8, self.starts, self.ends, header_rows, rewritten = _drop_header_rows(
+            self.utf8, self.bom, sample, layout, self.starts, self.ends
         )
-    # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
-    rewritten = encoding not in ("utf-8", "utf-8-sig")
-    n_lines = _check_cells(utf8, filename, settings)
-    starts, ends = _text_line_bounds(utf8, bom)
-    if has_lone_cr(utf8):
-        # DuckDB loses the first field after a lone CR in a file that also uses LF; one
-        # line-break style avoids that (the line count, and so every line number, is kept).
-        utf8 = utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        rewritten = True
-        starts, ends = _text_line_bounds(utf8, bom)
-    sample_bytes = utf8[bom : bom + SAMPLE_BYTES]
-    sample = sample_bytes.decode("utf-8", errors="ignore")
+        self.utf8 = utf8
+        self.rewritten = self.rewritten or rewritten
+        return header_rows
+
+    def write(self, path: Path) -> Path:
+        path.write_bytes(self.utf8)
+        return path
+
+
+def _checked_sample(text: _TextFile, filename: str, settings: IngestSettings) -> str:
+    """The text sample; refuses an empty or binary file and a line over ``max_line_chars``."""
+    utf8, bom = text.utf8, text.bom
+    sample = utf8[bom : bom + SAMPLE_BYTES].decode("utf-8", errors="ignore")
     if not sample.strip() and not utf8[bom:].strip():
         raise _empty_file(filename)
     if control_char_share(sample) > 0.01:
-        raise _binary(filename, "binary")
-    line_no, n_chars = longest_line(utf8, starts, ends)
+        raise binary_file(filename, "binary")
+    line_no, n_chars = longest_line(utf8, text.starts, text.ends)
     if n_chars > settings.max_line_chars:
         raise _error(
             "line_too_long",
@@ -363,100 +395,122 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
             n_chars=n_chars,
             limit=settings.max_line_chars,
         )
-    layout = detect_layout(sample, complete=len(utf8) - bom <= SAMPLE_BYTES)
+    return sample
+
+
+def _text_layout(text: _TextFile, sample: str, filename: str) -> tuple[TextLayout, str]:
+    """Delimiter, header line and header (a whitespace-aligned table becomes tab-separated),
+    and the delimiter as found (for the report)."""
+    layout = detect_layout(sample, complete=len(text.utf8) - text.bom <= SAMPLE_BYTES)
     if not layout.header:
         raise _empty_file(filename)
     delimiter_found = layout.delimiter
     if layout.delimiter == WHITESPACE:
         # Columns aligned with spaces: one tab per gap makes it a tab-separated file with the
         # same lines (so line numbers in the report still point into the user's file).
-        utf8 = whitespace_to_tabs(utf8)
-        rewritten = True
-        starts, ends = _text_line_bounds(utf8, bom)
+        text.replace(whitespace_to_tabs(text.utf8))
         layout = TextLayout(delimiter="\t", header_line=layout.header_line, header=layout.header)
-    utf8, starts, ends, header_rows, rewritten_rows = _drop_header_rows(utf8, bom, sample, layout, starts, ends)
-    rewritten = rewritten or rewritten_rows
+    return layout, delimiter_found
+
+
+def _check_text_size(layout: TextLayout, n_lines: int, filename: str, settings: IngestSettings) -> None:
     header_width = _trimmed_width(layout.header)
     if header_width > settings.max_columns:
-        raise _too_many_columns(filename, header_width, settings.max_columns)
+        raise too_many_columns(filename, header_width, settings.max_columns)
     if n_lines * max(1, len(layout.header)) > settings.max_cells:
         raise too_many_cells(filename, n_lines, max(1, len(layout.header)), settings.max_cells)
+
+
+def _type_text(
+    text: _TextFile,
+    csv_path: Path,
+    layout: TextLayout,
+    delimiter_found: str,
+    header_rows: _DroppedHeaderRows,
+    filename: str,
+    settings: IngestSettings,
+) -> ParsedTable:
+    """Stage the CSV at ``csv_path`` and type it (see :func:`_type_table`)."""
     # One column more than the header: a row with extra fields fills it and is rejected.
     n_columns = min(len(layout.header), settings.max_columns) + 1
-    with tempfile.TemporaryDirectory(prefix="kam_ingest_") as tmp:
-        if path is not None and not rewritten:
-            csv_path = path
-        else:
-            csv_path = Path(tmp) / "upload.csv"
-            csv_path.write_bytes(utf8)
-        with IngestStaging(readable_file=csv_path) as staging:
-            try:
-                staging.load_csv(
-                    csv_path, delimiter=layout.delimiter, n_columns=n_columns, skip_lines=layout.header_line
-                )
-            except CsvReadError as exc:
-                raise _error(
-                    "unreadable_text",
-                    "The file '{filename}' could not be split into rows and columns; check that it is a CSV or text table.",
-                    filename=filename,
-                ) from exc
-            header_record = [v if v is not None else "" for v in staging.head(1)[0]][: len(layout.header)]
-            blank_lines = _blank_lines_after(starts, ends, layout.header_line)
-            # find() with a start offset: slicing would copy the whole file.
-            has_quotes = utf8.find(b'"', int(starts[layout.header_line]) if starts.size else 0) != -1
-            n_lines = int(starts.size) - layout.header_line
-            odd_quotes = has_quotes and utf8.count(b'"', int(starts[layout.header_line])) % 2 == 1
+    with IngestStaging(readable_file=csv_path) as staging:
+        try:
+            staging.load_csv(csv_path, delimiter=layout.delimiter, n_columns=n_columns, skip_lines=layout.header_line)
+        except CsvReadError as exc:
+            raise _unreadable_text(filename) from exc
+        header_record = [v if v is not None else "" for v in staging.head(1)[0]][: len(layout.header)]
+        records = _TextRecords(text, layout, filename)
+        return _type_table(
+            staging,
+            header=header_record,
+            first_row=1,
+            name=Path(filename).stem or filename,
+            filename=filename,
+            fmt=DetectedFormat(
+                file_type="csv",
+                encoding=text.encoding,
+                delimiter=delimiter_found,
+                header_row=layout.header_line + 1,
+            ),
+            settings=settings,
+            source_rows=records.source_rows,
+            extra_empty=records.blank_lines - header_rows.n_lines,
+            header_line_skipped=layout.header_line,
+            forced_decimal={},
+            default_decimal="," if layout.delimiter == ";" else ".",
+            serial_dates=[],
+            check_records=records.check,
+            expected_records=None if records.has_quotes else records.n_lines - records.blank_lines,
+        )
 
-            def check_records(n_records: int) -> None:
-                expected = n_lines - blank_lines
-                if not has_quotes and n_records != expected:
-                    # Without quotes every non-blank line is one record; a mismatch means the
-                    # reader lost or invented rows, which must never pass silently.
-                    raise _error(
-                        "unreadable_text",
-                        "The file '{filename}' could not be split into rows and columns; check that it is a CSV or text table.",
-                        filename=filename,
-                    )
-                if odd_quotes and n_records < expected:
-                    # An opening quote that is never closed swallows the lines after it into
-                    # one cell; paired quotes ("" escapes included) keep the count even.
-                    raise _error(
-                        "unbalanced_quotes",
-                        "The file '{filename}' has a quotation mark (\") that is never closed, so the rows after it cannot be told apart. Fix the quote in the file and upload it again.",
-                        filename=filename,
-                    )
 
-            def source_rows(record_numbers: np.ndarray) -> np.ndarray:
-                return _csv_source_rows(record_numbers, utf8, starts, ends, layout, has_quotes)
+def _unreadable_text(filename: str) -> KamError:
+    return _error(
+        "unreadable_text",
+        "The file '{filename}' could not be split into rows and columns; check that it is a CSV or text table.",
+        filename=filename,
+    )
 
-            table = _type_table(
-                staging,
-                header=header_record,
-                first_row=1,
-                name=Path(filename).stem or filename,
-                filename=filename,
-                fmt=DetectedFormat(
-                    file_type="csv",
-                    encoding=encoding,
-                    delimiter=delimiter_found,
-                    header_row=layout.header_line + 1,
-                ),
-                settings=settings,
-                source_rows=source_rows,
-                extra_empty=blank_lines - header_rows.n_lines,
-                header_line_skipped=layout.header_line,
-                forced_decimal={},
-                default_decimal="," if layout.delimiter == ";" else ".",
-                serial_dates=[],
-                check_records=check_records,
-                expected_records=None if has_quotes else n_lines - blank_lines,
+
+class _TextRecords:
+    """What Python knows of a text file's records: lines, blank lines, quotes; where a record is."""
+
+    def __init__(self, text: _TextFile, layout: TextLayout, filename: str) -> None:
+        self.text, self.layout, self.filename = text, layout, filename
+        utf8, starts = text.utf8, text.starts
+        self.blank_lines = _blank_lines_after(starts, text.ends, layout.header_line)
+        # find() with a start offset: slicing would copy the whole file.
+        self.has_quotes = utf8.find(b'"', int(starts[layout.header_line]) if starts.size else 0) != -1
+        self.n_lines = int(starts.size) - layout.header_line
+        self.odd_quotes = self.has_quotes and utf8.count(b'"', int(starts[layout.header_line])) % 2 == 1
+
+    def check(self, n_records: int) -> None:
+        """Refuse a record count that cannot be right for this file."""
+        expected = self.n_lines - self.blank_lines
+        if not self.has_quotes and n_records != expected:
+            # Without quotes every non-blank line is one record; a mismatch means the
+            # reader lost or invented rows, which must never pass silently.
+            raise _unreadable_text(self.filename)
+        if self.odd_quotes and n_records < expected:
+            # An opening quote that is never closed swallows the lines after it into
+            # one cell; paired quotes ("" escapes included) keep the count even.
+            raise _error(
+                "unbalanced_quotes",
+                "The file '{filename}' has a quotation mark (\") that is never closed, so the rows after it cannot be told apart. Fix the quote in the file and upload it again.",
+                filename=self.filename,
             )
+
+    def source_rows(self, record_numbers: np.ndarray) -> np.ndarray:
+        text = self.text
+        return _csv_source_rows(record_numbers, text.utf8, text.starts, text.ends, self.layout, self.has_quotes)
+
+
+def _warn_mixed_encoding(table: ParsedTable, fallback_lines: list[int]) -> None:
     if fallback_lines:
         shown = ", ".join(str(line) for line in fallback_lines[:10]) + (" …" if len(fallback_lines) > 10 else "")
         table.quality.issues.append(QualityIssue(
             code="mixed_encoding", severity="warning", params={"n": len(fallback_lines), "lines": shown},
         ))
-    return _with_question_texts(table, header_rows, layout.header)
 
 
 class _DroppedHeaderRows(BaseModel):
@@ -622,7 +676,7 @@ def _sheet_table(
     header = [cell_text(v) or "" for v in rows[header_index]]
     n_columns = max(len(r) for r in rows[header_index:])
     if _trimmed_width(header) > settings.max_columns:
-        raise _too_many_columns(filename, _trimmed_width(header), settings.max_columns)
+        raise too_many_columns(filename, _trimmed_width(header), settings.max_columns)
     header += [""] * (n_columns - len(header))
     body = rows[header_index + 1 :]
     if not any(widths[header_index + 1 :]):
@@ -697,7 +751,7 @@ def _columns_table(
     if not sheet.widths.any():
         return None
     if _trimmed_width(sheet.header) > settings.max_columns:
-        raise _too_many_columns(filename, _trimmed_width(sheet.header), settings.max_columns)
+        raise too_many_columns(filename, _trimmed_width(sheet.header), settings.max_columns)
     if not sheet.widths[1:].any():
         raise _header_only(filename)
     excel_rows = np.arange(2, 2 + sheet.body.num_rows, dtype=np.int64)
@@ -788,7 +842,7 @@ def _choose_plans(
         if nonempty == 0:
             continue
         needed = TYPE_MAJORITY * nonempty
-        date_counts = {fmt: row[f"date:{fmt}"] for fmt, _ in STAGING_DATE_FORMATS}
+        date_counts = {fmt: row[f"date:{fmt}"] for fmt, _ in DATE_FORMATS}
         best_format = max(date_counts, key=lambda fmt: date_counts[fmt])  # first of equals wins
         if best_format == COMPACT_DATE_FORMAT and is_id_header(names[index]):
             date_counts[best_format] = 0  # an order number such as 20240115 is not a date
@@ -861,6 +915,36 @@ def _type_table(
     column_names, renamed, issues = _unique_names(header, keep)
     names = dict(zip(keep, column_names, strict=True))
 
+    data, coerced = _typed_frame(kept, keep, plans, names, column_names)
+    rejected, row_issues = _rejected_rows(
+        rejected_raw, keep, overflow, names, plans, source_rows, header_width
+    )
+    fmt = fmt.model_copy(
+        update={
+            "decimal": decimal,
+            "thousands": _thousands(profile, plans),
+            "date_format": next((opt for kind, opt in plans.values() if kind == "date"), None),
+        }
+    )
+    quality = _quality_report(data, coerced, renamed, len(kept), len(rejected), n_empty + extra_empty, n_duplicates)
+    quality.issues = [
+        *_summary_issues(quality, header_line_skipped, len(dropped), keep, names, plans, serial_dates),
+        *issues,
+        *row_issues,
+        *_finding_issues(quality),
+    ]
+    return ParsedTable(name=name, data=data, format=fmt, quality=quality, rejected=rejected)
+
+
+def _typed_frame(
+    kept: pd.DataFrame,
+    keep: list[int],
+    plans: dict[int, tuple[str, str | None]],
+    names: dict[int, str],
+    column_names: list[str],
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The kept rows as the table's frame (numbers float64, dates datetime64[ns], text str),
+    and the columns coerced to a number or a date."""
     coerced: dict[str, str] = {}
     series: list[pd.Series] = []
     for index in keep:
@@ -882,25 +966,24 @@ def _type_table(
         else pd.DataFrame(index=pd.RangeIndex(len(kept)))
     )
     data.columns = column_names
+    return data, coerced
 
-    rejected, row_issues = _rejected_rows(
-        rejected_raw, keep, overflow, names, plans, source_rows, header_width
-    )
-    issues = issues + row_issues
 
-    fmt = fmt.model_copy(
-        update={
-            "decimal": decimal,
-            "thousands": _thousands(profile, plans),
-            "date_format": next((opt for kind, opt in plans.values() if kind == "date"), None),
-        }
-    )
-    n_empty_total = n_empty + extra_empty
-    quality = QualityReport(
-        rows_read=len(kept) + len(rejected) + n_empty_total,
-        rows_kept=len(kept),
-        rows_rejected=len(rejected),
-        empty_rows=n_empty_total,
+def _quality_report(
+    data: pd.DataFrame,
+    coerced: dict[str, str],
+    renamed: dict[str, str],
+    n_kept: int,
+    n_rejected: int,
+    n_empty: int,
+    n_duplicates: int,
+) -> QualityReport:
+    """The counts of the report (its issues are added by the caller)."""
+    return QualityReport(
+        rows_read=n_kept + n_rejected + n_empty,
+        rows_kept=n_kept,
+        rows_rejected=n_rejected,
+        empty_rows=n_empty,
         columns_coerced=coerced,
         duplicate_rows=n_duplicates,
         negative_values={
@@ -909,6 +992,19 @@ def _type_table(
         missing_values={c: int(n) for c in data.columns if (n := int(data[c].isna().sum()))},
         renamed_columns=renamed,
     )
+
+
+def _summary_issues(
+    quality: QualityReport,
+    header_line_skipped: int,
+    n_dropped: int,
+    keep: list[int],
+    names: dict[int, str],
+    plans: dict[int, tuple[str, str | None]],
+    serial_dates: list[int],
+) -> list[QualityIssue]:
+    """The report's opening sentences: rows, skipped lines, empty rows and columns, and how
+    each number and date column was read."""
     summary = [
         QualityIssue(
             code="rows_summary",
@@ -927,10 +1023,10 @@ def _type_table(
                 params={"line": header_line_skipped + 1, "n_skipped": header_line_skipped},
             )
         )
-    if n_empty_total:
-        summary.append(QualityIssue(code="empty_rows", params={"n": n_empty_total}))
-    if dropped:
-        summary.append(QualityIssue(code="empty_columns_dropped", params={"n": len(dropped)}))
+    if quality.empty_rows:
+        summary.append(QualityIssue(code="empty_rows", params={"n": quality.empty_rows}))
+    if n_dropped:
+        summary.append(QualityIssue(code="empty_columns_dropped", params={"n": n_dropped}))
     for index in keep:
         column = names[index]
         kind, option = plans[index]
@@ -950,15 +1046,19 @@ def _type_table(
                     column=column,
                 )
             )
+    return summary
+
+
+def _finding_issues(quality: QualityReport) -> list[QualityIssue]:
+    """The report's closing findings: duplicate rows, negative values, missing values."""
     tail = []
-    if n_duplicates:
-        tail.append(QualityIssue(code="duplicate_rows", params={"n": n_duplicates}, severity="warning"))
+    if quality.duplicate_rows:
+        tail.append(QualityIssue(code="duplicate_rows", params={"n": quality.duplicate_rows}, severity="warning"))
     for column, n in quality.negative_values.items():
         tail.append(QualityIssue(code="negative_values", params={"column": column, "n": n}, column=column))
     for column, n in quality.missing_values.items():
         tail.append(QualityIssue(code="missing_values", params={"column": column, "n": n}, column=column))
-    quality.issues = summary + issues + tail
-    return ParsedTable(name=name, data=data, format=fmt, quality=quality, rejected=rejected)
+    return tail
 
 
 def _human_format(date_format: str | None) -> str:

@@ -97,11 +97,30 @@ class SheetScan(BaseModel):
     starts_at_a1: bool = False
 
 
-def _corrupt(filename: str) -> KamError:
+def corrupt_workbook(filename: str) -> KamError:
+    """The sentence for a file that looks like, but cannot be read as, an Excel workbook."""
     return KamError(
         "ingest.corrupt_workbook",
         "The file '{filename}' is not a readable Excel workbook; it may be damaged. Open it in Excel, save it again and upload the new file.",
         filename=filename,
+    )
+
+
+def encrypted_workbook(filename: str) -> KamError:
+    return KamError(
+        "ingest.encrypted_workbook",
+        "The workbook '{filename}' is protected with a password. Remove the password in Excel (File > Info > Protect Workbook) and upload it again.",
+        filename=filename,
+    )
+
+
+def binary_file(filename: str, kind: str) -> KamError:
+    """The sentence for a file holding no table (``kind``: what it is instead, e.g. "ZIP")."""
+    return KamError(
+        "ingest.binary_file",
+        "The file '{filename}' does not contain a table (it is a {kind} file). Upload a CSV, TXT, XLSX or XLS file.",
+        filename=filename,
+        kind=kind,
     )
 
 
@@ -113,15 +132,29 @@ def _entity(filename: str) -> KamError:
     )
 
 
-def too_many_cells(filename: str, n_rows: int, n_columns: int, limit: int) -> KamError:
-    """The sentence for a table that would take more cells than ``limit`` to read."""
+def too_many_columns(filename: str, n_columns: int, limit: int) -> KamError:
+    """The sentence for a table wider than ``limit`` columns (text and Excel alike)."""
+    return KamError(
+        "ingest.too_many_columns",
+        "The table in '{filename}' has {n_columns} columns; the limit is {limit}.",
+        filename=filename,
+        n_columns=n_columns,
+        limit=limit,
+    )
+
+
+def too_many_cells(filename: str, n_rows: int, n_columns: int, limit: int, n_cells: int | None = None) -> KamError:
+    """The sentence for a table that would take more cells than ``limit`` to read.
+
+    ``n_cells`` defaults to rows × columns (pass the count where the cells were counted).
+    """
     return KamError(
         "ingest.too_many_cells",
         "The table in '{filename}' is too large to read: {n_rows} rows × {n_columns} columns = {n_cells} cells, more than the limit of {limit}.",
         filename=filename,
         n_rows=n_rows,
         n_columns=n_columns,
-        n_cells=n_rows * n_columns,
+        n_cells=n_rows * n_columns if n_cells is None else n_cells,
         limit=limit,
     )
 
@@ -131,25 +164,16 @@ def check_ole(data: bytes, filename: str) -> str:
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as exc:  # olefile raises several unrelated types on junk
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
     try:
         streams = {"/".join(entry).lower() for entry in ole.listdir(streams=True, storages=True)}
     finally:
         ole.close()
     if "encryptedpackage" in streams or "encryptioninfo" in streams:
-        raise KamError(
-            "ingest.encrypted_workbook",
-            "The workbook '{filename}' is protected with a password. Remove the password in Excel (File > Info > Protect Workbook) and upload it again.",
-            filename=filename,
-        )
+        raise encrypted_workbook(filename)
     if "workbook" in streams or "book" in streams:
         return "xls"
-    raise KamError(
-        "ingest.binary_file",
-        "The file '{filename}' does not contain a table (it is a {kind} file). Upload a CSV, TXT, XLSX or XLS file.",
-        filename=filename,
-        kind="OLE",
-    )
+    raise binary_file(filename, "OLE")
 
 
 def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: float) -> None:
@@ -166,15 +190,10 @@ def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: float) -> No
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        raise KamError(
-            "ingest.binary_file",
-            "The file '{filename}' does not contain a table (it is a {kind} file). Upload a CSV, TXT, XLSX or XLS file.",
-            filename=filename,
-            kind="ZIP",
-        )
+        raise binary_file(filename, "ZIP")
     if "xl/workbook.bin" in names:
         raise KamError(
             "ingest.xlsb_not_supported",
@@ -197,7 +216,7 @@ def check_xlsx_zip(data: bytes, filename: str, max_uncompressed_mb: float) -> No
             with archive.open(info) as part:
                 probe = part.read(_XML_PROBE_BYTES)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
-            raise _corrupt(filename) from exc
+            raise corrupt_workbook(filename) from exc
         if b"<!DOCTYPE" in probe.upper() or b"<!ENTITY" in probe.upper():
             raise _entity(filename)
 
@@ -231,7 +250,7 @@ def _read_part(archive: zipfile.ZipFile, name: str, filename: str) -> bytes:
     try:
         return archive.read(name)
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
 
 
 def _sheet_parts(archive: zipfile.ZipFile, filename: str) -> list[tuple[str, str, bool]]:
@@ -244,7 +263,7 @@ def _sheet_parts(archive: zipfile.ZipFile, filename: str) -> list[tuple[str, str
     except Exception as exc:  # defusedxml refuses DTDs/entities; anything else is damage
         if "Forbidden" in type(exc).__name__:
             raise _entity(filename) from exc
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
     targets = {}
     for rel in rels:
         if _local(rel.tag) == "Relationship":
@@ -258,7 +277,7 @@ def _sheet_parts(archive: zipfile.ZipFile, filename: str) -> list[tuple[str, str
         rel_id = element.get(_RELATIONSHIP_ID) or element.get(_STRICT_RELATIONSHIP_ID)
         part = targets.get(rel_id)
         if part is None:
-            raise _corrupt(filename)
+            raise corrupt_workbook(filename)
         sheets.append((element.get("name", ""), part, element.get("state", "visible") == "veryHidden"))
     return sheets
 
@@ -272,7 +291,7 @@ def _stream(archive: zipfile.ZipFile, part: str, filename: str) -> Any:
                 yield chunk, tail + chunk
                 tail = chunk[-64:]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
 
 
 def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cells: int) -> None:
@@ -354,23 +373,15 @@ def scan_xlsx(data: bytes, filename: str, max_cells: int) -> list[SheetScan]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
     scans = []
     for name, part, very_hidden in _sheet_parts(archive, filename):
         scan = SheetScan(name=name, part=part, very_hidden=very_hidden)
         if part not in archive.NameToInfo:
-            raise _corrupt(filename)
+            raise corrupt_workbook(filename)
         _scan_part(archive, scan, filename, max_cells)
         if scan.n_cells > max_cells:
-            raise KamError(
-                "ingest.too_many_cells",
-                "The table in '{filename}' is too large to read: {n_rows} rows × {n_columns} columns = {n_cells} cells, more than the limit of {limit}.",
-                filename=filename,
-                n_rows=scan.n_rows,
-                n_columns=scan.n_columns,
-                n_cells=scan.n_cells,
-                limit=max_cells,
-            )
+            raise too_many_cells(filename, scan.n_rows, scan.n_columns, max_cells, n_cells=scan.n_cells)
         if scan.n_rows * scan.n_columns > max_cells:
             raise too_many_cells(filename, scan.n_rows, scan.n_columns, max_cells)
         scans.append(scan)
@@ -382,7 +393,7 @@ def scan_xlsx(data: bytes, filename: str, max_cells: int) -> list[SheetScan]:
                 while chunk := part.read(_SCAN_CHUNK):
                     n_strings += chunk.count(b"<si>") + chunk.count(b"<si ")
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
-            raise _corrupt(filename) from exc
+            raise corrupt_workbook(filename) from exc
         if n_strings > max_cells:
             raise KamError(
                 "ingest.too_many_strings",
@@ -408,7 +419,7 @@ def read_xlsx(
     try:
         reader = fastexcel.read_excel(data)
     except Exception as exc:  # fastexcel raises its own error types on damaged files
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
     result: list[SheetCells | SheetColumns] = []
     calamine_book = None
     for scan in scans:
@@ -512,7 +523,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
     if len(header) > max_columns:
         filled_columns = [i for i, array in enumerate(texts) if header[i].strip() or array.null_count < len(array)]
         if filled_columns and filled_columns[-1] + 1 > max_columns:
-            _too_wide(filename, filled_columns[-1] + 1, max_columns)
+            raise too_many_columns(filename, filled_columns[-1] + 1, max_columns)
     return SheetColumns(
         name=scan.name,
         header=header,
@@ -561,7 +572,7 @@ def _calamine_book(data: bytes, filename: str) -> Any:
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
 
 
 def _calamine_value(value: Any) -> Any:
@@ -580,7 +591,7 @@ def _read_calamine_sheet(book: Any, scan: SheetScan, filename: str, max_columns:
         values = sheet.to_python()
         top, left = sheet.start if values else (0, 0)
     except Exception as exc:
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
     pad = (None,) * left
     rows: list[tuple[Any, ...]] = [()] * top
     for row in values:
@@ -598,7 +609,7 @@ def _read_openpyxl_sheet(data: bytes, scan: SheetScan, filename: str, max_column
     except Exception as exc:  # openpyxl raises KeyError/ValueError/XML errors on damaged files
         if "EntitiesForbidden" in type(exc).__name__ or "DTD" in str(exc):
             raise _entity(filename) from exc
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
     try:
         sheet = workbook[scan.name]
         if hasattr(sheet, "reset_dimensions"):
@@ -612,7 +623,7 @@ def _read_openpyxl_sheet(data: bytes, scan: SheetScan, filename: str, max_column
         except KamError:
             raise
         except Exception as exc:
-            raise _corrupt(filename) from exc
+            raise corrupt_workbook(filename) from exc
         return SheetCells(name=scan.name, rows=rows)
     finally:
         workbook.close()
@@ -622,21 +633,17 @@ def read_xls(data: bytes, filename: str, max_sheets: int, max_columns: int) -> l
         book = xlrd.open_workbook(file_contents=data, on_demand=True)
     except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
-            raise KamError(
-                "ingest.encrypted_workbook",
-                "The workbook '{filename}' is protected with a password. Remove the password in Excel (File > Info > Protect Workbook) and upload it again.",
-                filename=filename,
-            ) from exc
-        raise _corrupt(filename) from exc
+            raise encrypted_workbook(filename) from exc
+        raise corrupt_workbook(filename) from exc
     except Exception as exc:
-        raise _corrupt(filename) from exc
+        raise corrupt_workbook(filename) from exc
     try:
         _check_sheet_count(book.nsheets, filename, max_sheets)
         result = []
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             if sheet.ncols > max_columns:
-                _too_wide(filename, sheet.ncols, max_columns)
+                raise too_many_columns(filename, sheet.ncols, max_columns)
             rows = []
             for r in range(sheet.nrows):
                 row = []
@@ -670,21 +677,11 @@ def _check_sheet_count(n_sheets: int, filename: str, max_sheets: int) -> None:
         )
 
 
-def _too_wide(filename: str, n_columns: int, limit: int) -> None:
-    raise KamError(
-        "ingest.too_many_columns",
-        "The table in '{filename}' has {n_columns} columns; the limit is {limit}.",
-        filename=filename,
-        n_columns=n_columns,
-        limit=limit,
-    )
-
-
 def _check_width(row: tuple[Any, ...], filename: str, max_columns: int) -> None:
     if len(row) > max_columns:
         last = max((i for i, v in enumerate(row) if v is not None and v != ""), default=-1)
         if last + 1 > max_columns:
-            _too_wide(filename, last + 1, max_columns)
+            raise too_many_columns(filename, last + 1, max_columns)
 
 
 def cell_text(value: Any) -> str | None:

@@ -749,41 +749,10 @@ def movement(
     days = pd.to_datetime(transactions[date]).dt.normalize()
     if days.notna().sum() == 0:
         raise KamError("portfolio.empty", "There are no accounts to analyse.")
-    default_current, default_previous = default_periods(days.max())
-    cur = _period(current) if current is not None else default_current
-    if previous is not None:
-        prev = _period(previous)
-    elif current is not None:
-        prev = _period_before(cur)
-    else:
-        prev = default_previous
-
-    # Customers numbered once for the whole table; each period takes its rows' codes.
-    codes, customers = _factorized(transactions[customer])
-    amounts = _numeric(transactions, value)
-    day_values = days.to_numpy()
-
-    def classes_in(period: Period, label: str) -> pd.DataFrame:
-        mask = (
-            (day_values >= np.datetime64(pd.Timestamp(period.start)))
-            & (day_values <= np.datetime64(pd.Timestamp(period.end)))
-            & (codes >= 0)
-        )
-        if not mask.any():
-            return pd.DataFrame(
-                {
-                    "customer": pd.Series([], dtype=transactions[customer].dtype),
-                    f"{label}_value": pd.Series([], dtype="float64"),
-                    f"{label}_class": pd.Series([], dtype="str"),
-                }
-            )
-        found = _classify(_net_from_codes(codes[mask], customers, amounts[mask]), limits)
-        return found[["customer", "value", "abc_class"]].rename(
-            columns={"value": f"{label}_value", "abc_class": f"{label}_class"}
-        )
-
-    previous_classes = classes_in(prev, "previous")
-    current_classes = classes_in(cur, "current")
+    cur, prev = _movement_periods(days, current, previous)
+    rows = _PeriodRows(transactions, customer, value, days, limits)
+    previous_classes = rows.classes_in(prev, "previous")
+    current_classes = rows.classes_in(cur, "current")
     if previous_classes.empty and current_classes.empty:
         raise KamError(
             "portfolio.no_rows_in_periods",
@@ -793,23 +762,8 @@ def movement(
             current_start=cur.start.isoformat(),
             current_end=cur.end.isoformat(),
         )
-    accounts = previous_classes.merge(current_classes, on="customer", how="outer")
-    accounts = accounts.fillna(
-        {"previous_value": 0.0, "current_value": 0.0, "previous_class": NEW, "current_class": LOST}
-    )
-    change = accounts["current_value"] - accounts["previous_value"]
-    previous_value = accounts["previous_value"]
-    accounts = accounts.assign(
-        change=change,
-        change_pct=(change / previous_value).where(previous_value > 0),
-    )
-
-    bought = (amounts > 0) & (day_values <= np.datetime64(pd.Timestamp(cur.end))) & (codes >= 0)
-    last = (
-        pd.Series(day_values[bought]).groupby(codes[bought]).max().rename("last_purchase")
-    )
-    last.index = customers.take(last.index.to_numpy())
-    accounts = accounts.merge(last, left_on="customer", right_index=True, how="left")
+    accounts = _account_changes(previous_classes, current_classes)
+    accounts = accounts.merge(rows.last_purchase(cur), left_on="customer", right_index=True, how="left")
     accounts = accounts.sort_values(
         ["previous_value", "current_value", "customer"], ascending=[False, False, True]
     ).reset_index(drop=True)
@@ -825,6 +779,83 @@ def movement(
             "last_purchase",
         ]
     ]
+    return Movement(current=cur, previous=prev, thresholds=limits, accounts=accounts, matrix=_transitions(accounts))
+
+
+def _movement_periods(
+    days: pd.Series, current: tuple[Any, Any] | None, previous: tuple[Any, Any] | None
+) -> tuple[Period, Period]:
+    """The current and previous periods: as given, or the defaults of :func:`movement`."""
+    default_current, default_previous = default_periods(days.max())
+    cur = _period(current) if current is not None else default_current
+    if previous is not None:
+        prev = _period(previous)
+    elif current is not None:
+        prev = _period_before(cur)
+    else:
+        prev = default_previous
+    return cur, prev
+
+
+class _PeriodRows:
+    """The rows of a transaction table, customers numbered once, ready to cut into periods."""
+
+    def __init__(
+        self, transactions: pd.DataFrame, customer: str, value: str, days: pd.Series, limits: tuple[float, float]
+    ) -> None:
+        # Customers numbered once for the whole table; each period takes its rows' codes.
+        self.codes, self.customers = _factorized(transactions[customer])
+        self.customer_dtype = transactions[customer].dtype
+        self.amounts = _numeric(transactions, value)
+        self.day_values = days.to_numpy()
+        self.limits = limits
+
+    def classes_in(self, period: Period, label: str) -> pd.DataFrame:
+        """customer, <label>_value and <label>_class of the accounts with rows in ``period``."""
+        codes, day_values = self.codes, self.day_values
+        mask = (
+            (day_values >= np.datetime64(pd.Timestamp(period.start)))
+            & (day_values <= np.datetime64(pd.Timestamp(period.end)))
+            & (codes >= 0)
+        )
+        if not mask.any():
+            return pd.DataFrame(
+                {
+                    "customer": pd.Series([], dtype=self.customer_dtype),
+                    f"{label}_value": pd.Series([], dtype="float64"),
+                    f"{label}_class": pd.Series([], dtype="str"),
+                }
+            )
+        found = _classify(_net_from_codes(codes[mask], self.customers, self.amounts[mask]), self.limits)
+        return found[["customer", "value", "abc_class"]].rename(
+            columns={"value": f"{label}_value", "abc_class": f"{label}_class"}
+        )
+
+    def last_purchase(self, period: Period) -> pd.Series:
+        """Each account's last day with a positive amount up to the end of ``period``."""
+        codes, day_values = self.codes, self.day_values
+        bought = (self.amounts > 0) & (day_values <= np.datetime64(pd.Timestamp(period.end))) & (codes >= 0)
+        last = pd.Series(day_values[bought]).groupby(codes[bought]).max().rename("last_purchase")
+        last.index = self.customers.take(last.index.to_numpy())
+        return last
+
+
+def _account_changes(previous_classes: pd.DataFrame, current_classes: pd.DataFrame) -> pd.DataFrame:
+    """Both periods side by side (new and lost accounts filled), with the change in value."""
+    accounts = previous_classes.merge(current_classes, on="customer", how="outer")
+    accounts = accounts.fillna(
+        {"previous_value": 0.0, "current_value": 0.0, "previous_class": NEW, "current_class": LOST}
+    )
+    change = accounts["current_value"] - accounts["previous_value"]
+    previous_value = accounts["previous_value"]
+    return accounts.assign(
+        change=change,
+        change_pct=(change / previous_value).where(previous_value > 0),
+    )
+
+
+def _transitions(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Accounts per (previous class, current class), new and lost included."""
     matrix = (
         pd.crosstab(accounts["previous_class"], accounts["current_class"])
         .reindex(index=[*CLASSES, NEW], columns=[*CLASSES, LOST], fill_value=0)
@@ -832,7 +863,7 @@ def movement(
     )
     matrix.index.name = "previous"
     matrix.columns.name = "current"
-    return Movement(current=cur, previous=prev, thresholds=limits, accounts=accounts, matrix=matrix)
+    return matrix
 
 
 def churn_risk(movement: Movement, min_drop: float = 0.30, inactive_days: int = 90) -> pd.DataFrame:

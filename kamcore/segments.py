@@ -614,6 +614,36 @@ def _kmeans_segments(
     impute: Impute,
     diagnostics: bool = True,
 ) -> SegmentResult:
+    """The steps of :func:`kmeans_segments`, top to bottom (see there)."""
+    _check_impute(impute)
+    rows = _Rows(*_complete_rows(table, features, impute))
+    ks = _candidate_ks(k, k_range, rows)
+    fitter = _Fitter(rows, scale)
+    silhouette_method = silhouette_method_of(rows.n_used)
+    common = {
+        "n_excluded": rows.n_excluded, "n_imputed": rows.n_imputed, "algorithm": fitter.algorithm,
+        "silhouette_method": silhouette_method, "scale": scale,
+    }  # fmt: skip
+    if k is not None and not diagnostics:
+        nan = float("nan")
+        return _result(
+            fitter.fit(int(k), random_state), table, rows, features,
+            k_scores=pd.DataFrame([{"k": int(k), "silhouette": nan, "calinski_harabasz": nan, "davies_bouldin": nan, "gap": nan, "gap_se": nan}]),
+            k_by_index={}, choice_rule="fixed", choice_reason=f"k = {int(k)} was set by the user.",
+            stability_ari=nan, **common,
+        )  # fmt: skip
+    k_scores, fitted, gap, gap_se = _score_ks(fitter, ks, random_state)
+    chosen_k, choice_rule, k_by_index = _choose_k(k, ks, k_scores, gap, gap_se)
+    choice_reason = _choice_reason(chosen_k, choice_rule, k_scores, k_by_index)
+    labels = fitted[chosen_k]
+    return _result(
+        labels, table, rows, features,
+        k_scores=k_scores, k_by_index=k_by_index, choice_rule=choice_rule, choice_reason=choice_reason,
+        stability_ari=_stability(fitter, labels, chosen_k, random_state), **common,
+    )  # fmt: skip
+
+
+def _check_impute(impute: Impute) -> None:
     if impute not in (None, "median"):
         raise KamError(
             "segments.bad_option",
@@ -621,6 +651,10 @@ def _kmeans_segments(
             value=str(impute),
             option="impute",
         )
+
+
+def _complete_rows(table: pd.DataFrame, features: list[str], impute: Impute) -> tuple[pd.DataFrame, int, int]:
+    """The numeric feature rows that can be used (imputed if asked), rows excluded, rows imputed."""
     values = _numeric_features(table, features).reset_index(drop=True)
     missing_rows = values.isna().any(axis=1)
     n_imputed = 0
@@ -629,75 +663,84 @@ def _kmeans_segments(
         values = values.fillna(values.median())
         # A column with no value at all still has no median; those rows must go.
         missing_rows = values.isna().any(axis=1)
-    n_excluded = int(missing_rows.sum())
-    values = values.loc[~missing_rows]
+    return values.loc[~missing_rows], int(missing_rows.sum()), n_imputed
 
-    # Canonical row order: identical inputs in any order give identical fits and samples.
-    order = np.lexsort(values.to_numpy().T[::-1])
-    values = values.iloc[order]
-    positions = values.index.to_numpy()
-    original = values.to_numpy(dtype=float)
-    n_used = len(values)
-    # Sorted rows: a row differing from the one before starts a new distinct row.
-    starts = np.ones(n_used, dtype=bool)
-    if n_used > 1:
-        starts[1:] = (original[1:] != original[:-1]).any(axis=1)
-    n_distinct = int(starts.sum())
 
+class _Rows:
+    """The rows to cluster in canonical (sorted) order, with where they came from."""
+
+    def __init__(self, values: pd.DataFrame, n_excluded: int, n_imputed: int) -> None:
+        # Canonical row order: identical inputs in any order give identical fits and samples.
+        order = np.lexsort(values.to_numpy().T[::-1])
+        self.values = values.iloc[order]
+        self.positions = self.values.index.to_numpy()  # row positions in the input table
+        self.original = self.values.to_numpy(dtype=float)
+        self.n_used = len(self.values)
+        # Sorted rows: a row differing from the one before starts a new distinct row.
+        self.starts = np.ones(self.n_used, dtype=bool)
+        if self.n_used > 1:
+            self.starts[1:] = (self.original[1:] != self.original[:-1]).any(axis=1)
+        self.n_distinct = int(self.starts.sum())
+        self.n_excluded = n_excluded
+        self.n_imputed = n_imputed
+
+
+def _too_few_rows(rows: _Rows, k: int) -> KamError:
+    return KamError(
+        "segments.too_few_rows",
+        "Only {n} complete rows with {distinct} different answers: too few for {k} segments.",
+        n=rows.n_used,
+        distinct=rows.n_distinct,
+        k=k,
+    )
+
+
+def _candidate_ks(k: int | None, k_range: tuple[int, int], rows: _Rows) -> list[int]:
+    """The numbers of segments to try: ``[k]`` when given, else the range the rows allow."""
     if k is not None:
         if k < 2:
             raise KamError("segments.bad_k", "The number of segments must be at least 2.")
-        if n_distinct < k or n_used <= k:
-            raise KamError(
-                "segments.too_few_rows",
-                "Only {n} complete rows with {distinct} different answers: too few for {k} segments.",
-                n=n_used,
-                distinct=n_distinct,
-                k=k,
-            )
-        ks = [int(k)]
-    else:
-        low, high = int(k_range[0]), int(k_range[1])
-        if low < 2 or high < low:
-            raise KamError("segments.bad_k", "The number of segments must be at least 2.")
-        high = min(high, n_distinct - 1, n_used - 1)
-        if high < low:
-            raise KamError(
-                "segments.too_few_rows",
-                "Only {n} complete rows with {distinct} different answers: too few for {k} segments.",
-                n=n_used,
-                distinct=n_distinct,
-                k=low,
-            )
-        ks = list(range(low, high + 1))
+        if rows.n_distinct < k or rows.n_used <= k:
+            raise _too_few_rows(rows, k)
+        return [int(k)]
+    low, high = int(k_range[0]), int(k_range[1])
+    if low < 2 or high < low:
+        raise KamError("segments.bad_k", "The number of segments must be at least 2.")
+    high = min(high, rows.n_distinct - 1, rows.n_used - 1)
+    if high < low:
+        raise _too_few_rows(rows, low)
+    return list(range(low, high + 1))
 
-    scaled = _scale(original, scale)
-    weighted = n_distinct <= MINIBATCH_ABOVE and 4 * n_distinct <= n_used
-    minibatch = n_used > MINIBATCH_ABOVE and not weighted
-    algorithm = "MiniBatchKMeans(n_init=3, batch_size=2048)" if minibatch else "KMeans(n_init=10)"
-    if weighted:
-        algorithm += f" on {n_distinct} distinct rows, weighted by count"
-        group = np.cumsum(starts) - 1
-        points, weights = scaled[starts], np.bincount(group).astype(float)
 
-    def fit(n_clusters: int, seed: int) -> np.ndarray:
-        if weighted:
-            return KMeans(n_clusters=n_clusters, n_init=10, random_state=seed).fit(points, sample_weight=weights).labels_[group]
-        return _make_model(n_clusters, seed, minibatch).fit_predict(scaled)
+class _Fitter:
+    """k-means on the scaled rows: on distinct rows weighted by count where rows repeat a lot,
+    MiniBatchKMeans above ``MINIBATCH_ABOVE`` rows, else KMeans."""
 
-    if k is not None and not diagnostics:
-        labels = fit(int(k), random_state)
-        nan = float("nan")
-        return _result(
-            labels, table, positions, original, values, features,
-            k_scores=pd.DataFrame([{"k": int(k), "silhouette": nan, "calinski_harabasz": nan, "davies_bouldin": nan, "gap": nan, "gap_se": nan}]),
-            k_by_index={}, choice_rule="fixed", choice_reason=f"k = {int(k)} was set by the user.",
-            stability_ari=nan, n_excluded=n_excluded, n_imputed=n_imputed, algorithm=algorithm,
-            silhouette_method=silhouette_method_of(n_used), scale=scale,
-        )  # fmt: skip
-    sample_size = SILHOUETTE_SAMPLE if n_used > SILHOUETTE_SAMPLE else None
-    silhouette_method = "exact" if sample_size is None else f"sample of {SILHOUETTE_SAMPLE}"
+    def __init__(self, rows: _Rows, scale: Scale) -> None:
+        self.n_used = rows.n_used
+        self.scaled = _scale(rows.original, scale)
+        self.weighted = rows.n_distinct <= MINIBATCH_ABOVE and 4 * rows.n_distinct <= rows.n_used
+        self.minibatch = rows.n_used > MINIBATCH_ABOVE and not self.weighted
+        self.algorithm = "MiniBatchKMeans(n_init=3, batch_size=2048)" if self.minibatch else "KMeans(n_init=10)"
+        if self.weighted:
+            self.algorithm += f" on {rows.n_distinct} distinct rows, weighted by count"
+            self.group = np.cumsum(rows.starts) - 1
+            self.points, self.weights = self.scaled[rows.starts], np.bincount(self.group).astype(float)
 
+    def fit(self, n_clusters: int, seed: int) -> np.ndarray:
+        """Raw cluster labels of the sorted rows."""
+        if self.weighted:
+            model = KMeans(n_clusters=n_clusters, n_init=10, random_state=seed)
+            return model.fit(self.points, sample_weight=self.weights).labels_[self.group]
+        return _make_model(n_clusters, seed, self.minibatch).fit_predict(self.scaled)
+
+
+def _score_ks(
+    fitter: _Fitter, ks: list[int], random_state: int
+) -> tuple[pd.DataFrame, dict[int, np.ndarray], dict[int, float], dict[int, float]]:
+    """Fit every k and score it: silhouette, Calinski–Harabasz, Davies–Bouldin and the gap."""
+    n_used, scaled = fitter.n_used, fitter.scaled
+    # One generator, drawn in this order (gap rows, then silhouette rows): results are reproducible.
     rng = np.random.default_rng(random_state)
     gap_rows = (
         np.sort(rng.choice(n_used, size=GAP_SAMPLE, replace=False))
@@ -706,10 +749,10 @@ def _kmeans_segments(
     )
     gap, gap_se = _gap(scaled[gap_rows], ks, random_state)
 
-    fitted = {n_clusters: fit(n_clusters, random_state) for n_clusters in ks}
+    fitted = {n_clusters: fitter.fit(n_clusters, random_state) for n_clusters in ks}
     silhouette_rows = (
         np.sort(rng.choice(n_used, size=SILHOUETTE_SAMPLE, replace=False))
-        if sample_size is not None
+        if n_used > SILHOUETTE_SAMPLE
         else np.arange(n_used)
     )
     silhouettes = _silhouettes(scaled[silhouette_rows], [fitted[n][silhouette_rows] for n in ks])
@@ -727,8 +770,13 @@ def _kmeans_segments(
                 "gap_se": gap_se[n_clusters],
             }
         )
-    k_scores = pd.DataFrame(rows)
+    return pd.DataFrame(rows), fitted, gap, gap_se
 
+
+def _choose_k(
+    k: int | None, ks: list[int], k_scores: pd.DataFrame, gap: dict[int, float], gap_se: dict[int, float]
+) -> tuple[int, str, dict[int, int]]:
+    """The chosen k, the rule that chose it and every index's preferred k (see kmeans_segments)."""
     gap_k, gap_has_elbow = _gap_choice(ks, gap, gap_se)
     k_by_index = {
         name: best
@@ -737,26 +785,18 @@ def _kmeans_segments(
     }
     k_by_index = {"gap": gap_k, **{n: b for n, b in k_by_index.items() if n != "gap"}}
     if k is not None:
-        chosen_k = int(k)
-        choice_rule = "fixed"
-    elif gap_has_elbow or "silhouette" not in k_by_index:
-        chosen_k = gap_k
-        choice_rule = "gap_1se"
-    else:
-        chosen_k = k_by_index["silhouette"]
-        choice_rule = "highest_silhouette"
-    choice_reason = _choice_reason(chosen_k, choice_rule, k_scores, k_by_index)
-    labels = fitted[chosen_k]
+        return int(k), "fixed", k_by_index
+    if gap_has_elbow or "silhouette" not in k_by_index:
+        return gap_k, "gap_1se", k_by_index
+    return k_by_index["silhouette"], "highest_silhouette", k_by_index
 
+
+def _stability(fitter: _Fitter, labels: np.ndarray, chosen_k: int, random_state: int) -> float:
+    """Mean adjusted Rand index between ``labels`` and re-runs with seeds random_state + 1, 2 ..."""
     stability = [
-        adjusted_rand_score(labels, fit(chosen_k, random_state + run)) for run in range(1, STABILITY_RUNS + 1)
+        adjusted_rand_score(labels, fitter.fit(chosen_k, random_state + run)) for run in range(1, STABILITY_RUNS + 1)
     ]
-    return _result(
-        labels, table, positions, original, values, features,
-        k_scores=k_scores, k_by_index=k_by_index, choice_rule=choice_rule, choice_reason=choice_reason,
-        stability_ari=float(np.mean(stability)), n_excluded=n_excluded, n_imputed=n_imputed,
-        algorithm=algorithm, silhouette_method=silhouette_method, scale=scale,
-    )  # fmt: skip
+    return float(np.mean(stability))
 
 
 def silhouette_method_of(n_used: int) -> str:
@@ -766,9 +806,7 @@ def silhouette_method_of(n_used: int) -> str:
 def _result(
     labels: np.ndarray,
     table: pd.DataFrame,
-    positions: np.ndarray,
-    original: np.ndarray,
-    values: pd.DataFrame,
+    rows: _Rows,
     features: list[str],
     *,
     k_scores: pd.DataFrame,
@@ -784,27 +822,14 @@ def _result(
 ) -> SegmentResult:
     """The result for ``labels`` (raw cluster ids of the sorted rows), segments renumbered."""
     n_used = len(labels)
-    # Renumber segments 1..k by centroid (original units) of the features in order, then size.
-    raw_ids, codes = np.unique(labels, return_inverse=True)
-    sizes_raw = np.bincount(codes, minlength=len(raw_ids))
-    centroids_raw = np.vstack([original[codes == i].mean(axis=0) for i in range(len(raw_ids))])
-    keys = [*(centroids_raw[:, j] for j in range(centroids_raw.shape[1]))][::-1]
-    ranking = np.lexsort([-sizes_raw, *keys])
-    rank_of_code = np.empty(len(raw_ids), dtype="int64")
-    rank_of_code[ranking] = np.arange(1, len(raw_ids) + 1)
-    segment_of_row = rank_of_code[codes]
-
+    segment_of_row, centroids, sizes = _renumber(labels, rows.original, features)
     filled = np.zeros(len(table), dtype="int64")
-    filled[positions] = segment_of_row
+    filled[rows.positions] = segment_of_row
     missing = np.ones(len(table), dtype=bool)
-    missing[positions] = False
+    missing[rows.positions] = False
     label_array = pd.arrays.IntegerArray(filled, missing)
     full_labels = pd.Series(label_array, index=table.index, name="segment")
-    segment_ids = list(range(1, len(raw_ids) + 1))
-    centroids = pd.DataFrame(
-        centroids_raw[ranking], index=pd.Index(segment_ids, name="segment"), columns=features
-    )
-    sizes = pd.Series(sizes_raw[ranking], index=centroids.index, name="n").astype("int64")
+    segment_ids = list(centroids.index)
 
     return SegmentResult(
         k=len(segment_ids),
@@ -823,9 +848,31 @@ def _result(
         algorithm=algorithm,
         silhouette_method=silhouette_method,
         scale=scale,
-        overall_mean=values.mean(),
-        overall_std=values.std(ddof=0),
+        overall_mean=rows.values.mean(),
+        overall_std=rows.values.std(ddof=0),
     )
+
+
+def _renumber(
+    labels: np.ndarray, original: np.ndarray, features: list[str]
+) -> tuple[np.ndarray, pd.DataFrame, pd.Series]:
+    """Segments 1..k ordered by centroid (original units) of the features in order, then size.
+
+    Returns each row's segment, the centroids and the sizes, both indexed by segment.
+    """
+    raw_ids, codes = np.unique(labels, return_inverse=True)
+    sizes_raw = np.bincount(codes, minlength=len(raw_ids))
+    centroids_raw = np.vstack([original[codes == i].mean(axis=0) for i in range(len(raw_ids))])
+    keys = [*(centroids_raw[:, j] for j in range(centroids_raw.shape[1]))][::-1]
+    ranking = np.lexsort([-sizes_raw, *keys])
+    rank_of_code = np.empty(len(raw_ids), dtype="int64")
+    rank_of_code[ranking] = np.arange(1, len(raw_ids) + 1)
+    segment_ids = list(range(1, len(raw_ids) + 1))
+    centroids = pd.DataFrame(
+        centroids_raw[ranking], index=pd.Index(segment_ids, name="segment"), columns=features
+    )
+    sizes = pd.Series(sizes_raw[ranking], index=centroids.index, name="n").astype("int64")
+    return rank_of_code[codes], centroids, sizes
 
 
 def _choice_reason(chosen: int, rule: str, k_scores: pd.DataFrame, k_by_index: dict[str, int]) -> str:

@@ -4,11 +4,30 @@ Step 2 of the KAM process: every candidate is judged on the same explicit criter
 never on revenue alone. Criteria feed one of two axes — how attractive the customer
 is to us, and how strong our position with it is — and the two axes split the
 portfolio into *key*, *key development*, *maintenance* and *opportunistic* accounts.
+Manual 1-5 scores (read, checked and saved by :mod:`kamcore.manual_scores`) score the
+criteria no transaction shows.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from kamcore.selection import Criterion, SelectionModel, score_accounts, shortlist
+>>> model = SelectionModel(criteria=(
+...     Criterion(name="revenue", source="revenue", axis="attractiveness"),
+...     Criterion(name="strategic_fit", source="manual:strategic_fit", axis="strength"),
+... ))
+>>> accounts = pd.DataFrame({"customer_id": ["K1", "K2", "K3"], "revenue": [900.0, 300.0, 100.0]})
+>>> scores = pd.DataFrame({"customer_id": ["K1", "K2", "K3"], "strategic_fit": [3.0, 5.0, 1.0]})
+>>> scored = score_accounts(accounts, model, scores)
+>>> scored[["customer_id", "attractiveness", "strength", "rank", "category"]].to_records(index=False).tolist()
+[('K1', 100.0, 50.0, 1, 'key'), ('K2', 50.0, 100.0, 2, 'key'), ('K3', 0.0, 0.0, 3, 'opportunistic')]
+>>> shortlist(scored, size=2).table["customer_id"].tolist()
+['K1', 'K2']
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -17,6 +36,22 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from kamcore.errors import KamError
+
+# Manual-score file handling lives in kamcore.manual_scores. The names marked "transitional" stay
+# importable from here only until the Selection page's helpers (pages/selection.py, and
+# ui/selection_views.py on branch page-structure) import them from kamcore.manual_scores.
+from kamcore.manual_scores import (
+    MANUAL_MAX,
+    MANUAL_MIN,
+    combine_manual_scores,  # noqa: F401  (transitional)
+    manual_scores_from_payload,  # noqa: F401  (transitional)
+    manual_scores_from_table,  # noqa: F401  (transitional)
+    manual_scores_payload,  # noqa: F401  (transitional)
+    require_columns,
+    same_scores,  # noqa: F401  (transitional)
+    validate_manual_scores,
+)
+from kamcore.portfolio import abc_classes
 
 #: Measures ``account_measures`` computes; a criterion's ``source`` is one of these
 #: or ``manual:<score name>``.
@@ -34,8 +69,6 @@ COMPUTED_SOURCES: tuple[str, ...] = (
 #: Computed sources that need the purchase models of :mod:`kamcore.clv` (fitted on demand).
 FUTURE_SOURCES: tuple[str, ...] = ("expected_revenue_12m", "p_alive")
 MANUAL_PREFIX = "manual:"
-#: Manual scores are entered on a 1-5 scale; a missing score counts as the midpoint.
-MANUAL_MIN, MANUAL_MAX, MANUAL_MIDPOINT = 1.0, 5.0, 3.0
 #: A computed measure that cannot be computed (growth without a prior year) scores this.
 NEUTRAL_SCORE = 50.0
 
@@ -46,32 +79,6 @@ MISSING_POLICIES: tuple[str, ...] = ("neutral", "lowest", "exclude")
 #: Where the matrix is cut when no value is given: at the medians, or so that the key box
 #: holds at most the shortlist limit (see ``key_size_cuts``).
 CUT_RULES: tuple[str, ...] = ("key_size", "median")
-
-#: Column-name fragments (lower-case) that identify a manual score column in an
-#: uploaded accounts table, in Norwegian, Swedish and English. A column matches when its
-#: case-folded name contains a fragment; for each score the first matching column wins.
-#: No fragment contains another score's fragment, so a score's own name never feeds a second
-#: score, but the broad "relasjon"/"relation" would also catch e.g. "Relasjonsansvarlig"
-#: (relationship manager) if that column came before the score column.
-MANUAL_COLUMN_HINTS: dict[str, tuple[str, ...]] = {
-    "strategic_fit": ("strategisk", "strategic"),
-    "partnership_willingness": ("partnerskap", "partnership"),
-    "share_of_wallet": (
-        "kundeandel",
-        "kundandel",
-        "share of wallet",
-        "andel av kjøp",
-        "plånboksandel",
-    ),
-    "relationship_strength": (
-        "relasjonsstyrke",
-        "relasjon",
-        "relationsstyrka",
-        "relationship",
-        "relation",
-    ),
-}
-
 
 #: The two axes of the portfolio matrix, and which way a criterion's values are good.
 Axis = Literal["attractiveness", "strength"]
@@ -263,17 +270,6 @@ def check_model(model: SelectionModel) -> None:
 # --------------------------------------------------------------------------- measures
 
 
-def _require_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise KamError(
-            "selection.missing_columns",
-            "The {what} table has no column for: {columns}.",
-            what=what,
-            columns=", ".join(missing),
-        )
-
-
 def needs_future_value(model: SelectionModel) -> bool:
     """True when a criterion of ``model`` uses P(alive) or the expected revenue."""
     return any(c.source in FUTURE_SOURCES for c in model.criteria)
@@ -336,7 +332,7 @@ def account_measures(
     ``years_as_customer = (as_of - since) / 365.25 days`` with ``since`` =
     ``customer_since`` if known, else the first purchase.
     """
-    _require_columns(transactions, ("customer_id", "date", "revenue"), "transactions")
+    require_columns(transactions, ("customer_id", "date", "revenue"), "transactions")
     tx = transactions.loc[transactions["customer_id"].notna()].copy()
     if tx.empty:
         raise KamError("selection.no_transactions", "There are no transactions to score.")
@@ -410,229 +406,6 @@ def account_measures(
     return out
 
 
-# ------------------------------------------------------------------------ manual scores
-
-
-def manual_score_columns(columns: Iterable[str]) -> dict[str, str]:
-    """Map manual score names to columns of an uploaded table, matched by name fragment.
-
-    Parameters
-    ----------
-    columns : iterable of str
-        Column names of a raw accounts table (e.g. ``"Strategisk passform"``).
-
-    Returns
-    -------
-    dict
-        ``{score name: column}`` for the first column whose lower-cased name contains
-        one of the hints in ``MANUAL_COLUMN_HINTS`` ("strategisk"/"strategic" ->
-        ``strategic_fit``, "partnerskap"/"partnership" -> ``partnership_willingness``,
-        "kundeandel"/"kundandel"/"share of wallet"/"andel av kjøp"/"plånboksandel" ->
-        ``share_of_wallet``, "relasjon"/"relationsstyrka"/"relation(ship)" ->
-        ``relationship_strength``).
-    """
-    names = [str(column) for column in columns]
-    found: dict[str, str] = {}
-    taken: set[str] = set()
-    # Hints are tried most specific first, over all columns, so "Relasjonsstyrke" wins over an
-    # earlier "Relasjonsansvarlig" that only matches the looser "relasjon"; a column feeds one score.
-    for score, hints in MANUAL_COLUMN_HINTS.items():
-        for hint in hints:
-            match = next((n for n in names if n not in taken and hint in n.casefold()), None)
-            if match is not None:
-                found[score] = match
-                taken.add(match)
-                break
-    return found
-
-
-def _as_score_number(values: pd.Series) -> pd.Series:
-    """Numbers from a column that may hold text with a decimal comma."""
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype(float)
-    text = values.astype("str").str.strip().str.replace(",", ".", regex=False)
-    return pd.to_numeric(text, errors="coerce")
-
-
-def manual_scores_from_table(raw: pd.DataFrame, id_column: str) -> pd.DataFrame:
-    """Manual 1-5 scores found in a raw accounts table, as a scores frame.
-
-    Parameters
-    ----------
-    raw : DataFrame
-        The uploaded accounts table with its original column names.
-    id_column : str
-        The column holding the customer id (the table's ``customer_id`` mapping).
-
-    Returns
-    -------
-    DataFrame
-        ``customer_id`` plus one column per score found by ``manual_score_columns``;
-        values outside 1-5 or not numbers become missing.
-    """
-    _require_columns(raw, (id_column,), "accounts")
-    found = manual_score_columns(c for c in raw.columns if c != id_column)
-    out = pd.DataFrame({"customer_id": raw[id_column].astype("str")})
-    for score, column in found.items():
-        numbers = _as_score_number(raw[column])
-        out[score] = numbers.where(numbers.between(MANUAL_MIN, MANUAL_MAX))
-    out = out.loc[raw[id_column].notna().to_numpy()]
-    return out.drop_duplicates("customer_id").reset_index(drop=True)
-
-
-def validate_manual_scores(scores: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
-    """Check that entered scores are numbers from 1 to 5; return them as floats.
-
-    Parameters
-    ----------
-    scores : DataFrame
-        ``customer_id`` plus score columns; empty cells mean "not scored yet".
-    names : iterable of str
-        The score columns to check (absent ones are ignored).
-
-    Returns
-    -------
-    DataFrame
-        The same rows with the score columns as float.
-    """
-    _require_columns(scores, ("customer_id",), "manual scores")
-    out = scores.copy()
-    out["customer_id"] = out["customer_id"].astype("str")
-    for name in names:
-        if name not in out.columns:
-            continue
-        raw = out[name]
-        numbers = _as_score_number(raw)
-        given = raw.notna() & (raw.astype("str").str.strip() != "")
-        bad = given & ~numbers.between(MANUAL_MIN, MANUAL_MAX)
-        if bad.any():
-            position = int(np.flatnonzero(bad.to_numpy())[0])
-            raise KamError(
-                "selection.manual_score_out_of_range",
-                "Account {customer}, score '{score}': '{value}' is not a number from 1 to 5.",
-                customer=str(out["customer_id"].iloc[position]),
-                score=name,
-                value=str(raw.iloc[position]),
-            )
-        out[name] = numbers
-    return out
-
-
-def manual_scores_payload(
-    scores: pd.DataFrame,
-    names: Iterable[str],
-    user: str,
-    now: dt.datetime,
-    previous: Mapping[str, Any] | None = None,
-    keep: Iterable[str] = (),
-) -> dict[str, Any]:
-    """The JSON payload that stores manual scores with who changed each row and when.
-
-    Parameters
-    ----------
-    scores : DataFrame
-        ``customer_id``, the score columns and optionally ``note``.
-    names : iterable of str
-        The score names to store.
-    user : str
-        Who is saving.
-    now : datetime
-        When; stored as ISO 8601.
-    previous : dict, optional
-        The payload saved before; rows whose scores and note did not change keep their
-        earlier ``by``/``at``.
-    keep : iterable of str
-        Customer ids whose row is stored even when empty, so a score the team cleared
-        stays cleared instead of falling back to the uploaded table's value. Rows of
-        ``previous`` are always kept.
-
-    Returns
-    -------
-    dict
-        ``{"rows": {customer_id: {"scores": {name: value}, "note": str, "by": user,
-        "at": iso}}, "updated_by": user, "updated_at": iso}``; other rows with no score
-        and no note are left out.
-    """
-    names = list(names)
-    checked = validate_manual_scores(scores, names)
-    before = dict((previous or {}).get("rows", {}))
-    keep_set = {str(k) for k in keep} | set(before)
-    rows: dict[str, dict[str, Any]] = {}
-    stamp = now.isoformat(timespec="seconds")
-    notes = checked["note"] if "note" in checked.columns else pd.Series("", index=checked.index)
-    for position, customer in enumerate(checked["customer_id"]):
-        old = before.get(customer)
-        # Scores of criteria not in ``names`` (one the team removed for now) stay as saved.
-        values = {k: v for k, v in (old or {}).get("scores", {}).items() if k not in names}
-        values |= {
-            name: float(checked[name].iloc[position])
-            for name in names
-            if name in checked.columns and pd.notna(checked[name].iloc[position])
-        }
-        note_value = notes.iloc[position]
-        note = "" if pd.isna(note_value) else str(note_value).strip()
-        if not values and not note and customer not in keep_set:
-            continue
-        unchanged = old is not None and old.get("scores") == values and old.get("note") == note
-        rows[customer] = {
-            "scores": values,
-            "note": note,
-            "by": old["by"] if unchanged else user,
-            "at": old["at"] if unchanged else stamp,
-        }
-    return {"rows": rows, "updated_by": user, "updated_at": stamp}
-
-
-def same_scores(first: Mapping[str, Any] | None, second: Mapping[str, Any] | None) -> bool:
-    """True when two payloads hold the same scores and notes (who/when ignored)."""
-
-    def content(payload: Mapping[str, Any] | None) -> dict[str, Any]:
-        rows = (payload or {}).get("rows") or {}
-        return {c: (r.get("scores") or {}, r.get("note", "")) for c, r in rows.items()}
-
-    return content(first) == content(second)
-
-
-def manual_scores_from_payload(payload: Mapping[str, Any] | None, names: Iterable[str]) -> pd.DataFrame:
-    """The scores frame (``customer_id``, scores, ``note``, ``by``, ``at``) from a payload."""
-    names = list(names)
-    records = []
-    for customer, row in ((payload or {}).get("rows") or {}).items():
-        scores = row.get("scores") or {}
-        records.append(
-            {
-                "customer_id": str(customer),
-                **{name: scores.get(name) for name in names},
-                "note": row.get("note", ""),
-                "by": row.get("by", ""),
-                "at": row.get("at", ""),
-            }
-        )
-    columns = ["customer_id", *names, "note", "by", "at"]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    for name in names:
-        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
-    return frame
-
-
-def combine_manual_scores(saved: pd.DataFrame, initial: pd.DataFrame | None) -> pd.DataFrame:
-    """Saved scores, with the uploaded table's values for accounts nobody has saved yet.
-
-    An account with a saved row keeps exactly that row (a score the team cleared stays
-    empty); every other account takes its values from ``initial``.
-    """
-    if initial is None or initial.empty:
-        return saved.copy()
-    extra = initial.assign(customer_id=initial["customer_id"].astype("str"))
-    extra = extra.loc[~extra["customer_id"].isin(saved["customer_id"].astype("str"))]
-    columns = list(dict.fromkeys([*saved.columns, *initial.columns]))
-    parts = [frame for frame in (saved, extra) if not frame.empty]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    combined = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].copy()
-    return combined.reindex(columns=columns).reset_index(drop=True)
-
-
 # ----------------------------------------------------------------------------- scoring
 
 
@@ -668,7 +441,7 @@ def _criterion_scores(
     the scores (missing inputs already replaced) and a boolean "was missing" mask.
     """
     check_model(model)
-    _require_columns(accounts, ("customer_id",), "accounts")
+    require_columns(accounts, ("customer_id",), "accounts")
     ids = accounts["customer_id"].astype("str")
     if ids.duplicated().any():
         raise KamError(
@@ -693,7 +466,7 @@ def _criterion_scores(
             absent = raw.isna()
             score = 100.0 * (raw - MANUAL_MIN) / (MANUAL_MAX - MANUAL_MIN)
         else:
-            _require_columns(accounts, (criterion.source,), "accounts")
+            require_columns(accounts, (criterion.source,), "accounts")
             raw = pd.to_numeric(frame[criterion.source], errors="coerce").astype(float)
             absent = raw.isna()
             score = _normalise(raw, model.normalisation, model.winsorise)
@@ -950,8 +723,10 @@ def sensitivity(
     shortlist_size: int,
     n_runs: int = 200,
     spread: float = 0.20,
-    seed: int = 0,
+    random_state: int = 0,
     manual_scores: pd.DataFrame | None = None,
+    *,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """How often each account stays on the shortlist when every weight moves by +-spread.
 
@@ -965,8 +740,10 @@ def sensitivity(
         Number of perturbed weight sets.
     spread : float
         Each weight is multiplied independently by U(1 - spread, 1 + spread).
-    seed : int
+    random_state : int
         Seed for ``numpy.random.default_rng``; the same seed gives the same report.
+    seed : int, optional
+        Deprecated name of ``random_state`` (warns).
 
     Returns
     -------
@@ -979,6 +756,9 @@ def sensitivity(
     Criterion scores do not depend on the weights, so each run only recomputes
     total = S w / sum(w) and takes the top N (ties by customer id).
     """
+    if seed is not None:
+        warnings.warn("sensitivity(seed=...) is now sensitivity(random_state=...)", DeprecationWarning, stacklevel=2)
+        random_state = seed
     if shortlist_size < 1:
         raise KamError("selection.shortlist_size", "The shortlist needs at least {n} account.", n=1)
     if n_runs < 1 or not 0 <= spread < 1:
@@ -990,7 +770,7 @@ def sensitivity(
     scores = scores.sort_index()  # ties are broken by customer id: sort once, stable argsort
     matrix = scores[[c.name for c in model.criteria]].to_numpy()
     base = _weights(model)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     factors = rng.uniform(1.0 - spread, 1.0 + spread, size=(n_runs, base.size))
     weights = factors * base
     totals = matrix @ weights.T / weights.sum(axis=1)  # accounts x runs
@@ -1073,7 +853,7 @@ def shortlist(
         ``table`` = the chosen rows of ``scored`` sorted by rank, with a column
         ``chosen_by`` = ``"rank"`` or ``"manual"``.
     """
-    _require_columns(scored, ("customer_id", "rank"), "scored accounts")
+    require_columns(scored, ("customer_id", "rank"), "scored accounts")
     recommended = recommended_size(scored, limit)
     take = recommended if size is None else int(size)
     if take < 0:
@@ -1195,3 +975,16 @@ def readiness_check(answers: Mapping[int, int]) -> ReadinessResult:
         fix_first = against or [r.question for r in reasons if r.points == lowest]
         verdict = "partly_ready"
     return ReadinessResult(score=score, verdict=verdict, fix_first=fix_first, reasons=reasons)
+
+
+# ------------------------------------------------------------------------------ colouring
+def revenue_classes(scored: pd.DataFrame) -> pd.Series:
+    """ABC class (A/B/C) on revenue of each scored account, indexed by ``customer_id``.
+
+    What the selection matrix colours by when asked for ABC classes: the portfolio's
+    :func:`kamcore.portfolio.abc_classes` over the scored accounts' revenue (its errors
+    propagate; the page then colours by category).
+    """
+    require_columns(scored, ("customer_id", "revenue"), "scored accounts")
+    classes = abc_classes(scored, "customer_id", "revenue")
+    return classes.set_index("customer")["abc_class"].rename_axis("customer_id")

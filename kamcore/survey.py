@@ -2,12 +2,29 @@
 
 All functions take responses as a DataFrame with one row per respondent and one numeric
 column per item (blanks as NaN); see :mod:`kamcore.survey_ingest` for getting there.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from kamcore.survey import cronbach_alpha, customer_gap, nps
+>>> answers = pd.DataFrame({
+...     "E_acc1": [7, 6, 7, 5], "P_acc1": [5, 5, 6, 5],
+...     "E_acc2": [6, 6, 7, 4], "P_acc2": [4, 5, 5, 4],
+...     "Anbefale": [9, 10, 6, 8],
+... })
+>>> gaps = customer_gap(answers, {"acc1": ("E_acc1", "P_acc1"), "acc2": ("E_acc2", "P_acc2")})
+>>> gaps[["pair", "n", "mean_gap"]].to_records(index=False).tolist()  # perception - expectation
+[('acc1', 4, -1.0), ('acc2', 4, -1.25)]
+>>> round(cronbach_alpha(answers, ["P_acc1", "P_acc2"]), 3)
+0.727
+>>> nps(answers["Anbefale"]).score  # 2 promoters, 1 detractor of 4
+25.0
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -138,10 +155,43 @@ def distribution(
     return pd.DataFrame(rows, columns=["item", "value", "count", "share"])
 
 
+class AnswerCounts(NamedTuple):
+    """One item's answers for a histogram: counts per scale point, mean, s.d. and n."""
+
+    counts: pd.Series  # index: every whole value lo..hi (float), values: respondents
+    mean: float
+    sd: float  # ddof = 1 (NaN below two answers)
+    n: int
+
+
+def answer_counts(values: pd.Series, scale: tuple[float, float]) -> AnswerCounts:
+    """How many answered each whole value of ``scale``, with the answers' mean and s.d.
+
+    Blank answers are left out; answers off the whole scale points are counted in ``n``,
+    ``mean`` and ``sd`` but have no bar.
+
+    >>> c = answer_counts(pd.Series([1.0, 2.0, 2.0, 5.0, None]), (1.0, 5.0))
+    >>> c.counts.tolist(), c.mean, round(c.sd, 4), c.n
+    ([1, 2, 0, 0, 1], 2.5, 1.7321, 4)
+    """
+    v = values.dropna()
+    lo, hi = scale
+    counts = v.value_counts().reindex(np.arange(lo, hi + 1, dtype=float), fill_value=0)
+    return AnswerCounts(counts=counts, mean=float(v.mean()), sd=float(v.std(ddof=1)), n=len(v))
+
+
 def dimension_scores(
     responses: pd.DataFrame, items_by_dimension: Mapping[str, Sequence[str]]
 ) -> pd.DataFrame:
-    """Per respondent, the mean of the answered items of each dimension (NaN if none answered)."""
+    """Per respondent, the mean of the answered items of each dimension (NaN if none answered).
+
+    >>> answers = pd.DataFrame({"acc1": [7, 5, None], "acc2": [5, None, None], "ava1": [2, 4, 6]})
+    >>> dimension_scores(answers, {"accuracy": ["acc1", "acc2"], "availability": ["ava1"]})
+       accuracy  availability
+    0       6.0           2.0
+    1       5.0           4.0
+    2       NaN           6.0
+    """
     out = {}
     for dim, items in items_by_dimension.items():
         out[dim] = _numeric(responses, items).mean(axis=1, skipna=True)
@@ -182,7 +232,7 @@ def describe_dimensions(responses: pd.DataFrame, dictionary: ItemDictionary) -> 
     """
     rows = []
     for (dim, role), items in _items_by_dimension_and_role(responses, dictionary).items():
-        score = _numeric(responses, items).mean(axis=1, skipna=True).dropna()
+        score = dimension_scores(responses, {dim: items})[dim].dropna()
         rows.append(
             {
                 "dimension": dim,

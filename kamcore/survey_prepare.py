@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from kamcore import survey_ingest
+from kamcore import survey_headers, survey_layout, survey_respondents
 from kamcore.errors import KamError
 from kamcore.survey_labels import LabelScale, choose_scale, normalise_label
 from kamcore.survey_model import DICTIONARY_COLUMNS, ItemDictionary, ItemRow, apply_keys
@@ -96,6 +96,10 @@ class PreparedSurvey(BaseModel):
         """The attribute column of ``role`` (None when the survey has none)."""
         column = self.attribute_roles.get(role)
         return self.attributes[column] if column is not None and column in self.attributes else None
+
+    def rows(self, index: pd.Index) -> PreparedSurvey:
+        """The same survey for the respondents in ``index`` only (after filters and the missing-answer rule)."""
+        return self.model_copy(update={"responses": self.responses.loc[index], "attributes": self.attributes.loc[index]})
 
 
 # --------------------------------------------------------------------------------------
@@ -311,11 +315,15 @@ def guess_dictionary(
     )
     # I and P but no E: P is performance (importance–performance), as in I_/P_ exports.
     ip_only = letters == {"i", "p"}
+    # E and S but no P: S is the satisfaction with what was delivered, the experience side of the gap.
+    es_only = letters == {"e", "s"}
     parsed = []
     for item in items:
         role, strong, stem = _role_split(str(item))
         if role == "perception" and ip_only and not strong:
             role = "performance"
+        if role == "performance" and es_only and not strong:
+            role = "perception"
         if (
             role is not None
             and not strong
@@ -350,7 +358,7 @@ def guess_dictionary(
         dimension = ""
         if prefix and prefix not in _NOT_DIMENSIONS and prefix_count.get(prefix, 0) >= 2:
             compact = prefix.replace(" ", "")
-            dimension = survey_ingest.DIMENSION_CODES.get(prefix, compact.upper() if len(compact) <= 3 else prefix)
+            dimension = survey_headers.DIMENSION_CODES.get(prefix, compact.upper() if len(compact) <= 3 else prefix)
         lo_hi = scales.get(item)
         rows.append(
             ItemRow(
@@ -552,15 +560,17 @@ def _as_numbers(s: pd.Series) -> pd.Series | None:
         return s.astype(float)
     if pd.api.types.is_datetime64_any_dtype(s):
         return None
-    text = s.astype("string").str.strip().replace("", pd.NA)
+    codes, distinct = pd.factorize(s.astype("string"))  # each distinct answer parsed once
+    text = pd.Series(distinct, dtype="string").str.strip().replace("", pd.NA)
     if text.isna().all():
         return None
     parsed = pd.to_numeric(
         text.str.replace(",", ".", regex=False).str.replace("−", "-", regex=False), errors="coerce"
     )
-    if parsed.notna().sum() == text.notna().sum():
-        return parsed.astype(float)
-    return None
+    if parsed.notna().sum() != text.notna().sum():
+        return None
+    lookup = np.append(parsed.to_numpy(dtype=float), np.nan)  # code -1 (missing) -> the last slot
+    return pd.Series(lookup[codes], index=s.index, name=s.name)
 
 
 class _Column(BaseModel):
@@ -646,7 +656,7 @@ def _consensus_scales(
 
 
 def _attribute_roles(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
-    found = survey_ingest.respondent_attributes(frame[list(columns)]) if columns else None
+    found = survey_respondents.respondent_attributes(frame[list(columns)]) if columns else None
     roles = {k: v for k, v in (found.model_dump().items() if found else []) if v}
     taken = set(roles.values())
     for role, words in _ROLE_ATTRIBUTE_WORDS.items():
@@ -672,10 +682,10 @@ def _wide(
     table: pd.DataFrame, question_texts: Mapping[str, str] | None
 ) -> tuple[pd.DataFrame, dict[str, str], str]:
     texts = dict(question_texts or {})
-    if survey_ingest.detect_layout(table) == "long":
-        return survey_ingest.to_wide(table), texts, "long"
-    if not texts and survey_ingest.has_two_row_header(table):
-        merged = survey_ingest.merge_two_row_header(table)
+    if survey_layout.detect_layout(table) == "long":
+        return survey_layout.to_wide(table), texts, "long"
+    if not texts and survey_layout.has_two_row_header(table):
+        merged = survey_layout.merge_two_row_header(table)
         return merged.frame, merged.question_texts, "two_row"
     return table.reset_index(drop=True), texts, "wide"
 
@@ -746,7 +756,7 @@ def prepare_survey(
     shifts = {k: float(v) for k, v in (shifts or {}).items()}
 
     columns = list(wide.columns)
-    named = survey_ingest.respondent_attributes(wide).columns()
+    named = survey_respondents.respondent_attributes(wide).columns()
     attribute_cols = [
         c
         for c in columns
@@ -761,6 +771,7 @@ def prepare_survey(
     typed: dict[str, _Column] = {}
     numbers: dict[str, pd.Series] = {}
     text_columns: list[str] = []
+    distinct_text: dict[str, list[str]] = {}
     for column in columns:
         if column in attribute_cols:
             continue
@@ -777,22 +788,22 @@ def prepare_survey(
             else:
                 typed[column] = info
             continue
-        text = s.astype("string").str.strip().replace("", pd.NA).dropna()
+        # Each distinct answer once (a 3,000-respondent label column has a handful of them).
+        text = pd.Series(pd.unique(s.dropna().astype(str)), dtype="string").str.strip()
+        text = text[text != ""]
         if text.empty:
             typed[column] = _Column(kind="excluded", exclusion=Exclusion(code="empty"))
             continue
         if _looks_like_dates(text):
             typed[column] = _Column(kind="excluded", exclusion=Exclusion(code="dates"))
             continue
+        distinct_text[column] = sorted(set(text.tolist()))
         text_columns.append(column)
 
     # Text columns: labels of a known scale (chosen from every label of those columns together), else attributes or free text.
     label_scales: list[LabelScale] = []
     label_columns: dict[str, int] = {}
-    distinct: dict[str, list[str]] = {}
-    for column in text_columns:
-        values = wide[column].astype("string").str.strip().replace("", pd.NA).dropna()
-        distinct[column] = sorted(values.unique().tolist())
+    distinct: dict[str, list[str]] = distinct_text
     by_family: dict[tuple[str, str], list[str]] = {}
     unknown_sets: dict[tuple[str, ...], list[str]] = {}
     for column in text_columns:
@@ -862,10 +873,10 @@ def prepare_survey(
                     exclusion=Exclusion(code="unknown_labels", params={"labels": ", ".join(missing[:8])}),
                 )
                 continue
-            codes = wide[column].astype("string").str.strip()
-            uniq = pd.unique(codes.dropna())
-            table_ = {u: lookup.get(normalise_label(u), np.nan) for u in uniq}
-            numbers[column] = codes.map(table_).astype(float)
+            codes, uniq = pd.factorize(wide[column])  # each distinct label looked up once
+            values = [lookup.get(normalise_label(str(u).strip()), np.nan) for u in uniq]
+            lookup_array = np.array([*values, np.nan], dtype=float)  # code -1 (blank) -> the last slot
+            numbers[column] = pd.Series(lookup_array[codes], index=wide.index, name=column)
             typed[column] = _Column(kind="labels", scale=(lo, hi))
 
     for labels_, members in unknown_sets.items():
@@ -984,7 +995,7 @@ def _derive_attributes(
     account = roles.get("account")
     ids = attributes[account].astype("string").str.strip() if account else None
     if roles.get("churned"):
-        attributes["__churned"] = survey_ingest.churned_flag(attributes[roles["churned"]])
+        attributes["__churned"] = survey_respondents.churned_flag(attributes[roles["churned"]])
         roles["churned_flag"] = "__churned"
     elif ids is not None and accounts is not None and "status" in accounts and "customer_id" in accounts:
         lost = set(accounts.loc[accounts["status"].astype("string") == "churned", "customer_id"].astype(str))

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from kamcore import survey_ingest
+from kamcore import survey_respondents
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from kamcore.survey_model import DICTIONARY_COLUMNS, ROLES, ItemDictionary
@@ -51,8 +51,9 @@ def _save(kind: str, name: str, payload: dict) -> None:
 def columns_section(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
     """Every column accounted for: items, attributes, and each excluded column with its reason."""
     n_items, n_attr, n_excl = len(prepared.dictionary.items), len(prepared.attributes.columns), len(prepared.excluded)
-    if prepared.scale_notes and not shifts:
-        st.warning(t("survey.scale_notes", n=fmt_num(len(prepared.scale_notes))), icon=":material/straighten:")
+    pending = [n for n in prepared.scale_notes if not n.applied]
+    if pending:
+        st.warning(t("survey.scale_notes", n=fmt_num(len(pending))), icon=":material/straighten:")
     with st.expander(t("survey.columns_title", items=fmt_num(n_items), attributes=fmt_num(n_attr),
                        excluded=fmt_num(n_excl)), icon=":material/view_column:", expanded=bool(n_excl and not n_items)):
         if prepared.excluded:
@@ -61,20 +62,37 @@ def columns_section(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
                 t("survey.col_column"): list(prepared.excluded),
                 t("survey.col_reason"): [t(f"survey.excluded_{e.code}", **{k: _number(v) for k, v in e.params.items()})
                                           for e in prepared.excluded.values()],
-            }), hide_index=True, width="stretch", key="survey.excluded_table")
+            }), hide_index=True, width="stretch", key="survey.excluded_table", placeholder="")
         shown = [c for c in prepared.attributes.columns if not str(c).startswith("__")]
         st.caption(t("survey.attributes_caption", n=fmt_num(len(shown))))
-        st.dataframe(pd.DataFrame({t("survey.col_column"): shown}), hide_index=True, key="survey.attribute_table")
+        st.dataframe(pd.DataFrame({t("survey.col_column"): shown}), hide_index=True, key="survey.attribute_table", placeholder="")
         if prepared.scale_notes:
-            notes = pd.DataFrame([n.model_dump() for n in prepared.scale_notes])
-            st.dataframe(figures.results_table(notes, {k: t(f"survey.col_note_{k}") for k in
-                         ("item", "header_min", "header_max", "data_min", "data_max", "shift")}),
-                         hide_index=True, width="stretch", key="survey.scale_note_table")
-            wanted = st.toggle(t("survey.apply_shift"), value=bool(shifts), key=f"survey.shift.{name}")
-            new = {n.item: n.shift for n in prepared.scale_notes} if wanted else {}
-            if new != shifts:
-                _save("survey_shifts", name, {"shifts": new})
-                st.rerun()
+            shift_grid(prepared, name, shifts)
+
+
+def shift_grid(prepared: PreparedSurvey, name: str, shifts: dict) -> None:
+    """One row per item whose answers do not fit its header's scale; each item's shift is ticked on its own."""
+    st.caption(t("survey.apply_shift"))
+    notes = pd.DataFrame([n.model_dump() for n in prepared.scale_notes])
+    for column in ("header_min", "header_max", "data_min", "data_max", "shift"):  # whole numbers, no "1.0"
+        if notes[column].mod(1).eq(0).all():
+            notes[column] = notes[column].astype("Int64")
+    shown = figures.results_table(notes.drop(columns="applied"), {k: t(f"survey.col_note_{k}") for k in
+                                  ("item", "header_min", "header_max", "data_min", "data_max", "shift")}).copy()
+    shown.insert(0, t("survey.col_note_apply"), notes["item"].isin(list(shifts)).to_numpy())
+    edited = st.data_editor(shown, key=f"survey.shift.{name}", hide_index=True, width="stretch", placeholder="",
+                            num_rows="fixed", disabled=[c for c in shown.columns if c != t("survey.col_note_apply")],
+                            column_config={t("survey.col_note_apply"): st.column_config.CheckboxColumn(
+                                t("survey.col_note_apply"), help=t("survey.apply_shift_help")),
+                                t("survey.col_note_item"): st.column_config.TextColumn(  # long questions: not all
+                                    t("survey.col_note_item"), width="medium")})
+    ticked = edited[t("survey.col_note_apply")].fillna(False).astype(bool).to_numpy()
+    new = {**{k: v for k, v in shifts.items() if k not in set(notes["item"])},
+           **{n.item: n.shift for n, on in zip(prepared.scale_notes, ticked, strict=True) if on}}
+    if new != shifts:
+        _save("survey_shifts", name, {"shifts": new})
+        st.session_state.pop(f"survey.shift.{name}", None)
+        st.rerun()
 
 
 def labels_section(prepared: PreparedSurvey, name: str, labels: dict) -> None:
@@ -92,7 +110,7 @@ def labels_section(prepared: PreparedSurvey, name: str, labels: dict) -> None:
         if unknown:
             st.warning(t("survey.unknown_labels", n=fmt_num(unknown)), icon=":material/help:")
         base = pd.DataFrame(rows, columns=["label", "value"]).astype({"value": "Float64"})
-        edited = st.data_editor(base, key=f"survey.label_mapping.{name}", hide_index=True, num_rows="fixed",
+        edited = st.data_editor(base, key=f"survey.label_mapping.{name}", hide_index=True, num_rows="fixed", placeholder="",
                                 disabled=["label"], column_config={
                                     "label": st.column_config.TextColumn(t("survey.col_label")),
                                     "value": st.column_config.NumberColumn(t("survey.col_value"), step=1)})
@@ -124,7 +142,7 @@ def dictionary_section(prepared: PreparedSurvey, name: str, columns: list[str]) 
                 widgets.error(exc if isinstance(exc, KamError) else KamError(
                     "survey.dictionary_unreadable", "The item dictionary file could not be read as a CSV table."))
         base = prepared.dictionary.to_frame()
-        edited = st.data_editor(base, key=f"survey.dictionary.{name}", num_rows="dynamic", hide_index=True,
+        edited = st.data_editor(base, key=f"survey.dictionary.{name}", num_rows="dynamic", hide_index=True, placeholder="",
                                 width="stretch", column_config={
             "item": st.column_config.SelectboxColumn(t("survey.col_item"), options=columns, required=True),
             "question": st.column_config.TextColumn(t("survey.col_question")),
@@ -221,18 +239,18 @@ group_column = prepared.attribute_roles.get("group")
 frame = pd.concat([responses, prepared.attributes.loc[keep, [group_column]]], axis=1) if group_column else responses
 # As the source study counted (the car-dealer study: 146 − 2 = 144) unless that throws away more than a
 # tenth of the respondents (blanks scattered over many items): then every figure uses what was answered.
-strict = survey_ingest.exclude_incomplete(frame, d.items, "listwise", group=group_column)
+strict = survey_respondents.exclude_incomplete(frame, d.items, "listwise", group=group_column)
 method = widgets.choice("survey.exclusion", ["any", "listwise", "pairwise"], key=f"survey.exclusion.{name}",
                         default="pairwise" if strict.n_dropped > 0.10 * max(strict.n_before, 1) else "any",
                         option_prefix="survey.exclusion", help_key="survey.exclusion_help")
-report = strict if method == "any" else survey_ingest.exclude_incomplete(frame, d.items, "pairwise", group=group_column)
+report = strict if method == "any" else survey_respondents.exclude_incomplete(frame, d.items, "pairwise", group=group_column)
 st.caption(t("survey.exclusion_report", before=fmt_num(int(len(prepared.responses))), filtered=fmt_num(int(keep.sum())),
              after=fmt_num(report.n_after), dropped=fmt_num(report.n_dropped), method=t(f"survey.exclusion_{method}")))
 widgets.require(report.frame, "survey.nobody_left")
 index = report.frame.index
 staff = None
 if group_column:
-    is_staff = (survey_ingest.group_labels(prepared.attributes.loc[index, group_column]) == "supplier").fillna(False)
+    is_staff = (survey_respondents.group_labels(prepared.attributes.loc[index, group_column]) == "supplier").fillna(False)
     staff, index = keyed.loc[index[is_staff.to_numpy()]], index[~is_staff.to_numpy()]
 churned = prepared.attribute("churned_flag")
 compare = False
@@ -241,9 +259,8 @@ if churned is not None and churned.reindex(index, fill_value=False).any():
 
 # ------------------------------------------------------------------------------ view
 view = survey_views.SurveyView(
-    customers=responses.loc[index], keyed=keyed.loc[index], dictionary=d, method=method, staff=staff,
-    churned=churned, compare=compare, account=account, purchase_months=prepared.attribute("purchase_months"),
-    texts={r.item: r.question for r in d.rows})
+    survey=prepared.rows(index), method=method, staff=staff, churned=churned, compare=compare, account=account,
+    purchase_months=prepared.attribute("purchase_months"))
 default_view = "customer_gap" if d.pairs("gap") else "descriptives"
 chosen_view = widgets.choice("survey.view", list(survey_views.VIEWS), key=f"survey.view.{name}", default=default_view,
                              option_prefix="survey.view")

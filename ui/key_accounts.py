@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from kamcore import health, plans, selection, survey_ingest
+from kamcore import health, manual_scores, plans, selection, survey_ingest
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
@@ -42,9 +42,9 @@ def team_scores() -> pd.DataFrame | None:
         raw = data.table(name)
         id_column = ws.table_info(name).mapping.get("customer_id")
         if raw is not None and id_column in raw.columns:
-            initial = selection.manual_scores_from_table(raw, id_column)
-    saved = selection.manual_scores_from_payload(ws.load_object("manual_scores", scores_name()), TEAM_SCORES)
-    combined = selection.combine_manual_scores(saved, initial)
+            initial = manual_scores.manual_scores_from_table(raw, id_column)
+    saved = manual_scores.manual_scores_from_payload(ws.load_object("manual_scores", scores_name()), TEAM_SCORES)
+    combined = manual_scores.combine_manual_scores(saved, initial)
     present = [c for c in TEAM_SCORES if c in combined.columns]
     if combined.empty or not present:
         return None
@@ -280,9 +280,9 @@ def portfolio_facts() -> dict[str, Any]:
         raw = data.table(name)
         id_column = ws.table_info(name).mapping.get("customer_id")
         if raw is not None and id_column in raw.columns:
-            initial = selection.manual_scores_from_table(raw, id_column)
-    saved = selection.manual_scores_from_payload(ws.load_object("manual_scores", scores_name()), MANUAL_NAMES)
-    manual = selection.combine_manual_scores(saved, initial)
+            initial = manual_scores.manual_scores_from_table(raw, id_column)
+    saved = manual_scores.manual_scores_from_payload(ws.load_object("manual_scores", scores_name()), MANUAL_NAMES)
+    manual = manual_scores.combine_manual_scores(saved, initial)
     shortlist_payload = ws.load_object("shortlist", scores_name()) or {}
     weights_json = json.dumps(shortlist_payload.get("weights") or {}, sort_keys=True)
     key = "|".join([state.workspace_key(), _hash(txn), _hash(accounts), _hash(manual)])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -11,6 +12,7 @@ import streamlit as st
 from kamcore import survey
 from kamcore.errors import KamError
 from kamcore.survey_model import ItemDictionary
+from kamcore.survey_prepare import PreparedSurvey
 from ui import account_link, charts, data, i18n, widgets
 from ui.figures import survey as figures
 from ui.i18n import fmt_num, fmt_pct, t
@@ -35,18 +37,35 @@ MAX_DIVERGING_POINTS = 11
 
 @dataclass
 class SurveyView:
-    """What every view needs: the filtered respondents, their answers as given and keyed, and the dictionary."""
+    """What every view needs: one prepared survey, cut to the customer respondents the filters and the
+    missing-answer rule leave, with the staff's answers (mirror survey) and the churn/account attributes."""
 
-    customers: pd.DataFrame  # answers as given (customer respondents after filters and the missing rule)
-    keyed: pd.DataFrame  # the same, reverse-keyed items turned round
-    dictionary: ItemDictionary
+    survey: PreparedSurvey  # customer respondents after the filters and the missing-answer rule
     method: str  # "listwise" (on the items a view uses), "any", "pairwise"
     staff: pd.DataFrame | None = None  # keyed answers of supplier staff (mirror survey)
     churned: pd.Series | None = None
     compare: bool = False
     account: pd.Series | None = None
     purchase_months: pd.Series | None = None
-    texts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def customers(self) -> pd.DataFrame:
+        """Answers as given."""
+        return self.survey.responses
+
+    @cached_property
+    def keyed(self) -> pd.DataFrame:
+        """The same answers with the dictionary's reverse-keyed items turned round."""
+        return self.survey.keyed()
+
+    @property
+    def dictionary(self) -> ItemDictionary:
+        return self.survey.dictionary
+
+    @cached_property
+    def texts(self) -> dict[str, str]:
+        """Item -> question text."""
+        return {r.item: r.question for r in self.survey.dictionary.rows}
 
     def used(self, frame: pd.DataFrame, items: list[str]) -> pd.DataFrame:
         """``frame`` with the listwise rule applied to ``items`` (when chosen), and the count shown."""
@@ -183,11 +202,13 @@ def descriptives(v: SurveyView) -> None:
         return
     scale = _scale(d, item, frame[item])
     show_chart(
-        figures.histogram_figure(frame[item], item, v.texts.get(item, ""), scale), key="survey.histogram"
+        figures.histogram_figure(survey.answer_counts(frame[item], scale), item, v.texts.get(item, ""), scale),
+        key="survey.histogram",
     )
     same = [i for i in items if d.scale_of(i) == scale]
     if same and scale[1] - scale[0] + 1 <= MAX_DIVERGING_POINTS:
-        show_chart(figures.diverging_figure(frame, same, scale), key="survey.diverging")
+        dist = survey.distribution(frame, same, scale)
+        show_chart(figures.diverging_figure(dist, same, scale), key="survey.diverging")
         st.caption(t("survey.diverging_caption", lo=fmt_num(scale[0]), hi=fmt_num(scale[1])))
 
 

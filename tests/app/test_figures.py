@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import pytest
 from scipy import stats
 
-from kamcore import selection
+from kamcore import selection, survey
 from ui import charts
 from ui.figures import common
 from ui.figures import portfolio as pf
@@ -79,7 +79,7 @@ def test_gap_figure_draws_one_trace_per_group_in_churned_then_rest_colours():
 
 def test_histogram_counts_every_scale_point_and_escapes_item_and_question():
     values = pd.Series([1.0, 2.0, 2.0, 5.0, np.nan])
-    fig = sv.histogram_figure(values, HOSTILE, "Why <script>?", (1.0, 5.0))
+    fig = sv.histogram_figure(survey.answer_counts(values, (1.0, 5.0)), HOSTILE, "Why <script>?", (1.0, 5.0))
     bars, curve = fig.data
     assert list(bars.x) == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert list(bars.y) == [1, 2, 0, 0, 1]
@@ -202,6 +202,19 @@ def test_matrix_figure_escapes_names_in_hover_and_cuts_at_the_medians():
     assert [lines[0].y0, lines[1].x0] == [50.0, 50.0]  # median attractiveness, median strength
     assert fig.layout.xaxis.title.text == t("selection.matrix_x")
     assert fig.layout.yaxis.title.text == t("selection.matrix_y")
+
+
+def test_matrix_figure_colours_by_the_classes_it_is_given():
+    classes = selection.revenue_classes(scored_accounts())
+    # "1" has nothing before it (A); "2" has 1000 of 1010 = 99 % before it, past 95 % (C)
+    assert classes.to_dict() == {"1": "A", "2": "C"}
+    fig = sel.matrix_figure(scored_accounts(), selection.default_model(), "abc", classes=classes)
+    assert [tr.name for tr in fig.data] == [t("selection.abc_class", cls=g) for g in ("A", "B", "C")]
+    assert [list(tr.customdata[:, 0]) if len(tr.x) else [] for tr in fig.data] == [["1"], [], ["2"]]
+    # the figure uses the classes passed in, whatever they are
+    given = pd.Series({"1": "B", "2": "B"})
+    fig = sel.matrix_figure(scored_accounts(), selection.default_model(), "abc", classes=given)
+    assert [len(tr.x) for tr in fig.data] == [0, 2, 0]
 
 
 def test_picked_in_chart_reads_customdata_or_falls_back_to_trace_and_index():

@@ -345,3 +345,66 @@ def test_reliability_shows_alpha_with_its_interval(make_app):
     assert row["95 % CI low"] == pytest.approx(low, abs=6e-4) and row["95 % CI high"] == pytest.approx(
         high, abs=6e-4
     )
+
+
+def test_a_block_pasted_into_the_dictionary_is_saved_as_pasted(make_app, demo_root):
+    # Pasting a block from a spreadsheet edits several rows and columns at once and may add rows.
+    at = pick_table(make_app("survey"), "survey_dealer")
+    items = editor(at, "survey.dictionary").value["item"].tolist()
+    rows = {items.index(q): q for q in ("Q3", "Q4", "Q5")}
+    at.session_state["survey.dictionary.survey_dealer"] = {
+        "edited_rows": {r: {"dimension": "service", "question": f"Pasted text {q}"} for r, q in rows.items()},
+        "added_rows": [],
+        "deleted_rows": [items.index("Q12")],
+    }
+    at.run()
+    no_trouble(at)
+    saved_rows = pd.DataFrame(saved(demo_root, "item_dictionary", "survey_dealer")["rows"]).set_index("item")
+    for q in ("Q3", "Q4", "Q5"):
+        assert saved_rows.loc[q, ["dimension", "question"]].tolist() == ["service", f"Pasted text {q}"]
+    assert "Q12" not in saved_rows.index
+    grid = editor(at, "survey.dictionary").value.set_index("item")
+    assert grid.loc["Q4", "dimension"] == "service" and "Q12" not in grid.index
+
+
+def test_a_saved_account_segment_in_the_sidebar_reaches_respondents_through_their_account(make_app, demo_root):
+    from tests.core.demo_files import read_norwegian
+
+    customers = read_norwegian(DEMO / "customers.csv")
+    ids = sorted(customers["Kundenr"].astype(str))
+    labels = {cid: ("Kjerne" if k % 3 == 0 else "Øvrige") for k, cid in enumerate(ids)}
+    ws = db.Workspace.open(next(demo_root.glob("*.duckdb")))
+    try:
+        name = ws.tables("transactions")[0].name
+        ws.save_object(
+            "segment_assignment", name,
+            {"key": "customer_id", "labels": labels, "names": {"1": "Kjerne", "2": "Øvrige"}, "features": [], "k": 2},
+        )
+    finally:
+        ws.close()
+    at = make_app("survey")
+    cluster = at.multiselect(key="filters.cluster")
+    assert sorted(cluster.options) == ["Kjerne", "Øvrige"]
+    cluster.set_value(["Kjerne"])
+    at.run()
+    no_trouble(at)
+    after = int(re.search(r"(\d+) after the filters", exclusion_caption(at)).group(1))
+    survey = read_norwegian(DEMO / "survey_keyareas.csv")
+    core = {cid for cid, seg in labels.items() if seg == "Kjerne"}
+    assert after == int(survey["Kundenr"].astype(str).isin(core).sum()) > 0
+
+
+def test_the_page_is_pick_prepare_filter_view_and_each_view_takes_one_prepared_survey():
+    import dataclasses
+    import inspect
+    from pathlib import Path
+
+    from kamcore.survey_prepare import PreparedSurvey
+    from ui import survey_views
+
+    page = Path(__file__).resolve().parents[2] / "pages" / "survey.py"
+    assert len(page.read_text(encoding="utf-8").splitlines()) < 300
+    [first, *_] = dataclasses.fields(survey_views.SurveyView)
+    assert (first.name, first.type) in (("survey", PreparedSurvey), ("survey", "PreparedSurvey"))
+    for name, render in survey_views.RENDER.items():
+        assert len(inspect.signature(render).parameters) == 1, name

@@ -45,6 +45,9 @@ def independent(name: str) -> tuple[pd.DataFrame, list[str]]:
     if name == "ess10_norway_semikolon.csv":
         raw = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
         return raw, ["imbgeco", "imueclt", "imwbcnt", "hinctnta", "lrscale"]
+    if name == "ess10_microsoft_forms.xlsx":
+        raw = pd.read_excel(path, engine="openpyxl")
+        return raw, [c for c in raw.columns if c.endswith("(0-10)")]
     if name == "pairs_forventning_opplevelse_nb.csv":
         raw = pd.read_csv(path, sep=";", encoding="cp1252")
         return raw, [c for c in raw.columns if re.match(r"(Forventning|Opplevelse|Oppfølging) \d", c)]
@@ -69,6 +72,11 @@ FIXTURES = {
         {"inwds": "dates", "pspwght": "decimals", "agea": "not_scale", "eduyrs": "not_scale"},
     ),
     "ess10_norway_semikolon.csv": (False, {"inwds": "dates", "pspwght": "decimals"}),
+    "ess10_microsoft_forms.xlsx": (
+        False,
+        {"Start time": "dates", "Completion time": "dates", "Last modified time": "empty",
+         "How old are you?": "not_scale"},
+    ),
     "pairs_forventning_opplevelse_nb.csv": (True, {}),
     "sudzilla_google_forms.csv": (
         False,
@@ -227,8 +235,9 @@ def test_nps_on_a_google_forms_export(demo_root):
     assert attitude != repeat
 
 
-def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift(demo_root):
+def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift_per_item(demo_root):
     # The airline export's shape: "Anbefaling (0-10)" answered 1–11; real ANES thermometers beside it.
+    # Two items disagree with their headers; the analyst shifts one and leaves the other as it is.
     raw = pd.read_csv(SURVEYS / "qualtrics_anes_thermometers.csv", skiprows=[1, 2])
     frame = pd.DataFrame(
         {
@@ -236,6 +245,7 @@ def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift(demo_roo
             "Q1_1": raw["Q1_1"],
             "Q1_2": raw["Q1_2"],
             "Anbefaling (0-10)": ((raw["Q1_1"] / 10).round() + 1).astype("Int64"),
+            "Gjenkjøp (0-10)": ((raw["Q1_2"] / 10).round() + 1).astype("Int64"),
         }
     )
     assert frame["Anbefaling (0-10)"].min() == 1 and frame["Anbefaling (0-10)"].max() == 11
@@ -244,14 +254,22 @@ def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift(demo_roo
         workspace.import_table("answers", frame, kind="survey")
     at = open_survey("client", "en")
     assert not at.exception and not at.error
-    assert any("do not fit the scale in their header" in w.value for w in at.warning)
+    assert any(w.value.startswith("2 item(s) have answers that do not fit") for w in at.warning)
     grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
     assert grid.loc["Anbefaling (0-10)", ["scale_min", "scale_max"]].tolist() == [1.0, 11.0]
-    at.toggle(key="survey.shift.answers").set_value(True)
+    shift_grid = at.data_editor(key="survey.shift.answers").value
+    assert shift_grid["Item"].tolist() == ["Anbefaling (0-10)", "Gjenkjøp (0-10)"]
+    assert shift_grid["Shift it"].tolist() == [False, False] and shift_grid["Shift"].tolist() == [-1, -1]
+    at.session_state["survey.shift.answers"] = {
+        "edited_rows": {0: {"Shift it": True}}, "added_rows": [], "deleted_rows": []
+    }
     at.run()
     assert not at.exception and not at.error
     grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
     assert grid.loc["Anbefaling (0-10)", ["scale_min", "scale_max"]].tolist() == [0.0, 10.0]
+    assert grid.loc["Gjenkjøp (0-10)", ["scale_min", "scale_max"]].tolist() == [1.0, 11.0]
+    assert at.data_editor(key="survey.shift.answers").value["Shift it"].tolist() == [True, False]
+    assert any(w.value.startswith("1 item(s) have answers that do not fit") for w in at.warning)
     at.session_state["survey.view.answers"] = "loyalty"
     at.run()
     assert not at.exception and not at.error, ([e.value for e in at.error], [i.value for i in at.info])
@@ -260,3 +278,78 @@ def test_a_one_to_eleven_recommend_item_under_0_10_is_offered_the_shift(demo_roo
     [metric] = [m for m in at.metric if m.label.startswith("NPS, all customers")]
     assert metric.value == f"{expected:.0f}"
     assert np.isfinite(expected)
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_no_grid_shows_none_for_an_empty_cell(demo_root, lang):
+    # Unknown labels have no number yet: their cells are empty and must look empty, not "None".
+    at = open_survey(import_fixture(demo_root, "sudzilla_google_forms.csv"), lang)
+    assert not at.exception and not at.error
+    labels = at.data_editor(key="survey.label_mapping.answers")
+    assert labels.value["value"].isna().all()
+    grids = list(at.dataframe)
+    assert len(grids) >= 4  # excluded columns, attributes, label mapping, dictionary, the view's tables
+    for grid in grids:
+        frame = grid.value
+        blank = frame.isna().to_numpy().any()
+        # A grid drawn by Streamlit with an empty placeholder shows blanks; a results table written by
+        # ui.i18n has its missing cells already turned into the language's blank.
+        assert (grid.proto.HasField("placeholder") and grid.proto.placeholder == "") or not blank, (grid.key if hasattr(grid, "key") else frame.columns)
+    for grid in grids:
+        assert not any(str(v) == "None" for v in grid.value.astype(str).to_numpy().ravel() if v is not None)
+
+
+def test_a_microsoft_forms_export_with_a_0_10_item_coded_1_11_is_shifted_on_request(demo_root):
+    at = open_survey(import_fixture(demo_root, "ess10_microsoft_forms.xlsx"), "nb")
+    assert not at.exception and not at.error
+    raw = pd.read_excel(SURVEYS / "ess10_microsoft_forms.xlsx", engine="openpyxl")
+    [left_right] = [c for c in raw.columns if c.startswith("In politics")]
+    assert any(w.value.startswith("1 spørsmål har svar som ikke passer skalaen") for w in at.warning)
+    notes = at.data_editor(key="survey.shift.answers").value
+    assert notes["Spørsmål"].tolist() == [left_right]
+    assert notes[["Overskrift min", "Overskrift maks", "Laveste svar", "Høyeste svar", "Forskyvning"]].iloc[
+        0
+    ].tolist() == [0, 10, 1, 11, -1]
+    at.session_state["survey.shift.answers"] = {
+        "edited_rows": {0: {"Forskyv": True}}, "added_rows": [], "deleted_rows": []
+    }
+    at.run()
+    at.session_state["survey.exclusion.answers"] = "pairwise"
+    at.run()
+    assert not at.exception and not at.error
+    grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
+    assert grid.loc[left_right, ["scale_min", "scale_max"]].tolist() == [0.0, 10.0]
+    stats_table = tables_with(at, translate("survey.col_sd", "nb"))[0].set_index(translate("survey.col_item", "nb"))
+    shifted = raw[left_right].dropna() - 1
+    assert stats_table.loc[left_right, translate("survey.col_mean", "nb")] == pytest.approx(shifted.mean(), abs=1e-12)
+    assert stats_table.loc[left_right, translate("survey.col_n", "nb")] == len(shifted)
+
+
+def test_reverse_keys_from_the_dictionary_turn_the_gaps_but_not_the_answers(demo_root):
+    raw = pd.read_csv(SURVEYS / "pairs_forventning_opplevelse_nb.csv", sep=";", encoding="cp1252")
+    db.create_workspace(demo_root, "client")
+    with db.Workspace.open(db.workspace_path(demo_root, "client")) as workspace:
+        workspace.import_table("answers", raw, kind="survey")
+    at = open_survey("client", "en")
+    assert not at.exception and not at.error
+    grid = at.data_editor(key="survey.dictionary.answers").value
+    rows = {item: k for k, item in enumerate(grid["item"])}
+    at.session_state["survey.dictionary.answers"] = {
+        "edited_rows": {rows["Forventning 1"]: {"reverse": True}, rows["Opplevelse 1"]: {"reverse": True}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [gaps] = tables_with(at, "Pair")[:1]
+    row = gaps[gaps["Pair"] == "1"].iloc[0]
+    # Keyed on the item's scale [lo, hi]: (lo + hi − P) − (lo + hi − E) = E − P; pair 2 is not turned.
+    gap = translate("survey.col_mean_gap", "en")
+    assert row[gap] == pytest.approx((raw["Forventning 1"] - raw["Opplevelse 1"]).mean(), abs=1e-12)
+    row2 = gaps[gaps["Pair"] == "2"].iloc[0]
+    assert row2[gap] == pytest.approx((raw["Opplevelse 2"] - raw["Forventning 2"]).mean(), abs=1e-12)
+    at.session_state["survey.view.answers"] = "descriptives"
+    at.session_state["survey.exclusion.answers"] = "pairwise"
+    at.run()
+    stats_table = tables_with(at, "Standard deviation")[0].set_index("Item")
+    assert stats_table.loc["Opplevelse 1", "Mean"] == pytest.approx(raw["Opplevelse 1"].mean(), abs=1e-12)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kamcore.db import IngestStaging
+from kamcore.db_staging import IngestStaging
 from kamcore.ingest import ParsedTable, load_file
 
 NBSP = "\u00a0"

@@ -12,24 +12,18 @@ from hypothesis import strategies as st
 
 from kamcore import selection as sel
 from kamcore.errors import KamError
+from kamcore.manual_scores import manual_scores_from_payload, manual_scores_payload
 from kamcore.selection import (
-    MANUAL_COLUMN_HINTS,
     Criterion,
     SelectionModel,
     account_measures,
     categorise,
-    combine_manual_scores,
     criterion_coverage,
     default_model,
     key_size_cuts,
-    manual_score_columns,
-    manual_scores_from_payload,
-    manual_scores_from_table,
-    manual_scores_payload,
     matrix_cuts,
     n_excluded,
     readiness_check,
-    same_scores,
     score_accounts,
     sensitivity,
     shortlist,
@@ -295,8 +289,8 @@ def spread_accounts(n: int = 30) -> pd.DataFrame:
 
 def test_sensitivity_is_deterministic_for_a_seed():
     accounts, model = spread_accounts(), four_model()
-    a = sensitivity(accounts, model, shortlist_size=5, seed=42)
-    b = sensitivity(accounts, model, shortlist_size=5, seed=42)
+    a = sensitivity(accounts, model, shortlist_size=5, random_state=42)
+    b = sensitivity(accounts, model, shortlist_size=5, random_state=42)
     pd.testing.assert_frame_equal(a, b)
     assert a["share_of_runs_on_shortlist"].between(0, 1).all()
     shares = a.set_index("customer_id")["share_of_runs_on_shortlist"]
@@ -316,7 +310,7 @@ def test_sensitivity_differs_between_seeds_when_the_list_is_fragile():
     )
     model = four_model().with_weights({"revenue": 1, "fit": 0.001})
     shares = [
-        sensitivity(accounts, model, 1, n_runs=50, seed=s)["share_of_runs_on_shortlist"].tolist()
+        sensitivity(accounts, model, 1, n_runs=50, random_state=s)["share_of_runs_on_shortlist"].tolist()
         for s in range(5)
     ]
     assert len({tuple(x) for x in shares}) > 1
@@ -343,7 +337,7 @@ def test_sensitivity_ties_go_to_the_smaller_customer_id():
             "years_as_customer": [2.0] * 5,
         }
     )
-    report = sensitivity(accounts, four_model(), shortlist_size=2, n_runs=20, seed=3)
+    report = sensitivity(accounts, four_model(), shortlist_size=2, n_runs=20, random_state=3)
     shares = report.set_index("customer_id")["share_of_runs_on_shortlist"]
     assert shares.to_dict() == {"A": 1.0, "B": 1.0, "C": 0.0, "D": 0.0, "E": 0.0}
 
@@ -476,141 +470,6 @@ def test_account_measures_needs_the_roles():
     assert info.value.code == "selection.missing_columns"
 
 
-# --------------------------------------------------------------------------- manual scores
-
-
-def test_manual_score_columns_match_demo_and_english_names():
-    columns = ["Kundenr", "Kundenavn", "Strategisk passform", "Partnerskapsvilje", "Status"]
-    assert manual_score_columns(columns) == {
-        "strategic_fit": "Strategisk passform",
-        "partnership_willingness": "Partnerskapsvilje",
-    }
-    assert manual_score_columns(["Strategic Fit", "PARTNERSHIP willingness"]) == {
-        "strategic_fit": "Strategic Fit",
-        "partnership_willingness": "PARTNERSHIP willingness",
-    }
-
-
-def test_manual_score_columns_map_every_demo_header_to_its_own_score():
-    # the real header of data/demo/customers.csv plus the other demo tables' columns
-    customers = (
-        "Kundenr;Kundenavn;Region;Bransje;Selger;Status;Kunde siden;Strategisk passform;"
-        "Partnerskapsvilje;Kundeandel;Relasjonsstyrke"
-    ).split(";")
-    others = ["Fakturadato", "Ordrenr", "Produktgruppe", "Omsetning", "Kostnad", "Antall", "Respondent"]
-    others += ["Gruppe", "Tapt", "Anbefale", "Tilfredshet", "Gjenkjøp", "E_adv1", "P_acc3"]
-    assert manual_score_columns(customers + others) == {
-        "strategic_fit": "Strategisk passform",
-        "partnership_willingness": "Partnerskapsvilje",
-        "share_of_wallet": "Kundeandel",
-        "relationship_strength": "Relasjonsstyrke",
-    }
-    assert manual_score_columns(others) == {}
-
-
-def test_no_hint_contains_a_hint_of_another_score():
-    for score, hints in MANUAL_COLUMN_HINTS.items():
-        for other, other_hints in MANUAL_COLUMN_HINTS.items():
-            if other != score:
-                assert not [(h, o) for h in hints for o in other_hints if o in h], (score, other)
-
-
-@pytest.mark.parametrize(
-    ("column", "score"),
-    [
-        ("kundeandel", "share_of_wallet"),
-        ("Share of wallet (1-5)", "share_of_wallet"),
-        ("Andel av kjøp", "share_of_wallet"),
-        ("Plånboksandel", "share_of_wallet"),
-        ("Kundandel", "share_of_wallet"),
-        ("RELASJONSSTYRKE", "relationship_strength"),
-        ("Relasjon", "relationship_strength"),
-        ("Relationship strength", "relationship_strength"),
-        ("Relation", "relationship_strength"),
-        ("Relationsstyrka", "relationship_strength"),
-        ("Strategisk passform", "strategic_fit"),
-        ("Partnerskapsvilje", "partnership_willingness"),
-    ],
-)
-def test_each_manual_score_name_maps_to_exactly_one_score(column, score):
-    assert manual_score_columns([column]) == {score: column}
-
-
-def test_manual_scores_from_table_reads_comma_decimals_and_drops_bad_values():
-    raw = pd.DataFrame(
-        {
-            "Kundenr": ["0012", "0013", "0014"],
-            "Strategisk passform": ["4", "", "3,5"],
-            "Partnerskapsvilje": ["9", "2", None],
-        }
-    )
-    found = manual_scores_from_table(raw, "Kundenr")
-    assert found["customer_id"].tolist() == ["0012", "0013", "0014"]
-    np.testing.assert_allclose(found["strategic_fit"], [4.0, np.nan, 3.5])
-    np.testing.assert_allclose(found["partnership_willingness"], [np.nan, 2.0, np.nan])
-
-
-def test_payload_round_trip_keeps_who_and_when_of_unchanged_rows():
-    names = ["fit", "wallet"]
-    first = pd.DataFrame(
-        {
-            "customer_id": ["A", "B", "C"],
-            "fit": [4, None, None],
-            "wallet": [2, 5, None],
-            "note": ["", "big", ""],
-        }
-    )
-    t1, t2 = dt.datetime(2026, 11, 1, 9, 0), dt.datetime(2026, 11, 2, 10, 30)
-    payload = manual_scores_payload(first, names, "kari", t1)
-    assert set(payload["rows"]) == {"A", "B"}  # C has nothing
-    second = first.assign(fit=[4, 3, None])
-    payload2 = manual_scores_payload(second, names, "ola", t2, previous=payload)
-    assert payload2["rows"]["A"] == {
-        "scores": {"fit": 4.0, "wallet": 2.0},
-        "note": "",
-        "by": "kari",
-        "at": "2026-11-01T09:00:00",
-    }
-    assert payload2["rows"]["B"]["by"] == "ola"
-    assert payload2["rows"]["B"]["at"] == "2026-11-02T10:30:00"
-    back = manual_scores_from_payload(payload2, names).set_index("customer_id")
-    assert back.loc["B", "fit"] == 3.0
-    assert back.loc["B", "note"] == "big"
-    assert back.loc["A", "wallet"] == 2.0
-    assert back.loc["A", "by"] == "kari"
-
-
-def test_empty_payload_gives_empty_frame_with_columns():
-    frame = manual_scores_from_payload(None, ["fit"])
-    assert frame.columns.tolist() == ["customer_id", "fit", "note", "by", "at"]
-    assert frame.empty
-
-
-def test_saved_scores_win_over_table_values():
-    saved = pd.DataFrame({"customer_id": ["A", "C"], "fit": [2.0, np.nan], "note": ["x", "cleared"]})
-    initial = pd.DataFrame({"customer_id": ["A", "B", "C"], "fit": [5.0, 4.0, 3.0]})
-    combined = combine_manual_scores(saved, initial).set_index("customer_id")
-    assert combined.loc["A", "fit"] == 2.0
-    assert combined.loc["B", "fit"] == 4.0
-    assert np.isnan(combined.loc["C", "fit"])  # cleared by the team, not refilled
-    assert combined.loc["A", "note"] == "x"
-
-
-def test_cleared_score_is_kept_as_an_empty_row():
-    cleared = pd.DataFrame({"customer_id": ["A", "B"], "fit": [None, None], "note": ["", ""]})
-    payload = manual_scores_payload(cleared, ["fit"], "kari", dt.datetime(2026, 11, 1), keep=["A"])
-    assert payload["rows"] == {"A": {"scores": {}, "note": "", "by": "kari", "at": "2026-11-01T00:00:00"}}
-
-
-def test_same_scores_ignores_who_and_when():
-    table = pd.DataFrame({"customer_id": ["A"], "fit": [4]})
-    first = manual_scores_payload(table, ["fit"], "kari", dt.datetime(2026, 1, 1))
-    second = manual_scores_payload(table, ["fit"], "ola", dt.datetime(2026, 2, 1))
-    assert same_scores(first, second)
-    third = manual_scores_payload(table.assign(fit=[5]), ["fit"], "ola", dt.datetime(2026, 2, 1))
-    assert not same_scores(first, third)
-
-
 # -------------------------------------------------------------------------------- property
 
 
@@ -673,16 +532,6 @@ def test_manual_scores_survive_a_workspace_reopen(tmp_path):
     assert scored.loc["0013", "missing_inputs"] == "fit"
 
 
-def test_the_most_specific_hint_wins_over_an_earlier_loose_match():
-    columns = ["Kundenr", "Relasjonsansvarlig", "Relasjonsstyrke", "Strategisk passform"]
-    from kamcore.selection import manual_score_columns
-
-    assert manual_score_columns(columns) == {
-        "strategic_fit": "Strategisk passform",
-        "relationship_strength": "Relasjonsstyrke",
-    }
-
-
 # ------------------------------------------------------------------ criteria the team adds
 def test_team_criterion_is_a_manual_score_with_a_tidy_name():
     criterion = sel.team_criterion("  Innovasjons  partner ", "strength", "higher_is_better")
@@ -742,13 +591,13 @@ def test_an_added_team_score_drives_its_axis_exactly():
 
 def test_saving_scores_keeps_those_of_a_criterion_removed_for_now():
     when = dt.datetime(2026, 11, 23, 12, 0)
-    first = sel.manual_scores_payload(
+    first = manual_scores_payload(
         pd.DataFrame({"customer_id": ["a"], "strategic_fit": [4.0], "Innovasjon": [5.0]}),
         ["strategic_fit", "Innovasjon"],
         "kari",
         when,
     )
-    second = sel.manual_scores_payload(
+    second = manual_scores_payload(
         pd.DataFrame({"customer_id": ["a"], "strategic_fit": [2.0]}), ["strategic_fit"], "ola", when, previous=first
     )
     assert second["rows"]["a"]["scores"] == {"Innovasjon": 5.0, "strategic_fit": 2.0}
@@ -894,3 +743,21 @@ def test_axis_scores_that_are_equal_in_exact_arithmetic_tie_on_every_cpu():
     scores = pd.DataFrame({"a": [0.1, 0.3], "b": [0.2, 0.0]}, index=["X", "Y"])
     axis = _axis_score(scores, model, "attractiveness")
     assert axis["X"] == axis["Y"] == 0.15
+
+
+def test_sensitivity_seed_is_the_deprecated_name_of_random_state():
+    accounts, model = four_accounts(), four_model()
+    manual = four_manual()
+    expected = sensitivity(accounts, model, 2, n_runs=20, random_state=7, manual_scores=manual)
+    with pytest.warns(DeprecationWarning, match="random_state"):
+        old = sensitivity(accounts, model, 2, n_runs=20, seed=7, manual_scores=manual)
+    pd.testing.assert_frame_equal(old, expected)
+
+
+def test_revenue_classes_are_the_portfolio_abc_classes_of_the_scored_accounts():
+    scored = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "revenue": [500.0, 300.0, 150.0, 50.0]})
+    # cumulative shares 50 %, 80 %, 95 %, 100 % with cut-offs 80 % / 95 %
+    assert sel.revenue_classes(scored).to_dict() == {"a": "A", "b": "A", "c": "B", "d": "C"}
+    with pytest.raises(KamError) as info:
+        sel.revenue_classes(scored.drop(columns="revenue"))
+    assert info.value.code == "selection.missing_columns"

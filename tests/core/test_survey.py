@@ -33,12 +33,12 @@ from kamcore.survey import (
     repeat_purchase_months,
     signed_rank_p,
 )
-from kamcore.survey_ingest import (
-    ItemDictionary,
+from kamcore.survey_headers import guess_item_dictionary
+from kamcore.survey_model import ItemDictionary
+from kamcore.survey_respondents import (
     churned_flag,
     exclude_incomplete,
     group_labels,
-    guess_item_dictionary,
     respondent_attributes,
     survey_items,
 )
@@ -487,7 +487,7 @@ def test_repeat_purchase_months_by_hand():
 # ------------------------------------------------------------------------- gap per account
 def test_gap_by_account_by_hand():
     from kamcore.survey import gap_by_account
-    from kamcore.survey_ingest import ItemDictionary
+    from kamcore.survey_model import ItemDictionary
 
     dictionary = ItemDictionary.from_frame(
         pd.DataFrame(
@@ -537,3 +537,38 @@ def test_gap_by_account_on_the_demo_puts_churned_accounts_first(keyareas):
     # The accounts with the largest shortfall are mostly the lost ones (the demo's story).
     worst = set(out["account"].head(len(lost)))
     assert len(worst & lost) >= 0.7 * len(lost)
+
+
+# ------------------------------------------------------------ answer counts, dimension scores
+def test_answer_counts_by_hand():
+    from kamcore.survey import answer_counts
+
+    c = answer_counts(pd.Series([1.0, 2.0, 2.0, 5.0, 2.5, np.nan]), (1.0, 5.0))
+    # 2.5 has no bar but counts in n, mean and s.d.
+    assert c.counts.to_dict() == {1.0: 1, 2.0: 2, 3.0: 0, 4.0: 0, 5.0: 1}
+    assert c.n == 5
+    assert c.mean == pytest.approx(12.5 / 5)
+    # deviations -1.5, -0.5, -0.5, 2.5, 0: squares sum 9.0, / (n - 1) = 2.25
+    assert c.sd == pytest.approx(1.5)
+    single = answer_counts(pd.Series([3.0]), (1.0, 3.0))
+    assert single.counts.tolist() == [0, 0, 1] and single.n == 1 and np.isnan(single.sd)
+
+
+def test_dimension_scores_average_the_answered_items_and_feed_describe_dimensions():
+    from kamcore.survey import describe_dimensions, dimension_scores
+    from kamcore.survey_model import ItemDictionary
+
+    answers = pd.DataFrame({"E1": [7, 5, np.nan], "E2": [5, np.nan, np.nan], "P1": [2, 4, 6]})
+    scores = dimension_scores(answers, {"acc": ["E1", "E2"], "ava": ["P1"]})
+    assert scores["acc"].tolist()[:2] == [6.0, 5.0] and np.isnan(scores["acc"].iloc[2])
+    assert scores["ava"].tolist() == [2.0, 4.0, 6.0]
+    dictionary = ItemDictionary.from_frame(
+        pd.DataFrame({"item": ["E1", "E2", "P1"], "dimension": ["acc", "acc", "acc"],
+                      "role": ["expectation", "expectation", "perception"]})
+    )
+    described = describe_dimensions(answers, dictionary).set_index("role")
+    # expectation: scores 6 and 5 (the third respondent answered none) -> mean 5.5, sd sqrt(0.5)
+    assert described.loc["expectation", ["n_items", "n"]].tolist() == [2, 2]
+    assert described.loc["expectation", "mean"] == pytest.approx(5.5)
+    assert described.loc["expectation", "sd"] == pytest.approx(np.sqrt(0.5))
+    assert described.loc["perception", "mean"] == pytest.approx(4.0)

@@ -1,4 +1,4 @@
-"""Tests for kamcore.survey_ingest: layouts, two-row headers, scales, labels, dictionary, exclusion."""
+"""Tests for the survey ingest modules (survey_layout, survey_scales, survey_headers, survey_respondents): layouts, two-row headers, scales, labels, dictionary, exclusion."""
 
 from __future__ import annotations
 
@@ -12,24 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kamcore.errors import KamError
-from kamcore.survey_ingest import (
+from kamcore.survey_headers import guess_item_dictionary
+from kamcore.survey_layout import detect_layout, has_two_row_header, merge_two_row_header, to_wide
+from kamcore.survey_model import ItemDictionary
+from kamcore.survey_respondents import (
     ExclusionReport,
-    ItemDictionary,
-    apply_label_mapping,
     churned_flag,
-    detect_layout,
-    detect_scales,
     exclude_incomplete,
     group_labels,
-    guess_item_dictionary,
-    guess_label_mapping,
-    has_two_row_header,
-    merge_two_row_header,
     respondent_attributes,
-    reverse_items,
     survey_items,
-    to_wide,
 )
+from kamcore.survey_scales import apply_label_mapping, detect_scales, guess_label_mapping, reverse_items
 from tests.core.demo_files import read_norwegian
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -485,3 +479,16 @@ def test_two_row_header_over_text_label_answers():
     merged = merge_two_row_header(df)
     assert merged.question_texts == {"Q1": "Leveransene er nøyaktige", "Q2": "Selgeren er lett å nå"}
     assert merged.frame["Q1"].tolist() == ["Helt enig", "Enig", "Helt uenig"]
+
+
+def test_the_ingest_split_keeps_the_old_import_path_working():
+    import kamcore.survey_ingest as facade
+    import kamcore.survey_layout as layout
+    import kamcore.survey_respondents as respondents
+
+    assert facade.merge_two_row_header is layout.merge_two_row_header
+    assert facade.respondent_attributes is respondents.respondent_attributes
+    for name in facade.__all__:
+        assert getattr(facade, name) is not None
+    lines = Path(facade.__file__).read_text(encoding="utf-8").count("\n")
+    assert lines < 80  # the façade only re-exports; the topics live in their own modules

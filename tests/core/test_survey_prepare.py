@@ -241,10 +241,14 @@ def test_excluded_reasons_have_sentences_in_every_language():
         ),
         (["Expectation_speed", "Perception_speed"], {"speed": ("Expectation_speed", "Perception_speed")}),
         (["E1", "E2", "P1", "P2"], {"1": ("E1", "P1"), "2": ("E2", "P2")}),
-        (["e1", "s1"], {}),  # s = satisfaction/performance: an expectation/performance pair is not a gap pair
+        (["e1", "s1", "e2", "s2"], {"1": ("e1", "s1"), "2": ("e2", "s2")}),  # s = satisfaction: the experience side
+        (["E_1", "S_1"], {"1": ("E_1", "S_1")}),
         (["exp_price", "perc_price"], {"price": ("exp_price", "perc_price")}),
         (["Q3_E", "Q3_P"], {"q3": ("Q3_E", "Q3_P")}),
         (["Forventning 1", "Erfaring 1"], {"1": ("Forventning 1", "Erfaring 1")}),
+        (["Expectation 3", "Experience 3"], {"3": ("Expectation 3", "Experience 3")}),
+        (["Förväntan 2", "Upplevelse 2"], {"2": ("Förväntan 2", "Upplevelse 2")}),
+        (["speed_E", "speed_P", "price_E", "price_P"], {"speed": ("speed_E", "speed_P"), "price": ("price_E", "price_P")}),
     ],
 )
 def test_expectation_perception_pairs_from_headers(columns, pairs):
@@ -497,3 +501,65 @@ def test_segment_keys_written_from_float_respondent_ids_match():
     assert p.attribute("respondent_segment").tolist() == ["A", "B", "A"]
     rows = prepare_survey(table.drop(columns="Respondent"), segments={"key": "row_number", "labels": {"2": "B"}})
     assert rows.attribute("respondent_segment").tolist()[1] == "B"
+
+
+# ---------------------------------------------------------------- every label family, language and length
+
+
+def _family_cases():
+    from kamcore.survey_labels import CUTS, FAMILIES
+
+    for (family, language), positions in sorted(FAMILIES.items()):
+        for points, cut in CUTS.items():
+            # The first spelling of the most extreme position of each point (the first for negatives).
+            labels = [positions[group[0] if group[0] < 0 else group[-1]][0] for group in cut]
+            yield pytest.param(family, language, points, labels, id=f"{family}-{language}-{points}")
+
+
+@pytest.mark.parametrize(("family", "language", "points", "labels"), list(_family_cases()))
+def test_every_label_family_in_every_language_from_four_to_seven_points(family, language, points, labels):
+    # 4 and 6 points have no neutral middle, 5 and 7 have one: the scale follows the labels present.
+    from kamcore.survey_labels import FAMILIES, normalise_label
+
+    scale = choose_scale(list(reversed(labels)))
+    assert (scale.family, scale.points) == (family, points)
+    if scale.language != language:  # Danish and Norwegian share words ("helt uenig" … "helt enig"): same scale
+        same = {normalise_label(sp): pos for pos, sps in FAMILIES[(family, scale.language)].items() for sp in sps}
+        ours = {normalise_label(sp): pos for pos, sps in FAMILIES[(family, language)].items() for sp in sps}
+        assert all(same[normalise_label(lab)] == ours[normalise_label(lab)] for lab in labels)
+    assert [scale.mapping[lab] for lab in labels] == [float(k) for k in range(1, points + 1)]
+    assert scale.unknown == []
+
+
+@pytest.mark.parametrize("points", [8, 9, 10, 11])
+def test_numbered_label_scales_of_eight_to_eleven_points(points):
+    labels = [f"{k} - Helt uenig" if k == 1 else f"{k} - Helt enig" if k == points else str(k) for k in range(1, points + 1)]
+    scale = choose_scale(labels)
+    assert (scale.family, scale.points, scale.scale_min, scale.scale_max) == ("numbered", points, 1.0, float(points))
+    assert scale.mapping[f"{points} - Helt enig"] == float(points)
+
+
+@pytest.mark.parametrize("lang", ["en", "nb", "sv"])
+def test_dictionary_round_trips_through_the_csv_of_every_language(bfi, lang):
+    # The page's download writes ';' and a decimal comma for nb/sv; its upload reads either back.
+    d = prepare_survey(bfi).dictionary
+    d = ItemDictionary(rows=[d.rows[0].model_copy(update={"scale_min": -2.5, "scale_max": 2.5}), *d.rows[1:]])
+    separator, decimal = export.csv_format(lang)
+    data = export.to_csv_bytes(d.to_frame(), sep=separator, decimal=decimal)
+    assert (b"-2,5" in data) == (lang != "en")
+    back = pd.read_csv(
+        io.BytesIO(data), sep=None, engine="python", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
+    again = ItemDictionary.from_frame(back, available=list(bfi.columns))
+    assert again.to_frame().equals(d.to_frame())
+    assert again.scale_of(d.rows[0].item) == (-2.5, 2.5)
+
+
+def test_rows_cuts_answers_and_attributes_to_the_chosen_respondents(bfi):
+    prepared = prepare_survey(bfi)
+    index = prepared.responses.index[[0, 2, 5]]
+    part = prepared.rows(index)
+    assert list(part.responses.index) == list(index) == list(part.attributes.index)
+    assert part.dictionary is prepared.dictionary and part.excluded == prepared.excluded
+    np.testing.assert_array_equal(part.keyed()["A1"].to_numpy(), 7 - bfi["A1"].to_numpy()[[0, 2, 5]])
+    assert len(prepared.responses) == len(bfi)  # the whole survey is untouched

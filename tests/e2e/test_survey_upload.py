@@ -97,3 +97,55 @@ def test_a_nettskjema_export_with_labels_and_question_texts_reaches_the_descript
         assert pd.notna(answers[items[0]].mean())
     finally:
         context.close()
+
+
+def test_a_microsoft_forms_xlsx_reaches_the_descriptives_and_offers_the_shift_per_item(browser, server, screenshots):
+    answers, items = independent("ess10_microsoft_forms.xlsx")
+    context, page = _open(browser, server)
+    try:
+        _new_workspace_with(
+            page, "Forms E2E", "ess10_microsoft_forms.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        page.get_by_role("button", name="Import").first.click()  # click 1
+        page.wait_for_timeout(2000)
+        page.get_by_role("link", name=re.compile("^Survey")).first.click()  # click 2
+        page.get_by_text("Answers per item").first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("1 item(s) have answers that do not fit the scale", exact=False).first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        assert page.get_by_text("Exception").count() == 0
+        _choose_language(page, "Norsk (bokmål)")
+        page.get_by_text("1 spørsmål har svar som ikke passer skalaen", exact=False).first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+        page.locator('[data-testid="stExpander"] summary').filter(has_text="Kolonner").first.click()
+        caption = page.get_by_text("Kryss av et spørsmål", exact=False).first
+        caption.wait_for(timeout=TIMEOUT_MS)
+        page.locator(".st-key-survey-shift-Sheet1").first.scroll_into_view_if_needed()
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(screenshots / "survey-forms-nb.png"))
+        assert len(items) == 4 and pd.notna(answers[items[0]].mean())
+    finally:
+        context.close()
+
+
+def test_unknown_labels_show_blank_cells_not_none(browser, server, screenshots):
+    context, page = _open(browser, server)
+    try:
+        _new_workspace_with(page, "Sudzilla E2E", "sudzilla_google_forms.csv", "text/csv")
+        page.get_by_role("button", name="Import").first.click()
+        page.wait_for_timeout(2000)
+        page.get_by_role("link", name=re.compile("^Survey")).first.click()
+        page.get_by_text("Answers per item").first.wait_for(timeout=TIMEOUT_MS)
+        _choose_language(page, "Norsk (bokmål)")
+        grid = page.locator(".st-key-survey-label_mapping-sudzilla_google_forms").first
+        grid.wait_for(timeout=TIMEOUT_MS)
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(screenshots / "survey-unknown-labels-nb.png"))
+        assert page.get_by_text("Exception").count() == 0
+    finally:
+        context.close()

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from kamcore import db
 from kamcore.db import DbSettings, Workspace
 from kamcore.errors import KamError
 from kamcore.settings import load_settings
@@ -201,8 +202,46 @@ def test_odd_headers_keep_their_exact_names(ws, columns):
 
 
 # --------------------------------------------------------------- catalogue
+def test_only_the_db_modules_speak_sql():
+    """SQL only in kamcore/db*.py: no other module of the app imports DuckDB."""
+    importers = set()
+    for path in [ROOT / "app.py", *sorted((ROOT / "kamcore").rglob("*.py")), *sorted((ROOT / "ui").rglob("*.py")),
+                 *sorted((ROOT / "pages").rglob("*.py"))]:
+        if re.search(r"^\s*(import duckdb|from duckdb\b)", path.read_text(encoding="utf-8"), re.MULTILINE):
+            importers.add(path.relative_to(ROOT).as_posix())
+    assert importers == {"kamcore/db.py", "kamcore/db_staging.py"}
+
+
+def test_one_hardening_recipe_for_every_connection():
+    """Workspaces, the content hash and ingest staging all connect through db.hardened_connection."""
+    for name in ("db.py", "db_staging.py"):
+        source = (ROOT / "kamcore" / name).read_text(encoding="utf-8")
+        connects = re.findall(r"duckdb\.connect\(", source)
+        assert len(connects) == (2 if name == "db.py" else 0), name  # both inside hardened_connection
+    con = db.hardened_connection(":memory:", threads=1)
+    try:
+        settings = dict(con.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN "
+            "('enable_external_access', 'lock_configuration', 'autoinstall_known_extensions', 'threads')"
+        ).fetchall())
+        assert settings == {"enable_external_access": "false", "lock_configuration": "true",
+                            "autoinstall_known_extensions": "false", "threads": "1"}
+    finally:
+        con.close()
+    # an option cannot undo the hardening
+    con = db.hardened_connection(":memory:", enable_external_access=True, autoinstall_known_extensions=True)
+    try:
+        assert isinstance(_fails(con, "SELECT * FROM read_text('/etc/passwd')"), duckdb.PermissionException)
+        assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone()[0] is False
+    finally:
+        con.close()
+    with pytest.raises(ValueError):
+        db.hardened_connection(ROOT / "never.duckdb", readable_file=ROOT / "README.md")
+    assert not (ROOT / "never.duckdb").exists()
+
+
 def test_every_db_error_code_has_three_translations():
-    source = (ROOT / "kamcore" / "db.py").read_text(encoding="utf-8")
+    source = "".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "kamcore").glob("db*.py")))
     codes = set(re.findall(r'KamError\(\s*"db\.([a-z_]+)"', source))
     catalogue = json.loads((ROOT / "ui" / "locales" / "err_db.json").read_text(encoding="utf-8"))
     assert codes, "no codes found: the pattern is out of date"

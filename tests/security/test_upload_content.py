@@ -23,7 +23,8 @@ import openpyxl.xml.functions
 import pytest
 from openpyxl import Workbook
 
-from kamcore.db import CsvReadError, IngestStaging, Workspace
+from kamcore.db import Workspace
+from kamcore.db_staging import CsvReadError, IngestStaging
 from kamcore.errors import KamError
 from kamcore.ingest import IngestSettings, load_file
 

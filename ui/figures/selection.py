@@ -28,13 +28,18 @@ def category_label(category: str) -> str:
     return t(f"selection.category_{category}")
 
 
-def matrix_figure(scored: pd.DataFrame, model: selection.SelectionModel, colour_by: str) -> go.Figure:
-    """McDonald's portfolio matrix: x = our strength, y = attractiveness, bubble = revenue."""
+def matrix_figure(
+    scored: pd.DataFrame, model: selection.SelectionModel, colour_by: str, classes: pd.Series | None = None
+) -> go.Figure:
+    """McDonald's portfolio matrix: x = our strength, y = attractiveness, bubble = revenue.
+
+    With ``colour_by="abc"`` the bubbles take ``classes`` (customer id -> A/B/C,
+    :func:`kamcore.selection.revenue_classes`). Transitional: without ``classes`` they are
+    asked for here, until the Selection page passes them in.
+    """
     frame = scored.copy()
     if colour_by == "abc":
-        from kamcore.portfolio import abc_classes  # imported when used: the page falls back to categories
-
-        classes = abc_classes(frame, "customer_id", "revenue").set_index("customer")["abc_class"]
+        classes = selection.revenue_classes(scored) if classes is None else classes
         frame["group"] = frame["customer_id"].map(classes).fillna("C")
         groups = [(g, t("selection.abc_class", cls=g), charts.CLASS_COLORS[g]) for g in ("A", "B", "C")]
     else:

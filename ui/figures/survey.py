@@ -48,12 +48,15 @@ def gap_columns(first: str = "pair") -> dict[str, str]:
     }
 
 
-def histogram_figure(values: pd.Series, item: str, question: str, scale: tuple[float, float]) -> go.Figure:
-    """Answer counts with the normal curve of the same mean and s.d. (as case B drew by hand)."""
-    v = values.dropna()
+def histogram_figure(
+    answers: survey.AnswerCounts, item: str, question: str, scale: tuple[float, float]
+) -> go.Figure:
+    """Answer counts with the normal curve of the same mean and s.d. (as case B drew by hand).
+
+    ``answers`` is :func:`kamcore.survey.answer_counts` of the item.
+    """
     lo, hi = scale
-    counts = v.value_counts().reindex(np.arange(lo, hi + 1, dtype=float), fill_value=0)
-    mean, sd, n = float(v.mean()), float(v.std(ddof=1)), len(v)
+    counts, mean, sd, n = answers
     fig = go.Figure(
         go.Bar(
             x=counts.index,
@@ -96,9 +99,11 @@ def histogram_figure(values: pd.Series, item: str, question: str, scale: tuple[f
     return fig
 
 
-def diverging_figure(responses: pd.DataFrame, items: list[str], scale: tuple[float, float]) -> go.Figure:
-    """Diverging stacked bars: shares below the midpoint to the left, above to the right."""
-    dist = survey.distribution(responses, items, scale)
+def diverging_figure(dist: pd.DataFrame, items: list[str], scale: tuple[float, float]) -> go.Figure:
+    """Diverging stacked bars: shares below the midpoint to the left, above to the right.
+
+    ``dist`` is :func:`kamcore.survey.distribution` of ``items`` on ``scale``.
+    """
     lo, hi = scale
     mid = (lo + hi) / 2
     values = np.arange(lo, hi + 1, dtype=float)

@@ -1,0 +1,583 @@
+"""Ingest staging: the private in-memory DuckDB that types one upload (owned by ingest).
+
+The second of the ``kamcore/db*`` modules, the only ones that speak SQL (:mod:`kamcore.db`
+holds the workspaces and their catalogue). :class:`IngestStaging` reads a CSV file (or a
+frame of text cells from Excel), profiles a sample to plan each column, and coerces every
+cell with ingest's parsing rules (:mod:`kamcore.ingest_rules`), turned into SQL here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict
+
+from kamcore import ingest_rules as rules
+from kamcore.db import hardened_connection
+
+# Why this connection may read a file while workspace connections may not: it is a private,
+# in-memory database that lives for one load_file() call, is never handed to anything the
+# user drives, and holds no workspace. Before any statement runs, ``allowed_paths`` is set to
+# the single file ingest is parsing (the temporary copy ingest itself wrote, or the path a
+# calling script passed), then external access is switched off and the configuration is
+# locked — so even this connection cannot open any other file, the network or an extension.
+# Every statement is built here from fixed templates over generated column names
+# (``c0``, ``c1`` ...); header text and cell values only ever arrive as data, never as SQL.
+
+
+def _sql_text(value: str) -> str:
+    """A SQL string literal for text ingest chose itself (a path, a regex, a format)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _staging_column(index: int) -> str:
+    return f"c{index}"
+
+
+def _trimmed_text_sql(column: str) -> str:
+    """``column`` trimmed, NULL when blank; trims only cells with an edge space (cheaper than
+    trimming every cell)."""
+    return (
+        f"CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') THEN nullif(trim({column}), '') "
+        f"ELSE nullif({column}, '') END"
+    )
+
+
+def _strip_spaces_sql(text: str) -> str:
+    """``text`` without spaces, NBSP, narrow NBSP and thin spaces (plain replaces: fast)."""
+    for char in rules.NUMBER_SPACES:
+        text = f"replace({text}, {_sql_text(char)}, '')"
+    return text
+
+
+def _clean_number_sql(compact: str) -> str:
+    """Space-free number text without currency words/signs and with ASCII minus."""
+    return f"regexp_replace(replace({compact}, {_sql_text(rules.MINUS_SIGN)}, '-'), {_sql_text(rules.CURRENCY)}, '', 'g')"
+
+
+def _fast_number_sql(compact: str, decimal: str) -> str:
+    """The plain cast of space-free text when no thousands mark of the other kind is present."""
+    if decimal == ",":
+        return f"CASE WHEN NOT contains({compact}, '.') THEN TRY_CAST(replace({compact}, ',', '.') AS DOUBLE) END"
+    return f"CASE WHEN NOT contains({compact}, ',') THEN TRY_CAST({compact} AS DOUBLE) END"
+
+
+def _slow_number_sql(compact: str, decimal: str) -> str:
+    """The strict parse: currency removed, thousands must be grouped in threes."""
+    cleaned = _clean_number_sql(compact)
+    if decimal == ",":
+        return (
+            f"CASE WHEN regexp_full_match({cleaned}, {_sql_text(rules.NUMBER_COMMA)}) "
+            f"THEN TRY_CAST(replace(replace({cleaned}, '.', ''), ',', '.') AS DOUBLE) END"
+        )
+    return (
+        f"CASE WHEN regexp_full_match({cleaned}, {_sql_text(rules.NUMBER_DOT)}) "
+        f"THEN TRY_CAST(replace({cleaned}, ',', '') AS DOUBLE) END"
+    )
+
+
+def _parse_number_sql(compact: str, decimal: str, fast: str | None = None) -> str:
+    """A finite DOUBLE from space-free text ``compact`` (see _strip_spaces_sql), or NULL.
+
+    Notes
+    -----
+    Fast path for the common case (no thousands mark of the other kind, no currency): a
+    plain cast (pass its column as ``fast`` when already computed). Everything else goes
+    through the strict pattern, which only allows correctly grouped thousands, so "1.5" in a
+    decimal-comma column is rejected rather than read as 15. "inf" and "nan" are not amounts.
+    """
+    fast = fast or f"({_fast_number_sql(compact, decimal)})"
+    slow = _slow_number_sql(compact, decimal)
+    return f"CASE WHEN isfinite({fast}) THEN {fast} WHEN {fast} IS NULL THEN {slow} END"
+
+
+def _parse_date_sql(text: str, date_format: str) -> str:
+    shape = dict(rules.DATE_FORMATS)[date_format]
+    return (
+        f"CASE WHEN regexp_full_match({text}, {_sql_text(shape)}) "
+        f"THEN TRY_STRPTIME({text}, {_sql_text(date_format)}) END"
+    )
+
+
+#: Rows per Arrow batch fetched from staging: a multiple of DuckDB's row-group size (122,880)
+#: so that, when Workspace.import_table stores the rows again, batches line up with row groups.
+_ARROW_BATCH_ROWS = 122_880 * 64
+
+
+#: The longest record DuckDB's reader allows: first try, and retry (see IngestStaging._run).
+_MAX_LINE_BYTES = (4 * 1024 * 1024, 128 * 1024 * 1024)
+
+
+class CsvReadError(Exception):
+    """DuckDB could not split the file into rows (carries DuckDB's own message)."""
+
+
+class CoercedRows(BaseModel):
+    """The outcome of :meth:`IngestStaging.coerce`."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    kept: pd.DataFrame  # typed columns c{i} plus rid, in file order
+    rejected: pd.DataFrame  # rid, trimmed text raw_c{i} of every column, flags bad_c{i}
+    n_empty: int
+    n_duplicates: int
+    n_records: int  # records read, header record(s) included
+    nonempty: dict[int, int]  # per text-planned column: data records with a value
+    scan: Literal["typed", "text"]  # which scan produced the rows (see IngestStaging.coerce)
+
+
+class IngestStaging:
+    """A private in-memory DuckDB that types one upload; nothing outlives ``close()``.
+
+    The source is either the CSV file (read by DuckDB's ``read_csv`` with every field as
+    text) or a registered frame of text columns (Excel). Columns are ``c0..c{n-1}``; the
+    record number ``rid`` is the 0-based position in the source, in file order.
+    """
+
+    #: Let DuckDB's reader type CSV cells where it can (see _typed_source); tests switch it
+    #: off to compare with the text scan, which every file can take.
+    typed_scan: bool = True
+
+    def __init__(self, readable_file: Path | None = None, threads: int | None = None) -> None:
+        self._con = hardened_connection(
+            ":memory:",
+            threads=threads,
+            readable_file=readable_file,
+            preserve_insertion_order=True,
+            # Text leaves as large_string, the layout pandas' str dtype uses: no cast on to_pandas().
+            arrow_large_buffer_size=True,
+        )
+        self.n_columns = 0
+        self._csv: dict[str, Any] | None = None
+        self._parallel = True
+        self._strict = False
+        # DuckDB sizes its read buffers from the longest record it must allow; 128 MB buffers
+        # make a 70 MB file ~0.5 s slower to read. Ingest has refused files with lines over
+        # max_line_chars before this, so 4 MB is enough unless a quoted field spans many
+        # lines; _run() retries with 128 MB when DuckDB says a record is longer.
+        self._max_line_bytes = _MAX_LINE_BYTES[0]
+        self._first_record: list[tuple[Any, ...]] | None = None
+
+    def close(self) -> None:
+        """Drop everything staged."""
+        self._con.close()
+
+    def __enter__(self) -> IngestStaging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ sources
+    def load_csv(self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int) -> None:
+        """Use the UTF-8 CSV at ``path`` as source (every field text); CsvReadError if unreadable.
+
+        Blank lines are skipped by DuckDB (ingest counts them itself); short rows are padded
+        with NULL. ``n_columns`` must exceed the header's width by one, so a row with extra
+        fields shows up in the last column (ingest rejects it) instead of being cut silently.
+        """
+        self._csv = {"path": Path(path).resolve(), "delimiter": delimiter, "skip": int(skip_lines)}
+        self.n_columns = n_columns
+        self._parallel = True
+        self._strict = n_columns > 1
+        self._first_record = None
+        # Read once here (it proves the file splits into rows) and kept: ingest asks for it next.
+        self._first_record = self.head(1)
+
+    def load_frame(self, frame: pd.DataFrame | pa.Table) -> None:
+        """Use a frame (or Arrow table) of text columns (renamed ``c0..``) as source."""
+        if isinstance(frame, pa.Table):
+            staged: pd.DataFrame | pa.Table = frame.rename_columns([_staging_column(i) for i in range(frame.num_columns)])
+            n_columns = frame.num_columns
+        else:
+            staged = frame.copy()
+            staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
+            n_columns = staged.shape[1]
+        self._con.register("incoming_frame", staged)
+        self._csv = None
+        self._first_record = None
+        self.n_columns = n_columns
+
+    def _source(self) -> str:
+        if self._csv is None:
+            casts = ", ".join(f"CAST({_staging_column(i)} AS VARCHAR) AS {_staging_column(i)}" for i in range(self.n_columns))
+            return f"(SELECT {casts} FROM incoming_frame)"
+        path, delimiter = _sql_text(str(self._csv["path"])), _sql_text(self._csv["delimiter"])
+        common = (
+            f"header = false, auto_detect = false, delim = {delimiter}, quote = '\"', escape = '\"', "
+            f"max_line_size = {self._max_line_bytes}, skip = {self._csv['skip']}, encoding = 'utf-8'"
+        )
+        if self._strict:
+            # Fast path: every record has exactly the header's width. Where the strict reader
+            # accepts a file it yields the same fields as the padding reader below (whose
+            # spare column is then empty anyway); any irregular record makes it fail, and
+            # _run() retries with the padding reader.
+            width = self.n_columns - 1
+            columns = "{" + ", ".join(f"'{_staging_column(i)}': 'VARCHAR'" for i in range(width)) + "}"
+            return (
+                f"(SELECT *, CAST(NULL AS VARCHAR) AS {_staging_column(width)} FROM read_csv({path}, "
+                f"columns = {columns}, {common}, null_padding = false, strict_mode = true))"
+            )
+        columns = "{" + ", ".join(f"'{_staging_column(i)}': 'VARCHAR'" for i in range(self.n_columns)) + "}"
+        return (
+            f"read_csv({path}, columns = {columns}, {common}, null_padding = true, strict_mode = false"
+            + ("" if self._parallel else ", parallel = false")
+            + ")"
+        )
+
+    def _typed_source(self, plans: dict[int, tuple[str, str | None]]) -> str | None:
+        """``read_csv`` typing the planned columns itself, or None where its rules differ from ingest's.
+
+        Notes
+        -----
+        DuckDB's reader parses ``1 234,50`` and ``dd.mm.yyyy`` while it splits the file, which
+        is several times cheaper than parsing every text cell afterwards. It is only used where
+        every value it accepts is a value ingest's own rules accept with the same result (the
+        property tests in ``tests/core/test_ingest_typed_scan.py`` pin this): one decimal mark
+        for all number columns, space (or nothing) as thousands separator (its ``.``/``,``
+        thousands handling accepts ``1.5`` as 15), one date format, the header on the first
+        record, every record exactly as wide as the header. Whatever it refuses (currency,
+        ``1.234,50``, a bad date, a ragged row) makes the scan fail, and :meth:`coerce` falls
+        back to the text scan, which also finds and explains the rows to reject.
+        """
+        if self._csv is None or not self._strict:
+            return None
+        decimals = {option or "." for kind, option in plans.values() if kind == "number"}
+        date_formats = {option or "%Y-%m-%d" for kind, option in plans.values() if kind == "date"}
+        if len(decimals) > 1 or len(date_formats) > 1 or rules.COMPACT_DATE_FORMAT in date_formats:
+            return None
+        types = {"number": "DOUBLE", "date": "TIMESTAMP", "text": "VARCHAR"}
+        width = self.n_columns - 1
+        column_types = {i: types[plans[i][0]] if i in plans else "VARCHAR" for i in range(width)}
+        columns = "{" + ", ".join(f"'{_staging_column(i)}': '{t}'" for i, t in column_types.items()) + "}"
+        options = [
+            f"columns = {columns}",
+            "header = true",
+            "auto_detect = false",
+            f"delim = {_sql_text(self._csv['delimiter'])}",
+            "quote = '\"'",
+            "escape = '\"'",
+            f"max_line_size = {self._max_line_bytes}",
+            f"skip = {self._csv['skip']}",
+            "encoding = 'utf-8'",
+            "null_padding = false",
+            "strict_mode = true",
+        ]
+        if decimals:
+            options += [f"decimal_separator = {_sql_text(decimals.pop())}", "thousands = ' '"]
+        if date_formats:
+            options.append(f"timestampformat = {_sql_text(date_formats.pop())}")
+        return f"read_csv({_sql_text(str(self._csv['path']))}, {', '.join(options)})"
+
+    def _count_records(self, expected: int | None) -> int:
+        """``expected`` if the caller counted the records, else the text reader's count."""
+        if expected is not None:
+            return expected
+        return int(self._run(lambda source: f"SELECT count(*) FROM {source}")[0][0])
+
+    def _run(self, build: Any, fetch: str = "all") -> Any:
+        """Run ``build(source_sql)``; on a CSV error retry with the padding reader, then with
+        the serial one; CsvReadError when all fail."""
+        while True:
+            try:
+                if fetch == "arrow":
+                    return self._con.sql(build(self._source())).to_arrow_table(batch_size=_ARROW_BATCH_ROWS)
+                return self._con.execute(build(self._source())).fetchall()
+            except duckdb.Error as exc:
+                if self._csv is not None and "Maximum line size" in str(exc) and self._max_line_bytes < _MAX_LINE_BYTES[1]:
+                    self._max_line_bytes = _MAX_LINE_BYTES[1]
+                    continue
+                if self._csv is not None and self._strict:
+                    self._strict = False
+                    continue
+                # The parallel reader refuses quoted newlines together with null padding.
+                if self._csv is not None and self._parallel:
+                    self._parallel = False
+                    continue
+                raise CsvReadError(str(exc)) from exc
+
+    def head(self, n: int) -> list[tuple[Any, ...]]:
+        """The first ``n`` records of the source in file order."""
+        if n == 1 and self._first_record is not None:
+            return list(self._first_record)
+        return self._run(lambda source: f"SELECT * FROM {source} LIMIT {int(n)}")
+
+    # ---------------------------------------------------------------- profiling
+    def profile(self, columns: list[int], first_row: int, sample_rows: int) -> pd.DataFrame:
+        """How many cells of each column parse as numbers / dates, in the first data records.
+
+        Uses records ``first_row .. first_row + sample_rows`` (reading stops there). Returns
+        one row per column index with ``nonempty``, ``num_comma``, ``num_dot``,
+        ``vote_comma``, ``vote_dot``, ``leading_zero``, ``integers``, ``th_*`` and
+        ``date:<format>`` counts.
+        """
+        self._run(
+            lambda source: "CREATE OR REPLACE TEMP TABLE profile_sample AS "
+            f"SELECT * FROM {source} LIMIT {int(sample_rows)} OFFSET {int(first_row)}"
+        )
+        # Every measure is evaluated once per distinct (column, value) and weighted by how
+        # often the value occurs: the same counts as cell by cell, but repeated values
+        # (names, regions, dates, products) cost one regex/strptime evaluation instead of
+        # thousands. count(x) becomes sum(n) over the values where x is not NULL.
+        measures = {
+            "nonempty": "t <> ''",
+            "num_comma": f"({_parse_number_sql('s', ',')}) IS NOT NULL",
+            "num_dot": f"({_parse_number_sql('s', '.')}) IS NOT NULL",
+            "vote_comma": f"regexp_full_match(v, {_sql_text(rules.VOTE_COMMA)})",
+            "vote_dot": f"regexp_full_match(v, {_sql_text(rules.VOTE_DOT)})",
+            "leading_zero": "regexp_full_match(v, '0[0-9]+')",
+            "integers": "regexp_full_match(v, '[+-]?[0-9]+')",
+        }
+        for mark, pattern in rules.THOUSANDS_PATTERNS.items():
+            measures[mark] = f"regexp_matches(t, {_sql_text(pattern)})"
+        for date_format, _shape in rules.DATE_FORMATS:
+            measures[f"date:{date_format}"] = f"({_parse_date_sql('t', date_format)}) IS NOT NULL"
+        selects = ", ".join(f"coalesce(sum(n) FILTER (WHERE {condition}), 0)" for condition in measures.values())
+        rows = []
+        # Batches keep the statement a sane size for wide files.
+        for start in range(0, len(columns), 50):
+            batch = columns[start : start + 50]
+            cells = " UNION ALL ".join(
+                f"SELECT {int(index)} AS idx, {_staging_column(index)} AS val FROM profile_sample" for index in batch
+            )
+            distinct = f"SELECT idx, val, count(*) AS n FROM ({cells}) GROUP BY idx, val"
+            prepared = f"SELECT idx, n, trim(val) AS t, {_strip_spaces_sql('val')} AS s FROM ({distinct})"
+            cleaned = f"SELECT *, {_clean_number_sql('s')} AS v FROM ({prepared})"
+            found = {
+                int(row[0]): row[1:]
+                for row in self._con.execute(f"SELECT idx, {selects} FROM ({cleaned}) GROUP BY idx").fetchall()
+            }
+            for index in batch:
+                counts = found.get(int(index), (0,) * len(measures))
+                rows.append({"column": index, **{n: int(c) for n, c in zip(measures, counts, strict=True)}})
+        self._con.execute("DROP TABLE profile_sample")
+        return pd.DataFrame(rows)
+
+    # ----------------------------------------------------------------- coercing
+    def coerce(
+        self,
+        plans: dict[int, tuple[str, str | None]],
+        *,
+        first_row: int,
+        overflow: list[int],
+        expected_records: int | None = None,
+    ) -> CoercedRows:
+        """Type every column per ``plans`` and split data records into kept, rejected and empty.
+
+        ``plans`` maps a column index to ``("number", decimal)``, ``("date", format)`` or
+        ``("text", None)``; columns in ``overflow`` (past the header) make a row rejected when
+        they hold a value. Records before ``first_row`` (the header) are read and dropped.
+        ``expected_records`` is the number of records (header included) the caller counted
+        itself, where it can (a CSV without quotes); it guards the typed scan.
+
+        Notes
+        -----
+        One streaming scan of the source parses every cell exactly once and delivers typed
+        values, flags and (for flagged rows only) the text to Arrow; the split into
+        kept/rejected/empty then runs on Arrow masks. Nothing is materialised in DuckDB.
+        A CSV first gets the typed scan (DuckDB's reader parses the cells, see
+        :meth:`_typed_source`); only if the reader refuses a value, or a parsed value fails
+        a check, is the file scanned again as text with ingest's own rules.
+        """
+        scan = _ScanSql(plans, self.n_columns, overflow)
+        table = self._typed_scan(scan, first_row, expected_records)
+        typed = table is not None
+        if table is None:
+            table = self._run(lambda source: scan.text_scan(source, first_row), fetch="arrow")
+        n_records = self._records_read(table, first_row)
+        table = table.append_column("rid", pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64)))
+        kept_with_hash, rejected, n_empty = _split_rows(table, scan, typed)
+        nonempty = {
+            i: table.num_rows - table.column(_staging_column(i)).null_count
+            for i, (kind, _option) in plans.items()
+            if kind == "text"
+        }
+        del table
+        n_duplicates = _count_duplicates(kept_with_hash, scan.value_columns)
+        # Left in DuckDB's batches: pandas wraps chunked text as it is, and copying every text
+        # column into one chunk costs more than the whole scan on a machine where fresh memory
+        # is slow to touch.
+        kept = kept_with_hash.select(["rid", *scan.value_columns])
+        del kept_with_hash
+        return CoercedRows(
+            kept=kept.to_pandas(),
+            rejected=rejected.to_pandas(),
+            n_empty=n_empty,
+            n_duplicates=n_duplicates,
+            n_records=n_records,
+            nonempty=nonempty,
+            scan="typed" if typed else "text",
+        )
+
+    def _typed_scan(self, scan: _ScanSql, first_row: int, expected_records: int | None) -> pa.Table | None:
+        """The typed scan's rows, or None when it may not run or its result cannot be trusted."""
+        typed_source = self._typed_source(scan.plans) if first_row == 1 and self.typed_scan else None
+        if typed_source is None:
+            return None
+        try:
+            table = self._con.sql(scan.typed_scan(typed_source)).to_arrow_table(batch_size=_ARROW_BATCH_ROWS)
+        except duckdb.Error:
+            return None  # a value the reader refuses: the text scan decides what it is
+        if pc.any(table.column("any_bad")).as_py():
+            return None
+        if first_row + table.num_rows != self._count_records(expected_records):
+            # The reader can lose rows silently where the text reader stops with an error
+            # (seen: title lines with LF above a CRLF table). Never keep such a result.
+            return None
+        return table
+
+    def _records_read(self, table: pa.Table, first_row: int) -> int:
+        """Records read, header record(s) included."""
+        if table.num_rows or not first_row:
+            return first_row + table.num_rows
+        return len(self.head(first_row))  # no data record: count the header record(s)
+
+
+class _ScanSql:
+    """The SQL of one :meth:`IngestStaging.coerce`, built once from the plans for both scans.
+
+    Nested levels so each cell is trimmed, cleaned and parsed once: ``t_`` = text (NULL when
+    blank; trimmed only when it has a leading/trailing space, which is cheaper than trimming
+    every cell), ``s_`` = without spaces, ``f_`` = plain cast, ``p_`` = parsed.
+    """
+
+    def __init__(self, plans: dict[int, tuple[str, str | None]], n_columns: int, overflow: list[int]) -> None:
+        self.plans = plans
+        self.n_columns = n_columns
+        self.all_columns = [_staging_column(i) for i in range(n_columns)]
+        self.value_columns = [_staging_column(i) for i in plans]
+        # A text column's value is its trimmed text already; only the other columns need their
+        # text beside the parsed value (for rejected rows, NULL elsewhere).
+        self.text_columns = {_staging_column(i) for i, (kind, _option) in plans.items() if kind == "text"}
+        self._plan_cells(overflow)
+        self.bad_names = [item.rsplit(" AS ", 1)[1] for item in self.bad]
+        self.empty = " AND ".join(f"t_{c} IS NULL" for c in self.all_columns) or "true"
+        self.row_hash = f"hash({', '.join(self.value_columns)})" if self.value_columns else "0"
+
+    def _plan_cells(self, overflow: list[int]) -> None:
+        """Each planned column's steps (levels 2-4), its value and its bad flag."""
+        self.level1 = ", ".join(f"{_trimmed_text_sql(c)} AS t_{c}" for c in self.all_columns)
+        self.level2: list[str] = []
+        self.level3: list[str] = []
+        self.level4: list[str] = []
+        self.values: list[str] = []
+        self.bad: list[str] = []
+        for index, (kind, option) in self.plans.items():
+            column = _staging_column(index)
+            if kind == "number":
+                self.level2.append(f"{_strip_spaces_sql(f't_{column}')} AS s_{column}")
+                self.level3.append(f"{_fast_number_sql(f's_{column}', option or '.')} AS f_{column}")
+                self.level4.append(
+                    f"{_parse_number_sql(f's_{column}', option or '.', fast=f'f_{column}')} AS p_{column}"
+                )
+                self.values.append(f"p_{column} AS {column}")
+                self.bad.append(f"(t_{column} IS NOT NULL AND p_{column} IS NULL) AS bad_{column}")
+            elif kind == "date":
+                date_format = option or rules.DEFAULT_DATE_FORMAT
+                parse = f"TRY_STRPTIME(t_{column}, {_sql_text(date_format)})"
+                if date_format == rules.COMPACT_DATE_FORMAT:
+                    parse = f"CASE WHEN regexp_full_match(t_{column}, '[0-9]{{8}}') THEN {parse} END"
+                self.level4.append(f"{parse} AS p_{column}")
+                # strptime's %Y also takes a two-digit year ("01.02.26" -> year 26): refuse it.
+                valid = f"year(p_{column}) >= 1000" if "%Y" in date_format else "true"
+                self.values.append(f"CAST(CASE WHEN {valid} THEN p_{column} END AS TIMESTAMP) AS {column}")
+                self.bad.append(f"(t_{column} IS NOT NULL AND NOT coalesce({valid}, false)) AS bad_{column}")
+            else:
+                self.values.append(f"t_{column} AS {column}")
+        for index in overflow:
+            column = _staging_column(index)
+            self.bad.append(f"(t_{column} IS NOT NULL) AS bad_{column}")
+
+    def text_scan(self, source: str, first_row: int) -> str:
+        """Every cell as text through ingest's rules: values, bad flags, and text for bad rows."""
+        any_bad = " OR ".join(self.bad_names) or "false"
+        raw_text = [
+            f"CASE WHEN {any_bad} THEN t_{c} END AS raw_{c}" for c in self.all_columns if c not in self.text_columns
+        ]
+        texts = ", ".join(f"t_{c}" for c in self.all_columns)
+        sql = f"SELECT {self.level1} FROM {source}"
+        for level in (self.level2, self.level3, self.level4):
+            if level:
+                sql = f"SELECT *, {', '.join(level)} FROM ({sql})"
+        flags = [f"({self.empty}) AS is_empty", f"{self.row_hash} AS row_hash"]
+        sql = f"SELECT {', '.join(self.values + self.bad + flags)}, {texts} FROM ({sql})"
+        outer = [*self.value_columns, *self.bad_names, "is_empty", "row_hash"]
+        # No ORDER BY: a projection over one scan keeps the source (= file) order, and so
+        # does OFFSET under preserve_insertion_order. Dropping the header record(s) here
+        # rather than slicing the Arrow result also makes DuckDB hand over whole batches.
+        return f"SELECT {', '.join(outer + raw_text)} FROM ({sql}) OFFSET {int(first_row)}"
+
+    def typed_scan(self, source: str) -> str:
+        """Cells arrive typed: numbers and dates need only the checks the reader does not make
+        (finite, four-digit year). One flag says whether any cell failed them; if so the file
+        goes to the text scan, which also says which cells and why."""
+        checks = []
+        for index, (kind, option) in self.plans.items():
+            column = _staging_column(index)
+            if kind == "number":
+                checks.append(f"NOT isfinite(t_{column})")
+            elif kind == "date" and "%Y" in (option or rules.DEFAULT_DATE_FORMAT):
+                checks.append(f"year(t_{column}) < 1000")
+        width = self.n_columns - 1
+        cleaned = []
+        for i in range(width):
+            c = _staging_column(i)
+            if self.plans.get(i, ("text", None))[0] == "text":
+                cleaned.append(f"{_trimmed_text_sql(c)} AS t_{c}")
+            else:
+                cleaned.append(f"{c} AS t_{c}")
+        cleaned += [f"CAST(NULL AS VARCHAR) AS t_{_staging_column(i)}" for i in range(width, self.n_columns)]
+        outer = [f"t_{c} AS {c}" for c in self.value_columns] + [
+            f"coalesce({' OR '.join(checks) or 'false'}, false) AS any_bad",
+            f"({self.empty}) AS is_empty",
+            f"{self.row_hash} AS row_hash",
+        ]
+        return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(cleaned)} FROM {source})"
+
+
+def _split_rows(table: pa.Table, scan: _ScanSql, typed: bool) -> tuple[pa.Table, pa.Table, int]:
+    """Kept rows (with their row hash), rejected rows and the number of empty records."""
+    rejected_names = ["rid", *[f"raw_{c}" for c in scan.all_columns], *scan.bad_names]
+    is_empty = pc.fill_null(table.column("is_empty"), False)
+    n_empty = int(pc.sum(is_empty).as_py() or 0)
+    if typed:
+        # Nothing failed a check (else the text scan ran): no rejected rows.
+        kept_with_hash = table.filter(pc.invert(is_empty)) if n_empty else table
+        rejected = pa.table(
+            {"rid": pa.array([], pa.int64())}
+            | {name: pa.array([], pa.large_string()) for name in rejected_names[1 : 1 + len(scan.all_columns)]}
+            | {name: pa.array([], pa.bool_()) for name in scan.bad_names}
+        )
+        return kept_with_hash, rejected, n_empty
+    any_bad = pa.array(np.zeros(table.num_rows, dtype=bool))
+    for name in scan.bad_names:
+        any_bad = pc.or_(any_bad, pc.fill_null(table.column(name), False))
+    n_bad = int(pc.sum(any_bad).as_py() or 0)
+    rejected_columns = [
+        "rid",
+        *[c if c in scan.text_columns else f"raw_{c}" for c in scan.all_columns],
+        *scan.bad_names,
+    ]
+    if n_empty == 0 and n_bad == 0:
+        # The common case: every record is kept, so skip copying the table through a filter.
+        return table, table.slice(0, 0).select(rejected_columns).rename_columns(rejected_names), n_empty
+    kept_with_hash = table.filter(pc.invert(pc.or_(is_empty, any_bad)))
+    rejected = (
+        table.filter(pc.and_(pc.invert(is_empty), any_bad)).select(rejected_columns).rename_columns(rejected_names)
+    )
+    return kept_with_hash, rejected, n_empty
+
+
+def _count_duplicates(kept_with_hash: pa.Table, value_columns: list[str]) -> int:
+    """Rows whose 64-bit hash of all typed values repeats; a false match needs a collision."""
+    if not value_columns or not kept_with_hash.num_rows:
+        return 0
+    # Sorting and comparing neighbours is ~50x faster than pc.count_distinct here.
+    hashes = np.sort(kept_with_hash.column("row_hash").to_numpy())
+    return int(np.count_nonzero(hashes[1:] == hashes[:-1]))
