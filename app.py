@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import anonymity, auth, i18n, links, router, server_guard, state, warmup, widgets
+from ui import anonymity, auth, i18n, links, meeting_pack, router, server_guard, state, warmup, widgets
 from ui.i18n import t
 
 router.router_started()
@@ -64,6 +64,7 @@ try:
     widgets.sidebar_filters()
 except Exception as exc:  # noqa: BLE001
     widgets.error(exc)
+meeting_pack.sidebar()  # "Meeting pack": PPTX + PDF of the current view (ui/meeting_pack.py)
 
 try:
     page.run()

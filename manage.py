@@ -3,6 +3,8 @@
 
     python3 manage.py start   # create .venv if missing, install, open the app on the demo workspace
     python3 manage.py test    # install test dependencies (and Chromium for the browser test), run all tests
+    python3 manage.py pack --workspace NAME --lang nb|sv|en [--anonymise] [--format pptx|pdf] --out FILE
+                              # the meeting pack of a workspace (PowerPoint or PDF)
 
 Extra arguments after the command go to Streamlit or pytest.
 """
@@ -48,18 +50,24 @@ def ensure_requirements(requirements: str) -> None:
     stamp.write_text(digest)
 
 
-def ensure_chromium() -> None:
-    """Debian's Chromium for the end-to-end test (Playwright never downloads a browser here)."""
+def ensure_chromium(purpose: str = "the browser test", any_browser: bool = False) -> None:
+    """Debian's Chromium: the meeting pack draws its charts and prints its PDF with it (any
+    Chromium/Chrome on the PATH, or BROWSER_PATH, will do), and the end-to-end test drives
+    /usr/bin/chromium (Playwright never downloads a browser here)."""
     if CHROMIUM.exists():
+        return
+    if any_browser and (os.environ.get("BROWSER_PATH")
+                        or any(shutil.which(n) for n in ("chromium", "google-chrome", "chrome"))):
         return
     apt = shutil.which("apt-get")
     if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing Debian's chromium for the browser test")
+        say(f"installing Debian's chromium for {purpose}")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run([apt, "update", "-qq"], check=True, env=env)
         subprocess.run([apt, "install", "-y", "-qq", "chromium"], check=True, env=env)
     else:
-        say("chromium is not installed and cannot be installed here; the browser test will fail")
+        say(f"chromium is not installed and cannot be installed here: {purpose} will fail "
+            "(install chromium or Chrome, or set BROWSER_PATH)")
 
 
 DEFAULT_PORT = 8501
@@ -85,6 +93,7 @@ def server_port(args: list[str], environ: dict[str, str] | None = None) -> int:
 def start(args: list[str]) -> int:
     ensure_venv()
     ensure_requirements("requirements.txt")
+    ensure_chromium("the meeting pack's charts and PDF", any_browser=True)
     port = server_port(args)
     say(f"starting KAM Studio on http://localhost:{port} (the demo workspace is built on first start)")
     command = [str(PYTHON), "-m", "streamlit", "run", str(ROOT / "app.py"), *args]
@@ -103,8 +112,16 @@ def test(args: list[str]) -> int:
     return subprocess.call(command, cwd=ROOT, env=env)
 
 
+def pack(args: list[str]) -> int:
+    ensure_venv()
+    ensure_requirements("requirements.txt")
+    ensure_chromium("the meeting pack's charts and PDF", any_browser=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.call([str(PYTHON), "-m", "ui.pack_cli", *args], cwd=ROOT, env=env)
+
+
 def main() -> int:
-    commands = {"start": start, "test": test}
+    commands = {"start": start, "test": test, "pack": pack}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2

@@ -7,6 +7,8 @@ wraps every English string in ⟦…⟧ so tests can spot text that bypassed the
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import functools
 import json
@@ -51,10 +53,28 @@ def all_namespaces() -> list[str]:
     return sorted(p.stem for p in LOCALES_DIR.glob("*.json"))
 
 
+#: A language fixed for a block of work (the meeting pack renders in the language it was asked for,
+#: in the app as from the command line); see :func:`language`.
+_FORCED_LANGUAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar("kam_language", default=None)
+
+
+@contextlib.contextmanager
+def language(code: str):
+    """Within the block, :func:`t` and the formatters speak ``code`` (en/nb/sv/qps)."""
+    token = _FORCED_LANGUAGE.set(code)
+    try:
+        yield
+    finally:
+        _FORCED_LANGUAGE.reset(token)
+
+
 def lang() -> str:
     """The language chosen in this session (English outside a Streamlit run)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+    forced = _FORCED_LANGUAGE.get()
+    if forced is not None:
+        return forced
     if get_script_run_ctx(suppress_warning=True) is None:
         return DEFAULT_LANGUAGE
     return st.session_state.get("lang", DEFAULT_LANGUAGE)

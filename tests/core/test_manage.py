@@ -38,6 +38,7 @@ def test_start_prints_the_port_it_was_given(monkeypatch, capsys):
     manage = _manage()
     monkeypatch.setattr(manage, "ensure_venv", lambda: None)
     monkeypatch.setattr(manage, "ensure_requirements", lambda name: None)
+    monkeypatch.setattr(manage, "ensure_chromium", lambda *args, **kwargs: None)
     called = {}
     monkeypatch.setattr(manage.subprocess, "call", lambda command, cwd: called.setdefault("command", command) and 0)
     manage.start(["--server.port", "8600"])
