@@ -37,18 +37,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kamcore.errors import KamError
 
-# Manual-score file handling lives in kamcore.manual_scores. The names marked "transitional" stay
-# importable from here only until the Selection page's helpers (pages/selection.py, and
-# ui/selection_views.py on branch page-structure) import them from kamcore.manual_scores.
+# Manual-score file handling lives in kamcore.manual_scores.
 from kamcore.manual_scores import (
     MANUAL_MAX,
     MANUAL_MIN,
-    combine_manual_scores,  # noqa: F401  (transitional)
-    manual_scores_from_payload,  # noqa: F401  (transitional)
-    manual_scores_from_table,  # noqa: F401  (transitional)
-    manual_scores_payload,  # noqa: F401  (transitional)
     require_columns,
-    same_scores,  # noqa: F401  (transitional)
     validate_manual_scores,
 )
 from kamcore.portfolio import abc_classes

@@ -100,7 +100,8 @@ if view == "matrix":
         required=True,
     )
     try:
-        figure = figures.matrix_figure(scored, model, colour_by)
+        figure = figures.matrix_figure(scored, model, colour_by,
+                                     classes=selection.revenue_classes(scored) if colour_by == "abc" else None)
     except (KamError, ImportError) as exc:
         widgets.error(exc)
         figure = figures.matrix_figure(scored, model, "category")
@@ -141,7 +142,7 @@ try:
         int(size),
         n_runs=SENSITIVITY_RUNS,
         spread=SENSITIVITY_SPREAD,
-        seed=0,
+        random_state=0,
         manual_scores=manual,
     )
 except KamError as exc:

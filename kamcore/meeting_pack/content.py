@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from kamcore import health, plans, portfolio, segments, selection, survey, tables
+from kamcore import health, manual_scores, plans, portfolio, segments, selection, survey, tables
 from kamcore.errors import KamError
 from kamcore.meeting_pack.sections import SECTIONS
 from kamcore.schemas import FilterSettings, TableKind
@@ -344,9 +344,9 @@ def _manual_scores(inputs: Inputs, names: list[str], scores_name: str) -> pd.Dat
     if inputs.accounts_name and inputs.accounts_raw is not None:
         id_column = ws.table_info(inputs.accounts_name).mapping.get("customer_id")
         if id_column in inputs.accounts_raw.columns:
-            initial = selection.manual_scores_from_table(inputs.accounts_raw, id_column)
-    saved = selection.manual_scores_from_payload(ws.load_object("manual_scores", scores_name), names)
-    manual = selection.combine_manual_scores(saved, initial)
+            initial = manual_scores.manual_scores_from_table(inputs.accounts_raw, id_column)
+    saved = manual_scores.manual_scores_from_payload(ws.load_object("manual_scores", scores_name), names)
+    manual = manual_scores.combine_manual_scores(saved, initial)
     return manual
 
 

@@ -51,12 +51,12 @@ def matrix_figure(
     """McDonald's portfolio matrix: x = our strength, y = attractiveness, bubble = revenue.
 
     With ``colour_by="abc"`` the bubbles take ``classes`` (customer id -> A/B/C,
-    :func:`kamcore.selection.revenue_classes`). Transitional: without ``classes`` they are
-    asked for here, until the Selection page passes them in.
+    :func:`kamcore.selection.revenue_classes`); the figure computes no statistics itself.
     """
     frame = scored.copy()
     if colour_by == "abc":
-        classes = selection.revenue_classes(scored) if classes is None else classes
+        if classes is None:
+            raise ValueError("matrix_figure(colour_by='abc') needs the accounts' classes")
         frame["group"] = frame["customer_id"].map(classes).fillna("C")
         groups = [(g, t("selection.abc_class", cls=g), charts.CLASS_COLORS[g]) for g in ("A", "B", "C")]
     else:
