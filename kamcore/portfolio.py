@@ -982,3 +982,19 @@ def monthly_series(
     monthly.index = monthly.index.to_timestamp()
     monthly.index.name = "month"
     return monthly.reset_index()[["month", *measures]]
+
+
+#: The overview's churn headline counts the accounts that mattered: A or B in the previous period.
+HEADLINE_RISK_CLASSES: tuple[str, ...] = ("A", "B")
+
+
+def at_risk_former_ab(risk: pd.DataFrame) -> int:
+    """How many at-risk accounts were A or B in the previous period (the overview's headline).
+
+    ``risk`` is :func:`churn_risk`'s output (needs ``previous_class``).
+
+    >>> import pandas as pd
+    >>> at_risk_former_ab(pd.DataFrame({"previous_class": ["A", "C", "B", "C"]}))
+    2
+    """
+    return int(risk["previous_class"].isin(HEADLINE_RISK_CLASSES).sum())

@@ -28,8 +28,7 @@ def headline_numbers(transactions, all_dates) -> dict:
     if all_dates is not None and all_dates["date"].notna().any():
         risk = portfolio.churn_risk(portfolio.movement(all_dates, customer="customer_id", date="date",
                                                        value="revenue"))
-        # The headline is about accounts that matter: those that were A or B a year earlier.
-        numbers["risk"] = int(risk["previous_class"].isin(["A", "B"]).sum())
+        numbers["risk"] = portfolio.at_risk_former_ab(risk)
     return numbers
 
 

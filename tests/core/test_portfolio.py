@@ -607,3 +607,9 @@ def test_customer_codes_are_reused_for_the_same_arrow_column_and_never_for_anoth
     codes, names = pf._factorized(changed["k"])
     assert codes.tolist() == [2, 0, 1, 2] and names.tolist() == ["a", "b", "c"]
     assert pf.abc_classes(changed, "k", "v")["customer"].tolist() == ["c", "b", "a"]
+
+
+def test_the_overview_counts_only_former_a_and_b_accounts_at_risk():
+    risk = pd.DataFrame({"previous_class": ["A", "B", "C", "C", "A", None]})
+    assert portfolio.at_risk_former_ab(risk) == 3
+    assert portfolio.at_risk_former_ab(risk.iloc[2:4]) == 0
