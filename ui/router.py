@@ -37,7 +37,7 @@ def require_router() -> None:
     along, so a shared link opened as a fresh server's first request still lands where it points.
     """
     if not getattr(_run, "active", False):
-        st.session_state[_PENDING] = Path(inspect.stack()[1].filename).stem
+        st.session_state[_PENDING] = Path(inspect.stack(context=0)[1].filename).stem  # no source lines read
         st.switch_page("app.py", query_params=st.query_params.to_dict())
 
 
