@@ -24,6 +24,7 @@ import io
 import posixpath
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
@@ -338,36 +339,53 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
     """
     n_tags = n_references = n_row_elements = highest = wide = n_chunks = 0
     first_seen = inconsistent = False
-    for chunk, window in _stream(archive, scan.part, filename):
-        n_chunks += 1
-        n_tags += chunk.count(b"<c ") + chunk.count(b"<c>")
-        n_references += chunk.count(b'<c r="')
-        n_row_elements += chunk.count(b"<row")
-        if not first_seen:
-            first = _FIRST_CELL.search(window)
-            if first is not None:
-                first_seen = True
-                scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
-        last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
-        if last_row:
-            highest = max(highest, int(last_row.group(1)))
-        highest = max(highest, n_row_elements)
-        # Rows come in order: a reference to a later row than the last row element so far
-        # disagrees with its row (only a crafted file has one); two- and three-letter columns
-        # are read to find the widest. The pattern only matches references that name such a
-        # column or a row number that may be above the highest (compared digit by digit in
-        # the regular expression), so a usual chunk hands nothing to Python.
-        references = _references_after(highest)
-        for letters, row_text, _letter, long_row in references.findall(window) if _may_match(references, window) else ():
+    # RE2 looks at one chunk on a worker thread (Arrow releases the GIL) while the next chunk
+    # is decompressed and counted here; at most two chunks are held.
+    pending: tuple[Future[bool], re.Pattern[bytes], bytes, int] | None = None
+
+    def read_references(check: tuple[Future[bool], re.Pattern[bytes], bytes, int]) -> None:
+        nonlocal wide, inconsistent
+        may_match, references, window, chunk_highest = check
+        if not may_match.result():
+            return
+        for letters, row_text, _letter, long_row in references.findall(window):
             if letters:
                 wide = max(wide, _column_number(letters))
-                inconsistent = inconsistent or int(row_text) > highest
-            elif int(long_row) > highest:
+                inconsistent = inconsistent or int(row_text) > chunk_highest
+            elif int(long_row) > chunk_highest:
                 inconsistent = True
-        if b't="e"' in window:
-            scan.has_error_cells = True
-        if n_tags > max_cells:
-            break
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-scan") as pool:
+        for chunk, window in _stream(archive, scan.part, filename):
+            n_chunks += 1
+            n_tags += chunk.count(b"<c ") + chunk.count(b"<c>")
+            n_references += chunk.count(b'<c r="')
+            n_row_elements += chunk.count(b"<row")
+            if not first_seen:
+                first = _FIRST_CELL.search(window)
+                if first is not None:
+                    first_seen = True
+                    scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
+            last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
+            if last_row:
+                highest = max(highest, int(last_row.group(1)))
+            highest = max(highest, n_row_elements)
+            # Rows come in order: a reference to a later row than the last row element so far
+            # disagrees with its row (only a crafted file has one); two- and three-letter columns
+            # are read to find the widest. The pattern only matches references that name such a
+            # column or a row number that may be above the highest (compared digit by digit in
+            # the regular expression), so a usual chunk hands nothing to Python.
+            if pending is not None:
+                read_references(pending)
+            references = _references_after(highest)
+            pending = (pool.submit(_may_match, references, window), references, window, highest)
+            if b't="e"' in window:
+                scan.has_error_cells = True
+            if n_tags > max_cells:
+                break
+        if pending is not None:
+            read_references(pending)
+        pending = None
     max_row = highest
     scan.n_cells = n_tags
     n_rows = max(max_row, n_row_elements)
