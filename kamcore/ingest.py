@@ -756,7 +756,7 @@ def _columns_table(
         raise _header_only(filename)
     excel_rows = np.arange(2, 2 + sheet.body.num_rows, dtype=np.int64)
     with IngestStaging() as staging:
-        staging.load_frame(sheet.body)
+        staging.load_frame(sheet.body, numbers=sheet.numbers)
 
         def source_rows(record_numbers: np.ndarray) -> np.ndarray:
             return excel_rows[record_numbers]

@@ -83,6 +83,9 @@ class SheetColumns(BaseModel):
     serial_dates: list[int]
     widths: np.ndarray
     trailing_empty_rows: int = 0
+    #: The Excel numbers of the ``forced_decimal`` columns (float64, NULL where blank): what
+    #: parsing their text gives, handed to staging so it need not parse the text again.
+    numbers: dict[int, pa.Array] = {}
 
 
 class SheetScan(BaseModel):
@@ -514,6 +517,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
         return None
     texts: list[pa.Array] = []
     forced_decimal: dict[int, str] = {}
+    excel_numbers: dict[int, pa.Array] = {}
     serial_dates: list[int] = []
     for index in range(batch.num_columns):
         array = batch.column(index)
@@ -536,6 +540,8 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
                 else:
                     text = _number_texts(values, valid)
                     forced_decimal[index] = "."
+                    # -0.0 is written "0" and parses back as 0.0: the same here.
+                    excel_numbers[index] = pa.array(np.where(values == 0, 0.0, values), pa.float64(), mask=~valid)
                 texts.append(pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string())))
             else:
                 texts.append(pa.nulls(len(array), pa.large_string()))
@@ -573,6 +579,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
         header=header,
         body=body,
         forced_decimal=forced_decimal,
+        numbers=excel_numbers,
         serial_dates=serial_dates,
         widths=all_widths,
         trailing_empty_rows=max(0, scan.n_rows - 1 - body.num_rows),
