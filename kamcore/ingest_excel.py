@@ -518,6 +518,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
     texts: list[pa.Array] = []
     forced_decimal: dict[int, str] = {}
     excel_numbers: dict[int, pa.Array] = {}
+    free_text: set[int] = set()  # columns of text cells (may be blank)
     serial_dates: list[int] = []
     for index in range(batch.num_columns):
         array = batch.column(index)
@@ -556,6 +557,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
         elif pa.types.is_boolean(kind):
             texts.append(pc.if_else(array, "TRUE", "FALSE").cast(pa.large_string()))
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            free_text.add(index)
             texts.append(array.cast(pa.large_string()))
         elif pa.types.is_null(kind):
             texts.append(pa.nulls(len(array), pa.large_string()))
@@ -563,9 +565,12 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
             return None  # durations and anything else: cell by cell
     body = pa.table(texts, names=[f"c{i}" for i in range(len(texts))]) if texts else pa.table({})
     widths = np.zeros(body.num_rows, dtype=np.int64)
-    for array in texts:
-        filled = pc.and_(pc.is_valid(array), pc.not_equal(pc.utf8_trim_whitespace(array), ""))
-        widths += np.asarray(pc.fill_null(filled, False), dtype=np.int64)
+    for index, array in enumerate(texts):
+        if index in free_text:
+            filled = pc.fill_null(pc.and_(pc.is_valid(array), pc.not_equal(pc.utf8_trim_whitespace(array), "")), False)
+        else:
+            filled = pc.is_valid(array)  # the text of a number, date or boolean is never blank
+        widths += np.asarray(filled, dtype=np.int64)
     header_width = sum(1 for name in header if name.strip())
     all_widths = np.concatenate([[header_width], widths])
     if header_width == 0 or excel_header_index(all_widths) != 0:
