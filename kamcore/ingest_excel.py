@@ -494,17 +494,22 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
 
     try:
         sheet = reader.load_sheet(scan.name, header_row=0, schema_sample_rows=None, dtype_coercion="strict")
-        columns = sheet.available_columns()
         batch = sheet.to_arrow()
+        # fastexcel names a column without a header "__UNNAMED__<i>"; only where such a name
+        # occurs is it asked which names it made up (a header may be written so, too).
+        names = list(batch.schema.names)
+        if any(name.startswith("__UNNAMED__") for name in names):
+            columns = [(column.name, column.column_name_from == "generated") for column in sheet.available_columns()]
+        else:
+            columns = [(name, False) for name in names]
     except fastexcel.UnsupportedColumnTypeCombinationError:
         return None
     except Exception:
         return None  # an empty sheet, or a header fastexcel cannot name: the general reader decides
     header: list[str] = []
     seen: set[str] = set()
-    for column in columns:
-        name = column.name
-        if column.column_name_from == "generated":
+    for name, generated in columns:
+        if generated:
             name = ""
         else:
             # fastexcel renames a repeated header "a" to "a_1"; ingest names repeats itself.

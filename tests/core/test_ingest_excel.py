@@ -388,3 +388,24 @@ def test_re2_prefilter_agrees_with_re_on_which_chunks_hold_a_reference_to_read()
     for chunk in (usual + b'<c r="AB3"/>', usual + b'<c r="B500"/>', b'<c r="ZZZ1048576"/>'):
         assert _may_match(_references_after(499), chunk) and _references_after(499).findall(chunk)
     assert not _may_match(_references_after(499), usual + b'<c r="B499"/>')
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["Kunde", None, "Beløp"],  # an empty header cell: fastexcel makes up "__UNNAMED__1"
+        ["Kunde", "__UNNAMED__1", "Beløp"],  # a header written like fastexcel's made-up name
+        ["Kunde", "Notat", "Beløp"],  # no such name: fastexcel is not asked where names came from
+    ],
+)
+def test_header_names_fastexcel_made_up_are_told_from_headers_written_so(monkeypatch, header):
+    def build(workbook):
+        sheet = workbook.active
+        sheet.append(header)
+        sheet.append(["A", "x", 10])
+        sheet.append(["B", "y", 2.5])
+
+    [(_name, data, _dtypes, _fmt, quality, _rejected)] = same_as_openpyxl(xlsx(build), monkeypatch, "columns")
+    expected = ["Kunde", "column 2", "Beløp"] if header[1] is None else header
+    assert list(data) == expected
+    assert data[expected[1]] == ["x", "y"]
