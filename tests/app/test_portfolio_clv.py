@@ -99,6 +99,91 @@ def test_view_switch_does_not_refit(make_app, monkeypatch):
         assert_clean(at)
 
 
+def test_no_view_change_refits_and_the_account_tables_are_made_once_per_ranking(make_app, monkeypatch):
+    """Counts the calls: the models are fitted once for the workspace and filters (by the Pareto
+    view, in the background); changing the sub-view, the P(alive) limit or the A/B thresholds,
+    or leaving the view and coming back, fits nothing again. The per-account tables (the join
+    to the ABC classes and both orderings) are made once per ABC ranking: again only when a
+    threshold changes the classes, and not for a ranking already seen."""
+    import threading
+
+    from kamcore import clv
+    from ui import clv_view, data
+
+    fits: list[str] = []
+    joins: list[tuple[float, float]] = []
+    real_fit, real_check, real_tables = clv.future_value, clv.holdout_check, clv_view.account_tables
+
+    def counted_fit(*args, **kwargs):
+        fits.append("future_value")
+        return real_fit(*args, **kwargs)
+
+    def counted_check(*args, **kwargs):
+        fits.append("holdout_check")
+        return real_check(*args, **kwargs)
+
+    def counted_tables(values, classes, names):
+        joins.append((len(values), len(classes)))
+        return real_tables(values, classes, names)
+
+    data._background.clear()
+    monkeypatch.setattr(clv, "future_value", counted_fit)
+    monkeypatch.setattr(clv, "holdout_check", counted_check)
+    monkeypatch.setattr(clv_view, "account_tables", counted_tables)
+    at = make_app("portfolio")
+    for thread in threading.enumerate():
+        if thread.name == "kam-future-value":
+            thread.join(120)
+    assert fits == ["future_value"]  # the one background fit (its hold-out check included)
+    at.segmented_control(key="portfolio.view").set_value("future").run()
+    assert_clean(at)
+    assert len(joins) == 1
+    # 400 modelled demo accounts joined to the 389 the page ranks by default (status: active)
+    assert joins == [(400, 389)]
+    cards = [m.value for m in at.metric]
+
+    changes = [
+        lambda: at.segmented_control(key="portfolio.clv_show").set_value("accounts"),
+        lambda: at.segmented_control(key="portfolio.clv_show").set_value("check"),
+        lambda: at.segmented_control(key="portfolio.clv_show").set_value("drifting"),
+        lambda: at.slider(key="portfolio.clv_below").set_value(80),
+        lambda: at.slider(key="portfolio.clv_below").set_value(30),
+    ]
+    for change in changes:
+        change().run()
+        assert_clean(at)
+    assert fits == ["future_value"]
+    assert len(joins) == 1
+
+    at.slider(key="portfolio.a_threshold").set_value(70).run()  # new classes: one new join
+    assert_clean(at)
+    assert at.segmented_control(key="portfolio.view").value == "future"
+    assert len(joins) == 2
+    at.slider(key="portfolio.b_threshold").set_value(90).run()
+    assert_clean(at)
+    assert len(joins) == 3
+    at.slider(key="portfolio.a_threshold").set_value(80).run()
+    at.slider(key="portfolio.b_threshold").set_value(95).run()  # the first ranking again: cached
+    assert_clean(at)
+    assert len(joins) == 4  # (80 %, 90 %) is new; (80 %, 95 %) was made already
+    assert [m.value for m in at.metric][-4:] == cards[-4:]  # the future-value cards, unchanged
+
+    at.segmented_control(key="portfolio.view").set_value("pareto").run()
+    at.segmented_control(key="portfolio.view").set_value("future").run()
+    assert_clean(at)
+    for thread in threading.enumerate():
+        if thread.name == "kam-future-value":
+            thread.join(120)
+    assert fits == ["future_value"]
+    assert len(joins) == 4
+    # another session with the same workspace, filters and choices shares both
+    other = make_app("portfolio")
+    other.segmented_control(key="portfolio.view").set_value("future").run()
+    assert_clean(other)
+    assert fits == ["future_value"]
+    assert len(joins) == 4
+
+
 def test_future_view_shows_only_catalogue_strings(make_app):
     at = open_future(make_app, lang="qps")
     assert not at.exception, [e.value for e in at.exception]

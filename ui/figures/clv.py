@@ -125,11 +125,21 @@ def with_classes(values: pd.DataFrame, classes: pd.DataFrame, names: pd.Series) 
     )
 
 
-def drifting_table(accounts: pd.DataFrame, as_of, below: float = 0.5) -> pd.DataFrame:
-    """Accounts with P(alive) under ``below``, ranked by revenue at risk, under translated headers."""
-    ranked = accounts.loc[accounts["p_alive"] < below].sort_values(
-        ["revenue_at_risk", "account"], ascending=[False, True]
-    )
+def by_risk(accounts: pd.DataFrame) -> pd.DataFrame:
+    """``accounts`` ranked by revenue at risk (largest first; ties by account number)."""
+    return accounts.sort_values(["revenue_at_risk", "account"], ascending=[False, True])
+
+
+def by_rank(accounts: pd.DataFrame) -> pd.DataFrame:
+    """``accounts`` in ABC order (rank; unranked accounts last; ties by account number)."""
+    return accounts.sort_values(["rank", "account"], na_position="last")
+
+
+def drifting_table(accounts: pd.DataFrame, as_of, below: float = 0.5, *, presorted: bool = False) -> pd.DataFrame:
+    """Accounts with P(alive) under ``below``, ranked by revenue at risk, under translated headers
+    (``presorted``: ``accounts`` is already in :func:`by_risk` order, so only filtered)."""
+    ranked_accounts = accounts if presorted else by_risk(accounts)
+    ranked = ranked_accounts.loc[ranked_accounts["p_alive"].to_numpy() < below]
     last_purchase = pd.Timestamp(as_of) - pd.to_timedelta(ranked["T"] - ranked["recency"], unit="W")
     return pd.DataFrame(
         {
@@ -145,9 +155,10 @@ def drifting_table(accounts: pd.DataFrame, as_of, below: float = 0.5) -> pd.Data
     )
 
 
-def accounts_table(accounts: pd.DataFrame) -> pd.DataFrame:
-    """Every account in ABC order with P(alive) and next year's expected purchases and revenue."""
-    ordered = accounts.sort_values(["rank", "account"], na_position="last")
+def accounts_table(accounts: pd.DataFrame, *, presorted: bool = False) -> pd.DataFrame:
+    """Every account in ABC order with P(alive) and next year's expected purchases and revenue
+    (``presorted``: ``accounts`` is already in :func:`by_rank` order)."""
+    ordered = accounts if presorted else by_rank(accounts)
     return pd.DataFrame(
         {
             t("portfolio.col_rank"): ordered["rank"],
