@@ -77,3 +77,23 @@ def test_drifting_table_filters_the_ranked_accounts_below_the_limit():
     assert figures.accounts_table(figures.by_rank(joined), presorted=True).equals(
         figures.accounts_table(joined)
     )
+
+
+def test_the_holdout_chart_sets_forecast_against_actual_by_calibration_frequency():
+    # FHL 2005 fig. 4 on the CDNOW sample: the same table the core test checks against the paper
+    from kamcore import clv
+    from tests.core.test_clv import read_cdnow
+
+    check = clv.holdout_check(
+        read_cdnow("cdnow_sample.txt"), "id", "date", "value", calibration_end="1997-09-30",
+        holdout_end="1998-06-30",
+    )  # fmt: skip
+    fig = figures.holdout_figure(check)
+    actual, predicted = fig.data
+    labels = ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert list(actual.x) == labels and list(predicted.x) == labels
+    assert list(actual.y) == check.table["actual"].tolist()
+    assert list(predicted.y) == check.table["predicted"].tolist()
+    assert (actual.name, predicted.name) == ("Actual", "Forecast")
+    assert fig.layout.title.text == "Model check: forecast against actual purchases, 1 Oct 1997 – 30 Jun 1998"
+    assert fig.layout.yaxis.title.text == "Purchases per account in the test period"

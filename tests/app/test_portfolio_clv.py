@@ -347,3 +347,56 @@ def test_an_unexpected_failure_of_the_fit_is_tried_again_on_the_next_visit(make_
     assert_clean(at)
     assert len(calls) == 2
     assert "Test forecast miss" in [m.label for m in at.metric]
+
+
+def test_the_full_cdnow_file_runs_through_every_sub_view(make_app, demo_root):
+    """The whole CDNOW file (69,659 lines, 23,570 customers; tests/fixtures/real) as a workspace's
+    sales: the view shows what kamcore.clv computes for it, in every sub-view."""
+    from kamcore import clv, db
+    from ui import clv_view
+
+    raw = pd.read_csv(
+        Path(__file__).resolve().parents[1] / "fixtures" / "real" / "cdnow_master.txt",
+        sep=r"\s+",
+        header=0,
+        names=["customer_id", "date", "quantity", "revenue"],
+        dtype={"customer_id": str, "date": str},
+    )
+    sales = raw.assign(date=pd.to_datetime(raw["date"], format="%Y%m%d"))[["customer_id", "date", "revenue"]]
+    assert len(sales) == 69_659
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        ws.import_table(
+            "transactions", sales, kind="transactions", mapping={c: c for c in sales.columns}, replace=True
+        )
+        ws.drop_table("customers")  # CDNOW has no customer file: every account is shown
+    at = open_future(make_app)
+    assert_clean(at)
+    expected = clv.future_value(sales, with_check=True, check_groups=clv_view.HOLDOUT_GROUPS)
+    values = expected.accounts
+    assert len(values) == 23_570
+    assert not any("filters hide" in c.value for c in at.caption)
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Expected next 12 months"] == f"{values['expected_revenue_12m'].sum():,.0f}"
+    assert cards["Likely still active"] == f"{int((values['p_alive'] >= 0.5).sum()):,}"
+    assert cards["Revenue at risk"] == f"{values['revenue_at_risk'].sum():,.0f}"
+    assert cards["Test forecast miss"] == f"{expected.check.total_error:.0%}"
+    # the drifting-away list: the 200 largest revenues at risk of those under 50 %
+    drifting = at.dataframe[0].value
+    under = values.loc[values["p_alive"] < 0.5]
+    top = under.sort_values(["revenue_at_risk", "account"], ascending=[False, True]).head(200)
+    assert drifting["Customer number"].tolist() == top["account"].tolist()
+    assert any(f"of {len(under):,}" in c.value for c in at.caption)
+
+    at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
+    assert_clean(at)
+    assert len(at.dataframe[0].value) == 500  # the first 500 in ABC order; the download has all
+    assert any("of 23,570" in c.value for c in at.caption)
+    at.segmented_control(key="portfolio.clv_show").set_value("check").run()
+    assert_clean(at)
+    check = at.dataframe[0].value
+    assert check["Accounts"].tolist() == expected.check.table["customers"].tolist()
+    assert check["Actual purchases per account"].tolist() == expected.check.table["actual"].round(2).tolist()
+    assert (
+        check["Forecast purchases per account"].tolist()
+        == expected.check.table["predicted"].round(2).tolist()
+    )
