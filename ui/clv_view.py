@@ -269,7 +269,7 @@ def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = 
             max_value=100,
             value=50,
             step=5,
-            format="%d%%",
+            format=i18n.percent_format(),  # "50 %" in nb/sv, as the caption below writes it
             key="portfolio.clv_below",
             help=t("clv.below_help"),
         )

@@ -200,6 +200,8 @@ def test_future_view_in_norwegian(make_app):
     labels = {m.label for m in at.metric}
     assert "Omsetning i faresonen" in labels
     assert [i.value for i in at.info] == ["Ingen av kundene som vises her, har P(aktiv) under grensen."]
+    # the P(alive) limit is written as the caption under it writes percentages: "50 %"
+    assert at.slider(key="portfolio.clv_below").format == "%d\u00a0%%"
     at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
     assert_clean(at)
     assert "P(aktiv) %" in at.dataframe[0].value.columns
