@@ -170,6 +170,32 @@ def account_values(history: pd.DataFrame, as_of: dt.date | None = None, *, filte
     return result.accounts[["account", "p_alive", "expected_purchases_12m", "expected_revenue_12m"]]
 
 
+def account_outlook(account: str) -> str | None:
+    """One sentence for the key-account page: ``account``'s P(alive) and its next 12 months'
+    expected purchase days and revenue, from the fit on all data that health reads (shared
+    with it: no second fit); None when the models cannot be fitted or the account has no
+    purchase."""
+    history = data.transactions(filtered=False)
+    if history is None or not {"date", "revenue"} <= set(history.columns):
+        return None
+    try:
+        result = _future(history, _cache_key(None, False), None, status=False)
+    except KamError:
+        return None
+    values = result.accounts
+    mine = values.loc[values["account"].astype(str).to_numpy() == str(account)]
+    if mine.empty:
+        return None
+    row = mine.iloc[0]
+    return t(
+        "clv.account_outlook",
+        end=fmt_date(result.as_of),
+        p_alive=fmt_pct(float(row["p_alive"]), 0),
+        purchases=fmt_num(float(row["expected_purchases_12m"]), 1),
+        revenue=fmt_num(float(row["expected_revenue_12m"])),
+    )
+
+
 class AccountTables(NamedTuple):
     """The per-account tables the view draws from, made once per fit and ABC ranking."""
 
