@@ -182,6 +182,11 @@ def test_no_view_change_refits_and_the_account_tables_are_made_once_per_ranking(
     assert_clean(other)
     assert fits == ["future_value"]
     assert len(joins) == 4
+    # the page's status filter changes which accounts are ranked, not what the models learn from
+    at.multiselect(key="portfolio.status").select("churned").run()
+    assert_clean(at)
+    assert fits == ["future_value"]
+    assert joins[-1] == (400, 400) and len(joins) == 5
 
 
 def test_future_view_shows_only_catalogue_strings(make_app):
