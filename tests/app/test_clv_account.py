@@ -63,6 +63,13 @@ def test_the_account_page_states_p_alive_and_expected_value(make_app, account, l
     captions = [c.value for c in at.caption]
     assert expected in captions, [c for c in captions if "BG/NBD" in c]
     assert row["p_alive"] > 0.9 and row["expected_revenue_12m"] > 0
+    # the health measures name P(alive) as the future-value view does: P(aktiv) in nb
+    measure = {"en": "Measure", "nb": "Mål"}[lang]
+    names = next(df.value[measure].tolist() for df in at.dataframe if measure in df.value.columns)
+    assert {
+        "en": "Chance that it still buys (P(alive), BG/NBD)",
+        "nb": "Sannsynlighet for at kunden fortsatt kjøper (P(aktiv), BG/NBD)",
+    }[lang] in names
 
 
 def test_a_lost_account_reads_as_unlikely_to_buy(make_app):
