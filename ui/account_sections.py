@@ -89,6 +89,11 @@ def health_section(account: str) -> None:
         st.caption(t("account.missing_components", components=key_accounts.missing_text(h["missing"])))
     i18n.dataframe(key_accounts.health_measures(h), hide_index=True, width="content")
     st.caption(t("account.as_of", date=fmt_date(h["as_of"])))
+    from ui import clv_view  # issue 18: P(alive) and expected value beside health
+
+    outlook = clv_view.account_outlook(account)
+    if outlook:
+        st.caption(outlook)
 
 
 def money_section(txn: pd.DataFrame, account: str) -> None:
