@@ -627,6 +627,39 @@ def _type_numeric(column: str, v: pd.Series) -> _Column:
     return _Column(kind="item", scale=_snap_scale(lo, hi))
 
 
+_ROLE_TOKENS = {w for words in _ROLE_WORDS.values() for w in words}
+
+
+def _numbered_family(header: str) -> str | None:
+    """``Forventning 7`` and ``Opplevelse 12`` -> the same family ``<role> #``; ``Q3`` -> ``q #``;
+    None for a header without a number."""
+    n = _norm_header(header)
+    if not re.search(r"\d", n):
+        return None
+    tokens = re.sub(r"\d+", " # ", n).split()
+    return " ".join("<role>" if t in _ROLE_TOKENS else t for t in tokens)
+
+
+def _sliders_by_family(typed: dict[str, _Column]) -> None:
+    """A column whose answers all stay above 10 (everybody expects a lot) is still a slider when the
+    columns numbered like it (``Forventning 1`` … ``23``, ``Opplevelse 1`` … ``23``) are 0/1–100 sliders;
+    it gets their scale instead of being excluded as "not a rating scale". Changes ``typed`` in place."""
+    lows: dict[str, float] = {}
+    for column, info in typed.items():
+        family = _numbered_family(column)
+        if family and info.kind == "item" and info.scale is not None and info.scale[1] == 100.0 \
+                and header_scale(column) is None:
+            lows[family] = min(lows.get(family, info.scale[0]), info.scale[0])
+    if not lows:
+        return
+    for column, info in typed.items():
+        family = _numbered_family(column)
+        if family in lows and info.exclusion is not None and info.exclusion.code == "not_scale":
+            lo, hi = float(info.exclusion.params["lo"]), float(info.exclusion.params["hi"])
+            if lows[family] <= lo and hi <= 100.0:
+                typed[column] = _Column(kind="item", scale=(lows[family], 100.0))
+
+
 def _consensus_scales(
     scales: dict[str, tuple[float, float]], typed: Mapping[str, _Column]
 ) -> dict[str, tuple[float, float]]:
@@ -799,6 +832,8 @@ def prepare_survey(
             continue
         distinct_text[column] = sorted(set(text.tolist()))
         text_columns.append(column)
+
+    _sliders_by_family(typed)
 
     # Text columns: labels of a known scale (chosen from every label of those columns together), else attributes or free text.
     label_scales: list[LabelScale] = []
