@@ -627,37 +627,40 @@ def _type_numeric(column: str, v: pd.Series) -> _Column:
     return _Column(kind="item", scale=_snap_scale(lo, hi))
 
 
-_ROLE_TOKENS = {w for words in _ROLE_WORDS.values() for w in words}
-
-
-def _numbered_family(header: str) -> str | None:
-    """``Forventning 7`` and ``Opplevelse 12`` -> the same family ``<role> #``; ``Q3`` -> ``q #``;
-    None for a header without a number."""
-    n = _norm_header(header)
-    if not re.search(r"\d", n):
-        return None
-    tokens = re.sub(r"\d+", " # ", n).split()
-    return " ".join("<role>" if t in _ROLE_TOKENS else t for t in tokens)
+def _numbered_family(header: str) -> tuple[str | None, bool]:
+    """(family, has a role): ``Forventning 7`` and ``Opplevelse 12`` -> ``#``; ``E_acc1`` -> ``acc #``;
+    ``Q3`` -> ``q #``; family None for a header without a number."""
+    if not re.search(r"\d", str(header)):
+        return None, False
+    role, _strong, stem = _role_split(header)
+    return re.sub(r"\d+", "#", stem), role is not None
 
 
 def _sliders_by_family(typed: dict[str, _Column]) -> None:
-    """A column whose answers all stay above 10 (everybody expects a lot) is still a slider when the
-    columns numbered like it (``Forventning 1`` … ``23``, ``Opplevelse 1`` … ``23``) are 0/1–100 sliders;
-    it gets their scale instead of being excluded as "not a rating scale". Changes ``typed`` in place."""
-    lows: dict[str, float] = {}
-    for column, info in typed.items():
-        family = _numbered_family(column)
-        if family and info.kind == "item" and info.scale is not None and info.scale[1] == 100.0 \
-                and header_scale(column) is None:
-            lows[family] = min(lows.get(family, info.scale[0]), info.scale[0])
+    """In a survey with 0/1–100 sliders, a numbered column whose answers all stay above 10 (everybody
+    expects a lot: ``E_acc1`` from 52 to 100) is a slider too when its header names a role (expectation,
+    perception …) or it belongs to a numbered family of columns (``Forventning 1`` … ``23``); it gets the
+    sliders' scale instead of being excluded as "not a rating scale". Unnumbered columns (age, years of
+    schooling) are left as they are. Changes ``typed`` in place."""
+    lows = [info.scale[0] for column, info in typed.items()
+            if info.kind == "item" and info.scale is not None and info.scale[1] == 100.0 and header_scale(column) is None]
     if not lows:
         return
+    low = min(lows)
+    families: dict[str, int] = {}
+    named: dict[str, tuple[str | None, bool]] = {}
     for column, info in typed.items():
-        family = _numbered_family(column)
-        if family in lows and info.exclusion is not None and info.exclusion.code == "not_scale":
-            lo, hi = float(info.exclusion.params["lo"]), float(info.exclusion.params["hi"])
-            if lows[family] <= lo and hi <= 100.0:
-                typed[column] = _Column(kind="item", scale=(lows[family], 100.0))
+        named[column] = _numbered_family(column)
+        family = named[column][0]
+        if family is not None and (info.kind == "item" or info.exclusion is not None and info.exclusion.code == "not_scale"):
+            families[family] = families.get(family, 0) + 1
+    for column, info in typed.items():
+        family, has_role = named[column]
+        if family is None or info.exclusion is None or info.exclusion.code != "not_scale":
+            continue
+        lo, hi = float(info.exclusion.params["lo"]), float(info.exclusion.params["hi"])
+        if low <= lo and hi <= 100.0 and (has_role or families.get(family, 0) >= 2):
+            typed[column] = _Column(kind="item", scale=(low, 100.0))
 
 
 def _consensus_scales(
