@@ -560,16 +560,23 @@ def _as_numbers(s: pd.Series) -> pd.Series | None:
         return s.astype(float)
     if pd.api.types.is_datetime64_any_dtype(s):
         return None
-    codes, distinct = pd.factorize(s.astype("string"))  # each distinct answer parsed once
-    text = pd.Series(distinct, dtype="string").str.strip().replace("", pd.NA)
-    if text.isna().all():
+    codes, distinct = pd.factorize(s)  # each distinct answer parsed once, in plain Python (a handful)
+    parsed: list[float] = []
+    for value in distinct:
+        text = str(value).strip()
+        if not text:
+            parsed.append(np.nan)
+            continue
+        try:
+            number = float(text.replace(",", ".").replace("−", "-"))
+        except ValueError:
+            return None
+        if not np.isfinite(number):
+            return None
+        parsed.append(number)
+    if all(np.isnan(v) for v in parsed):
         return None
-    parsed = pd.to_numeric(
-        text.str.replace(",", ".", regex=False).str.replace("−", "-", regex=False), errors="coerce"
-    )
-    if parsed.notna().sum() != text.notna().sum():
-        return None
-    lookup = np.append(parsed.to_numpy(dtype=float), np.nan)  # code -1 (missing) -> the last slot
+    lookup = np.append(np.asarray(parsed, dtype=float), np.nan)  # code -1 (missing) -> the last slot
     return pd.Series(lookup[codes], index=s.index, name=s.name)
 
 
@@ -586,8 +593,8 @@ _DATE_LIKE = re.compile(
 
 
 def _looks_like_dates(text: pd.Series) -> bool:
-    sample = text.head(200)
-    return bool(len(sample)) and bool(sample.str.match(_DATE_LIKE).mean() >= 0.9)
+    sample = [str(v) for v in text.head(200).tolist()]
+    return bool(sample) and sum(bool(_DATE_LIKE.match(v)) for v in sample) >= 0.9 * len(sample)
 
 
 
