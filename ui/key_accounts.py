@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from kamcore import health, manual_scores, plans, selection, survey_ingest
+from kamcore import health, manual_scores, plans, selection
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
@@ -100,37 +100,21 @@ def health_accounts() -> pd.DataFrame | None:
 
 
 def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
-    ws = state.workspace()
+    """The first survey with an account column and expectation/perception pairs, prepared exactly as the
+    survey page prepares it (its scales, labels, shifts, saved dictionary and reverse keys)."""
+    from ui import survey_views  # the survey page's own preparation, so the two never disagree
+
     for name in data.table_names(TableKind.survey):
         raw = data.table(name)
         if raw is None or raw.empty:
             continue
         try:
-            if survey_ingest.detect_layout(raw) == "long":
-                raw = survey_ingest.to_wide(raw)
-            elif survey_ingest.has_two_row_header(raw):
-                raw = survey_ingest.merge_two_row_header(raw).frame
-            attrs = survey_ingest.respondent_attributes(raw)
-            mapped = ws.table_info(name).mapping.get("customer_id")
-            account = mapped if mapped in raw.columns else attrs.account
-            if not account:
+            prepared, _ = survey_views.prepared_table(name, raw)
+            if prepared is None or not prepared.dictionary.pairs("gap"):
                 continue
-            payload = ws.load_object("item_dictionary", name)
-            dictionary = None
-            if payload and payload.get("rows"):
-                try:
-                    dictionary = survey_ingest.ItemDictionary.from_frame(pd.DataFrame(payload["rows"]),
-                                                                         available=raw.columns)
-                except (KamError, ValueError):
-                    dictionary = None
-            if dictionary is None:
-                items = survey_ingest.survey_items(raw, attrs)
-                dictionary = survey_ingest.ItemDictionary.from_frame(survey_ingest.guess_item_dictionary(items, {}))
-            if not dictionary.pairs("gap"):
-                continue
-            prepared = health.survey_input(raw, dictionary, account=account, group=attrs.group)
-            if prepared is not None:
-                return name, raw, prepared
+            found = health.survey_input(prepared)
+            if found is not None:
+                return name, raw, found
         except (KamError, ValueError, KeyError):
             continue
     return None

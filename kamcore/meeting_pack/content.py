@@ -610,12 +610,8 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
     health_input = None
     if survey_res is not None:
         try:
-            account_col = survey_res.prepared.attribute_roles.get("account")
-            if account_col:
-                health_input = health.survey_input(
-                    pd.concat([survey_res.prepared.responses, survey_res.prepared.attributes], axis=1),
-                    survey_res.prepared.dictionary, account=account_col,
-                    group=survey_res.prepared.attribute_roles.get("group"))
+            # As the account page: the prepared survey's keyed answers, account and group (issue 14).
+            health_input = health.survey_input(survey_res.prepared)
         except (KamError, ValueError, KeyError):
             health_input = None
     try:
