@@ -47,19 +47,16 @@ def escape(value: Any) -> str:
 def _cell(value: Any, places: int | None) -> tuple[str, bool]:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–", False
-    if places is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return fmt_num(value, places), True
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # each number with the decimals it has (a margin of -26.3 % beside a revenue of 17,832,386)
+        return fmt_num(value, decimals_of([value]) if places is None else places), True
     return str(value), False
 
 
 def table_html(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> str:
-    """``frame`` (text and numbers) as an escaped HTML table; numbers in the language's format."""
-    decimals = dict(decimals or {})
-    places: dict[Any, int | None] = {}
-    for column in frame.columns:
-        series = frame[column]
-        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-        places[column] = decimals.get(column, decimals_of(series)) if numeric else None
+    """``frame`` (text and numbers) as an escaped HTML table; numbers in the language's format
+    (``decimals`` per column, else each number with the fewest decimals that show it, at most two)."""
+    places: dict[Any, int | None] = {column: (decimals or {}).get(column) for column in frame.columns}
     head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
     rows = []
     for record in frame.itertuples(index=False, name=None):

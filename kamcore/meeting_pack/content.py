@@ -750,29 +750,47 @@ def build(inputs: Inputs, sections: Iterable[str] = SECTIONS, *, shortlist_limit
     slides: list[Slide] = []
     chosen: SelectionResult | None = None
     survey_res: SurveyResult | None = None
+    left_out: list[Msg] = []  # why a section has no slide (e.g. no survey in a client's export)
     for section in wanted:
         if progress is not None:
             progress(section)
+        made: list[Slide] = []
         if section == "title":
-            slides.append(title_slide(inputs))
+            made = [title_slide(inputs)]
         elif section == "portfolio":
-            slides += portfolio_slides(inputs)
+            made = portfolio_slides(inputs)
         elif section == "selection":
             chosen = selection_result(inputs, shortlist_limit)
-            slides += selection_slides(inputs, chosen)
+            made = selection_slides(inputs, chosen)
         elif section == "segments":
-            slides += segment_slides(inputs)
+            made = segment_slides(inputs)
         elif section == "survey":
             survey_res = survey_result(inputs)
-            slides += survey_slides(inputs, survey_res)
+            made = survey_slides(inputs, survey_res)
         elif section == "accounts":
             if chosen is None:
                 chosen = selection_result(inputs, shortlist_limit)
             if survey_res is None:
                 survey_res = survey_result(inputs)
-            slides += account_slides(inputs, chosen.shortlist if chosen else [], survey_res, health_weights,
-                                     health_with)
+            made = account_slides(inputs, chosen.shortlist if chosen else [], survey_res, health_weights,
+                                  health_with)
+        if section != "title" and _only_says_no_data(made):
+            left_out += [f for s in made for f in s.findings if f not in left_out]
+        else:
+            slides += made
+    if left_out and slides and slides[0].section == "title":
+        # a slide that would only say "no data" is not shown; the title slide says what is missing
+        slides[0].findings += left_out
     return Pack(inputs.name, slides, inputs.filters, inputs.today, tuple(wanted))
+
+
+NO_DATA = frozenset({"pack.no_transactions", "pack.no_selection", "pack.no_survey", "pack.no_shortlist"})
+
+
+def _only_says_no_data(slides: list[Slide]) -> bool:
+    """True when a section's slides hold nothing but a "no data" sentence."""
+    return bool(slides) and all(not s.visuals and s.findings and all(f.key in NO_DATA for f in s.findings)
+                                for s in slides)
 
 
 def payload_json(value: Any) -> str:

@@ -99,7 +99,8 @@ def test_the_account_page_prints_cleanly(browser, plan_server, screenshots, lang
         # no table needs a sideways scroll on a 1280-pixel screen (the objectives' period, owner and
         # last change were off to the right before)
         assert page.evaluate(GRIDS_WIDER_THAN_SHOWN) == []
-        page.screenshot(path=str(screenshots / f"account-screen-{lang}.png"), full_page=True)
+        page.locator(".st-key-account-screen_objectives").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / f"account-plan-screen-{lang}.png"))
 
         page.emulate_media(media="print")
         # nothing to click in print: no sidebar, header, forms, expanders, buttons
