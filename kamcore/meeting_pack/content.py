@@ -663,7 +663,7 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
                     "score": Num(row["health"]), "band": Msg(f"account.band_{row['band']}"),
                     "rank": Num(int(me.index[0]) + 1), "n": Num(len(scores))}))
                 drivers = [Msg(f"account.driver_{c}") for c in (row["driver_codes"] or ())]
-                if drivers:
+                if drivers and not _full_marks(row["health"]):  # nothing pulls a 100 down
                     findings.append(Msg("pack.account_drivers", {"drivers": _Join(drivers)}))
         series = portfolio.monthly_series(txn, account, "customer_id", "date", "revenue",
                                           "profit" if "profit" in txn else None)
@@ -712,6 +712,11 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
             visuals.append(table)
         slides.append(Slide("accounts", Msg("pack.account_title", {"account": label}), findings, visuals))
     return slides
+
+
+def _full_marks(score: Any) -> bool:
+    """True for a health score shown as 100 (its drivers pull nothing down that anyone can see)."""
+    return score is not None and not pd.isna(score) and float(score) >= 99.5
 
 
 @dataclass(frozen=True)

@@ -205,3 +205,14 @@ def test_the_views_selection_weights_and_normalisation_are_used(demo):
     assert chosen.shortlist == expected
     default = pc.selection_result(pc.load_inputs(demo, "demo", today=dt.date(2026, 12, 5)))
     assert default.shortlist != expected
+
+
+def test_a_section_without_data_gives_no_slide_and_the_title_says_so(tiny):
+    pack = pc.build(pc.load_inputs(tiny, "tiny", statuses=None), ["portfolio", "survey"])
+    assert [s.section for s in pack.slides if s.section == "survey"] == []
+    assert pack.slides[0].section == "title" and pack.slides[0].findings[-1] == pc.Msg("pack.no_survey")
+    assert pack.sections == ("title", "portfolio", "survey")  # asked for, and said why it is empty
+    # only the survey asked for: the deck is the title slide, which says why
+    pack = pc.build(pc.load_inputs(tiny, "tiny", statuses=None), ["survey"])
+    assert [s.section for s in pack.slides] == ["title"]
+    assert pc.Msg("pack.no_survey") in pack.slides[0].findings
