@@ -301,6 +301,7 @@ def test_every_section_of_the_account_page_is_kamcores_figure(demo_root: Path):
     with db.Workspace.open(demo_root / "demo.duckdb") as ws:
         inputs = pc.load_inputs(ws, "demo", statuses=None)
         found = health_inputs.workspace_survey(ws)
+        manual = pc._manual_scores(inputs, selection.default_model().manual_names, "customers")
     history = inputs.everything.assign(customer_id=inputs.everything["customer_id"].astype(str))
     at = _account_app()
     assert not at.exception, [e.value for e in at.exception]
@@ -324,7 +325,7 @@ def test_every_section_of_the_account_page_is_kamcores_figure(demo_root: Path):
     # the portfolio box and rank of the default selection model
     measures = selection.account_measures(history, inputs.accounts)
     model = selection.default_model()
-    scored = selection.score_accounts(measures, model, pc._manual_scores(inputs, model.manual_names, "customers"))
+    scored = selection.score_accounts(measures, model, manual)
     me = scored[scored["customer_id"].astype(str) == ACCOUNT].iloc[0]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Portfolio box"] == i18n.translate(f"selection.category_{me['category']}", "en")
