@@ -1,9 +1,10 @@
 """What the health score reads besides sales, gathered one way for every caller.
 
 The key-account page (through ``ui.key_accounts``) and the meeting pack (``kamcore.meeting_pack``,
-in the app and from ``manage.py pack``) both score health with :func:`account_frame` (team scores,
-buying-centre coverage, P(alive)) and :func:`workspace_survey` (the survey), so an account's
-health on its slide is the figure its page shows.
+in the app and from ``manage.py pack``) both join team scores, buying-centre coverage and P(alive)
+with :func:`account_frame`; in the app the pack is handed the page's own inputs (survey included),
+and without a session (``manage.py pack``) :func:`for_workspace` reads them from the workspace the
+way the app does, so an account's health on its slide is the figure its page shows.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from kamcore import health, manual_scores, survey_ingest, tables
+from kamcore import health, manual_scores, tables
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 
@@ -113,50 +114,6 @@ def _canonical(ws: Any, name: str, read: Reader | None) -> pd.DataFrame | None:
     return None if raw is None else tables.canonical(raw, ws.table_info(name).mapping)
 
 
-def workspace_survey(ws: Any, names: Sequence[str] | None = None,
-                     read: Reader | None = None) -> tuple[str, health.SurveyInput] | None:
-    """The first survey table (of ``names``, default all) with an account column and
-    expectation/perception pairs, ready for health: ``(table name, SurveyInput)``, or None.
-
-    The saved item dictionary is used when there is one, else the guessed one.
-    """
-    if names is None:
-        names = [info.name for info in ws.tables(TableKind.survey)]
-    for name in names:
-        raw = read(name) if read is not None else ws.read_table(name)
-        if raw is None or raw.empty:
-            continue
-        try:
-            if survey_ingest.detect_layout(raw) == "long":
-                raw = survey_ingest.to_wide(raw)
-            elif survey_ingest.has_two_row_header(raw):
-                raw = survey_ingest.merge_two_row_header(raw).frame
-            attrs = survey_ingest.respondent_attributes(raw)
-            mapped = ws.table_info(name).mapping.get("customer_id")
-            account = mapped if mapped in raw.columns else attrs.account
-            if not account:
-                continue
-            payload = ws.load_object("item_dictionary", name)
-            dictionary = None
-            if payload and payload.get("rows"):
-                try:
-                    dictionary = survey_ingest.ItemDictionary.from_frame(pd.DataFrame(payload["rows"]),
-                                                                         available=raw.columns)
-                except (KamError, ValueError):
-                    dictionary = None
-            if dictionary is None:
-                items = survey_ingest.survey_items(raw, attrs)
-                dictionary = survey_ingest.ItemDictionary.from_frame(survey_ingest.guess_item_dictionary(items, {}))
-            if not dictionary.pairs("gap"):
-                continue
-            prepared = health.survey_input(raw, dictionary, account=account, group=attrs.group)
-            if prepared is not None:
-                return name, prepared
-        except (KamError, ValueError, KeyError):
-            continue
-    return None
-
-
 def future_values(transactions: pd.DataFrame | None) -> pd.DataFrame | None:
     """P(alive) per account (``account``, ``p_alive``) from all of ``transactions``, fitted as the
     app's *Future value* view fits it; None when the models cannot be fitted to this data."""
@@ -171,14 +128,14 @@ def future_values(transactions: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def for_workspace(ws: Any, transactions: pd.DataFrame | None, *, accounts_name: str | None,
-                  accounts_raw: pd.DataFrame | None, survey_names: Sequence[str] | None = None,
+                  accounts_raw: pd.DataFrame | None, survey: health.SurveyInput | None = None,
                   future: pd.DataFrame | None = None) -> HealthInputs:
     """Everything health reads besides ``transactions`` (all of the workspace's sales), without a
-    session: what ``manage.py pack`` scores with. ``future`` skips the P(alive) fit when given."""
+    session: what ``manage.py pack`` scores with. ``survey``: the survey prepared for health (the
+    pack's); ``future`` skips the P(alive) fit when given."""
     as_of = (transactions["date"].max().date() if transactions is not None and "date" in transactions
              and transactions["date"].notna().any() else dt.date.today())
     coverage = workspace_coverage(ws, as_of=as_of, accounts=saved_shortlist(ws, accounts_name))
     frame = account_frame(team_scores(ws, accounts_name, accounts_raw), coverage,
                           future if future is not None else future_values(transactions))
-    found = workspace_survey(ws, survey_names)
-    return HealthInputs(frame, found[1] if found else None)
+    return HealthInputs(frame, survey)

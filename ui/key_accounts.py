@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from kamcore import health, health_inputs, manual_scores, plans, selection
+from kamcore import health, manual_scores, plans, selection, survey_ingest
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
@@ -57,6 +57,8 @@ def scores_name() -> str:
 
 def team_scores() -> pd.DataFrame | None:
     """Relationship strength and share of wallet per account: the team's saved scores over the table's."""
+    from kamcore import health_inputs
+
     name = data.active_table(TableKind.accounts)
     return health_inputs.team_scores(state.workspace(), name, data.table(name) if name else None, scores_name())
 
@@ -65,6 +67,7 @@ def health_accounts() -> pd.DataFrame | None:
     """One row per account with what health reads besides sales: team scores, buying-centre
     coverage and P(alive) where present (status is never passed on); joined by
     ``kamcore.health_inputs.account_frame``, as the meeting pack joins them."""
+    from kamcore import health_inputs
     from ui import clv_view, relationships  # both optional inputs; imported late to keep start-up light
 
     history = data.transactions(filtered=False)
@@ -74,14 +77,47 @@ def health_accounts() -> pd.DataFrame | None:
     return health_inputs.account_frame(team_scores(), relationships.coverage_frame(), future)
 
 
-def _survey_table() -> tuple[str, Any] | None:
-    return health_inputs.workspace_survey(state.workspace(), data.table_names(TableKind.survey), read=data.table)
+def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
+    ws = state.workspace()
+    for name in data.table_names(TableKind.survey):
+        raw = data.table(name)
+        if raw is None or raw.empty:
+            continue
+        try:
+            if survey_ingest.detect_layout(raw) == "long":
+                raw = survey_ingest.to_wide(raw)
+            elif survey_ingest.has_two_row_header(raw):
+                raw = survey_ingest.merge_two_row_header(raw).frame
+            attrs = survey_ingest.respondent_attributes(raw)
+            mapped = ws.table_info(name).mapping.get("customer_id")
+            account = mapped if mapped in raw.columns else attrs.account
+            if not account:
+                continue
+            payload = ws.load_object("item_dictionary", name)
+            dictionary = None
+            if payload and payload.get("rows"):
+                try:
+                    dictionary = survey_ingest.ItemDictionary.from_frame(pd.DataFrame(payload["rows"]),
+                                                                         available=raw.columns)
+                except (KamError, ValueError):
+                    dictionary = None
+            if dictionary is None:
+                items = survey_ingest.survey_items(raw, attrs)
+                dictionary = survey_ingest.ItemDictionary.from_frame(survey_ingest.guess_item_dictionary(items, {}))
+            if not dictionary.pairs("gap"):
+                continue
+            prepared = health.survey_input(raw, dictionary, account=account, group=attrs.group)
+            if prepared is not None:
+                return name, raw, prepared
+        except (KamError, ValueError, KeyError):
+            continue
+    return None
 
 
 def survey() -> health.SurveyInput | None:
     """The first survey with an account column and expectation/perception pairs, ready for health."""
     found = _survey_table()
-    return found[1] if found else None
+    return found[2] if found else None
 
 
 def survey_name() -> str | None:
@@ -90,8 +126,11 @@ def survey_name() -> str | None:
     return found[0] if found else None
 
 
-def health_inputs_now() -> health_inputs.HealthInputs:
-    """What this session's account page scores health with (for the meeting pack)."""
+def health_inputs_now() -> Any:
+    """What this session's account page scores health with (``kamcore.health_inputs.HealthInputs``,
+    for the meeting pack: its key-account slides then show the page's figures)."""
+    from kamcore import health_inputs
+
     return health_inputs.HealthInputs(health_accounts(), survey())
 
 

@@ -609,22 +609,35 @@ def survey_slides(inputs: Inputs, result: SurveyResult | None) -> list[Slide]:
     return slides
 
 
-def health_inputs_for(inputs: Inputs) -> health_inputs.HealthInputs:
+def health_survey(survey_res: SurveyResult | None) -> health.SurveyInput | None:
+    """The pack's survey prepared for health (None without a survey or an account column)."""
+    health_input = None
+    if survey_res is not None:
+        try:
+            account_col = survey_res.prepared.attribute_roles.get("account")
+            if account_col:
+                health_input = health.survey_input(
+                    pd.concat([survey_res.prepared.responses, survey_res.prepared.attributes], axis=1),
+                    survey_res.prepared.dictionary, account=account_col,
+                    group=survey_res.prepared.attribute_roles.get("group"))
+        except (KamError, ValueError, KeyError):
+            health_input = None
+    return health_input
+
+
+def health_inputs_for(inputs: Inputs, survey_input: health.SurveyInput | None = None) -> health_inputs.HealthInputs:
     """What the account page scores health with, read from the workspace without a session
-    (``kamcore.health_inputs.for_workspace``): team scores, buying-centre coverage, P(alive), survey."""
-    survey_names = [info.name for info in inputs.workspace.tables(TableKind.survey)]
-    if inputs.survey_name in survey_names:
-        survey_names.remove(inputs.survey_name)
-        survey_names.insert(0, inputs.survey_name)
+    (``kamcore.health_inputs.for_workspace``): team scores, buying-centre coverage, P(alive), and
+    ``survey_input`` (the pack's survey, prepared for health)."""
     return health_inputs.for_workspace(inputs.workspace, inputs.everything, accounts_name=inputs.accounts_name,
-                                       accounts_raw=inputs.accounts_raw, survey_names=survey_names)
+                                       accounts_raw=inputs.accounts_raw, survey=survey_input)
 
 
 def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResult | None = None,
                    weights: Mapping[str, float] | None = None,
                    scored_with: health_inputs.HealthInputs | None = None) -> list[Slide]:
     """One slide per key account. Health is scored with ``scored_with`` (the account page's inputs,
-    default :func:`health_inputs_for`), so the slide shows the page's figure."""
+    from the app), else with :func:`health_inputs_for` and the survey of ``survey_res``."""
     txn = inputs.everything
     if not shortlist:
         return [Slide("accounts", Msg("pack.accounts_title"), [Msg("pack.no_shortlist")])]
@@ -633,7 +646,7 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
     txn = txn.assign(customer_id=txn["customer_id"].astype(str))
     names = _names(txn, inputs.accounts)
     if scored_with is None:
-        scored_with = health_inputs_for(inputs)
+        scored_with = health_inputs_for(inputs, health_survey(survey_res))
     health_input = scored_with.survey
     try:
         scores = health.health_scores(txn, accounts=scored_with.accounts, survey=health_input,

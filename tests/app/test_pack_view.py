@@ -55,7 +55,8 @@ def test_health_on_a_key_account_slide_is_the_account_pages_figure(demo_root: Pa
     with db.Workspace.open(demo_root / "demo.duckdb") as ws:
         inputs = pc.load_inputs(ws, "demo")
         shortlist = pc.selection_result(inputs).shortlist
-        scored_with = pc.health_inputs_for(inputs)
+        scored_with = pc.health_inputs_for(inputs, pc.health_survey(pc.survey_result(inputs)))
+    assert scored_with.survey is not None
     txn = inputs.everything.assign(customer_id=inputs.everything["customer_id"].astype(str))
     assert {"p_alive", "buying_centre_coverage"} <= set(scored_with.accounts.columns)
     full = health.health_scores(txn, accounts=scored_with.accounts, survey=scored_with.survey).set_index("account")

@@ -295,12 +295,12 @@ def test_every_section_of_the_account_page_is_kamcores_figure(demo_root: Path):
     McDonald box and rank, survey respondents and NPS of one account: each as kamcore computes it."""
     import json
 
-    from kamcore import health, health_inputs, portfolio, selection
+    from kamcore import health, portfolio, selection
     from kamcore.meeting_pack import content as pc
 
     with db.Workspace.open(demo_root / "demo.duckdb") as ws:
         inputs = pc.load_inputs(ws, "demo", statuses=None)
-        found = health_inputs.workspace_survey(ws)
+        survey_input = pc.health_survey(pc.survey_result(inputs))
         manual = pc._manual_scores(inputs, selection.default_model().manual_names, "customers")
     history = inputs.everything.assign(customer_id=inputs.everything["customer_id"].astype(str))
     at = _account_app()
@@ -331,7 +331,6 @@ def test_every_section_of_the_account_page_is_kamcores_figure(demo_root: Path):
     assert metrics["Portfolio box"] == i18n.translate(f"selection.category_{me['category']}", "en")
     assert metrics["Rank"] == i18n.fmt_num(int(me["rank"]), 0, "en")
     # the survey: this account's respondents and NPS
-    survey_input = found[1]
     ids = survey_input.responses[survey_input.account].astype("string").str.strip()
     nps = health.survey_measures(survey_input).loc[ACCOUNT, "nps"]
     line = next(m.value for m in at.markdown if "respondents" in str(m.value))
