@@ -57,46 +57,24 @@ def scores_name() -> str:
 
 def team_scores() -> pd.DataFrame | None:
     """Relationship strength and share of wallet per account: the team's saved scores over the table's."""
-    ws = state.workspace()
+    from kamcore import health_inputs
+
     name = data.active_table(TableKind.accounts)
-    initial = None
-    if name:
-        raw = data.table(name)
-        id_column = ws.table_info(name).mapping.get("customer_id")
-        if raw is not None and id_column in raw.columns:
-            initial = manual_scores.manual_scores_from_table(raw, id_column)
-    saved = manual_scores.manual_scores_from_payload(ws.load_object("manual_scores", scores_name()), TEAM_SCORES)
-    combined = manual_scores.combine_manual_scores(saved, initial)
-    present = [c for c in TEAM_SCORES if c in combined.columns]
-    if combined.empty or not present:
-        return None
-    return combined[["customer_id", *present]]
+    return health_inputs.team_scores(state.workspace(), name, data.table(name) if name else None, scores_name())
 
 
 def health_accounts() -> pd.DataFrame | None:
     """One row per account with what health reads besides sales: team scores, buying-centre
-    coverage and P(alive) where present (status is never passed on)."""
+    coverage and P(alive) where present (status is never passed on); joined by
+    ``kamcore.health_inputs.account_frame``, as the meeting pack joins them."""
+    from kamcore import health_inputs
     from ui import clv_view, relationships  # both optional inputs; imported late to keep start-up light
 
-    parts: list[pd.DataFrame] = []
-    scores = team_scores()
-    if scores is not None:
-        parts.append(scores.assign(customer_id=scores["customer_id"].astype(str)).set_index("customer_id"))
-    coverage = relationships.coverage_frame()
-    if coverage is not None and not coverage.empty:
-        parts.append(coverage.assign(customer_id=coverage["account"].astype(str))
-                     .set_index("customer_id")[["coverage_score"]]
-                     .rename(columns={"coverage_score": "buying_centre_coverage"}))
     history = data.transactions(filtered=False)
+    future = None
     if history is not None and {"date", "revenue"} <= set(history.columns):
         future = clv_view.account_values(history, filtered=False)
-        if future is not None:
-            parts.append(future.assign(customer_id=future["account"].astype(str)).set_index("customer_id")[["p_alive"]])
-    if not parts:
-        return None
-    joined = pd.concat(parts, axis=1, join="outer")
-    joined = joined[~joined.index.duplicated()]
-    return joined.rename_axis("customer_id").reset_index()
+    return health_inputs.account_frame(team_scores(), relationships.coverage_frame(), future)
 
 
 def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
@@ -130,6 +108,14 @@ def survey_name() -> str | None:
     """Name of the survey table :func:`survey` uses."""
     found = _survey_table()
     return found[0] if found else None
+
+
+def health_inputs_now() -> Any:
+    """What this session's account page scores health with (``kamcore.health_inputs.HealthInputs``,
+    for the meeting pack: its key-account slides then show the page's figures)."""
+    from kamcore import health_inputs
+
+    return health_inputs.HealthInputs(health_accounts(), survey())
 
 
 def weights() -> dict[str, float]:
