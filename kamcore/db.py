@@ -197,6 +197,30 @@ def _df_types(table: pa.Table) -> Any:
     return nullable.get if nullable else None
 
 
+def _in_row_order(table: pa.Table) -> pa.Table:
+    """``table`` with its rows in stored order (``_ROW_ORDER`` increasing).
+
+    A parallel scan returns whole row groups in any order, each in order inside: such runs
+    are put back in order by slicing (no copy, ~0.2 s less than ``take`` on a million rows);
+    anything else (thousands of runs, overlapping runs) is gathered with ``take``.
+    """
+    order = table.column(_ROW_ORDER).to_numpy()
+    if order.size < 2:
+        return table
+    if (order[1:] > order[:-1]).all():
+        return table
+    # Runs of consecutive positions (stored positions are 0, 1, 2, ...).
+    falls = np.flatnonzero(order[1:] != order[:-1] + 1) + 1
+    if falls.size < 4096:
+        starts = np.concatenate([[0], falls])
+        ends = np.concatenate([falls, [order.size]])
+        by_first = np.argsort(order[starts], kind="stable")
+        starts, ends = starts[by_first], ends[by_first]
+        if (order[ends[:-1] - 1] < order[starts[1:]]).all():
+            return pa.concat_tables([table.slice(int(a), int(b - a)) for a, b in zip(starts, ends, strict=True)])
+    return table.take(pa.array(np.argsort(order, kind="stable")))
+
+
 def hardened_connection(
     database: str | Path = ":memory:",
     *,
@@ -658,9 +682,7 @@ class Workspace:
         cur = self._cursor()
         storage = self._storage(cur, name)
         table = cur.sql(f"SELECT * FROM {quote_ident(storage)}").to_arrow_table()
-        order = table.column(_ROW_ORDER).to_numpy()
-        if order.size > 1 and not (order[1:] > order[:-1]).all():
-            table = table.take(pa.array(np.argsort(order, kind="stable")))
+        table = _in_row_order(table)
         table = table.drop_columns([_ROW_ORDER])
         frame = table.to_pandas(types_mapper=_df_types(table), split_blocks=True, self_destruct=True)
         del table

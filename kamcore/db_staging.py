@@ -40,6 +40,11 @@ def _staging_column(index: int) -> str:
     return f"c{index}"
 
 
+def _native_column(index: int) -> str:
+    """The column of ``c{index}``'s numbers, where the source has them (see load_frame)."""
+    return f"n{index}"
+
+
 def _trimmed_text_sql(column: str) -> str:
     """``column`` trimmed, NULL when blank; trims only cells with an edge space (cheaper than
     trimming every cell)."""
@@ -154,6 +159,7 @@ class IngestStaging:
             arrow_large_buffer_size=True,
         )
         self.n_columns = 0
+        self._numbers: list[int] = []  # columns with their numbers beside the text (load_frame)
         self._csv: dict[str, Any] | None = None
         self._parallel = True
         self._strict = False
@@ -183,6 +189,7 @@ class IngestStaging:
         fields shows up in the last column (ingest rejects it) instead of being cut silently.
         """
         self._csv = {"path": Path(path).resolve(), "delimiter": delimiter, "skip": int(skip_lines)}
+        self._numbers = []
         self.n_columns = n_columns
         self._parallel = True
         self._strict = n_columns > 1
@@ -190,12 +197,22 @@ class IngestStaging:
         # Read once here (it proves the file splits into rows) and kept: ingest asks for it next.
         self._first_record = self.head(1)
 
-    def load_frame(self, frame: pd.DataFrame | pa.Table) -> None:
-        """Use a frame (or Arrow table) of text columns (renamed ``c0..``) as source."""
+    def load_frame(self, frame: pd.DataFrame | pa.Table, numbers: dict[int, pa.Array] | None = None) -> None:
+        """Use a frame (or Arrow table) of text columns (renamed ``c0..``) as source.
+
+        ``numbers`` (Arrow tables only): per column, the float64 values its text parses to
+        as a number with decimal mark ``.`` (Excel's numbers); a column planned so takes
+        them instead of parsing its text again (see :class:`_ScanSql`).
+        """
+        self._numbers = sorted(numbers or {})
         if isinstance(frame, pa.Table):
             staged: pd.DataFrame | pa.Table = frame.rename_columns([_staging_column(i) for i in range(frame.num_columns)])
+            for index in self._numbers:
+                staged = staged.append_column(_native_column(index), (numbers or {})[index])
             n_columns = frame.num_columns
         else:
+            if self._numbers:
+                raise ValueError("numbers are only taken beside an Arrow table")
             staged = frame.copy()
             staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
             n_columns = staged.shape[1]
@@ -206,7 +223,10 @@ class IngestStaging:
 
     def _source(self) -> str:
         if self._csv is None:
-            casts = ", ".join(f"CAST({_staging_column(i)} AS VARCHAR) AS {_staging_column(i)}" for i in range(self.n_columns))
+            casts = ", ".join(
+                [f"CAST({_staging_column(i)} AS VARCHAR) AS {_staging_column(i)}" for i in range(self.n_columns)]
+                + [f"CAST({_native_column(i)} AS DOUBLE) AS {_native_column(i)}" for i in self._numbers]
+            )
             return f"(SELECT {casts} FROM incoming_frame)"
         path, delimiter = _sql_text(str(self._csv["path"])), _sql_text(self._csv["delimiter"])
         common = (
@@ -306,7 +326,8 @@ class IngestStaging:
         """The first ``n`` records of the source in file order."""
         if n == 1 and self._first_record is not None:
             return list(self._first_record)
-        return self._run(lambda source: f"SELECT * FROM {source} LIMIT {int(n)}")
+        columns = ", ".join(_staging_column(i) for i in range(self.n_columns)) or "*"
+        return self._run(lambda source: f"SELECT {columns} FROM {source} LIMIT {int(n)}")
 
     # ---------------------------------------------------------------- profiling
     def profile(self, columns: list[int], first_row: int, sample_rows: int) -> pd.DataFrame:
@@ -385,7 +406,7 @@ class IngestStaging:
         :meth:`_typed_source`); only if the reader refuses a value, or a parsed value fails
         a check, is the file scanned again as text with ingest's own rules.
         """
-        scan = _ScanSql(plans, self.n_columns, overflow)
+        scan = _ScanSql(plans, self.n_columns, overflow, native_numbers=set(self._numbers))
         table = self._typed_scan(scan, first_row, expected_records)
         typed = table is not None
         if table is None:
@@ -447,8 +468,16 @@ class _ScanSql:
     every cell), ``s_`` = without spaces, ``f_`` = plain cast, ``p_`` = parsed.
     """
 
-    def __init__(self, plans: dict[int, tuple[str, str | None]], n_columns: int, overflow: list[int]) -> None:
+    def __init__(
+        self,
+        plans: dict[int, tuple[str, str | None]],
+        n_columns: int,
+        overflow: list[int],
+        native_numbers: set[int] | None = None,
+    ) -> None:
         self.plans = plans
+        # Columns planned as numbers with decimal '.' whose numbers the source holds already.
+        self.native = {i for i in native_numbers or set() if plans.get(i) == ("number", ".")}
         self.n_columns = n_columns
         self.all_columns = [_staging_column(i) for i in range(n_columns)]
         self.value_columns = [_staging_column(i) for i in plans]
@@ -462,7 +491,10 @@ class _ScanSql:
 
     def _plan_cells(self, overflow: list[int]) -> None:
         """Each planned column's steps (levels 2-4), its value and its bad flag."""
-        self.level1 = ", ".join(f"{_trimmed_text_sql(c)} AS t_{c}" for c in self.all_columns)
+        self.level1 = ", ".join(
+            [f"{_trimmed_text_sql(c)} AS t_{c}" for c in self.all_columns]
+            + [_native_column(i) for i in sorted(self.native)]
+        )
         self.level2: list[str] = []
         self.level3: list[str] = []
         self.level4: list[str] = []
@@ -470,7 +502,11 @@ class _ScanSql:
         self.bad: list[str] = []
         for index, (kind, option) in self.plans.items():
             column = _staging_column(index)
-            if kind == "number":
+            if index in self.native:
+                # The number its text parses to (a cell with text always has a number): no parsing.
+                self.values.append(f"{_native_column(index)} AS {column}")
+                self.bad.append(f"false AS bad_{column}")
+            elif kind == "number":
                 self.level2.append(f"{_strip_spaces_sql(f't_{column}')} AS s_{column}")
                 self.level3.append(f"{_fast_number_sql(f's_{column}', option or '.')} AS f_{column}")
                 self.level4.append(

@@ -57,11 +57,11 @@ from kamcore.ingest_text import (
     WHITESPACE,
     TextLayout,
     control_char_share,
+    crlf_breaks,
     decode_text,
     detect_encoding,
     detect_layout,
     first_nul_line,
-    has_lone_cr,
     line_bounds,
     longest_line,
     record_lines,
@@ -298,8 +298,9 @@ def load_file(
 def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSettings) -> ParsedTable:
     """A CSV/TXT upload: decode, count, check, find the layout, stage and type, report."""
     text = _TextFile.decode(data, filename)
-    n_lines = _check_cells(text.utf8, filename, settings)
-    text.find_lines()
+    n_breaks = text.utf8.count(b"\n")
+    n_lines = _check_cells(text.utf8, filename, settings, n_breaks=n_breaks)
+    text.find_lines(n_breaks)
     sample = _checked_sample(text, filename, settings)
     layout, delimiter_found = _text_layout(text, sample, filename)
     header_rows = text.drop_header_rows(sample, layout)
@@ -356,10 +357,15 @@ class _TextFile:
         self.rewritten = True
         self.starts, self.ends = _text_line_bounds(utf8, self.bom)
 
-    def find_lines(self) -> None:
-        """Line bounds (after the size check: a refused file costs no per-line work)."""
-        self.starts, self.ends = _text_line_bounds(self.utf8, self.bom)
-        if has_lone_cr(self.utf8):
+    def find_lines(self, n_breaks: int | None = None) -> None:
+        """Line bounds (after the size check: a refused file costs no per-line work).
+
+        ``n_breaks``: the LF count of the text, where the caller has it.
+        """
+        self.starts, self.ends = _text_line_bounds(self.utf8, self.bom, n_breaks)
+        # has_lone_cr() without counting CRLF in the file again: line_bounds() knows them.
+        n_cr = self.utf8.count(b"\r")
+        if n_cr and n_cr > crlf_breaks(len(self.utf8), self.starts, self.ends):
             # DuckDB loses the first field after a lone CR in a file that also uses LF; one
             # line-break style avoids that (the line count, and so every line number, is kept).
             self.replace(self.utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
@@ -578,22 +584,24 @@ def _with_question_texts(table: ParsedTable, rows: _DroppedHeaderRows, header: l
     return table.model_copy(update={"quality": quality})
 
 
-def _check_cells(utf8: bytes, filename: str, settings: IngestSettings, width: int = 1) -> int:
+def _check_cells(
+    utf8: bytes, filename: str, settings: IngestSettings, width: int = 1, n_breaks: int | None = None
+) -> int:
     """Refuse a text whose lines x ``width`` fields exceed ``max_cells``; the line count.
 
     Counting line breaks is one byte count, done before any per-line work (with ``width`` 1,
     as the header is not known yet) and again once the header's width is: a 150 MB file of
     one-character lines is refused here instead of growing to gigabytes.
     """
-    n_lines = (utf8.count(b"\n") or utf8.count(b"\r")) + 1
+    n_lines = ((utf8.count(b"\n") if n_breaks is None else n_breaks) or utf8.count(b"\r")) + 1
     if n_lines * width > settings.max_cells:
         raise too_many_cells(filename, n_lines, width, settings.max_cells)
     return n_lines
 
 
-def _text_line_bounds(utf8: bytes, bom: int) -> tuple[np.ndarray, np.ndarray]:
+def _text_line_bounds(utf8: bytes, bom: int, n_breaks: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`line_bounds` of ``utf8`` with the first line starting after a BOM of ``bom`` bytes."""
-    starts, ends = line_bounds(utf8)
+    starts, ends = line_bounds(utf8, n_breaks=n_breaks)
     if bom and starts.size:
         starts[0] = min(bom, int(ends[0]))
     return starts, ends
@@ -756,7 +764,7 @@ def _columns_table(
         raise _header_only(filename)
     excel_rows = np.arange(2, 2 + sheet.body.num_rows, dtype=np.int64)
     with IngestStaging() as staging:
-        staging.load_frame(sheet.body)
+        staging.load_frame(sheet.body, numbers=sheet.numbers)
 
         def source_rows(record_numbers: np.ndarray) -> np.ndarray:
             return excel_rows[record_numbers]

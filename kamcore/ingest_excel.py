@@ -24,6 +24,7 @@ import io
 import posixpath
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
@@ -82,6 +83,9 @@ class SheetColumns(BaseModel):
     serial_dates: list[int]
     widths: np.ndarray
     trailing_empty_rows: int = 0
+    #: The Excel numbers of the ``forced_decimal`` columns (float64, NULL where blank): what
+    #: parsing their text gives, handed to staging so it need not parse the text again.
+    numbers: dict[int, pa.Array] = {}
 
 
 class SheetScan(BaseModel):
@@ -247,6 +251,23 @@ def _references_after(highest: int) -> re.Pattern[bytes]:
     return re.compile(rb'<c r="(?:([A-Z]{2,3})(\d+)|([A-Z])(' + _rows_after(highest) + rb'))"')
 
 
+def _may_match(pattern: re.Pattern[bytes], window: bytes) -> bool:
+    """Whether ``pattern`` matches anywhere in ``window`` (False only when it does not).
+
+    Asked of Arrow's RE2 (a linear-time automaton, two to three times faster than ``re`` on a
+    chunk of megabytes): the same pattern describes the same strings in both, so a chunk RE2
+    finds no match in gives ``re.findall`` nothing either, and ``re`` only runs on the rare
+    chunk that has one. Any failure of RE2 answers True (``re`` decides).
+    """
+    try:
+        haystack = pa.Array.from_buffers(
+            pa.binary(), 1, [None, pa.py_buffer(np.array([0, len(window)], dtype=np.int32)), pa.py_buffer(window)]
+        )
+        return bool(pc.count_substring_regex(haystack, pattern.pattern.decode("ascii"))[0].as_py())
+    except (pa.ArrowException, UnicodeDecodeError, ValueError):
+        return True
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
     for char in letters:
@@ -321,35 +342,53 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
     """
     n_tags = n_references = n_row_elements = highest = wide = n_chunks = 0
     first_seen = inconsistent = False
-    for chunk, window in _stream(archive, scan.part, filename):
-        n_chunks += 1
-        n_tags += chunk.count(b"<c ") + chunk.count(b"<c>")
-        n_references += chunk.count(b'<c r="')
-        n_row_elements += chunk.count(b"<row")
-        if not first_seen:
-            first = _FIRST_CELL.search(window)
-            if first is not None:
-                first_seen = True
-                scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
-        last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
-        if last_row:
-            highest = max(highest, int(last_row.group(1)))
-        highest = max(highest, n_row_elements)
-        # Rows come in order: a reference to a later row than the last row element so far
-        # disagrees with its row (only a crafted file has one); two- and three-letter columns
-        # are read to find the widest. The pattern only matches references that name such a
-        # column or a row number that may be above the highest (compared digit by digit in
-        # the regular expression), so a usual chunk hands nothing to Python.
-        for letters, row_text, _letter, long_row in _references_after(highest).findall(window):
+    # RE2 looks at one chunk on a worker thread (Arrow releases the GIL) while the next chunk
+    # is decompressed and counted here; at most two chunks are held.
+    pending: tuple[Future[bool], re.Pattern[bytes], bytes, int] | None = None
+
+    def read_references(check: tuple[Future[bool], re.Pattern[bytes], bytes, int]) -> None:
+        nonlocal wide, inconsistent
+        may_match, references, window, chunk_highest = check
+        if not may_match.result():
+            return
+        for letters, row_text, _letter, long_row in references.findall(window):
             if letters:
                 wide = max(wide, _column_number(letters))
-                inconsistent = inconsistent or int(row_text) > highest
-            elif int(long_row) > highest:
+                inconsistent = inconsistent or int(row_text) > chunk_highest
+            elif int(long_row) > chunk_highest:
                 inconsistent = True
-        if b't="e"' in window:
-            scan.has_error_cells = True
-        if n_tags > max_cells:
-            break
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-scan") as pool:
+        for chunk, window in _stream(archive, scan.part, filename):
+            n_chunks += 1
+            n_tags += chunk.count(b"<c ") + chunk.count(b"<c>")
+            n_references += chunk.count(b'<c r="')
+            n_row_elements += chunk.count(b"<row")
+            if not first_seen:
+                first = _FIRST_CELL.search(window)
+                if first is not None:
+                    first_seen = True
+                    scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
+            last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
+            if last_row:
+                highest = max(highest, int(last_row.group(1)))
+            highest = max(highest, n_row_elements)
+            # Rows come in order: a reference to a later row than the last row element so far
+            # disagrees with its row (only a crafted file has one); two- and three-letter columns
+            # are read to find the widest. The pattern only matches references that name such a
+            # column or a row number that may be above the highest (compared digit by digit in
+            # the regular expression), so a usual chunk hands nothing to Python.
+            if pending is not None:
+                read_references(pending)
+            references = _references_after(highest)
+            pending = (pool.submit(_may_match, references, window), references, window, highest)
+            if b't="e"' in window:
+                scan.has_error_cells = True
+            if n_tags > max_cells:
+                break
+        if pending is not None:
+            read_references(pending)
+        pending = None
     max_row = highest
     scan.n_cells = n_tags
     n_rows = max(max_row, n_row_elements)
@@ -455,17 +494,22 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
 
     try:
         sheet = reader.load_sheet(scan.name, header_row=0, schema_sample_rows=None, dtype_coercion="strict")
-        columns = sheet.available_columns()
         batch = sheet.to_arrow()
+        # fastexcel names a column without a header "__UNNAMED__<i>"; only where such a name
+        # occurs is it asked which names it made up (a header may be written so, too).
+        names = list(batch.schema.names)
+        if any(name.startswith("__UNNAMED__") for name in names):
+            columns = [(column.name, column.column_name_from == "generated") for column in sheet.available_columns()]
+        else:
+            columns = [(name, False) for name in names]
     except fastexcel.UnsupportedColumnTypeCombinationError:
         return None
     except Exception:
         return None  # an empty sheet, or a header fastexcel cannot name: the general reader decides
     header: list[str] = []
     seen: set[str] = set()
-    for column in columns:
-        name = column.name
-        if column.column_name_from == "generated":
+    for name, generated in columns:
+        if generated:
             name = ""
         else:
             # fastexcel renames a repeated header "a" to "a_1"; ingest names repeats itself.
@@ -478,6 +522,8 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
         return None
     texts: list[pa.Array] = []
     forced_decimal: dict[int, str] = {}
+    excel_numbers: dict[int, pa.Array] = {}
+    free_text: set[int] = set()  # columns of text cells (may be blank)
     serial_dates: list[int] = []
     for index in range(batch.num_columns):
         array = batch.column(index)
@@ -495,11 +541,13 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
                 ):
                     days = np.where(valid, values, 0).astype(np.int64)
                     stamps = (_EXCEL_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[s]")
-                    text = pc.strftime(pa.array(stamps.astype(np.int64), pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+                    text = _datetime_texts(stamps.astype(np.int64))
                     serial_dates.append(index)
                 else:
                     text = _number_texts(values, valid)
                     forced_decimal[index] = "."
+                    # -0.0 is written "0" and parses back as 0.0: the same here.
+                    excel_numbers[index] = pa.array(np.where(values == 0, 0.0, values), pa.float64(), mask=~valid)
                 texts.append(pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string())))
             else:
                 texts.append(pa.nulls(len(array), pa.large_string()))
@@ -509,11 +557,12 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
             if valid.any() and millis[valid].min() < _EARLIEST_DATETIME_MS:
                 return None
             seconds = np.floor_divide(np.where(valid, millis, 0), 1000)
-            text = pc.strftime(pa.array(seconds, pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
-            texts.append(pc.if_else(pa.array(valid), text.cast(pa.large_string()), pa.scalar(None, pa.large_string())))
+            text = _datetime_texts(seconds)
+            texts.append(pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string())))
         elif pa.types.is_boolean(kind):
             texts.append(pc.if_else(array, "TRUE", "FALSE").cast(pa.large_string()))
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            free_text.add(index)
             texts.append(array.cast(pa.large_string()))
         elif pa.types.is_null(kind):
             texts.append(pa.nulls(len(array), pa.large_string()))
@@ -521,9 +570,12 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
             return None  # durations and anything else: cell by cell
     body = pa.table(texts, names=[f"c{i}" for i in range(len(texts))]) if texts else pa.table({})
     widths = np.zeros(body.num_rows, dtype=np.int64)
-    for array in texts:
-        filled = pc.and_(pc.is_valid(array), pc.not_equal(pc.utf8_trim_whitespace(array), ""))
-        widths += np.asarray(pc.fill_null(filled, False), dtype=np.int64)
+    for index, array in enumerate(texts):
+        if index in free_text:
+            filled = pc.fill_null(pc.and_(pc.is_valid(array), pc.not_equal(pc.utf8_trim_whitespace(array), "")), False)
+        else:
+            filled = pc.is_valid(array)  # the text of a number, date or boolean is never blank
+        widths += np.asarray(filled, dtype=np.int64)
     header_width = sum(1 for name in header if name.strip())
     all_widths = np.concatenate([[header_width], widths])
     if header_width == 0 or excel_header_index(all_widths) != 0:
@@ -537,10 +589,22 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
         header=header,
         body=body,
         forced_decimal=forced_decimal,
+        numbers=excel_numbers,
         serial_dates=serial_dates,
         widths=all_widths,
         trailing_empty_rows=max(0, scan.n_rows - 1 - body.num_rows),
     )
+
+
+def _datetime_texts(seconds: np.ndarray) -> pa.Array:
+    """Seconds since 1970 as ``YYYY-MM-DD HH:MM:SS`` (what :func:`cell_text` writes for a
+    datetime); Arrow's cast writes exactly this form, some twenty times faster than strftime."""
+    return pa.array(seconds, pa.timestamp("s")).cast(pa.large_string())
+
+
+#: Non-integral numbers in this range are written by Arrow's cast exactly as repr() writes them
+#: (both the shortest round-trip digits, fixed notation); outside it the exponent forms differ.
+_ARROW_REPR_LOW, _ARROW_REPR_HIGH = 1e-4, 1e10
 
 
 def _number_texts(values: np.ndarray, valid: np.ndarray) -> pa.Array:
@@ -549,18 +613,20 @@ def _number_texts(values: np.ndarray, valid: np.ndarray) -> pa.Array:
         whole = valid & (np.trunc(values) == values) & (np.abs(values) < 1e15)
     if whole.sum() == valid.sum():
         return pa.array(np.where(valid, values, 0).astype(np.int64)).cast(pa.large_string())
-    # numpy's float-to-text is the shortest round-trip form, as repr() writes it; values from
-    # 1e15 on (few, and where the two could disagree on the exponent form) go through repr().
-    texts = np.where(valid, values, 0.0).astype(str)
-    large = np.flatnonzero(~whole & valid & (np.abs(values) >= 1e15))
-    if large.size:
-        texts = texts.astype(object)
-        texts[large] = [repr(float(v)) for v in values[large]]
-    as_repr = pa.array(texts).cast(pa.large_string())
+    filled = np.where(valid, values, 0.0)
+    texts = pa.array(filled).cast(pa.large_string())
+    magnitude = np.abs(filled)
+    other = np.flatnonzero(~whole & valid & ((magnitude < _ARROW_REPR_LOW) | (magnitude >= _ARROW_REPR_HIGH)))
+    if other.size:
+        # Few in practice (amounts of ten billion and more, tiny fractions): written by repr().
+        mask = np.zeros(len(texts), dtype=bool)
+        mask[other] = True
+        fixed = pa.array([repr(float(v)) for v in values[other]], pa.large_string())
+        texts = pc.replace_with_mask(texts, pa.array(mask), fixed)
     if not whole.any():
-        return as_repr
+        return texts
     as_int = pa.array(np.where(whole, values, 0).astype(np.int64)).cast(pa.large_string())
-    return pc.if_else(pa.array(whole), as_int, as_repr)
+    return pc.if_else(pa.array(whole), as_int, texts)
 
 
 def excel_header_index(widths: np.ndarray | list[int]) -> int:

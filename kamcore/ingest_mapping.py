@@ -519,7 +519,8 @@ def guess_mapping(table: pd.DataFrame) -> MappingGuess:
     respondent; ``transactions`` when customer ids repeat; ``accounts`` when each id occurs
     once; else ``other``.
     """
-    relationship = None if _looks_like_survey(table) else _guess_relationship(table)
+    answers = _answer_columns(table)
+    relationship = None if _looks_like_survey(table, answers=answers) else _guess_relationship(table)
     if relationship is not None:
         return relationship
     candidates: list[tuple[int, int, int, str, str, str]] = []
@@ -546,7 +547,7 @@ def guess_mapping(table: pd.DataFrame) -> MappingGuess:
                 reasons["date"] = f"column '{column}' holds dates"
                 used.add(str(column))
                 break
-    survey = _looks_like_survey(table, roles)
+    survey = _looks_like_survey(table, roles, answers=answers)
     if survey:
         reasons["__kind__"] = _survey_reason(table)
     if "customer_id" not in roles and not survey:
@@ -596,14 +597,20 @@ def _answer_columns(table: pd.DataFrame) -> list[str]:
             continue
         if not pd.api.types.is_string_dtype(series) and series.dtype != object:
             continue
-        text = series.astype(str).str.strip()
-        text = text[text != ""]
-        distinct = text.unique()
+        head = series.iloc[:2000].astype(str).str.strip()
+        if head[head != ""].nunique() > 11:
+            continue  # more than 11 distinct answers in the first rows already: not a scale
+        # Stripped per distinct value, not per cell: the same texts and counts, a fraction of the work.
+        counts = series.astype(str).value_counts(sort=False, dropna=False)
+        stripped = pd.Series(counts.index.astype(str), dtype="str").str.strip().to_numpy(dtype=object)
+        filled = stripped != ""
+        n_text = int(counts.to_numpy()[filled].sum())
+        distinct = pd.unique(stripped[filled])
         if not len(distinct) or len(distinct) > 11:
             continue
         if sum(known_label(v) for v in distinct) >= 0.8 * len(distinct):
             found.append(column)
-        elif len(distinct) >= 3 and len(distinct) <= 0.5 * len(text):
+        elif len(distinct) >= 3 and len(distinct) <= 0.5 * n_text:
             few[column] = tuple(sorted(distinct))
     for column, labels in few.items():
         if sum(1 for other in few.values() if other == labels) >= 2:
@@ -639,11 +646,14 @@ def _long_survey(table: pd.DataFrame) -> bool:
     )
 
 
-def _looks_like_survey(table: pd.DataFrame, roles: dict[str, str] | None = None) -> bool:
+def _looks_like_survey(
+    table: pd.DataFrame, roles: dict[str, str] | None = None, answers: list[str] | None = None
+) -> bool:
+    """``answers``: :func:`_answer_columns` of ``table`` where the caller has it already."""
     roles = roles or {}
     if _long_survey(table):
         return True
-    answers = _answer_columns(table)
+    answers = _answer_columns(table) if answers is None else answers
     if len(answers) < 3:
         return False
     # Survey tools export metadata columns nobody fills (e-mail, name): they do not count.

@@ -215,7 +215,19 @@ def has_lone_cr(data: bytes) -> bool:
     return n_cr > 0 and n_cr > data.count(b"\r\n")
 
 
-def line_bounds(data: bytes, chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+def crlf_breaks(size: int, starts: np.ndarray, ends: np.ndarray) -> int:
+    """How many of the line breaks :func:`line_bounds` found are CRLF (``data.count(b"\\r\\n")``).
+
+    A break is the gap between a line's end and the next line's start (or the end of the
+    data): one byte for LF, two for CRLF. Cheaper than counting the bytes of the file again.
+    """
+    if starts.size == 0:
+        return 0
+    n_crlf = int(np.count_nonzero(starts[1:] - ends[:-1] == 2))
+    return n_crlf + int(size - int(ends[-1]) == 2)
+
+
+def line_bounds(data: bytes, chunk: int = 1 << 20, n_breaks: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Start and end offsets of every physical line of ``data`` (LF or CRLF line breaks).
 
     Notes
@@ -224,12 +236,14 @@ def line_bounds(data: bytes, chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarr
     numpy over 1 MB slices through one reused mask, filling two preallocated arrays: on a
     machine where fresh memory is slow to touch, file-sized temporaries would cost more than
     the scan itself. The end offset excludes the line break; a final line without a break
-    is included. ``chunk`` is the slice size in bytes (tests make it tiny to cross slices).
+    is included. ``chunk`` is the slice size in bytes (tests make it tiny to cross slices);
+    ``n_breaks`` is ``data.count(b"\\n")`` where the caller counted it already.
     """
     raw = np.frombuffer(data, dtype=np.uint8)
     if raw.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    n_breaks = data.count(b"\n")
+    if n_breaks is None:
+        n_breaks = data.count(b"\n")
     final = 0 if data.endswith(b"\n") else 1  # a last line without a line break
     starts = np.empty(n_breaks + final, dtype=np.int64)
     ends = np.empty(n_breaks + final, dtype=np.int64)

@@ -178,3 +178,23 @@ def test_content_hash_changes_when_any_single_value_changes(rows, data):
     changed = frame.copy()
     changed.loc[position, "s"] = frame.loc[position, "s"] + "x"
     assert db.content_hash(changed) != db.content_hash(frame)
+
+
+@pytest.mark.parametrize(
+    ("order", "expected_chunks"),
+    [
+        ([3, 4, 5, 0, 1, 2, 6, 7], 3),  # whole runs out of order (a parallel scan): sliced back
+        ([0, 1, 2, 3], 1),  # in order: untouched
+        ([0, 2, 4, 1, 3, 5], 6),  # no two consecutive positions together: six runs
+        ([0, 1, 2, 1, 2, 3], 1),  # runs that overlap (not a stored table): gathered with take
+        ([5, 4, 3, 2, 1, 0], 6),  # every row its own run: sliced back
+    ],
+)
+def test_rows_come_back_in_stored_order_whatever_order_the_scan_returns(order, expected_chunks):
+    import pyarrow as pa
+
+    table = pa.table({db._ROW_ORDER: pa.array(order, pa.int64()), "x": pa.array([f"r{i}" for i in order])})
+    back = db._in_row_order(table)
+    assert back.column(db._ROW_ORDER).to_pylist() == sorted(order)
+    assert back.column("x").to_pylist() == [f"r{i}" for i in sorted(order)]
+    assert back.column("x").num_chunks == expected_chunks

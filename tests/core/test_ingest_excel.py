@@ -10,6 +10,7 @@ import os
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import Workbook
@@ -354,3 +355,57 @@ def test_the_scan_pattern_finds_exactly_the_row_numbers_that_may_pass_the_highes
     # one-letter references at or below the highest row are not handed to Python at all
     chunk = b'<row r="7"><c r="A7" t="s"><v>0</v></c><c r="K7"><v>1</v></c><c r="A8"/><c r="AB3"/>'
     assert _references_after(7).findall(chunk) == [(b"", b"", b"A", b"8"), (b"AB", b"3", b"", b"")]
+
+
+def test_number_texts_are_what_cell_text_writes_for_every_magnitude():
+    values = np.array(
+        [0.0, -0.0, 1.0, -7.0, 0.1, 0.5, 1 / 3, -2 / 3, 6085.24, -1234.5, 1e-4, 9.999e-5, 1.5e-5, 3e-9,
+         123456.789, 9999999999.5, 1e10 + 0.5, 12345678901.25, 999999999999999.0, 1e15, 1e15 + 2.0,
+         123456789012345.6, 1e16, 2.5e20, 0.30000000000000004, 1e-300, 4.0, 42.0]
+    )  # fmt: skip
+    valid = np.ones(len(values), dtype=bool)
+    valid[3] = False
+    texts = ingest_excel._number_texts(values, valid).to_pylist()
+    expected = [cell_text(float(v)) for v in values]
+    assert [t for t, ok in zip(texts, valid, strict=True) if ok] == [e for e, ok in zip(expected, valid, strict=True) if ok]
+    assert texts[8] == "6085.24" and texts[10] == "0.0001" and texts[11] == "9.999e-05" and texts[20] == "1000000000000002.0"
+    # whole numbers alone take the integer path
+    whole = ingest_excel._number_texts(np.array([3.0, -12.0, 0.0]), np.ones(3, dtype=bool)).to_pylist()
+    assert whole == ["3", "-12", "0"]
+
+
+def test_datetime_texts_are_what_cell_text_writes():
+    stamps = [dt.datetime(1900, 3, 1), dt.datetime(2024, 2, 29, 13, 5, 9), dt.datetime(9999, 12, 31, 23, 59, 59)]
+    seconds = np.array([int((s - dt.datetime(1970, 1, 1)).total_seconds()) for s in stamps], dtype=np.int64)
+    assert ingest_excel._datetime_texts(seconds).to_pylist() == [cell_text(s) for s in stamps]
+
+
+def test_re2_prefilter_agrees_with_re_on_which_chunks_hold_a_reference_to_read():
+    from kamcore.ingest_excel import _may_match, _references_after
+
+    usual = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="K%d" t="s"><v>0</v></c></row>' % (r, r, r) for r in range(1, 500))
+    assert not _may_match(_references_after(499), usual) and not _references_after(499).findall(usual)
+    for chunk in (usual + b'<c r="AB3"/>', usual + b'<c r="B500"/>', b'<c r="ZZZ1048576"/>'):
+        assert _may_match(_references_after(499), chunk) and _references_after(499).findall(chunk)
+    assert not _may_match(_references_after(499), usual + b'<c r="B499"/>')
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["Kunde", None, "Beløp"],  # an empty header cell: fastexcel makes up "__UNNAMED__1"
+        ["Kunde", "__UNNAMED__1", "Beløp"],  # a header written like fastexcel's made-up name
+        ["Kunde", "Notat", "Beløp"],  # no such name: fastexcel is not asked where names came from
+    ],
+)
+def test_header_names_fastexcel_made_up_are_told_from_headers_written_so(monkeypatch, header):
+    def build(workbook):
+        sheet = workbook.active
+        sheet.append(header)
+        sheet.append(["A", "x", 10])
+        sheet.append(["B", "y", 2.5])
+
+    [(_name, data, _dtypes, _fmt, quality, _rejected)] = same_as_openpyxl(xlsx(build), monkeypatch, "columns")
+    expected = ["Kunde", "column 2", "Beløp"] if header[1] is None else header
+    assert list(data) == expected
+    assert data[expected[1]] == ["x", "y"]

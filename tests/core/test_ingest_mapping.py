@@ -206,3 +206,33 @@ def test_demo_files_map_and_kind():
     for name in ("survey_keyareas", "survey_dealer"):
         survey = load_file(DEMO / f"{name}.csv").tables[0]
         assert guess_mapping(survey.data).kind == TableKind.survey
+
+
+def test_answer_columns_compare_texts_stripped_and_count_only_filled_cells():
+    from kamcore.ingest_mapping import _answer_columns
+
+    n = 3000
+    # Three unknown labels written with stray spaces, and blanks: after stripping three
+    # distinct answers in 2,500 filled cells, the same in two columns -> both are answers.
+    labels = ["  alfa", "alfa ", "beta", " gamma ", "", "gamma"]
+    q = [labels[i % 6] for i in range(n)]
+    # 20 spellings of one text (distinct only before stripping): one answer, not a scale.
+    one = ["x" + " " * (i % 20) for i in range(n)]
+    # Three answers in three filled cells of 3,000: too few cells for a scale of three.
+    sparse = ["alfa", "beta", "gamma"] + [""] * (n - 3)
+    table = pd.DataFrame(
+        {
+            "q1": pd.Series(q, dtype="str"),
+            "q2": pd.Series(q[::-1], dtype="str"),
+            "kunde": pd.Series([f"K{i}" for i in range(n)], dtype="str"),
+            "ett": pd.Series(one, dtype="str"),
+            "tynn": pd.Series(sparse, dtype="str"),
+            "tynn2": pd.Series(sparse, dtype="object"),
+        }
+    )
+    assert _answer_columns(table) == ["q1", "q2"]
+    # Four filled cells of six for three answers pass the half-rule in both sparse columns.
+    small = pd.DataFrame({"a": ["alfa", " beta", "gamma ", "alfa", "", ""], "b": ["alfa", "beta", "gamma", "gamma", None, ""]})
+    assert _answer_columns(small) == []  # 3 distinct > 0.5 * 4 filled cells
+    small = pd.concat([small] * 2, ignore_index=True)
+    assert _answer_columns(small) == ["a", "b"]  # 3 distinct <= 0.5 * 8

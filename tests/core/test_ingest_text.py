@@ -131,3 +131,15 @@ def test_whitespace_layout_counts_only_real_line_breaks():
     sample = "Rapport\x0cA\n kunde  beløp\n 001   10.5\n 002   20.0\n 003    7.25\n"
     layout = detect_layout(sample, complete=True)
     assert (layout.delimiter, layout.header_line) == (WHITESPACE, 1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"a", b"a\n", b"a\r\n", b"a\r\nb\nc\r\n", b"a\nb\r\nc", b"\r\n\r\n\n", b"x\r\r\ny\n", b"a\r\nb\r\nc"],
+)
+def test_crlf_breaks_counts_what_bytes_count_counts(data):
+    from kamcore.ingest_text import crlf_breaks
+
+    starts, ends = line_bounds(data)
+    assert crlf_breaks(len(data), starts, ends) == data.count(b"\r\n")
+    assert line_bounds(data, n_breaks=data.count(b"\n"))[0].tolist() == starts.tolist()
