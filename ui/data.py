@@ -205,14 +205,15 @@ def _with_status(_frame: pd.DataFrame, key: tuple, _status: pd.Series, status_ke
     return _frame.loc[tables.accounts_with_status(_frame["customer_id"], _status, set(chosen))]
 
 
-def transactions_keyed(statuses: frozenset[str] | None = None, apply_period: bool = True
-                       ) -> tuple[pd.DataFrame, tuple] | None:
+def transactions_keyed(statuses: frozenset[str] | None = None, apply_period: bool = True,
+                       filtered: bool = True) -> tuple[pd.DataFrame, tuple] | None:
     """The sidebar-filtered transactions of accounts whose status is in ``statuses`` (every
     account when None), with a key that identifies their content: the workspace file, the
     table's content hash, mapping, segments, filters and statuses. Pages use the key for work
     shared by every session with the same data and choices (``ui.shared.keyed``). Computed
-    once per key for the whole process."""
-    found = _transactions(True, apply_period)
+    once per key for the whole process. ``filtered=False``: every transaction, whatever the
+    sidebar filters (the key then names no filters)."""
+    found = _transactions(filtered, apply_period)
     if found is None:
         return None
     frame, key = found
