@@ -326,44 +326,71 @@ def account_measures(
     ``customer_since`` if known, else the first purchase.
     """
     require_columns(transactions, ("customer_id", "date", "revenue"), "transactions")
-    tx = transactions.loc[transactions["customer_id"].notna()].copy()
-    if tx.empty:
+    # Every sum is grouped by integer account codes (ascending ids, as sorted() orders them)
+    # instead of the text ids: grouping a million text ids cost a tenth of a second per sum.
+    # Each group's values are added in row order, as before, so the sums are the same.
+    codes, uniques = _account_codes(transactions["customer_id"])
+    if not (codes >= 0).any():
         raise KamError("selection.no_transactions", "There are no transactions to score.")
-    tx["customer_id"] = tx["customer_id"].astype("str")
-    tx["date"] = pd.to_datetime(tx["date"])
-    tx["revenue"] = pd.to_numeric(tx["revenue"], errors="coerce").fillna(0.0)
-    if "profit" not in tx.columns and "cost" in tx.columns:
-        tx["profit"] = tx["revenue"] - pd.to_numeric(tx["cost"], errors="coerce").fillna(0.0)
-    has_profit = "profit" in tx.columns
-    if has_profit:
-        tx["profit"] = pd.to_numeric(tx["profit"], errors="coerce").fillna(0.0)
+    dates = pd.to_datetime(transactions["date"])
+    revenue_all = pd.to_numeric(transactions["revenue"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    profit_all = None
+    if "profit" in transactions.columns:
+        profit_all = pd.to_numeric(transactions["profit"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    elif "cost" in transactions.columns:
+        cost = pd.to_numeric(transactions["cost"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        profit_all = revenue_all - cost
+    has_profit = profit_all is not None
 
-    end = pd.Timestamp(as_of) if as_of is not None else tx["date"].max()
+    end = pd.Timestamp(as_of) if as_of is not None else dates[codes >= 0].max()
     start_l12 = end - pd.DateOffset(months=12)
     start_p12 = end - pd.DateOffset(months=24)
-    tx = tx.loc[tx["date"] <= end]
-    in_l12 = tx["date"] > start_l12
-    in_p12 = (tx["date"] > start_p12) & ~in_l12
+    date_values = dates.to_numpy()
+    kept = (codes >= 0) & (date_values <= end.to_datetime64())  # NaT compares False: dropped
+    in_l12 = kept & (date_values > start_l12.to_datetime64())
+    in_p12 = kept & (date_values > start_p12.to_datetime64()) & ~in_l12
 
-    ids = pd.Index(sorted(tx["customer_id"].unique()), name="customer_id")
-    last = tx.loc[in_l12]
-    revenue = last.groupby("customer_id")["revenue"].sum().reindex(ids, fill_value=0.0)
-    prior = tx.loc[in_p12].groupby("customer_id")["revenue"].sum().reindex(ids, fill_value=0.0)
-    profit = (
-        last.groupby("customer_id")["profit"].sum().reindex(ids, fill_value=0.0)
-        if has_profit
-        else pd.Series(np.nan, index=ids)
-    )
-    monthly = last.groupby(["customer_id", last["date"].dt.to_period("M")])["revenue"].sum()
-    frequency = (monthly > 0).groupby(level="customer_id").sum().reindex(ids, fill_value=0).astype(int)
+    present = np.bincount(codes[kept], minlength=len(uniques)) > 0
+    ids = pd.Index(np.asarray(uniques[present], dtype=object), name="customer_id", dtype="str")
+    position = np.cumsum(present) - 1  # account code -> row of ``ids``
+    n_ids = len(ids)
 
-    since = tx.groupby("customer_id")["date"].min().reindex(ids)
+    def by_account(rows: np.ndarray, n: int = n_ids, keys: np.ndarray | None = None) -> pd.Categorical:
+        """The rows' account positions as a grouping pandas need not hash (codes given)."""
+        keys = position[codes[rows]] if keys is None else keys
+        return pd.Categorical.from_codes(keys, categories=pd.RangeIndex(n))
+
+    def summed(values: np.ndarray, rows: np.ndarray) -> pd.Series:
+        found = pd.Series(values[rows]).groupby(by_account(rows), observed=False).sum()
+        return pd.Series(found.to_numpy(dtype=float), index=ids)
+
+    revenue = summed(revenue_all, in_l12)
+    prior = summed(revenue_all, in_p12)
+    profit = summed(profit_all, in_l12) if has_profit else pd.Series(np.nan, index=ids)
+    # months with positive net revenue in L12: one group per (account, calendar month)
+    months = dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1
+    frequency_counts = np.zeros(n_ids, dtype=int)
+    if in_l12.any():
+        month_l12 = months[in_l12].astype(np.int64)
+        first_month = int(month_l12.min())
+        span = int(month_l12.max()) - first_month + 1
+        pair = position[codes[in_l12]].astype(np.int64) * span + (month_l12 - first_month)
+        monthly = pd.Series(revenue_all[in_l12]).groupby(by_account(in_l12, n_ids * span, pair), observed=False).sum()
+        positive = np.flatnonzero(monthly.to_numpy() > 0) // span
+        frequency_counts = np.bincount(positive, minlength=n_ids).astype(int)
+    frequency = pd.Series(frequency_counts, index=ids)
+
+    group = by_account(kept)
+    since = pd.Series(dates.to_numpy()[kept]).groupby(group, observed=False).min()
+    since = pd.Series(since.to_numpy(), index=ids)
     names = pd.Series(pd.NA, index=ids, dtype="str")
-    if "customer_name" in tx.columns:
-        names = tx.groupby("customer_id")["customer_name"].last().reindex(ids).astype("str")
-    if "customer_since" in tx.columns:
-        known = pd.to_datetime(tx.groupby("customer_id")["customer_since"].min()).reindex(ids)
-        since = known.fillna(since)
+    if "customer_name" in transactions.columns:
+        last_name = transactions["customer_name"].iloc[np.flatnonzero(kept)].reset_index(drop=True)
+        found = last_name.groupby(group, observed=False).last()
+        names = pd.Series(found.to_numpy(), index=ids).astype("str")
+    if "customer_since" in transactions.columns:
+        first_known = pd.Series(transactions["customer_since"].to_numpy()[kept]).groupby(group, observed=False).min()
+        since = pd.Series(pd.to_datetime(first_known).to_numpy(), index=ids).fillna(since)
     if accounts is not None and "customer_id" in accounts.columns:
         acc = accounts.loc[accounts["customer_id"].notna()].copy()
         acc["customer_id"] = acc["customer_id"].astype("str")
@@ -392,11 +419,29 @@ def account_measures(
         from kamcore import clv  # the models are only loaded when a criterion needs them
 
         try:
-            values = clv.account_future_value(tx[["customer_id", "date", "revenue"]], as_of=end)
+            history = pd.DataFrame(
+                {"customer_id": pd.Series(np.asarray(uniques.take(codes[kept]), dtype=object), dtype="str"),
+                 "date": date_values[kept], "revenue": revenue_all[kept]}
+            )
+            values = clv.account_future_value(history, as_of=end)
         except KamError:
             values = None
         out = add_future_value(out, values)
     return out
+
+
+def _account_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (-1 for a missing id) and the distinct ids as text, ascending as ``sorted()``
+    orders them (code point order). An Arrow text column is factorised once per column
+    (:func:`kamcore.portfolio.customer_codes`, shared with the portfolio analyses)."""
+    if isinstance(ids.dtype, pd.StringDtype) or str(ids.dtype) in ("string[pyarrow]", "str"):
+        from kamcore.portfolio import customer_codes
+
+        codes, uniques = customer_codes(ids)
+        return np.asarray(codes), pd.Index(uniques.astype("str"))
+    text = ids.astype("str").where(ids.notna())
+    codes, uniques = pd.factorize(text, sort=True)
+    return codes, pd.Index(uniques.astype("str"))
 
 
 # ----------------------------------------------------------------------------- scoring
