@@ -633,6 +633,56 @@ def matrix_cuts(scored: pd.DataFrame, model: SelectionModel) -> tuple[float, flo
     )
 
 
+def _run_totals(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``matrix @ weights.T / weights.sum(axis=1)`` (accounts x runs), added criterion by
+    criterion: each account's total is computed the same way whichever other accounts are
+    computed with it (a matrix product may round differently for a different number of rows,
+    and a tie between two accounts would then be decided differently)."""
+    sums = np.zeros((matrix.shape[0], weights.shape[0]))
+    for i in range(matrix.shape[1]):
+        sums += matrix[:, i : i + 1] * weights[:, i]
+    return sums / weights.sum(axis=1)
+
+
+def _possible_top(matrix: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """Rows of ``matrix`` (accounts x criteria) that can be among the ``size`` highest totals
+    ``matrix @ w / sum(w)`` for some row ``w`` of ``weights`` (runs x criteria), ascending.
+
+    Every run's weights lie in the box [lo, hi] (per criterion, over the runs). Over that box an
+    account's total is a ratio of two linear functions, whose maximum (minimum) is at a corner
+    where the criteria above (below) the optimum get ``hi`` and the others ``lo``; trying the
+    k + 1 splits of the account's sorted scores gives both exactly. An account whose maximum is
+    below the ``size``-th largest minimum is beaten in every run by ``size`` accounts, so it is
+    never on the list; the rest are returned (all rows when the box allows no bound).
+    """
+    every = np.arange(matrix.shape[0])
+    if matrix.shape[0] <= size or weights.size == 0:
+        return every
+    lo, hi = weights.min(axis=0), weights.max(axis=0)
+    if not (np.isfinite(matrix).all() and np.isfinite(weights).all()) or lo.min() < 0 or lo.sum() <= 0:
+        return every
+
+    def best(values: np.ndarray) -> np.ndarray:
+        """Per row: the largest total over the box (the criteria sorted by score, descending)."""
+        order = np.argsort(-values, axis=1, kind="stable")
+        ranked = np.take_along_axis(values, order, axis=1)
+        high, low = hi[order], lo[order]
+        # split j: the j best-scored criteria at hi, the others at lo (j = 0..k)
+        top_num = np.cumsum(high * ranked, axis=1)
+        top_den = np.cumsum(high, axis=1)
+        rest_num = (low * ranked).sum(axis=1, keepdims=True) - np.cumsum(low * ranked, axis=1)
+        rest_den = low.sum(axis=1, keepdims=True) - np.cumsum(low, axis=1)
+        ratios = (top_num + rest_num) / (top_den + rest_den)
+        start = (low * ranked).sum(axis=1) / low.sum(axis=1)  # j = 0: every weight at lo
+        return np.maximum(ratios.max(axis=1), start)
+
+    upper = best(matrix)
+    lower = -best(-matrix)
+    threshold = np.partition(lower, lower.size - size)[lower.size - size]  # size-th largest minimum
+    margin = 1e-9 * max(1.0, float(np.abs(matrix).max()))  # rounding of the run totals
+    return np.flatnonzero(upper >= threshold - margin)
+
+
 def _weights(model: SelectionModel) -> np.ndarray:
     return np.array([c.weight for c in model.criteria], dtype=float)
 
@@ -825,9 +875,12 @@ def sensitivity(
     rng = np.random.default_rng(random_state)
     factors = rng.uniform(1.0 - spread, 1.0 + spread, size=(n_runs, base.size))
     weights = factors * base
-    totals = matrix @ weights.T / weights.sum(axis=1)  # accounts x runs
     size = min(shortlist_size, len(scores))
-    counts = np.zeros(len(scores), dtype=int)
+    # Only accounts that can reach the top N in some run are scored run by run (a few hundred
+    # of 50,000): the others count 0 runs, as they would if every total were computed.
+    candidates = _possible_top(matrix, weights, size)
+    totals = _run_totals(matrix[candidates], weights)  # candidates x runs
+    counts = np.zeros(len(candidates), dtype=int)
     # The top `size` of each run's stable sort (ties by customer id) without sorting every
     # account: all totals strictly above the size-th largest, then the tied ones in id order.
     negative = -totals
@@ -843,6 +896,7 @@ def sensitivity(
     counts += equal[:, fits].sum(axis=1)
     for i in np.flatnonzero(~fits):
         counts[np.flatnonzero(equal[:, i])[: room[i]]] += 1
+    counts = np.bincount(candidates, weights=counts, minlength=len(scores)).astype(int)
     base_total = matrix @ base / base.sum()
     on_list = np.zeros(len(scores), dtype=bool)
     on_list[np.argsort(-base_total, kind="stable")[:size]] = True
