@@ -239,6 +239,16 @@ def _transactions(filtered: bool, apply_period: bool) -> tuple[pd.DataFrame, tup
     return _filtered(frame, key, filters, apply_period), (*key, filters, apply_period)
 
 
+def accounts_key(filtered: bool = True) -> tuple:
+    """What ``accounts(filtered)`` is made of, for keyed work: the accounts table's content key
+    (if any), the transactions' key and the filters."""
+    name = active_table(TableKind.accounts)
+    master = _canonical(name)[1] if name and _info(name) is not None else None
+    found = _transactions(filtered, True)
+    return ("accounts", master, found[1] if found is not None else None,
+            current_filters().model_dump_json() if filtered else None)
+
+
 def accounts(filtered: bool = True) -> pd.DataFrame | None:
     """One row per account: the account table (if any) enriched with transaction totals."""
     found = _transactions(filtered, True)
