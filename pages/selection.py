@@ -93,7 +93,8 @@ elif n_missing:
 # --------------------------------------------------------------------- shortlist state
 limit = model.shortlist_limit
 recommended = selection.recommended_size(scored, limit)
-held.load_shortlist(lambda: ws.load_object("shortlist", scores_name), recommended, scored["customer_id"])
+choices = work.account_choices(frame_key, scored, model, manual)  # ids and picker labels, once per scores
+held.load_shortlist(lambda: ws.load_object("shortlist", scores_name), recommended, choices.known)
 
 if view == "matrix":
     colour_by = st.segmented_control(
@@ -145,12 +146,11 @@ except KamError as exc:
     widgets.stop_with_error(exc)
 
 chosen_ids = chosen.table["customer_id"].tolist()
-names_by_id = dict(zip(scored["customer_id"], scored["customer_name"].fillna(""), strict=True))
 held.show_pick(chosen_ids)
 st.multiselect(
     t("selection.shortlist_pick"),
-    scored["customer_id"].tolist(),
-    format_func=anonymity.option_labels({c: f"{c} · {names_by_id.get(c, '')}" for c in scored["customer_id"]}),
+    choices.ids,
+    format_func=anonymity.option_labels(dict(choices.labels)) if anonymity.on() else choices.labels.__getitem__,
     key=held.PICK_KEY,
     on_change=held.apply_pick_change,
     help=t("selection.shortlist_pick_help"),

@@ -12,8 +12,11 @@ when they would have computed the same one.
 
 from __future__ import annotations
 
+import types
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -72,7 +75,15 @@ def sensitivity(frame_key: tuple, measures: pd.DataFrame, model: selection.Selec
 
 def _matrix(scored: pd.DataFrame, model: selection.SelectionModel, colour_by: str) -> dict[str, Any]:
     classes = selection.revenue_classes(scored) if colour_by == "abc" else None
-    return figures.matrix_figure(scored, model, colour_by, classes=classes).to_dict()
+    built = figures.matrix_figure(scored, model, colour_by, classes=classes).to_dict()
+    # Plotly copies a figure's data deeply twice on its way to the browser (a new Figure, then
+    # to_dict); 50,000 hover texts and ids as Python lists took a second to copy, as fixed-width
+    # text arrays a memory copy. The browser receives the same JSON lists.
+    for trace in built["data"]:
+        for name in ("hovertext", "customdata"):
+            if trace.get(name) is not None:
+                trace[name] = np.asarray(trace[name], dtype=str)
+    return built
 
 
 def matrix_figure(frame_key: tuple, scored: pd.DataFrame, model: selection.SelectionModel,
@@ -83,3 +94,36 @@ def matrix_figure(frame_key: tuple, scored: pd.DataFrame, model: selection.Selec
                   model, colour_by)
     # the dict came from a figure plotly validated when it was built (as ui.charts.memo_figure)
     return go.Figure(built, _validate=False)
+
+
+class _Labels(dict):
+    """Option labels; an option without one shows as itself."""
+
+    def __missing__(self, key: Any) -> str:
+        return str(key)
+
+
+@dataclass(frozen=True)
+class AccountChoices:
+    """The scored accounts for the shortlist picker: ids in score order, the set of them, and
+    "id · name" labels. Immutable, so every session with the same key shares one."""
+
+    ids: tuple[str, ...]
+    known: frozenset[str]
+    labels: types.MappingProxyType
+
+    def label(self, option: Any) -> str:
+        return self.labels[option]
+
+
+def _choices(scored: pd.DataFrame) -> AccountChoices:
+    ids = scored["customer_id"].astype("str").to_numpy(dtype=object).tolist()
+    names = scored["customer_name"].astype("str").fillna("").to_numpy(dtype=object).tolist()
+    labels = _Labels(zip(ids, (f"{c} · {n}" for c, n in zip(ids, names, strict=True)), strict=True))
+    return AccountChoices(tuple(ids), frozenset(ids), types.MappingProxyType(labels))
+
+
+def account_choices(frame_key: tuple, scored: pd.DataFrame, model: selection.SelectionModel,
+                    manual: pd.DataFrame | None) -> AccountChoices:
+    """:class:`AccountChoices` of ``scored``, once per scores."""
+    return keyed((*frame_key, "choices", *model_key(model, manual)), _choices, scored)
