@@ -146,10 +146,10 @@ def main() -> None:
         import threading
 
         def finish_background() -> None:
-            """Wait for a background fit a page started (Portfolio: Future value), so it does
-            not run into the next page's clock."""
+            """Wait for a background fit a page started (Portfolio: Future value; Segments: the
+            automatic choice of k), so it does not run into the next page's clock."""
             for thread in threading.enumerate():
-                if thread.name == "kam-future-value":
+                if thread.name in ("kam-future-value", "kam-segments-scan"):
                     thread.join()
 
         for page in args.pages.split(","):
