@@ -98,7 +98,8 @@ if show_quality:
     d.metric(
         t("segments.metric_stability"), fmt_num(result.stability_ari, 2), help=t("segments.metric_stability_help")
     )
-st.caption(figures.reason_text(result, scan))
+if pending is None:  # (while the scan runs, its status box says why this k is shown)
+    st.caption(figures.reason_text(result, scan))
 st.caption(
     t(
         "segments.method_note",

@@ -222,9 +222,10 @@ def auto_scan(table: pd.DataFrame, workspace_key: str, table_hash: str, features
 def scan_pending(scan: _Scan, k: int, rows: int) -> None:
     """While the scan runs: what is being done and what is shown meanwhile; the page reruns by
     itself once the scan is done (a fragment looks every second)."""
-    with st.status(t("segments.scan_running", rows=fmt_num(rows)), state="running", expanded=True):
-        st.write(t("segments.scan_steps"))
-        st.write(t("segments.scan_meanwhile", k=k))
+    # not a ``with`` block: leaving one would mark the box complete while the scan still runs
+    box = st.status(t("segments.scan_running", rows=fmt_num(rows)), state="running", expanded=True)
+    box.write(t("segments.scan_steps"))
+    box.write(t("segments.scan_meanwhile", k=k))
 
     @st.fragment(run_every=1.0)
     def _look() -> None:
