@@ -13,13 +13,15 @@ from kamcore.errors import KamError
 from ui import account_link, anonymity, charts, data, i18n, key_accounts, router, state, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+from ui.shared import keyed
 
 router.require_router()
 
 st.html(key_accounts.PRINT_CSS)
 st.title(t("plans.title"))
 st.caption(t("plans.intro"))
-txn = data.transactions(filtered=False)
+found = data.transactions_keyed(filtered=False)
+txn, frame_key = found if found is not None else (None, None)
 widgets.require(txn, "plans.no_data")
 widgets.require(None if "date" not in txn or "revenue" not in txn else txn, "plans.needs_dates")
 ws = state.workspace()
@@ -39,7 +41,8 @@ scope = widgets.choice("plans.scope", scopes, key="plans.scope", default=scopes[
 if not short_ids:
     st.caption(t("plans.no_shortlist"))
 listed = scores[scores["account"].isin(short_ids)] if scope == "shortlist" else scores
-trend = health.monthly_revenue(txn, months=12)
+# once per data key (ui.shared.keyed), looked up as a dict (a Series' get per account was slow)
+trend = keyed((*frame_key, "monthly_revenue", 12), health.monthly_revenue, txn, months=12).to_dict()
 
 
 def _texts(values, label) -> list[str]:
