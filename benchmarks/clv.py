@@ -10,7 +10,13 @@ beside a reference fit, then the Portfolio page's "Future value" view on big wor
 4. The Portfolio page (AppTest, server side) on a 1M-row workspace and on the CDNOW
    workspace: the page starts the fit in the background once drawn; opening the Future value
    view at once (waits for that fit, its step shown) and after it finished (no wait), then
-   each change of sub-view and of the A threshold (target < 1 s: the fit is shared, cached).
+   each change of sub-view, P(alive) limit and A/B threshold (target < 1 s: the fit is shared
+   and cached per data key and filters; the per-account tables once per fit and ABC ranking).
+   What a server does once before its first session (module imports, the component scan
+   AppTest repeats per instance) is timed apart first and not counted; a new session's first
+   render (target < 1.5 s) then counts reading the workspace with nothing cached. Beside the
+   figures, in the same run: a rerun without any change (the floor of every view change) and
+   the load average (the machine is shared: compare with the reference, not across runs).
 
 Run: ``.venv/bin/python benchmarks/clv.py`` (add ``--no-page`` to skip part 4, ``--page-only``
 to run only part 4).
@@ -137,92 +143,165 @@ def core() -> None:
     )
 
 
-def page(name: str, frame: pd.DataFrame) -> None:
-    """Portfolio page timings (AppTest) on a workspace holding ``frame`` as its transactions."""
+def _workspace(folder: str, frame: pd.DataFrame) -> None:
+    """A workspace in ``folder`` holding ``frame`` as its transactions, opened by the app."""
     from kamcore import db
     from kamcore.demo import DEMO_NAME
 
+    ws = db.Workspace.open(db.workspace_path(Path(folder), DEMO_NAME))
+    roles = {c: c for c in ("customer_id", "date", "revenue", "profit") if c in frame.columns}
+    ws.import_table("transactions", frame, kind="transactions", mapping=roles)
+    ws.close()
+    os.environ["KAMSTUDIO_WORKSPACES"] = folder
+    from ui import state
+
+    state.settings.cache_clear()
+
+
+def _join_background() -> float:
+    """Seconds until a background future-value fit (started by the Pareto view) has finished."""
+    import threading
+
+    start = time.perf_counter()
+    for thread in threading.enumerate():
+        if thread.name == "kam-future-value":
+            thread.join()
+    return time.perf_counter() - start
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+#: One Streamlit component registry for every AppTest of this run. Each new AppTest scans the
+#: installed packages' metadata for components (0.4 s, 2 s with a cold disk cache): a cost of
+#: the test harness, paid by a server once at start-up, not per session. Shared, so the
+#: figures below are the page's own (its scan is timed once in warm_up()).
+_COMPONENTS: dict[str, object] = {}
+
+
+def _app(page_name: str):
+    from tests.app.conftest import RouterAppTest
+
+    at = RouterAppTest(ROOT / "app.py", default_timeout=300)
+    if "manager" in _COMPONENTS:
+        at._bidi_component_manager = _COMPONENTS["manager"]
+    at.session_state["app.start_page"] = page_name
+    return at
+
+
+def warm_up() -> None:
+    """What a server does once, before its first session: import the modules (Streamlit, the
+    pages, Plotly and its template, pandas' Styler), scan the components. Timed apart and not
+    counted below: a render of the Portfolio page and each future-value sub-view on a small
+    workspace (20,000 rows), then every cache is cleared."""
+    import logging
+
+    import streamlit as st
+
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory() as folder:
-        ws = db.Workspace.open(db.workspace_path(Path(folder), DEMO_NAME))
-        roles = {c: c for c in ("customer_id", "date", "revenue", "profit") if c in frame.columns}
-        ws.import_table("transactions", frame, kind="transactions", mapping=roles)
-        ws.close()
-        os.environ["KAMSTUDIO_WORKSPACES"] = folder
-        from ui import state
+        _workspace(folder, make_transactions(20_000, 1_000))
+        start = time.perf_counter()
+        from streamlit.components.v2.component_manager import BidiComponentManager
 
-        state.settings.cache_clear()
-        # entered through app.py's router on every run, as tests/app/conftest.py does
-        import threading
+        manager = BidiComponentManager()
+        manager.discover_and_register_components(start_file_watching=False)
+        _COMPONENTS["manager"] = manager
+        scan = time.perf_counter() - start
+        start = time.perf_counter()
+        at = _app("portfolio")
+        at.run()
+        at.segmented_control(key="portfolio.view").set_value("future").run()
+        for show in ("accounts", "check", "drifting"):
+            at.segmented_control(key="portfolio.clv_show").set_value(show).run()
+        assert not at.exception, [e.value for e in at.exception]
+        imports = time.perf_counter() - start
+        _join_background()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    print(f"   not counted below: component scan {scan:.2f} s (test harness: per AppTest, shared here),")
+    print(f"   first request's imports + a 20,000-row warm-up of the page and its sub-views {imports:.2f} s")
 
-        import streamlit as st
 
-        from tests.app.conftest import RouterAppTest
+def page(name: str, frame: pd.DataFrame) -> None:
+    """Portfolio page timings (AppTest) on a workspace holding ``frame`` as its transactions."""
+    import streamlit as st
 
-        def background_fit() -> float:
-            """Seconds until the Pareto view's background fit has finished."""
+    with tempfile.TemporaryDirectory() as folder:
+        _workspace(folder, frame)
+        print(f"4. Portfolio page on {name} ({len(frame):,} rows; AppTest, server side; {_load()})")
+        rows: list[tuple[str, float, str]] = []
+
+        def record(label: str, seconds: float, target: str = "") -> None:
+            rows.append((label, seconds, target))
+            limit = {"< 1.5 s": 1.5, "< 1 s": 1.0}.get(target)
+            flag = "" if limit is None else ("  ok" if seconds < limit else "  MISSED")
+            print(f"  {label:<50} {seconds:8.3f} s  {target:<8}{flag}", flush=True)
+
+        def step(at, label: str, action, target: str = "< 1 s") -> None:
             start = time.perf_counter()
-            for thread in threading.enumerate():
-                if thread.name == "kam-future-value":
-                    thread.join()
-            return time.perf_counter() - start
+            action()
+            record(label, time.perf_counter() - start, target)
+            assert not at.exception, [e.value for e in at.exception]
+            assert not at.error, [e.value for e in at.error]
 
-        print(f"4. Portfolio page on {name} ({len(frame):,} rows; AppTest, server side)")
         # (i) the user opens Future value the moment the page is drawn: waits for the fit
         # that the page started in the background, with its step shown (st.status)
         st.cache_data.clear()
         st.cache_resource.clear()
-        at = RouterAppTest(ROOT / "app.py", default_timeout=300)
-        at.session_state["app.start_page"] = "portfolio"
-        timed("open the page (Pareto view; starts the fit)", at.run)
-        timed(
-            "Future value at once (waits, step shown)",
+        at = _app("portfolio")
+        step(at, "open the page, nothing cached (Pareto; starts fit)", at.run, "< 1.5 s")
+        step(
+            at,
+            "Future value at once (waits for the fit, step shown)",
             lambda: at.segmented_control(key="portfolio.view").set_value("future").run(),
+            "(waits)",
         )
         # (ii) as usually: the Pareto view is looked at while the models fit in the background
+        _join_background()
         st.cache_data.clear()
         st.cache_resource.clear()
-        at = RouterAppTest(ROOT / "app.py", default_timeout=300)
-        at.session_state["app.start_page"] = "portfolio"
-        timed("open the page again, nothing cached", at.run)
-        print(f"  {'  (the fit, in the background, took)':<46} {background_fit():8.3f} s")
+        at = _app("portfolio")
+        step(at, "open the page again, nothing cached", at.run, "< 1.5 s")
+        record("  (the fit, in the background, took)", _join_background(), "")
+        step(at, "reference: the Pareto view again, nothing changed", at.run, "(ref.)")
 
-        def step(label, action):
-            start = time.perf_counter()
-            action()
-            seconds = time.perf_counter() - start
-            flag = "" if seconds < 1 else "  (over 1 s)"
-            print(f"  {label:<46} {seconds:8.3f} s{flag}")
-            assert not at.exception, [e.value for e in at.exception]
-            assert not at.error, [e.value for e in at.error]
+        def view(key: str):
+            return at.segmented_control(key=key)
 
         step(
+            at,
             "Future value view, after the background fit",
-            lambda: at.segmented_control(key="portfolio.view").set_value("future").run(),
+            lambda: view("portfolio.view").set_value("future").run(),
+        )
+        step(at, "reference: Future value again, nothing changed", at.run, "(ref.)")
+        step(at, "sub-view: all accounts", lambda: view("portfolio.clv_show").set_value("accounts").run())
+        step(at, "sub-view: model check", lambda: view("portfolio.clv_show").set_value("check").run())
+        step(at, "sub-view: drifting away", lambda: view("portfolio.clv_show").set_value("drifting").run())
+        step(at, "P(alive) limit 80 %", lambda: at.slider(key="portfolio.clv_below").set_value(80).run())
+        step(at, "A threshold 70 % (new classes joined, no refit)",
+             lambda: at.slider(key="portfolio.a_threshold").set_value(70).run())  # fmt: skip
+        step(
+            at,
+            "A threshold back to 80 % (ranking cached)",
+            lambda: at.slider(key="portfolio.a_threshold").set_value(80).run(),
         )
         step(
-            "sub-view: all accounts",
-            lambda: at.segmented_control(key="portfolio.clv_show").set_value("accounts").run(),
+            at,
+            "B threshold 90 % (new classes joined)",
+            lambda: at.slider(key="portfolio.b_threshold").set_value(90).run(),
         )
-        step(
-            "sub-view: model check",
-            lambda: at.segmented_control(key="portfolio.clv_show").set_value("check").run(),
-        )
-        step(
-            "sub-view: drifting away",
-            lambda: at.segmented_control(key="portfolio.clv_show").set_value("drifting").run(),
-        )
-        step("P(alive) limit 80 %", lambda: at.slider(key="portfolio.clv_below").set_value(80).run())
-        step(
-            "A threshold 70 % (future view stays)",
-            lambda: at.slider(key="portfolio.a_threshold").set_value(70).run(),
-        )
-        step(
-            "back to the Pareto view",
-            lambda: at.segmented_control(key="portfolio.view").set_value("pareto").run(),
-        )
-        step(
-            "Future value view again (cached)",
-            lambda: at.segmented_control(key="portfolio.view").set_value("future").run(),
+        step(at, "back to the Pareto view", lambda: view("portfolio.view").set_value("pareto").run())
+        step(at, "Future value view again (cached)", lambda: view("portfolio.view").set_value("future").run())
+        changes = [s for label, s, target in rows if target == "< 1 s"]
+        references = [s for label, s, target in rows if target == "(ref.)"]
+        print(
+            f"  slowest view change {max(changes):.3f} s (target < 1 s: {'ok' if max(changes) < 1 else 'MISSED'}); "
+            f"a rerun without change (reference, same run) {min(references):.3f}-{max(references):.3f} s; {_load()}"
         )
 
 
@@ -239,12 +318,15 @@ def machine_speed() -> None:
 
 
 def main() -> None:
+    print(f"clv benchmark: {_load()}")
     machine_speed()
     if "--page-only" not in sys.argv:
         core()
     if "--no-page" not in sys.argv:
+        warm_up()
         page("a 1M-row workspace", make_transactions())
         page("the full CDNOW file", read_cdnow()[["customer_id", "date", "revenue"]])
+    print(f"end: {_load()}")
 
 
 if __name__ == "__main__":

@@ -110,7 +110,16 @@ def survey_input(survey: Any, dictionary: Any = None, *, account: str | None = N
         return survey
     from kamcore import survey_ingest  # the ingest module only for its column guessing
 
-    if hasattr(survey, "responses") and hasattr(survey, "dictionary"):
+    if hasattr(survey, "attribute_roles") and hasattr(survey, "keyed"):
+        # A PreparedSurvey: its own scales, label numbers and shifts; gaps on the reverse-keyed answers
+        # (as the survey page shows them), with the account and group columns from its attributes.
+        roles = survey.attribute_roles
+        account = account or roles.get("account")
+        group = group or roles.get("group")
+        extra = [c for c in dict.fromkeys((account, group)) if c and c in survey.attributes.columns]
+        responses = pd.concat([survey.keyed(), survey.attributes[extra]], axis=1)
+        dictionary = survey.dictionary
+    elif hasattr(survey, "responses") and hasattr(survey, "dictionary"):
         attrs = getattr(survey, "attributes", None)
         responses, dictionary = survey.responses, survey.dictionary
         account = account or getattr(attrs, "account", None)

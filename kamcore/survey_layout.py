@@ -7,6 +7,7 @@ markers) below. Everything works on a DataFrame already read by ``kamcore.ingest
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Literal
@@ -155,6 +156,14 @@ def _numeric_if_possible(s: pd.Series) -> pd.Series:
     return s
 
 
+def _is_number(text: str) -> bool:
+    """``text`` reads as a finite number (decimal point or comma)."""
+    try:
+        return math.isfinite(float(text.replace(",", ".")))
+    except ValueError:
+        return False
+
+
 def has_two_row_header(raw: pd.DataFrame) -> bool:
     """Guess whether a row of question texts sits between the column codes and the answers.
 
@@ -185,15 +194,19 @@ def has_two_row_header(raw: pd.DataFrame) -> bool:
         body = body.iloc[1:]
     head = raw.iloc[text_row]
     votes = total = 0
+    known: dict[tuple[str, ...], set[str]] = {}  # 60 label columns share a handful of label sets
     for col in raw.columns:
-        text = body[col].astype("string").str.strip().replace("", pd.NA).dropna()
-        if text.empty:
+        # Plain Python on at most 60 cells: a pandas pipeline per column cost more than the answers.
+        text = [s for v in body[col].tolist() if not _blank(v) and (s := str(v).strip())]
+        if not text:
             continue
-        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
         labels: set[str] = set()
-        distinct = list(pd.unique(text))  # the label guess looks at each distinct answer once
-        if numbers.notna().mean() < 0.8:
-            labels = {_norm(v) for v in guess_label_mapping(distinct)}
+        distinct = list(dict.fromkeys(text))  # the label guess looks at each distinct answer once
+        if sum(_is_number(v) for v in text) < 0.8 * len(text):
+            signature = tuple(sorted(str(v) for v in distinct))
+            if signature not in known:
+                known[signature] = {_norm(v) for v in guess_label_mapping(distinct)}
+            labels = known[signature]
             if not labels:
                 continue
         total += 1

@@ -560,16 +560,23 @@ def _as_numbers(s: pd.Series) -> pd.Series | None:
         return s.astype(float)
     if pd.api.types.is_datetime64_any_dtype(s):
         return None
-    codes, distinct = pd.factorize(s.astype("string"))  # each distinct answer parsed once
-    text = pd.Series(distinct, dtype="string").str.strip().replace("", pd.NA)
-    if text.isna().all():
+    codes, distinct = pd.factorize(s)  # each distinct answer parsed once, in plain Python (a handful)
+    parsed: list[float] = []
+    for value in distinct:
+        text = str(value).strip()
+        if not text:
+            parsed.append(np.nan)
+            continue
+        try:
+            number = float(text.replace(",", ".").replace("−", "-"))
+        except ValueError:
+            return None
+        if not np.isfinite(number):
+            return None
+        parsed.append(number)
+    if all(np.isnan(v) for v in parsed):
         return None
-    parsed = pd.to_numeric(
-        text.str.replace(",", ".", regex=False).str.replace("−", "-", regex=False), errors="coerce"
-    )
-    if parsed.notna().sum() != text.notna().sum():
-        return None
-    lookup = np.append(parsed.to_numpy(dtype=float), np.nan)  # code -1 (missing) -> the last slot
+    lookup = np.append(np.asarray(parsed, dtype=float), np.nan)  # code -1 (missing) -> the last slot
     return pd.Series(lookup[codes], index=s.index, name=s.name)
 
 
@@ -586,8 +593,8 @@ _DATE_LIKE = re.compile(
 
 
 def _looks_like_dates(text: pd.Series) -> bool:
-    sample = text.head(200)
-    return bool(len(sample)) and bool(sample.str.match(_DATE_LIKE).mean() >= 0.9)
+    sample = [str(v) for v in text.head(200).tolist()]
+    return bool(sample) and sum(bool(_DATE_LIKE.match(v)) for v in sample) >= 0.9 * len(sample)
 
 
 
@@ -625,6 +632,42 @@ def _type_numeric(column: str, v: pd.Series) -> _Column:
                 )
                 return _Column(kind="item", scale=(h_lo - shift, h_hi - shift), note=note)
     return _Column(kind="item", scale=_snap_scale(lo, hi))
+
+
+def _numbered_family(header: str) -> tuple[str | None, bool]:
+    """(family, has a role): ``Forventning 7`` and ``Opplevelse 12`` -> ``#``; ``E_acc1`` -> ``acc #``;
+    ``Q3`` -> ``q #``; family None for a header without a number."""
+    if not re.search(r"\d", str(header)):
+        return None, False
+    role, _strong, stem = _role_split(header)
+    return re.sub(r"\d+", "#", stem), role is not None
+
+
+def _sliders_by_family(typed: dict[str, _Column]) -> None:
+    """In a survey with 0/1–100 sliders, a numbered column whose answers all stay above 10 (everybody
+    expects a lot: ``E_acc1`` from 52 to 100) is a slider too when its header names a role (expectation,
+    perception …) or it belongs to a numbered family of columns (``Forventning 1`` … ``23``); it gets the
+    sliders' scale instead of being excluded as "not a rating scale". Unnumbered columns (age, years of
+    schooling) are left as they are. Changes ``typed`` in place."""
+    lows = [info.scale[0] for column, info in typed.items()
+            if info.kind == "item" and info.scale is not None and info.scale[1] == 100.0 and header_scale(column) is None]
+    if not lows:
+        return
+    low = min(lows)
+    families: dict[str, int] = {}
+    named: dict[str, tuple[str | None, bool]] = {}
+    for column, info in typed.items():
+        named[column] = _numbered_family(column)
+        family = named[column][0]
+        if family is not None and (info.kind == "item" or info.exclusion is not None and info.exclusion.code == "not_scale"):
+            families[family] = families.get(family, 0) + 1
+    for column, info in typed.items():
+        family, has_role = named[column]
+        if family is None or info.exclusion is None or info.exclusion.code != "not_scale":
+            continue
+        lo, hi = float(info.exclusion.params["lo"]), float(info.exclusion.params["hi"])
+        if low <= lo and hi <= 100.0 and (has_role or families.get(family, 0) >= 2):
+            typed[column] = _Column(kind="item", scale=(low, 100.0))
 
 
 def _consensus_scales(
@@ -799,6 +842,8 @@ def prepare_survey(
             continue
         distinct_text[column] = sorted(set(text.tolist()))
         text_columns.append(column)
+
+    _sliders_by_family(typed)
 
     # Text columns: labels of a known scale (chosen from every label of those columns together), else attributes or free text.
     label_scales: list[LabelScale] = []

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from kamcore.errors import KamError
 from kamcore.survey_layout import _RESPONDENT_NAMES
 from kamcore.survey_model import _norm
-from kamcore.survey_scales import detect_scales
 
 # --------------------------------------------------------------------------------------
 # Respondent attributes and incomplete responses
@@ -213,9 +212,12 @@ def exclude_incomplete(
 
 
 def survey_items(df: pd.DataFrame, attributes: RespondentAttributes | None = None) -> list[str]:
-    """Columns that look like scale items: numeric or text-label scales, not attribute columns."""
-    attributes = attributes or respondent_attributes(df)
-    skip = set(attributes.columns())
-    candidates = [c for c in df.columns if c not in skip]
-    scales = detect_scales(df, candidates)
-    return scales.loc[scales["kind"] != "other", "item"].tolist()
+    """Columns that are answers on a rating scale, as :func:`kamcore.survey_prepare.prepare_survey`
+    decides them (any integer range, header hints, label sets): the items of its proposed dictionary,
+    less the attribute columns. One scale detector for the survey page, the account page and health.
+    """
+    from kamcore.survey_prepare import prepare_survey  # prepare_survey uses this module
+
+    skip = set((attributes or respondent_attributes(df)).columns())
+    prepared = prepare_survey(df.drop(columns=[c for c in skip if c in df.columns]))
+    return [c for c in prepared.dictionary.items if c not in skip]

@@ -218,7 +218,11 @@ def apply_label_mapping(df: pd.DataFrame, items: Sequence[str], mapping: Mapping
 
 
 def detect_scales(df: pd.DataFrame, items: Sequence[str]) -> pd.DataFrame:
-    """Detect the answer scale of each item.
+    """Detect the answer scale of each item on the old fixed list (1–5, 1–7, 1–10, 0–10).
+
+    Legacy: nothing in the app uses it any more — the survey page, ``survey_items``, the account page
+    and health all take their scales from :func:`kamcore.survey_prepare.prepare_survey` (any range,
+    header hints, label sets, shifts). Kept for the old import path ``kamcore.survey_ingest``.
 
     Parameters
     ----------

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import account_plan, account_sections, data, key_accounts, relationships, router, widgets
+from ui import (
+    account_plan,
+    account_print,
+    account_sections,
+    data,
+    key_accounts,
+    relationships,
+    router,
+    widgets,
+)
 from ui.i18n import t
 
 router.require_router()
 
 st.html(key_accounts.PRINT_CSS)
+st.html(account_print.CSS)
 st.title(t("account.title"))
 txn = data.transactions(filtered=False)
 widgets.require(txn, "account.no_data")

@@ -156,7 +156,7 @@ elif view == "movement":
 elif view == "accounts":
     views.accounts_view(frame, classes, measure, group, group_classes, names)
 elif view == "future":  # P(alive), drifting away (ui/clv_view.py)
-    clv_view.render(classes, names)
+    clv_view.render(classes, names, (*frame_key, measure, thresholds))
 
 if view != "future":  # fitted in the background while this view is looked at (issue 18)
     clv_view.prefetch()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 import pandas as pd
 import streamlit as st
@@ -12,23 +11,12 @@ from kamcore import survey_respondents
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from kamcore.survey_model import DICTIONARY_COLUMNS, ROLES, ItemDictionary
-from kamcore.survey_prepare import PreparedSurvey, prepare_survey
+from kamcore.survey_prepare import PreparedSurvey
 from ui import anonymity, data, router, state, survey_views, widgets
 from ui.figures import survey as figures
 from ui.i18n import fmt_num, t
 
 router.require_router()
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _prepare(_raw: pd.DataFrame, content_hash: str, options_json: str, _accounts, _transactions, context_key: str):
-    options = json.loads(options_json)
-    dictionary = pd.DataFrame(options["dictionary"]) if options["dictionary"] else None
-    return prepare_survey(
-        _raw, dictionary, accounts=_accounts, transactions=_transactions, segments=options["segments"],
-        question_texts=options["texts"], label_mapping=options["labels"], shifts=options["shifts"],
-        mapping=options["mapping"],
-    )
 
 
 def _number(value: object) -> object:
@@ -173,28 +161,13 @@ name = widgets.table_picker(TableKind.survey, key="survey.table", label_key="sur
 widgets.require(name, "survey.no_survey")
 raw = data.table(name)
 widgets.require(raw, "survey.empty_table")
-info = state.workspace().table_info(name)
-segments = state.workspace().load_object("segment_assignment", name)
-saved_dictionary = _saved("item_dictionary", name).get("rows")
 labels = _saved("survey_labels", name).get("labels", {})
 shifts = _saved("survey_shifts", name).get("shifts", {})
-accounts_all = data.accounts(filtered=False)
-transactions_all = data.transactions(filtered=False)
-options = {"dictionary": saved_dictionary, "segments": segments, "labels": labels, "shifts": shifts,
-           "texts": ((info.quality or {}).get("question_texts") or {}), "mapping": dict(info.mapping.roles)}
-context = f"{state.workspace_name()}:{len(accounts_all) if accounts_all is not None else 0}:" \
-          f"{len(transactions_all) if transactions_all is not None else 0}"
-try:
-    prepared = _prepare(raw, info.content_hash, json.dumps(options, sort_keys=True, default=str),
-                        accounts_all, transactions_all, context)
-except KamError as exc:
-    widgets.error(exc)
-    if not saved_dictionary:
-        st.stop()
-    # The saved dictionary no longer fits the data: show the proposed one (the saved one stays until edited).
-    options["dictionary"] = None
-    prepared = _prepare(raw, info.content_hash, json.dumps(options, sort_keys=True, default=str),
-                        accounts_all, transactions_all, context)
+prepared, problem = survey_views.prepared_table(name, raw)
+if problem is not None:
+    widgets.error(problem)  # the saved dictionary no longer fits the data: the proposed one is shown
+if prepared is None:
+    st.stop()
 if prepared.layout == "long":
     st.caption(t("survey.long_converted"))
 columns_section(prepared, name, shifts)

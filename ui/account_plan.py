@@ -17,10 +17,13 @@ import streamlit as st
 
 from kamcore import plans
 from kamcore.errors import KamError
-from ui import anonymity, i18n, key_accounts, state, widgets
-from ui.i18n import fmt_date, fmt_num, labeller, t
+from ui import account_print, anonymity, i18n, key_accounts, state, widgets
+from ui.i18n import fmt_date, fmt_num, fmt_pct, labeller, t
 
 DATE_FORMAT = "DD.MM.YYYY"
+# Column widths (pixels) that keep the plan's grids inside a 1280-pixel screen's main area; a
+# longer text ends in an ellipsis on screen (the full text shows on hover and on paper).
+TEXT_WIDTH, ACTION_WIDTH, OWNER_WIDTH, SHARE_WIDTH = 150, 190, 110, 90
 
 
 class PlanContext:
@@ -85,10 +88,22 @@ def objectives(ctx: PlanContext) -> None:
             t("account.col_owner"): progress["owner"],
             t("account.col_by"): [_by(meta, i) for i in progress["id"]],
         })
-        i18n.dataframe(shown, hide_index=True, width="stretch", key="account.objectives_table", column_config={
-            t("account.col_share"): st.column_config.ProgressColumn(min_value=0, max_value=100,
-                                                                    format=i18n.percent_format()),
-        })
+        # On screen two grids that each fit a laptop's main area without a sideways scroll: how far
+        # each objective has come, then its period, owner and last change. Paper gets one table.
+        objective, status = t("account.col_objective"), t("account.col_status")
+        who = [objective, status, t("account.col_period"), t("account.col_owner"), t("account.col_by")]
+        with st.container(key="account.screen_objectives"):
+            i18n.dataframe(shown.drop(columns=who[1:]), hide_index=True, width="stretch",
+                           key="account.objectives_table", column_config={
+                               objective: st.column_config.Column(width=TEXT_WIDTH),
+                               t("account.col_metric"): st.column_config.Column(width=TEXT_WIDTH),
+                               t("account.col_share"): st.column_config.ProgressColumn(
+                                   min_value=0, max_value=100, format=i18n.percent_format(), width=SHARE_WIDTH),
+                           })
+            i18n.dataframe(shown[who], hide_index=True, width="stretch", key="account.objectives_who_table",
+                           column_config={objective: st.column_config.Column(width=TEXT_WIDTH)})
+        account_print.printed(shown.assign(**{t("account.col_share"): [
+            fmt_pct(v / 100, 0) if pd.notna(v) else None for v in shown[t("account.col_share")]]}))
         st.caption(t("account.objectives_caption", date=fmt_date(ctx.last_day)))
     else:
         st.caption(t("account.no_objectives"))
@@ -172,7 +187,7 @@ def actions(ctx: PlanContext) -> None:
     if plan.actions:
         late_ids = {a.id for a in overdue}
         meta = plans.item_meta(ctx.ws, "action", ctx.account)
-        i18n.dataframe(pd.DataFrame({
+        shown = pd.DataFrame({
             t("account.col_action"): [a.what for a in plan.actions],
             t("account.col_owner"): [a.owner for a in plan.actions],
             t("account.col_due"): [fmt_date(a.due) for a in plan.actions],
@@ -180,7 +195,13 @@ def actions(ctx: PlanContext) -> None:
             t("account.col_overdue"): [t("account.overdue") if a.id in late_ids else "" for a in plan.actions],
             t("account.col_objective"): [ctx.titles.get(a.objective_id, "") for a in plan.actions],
             t("account.col_by"): [_by(meta, a.id) for a in plan.actions],
-        }), hide_index=True, width="stretch", key="account.actions_table")
+        })
+        with st.container(key="account.screen_actions"):
+            i18n.dataframe(shown, hide_index=True, width="stretch", key="account.actions_table", column_config={
+                t("account.col_action"): st.column_config.Column(width=ACTION_WIDTH),
+                t("account.col_owner"): st.column_config.Column(width=OWNER_WIDTH),
+                t("account.col_objective"): st.column_config.Column(width=TEXT_WIDTH)})
+        account_print.printed(shown)
     else:
         st.caption(t("account.no_actions"))
     if not ctx.editable:
@@ -249,9 +270,11 @@ def notes(ctx: PlanContext) -> None:
     headings = [*plans.NOTE_HEADINGS, *plans.SWOT_HEADINGS]
     written = [(h, getattr(saved, h)) for h in headings if getattr(saved, h)]
     if written:
-        i18n.dataframe(pd.DataFrame({t("account.col_heading"): [t(f"account.note_{h}") for h, _ in written],
-                                     t("account.col_text"): [text for _, text in written]}),
-                       hide_index=True, width="stretch", key="account.notes_table")
+        shown = pd.DataFrame({t("account.col_heading"): [t(f"account.note_{h}") for h, _ in written],
+                              t("account.col_text"): [text for _, text in written]})
+        with st.container(key="account.screen_notes"):
+            i18n.dataframe(shown, hide_index=True, width="stretch", key="account.notes_table")
+        account_print.printed(shown)
     else:
         st.caption(t("account.no_notes"))
     if not ctx.editable:

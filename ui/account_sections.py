@@ -87,12 +87,17 @@ def health_section(account: str) -> None:
     left.caption(t("account.health_rank", rank=fmt_num(int(me.index[0]) + 1), n=fmt_num(len(scores))))
     with right:
         charts.show(figures.components_figure(h), key="account.components_chart")
-    if h["driver_codes"]:
+    if h["driver_codes"] and float(h["health"]) < 99.5:  # nothing pulls a score shown as 100 down
         st.write(t("account.drivers", drivers=key_accounts.driver_text(h["driver_codes"])))
     if h["missing"]:
         st.caption(t("account.missing_components", components=key_accounts.missing_text(h["missing"])))
     i18n.dataframe(key_accounts.health_measures(h), hide_index=True, width="content")
     st.caption(t("account.as_of", date=fmt_date(h["as_of"])))
+    from ui import clv_view  # issue 18: P(alive) and expected value beside health
+
+    outlook = clv_view.account_outlook(account)
+    if outlook:
+        st.caption(outlook)
 
 
 def money_section(txn: pd.DataFrame, account: str) -> None:

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import os
 import threading
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +24,7 @@ from kamcore.schemas import FilterSettings, TableKind
 from ui import charts, data, i18n, state, widgets
 from ui.figures import clv as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+from ui.shared import keyed
 
 SHOW = ("drifting", "accounts", "check")
 #: Session-state flag: this session has opened the view (so its filters' fit is made ahead).
@@ -168,20 +170,79 @@ def account_values(history: pd.DataFrame, as_of: dt.date | None = None, *, filte
     return result.accounts[["account", "p_alive", "expected_purchases_12m", "expected_revenue_12m"]]
 
 
-def render(classes: pd.DataFrame, names: pd.Series) -> None:
-    """Draw the section for the page's ABC ranking ``classes`` and display ``names``."""
+def account_outlook(account: str) -> str | None:
+    """One sentence for the key-account page: ``account``'s P(alive) and its next 12 months'
+    expected purchase days and revenue, from the fit on all data that health reads (shared
+    with it: no second fit); None when the models cannot be fitted or the account has no
+    purchase."""
+    history = data.transactions(filtered=False)
+    if history is None or not {"date", "revenue"} <= set(history.columns):
+        return None
+    try:
+        result = _future(history, _cache_key(None, False), None, status=False)
+    except KamError:
+        return None
+    values = result.accounts
+    mine = values.loc[values["account"].astype(str).to_numpy() == str(account)]
+    if mine.empty:
+        return None
+    row = mine.iloc[0]
+    return t(
+        "clv.account_outlook",
+        end=fmt_date(result.as_of),
+        p_alive=fmt_pct(float(row["p_alive"]), 0),
+        purchases=fmt_num(float(row["expected_purchases_12m"]), 1),
+        revenue=fmt_num(float(row["expected_revenue_12m"])),
+    )
+
+
+class AccountTables(NamedTuple):
+    """The per-account tables the view draws from, made once per fit and ABC ranking."""
+
+    #: Every modelled account with its class, rank, name and ``in_view`` (figures.with_classes).
+    joined: pd.DataFrame
+    #: The accounts the page shows, ranked by revenue at risk (the drifting-away list's order).
+    by_risk: pd.DataFrame
+    #: The same accounts in ABC order (the all-accounts table's order).
+    by_rank: pd.DataFrame
+    #: Last year's and next year's revenue per ABC class (the all-accounts chart).
+    outlook: pd.DataFrame
+
+
+def account_tables(values: pd.DataFrame, classes: pd.DataFrame, names: pd.Series) -> tuple:
+    """Join the fitted values to the page's ABC ranking and order them for both lists: the
+    fields of :class:`AccountTables`, as a plain tuple (what ui.shared.keyed hands out)."""
+    joined = figures.with_classes(values, classes, names)
+    shown = joined.loc[joined["in_view"].to_numpy()]
+    return (joined, figures.by_risk(shown), figures.by_rank(shown), figures.class_outlook(shown))
+
+
+def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = None) -> None:
+    """Draw the section for the page's ABC ranking ``classes`` and display ``names``.
+
+    ``classes_key`` identifies ``classes`` and ``names`` (the page's data key, measure and
+    thresholds): with it the per-account tables are made once per fit and ranking and shared
+    (ui.shared.keyed), so a change of sub-view or P(alive) limit only redraws, and a change of
+    the A/B thresholds only joins the new classes (the models are not fitted again: their
+    inputs are the transactions, filters and end date, not the classes).
+    """
     history = data.transactions(apply_period=False)
     if history is None or not {"date", "revenue"} <= set(history.columns):
         st.info(t("clv.needs_dates"))
         return
     as_of = data.current_filters().date_to
     st.session_state[OPENED] = True
+    fit_key = _cache_key(as_of)
     try:
-        result = _future(history, _cache_key(as_of), as_of, status=True)
+        result = _future(history, fit_key, as_of, status=True)
     except KamError as exc:
         widgets.error(exc)
         return
     check = _check(result)
+    if classes_key is None:
+        tables = AccountTables(*account_tables(result.accounts, classes, names))
+    else:
+        tables = AccountTables(*keyed((fit_key, *classes_key), account_tables, result.accounts, classes, names))
 
     st.caption(t("clv.intro", end=fmt_date(result.as_of)))
     if isinstance(check, clv.HoldoutCheck):
@@ -194,8 +255,7 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
 
     # The models learn from every account (the lost ones teach what drifting away looks like);
     # the figures below cover the accounts the page shows (its status and period filters).
-    joined = figures.with_classes(result.accounts, classes, names)
-    accounts = joined.loc[joined["in_view"].to_numpy()]
+    joined, accounts = tables.joined, tables.by_risk
     if len(accounts) < len(joined):
         st.caption(t("clv.hidden_accounts", n=fmt_num(len(joined) - len(accounts))))
     cards = st.columns(4)
@@ -235,12 +295,12 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
             max_value=100,
             value=50,
             step=5,
-            format="%d%%",
+            format=i18n.percent_format(),  # "50 %" in nb/sv, as the caption below writes it
             key="portfolio.clv_below",
             help=t("clv.below_help"),
         )
-        table = figures.drifting_table(accounts, result.as_of, below / 100)
-        drifting = accounts.loc[accounts["p_alive"] < below / 100]
+        table = figures.drifting_table(tables.by_risk, result.as_of, below / 100, presorted=True)
+        drifting = accounts.loc[accounts["p_alive"].to_numpy() < below / 100]
         st.caption(
             t(
                 "clv.drifting_count",
@@ -269,10 +329,8 @@ def render(classes: pd.DataFrame, names: pd.Series) -> None:
                 st.caption(t("clv.drifting_more", shown=fmt_num(len(shown)), total=fmt_num(len(table))))
             widgets.download_buttons(table, "drifting_away", key="portfolio.clv_drifting_download")
     elif show == "accounts":
-        charts.show(
-            figures.class_outlook_figure(figures.class_outlook(accounts)), key="portfolio.clv_outlook"
-        )
-        table = figures.accounts_table(accounts)
+        charts.show(figures.class_outlook_figure(tables.outlook), key="portfolio.clv_outlook")
+        table = figures.accounts_table(tables.by_rank, presorted=True)
         shown = table.head(figures.ACCOUNT_ROWS)
         i18n.dataframe(
             shown,

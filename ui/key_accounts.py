@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from kamcore import health, manual_scores, plans, selection, survey_ingest
+from kamcore import health, manual_scores, plans, selection
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
@@ -57,80 +57,42 @@ def scores_name() -> str:
 
 def team_scores() -> pd.DataFrame | None:
     """Relationship strength and share of wallet per account: the team's saved scores over the table's."""
-    ws = state.workspace()
+    from kamcore import health_inputs
+
     name = data.active_table(TableKind.accounts)
-    initial = None
-    if name:
-        raw = data.table(name)
-        id_column = ws.table_info(name).mapping.get("customer_id")
-        if raw is not None and id_column in raw.columns:
-            initial = manual_scores.manual_scores_from_table(raw, id_column)
-    saved = manual_scores.manual_scores_from_payload(ws.load_object("manual_scores", scores_name()), TEAM_SCORES)
-    combined = manual_scores.combine_manual_scores(saved, initial)
-    present = [c for c in TEAM_SCORES if c in combined.columns]
-    if combined.empty or not present:
-        return None
-    return combined[["customer_id", *present]]
+    return health_inputs.team_scores(state.workspace(), name, data.table(name) if name else None, scores_name())
 
 
 def health_accounts() -> pd.DataFrame | None:
     """One row per account with what health reads besides sales: team scores, buying-centre
-    coverage and P(alive) where present (status is never passed on)."""
+    coverage and P(alive) where present (status is never passed on); joined by
+    ``kamcore.health_inputs.account_frame``, as the meeting pack joins them."""
+    from kamcore import health_inputs
     from ui import clv_view, relationships  # both optional inputs; imported late to keep start-up light
 
-    parts: list[pd.DataFrame] = []
-    scores = team_scores()
-    if scores is not None:
-        parts.append(scores.assign(customer_id=scores["customer_id"].astype(str)).set_index("customer_id"))
-    coverage = relationships.coverage_frame()
-    if coverage is not None and not coverage.empty:
-        parts.append(coverage.assign(customer_id=coverage["account"].astype(str))
-                     .set_index("customer_id")[["coverage_score"]]
-                     .rename(columns={"coverage_score": "buying_centre_coverage"}))
     history = data.transactions(filtered=False)
+    future = None
     if history is not None and {"date", "revenue"} <= set(history.columns):
         future = clv_view.account_values(history, filtered=False)
-        if future is not None:
-            parts.append(future.assign(customer_id=future["account"].astype(str)).set_index("customer_id")[["p_alive"]])
-    if not parts:
-        return None
-    joined = pd.concat(parts, axis=1, join="outer")
-    joined = joined[~joined.index.duplicated()]
-    return joined.rename_axis("customer_id").reset_index()
+    return health_inputs.account_frame(team_scores(), relationships.coverage_frame(), future)
 
 
 def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
-    ws = state.workspace()
+    """The first survey with an account column and expectation/perception pairs, prepared exactly as the
+    survey page prepares it (its scales, labels, shifts, saved dictionary and reverse keys)."""
+    from ui import survey_views  # the survey page's own preparation, so the two never disagree
+
     for name in data.table_names(TableKind.survey):
         raw = data.table(name)
         if raw is None or raw.empty:
             continue
         try:
-            if survey_ingest.detect_layout(raw) == "long":
-                raw = survey_ingest.to_wide(raw)
-            elif survey_ingest.has_two_row_header(raw):
-                raw = survey_ingest.merge_two_row_header(raw).frame
-            attrs = survey_ingest.respondent_attributes(raw)
-            mapped = ws.table_info(name).mapping.get("customer_id")
-            account = mapped if mapped in raw.columns else attrs.account
-            if not account:
+            prepared, _ = survey_views.prepared_table(name, raw)
+            if prepared is None or not prepared.dictionary.pairs("gap"):
                 continue
-            payload = ws.load_object("item_dictionary", name)
-            dictionary = None
-            if payload and payload.get("rows"):
-                try:
-                    dictionary = survey_ingest.ItemDictionary.from_frame(pd.DataFrame(payload["rows"]),
-                                                                         available=raw.columns)
-                except (KamError, ValueError):
-                    dictionary = None
-            if dictionary is None:
-                items = survey_ingest.survey_items(raw, attrs)
-                dictionary = survey_ingest.ItemDictionary.from_frame(survey_ingest.guess_item_dictionary(items, {}))
-            if not dictionary.pairs("gap"):
-                continue
-            prepared = health.survey_input(raw, dictionary, account=account, group=attrs.group)
-            if prepared is not None:
-                return name, raw, prepared
+            found = health.survey_input(prepared)
+            if found is not None:
+                return name, raw, found
         except (KamError, ValueError, KeyError):
             continue
     return None
@@ -146,6 +108,14 @@ def survey_name() -> str | None:
     """Name of the survey table :func:`survey` uses."""
     found = _survey_table()
     return found[0] if found else None
+
+
+def health_inputs_now() -> Any:
+    """What this session's account page scores health with (``kamcore.health_inputs.HealthInputs``,
+    for the meeting pack: its key-account slides then show the page's figures)."""
+    from kamcore import health_inputs
+
+    return health_inputs.HealthInputs(health_accounts(), survey())
 
 
 def weights() -> dict[str, float]:

@@ -41,12 +41,56 @@ def _pseudonymiser():
     return anonymity.pseudonymiser()
 
 
+VIEW_KEY = "pack._view"  # not a widget key: outlives the pages whose widgets it copies
+#: Widget keys of the view settings the pack shows -> the name it keeps them under.
+VIEW_WIDGETS = {
+    "portfolio.a_threshold": "a_threshold", "portfolio.b_threshold": "b_threshold",
+    "selection.normalisation": "normalisation", "selection.missing_policy": "missing",
+    "selection.cut_mode": "cut_mode", "selection.cut_attractiveness": "cut_attractiveness",
+    "selection.cut_strength": "cut_strength",
+}
+SELECTION_WEIGHTS = "selection._weights"  # ui.selection_state's remembered weights
+
+
+def remember_view() -> dict:
+    """The session's current view settings, kept beyond the page that shows their widgets.
+
+    Called on every run (the sidebar), so a page's slider values are copied while that page is
+    open and kept when the user moves to another page (Streamlit forgets the widgets' own state).
+    """
+    view = st.session_state.setdefault(VIEW_KEY, {})
+    for key, name in VIEW_WIDGETS.items():
+        if key in st.session_state and st.session_state[key] is not None:
+            view[name] = st.session_state[key]
+    weights = st.session_state.get(SELECTION_WEIGHTS)
+    if weights:
+        view["weights"] = dict(weights)
+    return view
+
+
+def view_settings() -> tuple[tuple[float, float], dict]:
+    """(ABC thresholds, selection model choices) of the session's view for ``content.Inputs``."""
+    from kamcore.meeting_pack import content
+
+    view = remember_view()
+    a, b = view.get("a_threshold"), view.get("b_threshold")
+    thresholds = (a / 100, b / 100) if a is not None and b is not None and a < b else content.THRESHOLDS
+    chosen: dict = {k: view[k] for k in ("weights", "normalisation", "missing") if k in view}
+    if view.get("cut_mode") == "value":
+        chosen |= {"cut_rule": "median", "cut_attractiveness": float(view.get("cut_attractiveness", 50)),
+                   "cut_strength": float(view.get("cut_strength", 50))}
+    elif view.get("cut_mode"):
+        chosen |= {"cut_rule": view["cut_mode"], "cut_attractiveness": None, "cut_strength": None}
+    return thresholds, chosen
+
+
 def _fingerprint(sections: list[str]) -> str:
     """What the files depend on: workspace, language, filters, tables, sections, the anonymised mode."""
     return json.dumps({
         "ws": state.workspace_key(), "lang": lang(), "filters": data.current_filters().model_dump_json(),
         "tables": [data.active_table(k) for k in (TableKind.transactions, TableKind.accounts, TableKind.survey)],
         "sections": sections, "anonymised": anonymised(), "weights": key_accounts.weights(),
+        "view": view_settings(),
     }, sort_keys=True, default=str)
 
 
@@ -67,9 +111,12 @@ def build(sections: list[str]) -> dict:
                     "survey": data.active_table(TableKind.survey)})
         if pseudonymiser is not None:  # the workspace is usually named after the client
             inputs.name = content.Msg("pack.anonymised_workspace")
+        inputs.thresholds, inputs.selection_view = view_settings()
         pack = content.build(
             inputs, sections, shortlist_limit=state.settings().shortlist_limit,
             health_weights=key_accounts.weights(),
+            # the account page's health inputs (team scores, buying-centre coverage, P(alive), survey)
+            health_with=key_accounts.health_inputs_now() if "accounts" in sections else None,
             progress=lambda section: status.write(t("pack.step_section", section=t(f"pack.section_{section}"))),
         )
         warm.join()
@@ -91,6 +138,7 @@ def build(sections: list[str]) -> dict:
 
 def sidebar() -> None:
     """The *Meeting pack* panel at the bottom of the shared sidebar."""
+    remember_view()
     with st.sidebar.expander(t("pack.button"), icon=":material/slideshow:"):
         st.caption(t("pack.intro"))
         if anonymised():

@@ -473,6 +473,7 @@ th {{ background: #1F4E79; color: white; text-align: left; padding: 3pt 5pt; }}
 td {{ border-bottom: 1px solid #D0D7DE; padding: 3pt 5pt; }}
 tr:nth-child(even) td {{ background: #F3F6F9; }}
 .num {{ text-align: right; white-space: nowrap; }}
+th.num {{ white-space: normal; }}  /* a long header wraps: the table stays inside its box */
 .note {{ font-size: 11pt; color: #555F6B; }}
 """
 

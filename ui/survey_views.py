@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -12,8 +13,8 @@ import streamlit as st
 from kamcore import survey
 from kamcore.errors import KamError
 from kamcore.survey_model import ItemDictionary
-from kamcore.survey_prepare import PreparedSurvey
-from ui import account_link, charts, data, i18n, widgets
+from kamcore.survey_prepare import PreparedSurvey, prepare_survey
+from ui import account_link, charts, data, i18n, state, widgets
 from ui.figures import survey as figures
 from ui.i18n import fmt_num, fmt_pct, t
 
@@ -85,6 +86,60 @@ class SurveyView:
     def churn_flag(self, frame: pd.DataFrame) -> pd.Series:
         assert self.churned is not None
         return self.churned.reindex(frame.index, fill_value=False).astype(bool)
+
+
+# ------------------------------------------------------------------------------ preparation
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _prepare(_raw: pd.DataFrame, content_hash: str, options_json: str, _accounts, _transactions, context_key: str):
+    options = json.loads(options_json)
+    dictionary = pd.DataFrame(options["dictionary"]) if options["dictionary"] else None
+    return prepare_survey(
+        _raw, dictionary, accounts=_accounts, transactions=_transactions, segments=options["segments"],
+        question_texts=options["texts"], label_mapping=options["labels"], shifts=options["shifts"],
+        mapping=options["mapping"],
+    )
+
+
+def prepared_table(name: str, raw: pd.DataFrame | None = None) -> tuple[PreparedSurvey | None, KamError | None]:
+    """The stored survey ``name`` prepared with everything the user saved for it (item dictionary,
+    label corrections, accepted shifts, respondent segments, question texts, role mapping).
+
+    The one preparation the survey page, the account page and the health score share, so they never
+    disagree on a survey's items, scales or reverse keys. Returns ``(prepared, problem)``: when the
+    saved dictionary no longer fits the data the proposed one is returned with the problem; when the
+    table cannot be prepared at all ``prepared`` is None.
+    """
+    raw = data.table(name) if raw is None else raw
+    if raw is None or raw.empty:
+        return None, None
+    ws = state.workspace()
+    info = ws.table_info(name)
+    saved = (ws.load_object("item_dictionary", name) or {}).get("rows")
+    options = {
+        "dictionary": saved,
+        "segments": ws.load_object("segment_assignment", name),
+        "labels": (ws.load_object("survey_labels", name) or {}).get("labels", {}),
+        "shifts": (ws.load_object("survey_shifts", name) or {}).get("shifts", {}),
+        "texts": ((info.quality or {}).get("question_texts") or {}),
+        "mapping": dict(info.mapping.roles),
+    }
+    accounts, transactions = data.accounts(filtered=False), data.transactions(filtered=False)
+    context = f"{state.workspace_name()}:{len(accounts) if accounts is not None else 0}:" \
+              f"{len(transactions) if transactions is not None else 0}"
+    try:
+        return _prepare(raw, info.content_hash, json.dumps(options, sort_keys=True, default=str),
+                        accounts, transactions, context), None
+    except KamError as exc:
+        if not saved:
+            return None, exc
+        options["dictionary"] = None
+        try:
+            return _prepare(raw, info.content_hash, json.dumps(options, sort_keys=True, default=str),
+                            accounts, transactions, context), exc
+        except KamError:
+            return None, exc
 
 
 # ------------------------------------------------------------------------------ helpers

@@ -16,7 +16,17 @@ from typing import Any
 
 import pandas as pd
 
-from kamcore import health, manual_scores, plans, portfolio, segments, selection, survey, tables
+from kamcore import (
+    health,
+    health_inputs,
+    manual_scores,
+    plans,
+    portfolio,
+    segments,
+    selection,
+    survey,
+    tables,
+)
 from kamcore.errors import KamError
 from kamcore.meeting_pack.sections import SECTIONS
 from kamcore.schemas import FilterSettings, TableKind
@@ -132,6 +142,11 @@ class Inputs:
     survey_name: str | None = None
     statuses: tuple[str, ...] | None = None  # the account statuses kept (None: no status in the data)
     today: dt.date = field(default_factory=dt.date.today)
+    #: The session's view settings: the Portfolio page's ABC thresholds (A, B cumulative shares),
+    #: and the Selection page's model choices (``weights`` by criterion, ``normalisation``,
+    #: ``missing``, ``cut_rule``, ``cut_attractiveness``, ``cut_strength``) over the saved ones.
+    thresholds: tuple[float, float] = THRESHOLDS
+    selection_view: Mapping[str, Any] | None = None
 
 
 def _first(ws: Any, kind: TableKind, chosen: str | None) -> str | None:
@@ -249,14 +264,15 @@ def portfolio_slides(inputs: Inputs) -> list[Slide]:
     names = _names(frame, inputs.accounts)
     slides: list[Slide] = []
     # Pareto: the few accounts that carry the revenue
-    classes = portfolio.abc_classes(frame, "customer_id", "revenue", THRESHOLDS)
+    thresholds = inputs.thresholds
+    classes = portfolio.abc_classes(frame, "customer_id", "revenue", thresholds)
     classes = classes.assign(name=classes["customer"].astype(str).map(lambda c: _label(names, c)))
     summary = portfolio.abc_summary(classes).set_index("abc_class")
     a = summary.loc["A"]
     top = classes.head(PARETO_BARS)
     findings = [Msg("pack.pareto_finding", {
         "n": Num(int(a["accounts"])), "total": Num(len(classes)), "accounts": Pct(float(a["account_share"])),
-        "value": Pct(float(a["value_share"])), "limit": Pct(THRESHOLDS[0], 0)})]
+        "value": Pct(float(a["value_share"])), "limit": Pct(thresholds[0], 0)})]
     if len(classes) > len(top):
         findings.append(Msg(_key("portfolio", "pareto_tail"), {"shown": Num(len(top)),
                                                       "share": Pct(float(top["cum_share"].iloc[-1])),
@@ -266,7 +282,7 @@ def portfolio_slides(inputs: Inputs) -> list[Slide]:
             for cls in portfolio.CLASSES]
     slides.append(Slide(
         "portfolio", Msg("pack.pareto_title"), findings,
-        [Chart("pareto", (top.reset_index(drop=True), "revenue", THRESHOLDS, len(classes))),
+        [Chart("pareto", (top.reset_index(drop=True), "revenue", thresholds, len(classes))),
          Table([Msg("pack.col_class"), Msg("pack.col_accounts"), Msg("pack.col_account_share"),
                 Msg("pack.col_revenue_share")], rows)],
     ))
@@ -308,7 +324,7 @@ def portfolio_slides(inputs: Inputs) -> list[Slide]:
         current = (f.date_from, f.date_to) if f.date_from is not None and f.date_to is not None else None
         try:
             moved = portfolio.movement(history.assign(customer_id=history["customer_id"].astype("string")),
-                                       "customer_id", "date", "revenue", current=current, thresholds=THRESHOLDS)
+                                       "customer_id", "date", "revenue", current=current, thresholds=thresholds)
         except KamError:
             moved = None
         if moved is not None:
@@ -377,11 +393,15 @@ def selection_result(inputs: Inputs, limit: int = 15) -> SelectionResult | None:
     try:
         measures = selection.account_measures(history, inputs.accounts, as_of=as_of)
         model = selection.default_model()
-        weights = {k: v for k, v in (saved.get("weights") or {}).items() if k in {c.name for c in model.criteria}}
+        view = dict(inputs.selection_view or {})
+        names = {c.name for c in model.criteria}
+        weights = {k: v for k, v in {**(saved.get("weights") or {}), **(view.get("weights") or {})}.items()
+                   if k in names}
         model = model.with_weights(weights).model_copy(update={
-            "normalisation": saved.get("normalisation", model.normalisation),
-            "missing": saved.get("missing", model.missing),
+            "normalisation": view.get("normalisation", saved.get("normalisation", model.normalisation)),
+            "missing": view.get("missing", saved.get("missing", model.missing)),
             "shortlist_limit": limit,
+            **{k: view[k] for k in ("cut_rule", "cut_attractiveness", "cut_strength") if k in view},
         })
         manual = _manual_scores(inputs, model.manual_names, scores_name)
         scored = selection.score_accounts(measures, model, manual)
@@ -589,17 +609,31 @@ def survey_slides(inputs: Inputs, result: SurveyResult | None) -> list[Slide]:
     return slides
 
 
-def _team_frame(inputs: Inputs) -> pd.DataFrame | None:
-    scores_name = inputs.accounts_name or "accounts"
-    manual = _manual_scores(inputs, ["relationship_strength", "share_of_wallet"], scores_name)
-    present = [c for c in ("relationship_strength", "share_of_wallet") if c in manual.columns]
-    if manual.empty or not present:
-        return None
-    return manual[["customer_id", *present]].assign(customer_id=manual["customer_id"].astype(str))
+def health_survey(survey_res: SurveyResult | None) -> health.SurveyInput | None:
+    """The pack's survey prepared for health (None without a survey or an account column)."""
+    health_input = None
+    if survey_res is not None:
+        try:
+            # As the account page: the prepared survey's keyed answers, account and group (issue 14).
+            health_input = health.survey_input(survey_res.prepared)
+        except (KamError, ValueError, KeyError):
+            health_input = None
+    return health_input
 
 
-def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResult | None,
-                   weights: Mapping[str, float] | None = None) -> list[Slide]:
+def health_inputs_for(inputs: Inputs, survey_input: health.SurveyInput | None = None) -> health_inputs.HealthInputs:
+    """What the account page scores health with, read from the workspace without a session
+    (``kamcore.health_inputs.for_workspace``): team scores, buying-centre coverage, P(alive), and
+    ``survey_input`` (the pack's survey, prepared for health)."""
+    return health_inputs.for_workspace(inputs.workspace, inputs.everything, accounts_name=inputs.accounts_name,
+                                       accounts_raw=inputs.accounts_raw, survey=survey_input)
+
+
+def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResult | None = None,
+                   weights: Mapping[str, float] | None = None,
+                   scored_with: health_inputs.HealthInputs | None = None) -> list[Slide]:
+    """One slide per key account. Health is scored with ``scored_with`` (the account page's inputs,
+    from the app), else with :func:`health_inputs_for` and the survey of ``survey_res``."""
     txn = inputs.everything
     if not shortlist:
         return [Slide("accounts", Msg("pack.accounts_title"), [Msg("pack.no_shortlist")])]
@@ -607,19 +641,11 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
         return [Slide("accounts", Msg("pack.accounts_title"), [Msg("pack.no_transactions")])]
     txn = txn.assign(customer_id=txn["customer_id"].astype(str))
     names = _names(txn, inputs.accounts)
-    health_input = None
-    if survey_res is not None:
-        try:
-            account_col = survey_res.prepared.attribute_roles.get("account")
-            if account_col:
-                health_input = health.survey_input(
-                    pd.concat([survey_res.prepared.responses, survey_res.prepared.attributes], axis=1),
-                    survey_res.prepared.dictionary, account=account_col,
-                    group=survey_res.prepared.attribute_roles.get("group"))
-        except (KamError, ValueError, KeyError):
-            health_input = None
+    if scored_with is None:
+        scored_with = health_inputs_for(inputs, health_survey(survey_res))
+    health_input = scored_with.survey
     try:
-        scores = health.health_scores(txn, accounts=_team_frame(inputs), survey=health_input,
+        scores = health.health_scores(txn, accounts=scored_with.accounts, survey=health_input,
                                       weights=weights or health.DEFAULT_WEIGHTS)
     except KamError:
         scores = None
@@ -646,7 +672,7 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
                     "score": Num(row["health"]), "band": Msg(f"account.band_{row['band']}"),
                     "rank": Num(int(me.index[0]) + 1), "n": Num(len(scores))}))
                 drivers = [Msg(f"account.driver_{c}") for c in (row["driver_codes"] or ())]
-                if drivers:
+                if drivers and not _full_marks(row["health"]):  # nothing pulls a 100 down
                     findings.append(Msg("pack.account_drivers", {"drivers": _Join(drivers)}))
         series = portfolio.monthly_series(txn, account, "customer_id", "date", "revenue",
                                           "profit" if "profit" in txn else None)
@@ -697,6 +723,11 @@ def account_slides(inputs: Inputs, shortlist: list[str], survey_res: SurveyResul
     return slides
 
 
+def _full_marks(score: Any) -> bool:
+    """True for a health score shown as 100 (its drivers pull nothing down that anyone can see)."""
+    return score is not None and not pd.isna(score) and float(score) >= 99.5
+
+
 @dataclass(frozen=True)
 class _Join:
     """Catalogue texts (or user text) joined with commas."""
@@ -718,10 +749,13 @@ Dimension = _Dimension
 # ------------------------------------------------------------------------------------ build
 def build(inputs: Inputs, sections: Iterable[str] = SECTIONS, *, shortlist_limit: int = 15,
           progress: Callable[[str], None] | None = None,
-          health_weights: Mapping[str, float] | None = None) -> Pack:
+          health_weights: Mapping[str, float] | None = None,
+          health_with: health_inputs.HealthInputs | None = None) -> Pack:
     """The pack's slides for ``sections`` (in deck order), from ``inputs``.
 
-    ``progress(section)`` is called before each section is computed.
+    ``progress(section)`` is called before each section is computed; ``health_weights`` and
+    ``health_with`` are the health weights and inputs the session's account page uses (default:
+    the standard weights, and the inputs read from the workspace).
     """
     wanted = [s for s in SECTIONS if s in set(sections) | {"title"}]
     unknown = set(sections) - set(SECTIONS)
@@ -730,28 +764,47 @@ def build(inputs: Inputs, sections: Iterable[str] = SECTIONS, *, shortlist_limit
     slides: list[Slide] = []
     chosen: SelectionResult | None = None
     survey_res: SurveyResult | None = None
+    left_out: list[Msg] = []  # why a section has no slide (e.g. no survey in a client's export)
     for section in wanted:
         if progress is not None:
             progress(section)
+        made: list[Slide] = []
         if section == "title":
-            slides.append(title_slide(inputs))
+            made = [title_slide(inputs)]
         elif section == "portfolio":
-            slides += portfolio_slides(inputs)
+            made = portfolio_slides(inputs)
         elif section == "selection":
             chosen = selection_result(inputs, shortlist_limit)
-            slides += selection_slides(inputs, chosen)
+            made = selection_slides(inputs, chosen)
         elif section == "segments":
-            slides += segment_slides(inputs)
+            made = segment_slides(inputs)
         elif section == "survey":
             survey_res = survey_result(inputs)
-            slides += survey_slides(inputs, survey_res)
+            made = survey_slides(inputs, survey_res)
         elif section == "accounts":
             if chosen is None:
                 chosen = selection_result(inputs, shortlist_limit)
             if survey_res is None:
                 survey_res = survey_result(inputs)
-            slides += account_slides(inputs, chosen.shortlist if chosen else [], survey_res, health_weights)
+            made = account_slides(inputs, chosen.shortlist if chosen else [], survey_res, health_weights,
+                                  health_with)
+        if section != "title" and _only_says_no_data(made):
+            left_out += [f for s in made for f in s.findings if f not in left_out]
+        else:
+            slides += made
+    if left_out and slides and slides[0].section == "title":
+        # a slide that would only say "no data" is not shown; the title slide says what is missing
+        slides[0].findings += left_out
     return Pack(inputs.name, slides, inputs.filters, inputs.today, tuple(wanted))
+
+
+NO_DATA = frozenset({"pack.no_transactions", "pack.no_selection", "pack.no_survey", "pack.no_shortlist"})
+
+
+def _only_says_no_data(slides: list[Slide]) -> bool:
+    """True when a section's slides hold nothing but a "no data" sentence."""
+    return bool(slides) and all(not s.visuals and s.findings and all(f.key in NO_DATA for f in s.findings)
+                                for s in slides)
 
 
 def payload_json(value: Any) -> str:

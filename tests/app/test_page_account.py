@@ -232,7 +232,8 @@ def test_objectives_and_actions_are_changed_in_place_with_who_when_and_what(demo
     objectives = _table(at, "Objective", "Measured by")
     assert objectives["Objective"].tolist() == ["Grow revenue to 80 million"]
     assert objectives["Target"].tolist() == [80_000_000.0]
-    assert objectives["Period"].tolist() == ["30 Oct 2026 – 31 Dec 2027"]
+    # on screen the period, owner and last change are in the second objectives grid
+    assert _table(at, "Objective", "Period")["Period"].tolist() == ["30 Oct 2026 – 31 Dec 2027"]
     actions = _table(at, "Action", "Overdue")
     assert actions[["Action", "Due", "Status", "Objective"]].values.tolist() == [
         ["Visit the CFO in Trondheim", "15 Dec 2026", "In progress", "Grow revenue to 80 million"]]
@@ -287,3 +288,51 @@ def test_a_plan_goes_out_to_xlsx_and_comes_back_in(demo_root: Path):
         back = plans.load_plan(ws, ACCOUNT)
     assert [o.id for o in back.objectives] == [o.id for o in plan.objectives]  # updated, not duplicated
     assert back.objectives[0].baseline == plan.objectives[0].baseline
+
+
+def test_every_section_of_the_account_page_is_kamcores_figure(demo_root: Path):
+    """Trend with last year, ABC classes on revenue and profit and their movement, churn flag,
+    McDonald box and rank, survey respondents and NPS of one account: each as kamcore computes it."""
+    import json
+
+    from kamcore import health, portfolio, selection
+    from kamcore.meeting_pack import content as pc
+
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        inputs = pc.load_inputs(ws, "demo", statuses=None)
+        survey_input = pc.health_survey(pc.survey_result(inputs))
+        manual = pc._manual_scores(inputs, selection.default_model().manual_names, "customers")
+    history = inputs.everything.assign(customer_id=inputs.everything["customer_id"].astype(str))
+    at = _account_app()
+    assert not at.exception, [e.value for e in at.exception]
+    # the monthly trend carries this year's revenue, last year's and the profit
+    trend = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Revenue a year earlier" in c.proto.spec)
+    assert [d["name"] for d in trend["data"]] == ["Revenue", "Revenue a year earlier", "Profit"]
+    # classes, last period and this, on revenue and profit
+    classes = _table(at, "Class, previous 12 months", "Class, last 12 months")
+    for measure, label in (("revenue", "Revenue"), ("profit", "Profit")):
+        moved = portfolio.movement(history, "customer_id", "date", measure).accounts
+        mine = moved[moved["customer"].astype(str) == ACCOUNT].iloc[0]
+        row = classes[classes.iloc[:, 0] == label].iloc[0]
+        assert row["Class, previous 12 months"] == i18n.translate(f"account.class_{mine['previous_class']}", "en")
+        assert row["Class, last 12 months"] == i18n.translate(f"account.class_{mine['current_class']}", "en")
+        assert row["Previous 12 months"] == round(float(mine["previous_value"]))
+    # the churn flag: shown exactly when kamcore flags the account
+    churn = portfolio.churn_risk(portfolio.movement(history, "customer_id", "date", "revenue"))
+    flagged = ACCOUNT in set(churn["customer"].astype(str))
+    assert any(w.value.startswith("Churn flag:") for w in at.warning) == flagged
+    assert any(c.value.startswith("No churn flag") for c in at.caption) == (not flagged)
+    # the portfolio box and rank of the default selection model
+    measures = selection.account_measures(history, inputs.accounts)
+    model = selection.default_model()
+    scored = selection.score_accounts(measures, model, manual)
+    me = scored[scored["customer_id"].astype(str) == ACCOUNT].iloc[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Portfolio box"] == i18n.translate(f"selection.category_{me['category']}", "en")
+    assert metrics["Rank"] == i18n.fmt_num(int(me["rank"]), 0, "en")
+    # the survey: this account's respondents and NPS
+    ids = survey_input.responses[survey_input.account].astype("string").str.strip()
+    nps = health.survey_measures(survey_input).loc[ACCOUNT, "nps"]
+    line = next(m.value for m in at.markdown if "respondents" in str(m.value))
+    assert line.startswith(f"{i18n.fmt_num(int((ids == ACCOUNT).sum()), 0, 'en')} respondents")
+    assert f"NPS {i18n.fmt_num(nps, 0, 'en')} (all customers" in line

@@ -54,6 +54,9 @@ def independent(name: str) -> tuple[pd.DataFrame, list[str]]:
     if name == "sudzilla_google_forms.csv":
         raw = pd.read_csv(path)
         return raw, [c for c in raw.columns if c.startswith("On a scale of 0-10")]
+    if name == "ecsi_mobi_sv.csv":
+        raw = pd.read_csv(path, sep=";", encoding="cp1252", skiprows=[1])
+        return raw, list(raw.columns[1:])
     if name == "long_cronbach.csv":
         raw = pd.read_csv(path, sep=";")
         wide = raw.pivot(index="Subj", columns="Items", values="Scores")
@@ -83,6 +86,7 @@ FIXTURES = {
         {"...why?": "free_text", "How would you rate the food at Sudzilla (lunch)?": "unknown_labels"},
     ),
     "long_cronbach.csv": (False, {}),
+    "ecsi_mobi_sv.csv": (False, {}),
 }
 
 
@@ -353,3 +357,38 @@ def test_reverse_keys_from_the_dictionary_turn_the_gaps_but_not_the_answers(demo
     at.run()
     stats_table = tables_with(at, "Standard deviation")[0].set_index("Item")
     assert stats_table.loc["Opplevelse 1", "Mean"] == pytest.approx(raw["Opplevelse 1"].mean(), abs=1e-12)
+
+
+ECSI_BLOCKS = {"cuex": 3, "cusa": 3, "cusl": 3, "imag": 5, "perq": 7, "perv": 2}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_ecsi_customer_survey_reliability_per_block_equals_pingouin(demo_root, lang):
+    """The ECSI mobile-phone survey (250 real customers, 1–10): Cronbach's alpha per block of the
+    questionnaire (expectations, satisfaction, loyalty, image, perceived quality, value) with its
+    95 % CI, against pingouin on the same answers read with plain pandas."""
+    import pingouin
+
+    at = open_survey(import_fixture(demo_root, "ecsi_mobi_sv.csv"), lang)
+    assert not at.exception and not at.error
+    tr = lambda key, **p: translate(f"survey.{key}", lang, **p)  # noqa: E731
+    grid = at.data_editor(key="survey.dictionary.answers").value.set_index("item")
+    assert grid.loc["CUSA1", "question"] == "Totalt sett, hur nöjd är du med operatören?"
+    assert set(grid["scale_min"]) == {1.0} and set(grid["scale_max"]) == {10.0}
+    assert not grid["reverse"].any()
+    at.session_state["survey.view.answers"] = "reliability"
+    at.run()
+    assert not at.exception and not at.error
+    [table] = tables_with(at, tr("col_alpha"))[:1]
+    table = table.set_index(tr("col_dimension"))
+    answers, _items = independent("ecsi_mobi_sv.csv")
+    assert len(table) == len(ECSI_BLOCKS)
+    for block, k in ECSI_BLOCKS.items():
+        items = [f"{block.upper()}{i}" for i in range(1, k + 1)]
+        alpha, (low, high) = pingouin.cronbach_alpha(answers[items])
+        row = table.loc[block]
+        assert row[tr("col_n_items")] == k and row[tr("col_n_complete")] == 250
+        assert row[tr("col_alpha")] == pytest.approx(alpha, abs=1e-12), block
+        # pingouin rounds its CI to 3 decimals
+        assert row[tr("col_alpha_ci_low")] == pytest.approx(low, abs=5e-4), block
+        assert row[tr("col_alpha_ci_high")] == pytest.approx(high, abs=5e-4), block

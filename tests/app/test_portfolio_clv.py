@@ -99,6 +99,96 @@ def test_view_switch_does_not_refit(make_app, monkeypatch):
         assert_clean(at)
 
 
+def test_no_view_change_refits_and_the_account_tables_are_made_once_per_ranking(make_app, monkeypatch):
+    """Counts the calls: the models are fitted once for the workspace and filters (by the Pareto
+    view, in the background); changing the sub-view, the P(alive) limit or the A/B thresholds,
+    or leaving the view and coming back, fits nothing again. The per-account tables (the join
+    to the ABC classes and both orderings) are made once per ABC ranking: again only when a
+    threshold changes the classes, and not for a ranking already seen."""
+    import threading
+
+    from kamcore import clv
+    from ui import clv_view, data
+
+    fits: list[str] = []
+    joins: list[tuple[float, float]] = []
+    real_fit, real_check, real_tables = clv.future_value, clv.holdout_check, clv_view.account_tables
+
+    def counted_fit(*args, **kwargs):
+        fits.append("future_value")
+        return real_fit(*args, **kwargs)
+
+    def counted_check(*args, **kwargs):
+        fits.append("holdout_check")
+        return real_check(*args, **kwargs)
+
+    def counted_tables(values, classes, names):
+        joins.append((len(values), len(classes)))
+        return real_tables(values, classes, names)
+
+    data._background.clear()
+    monkeypatch.setattr(clv, "future_value", counted_fit)
+    monkeypatch.setattr(clv, "holdout_check", counted_check)
+    monkeypatch.setattr(clv_view, "account_tables", counted_tables)
+    at = make_app("portfolio")
+    for thread in threading.enumerate():
+        if thread.name == "kam-future-value":
+            thread.join(120)
+    assert fits == ["future_value"]  # the one background fit (its hold-out check included)
+    at.segmented_control(key="portfolio.view").set_value("future").run()
+    assert_clean(at)
+    assert len(joins) == 1
+    # 400 modelled demo accounts joined to the 389 the page ranks by default (status: active)
+    assert joins == [(400, 389)]
+    cards = [m.value for m in at.metric]
+
+    changes = [
+        lambda: at.segmented_control(key="portfolio.clv_show").set_value("accounts"),
+        lambda: at.segmented_control(key="portfolio.clv_show").set_value("check"),
+        lambda: at.segmented_control(key="portfolio.clv_show").set_value("drifting"),
+        lambda: at.slider(key="portfolio.clv_below").set_value(80),
+        lambda: at.slider(key="portfolio.clv_below").set_value(30),
+    ]
+    for change in changes:
+        change().run()
+        assert_clean(at)
+    assert fits == ["future_value"]
+    assert len(joins) == 1
+
+    at.slider(key="portfolio.a_threshold").set_value(70).run()  # new classes: one new join
+    assert_clean(at)
+    assert at.segmented_control(key="portfolio.view").value == "future"
+    assert len(joins) == 2
+    at.slider(key="portfolio.b_threshold").set_value(90).run()
+    assert_clean(at)
+    assert len(joins) == 3
+    at.slider(key="portfolio.a_threshold").set_value(80).run()
+    at.slider(key="portfolio.b_threshold").set_value(95).run()  # the first ranking again: cached
+    assert_clean(at)
+    assert len(joins) == 4  # (80 %, 90 %) is new; (80 %, 95 %) was made already
+    assert [m.value for m in at.metric][-4:] == cards[-4:]  # the future-value cards, unchanged
+
+    at.segmented_control(key="portfolio.view").set_value("pareto").run()
+    at.segmented_control(key="portfolio.view").set_value("future").run()
+    assert_clean(at)
+    for thread in threading.enumerate():
+        if thread.name == "kam-future-value":
+            thread.join(120)
+    assert fits == ["future_value"]
+    assert len(joins) == 4
+    # another session with the same workspace, filters and choices shares both
+    other = make_app("portfolio")
+    other.segmented_control(key="portfolio.view").set_value("future").run()
+    assert_clean(other)
+    assert fits == ["future_value"]
+    assert len(joins) == 4
+    # the page's status filter changes which accounts are ranked, not what the models learn from
+    at.multiselect(key="portfolio.status").select("churned").run()
+    assert_clean(at)
+    assert fits == ["future_value"]
+    assert joins[-1] == (400, 400) and len(joins) == 5
+
+
 def test_future_view_shows_only_catalogue_strings(make_app):
     at = open_future(make_app, lang="qps")
     assert not at.exception, [e.value for e in at.exception]
@@ -115,6 +205,8 @@ def test_future_view_in_norwegian(make_app):
     labels = {m.label for m in at.metric}
     assert "Omsetning i faresonen" in labels
     assert [i.value for i in at.info] == ["Ingen av kundene som vises her, har P(aktiv) under grensen."]
+    # the P(alive) limit is written as the caption under it writes percentages: "50 %"
+    assert at.slider(key="portfolio.clv_below").format == "%d\u00a0%%"
     at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
     assert_clean(at)
     assert "P(aktiv) %" in at.dataframe[0].value.columns
@@ -262,3 +354,56 @@ def test_an_unexpected_failure_of_the_fit_is_tried_again_on_the_next_visit(make_
     assert_clean(at)
     assert len(calls) == 2
     assert "Test forecast miss" in [m.label for m in at.metric]
+
+
+def test_the_full_cdnow_file_runs_through_every_sub_view(make_app, demo_root):
+    """The whole CDNOW file (69,659 lines, 23,570 customers; tests/fixtures/real) as a workspace's
+    sales: the view shows what kamcore.clv computes for it, in every sub-view."""
+    from kamcore import clv, db
+    from ui import clv_view
+
+    raw = pd.read_csv(
+        Path(__file__).resolve().parents[1] / "fixtures" / "real" / "cdnow_master.txt",
+        sep=r"\s+",
+        header=0,
+        names=["customer_id", "date", "quantity", "revenue"],
+        dtype={"customer_id": str, "date": str},
+    )
+    sales = raw.assign(date=pd.to_datetime(raw["date"], format="%Y%m%d"))[["customer_id", "date", "revenue"]]
+    assert len(sales) == 69_659
+    with db.Workspace.open(db.workspace_path(demo_root, "demo")) as ws:
+        ws.import_table(
+            "transactions", sales, kind="transactions", mapping={c: c for c in sales.columns}, replace=True
+        )
+        ws.drop_table("customers")  # CDNOW has no customer file: every account is shown
+    at = open_future(make_app)
+    assert_clean(at)
+    expected = clv.future_value(sales, with_check=True, check_groups=clv_view.HOLDOUT_GROUPS)
+    values = expected.accounts
+    assert len(values) == 23_570
+    assert not any("filters hide" in c.value for c in at.caption)
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Expected next 12 months"] == f"{values['expected_revenue_12m'].sum():,.0f}"
+    assert cards["Likely still active"] == f"{int((values['p_alive'] >= 0.5).sum()):,}"
+    assert cards["Revenue at risk"] == f"{values['revenue_at_risk'].sum():,.0f}"
+    assert cards["Test forecast miss"] == f"{expected.check.total_error:.0%}"
+    # the drifting-away list: the 200 largest revenues at risk of those under 50 %
+    drifting = at.dataframe[0].value
+    under = values.loc[values["p_alive"] < 0.5]
+    top = under.sort_values(["revenue_at_risk", "account"], ascending=[False, True]).head(200)
+    assert drifting["Customer number"].tolist() == top["account"].tolist()
+    assert any(f"of {len(under):,}" in c.value for c in at.caption)
+
+    at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
+    assert_clean(at)
+    assert len(at.dataframe[0].value) == 500  # the first 500 in ABC order; the download has all
+    assert any("of 23,570" in c.value for c in at.caption)
+    at.segmented_control(key="portfolio.clv_show").set_value("check").run()
+    assert_clean(at)
+    check = at.dataframe[0].value
+    assert check["Accounts"].tolist() == expected.check.table["customers"].tolist()
+    assert check["Actual purchases per account"].tolist() == expected.check.table["actual"].round(2).tolist()
+    assert (
+        check["Forecast purchases per account"].tolist()
+        == expected.check.table["predicted"].round(2).tolist()
+    )

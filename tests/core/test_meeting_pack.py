@@ -162,3 +162,57 @@ def test_saved_shortlist_and_weights_are_used(demo, tmp_path):
     actions = accounts[0].visuals[-1]
     assert [c.key for c in actions.columns] == ["pack.col_action", "pack.col_owner", "pack.col_due", "pack.col_status"]
     assert actions.rows == [["Ring innkjøpssjefen", "Kari", pc.Date(dt.date(2026, 11, 1)), pc.Msg("pack.overdue")]]
+
+
+def test_the_views_abc_thresholds_reach_the_pareto_slide(tiny):
+    """Revenue 50, 20, 15, 10, 5: the default 80 %/95 % make A the first three accounts (85 % of
+    revenue); the Portfolio page's sliders at 60 %/90 % make A the first two (70 %)."""
+    default = pc.build(pc.load_inputs(tiny, "tiny", statuses=None), ["portfolio"])
+    params = _finding(_find(default.slides, "pack.pareto_title")[0], "pack.pareto_finding").params
+    assert (params["n"], params["value"], params["limit"]) == (pc.Num(3), pc.Pct(0.85), pc.Pct(0.8, 0))
+    inputs = pc.load_inputs(tiny, "tiny", statuses=None)
+    inputs.thresholds = (0.6, 0.9)
+    pack = pc.build(inputs, ["portfolio"])
+    pareto = _find(pack.slides, "pack.pareto_title")[0]
+    params = _finding(pareto, "pack.pareto_finding").params
+    assert (params["n"], params["value"], params["limit"]) == (pc.Num(2), pc.Pct(0.7), pc.Pct(0.6, 0))
+    # the class table: A 2 accounts, B 2 (C and D: 15 + 10 = 25 %), C 1 (5 %)
+    table = next(v for v in pareto.visuals if isinstance(v, pc.Table))
+    assert [row[1] for row in table.rows] == [pc.Num(2), pc.Num(2), pc.Num(1)]
+    assert table.rows[1][3] == pc.Pct(0.25)
+    chart = next(v for v in pareto.visuals if isinstance(v, pc.Chart))
+    assert chart.args[2] == (0.6, 0.9)
+
+
+def test_the_views_selection_weights_and_normalisation_are_used(demo):
+    inputs = pc.load_inputs(demo, "demo", today=dt.date(2026, 12, 5))
+    names = [c.name for c in selection.default_model().criteria]
+    inputs.selection_view = {"weights": {n: (4.0 if n == "profit" else 1.0) for n in names},
+                             "normalisation": "minmax"}
+    chosen = pc.selection_result(inputs)
+    assert chosen.model.normalisation == "minmax"
+    assert {c.name: c.weight for c in chosen.model.criteria}["profit"] == 4.0
+    pack = pc.build(inputs, ["selection"])
+    weights_table = next(v for v in _find(pack.slides, "pack.selection_title")[0].visuals if isinstance(v, pc.Table))
+    # 4 of 11 weight units on profit (eight criteria: seven at 1, profit at 4)
+    assert weights_table.rows[1][0] == pc.Msg("selection.criterion_profit")
+    assert weights_table.rows[1][2] == pc.Pct(4 / 11, 0)
+    # no shortlist saved: the recommended accounts are the top of the view's model, not the default's
+    measures = selection.account_measures(inputs.history, inputs.accounts, as_of=inputs.history["date"].max())
+    model = chosen.model
+    scored = selection.score_accounts(measures, model, pc._manual_scores(inputs, model.manual_names, "customers"))
+    expected = selection.shortlist(scored, limit=15).table["customer_id"].astype(str).tolist()
+    assert chosen.shortlist == expected
+    default = pc.selection_result(pc.load_inputs(demo, "demo", today=dt.date(2026, 12, 5)))
+    assert default.shortlist != expected
+
+
+def test_a_section_without_data_gives_no_slide_and_the_title_says_so(tiny):
+    pack = pc.build(pc.load_inputs(tiny, "tiny", statuses=None), ["portfolio", "survey"])
+    assert [s.section for s in pack.slides if s.section == "survey"] == []
+    assert pack.slides[0].section == "title" and pack.slides[0].findings[-1] == pc.Msg("pack.no_survey")
+    assert pack.sections == ("title", "portfolio", "survey")  # asked for, and said why it is empty
+    # only the survey asked for: the deck is the title slide, which says why
+    pack = pc.build(pc.load_inputs(tiny, "tiny", statuses=None), ["survey"])
+    assert [s.section for s in pack.slides] == ["title"]
+    assert pc.Msg("pack.no_survey") in pack.slides[0].findings

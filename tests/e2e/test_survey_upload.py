@@ -149,3 +149,47 @@ def test_unknown_labels_show_blank_cells_not_none(browser, server, screenshots):
         assert page.get_by_text("Exception").count() == 0
     finally:
         context.close()
+
+
+def test_a_swedish_ecsi_customer_survey_reaches_descriptives_and_reliability(browser, server, screenshots):
+    """ECSI mobile-phone survey (250 real customers, 1–10), Swedish two-row export: Import (1) → Survey (2)
+    → the descriptives; Reliability (3) shows the perceived-quality block's alpha as pingouin computes it."""
+    import pingouin
+
+    answers, _items = independent("ecsi_mobi_sv.csv")
+    alpha_perq = pingouin.cronbach_alpha(answers[[f"PERQ{i}" for i in range(1, 8)]])[0]
+    context, page = _open(browser, server)
+    try:
+        _new_workspace_with(page, "ECSI E2E", "ecsi_mobi_sv.csv", "text/csv")
+        page.get_by_text("Why a survey:", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("button", name="Import").first.click()  # click 1
+        page.wait_for_timeout(2000)
+        page.get_by_role("link", name=re.compile("^Survey")).first.click()  # click 2
+        page.get_by_text("Answers per item").first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Totalt sett, hur nöjd är du med operatören?").first.wait_for(
+            state="attached", timeout=TIMEOUT_MS)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        assert page.get_by_text("Exception").count() == 0
+        page.screenshot(path=str(screenshots / "survey-ecsi-en.png"), full_page=True)
+        page.get_by_text("Reliability", exact=True).first.click()  # click 3
+        page.get_by_text("Do the items of a dimension measure the same thing?").first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(screenshots / "survey-ecsi-reliability-en.png"), full_page=True)
+        # The grid is drawn on a canvas: read the table through its own CSV download instead.
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            page.get_by_role("button", name="Download CSV").first.click()
+        shown = pd.read_csv(download.value.path(), sep=None, engine="python", encoding="utf-8-sig")
+        row = shown[shown.iloc[:, 0] == "perq"].iloc[0]
+        assert float(str(row["Cronbach's alpha"]).replace(",", ".")) == pytest.approx(alpha_perq, abs=1e-9)
+        _choose_language(page, "Norsk (bokmål)")
+        page.get_by_text("Måler spørsmålene i en dimensjon det samme?").first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(screenshots / "survey-ecsi-reliability-nb.png"), full_page=True)
+        page.get_by_text("Svar per spørsmål", exact=True).first.click()
+        page.get_by_text("Svar per spørsmål").first.wait_for(timeout=TIMEOUT_MS)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(screenshots / "survey-ecsi-nb.png"), full_page=True)
+        assert page.get_by_text("Exception").count() == 0
+    finally:
+        context.close()

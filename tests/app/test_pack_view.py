@@ -1,0 +1,118 @@
+"""The meeting pack built from the app's panel shows what the session's pages show: the account
+page's health figure on each key-account slide, the Portfolio page's ABC thresholds.
+
+The panel draws the charts with Chromium (``manage.py test`` installs Debian's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kamcore import db, health, portfolio
+from kamcore.meeting_pack import content as pc
+from tests.app.conftest import new_app
+from ui.i18n import fmt_num, fmt_pct
+
+pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not shutil.which("chromium"),
+                                reason="the meeting pack draws its charts with Chromium")
+
+
+def _slides_text(data: bytes) -> list[str]:
+    from pptx import Presentation
+
+    out = []
+    for slide in Presentation(io.BytesIO(data)).slides:
+        texts = []
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                texts.append(shape.text_frame.text)
+            if shape.has_table:
+                texts += [cell.text for row in shape.table.rows for cell in row.cells]
+        out.append("\n".join(texts))
+    return out
+
+
+def _only(at, section: str) -> None:
+    for other in pc.SECTIONS[1:]:
+        if other != section:
+            at.checkbox(key=f"pack.section_{other}").uncheck()
+
+
+def _health_on_slide(deck: list[str], account: str) -> str:
+    slide = next(s for s in deck if f"({account})" in s.split("\n")[0])
+    return re.search(r"Health (\d+) of 100", slide).group(1)
+
+
+def test_health_on_a_key_account_slide_is_the_account_pages_figure(demo_root: Path):
+    # The accounts whose health moves most when P(alive) and buying-centre coverage are left out
+    # (as the pack did before): there the two figures would differ.
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        inputs = pc.load_inputs(ws, "demo")
+        shortlist = pc.selection_result(inputs).shortlist
+        scored_with = pc.health_inputs_for(inputs, pc.health_survey(pc.survey_result(inputs)))
+    assert scored_with.survey is not None
+    txn = inputs.everything.assign(customer_id=inputs.everything["customer_id"].astype(str))
+    assert {"p_alive", "buying_centre_coverage"} <= set(scored_with.accounts.columns)
+    full = health.health_scores(txn, accounts=scored_with.accounts, survey=scored_with.survey).set_index("account")
+    without = scored_with.accounts.drop(columns=["p_alive", "buying_centre_coverage"])
+    partial = health.health_scores(txn, accounts=without, survey=scored_with.survey).set_index("account")
+    moved = (full["health"] - partial["health"]).abs().reindex(shortlist).sort_values(ascending=False)
+    chosen = moved.index[:2].tolist()
+    assert (moved.iloc[:2] >= 1).all(), moved.head()
+
+    for account in chosen:
+        at = new_app("home", timeout=300)
+        at.session_state["app.start_page"] = "account"
+        at.session_state["account._selected"] = account
+        at.run(timeout=300)
+        page_figure = next(m.value for m in at.metric if m.label == "Health score (0–100)")
+        assert page_figure == fmt_num(full.loc[account, "health"], 0, "en")
+        # the panel on the same page builds the key-account slides with the page's inputs
+        _only(at, "accounts")
+        at.run(timeout=300)
+        at.button(key="pack.build").click().run(timeout=300)
+        assert not at.exception and not at.error, [e.value for e in at.exception]
+        deck = _slides_text(at.session_state["pack._files"]["files"]["pptx"])
+        assert _health_on_slide(deck, account) == page_figure
+        assert page_figure != fmt_num(partial.loc[account, "health"], 0, "en")
+
+    # manage.py pack (no session) reads the same inputs from the workspace
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        pack = pc.build(pc.load_inputs(ws, "demo", today=dt.date(2026, 12, 5)), ["accounts"])
+    for account in chosen:
+        slide = next(s for s in pack.slides
+                     if s.section == "accounts" and s.title.params["account"].endswith(f"({account})"))
+        finding = next(f for f in slide.findings if f.key == "pack.account_health")
+        assert finding.params["score"] == pc.Num(full.loc[account, "health"])
+
+
+def test_the_portfolio_pages_thresholds_reach_the_pack_from_another_page(demo_root: Path):
+    at = new_app("portfolio", timeout=300)
+    at.slider(key="portfolio.a_threshold").set_value(60).run(timeout=300)
+    at.slider(key="portfolio.b_threshold").set_value(90).run(timeout=300)
+    # the user moves on to the home page (the sliders are gone) and builds the pack there
+    at.session_state["app.start_page"] = "home"
+    at.run(timeout=300)
+    assert at.title[0].value != "Portfolio" and not [s for s in at.slider if s.key.startswith("portfolio.")]
+    _only(at, "portfolio")
+    at.run(timeout=300)
+    at.button(key="pack.build").click().run(timeout=300)
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    deck = _slides_text(at.session_state["pack._files"]["files"]["pptx"])
+    pareto = next(s for s in deck if "the A accounts up to" in s)
+    assert f"the A accounts up to {fmt_pct(0.6, 0, 'en')}." in pareto
+    # the number of A accounts is kamcore's with 60 %/90 % on the page's data (active accounts)
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        frame = pc.load_inputs(ws, "demo").transactions
+    classes = portfolio.abc_classes(frame.assign(customer_id=frame["customer_id"].astype("string")),
+                                    "customer_id", "revenue", (0.6, 0.9))
+    n_a = int((classes["abc_class"] == "A").sum())
+    default_a = int((portfolio.abc_classes(frame, "customer_id", "revenue", (0.8, 0.95))["abc_class"] == "A").sum())
+    assert n_a < default_a
+    assert f"{fmt_num(n_a, 0, 'en')} of {fmt_num(len(classes), 0, 'en')} accounts" in pareto
