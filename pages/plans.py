@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -12,13 +13,15 @@ from kamcore.errors import KamError
 from ui import account_link, anonymity, charts, data, i18n, key_accounts, router, state, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
+from ui.shared import keyed
 
 router.require_router()
 
 st.html(key_accounts.PRINT_CSS)
 st.title(t("plans.title"))
 st.caption(t("plans.intro"))
-txn = data.transactions(filtered=False)
+found = data.transactions_keyed(filtered=False)
+txn, frame_key = found if found is not None else (None, None)
 widgets.require(txn, "plans.no_data")
 widgets.require(None if "date" not in txn or "revenue" not in txn else txn, "plans.needs_dates")
 ws = state.workspace()
@@ -38,16 +41,32 @@ scope = widgets.choice("plans.scope", scopes, key="plans.scope", default=scopes[
 if not short_ids:
     st.caption(t("plans.no_shortlist"))
 listed = scores[scores["account"].isin(short_ids)] if scope == "shortlist" else scores
-trend = health.monthly_revenue(txn, months=12)
+# once per data key (ui.shared.keyed), looked up as a dict (a Series' get per account was slow)
+trend = keyed((*frame_key, "monthly_revenue", 12), health.monthly_revenue, txn, months=12).to_dict()
+
+
+def _texts(values, label) -> list[str]:
+    """``label(value)`` for every value, translated once per distinct value (50,000 accounts
+    share a handful of bands and driver lists; each translation reads the session's language)."""
+    memo: dict = {}
+    out = []
+    for value in values:
+        key = tuple(value) if isinstance(value, list | tuple | np.ndarray) else value
+        if key not in memo:
+            memo[key] = label(value)
+        out.append(memo[key])
+    return out
+
+
 shown = pd.DataFrame({
     t("plans.col_account"): listed["account"].to_numpy(),
     t("plans.col_name"): [names.get(a, a) for a in listed["account"]],
     t("plans.col_health"): listed["health"].round(0).to_numpy(),
-    t("plans.col_band"): [key_accounts.band_label(b) for b in listed["band"]],
+    t("plans.col_band"): _texts(listed["band"], key_accounts.band_label),
     t("plans.col_trend"): [trend.get(a, []) for a in listed["account"]],
-    t("plans.col_drivers"): [key_accounts.driver_text(c) for c in listed["driver_codes"]],
+    t("plans.col_drivers"): _texts(listed["driver_codes"], key_accounts.driver_text),
     t("plans.col_revenue_12m"): listed["revenue_12m"].round(0).to_numpy(),
-    t("plans.col_missing"): [key_accounts.missing_text(m) for m in listed["missing"]],
+    t("plans.col_missing"): _texts(listed["missing"], key_accounts.missing_text),
 })
 account_link.account_table(
     shown, listed["account"].tolist(), key="plans.health_table", hide_index=True, width="stretch",

@@ -65,27 +65,27 @@ table_hash = inputs.frame_fingerprint(clustered)
 show_quality = k_mode != "fixed" or st.toggle(
     t("segments.show_quality"), key="segments.show_quality", help=t("segments.show_quality_help")
 )
+pending = None
 try:
     with st.spinner(t("segments.running")):
-        result = views.cluster(
-            clustered,
-            workspace_key,
-            table_hash,
-            tuple(features),
-            k_fixed if k_mode == "fixed" else None,
-            scale,
-            impute_option,
-            show_quality,
-        )
-        scan = (
-            result
-            if k_mode != "fixed" or not show_quality
-            else views.cluster(clustered, workspace_key, table_hash, tuple(features), None, scale, impute_option)
-        )
+        if k_mode == "fixed":
+            result = views.cluster(clustered, workspace_key, table_hash, tuple(features), k_fixed, scale,
+                                   impute_option, show_quality)
+        else:  # at 50,000 accounts the scan over every k runs in the background (see views)
+            result, pending = views.result_or_pending(clustered, workspace_key, table_hash, tuple(features),
+                                                      k_fixed, scale, impute_option)
+            show_quality = pending is None
+        scan = result
+        if k_mode == "fixed" and show_quality:  # the k chart: the scan over every k
+            scan, pending = views.result_or_pending(clustered, workspace_key, table_hash, tuple(features),
+                                                    k_fixed, scale, impute_option)
+            scan = result if pending is not None else scan
         coords = views.projection(clustered, workspace_key, table_hash, tuple(features), scale, impute_option)
 except KamError as exc:
     widgets.stop_with_error(exc)
 
+if pending is not None:
+    views.scan_pending(pending, result.k, len(clustered))
 a, b, c, d = st.columns(4)
 a.metric(t("segments.metric_k"), fmt_num(result.k))
 b.metric(t("segments.metric_used"), fmt_num(result.n_used))
@@ -98,7 +98,8 @@ if show_quality:
     d.metric(
         t("segments.metric_stability"), fmt_num(result.stability_ari, 2), help=t("segments.metric_stability_help")
     )
-st.caption(figures.reason_text(result, scan))
+if pending is None:  # (while the scan runs, its status box says why this k is shown)
+    st.caption(figures.reason_text(result, scan))
 st.caption(
     t(
         "segments.method_note",

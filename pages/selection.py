@@ -13,6 +13,7 @@ from kamcore.schemas import TableKind
 from ui import account_link, anonymity, charts, clv_view, data, i18n, router, state, widgets
 from ui import selection_state as held
 from ui import selection_views as views
+from ui import selection_work as work
 from ui.figures import selection as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, labeller, t
 
@@ -29,22 +30,26 @@ st.caption(t("selection.intro"))
 views.readiness_section()
 
 # all filters but the period: growth compares the last 12 months with the 12 before
-transactions = data.transactions(apply_period=False)
-widgets.require(transactions, "selection.no_transactions")
+found = data.transactions_keyed(apply_period=False)
+widgets.require(found and found[0], "selection.no_transactions")
+transactions, frame_key = found
 # the period filter's end date (if any) is the end of the 12-month window
 period_end = data.current_filters().date_to
 as_of = pd.Timestamp(period_end) if period_end is not None else transactions["date"].max()
-try:
-    measures = selection.account_measures(transactions, data.accounts(filtered=False), as_of=as_of)
+try:  # computed once per data and window end (ui.selection_work)
+    measures = work.measures(frame_key, transactions, data.accounts(filtered=False), data.accounts_key(False), as_of)
 except KamError as exc:
     widgets.stop_with_error(exc)
 widgets.require(measures, "selection.no_transactions")
+# what the measures below are made of: the key of every later result
+frame_key = (*frame_key, data.accounts_key(False), str(as_of))
 statuses = widgets.status_filter("selection.status", container=st.columns([2, 3])[0])
 if statuses is not None:
     measures = measures.loc[
         tables.accounts_with_status(measures["customer_id"], data.account_status(), statuses)
     ].reset_index(drop=True)
     widgets.require(measures, "selection.no_accounts_status")
+    frame_key = (*frame_key, "statuses", tuple(sorted(statuses)))
 st.caption(t("selection.window_note", n=fmt_num(len(measures)), end=fmt_date(as_of)))
 
 ws = state.workspace()
@@ -52,7 +57,9 @@ accounts_name = data.active_table(TableKind.accounts)
 scores_name = accounts_name or "accounts"
 with_added = views.with_added_criteria(views.BASE_MODEL, scores_name)
 if selection.needs_future_value(with_added):  # P(alive) / expected revenue: fitted once, cached
-    measures = selection.add_future_value(measures, clv_view.account_values(transactions, period_end))
+    values = clv_view.account_values(transactions, period_end)
+    measures = selection.add_future_value(measures, values)
+    frame_key = (*frame_key, "future_value", work.content_key(values))
 model = views.weight_controls(with_added)
 views.criteria_editor(with_added, scores_name)
 names = model.manual_names
@@ -64,9 +71,7 @@ if view == "scores":
     manual = views.score_editor(measures, manual, names, saved_payload, scores_name, keep)
 
 try:
-    coverage = selection.criterion_coverage(measures, model, manual)
-    excluded = selection.n_excluded(measures, model, manual)
-    scored = selection.score_accounts(measures, model, manual)
+    coverage, excluded, scored = work.scoring(frame_key, measures, model, manual)
 except KamError as exc:
     widgets.stop_with_error(exc)
 
@@ -88,7 +93,8 @@ elif n_missing:
 # --------------------------------------------------------------------- shortlist state
 limit = model.shortlist_limit
 recommended = selection.recommended_size(scored, limit)
-held.load_shortlist(lambda: ws.load_object("shortlist", scores_name), recommended, scored["customer_id"])
+choices = work.account_choices(frame_key, scored, model, manual)  # ids and picker labels, once per scores
+held.load_shortlist(lambda: ws.load_object("shortlist", scores_name), recommended, choices.known)
 
 if view == "matrix":
     colour_by = st.segmented_control(
@@ -100,8 +106,7 @@ if view == "matrix":
         required=True,
     )
     try:
-        figure = figures.matrix_figure(scored, model, colour_by,
-                                     classes=selection.revenue_classes(scored) if colour_by == "abc" else None)
+        figure = work.matrix_figure(frame_key, scored, model, manual, colour_by)
     except (KamError, ImportError) as exc:
         widgets.error(exc)
         figure = figures.matrix_figure(scored, model, "category")
@@ -136,25 +141,16 @@ held.set_size(int(size))
 edits = held.shortlist_state()
 try:
     chosen = selection.shortlist(scored, size=int(size), include=edits.include, exclude=edits.exclude, limit=limit)
-    report = selection.sensitivity(
-        measures,
-        model,
-        int(size),
-        n_runs=SENSITIVITY_RUNS,
-        spread=SENSITIVITY_SPREAD,
-        random_state=0,
-        manual_scores=manual,
-    )
+    report = work.sensitivity(frame_key, measures, model, manual, int(size), SENSITIVITY_RUNS, SENSITIVITY_SPREAD)
 except KamError as exc:
     widgets.stop_with_error(exc)
 
 chosen_ids = chosen.table["customer_id"].tolist()
-names_by_id = dict(zip(scored["customer_id"], scored["customer_name"].fillna(""), strict=True))
 held.show_pick(chosen_ids)
 st.multiselect(
     t("selection.shortlist_pick"),
-    scored["customer_id"].tolist(),
-    format_func=anonymity.option_labels({c: f"{c} · {names_by_id.get(c, '')}" for c in scored["customer_id"]}),
+    choices.ids,
+    format_func=anonymity.option_labels(dict(choices.labels)) if anonymity.on() else choices.labels.__getitem__,
     key=held.PICK_KEY,
     on_change=held.apply_pick_change,
     help=t("selection.shortlist_pick_help"),

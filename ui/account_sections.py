@@ -22,7 +22,10 @@ REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "kjøpe igjen", "köpa igen"
 def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str]) -> str:
     """The account picker: the one asked for in the link or by another page, else the first key
     account, else the largest; the choice goes back into the URL (``?account=``)."""
-    ids = sorted(set(txn["customer_id"].dropna().astype(str)) | set(names), key=anonymity.account_sort_key)
+    # (50,000 accounts: the switch is looked up once, not once per account)
+    anonymised = anonymity.on()
+    everyone = set(txn["customer_id"].dropna().unique().astype(str)) | set(names)
+    ids = sorted(everyone, key=anonymity.account_sort_key) if anonymised else sorted(everyone)
     requested = anonymity.real_account(st.query_params.get("account")) or st.session_state.get(account_link.SELECTED)
     if requested in ids and requested != st.session_state.get("account.pick"):
         st.session_state["account.pick"] = requested
@@ -38,7 +41,8 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str])
         st.session_state[account_link.SELECTED] = chosen
         st.query_params["account"] = anonymity.account(chosen)
 
-    labels = {a: anonymity.account(a) if anonymity.on() else f"{a} · {names.get(a, a)}" for a in ids}
+    labels = ({a: anonymity.account(a) for a in ids} if anonymised
+              else {a: f"{a} · {names.get(a, a)}" for a in ids})
     account = st.selectbox(t("account.pick"), ids, format_func=labels.__getitem__, key="account.pick",
                            on_change=remember, help=t("account.pick_help"))
     st.query_params["account"] = anonymity.account(account)

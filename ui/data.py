@@ -205,14 +205,15 @@ def _with_status(_frame: pd.DataFrame, key: tuple, _status: pd.Series, status_ke
     return _frame.loc[tables.accounts_with_status(_frame["customer_id"], _status, set(chosen))]
 
 
-def transactions_keyed(statuses: frozenset[str] | None = None, apply_period: bool = True
-                       ) -> tuple[pd.DataFrame, tuple] | None:
+def transactions_keyed(statuses: frozenset[str] | None = None, apply_period: bool = True,
+                       filtered: bool = True) -> tuple[pd.DataFrame, tuple] | None:
     """The sidebar-filtered transactions of accounts whose status is in ``statuses`` (every
     account when None), with a key that identifies their content: the workspace file, the
     table's content hash, mapping, segments, filters and statuses. Pages use the key for work
     shared by every session with the same data and choices (``ui.shared.keyed``). Computed
-    once per key for the whole process."""
-    found = _transactions(True, apply_period)
+    once per key for the whole process. ``filtered=False``: every transaction, whatever the
+    sidebar filters (the key then names no filters)."""
+    found = _transactions(filtered, apply_period)
     if found is None:
         return None
     frame, key = found
@@ -236,6 +237,16 @@ def _transactions(filtered: bool, apply_period: bool) -> tuple[pd.DataFrame, tup
         return frame, key
     filters = current_filters().model_dump_json()
     return _filtered(frame, key, filters, apply_period), (*key, filters, apply_period)
+
+
+def accounts_key(filtered: bool = True) -> tuple:
+    """What ``accounts(filtered)`` is made of, for keyed work: the accounts table's content key
+    (if any), the transactions' key and the filters."""
+    name = active_table(TableKind.accounts)
+    master = _canonical(name)[1] if name and _info(name) is not None else None
+    found = _transactions(filtered, True)
+    return ("accounts", master, found[1] if found is not None else None,
+            current_filters().model_dump_json() if filtered else None)
 
 
 def accounts(filtered: bool = True) -> pd.DataFrame | None:

@@ -159,13 +159,15 @@ def _hash(frame: pd.DataFrame | None) -> str:
 
 def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None) -> pd.DataFrame | None:
     """Health of every account (all data, whatever the sidebar filters), lowest first."""
-    txn = data.transactions(filtered=False)
-    if txn is None or "date" not in txn or "revenue" not in txn:
+    found = data.transactions_keyed(filtered=False)
+    if found is None or "date" not in found[0] or "revenue" not in found[0]:
         return None
+    txn, txn_key = found
     accounts = health_accounts()
     prepared = survey()
     survey_key = (survey_name() or "") + _hash(prepared.responses if prepared else None)
-    key = "|".join([state.workspace_key(), _hash(txn), _hash(accounts), survey_key])
+    # the transactions by ui.data's content key (hashing a million rows cost 0.6 s a run)
+    key = "|".join([state.workspace_key(), repr(txn_key), _hash(accounts), survey_key])
     return _health(txn, accounts, prepared, key, json.dumps(chosen_weights or weights(), sort_keys=True),
                    None if as_of is None else str(as_of))
 
@@ -261,9 +263,10 @@ def _portfolio_facts(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _manual
 
 def portfolio_facts() -> dict[str, Any]:
     """Movement (ABC on revenue and profit), churn flags, whale curve and selection scores of all accounts."""
-    txn = data.transactions(filtered=False)
-    if txn is None:
+    found = data.transactions_keyed(filtered=False)
+    if found is None:
         return {}
+    txn, txn_key = found
     ws = state.workspace()
     name = data.active_table(TableKind.accounts)
     accounts = data.canonical_table(name) if name else None
@@ -277,7 +280,7 @@ def portfolio_facts() -> dict[str, Any]:
     manual = manual_scores.combine_manual_scores(saved, initial)
     shortlist_payload = ws.load_object("shortlist", scores_name()) or {}
     weights_json = json.dumps(shortlist_payload.get("weights") or {}, sort_keys=True)
-    key = "|".join([state.workspace_key(), _hash(txn), _hash(accounts), _hash(manual)])
+    key = "|".join([state.workspace_key(), repr(txn_key), _hash(accounts), _hash(manual)])
     return _portfolio_facts(txn, accounts, manual, key, weights_json)
 
 

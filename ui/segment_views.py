@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import threading
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +22,13 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import charts, data, i18n, state, widgets
 from ui.figures import segments as figures
-from ui.i18n import labeller, t
+from ui.i18n import fmt_num, labeller, t
+from ui.shared import keyed
+
+#: Above this many rows the automatic choice of k (the scan over every k: gap statistic, three
+#: indices, stability re-runs; seconds at 50,000 accounts) runs in the background while the page
+#: shows the result for the slider's k; below it, it is quick enough to wait for.
+BACKGROUND_ROWS = 5_000
 
 
 # The frame goes in unhashed (_table); the workspace key and the content hash identify it.
@@ -48,16 +58,22 @@ def projection(
     return sg.pca_2d(_table, list(features), scale=scale, impute=impute)
 
 
-def account_source() -> tuple[pd.DataFrame, str, str, pd.Series]:
-    """Account table with RFM and margin features, its save name, key column and hover names."""
-    transactions = data.transactions()
-    widgets.require(transactions, "segments.no_transactions")
-    try:
-        table = sg.account_features(transactions)
-    except KamError as exc:
-        widgets.stop_with_error(exc)
+def _account_features(transactions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    table = sg.account_features(transactions)
     names = table["customer_name"] if "customer_name" in table else pd.Series(table.index, index=table.index)
     hover = names.astype("str").where(names.notna(), "") + " (" + table.index.astype("str") + ")"
+    return table, hover
+
+
+def account_source() -> tuple[pd.DataFrame, str, str, pd.Series]:
+    """Account table with RFM and margin features, its save name, key column and hover names."""
+    found = data.transactions_keyed()
+    widgets.require(found and found[0], "segments.no_transactions")
+    transactions, frame_key = found
+    try:  # once per data key (workspace, table version, filters): ui.shared.keyed
+        table, hover = keyed((*frame_key, "account_features"), _account_features, transactions)
+    except KamError as exc:
+        widgets.stop_with_error(exc)
     return table, data.active_table(TableKind.transactions) or "transactions", "customer_id", hover
 
 
@@ -143,3 +159,90 @@ def histograms(table: pd.DataFrame, result: sg.SegmentResult, names: dict[int, s
         charts.show(
             figures.histogram_figure(table, result, names, source, feature), key=f"segments.hist.{feature}"
         )
+
+
+class _Scan:
+    """The automatic choice of k for one table, features and settings, run in a background
+    thread and shared by every session that asks for the same key (see :func:`auto_scan`)."""
+
+    def __init__(self, table: pd.DataFrame, features: list[str], scale: str, impute: str | None) -> None:
+        self._args = (table, features, scale, impute)
+        self._lock = threading.Lock()
+        self._start()
+
+    def _start(self) -> None:
+        self._done = threading.Event()
+        self._result: sg.SegmentResult | None = None
+        self._error: Exception | None = None
+        threading.Thread(target=self._run, name="kam-segments-scan", daemon=True).start()
+
+    def retry_if_failed(self) -> None:
+        """Start again after an unexpected failure; a KamError stays the answer for this key."""
+        with self._lock:
+            if self.done() and self._error is not None and not isinstance(self._error, KamError):
+                self._start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own nice value
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # pages first
+        table, features, scale, impute = self._args
+        try:
+            self._result = sg.kmeans_segments(table, features, k=None, scale=scale, impute=impute)
+        except Exception as exc:  # handed to whoever reads the result
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def result(self) -> sg.SegmentResult:
+        self._done.wait()
+        if isinstance(self._error, KamError):
+            raise KamError(self._error.code, self._error.message, **self._error.params)
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def auto_scan(table: pd.DataFrame, workspace_key: str, table_hash: str, features: tuple[str, ...], scale: str,
+              impute: str | None) -> _Scan:
+    """The background scan for this workspace, table content (hash), features and settings:
+    started by the first caller, then shared (one per key in the process)."""
+    key = json.dumps(["segments_scan", workspace_key, table_hash, list(features), scale, impute])
+    scan = data.background(key, lambda: _Scan(table.copy(deep=False), list(features), scale, impute))
+    scan.retry_if_failed()
+    return scan
+
+
+def scan_pending(scan: _Scan, k: int, rows: int) -> None:
+    """While the scan runs: what is being done and what is shown meanwhile; the page reruns by
+    itself once the scan is done (a fragment looks every second)."""
+    # not a ``with`` block: leaving one would mark the box complete while the scan still runs
+    box = st.status(t("segments.scan_running", rows=fmt_num(rows)), state="running", expanded=True)
+    box.write(t("segments.scan_steps"))
+    box.write(t("segments.scan_meanwhile", k=k))
+
+    @st.fragment(run_every=1.0)
+    def _look() -> None:
+        if scan.done():
+            st.rerun()
+
+    _look()
+
+
+def result_or_pending(table: pd.DataFrame, workspace_key: str, table_hash: str, features: tuple[str, ...],
+                      k_fixed: int, scale: str, impute: str | None) -> tuple[sg.SegmentResult, Any]:
+    """The automatic result when it is ready (or quick to get); else the result for the slider's
+    k at once, with the scan left running in the background (its handle as second value)."""
+    if len(table) <= BACKGROUND_ROWS:
+        return cluster(table, workspace_key, table_hash, features, None, scale, impute), None
+    scan = auto_scan(table, workspace_key, table_hash, features, scale, impute)
+    if scan.done():
+        return scan.result(), None
+    quick = cluster(table, workspace_key, table_hash, features, k_fixed, scale, impute, False)
+    return quick, scan

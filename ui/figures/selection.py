@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kamcore import selection
 from ui import charts
@@ -45,6 +50,18 @@ def _numbers(values: pd.Series, decimals: int, language: str) -> list[str]:
     return out
 
 
+def _escaped(values: pd.Series) -> list[str]:
+    """:func:`ui.charts.safe` of every value (``&``, ``<``, ``>`` escaped), the known ones in Arrow."""
+    known = values.notna().to_numpy()
+    out = np.empty(len(values), dtype=object)
+    text = pa.array(values[known].astype("str").to_numpy(dtype=object), type=pa.string())
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):  # as html.escape, & first
+        text = pc.replace_substring(text, raw, escaped)
+    out[known] = text.to_numpy(zero_copy_only=False)
+    out[~known] = [charts.safe(v) for v in values[~known]]
+    return out.tolist()
+
+
 def matrix_figure(
     scored: pd.DataFrame, model: selection.SelectionModel, colour_by: str, classes: pd.Series | None = None
 ) -> go.Figure:
@@ -81,27 +98,32 @@ def matrix_figure(
         translate("selection.hover_rank", language, rank=marks["rank"], total=marks["total"]),
     ]
     template = "<br>".join(["<b>\x000\x00</b> (\x001\x00)", *lines, "\x008\x00"])
-    template = template.replace("{", "{{").replace("}", "}}")
-    for i in range(9):
-        template = template.replace(f"\x00{i}\x00", f"{{{i}}}")
     columns = [
-        charts.safe_series(frame["customer_name"]).tolist(),
-        charts.safe_series(frame["customer_id"]).tolist(),
+        _escaped(frame["customer_name"]),
+        _escaped(frame["customer_id"]),
         *(_numbers(frame[column], decimals, language) for column, decimals in fields.values()),
         [labels[c] if c in labels else category_label(c) for c in frame["category"]],
     ]
-    frame["hover"] = [template.format(*parts) for parts in zip(*columns, strict=True)]
+    # the template's text between the fields, joined with the fields row by row in Arrow;
+    # hover texts and ids as fixed-width text arrays: Plotly copies them as one block
+    pieces: list = []
+    for i, piece in enumerate(re.split("\x00(\\d)\x00", template)):
+        pieces.append(piece if i % 2 == 0 else pa.array(columns[int(piece)], type=pa.string()))
+    hover = np.asarray(pc.binary_join_element_wise(*pieces, "").to_numpy(zero_copy_only=False), dtype=str)
+    ids = np.asarray(frame["customer_id"].astype("str").to_numpy(dtype=object), dtype=str).reshape(-1, 1)
+    group_of = frame["group"].to_numpy(dtype=object)
     fig = go.Figure()
     for group, label, colour in groups:
-        part = frame.loc[frame["group"] == group]
+        rows = group_of == group
+        part = frame.loc[rows]
         fig.add_trace(
             go.Scatter(
                 x=part["strength"],
                 y=part["attractiveness"],
                 mode="markers",
                 name=label,
-                customdata=part[["customer_id"]].to_numpy(),
-                hovertext=part["hover"],
+                customdata=ids[rows],
+                hovertext=hover[rows],
                 hovertemplate="%{hovertext}<extra></extra>",
                 marker={
                     "size": size.loc[part.index],
