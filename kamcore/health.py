@@ -60,6 +60,8 @@ SCALES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     # BG/NBD probability that the account is still buying (kamcore.clv), 0–1
     "p_alive": ((0.0, 1.0), (0.0, 100.0)),
 }
+#: The outlook's score for "as much as last year": an outlook is counted only below it and below the trend.
+OUTLOOK_FLAT = 70.0
 #: Shortest "usual gap" between purchases, in days: weekly buyers are not late after two days.
 MIN_GAP_DAYS = 7.0
 #: Fewest purchase days before the account's own rhythm is trusted.
@@ -311,8 +313,13 @@ def health_scores(
         joins recency and frequency in the buying pattern, and ``expected_revenue_12m`` (the next
         12 months' expected revenue, same source), which joins the money component as the
         ``outlook`` sub-score: expected revenue / the last 12 months' revenue − 1, scored as the
-        revenue trend. Without it (or without revenue in the last 12 months) the outlook is left
-        out: ``score_outlook`` and ``outlook`` are NaN and money is the mean of trend and margin.
+        revenue trend, and counted only as a warning: when its score is below both the trend's
+        score and :data:`OUTLOOK_FLAT` (the model expects less than last year and worse than the
+        trend says). BG/NBD assumes every account keeps its long-run rhythm, so it expects an
+        account whose sales are falling to recover: it may pull a score down, never lift it.
+        Without it (or without revenue in the last 12 months) the outlook is left out:
+        ``score_outlook`` is NaN (``outlook``, the ratio, too when absent) and money is the mean of
+        trend and margin.
         ``status`` is never read.
     survey : optional
         A prepared survey, a :class:`SurveyInput`, or ``(table, item dictionary)``.
@@ -388,7 +395,10 @@ def health_scores(
     sub["p_alive"] = _score("p_alive", table["p_alive"])
     revenue = table["revenue_12m"].where(table["revenue_12m"] > 0)
     table["outlook"] = table["expected_revenue_12m"] / revenue - 1.0
-    sub["outlook"] = _score("outlook", table["outlook"])
+    # a warning only: BG/NBD assumes each account keeps its long-run rhythm, so it expects a
+    # decliner to recover; the outlook counts when it is worse than the trend (and than flat)
+    outlook = _score("outlook", table["outlook"])
+    sub["outlook"] = outlook.where(outlook < np.minimum(sub["trend"].fillna(OUTLOOK_FLAT), OUTLOOK_FLAT))
 
     out = pd.DataFrame(index=table.index)
     for component, codes in SUBSCORES.items():
