@@ -472,11 +472,15 @@ def _criterion_scores(
     accounts: pd.DataFrame,
     model: SelectionModel,
     manual_scores: pd.DataFrame | None = None,
+    *,
+    normalise: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Normalised 0-100 scores per account and criterion, and which inputs were missing.
 
     Returns two frames indexed by ``customer_id`` with one column per criterion name:
     the scores (missing inputs already replaced) and a boolean "was missing" mask.
+    With ``normalise=False`` only the mask is meant to be used (the computed measures are
+    not normalised, which is most of the work on a large portfolio); checks are the same.
     """
     check_model(model)
     require_columns(accounts, ("customer_id",), "accounts")
@@ -507,7 +511,7 @@ def _criterion_scores(
             require_columns(accounts, (criterion.source,), "accounts")
             raw = pd.to_numeric(frame[criterion.source], errors="coerce").astype(float)
             absent = raw.isna()
-            score = _normalise(raw, model.normalisation, model.winsorise)
+            score = _normalise(raw, model.normalisation, model.winsorise) if normalise else raw
         if criterion.direction == "lower_is_better":
             score = 100.0 - score
         # after the direction: "lowest" is the worst score whichever way the criterion points
@@ -559,7 +563,7 @@ def criterion_coverage(
         ``n_scored`` (accounts with a value), ``n_accounts`` (all accounts) and
         ``share`` (= n_scored / n_accounts, 0 when there are no accounts).
     """
-    _, missing = _criterion_scores(accounts, model, manual_scores)
+    _, missing = _criterion_scores(accounts, model, manual_scores, normalise=False)
     n = len(missing)
     rows = []
     for criterion in model.criteria:
@@ -583,7 +587,7 @@ def n_excluded(
     manual_scores: pd.DataFrame | None = None,
 ) -> int:
     """How many accounts ``score_accounts`` leaves out (only under ``missing="exclude"``)."""
-    _, missing = _criterion_scores(accounts, model, manual_scores)
+    _, missing = _criterion_scores(accounts, model, manual_scores, normalise=False)
     return int(_excluded(missing, model).sum())
 
 
