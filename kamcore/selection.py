@@ -833,6 +833,7 @@ def sensitivity(
     manual_scores: pd.DataFrame | None = None,
     *,
     seed: int | None = None,
+    scored: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """How often each account stays on the shortlist when every weight moves by +-spread.
 
@@ -850,6 +851,9 @@ def sensitivity(
         Seed for ``numpy.random.default_rng``; the same seed gives the same report.
     seed : int, optional
         Deprecated name of ``random_state`` (warns).
+    scored : DataFrame, optional
+        ``score_accounts(accounts, model, manual_scores)`` when the caller has it: its
+        ``score__<criterion>`` columns are the criterion scores, not computed again.
 
     Returns
     -------
@@ -872,7 +876,12 @@ def sensitivity(
             "selection.sensitivity_settings",
             "Sensitivity needs at least one run and a spread from 0 % up to 100 %.",
         )
-    scores, _ = _scores_in_use(accounts, model, manual_scores)
+    if scored is not None:
+        names = [c.name for c in model.criteria]
+        scores = scored.set_index(scored["customer_id"].astype("str"))[[f"score__{n}" for n in names]]
+        scores.columns = names
+    else:
+        scores, _ = _scores_in_use(accounts, model, manual_scores)
     scores = scores.sort_index()  # ties are broken by customer id: sort once, stable argsort
     matrix = scores[[c.name for c in model.criteria]].to_numpy()
     base = _weights(model)
