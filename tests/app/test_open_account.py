@@ -99,3 +99,63 @@ def planned(demo_root: Path) -> str:
 def test_a_row_of_the_plans_follow_up_opens_the_account(planned: str, key: str):
     at = new_app("plans", timeout=TIMEOUT)  # (the open actions' table sits in a closed expander)
     assert opens_from(at, key) == planned
+
+
+# ------------------------------------------------------------------------ charts and buttons
+def _click(curve: int, index: int, **extra) -> dict:
+    point = {"curve_number": curve, "point_number": index, "point_index": index, **extra}
+    return {"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}}
+
+
+def _landed(at) -> str:
+    assert_clean(at)
+    assert at.title[0].value == "Key account"
+    account = at.session_state["account._selected"]
+    assert at.selectbox(key="account.pick").value == account
+    return account
+
+
+def _chart(at, key: str) -> dict:
+    import json
+
+    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
+    assert len(found) == 1, key
+    return json.loads(found[0].proto.spec)
+
+
+@pytest.mark.parametrize(("name", "choices", "key"), [
+    ("portfolio", {"portfolio.view": "whale"}, "portfolio.whale_chart"),
+    ("segments", {}, "segments.pca"),
+])
+def test_a_click_on_an_account_in_a_chart_opens_it(demo_root: Path, name: str, choices: dict, key: str):
+    at = page(name, **choices)
+    assert_clean(at)
+    spec = _chart(at, key)
+    at.session_state[key] = _click(0, 1)
+    at.run(timeout=TIMEOUT)
+    account = _landed(at)
+    # the account is the clicked point's: its id is carried by the second point of the first trace
+    carried = spec["data"][0].get("ids") or [c[-1] if isinstance(c, list) else c for c in spec["data"][0]["customdata"]]
+    assert str(carried[1]) == account
+
+
+def test_one_bubble_picked_in_the_selection_matrix_opens_from_its_button(demo_root: Path):
+    at = page("selection", **{"selection.view": "matrix"})
+    assert_clean(at)
+    spec = _chart(at, "selection.matrix")
+    first = spec["data"][0]["customdata"][0]
+    account = str(first[0] if isinstance(first, list) else first)
+    at.session_state["selection.matrix"] = _click(0, 0, customdata=[account])
+    at.run(timeout=TIMEOUT)
+    # AppTest sends a chart's selection only on the run it was set for; a browser keeps sending it
+    at.session_state["selection.matrix"] = _click(0, 0, customdata=[account])
+    at.button(key="selection.open_picked").click().run(timeout=TIMEOUT)
+    assert _landed(at) == account
+
+
+def test_the_portfolio_drill_down_opens_its_account_from_the_button(demo_root: Path):
+    at = page("portfolio", **{"portfolio.view": "accounts"})
+    assert_clean(at)
+    chosen = at.selectbox(key="portfolio.drill_account").value
+    at.button(key="portfolio.open_account").click().run(timeout=TIMEOUT)
+    assert _landed(at) == str(chosen)
