@@ -217,6 +217,39 @@ def test_matrix_figure_colours_by_the_classes_it_is_given():
     assert [len(tr.x) for tr in fig.data] == [0, 2, 0]
 
 
+def test_matrix_draws_the_best_ranked_and_the_largest_of_a_large_portfolio(monkeypatch):
+    monkeypatch.setattr(sel, "MATRIX_MAX_BEST", 3)
+    monkeypatch.setattr(sel, "MATRIX_MAX_LARGEST", 2)
+    n = 9
+    scored = pd.DataFrame(
+        {
+            "customer_id": [str(i) for i in range(1, n + 1)],
+            "customer_name": [f"Kunde {i}" for i in range(1, n + 1)],
+            # ranks 1..9 in order; the largest revenues belong to ranks 9 and 7
+            "revenue": [5.0, 4.0, 3.0, 2.0, 1.0, 6.0, 80.0, 7.0, 90.0],
+            "profit": [1.0] * n,
+            "attractiveness": [90.0 - 10 * i for i in range(n)],
+            "strength": [90.0 - 10 * i for i in range(n)],
+            "rank": list(range(1, n + 1)),
+            "total": [90.0 - 10 * i for i in range(n)],
+            "category": ["key"] * n,
+        }
+    )
+    assert list(sel.drawn_accounts(scored)["customer_id"]) == ["1", "2", "3", "7", "9"]
+    fig = sel.matrix_figure(scored, selection.default_model(), "category")
+    drawn = sorted(str(c[0]) for tr in fig.data for c in tr.customdata)
+    assert drawn == ["1", "2", "3", "7", "9"]
+    assert t("selection.matrix_drawn", shown="5", total="9") in fig.layout.title.text
+    # the cut-points are the whole portfolio's medians, not the drawn accounts'
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert [lines[0].y0, lines[1].x0] == [50.0, 50.0]
+    # up to the limit every account is drawn and nothing is said
+    small = scored.head(5)
+    fig = sel.matrix_figure(small, selection.default_model(), "category")
+    assert sum(len(tr.x) for tr in fig.data) == 5
+    assert t("selection.matrix_drawn", shown="5", total="5") not in fig.layout.title.text
+
+
 def test_picked_in_chart_reads_customdata_or_falls_back_to_trace_and_index():
     fig = sel.matrix_figure(scored_accounts(), selection.default_model(), "category")
     key_trace = next(i for i, tr in enumerate(fig.data) if len(tr.x))
