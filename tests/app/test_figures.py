@@ -283,6 +283,28 @@ def test_pca_chart_escapes_segment_names_and_hover_labels():
     assert fig.layout.margin.b == charts.LEGEND_BOTTOM_BASE + charts.TICK_LINE + charts.LEGEND_ROW
 
 
+def test_pca_chart_draws_a_seeded_sample_of_a_large_portfolio_and_says_so(monkeypatch):
+    monkeypatch.setattr(sf, "PCA_MAX_POINTS", 4)
+    index = [f"k{i}" for i in range(10)]
+    coords = pd.DataFrame({"pc1": [float(i) for i in range(10)], "pc2": [0.0] * 10}, index=index)
+    coords.attrs["explained_variance_ratio"] = [0.5, 0.25]
+    labels = pd.Series([i % 2 for i in range(10)], index=index)
+    hover = pd.Series([f"Kunde {i}" for i in range(10)], index=index)
+    ids = pd.Series([str(100 + i) for i in range(10)], index=index)
+    fig = sf.pca_chart(coords, labels, {0: "Small", 1: "Big"}, hover, ids)
+    xs = sorted(x for tr in fig.data for x in tr.x)
+    assert len(xs) == 4 and set(xs) <= set(range(10))
+    # each drawn point keeps its own hover text and account id
+    for trace in fig.data:
+        for x, text, account in zip(trace.x, trace.customdata, trace.ids, strict=True):
+            assert (text, account) == (f"Kunde {int(x)}", str(100 + int(x)))
+    assert t("segments.pca_sampled", shown="4", total="10") in fig.layout.title.text
+    # the same sample every time (a rerun must not move the points)
+    again = sf.pca_chart(coords, labels, {0: "Small", 1: "Big"}, hover, ids)
+    assert sorted(x for tr in again.data for x in tr.x) == xs
+    assert fig.layout.xaxis.title.text == t("segments.pca_axis", n=1, share=charts_pct(0.5))
+
+
 def charts_pct(share: float) -> str:
     from ui.i18n import fmt_pct
 
