@@ -539,6 +539,19 @@ def page_clusters(inputs: Inputs) -> tuple[segments.SegmentResult, pd.DataFrame]
     return result, per.sort_values("revenue", ascending=False, kind="stable")
 
 
+def _suggested_names(result: segments.SegmentResult) -> dict[int, Any]:
+    """The names the Segments page suggests for account segments (ui.figures.segments.default_names),
+    as catalogue texts: "high recency/frequency, low margin", numbered when two are the same."""
+    names: dict[int, Any] = {}
+    for segment, parts in segments.segment_name_parts(result).items():
+        phrases = [Msg(_key("segments", f"level_{part.level}"),
+                       {"what": _Join([Msg(_key("segments", f"short_{f}")) for f in part.features], "/")})
+                   for part in parts]
+        names[int(segment)] = _Join(phrases)
+    return {s: Msg(_key("segments", "name_numbered"), {"name": n, "segment": s})
+            if sum(other == n for other in names.values()) > 1 else n for s, n in names.items()}
+
+
 def _page_clusters(inputs: Inputs) -> Slide | None:
     found = page_clusters(inputs)
     if found is None:
@@ -547,8 +560,11 @@ def _page_clusters(inputs: Inputs) -> Slide | None:
     payload = _segment_assignment(inputs.workspace) if inputs.workspace is not None else None
     saved = segment_inputs.names_from_payload(payload, result.k, result.features)
 
-    def name(segment: Any) -> str | Msg:
-        return saved.get(int(segment)) or Msg("pack.cluster_number", {"n": Num(int(segment))})
+    suggested = _suggested_names(result)
+
+    def name(segment: Any) -> Any:
+        return saved.get(int(segment)) or suggested.get(int(segment)) or Msg("pack.cluster_number",
+                                                                              {"n": Num(int(segment))})
 
     rev_total = float(per["revenue"].clip(lower=0).sum()) or 1.0
     top = per.index[0]
@@ -790,9 +806,10 @@ def _full_marks(score: Any) -> bool:
 
 @dataclass(frozen=True)
 class _Join:
-    """Catalogue texts (or user text) joined with commas."""
+    """Catalogue texts (or user text) joined with commas (or ``sep``)."""
 
     parts: list[Any]
+    sep: str = ", "
 
 
 @dataclass(frozen=True)

@@ -237,12 +237,13 @@ def test_the_segments_pages_k_means_view_reaches_the_cluster_slide(tiny):
     result = segments.kmeans_segments(segments.account_features(inputs.every_status), ["monetary"], k=3,
                                       scale="none")
     assert sorted(result.sizes.tolist()) == sorted(row[1].value for row in table.rows)
-    # no names saved: "Segment n" with kamcore's numbers, largest revenue first
-    by_segment = dict(zip(result.sizes.index, result.sizes, strict=True))
-    assert [by_segment[row[0].params["n"].value] for row in table.rows] == [1, 2, 2]
-    assert [row[0].key for row in table.rows] == ["pack.cluster_number"] * 3
+    # no names saved: the page's suggested names, here from revenue alone (largest revenue first)
+    high, average, low = (pc.Join([pc.Msg(f"segments.level_{level}", {"what": pc.Join([pc.Msg("segments.short_monetary")], "/")})])
+                          for level in ("high", "average", "low"))
+    assert [row[0] for row in table.rows] == [high, average, low]
     params = _finding(slide, "pack.page_clusters_finding").params
     assert (params["k"], params["n"], params["accounts"], params["share"]) == (pc.Num(3), pc.Num(5), pc.Num(1), pc.Pct(0.5))
+    assert params["name"] == high
     assert params["features"] == pc.Join([pc.Msg("segments.feature_monetary")])
     # a view that no longer fits the data (a feature gone) falls back to what the pack did before
     inputs.segment_view = {"features": ["no_such"], "k": 3, "scale": "none", "impute": None}
