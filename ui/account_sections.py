@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -14,17 +15,56 @@ from kamcore.errors import KamError
 from ui import account_link, anonymity, charts, data, i18n, key_accounts, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, t
+from ui.shared import keyed
 
 ATTITUDE_WORDS = ("tilfreds", "fornøyd", "nöjd", "satisf")
 REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "kjøpe igjen", "köpa igen")
 
 
-def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str]) -> str:
+def _account_ids(txn: pd.DataFrame) -> frozenset[str]:
+    """Every account id in the transactions, as text."""
+    return frozenset(txn["customer_id"].dropna().unique().astype(str).tolist())
+
+
+def _rows_by_account(txn: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Account id (as text) -> positions of its transactions, in order."""
+    return {str(k): v for k, v in txn.groupby(txn["customer_id"].astype(str), sort=False).indices.items()}
+
+
+def _month_span(txn: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First days of the first and the last month with a dated transaction (None without)."""
+    dates = pd.to_datetime(txn["date"])
+    if dates.notna().sum() == 0:
+        return None
+    return dates.min().to_period("M").to_timestamp(), dates.max().to_period("M").to_timestamp()
+
+
+def monthly_series(txn: pd.DataFrame, frame_key: tuple | None, account: str, with_profit: bool) -> pd.DataFrame:
+    """``portfolio.monthly_series`` of ``account`` on all transactions: with ``frame_key``
+    (``data.transactions_keyed``'s) read from the account's own rows, found once per data key
+    (a million rows were compared and converted to text on every run), with every month of
+    the whole data as the full call gives."""
+    profit = "profit" if with_profit else None
+    span = keyed((*frame_key, "account.month_span"), _month_span, txn) if frame_key is not None else None
+    rows = keyed((*frame_key, "account.rows"), _rows_by_account, txn).get(account) if span else None
+    if rows is None:  # no key, no dates or no rows of this account: the full call
+        return portfolio.monthly_series(txn.assign(customer_id=txn["customer_id"].astype(str)), account,
+                                        "customer_id", "date", "revenue", profit)
+    mine = txn.iloc[rows]
+    series = portfolio.monthly_series(mine.assign(customer_id=mine["customer_id"].astype(str)), account,
+                                      "customer_id", "date", "revenue", profit)
+    months = pd.date_range(span[0], span[1], freq="MS", name="month")
+    return series.set_index("month").reindex(months, fill_value=0.0).reset_index()
+
+
+def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
+                 frame_key: tuple | None = None) -> str:
     """The account picker: the one asked for in the link or by another page, else the first key
     account, else the largest; the choice goes back into the URL (``?account=``)."""
     # (50,000 accounts: the switch is looked up once, not once per account)
     anonymised = anonymity.on()
-    everyone = set(txn["customer_id"].dropna().unique().astype(str)) | set(names)
+    found = keyed((*frame_key, "account.ids"), _account_ids, txn) if frame_key is not None else _account_ids(txn)
+    everyone = set(found) | set(names)
     ids = sorted(everyone, key=anonymity.account_sort_key) if anonymised else sorted(everyone)
     requested = anonymity.real_account(st.query_params.get("account")) or st.session_state.get(account_link.SELECTED)
     if requested in ids and requested != st.session_state.get("account.pick"):
@@ -102,12 +142,11 @@ def health_section(account: str) -> None:
         st.caption(outlook)
 
 
-def money_section(txn: pd.DataFrame, account: str) -> None:
+def money_section(txn: pd.DataFrame, account: str, frame_key: tuple | None = None) -> None:
     """Monthly revenue and profit against last year, ABC classes and their movement, whale curve, churn."""
     st.subheader(t("account.money_title"))
     with_profit = "profit" in txn.columns
-    series = portfolio.monthly_series(txn.assign(customer_id=txn["customer_id"].astype(str)), account,
-                                      "customer_id", "date", "revenue", "profit" if with_profit else None)
+    series = monthly_series(txn, frame_key, account, with_profit)
     charts.show(figures.trend_figure(series, with_profit), key="account.trend_chart")
     facts_all = key_accounts.portfolio_facts()
     classes = key_accounts.class_rows(facts_all, account)
@@ -132,10 +171,13 @@ def selection_section(account: str) -> None:
     """The account's McDonald box, rank, the two axes and the criteria behind them."""
     facts_all = key_accounts.portfolio_facts()
     scored = facts_all.get("selection")
-    if scored is None or account not in set(scored["customer_id"].astype(str)):
+    if scored is None:
+        return
+    mine = scored.loc[scored["customer_id"].astype(str).to_numpy() == account]
+    if mine.empty:
         return
     st.subheader(t("account.selection_title"))
-    s = scored.loc[scored["customer_id"].astype(str) == account].iloc[0]
+    s = mine.iloc[0]
     cards = st.columns([1.6, 1, 1, 1])  # the box name is long in Norwegian and Swedish
     cards[0].metric(t("account.selection_box"), t(f"selection.category_{s['category']}"), border=True)
     cards[1].metric(t("account.selection_rank"), fmt_num(int(s["rank"])), border=True)
