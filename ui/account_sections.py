@@ -3,6 +3,7 @@ classes, selection, survey. Each is one function the page calls in order."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -21,14 +22,21 @@ ATTITUDE_WORDS = ("tilfreds", "fornøyd", "nöjd", "satisf")
 REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "kjøpe igjen", "köpa igen")
 
 
-def _account_ids(txn: pd.DataFrame) -> frozenset[str]:
-    """Every account id in the transactions, as text."""
-    return frozenset(txn["customer_id"].dropna().unique().astype(str).tolist())
+def _account_ids(txn: pd.DataFrame) -> tuple[str, ...]:
+    """Every account id in the transactions, as text, sorted."""
+    return tuple(sorted(set(txn["customer_id"].dropna().unique().astype(str).tolist())))
 
 
-def _rows_by_account(txn: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Account id (as text) -> positions of its transactions, in order."""
-    return {str(k): v for k, v in txn.groupby(txn["customer_id"].astype(str), sort=False).indices.items()}
+def _largest_account(txn: pd.DataFrame) -> str:
+    """The account with the most revenue (the picker's last resort)."""
+    return str(txn.groupby(txn["customer_id"].astype(str))["revenue"].sum().idxmax())
+
+
+def _rows_by_account(txn: pd.DataFrame) -> MappingProxyType:
+    """Account id (as text) -> positions of its transactions, in order (read-only: handed out
+    as it is, not copied entry by entry)."""
+    groups = txn.groupby(txn["customer_id"].astype(str), sort=False).indices
+    return MappingProxyType({str(k): v for k, v in groups.items()})
 
 
 def _month_span(txn: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -64,16 +72,21 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     # (50,000 accounts: the switch is looked up once, not once per account)
     anonymised = anonymity.on()
     found = keyed((*frame_key, "account.ids"), _account_ids, txn) if frame_key is not None else _account_ids(txn)
-    everyone = set(found) | set(names)
-    ids = sorted(everyone, key=anonymity.account_sort_key) if anonymised else sorted(everyone)
+    known = set(found)
+    if anonymised:
+        ids = sorted(known | set(names), key=anonymity.account_sort_key)
+    elif all(a in known for a in names):  # the usual case: the sorted ids of the data key as they are
+        ids = list(found)
+    else:
+        ids = sorted(known | set(names))
     requested = anonymity.real_account(st.query_params.get("account")) or st.session_state.get(account_link.SELECTED)
     if requested in ids and requested != st.session_state.get("account.pick"):
         st.session_state["account.pick"] = requested
     if st.session_state.get("account.pick") not in ids:
         first = next((a for a in short_ids if a in ids), None)
         if first is None:
-            totals = txn.groupby(txn["customer_id"].astype(str))["revenue"].sum()
-            first = str(totals.idxmax())
+            first = (keyed((*frame_key, "account.largest"), _largest_account, txn) if frame_key is not None
+                     else _largest_account(txn))
         st.session_state["account.pick"] = first
 
     def remember() -> None:

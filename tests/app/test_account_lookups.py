@@ -26,7 +26,7 @@ def _key() -> tuple:
 @pytest.fixture
 def counted(monkeypatch):
     calls: list[str] = []
-    for name in ("_rows_by_account", "_month_span", "_account_ids"):
+    for name in ("_rows_by_account", "_month_span", "_account_ids", "_largest_account"):
         real = getattr(account_sections, name)
         monkeypatch.setattr(account_sections, name, lambda txn, _real=real, _name=name: calls.append(_name) or _real(txn))
     return calls
@@ -57,8 +57,10 @@ def test_an_account_without_rows_gets_the_full_call(counted):
     assert got["month"].iloc[0] == pd.Timestamp("2026-01-01")
 
 
-def test_account_ids_once_per_data_key(counted):
+def test_account_ids_and_the_largest_once_per_data_key(counted):
     key = _key()
-    assert account_sections.keyed((*key, "account.ids"), account_sections._account_ids, TXN) == {"a", "b", "c"}
-    assert account_sections.keyed((*key, "account.ids"), account_sections._account_ids, TXN) == {"a", "b", "c"}
-    assert counted == ["_account_ids"]
+    for _ in range(2):
+        assert account_sections.keyed((*key, "account.ids"), account_sections._account_ids, TXN) == ("a", "b", "c")
+        # a: 10 + 7 + 1 = 18 against b's 7.5 and c's 4
+        assert account_sections.keyed((*key, "account.largest"), account_sections._largest_account, TXN) == "a"
+    assert counted == ["_account_ids", "_largest_account"]
