@@ -6,7 +6,6 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 

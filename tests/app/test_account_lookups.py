@@ -64,3 +64,20 @@ def test_account_ids_and_the_largest_once_per_data_key(counted):
         # a: 10 + 7 + 1 = 18 against b's 7.5 and c's 4
         assert account_sections.keyed((*key, "account.largest"), account_sections._largest_account, TXN) == "a"
     assert counted == ["_account_ids", "_largest_account"]
+
+
+def test_the_plans_trend_lookup_once_per_data_key(monkeypatch):
+    from kamcore import health
+    from ui import key_accounts
+
+    calls: list = []
+    real = health.monthly_revenue
+    monkeypatch.setattr(health, "monthly_revenue", lambda *a, **k: calls.append(k) or real(*a, **k))
+    key = _key()
+    for _ in range(2):
+        trend = account_sections.keyed((*key, "trend", 3), key_accounts.trend_lookup, TXN, 3)
+        # the last three months up to 31 May 2026: March, April, May
+        assert dict(trend) == {"a": [8.0, 0.0, 0.0], "b": [0.0, 0.0, 0.0], "c": [0.0, 0.0, 4.0]}
+        with pytest.raises(TypeError):
+            trend["a"] = []  # read-only: every session gets the same one
+    assert calls == [{"months": 3}]
