@@ -472,11 +472,15 @@ def _criterion_scores(
     accounts: pd.DataFrame,
     model: SelectionModel,
     manual_scores: pd.DataFrame | None = None,
+    *,
+    normalise: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Normalised 0-100 scores per account and criterion, and which inputs were missing.
 
     Returns two frames indexed by ``customer_id`` with one column per criterion name:
     the scores (missing inputs already replaced) and a boolean "was missing" mask.
+    With ``normalise=False`` only the mask is meant to be used (the computed measures are
+    not normalised, which is most of the work on a large portfolio); checks are the same.
     """
     check_model(model)
     require_columns(accounts, ("customer_id",), "accounts")
@@ -507,7 +511,7 @@ def _criterion_scores(
             require_columns(accounts, (criterion.source,), "accounts")
             raw = pd.to_numeric(frame[criterion.source], errors="coerce").astype(float)
             absent = raw.isna()
-            score = _normalise(raw, model.normalisation, model.winsorise)
+            score = _normalise(raw, model.normalisation, model.winsorise) if normalise else raw
         if criterion.direction == "lower_is_better":
             score = 100.0 - score
         # after the direction: "lowest" is the worst score whichever way the criterion points
@@ -559,7 +563,7 @@ def criterion_coverage(
         ``n_scored`` (accounts with a value), ``n_accounts`` (all accounts) and
         ``share`` (= n_scored / n_accounts, 0 when there are no accounts).
     """
-    _, missing = _criterion_scores(accounts, model, manual_scores)
+    _, missing = _criterion_scores(accounts, model, manual_scores, normalise=False)
     n = len(missing)
     rows = []
     for criterion in model.criteria:
@@ -583,7 +587,7 @@ def n_excluded(
     manual_scores: pd.DataFrame | None = None,
 ) -> int:
     """How many accounts ``score_accounts`` leaves out (only under ``missing="exclude"``)."""
-    _, missing = _criterion_scores(accounts, model, manual_scores)
+    _, missing = _criterion_scores(accounts, model, manual_scores, normalise=False)
     return int(_excluded(missing, model).sum())
 
 
@@ -829,6 +833,7 @@ def sensitivity(
     manual_scores: pd.DataFrame | None = None,
     *,
     seed: int | None = None,
+    scored: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """How often each account stays on the shortlist when every weight moves by +-spread.
 
@@ -846,6 +851,9 @@ def sensitivity(
         Seed for ``numpy.random.default_rng``; the same seed gives the same report.
     seed : int, optional
         Deprecated name of ``random_state`` (warns).
+    scored : DataFrame, optional
+        ``score_accounts(accounts, model, manual_scores)`` when the caller has it: its
+        ``score__<criterion>`` columns are the criterion scores, not computed again.
 
     Returns
     -------
@@ -868,7 +876,12 @@ def sensitivity(
             "selection.sensitivity_settings",
             "Sensitivity needs at least one run and a spread from 0 % up to 100 %.",
         )
-    scores, _ = _scores_in_use(accounts, model, manual_scores)
+    if scored is not None:
+        names = [c.name for c in model.criteria]
+        scores = scored.set_index(scored["customer_id"].astype("str"))[[f"score__{n}" for n in names]]
+        scores.columns = names
+    else:
+        scores, _ = _scores_in_use(accounts, model, manual_scores)
     scores = scores.sort_index()  # ties are broken by customer id: sort once, stable argsort
     matrix = scores[[c.name for c in model.criteria]].to_numpy()
     base = _weights(model)

@@ -141,7 +141,8 @@ held.set_size(int(size))
 edits = held.shortlist_state()
 try:
     chosen = selection.shortlist(scored, size=int(size), include=edits.include, exclude=edits.exclude, limit=limit)
-    report = work.sensitivity(frame_key, measures, model, manual, int(size), SENSITIVITY_RUNS, SENSITIVITY_SPREAD)
+    report = work.sensitivity(frame_key, measures, model, manual, int(size), SENSITIVITY_RUNS, SENSITIVITY_SPREAD,
+                              scored=scored)
 except KamError as exc:
     widgets.stop_with_error(exc)
 

@@ -66,11 +66,13 @@ def scoring(frame_key: tuple, measures: pd.DataFrame, model: selection.Selection
 
 
 def sensitivity(frame_key: tuple, measures: pd.DataFrame, model: selection.SelectionModel,
-                manual: pd.DataFrame | None, size: int, runs: int, spread: float) -> pd.DataFrame:
-    """:func:`kamcore.selection.sensitivity` (seeded: the same report for the same inputs)."""
+                manual: pd.DataFrame | None, size: int, runs: int, spread: float,
+                scored: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`kamcore.selection.sensitivity` (seeded: the same report for the same inputs);
+    ``scored`` is :func:`scoring`'s scored accounts of the same key, whose criterion scores it reuses."""
     return keyed((*frame_key, "sensitivity", *model_key(model, manual), size, runs, spread),
                  selection.sensitivity, measures, model, size, n_runs=runs, spread=spread,
-                 random_state=0, manual_scores=manual)
+                 random_state=0, manual_scores=manual, scored=scored)
 
 
 def _matrix(scored: pd.DataFrame, model: selection.SelectionModel, colour_by: str) -> dict[str, Any]:

@@ -217,6 +217,39 @@ def test_matrix_figure_colours_by_the_classes_it_is_given():
     assert [len(tr.x) for tr in fig.data] == [0, 2, 0]
 
 
+def test_matrix_draws_the_best_ranked_and_the_largest_of_a_large_portfolio(monkeypatch):
+    monkeypatch.setattr(sel, "MATRIX_MAX_BEST", 3)
+    monkeypatch.setattr(sel, "MATRIX_MAX_LARGEST", 2)
+    n = 9
+    scored = pd.DataFrame(
+        {
+            "customer_id": [str(i) for i in range(1, n + 1)],
+            "customer_name": [f"Kunde {i}" for i in range(1, n + 1)],
+            # ranks 1..9 in order; the largest revenues belong to ranks 9 and 7
+            "revenue": [5.0, 4.0, 3.0, 2.0, 1.0, 6.0, 80.0, 7.0, 90.0],
+            "profit": [1.0] * n,
+            "attractiveness": [90.0 - 10 * i for i in range(n)],
+            "strength": [90.0 - 10 * i for i in range(n)],
+            "rank": list(range(1, n + 1)),
+            "total": [90.0 - 10 * i for i in range(n)],
+            "category": ["key"] * n,
+        }
+    )
+    assert list(sel.drawn_accounts(scored)["customer_id"]) == ["1", "2", "3", "7", "9"]
+    fig = sel.matrix_figure(scored, selection.default_model(), "category")
+    drawn = sorted(str(c[0]) for tr in fig.data for c in tr.customdata)
+    assert drawn == ["1", "2", "3", "7", "9"]
+    assert t("selection.matrix_drawn", shown="5", total="9") in fig.layout.title.text
+    # the cut-points are the whole portfolio's medians, not the drawn accounts'
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert [lines[0].y0, lines[1].x0] == [50.0, 50.0]
+    # up to the limit every account is drawn and nothing is said
+    small = scored.head(5)
+    fig = sel.matrix_figure(small, selection.default_model(), "category")
+    assert sum(len(tr.x) for tr in fig.data) == 5
+    assert t("selection.matrix_drawn", shown="5", total="5") not in fig.layout.title.text
+
+
 def test_picked_in_chart_reads_customdata_or_falls_back_to_trace_and_index():
     fig = sel.matrix_figure(scored_accounts(), selection.default_model(), "category")
     key_trace = next(i for i, tr in enumerate(fig.data) if len(tr.x))
@@ -248,6 +281,28 @@ def test_pca_chart_escapes_segment_names_and_hover_labels():
     # the legend sits at the very bottom of the figure, in a margin that holds it (2 names: 1 row)
     assert (fig.layout.legend.yref, fig.layout.legend.y, fig.layout.legend.yanchor) == ("container", 0, "bottom")
     assert fig.layout.margin.b == charts.LEGEND_BOTTOM_BASE + charts.TICK_LINE + charts.LEGEND_ROW
+
+
+def test_pca_chart_draws_a_seeded_sample_of_a_large_portfolio_and_says_so(monkeypatch):
+    monkeypatch.setattr(sf, "PCA_MAX_POINTS", 4)
+    index = [f"k{i}" for i in range(10)]
+    coords = pd.DataFrame({"pc1": [float(i) for i in range(10)], "pc2": [0.0] * 10}, index=index)
+    coords.attrs["explained_variance_ratio"] = [0.5, 0.25]
+    labels = pd.Series([i % 2 for i in range(10)], index=index)
+    hover = pd.Series([f"Kunde {i}" for i in range(10)], index=index)
+    ids = pd.Series([str(100 + i) for i in range(10)], index=index)
+    fig = sf.pca_chart(coords, labels, {0: "Small", 1: "Big"}, hover, ids)
+    xs = sorted(x for tr in fig.data for x in tr.x)
+    assert len(xs) == 4 and set(xs) <= set(range(10))
+    # each drawn point keeps its own hover text and account id
+    for trace in fig.data:
+        for x, text, account in zip(trace.x, trace.customdata, trace.ids, strict=True):
+            assert (text, account) == (f"Kunde {int(x)}", str(100 + int(x)))
+    assert t("segments.pca_sampled", shown="4", total="10") in fig.layout.title.text
+    # the same sample every time (a rerun must not move the points)
+    again = sf.pca_chart(coords, labels, {0: "Small", 1: "Big"}, hover, ids)
+    assert sorted(x for tr in again.data for x in tr.x) == xs
+    assert fig.layout.xaxis.title.text == t("segments.pca_axis", n=1, share=charts_pct(0.5))
 
 
 def charts_pct(share: float) -> str:

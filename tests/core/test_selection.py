@@ -671,6 +671,16 @@ def test_sensitivity_uses_the_same_accounts_as_the_scoring():
     assert sorted(report["customer_id"]) == ["A", "B", "D"]
 
 
+@pytest.mark.parametrize("missing", ["neutral", "lowest", "exclude"])
+def test_sensitivity_reusing_the_scored_accounts_gives_the_same_report(missing):
+    model, manual = four_model(missing=missing), four_manual()
+    scored = score_accounts(four_accounts(), model, manual)
+    for size in (1, 2, 3):
+        computed = sensitivity(four_accounts(), model, size, n_runs=40, spread=0.5, manual_scores=manual)
+        reused = sensitivity(four_accounts(), model, size, n_runs=40, spread=0.5, manual_scores=manual, scored=scored)
+        pd.testing.assert_frame_equal(reused, computed)
+
+
 #            a   s
 # 0         90  85
 # 1         80  30

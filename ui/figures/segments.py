@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from kamcore import segments as sg
 from ui import charts
-from ui.i18n import fmt_pct, t
+from ui.i18n import fmt_num, fmt_pct, t
 
 INDICES = ("silhouette", "calinski_harabasz", "davies_bouldin", "gap")
 #: Characters per line of a k-chart panel title (wrapped between words).
@@ -128,16 +129,37 @@ def default_names(
     }
 
 
+#: Points the PCA map draws at most. Its shape is the same from a random sample of this size,
+#: and 50,000 points with their hover texts cost the server and the browser a second per change.
+PCA_MAX_POINTS = 5_000
+
+
+def drawn_points(coords: pd.DataFrame) -> pd.DataFrame:
+    """``coords`` itself up to ``PCA_MAX_POINTS`` rows, else that many rows picked at random
+    (seeded: the same rows every time), in ``coords``' order."""
+    if len(coords) <= PCA_MAX_POINTS:
+        return coords
+    picked = np.sort(np.random.default_rng(0).choice(len(coords), size=PCA_MAX_POINTS, replace=False))
+    return coords.iloc[picked]
+
+
 def pca_chart(
     coords: pd.DataFrame, labels: pd.Series, names: dict[int, str], hover: pd.Series, ids: pd.Series | None = None
 ) -> go.Figure:
     """Accounts or respondents on the first two principal components, one trace per segment.
 
     With ``ids`` (customer ids by the index of ``coords``) each point's Plotly id is its
-    customer id, so a click can open the account (``ui.account_charts``).
+    customer id, so a click can open the account (``ui.account_charts``). Above
+    ``PCA_MAX_POINTS`` rows a seeded random sample is drawn and the title says so.
     """
     fig = go.Figure()
     ratio = coords.attrs.get("explained_variance_ratio", [0.0, 0.0])
+    total = len(coords)
+    coords = drawn_points(coords)
+    title = charts.wrap(t("segments.pca_title"), charts.HALF_WIDTH_TITLE)
+    if len(coords) < total:
+        note = t("segments.pca_sampled", shown=fmt_num(len(coords)), total=fmt_num(total))
+        title += f"<br><span style='font-size:12px'>{charts.safe(note)}</span>"
     segments = labels.reindex(coords.index)
     for position, (segment, name) in enumerate(names.items()):
         rows = segments == segment
@@ -158,7 +180,7 @@ def pca_chart(
     return charts.legend_below(
         charts.style(
             fig,
-            title=charts.wrap(t("segments.pca_title"), charts.HALF_WIDTH_TITLE),
+            title=title,
             x_title=t("segments.pca_axis", n=1, share=fmt_pct(ratio[0])),
             y_title=t("segments.pca_axis", n=2, share=fmt_pct(ratio[1])),
             height=560,

@@ -62,6 +62,24 @@ def _escaped(values: pd.Series) -> list[str]:
     return out.tolist()
 
 
+#: Bubbles drawn at most by the portfolio matrix: the best-ranked accounts, plus the largest.
+#: Tens of thousands of bubbles are a cloud nobody can read, and they cost the server and the
+#: browser seconds per change; the room argues about the candidates at the top.
+MATRIX_MAX_BEST = 2_000
+MATRIX_MAX_LARGEST = 500
+
+
+def drawn_accounts(scored: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``scored`` (columns ``rank`` and ``revenue``) the matrix draws: all of them up to
+    ``MATRIX_MAX_BEST + MATRIX_MAX_LARGEST`` accounts, else the ``MATRIX_MAX_BEST`` best-ranked and
+    the ``MATRIX_MAX_LARGEST`` largest by revenue, in ``scored``'s order."""
+    if len(scored) <= MATRIX_MAX_BEST + MATRIX_MAX_LARGEST:
+        return scored
+    best = scored["rank"].rank(method="first") <= MATRIX_MAX_BEST
+    largest = scored["revenue"].rank(method="first", ascending=False, na_option="bottom") <= MATRIX_MAX_LARGEST
+    return scored.loc[(best | largest).to_numpy()]
+
+
 def matrix_figure(
     scored: pd.DataFrame, model: selection.SelectionModel, colour_by: str, classes: pd.Series | None = None
 ) -> go.Figure:
@@ -70,7 +88,7 @@ def matrix_figure(
     With ``colour_by="abc"`` the bubbles take ``classes`` (customer id -> A/B/C,
     :func:`kamcore.selection.revenue_classes`); the figure computes no statistics itself.
     """
-    frame = scored.copy()
+    frame = drawn_accounts(scored).copy()
     if colour_by == "abc":
         if classes is None:
             raise ValueError("matrix_figure(colour_by='abc') needs the accounts' classes")
@@ -177,6 +195,8 @@ def matrix_figure(
         missing=t(f"selection.missing_policy_{model.missing}").lower(),
         cuts=cut_rule_label(model),
     )
+    if len(frame) < len(scored):
+        note += " · " + t("selection.matrix_drawn", shown=fmt_num(len(frame)), total=fmt_num(len(scored)))
     fig.update_layout(margin_t=charts.TOP_MARGIN_WITH_LEGEND + 20)
     return charts.style(
         fig,
