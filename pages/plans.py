@@ -114,13 +114,19 @@ else:
     for column, by in ((by_left, "owner"), (by_right, "account")):
         summary = plans.follow_up(progress, by)
         column.markdown(f"**{t(f'plans.by_{by}')}**")
-        column.dataframe(anonymity.frame(pd.DataFrame({
+        frame = pd.DataFrame({
             t(f"plans.col_{by}"): summary[by] if by == "owner" else [f"{a} · {names.get(a, a)}" for a in summary[by]],
             t("plans.col_objectives"): summary["objectives"],
             t("plans.col_on"): summary["on"],
             t("plans.col_behind"): summary["behind"],
             t("plans.col_mean_share"): [fmt_pct(v) for v in summary["mean_share_of_target"]],
-        })), hide_index=True, width="stretch", key=f"plans.by_{by}")
+        })
+        if by == "account":  # a row opens the account's page (i18n.dataframe shows pseudonyms when on)
+            with column:
+                account_link.account_table(frame, summary["account"].astype(str).tolist(), hide_index=True,
+                                           width="stretch", key="plans.by_account")
+        else:
+            column.dataframe(anonymity.frame(frame), hide_index=True, width="stretch", key=f"plans.by_{by}")
 
 # --------------------------------------------------------------------------------- actions
 st.subheader(t("plans.actions_title"))
@@ -145,14 +151,14 @@ else:
 open_actions = [a for a in actions if a.status in plans.OPEN_STATUSES and a not in late]
 if open_actions:
     with st.expander(t("plans.open_actions", n=fmt_num(len(open_actions))), icon=":material/list:"):
-        i18n.dataframe(pd.DataFrame({
+        account_link.account_table(pd.DataFrame({  # a row opens the account's page
             t("plans.col_account"): [a.account for a in open_actions],
             t("plans.col_name"): [names.get(a.account, a.account) for a in open_actions],
             t("plans.col_action"): [a.what for a in open_actions],
             t("plans.col_owner"): [a.owner for a in open_actions],
             t("plans.col_due"): [fmt_date(a.due) for a in open_actions],
             t("plans.col_status"): [t(f"account.status_{a.status}") for a in open_actions],
-        }), hide_index=True, width="stretch", key="plans.open_table")
+        }), [a.account for a in open_actions], hide_index=True, width="stretch", key="plans.open_table")
 
 # ------------------------------------------------------------------------- programme effect
 st.subheader(t("plans.effect_title"))

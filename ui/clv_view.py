@@ -21,7 +21,7 @@ import streamlit as st
 from kamcore import clv
 from kamcore.errors import KamError
 from kamcore.schemas import FilterSettings, TableKind
-from ui import charts, data, i18n, state, widgets
+from ui import account_link, charts, data, i18n, state, widgets
 from ui.figures import clv as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
 from ui.shared import keyed
@@ -314,8 +314,9 @@ def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = 
             st.info(t("clv.drifting_none"))
         else:
             shown = table.head(figures.DRIFTING_ROWS)
-            i18n.dataframe(
+            account_link.account_table(  # a row opens the account's page
                 shown,
+                shown[t("portfolio.col_customer")].astype(str).tolist(),
                 hide_index=True,
                 key="portfolio.clv_drifting",
                 decimals={
@@ -332,8 +333,9 @@ def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = 
         charts.show(figures.class_outlook_figure(tables.outlook), key="portfolio.clv_outlook")
         table = figures.accounts_table(tables.by_rank, presorted=True)
         shown = table.head(figures.ACCOUNT_ROWS)
-        i18n.dataframe(
+        account_link.account_table(  # a row opens the account's page
             shown,
+            shown[t("portfolio.col_customer")].astype(str).tolist(),
             hide_index=True,
             key="portfolio.clv_accounts",
             decimals={

@@ -50,6 +50,10 @@ VIEW_WIDGETS = {
     "selection.cut_strength": "cut_strength",
 }
 SELECTION_WEIGHTS = "selection._weights"  # ui.selection_state's remembered weights
+#: The Segments page's k-means widgets -> the name the view keeps them under (kept together,
+#: and only while the page clusters accounts: the pack's cluster slide is about accounts).
+SEGMENT_WIDGETS = {"segments.features": "features", "segments.k_mode": "k_mode", "segments.k": "k",
+                   "segments.scale": "scale", "segments.impute": "impute"}
 
 
 def remember_view() -> dict:
@@ -65,7 +69,20 @@ def remember_view() -> dict:
     weights = st.session_state.get(SELECTION_WEIGHTS)
     if weights:
         view["weights"] = dict(weights)
+    if st.session_state.get("segments.source") == "accounts" and st.session_state.get("segments.features"):
+        view["segments"] = {name: st.session_state.get(key) for key, name in SEGMENT_WIDGETS.items()}
     return view
+
+
+def segment_view() -> dict | None:
+    """The Segments page's last k-means choices for ``content.Inputs.segment_view``; None when the
+    session has not clustered accounts there."""
+    chosen = remember_view().get("segments")
+    if not chosen:
+        return None
+    fixed = chosen.get("k_mode") == "fixed" and chosen.get("k") is not None
+    return {"features": list(chosen["features"]), "k": int(chosen["k"]) if fixed else None,
+            "scale": chosen.get("scale") or "standard", "impute": "median" if chosen.get("impute") else None}
 
 
 def view_settings() -> tuple[tuple[float, float], dict]:
@@ -90,7 +107,7 @@ def _fingerprint(sections: list[str]) -> str:
         "ws": state.workspace_key(), "lang": lang(), "filters": data.current_filters().model_dump_json(),
         "tables": [data.active_table(k) for k in (TableKind.transactions, TableKind.accounts, TableKind.survey)],
         "sections": sections, "anonymised": anonymised(), "weights": key_accounts.weights(),
-        "view": view_settings(),
+        "view": view_settings(), "segments": segment_view(),
     }, sort_keys=True, default=str)
 
 
@@ -112,6 +129,7 @@ def build(sections: list[str]) -> dict:
         if pseudonymiser is not None:  # the workspace is usually named after the client
             inputs.name = content.Msg("pack.anonymised_workspace")
         inputs.thresholds, inputs.selection_view = view_settings()
+        inputs.segment_view = segment_view()
         pack = content.build(
             inputs, sections, shortlist_limit=state.settings().shortlist_limit,
             health_weights=key_accounts.weights(),

@@ -62,7 +62,7 @@ def _written(value: Any) -> str:
     if isinstance(value, pc.Date):
         return fmt_date(value.value)
     if isinstance(value, pc.Join):
-        return ", ".join(_written(p) for p in value.parts)
+        return value.sep.join(_written(p) for p in value.parts)
     if isinstance(value, pc.Dimension):
         return i18n.dimension_label(value.name)
     return "" if value is None else str(value)

@@ -22,6 +22,7 @@ from kamcore import (
     manual_scores,
     plans,
     portfolio,
+    segment_inputs,
     segments,
     selection,
     survey,
@@ -147,6 +148,11 @@ class Inputs:
     #: ``missing``, ``cut_rule``, ``cut_attractiveness``, ``cut_strength``) over the saved ones.
     thresholds: tuple[float, float] = THRESHOLDS
     selection_view: Mapping[str, Any] | None = None
+    #: The Segments page's k-means choices when the user has been there (``features``, ``k``:
+    #: a number or None for the automatic choice, ``scale``, ``impute``); None: the saved segments.
+    segment_view: Mapping[str, Any] | None = None
+    #: All sidebar filters, every account status: the rows the Segments page clusters.
+    every_status: pd.DataFrame | None = None
 
 
 def _first(ws: Any, kind: TableKind, chosen: str | None) -> str | None:
@@ -202,6 +208,7 @@ def load_inputs(
         else:
             accounts = tables.attach_segments(accounts, assignment).drop_duplicates("customer_id")
     kept: tuple[str, ...] | None = None
+    every_status = current
     if statuses is not None and accounts is not None and "status" in accounts:
         status = tables.account_status(accounts)
         kept = tuple(sorted(statuses))
@@ -211,7 +218,7 @@ def load_inputs(
     return Inputs(
         workspace=ws, name=name, filters=filters, transactions=current, history=history, statuses=kept,
         everything=everything, accounts=accounts, accounts_name=acc_name, accounts_raw=raw,
-        survey_name=active.get("survey"), today=today or dt.date.today(),
+        survey_name=active.get("survey"), today=today or dt.date.today(), every_status=every_status,
     )
 
 
@@ -489,7 +496,10 @@ def segment_slides(inputs: Inputs) -> list[Slide]:
                     [Chart("rfm", (table,)),
                      Table([Msg("pack.col_segment"), Msg("pack.col_accounts"), Msg("pack.col_revenue_share"),
                             Msg("pack.col_recency")], rows)])]
-    if "cluster" in frame and frame["cluster"].notna().any():
+    viewed = _page_clusters(inputs)
+    if viewed is not None:
+        slides.append(viewed)
+    elif "cluster" in frame and frame["cluster"].notna().any():
         per = frame.groupby("cluster", observed=True).agg(accounts=("customer_id", "nunique"),
                                                           revenue=("revenue", "sum"))
         per = per.sort_values("revenue", ascending=False)
@@ -502,6 +512,72 @@ def segment_slides(inputs: Inputs) -> list[Slide]:
                                    [[str(c), Num(int(r.accounts)), Num(r.revenue), Pct(max(r.revenue, 0) / rev_total)]
                                     for c, r in per.head(TABLE_ROWS).iterrows()])]))
     return slides
+
+
+def page_clusters(inputs: Inputs) -> tuple[segments.SegmentResult, pd.DataFrame] | None:
+    """The Segments page's k-means view (its features, k, scaling, imputing) on the page's rows
+    (all filters, every status), with accounts and revenue per cluster; None when the session has
+    no such view or it cannot be computed."""
+    view = inputs.segment_view
+    frame = inputs.every_status
+    if not view or not view.get("features") or frame is None or not {"date", "revenue"} <= set(frame.columns):
+        return None
+    try:
+        table = segments.account_features(frame)
+        features = [f for f in view["features"] if f in table.columns]
+        if features != list(view["features"]):
+            return None
+        k = view.get("k")
+        result = segments.kmeans_segments(table, features, k=int(k) if k is not None else None,
+                                          scale=view.get("scale", "standard"), impute=view.get("impute"),
+                                          diagnostics=k is None)
+    except KamError:
+        return None
+    labels = result.labels.dropna()
+    revenue = table.loc[labels.index, "monetary"].groupby(labels).sum()
+    per = pd.DataFrame({"accounts": result.sizes, "revenue": revenue.reindex(result.sizes.index).fillna(0.0)})
+    return result, per.sort_values("revenue", ascending=False, kind="stable")
+
+
+def _suggested_names(result: segments.SegmentResult) -> dict[int, Any]:
+    """The names the Segments page suggests for account segments (ui.figures.segments.default_names),
+    as catalogue texts: "high recency/frequency, low margin", numbered when two are the same."""
+    names: dict[int, Any] = {}
+    for segment, parts in segments.segment_name_parts(result).items():
+        phrases = [Msg(_key("segments", f"level_{part.level}"),
+                       {"what": _Join([Msg(_key("segments", f"short_{f}")) for f in part.features], "/")})
+                   for part in parts]
+        names[int(segment)] = _Join(phrases)
+    return {s: Msg(_key("segments", "name_numbered"), {"name": n, "segment": s})
+            if sum(other == n for other in names.values()) > 1 else n for s, n in names.items()}
+
+
+def _page_clusters(inputs: Inputs) -> Slide | None:
+    found = page_clusters(inputs)
+    if found is None:
+        return None
+    result, per = found
+    payload = _segment_assignment(inputs.workspace) if inputs.workspace is not None else None
+    saved = segment_inputs.names_from_payload(payload, result.k, result.features)
+
+    suggested = _suggested_names(result)
+
+    def name(segment: Any) -> Any:
+        return saved.get(int(segment)) or suggested.get(int(segment)) or Msg("pack.cluster_number",
+                                                                              {"n": Num(int(segment))})
+
+    rev_total = float(per["revenue"].clip(lower=0).sum()) or 1.0
+    top = per.index[0]
+    features = _Join([Msg(_key("segments", f"feature_{f}")) for f in result.features])
+    return Slide("segments", Msg("pack.page_clusters_title"),
+                 [Msg("pack.page_clusters_finding", {
+                     "k": Num(result.k), "n": Num(int(per["accounts"].sum())), "features": features,
+                     "name": name(top), "accounts": Num(int(per.loc[top, "accounts"])),
+                     "share": Pct(max(float(per.loc[top, "revenue"]), 0.0) / rev_total)})],
+                 [Table([Msg("pack.col_segment"), Msg("pack.col_accounts"), Msg("pack.col_revenue"),
+                         Msg("pack.col_revenue_share")],
+                        [[name(c), Num(int(r.accounts)), Num(r.revenue), Pct(max(r.revenue, 0) / rev_total)]
+                         for c, r in per.head(TABLE_ROWS).iterrows()])])
 
 
 @dataclass
@@ -730,9 +806,10 @@ def _full_marks(score: Any) -> bool:
 
 @dataclass(frozen=True)
 class _Join:
-    """Catalogue texts (or user text) joined with commas."""
+    """Catalogue texts (or user text) joined with commas (or ``sep``)."""
 
     parts: list[Any]
+    sep: str = ", "
 
 
 @dataclass(frozen=True)

@@ -116,3 +116,34 @@ def test_the_portfolio_pages_thresholds_reach_the_pack_from_another_page(demo_ro
     default_a = int((portfolio.abc_classes(frame, "customer_id", "revenue", (0.8, 0.95))["abc_class"] == "A").sum())
     assert n_a < default_a
     assert f"{fmt_num(n_a, 0, 'en')} of {fmt_num(len(classes), 0, 'en')} accounts" in pareto
+
+
+def test_the_segments_pages_k_reaches_the_pack_from_another_page(demo_root: Path):
+    from kamcore import segments
+
+    at = new_app("segments", timeout=300)
+    at.segmented_control(key="segments.k_mode").set_value("fixed").run(timeout=300)
+    at.slider(key="segments.k").set_value(5).run(timeout=300)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.data_editor(key="segments.names").value
+    assert len(shown) == 5
+    # the user moves on to the home page (the Segments widgets are gone) and builds the pack there
+    at.session_state["app.start_page"] = "home"
+    at.run(timeout=300)
+    assert at.title[0].value != "Segments" and not [s for s in at.slider if s.key.startswith("segments.")]
+    _only(at, "segments")
+    at.run(timeout=300)
+    at.button(key="pack.build").click().run(timeout=300)
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    deck = _slides_text(at.session_state["pack._files"]["files"]["pptx"])
+    slide = next(s for s in deck if s.startswith("Segments as on the Segments page"))
+    # the accounts per segment: the page's editor and kamcore's at k = 5 on the page's rows
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        rows = pc.load_inputs(ws, "demo").every_status
+    result = segments.kmeans_segments(segments.account_features(rows), ["r_score", "f_score", "m_score"], k=5)
+    assert sorted(result.sizes.tolist()) == sorted(int(n) for n in shown["n"])
+    assert (f"{fmt_num(result.sizes.sum(), 0, 'en')} accounts in 5 segments by Recency score (1–5), "
+            "Frequency score (1–5), Monetary score (1–5);") in slide
+    # each segment under the name the page suggests, with the page's number of accounts
+    for suggested, n in zip(shown["suggested"], shown["n"], strict=True):
+        assert f"\n{suggested}\n{fmt_num(n, 0, 'en')}\n" in slide

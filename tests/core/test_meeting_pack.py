@@ -216,3 +216,35 @@ def test_a_section_without_data_gives_no_slide_and_the_title_says_so(tiny):
     pack = pc.build(pc.load_inputs(tiny, "tiny", statuses=None), ["survey"])
     assert [s.section for s in pack.slides] == ["title"]
     assert pc.Msg("pack.no_survey") in pack.slides[0].findings
+
+
+def test_the_segments_pages_k_means_view_reaches_the_cluster_slide(tiny):
+    """Revenue 50, 20, 15, 10, 5 (one sale each), clustered on revenue alone, unscaled, at k = 3:
+    the least squared distance splits them into {50}, {20, 15}, {10, 5} (within sums 0 + 12.5 +
+    12.5 = 25; {50}, {20}, {15, 10, 5} gives 50). The slide lists 1, 2, 2 accounts with revenue
+    50, 35, 15 (50 %, 35 %, 15 %), as kamcore.segments finds them at that k."""
+    inputs = pc.load_inputs(tiny, "tiny", statuses=None)
+    # without a visit to the Segments page: no slide of the page's clusters (and nothing saved)
+    assert not _find(pc.build(inputs, ["segments"]).slides, "pack.page_clusters_title")
+    inputs.segment_view = {"features": ["monetary"], "k": 3, "scale": "none", "impute": None}
+    slide = _find(pc.build(inputs, ["segments"]).slides, "pack.page_clusters_title")[0]
+    table = next(v for v in slide.visuals if isinstance(v, pc.Table))
+    assert [row[1:] for row in table.rows] == [
+        [pc.Num(1), pc.Num(50.0), pc.Pct(0.5)], [pc.Num(2), pc.Num(35.0), pc.Pct(0.35)],
+        [pc.Num(2), pc.Num(15.0), pc.Pct(0.15)]]
+    from kamcore import segments
+
+    result = segments.kmeans_segments(segments.account_features(inputs.every_status), ["monetary"], k=3,
+                                      scale="none")
+    assert sorted(result.sizes.tolist()) == sorted(row[1].value for row in table.rows)
+    # no names saved: the page's suggested names, here from revenue alone (largest revenue first)
+    high, average, low = (pc.Join([pc.Msg(f"segments.level_{level}", {"what": pc.Join([pc.Msg("segments.short_monetary")], "/")})])
+                          for level in ("high", "average", "low"))
+    assert [row[0] for row in table.rows] == [high, average, low]
+    params = _finding(slide, "pack.page_clusters_finding").params
+    assert (params["k"], params["n"], params["accounts"], params["share"]) == (pc.Num(3), pc.Num(5), pc.Num(1), pc.Pct(0.5))
+    assert params["name"] == high
+    assert params["features"] == pc.Join([pc.Msg("segments.feature_monetary")])
+    # a view that no longer fits the data (a feature gone) falls back to what the pack did before
+    inputs.segment_view = {"features": ["no_such"], "k": 3, "scale": "none", "impute": None}
+    assert not _find(pc.build(inputs, ["segments"]).slides, "pack.page_clusters_title")
