@@ -39,4 +39,4 @@ account_sections.survey_section(account, prepared)
 st.subheader(t("app.page_relationships"))
 relationships.account_section(account, key="account.relationships")
 
-account_plan.render(account, txn, prepared, key_accounts.health_accounts(wait=False))
+account_plan.render(account, txn, prepared, key_accounts.health_accounts())

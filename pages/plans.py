@@ -30,11 +30,9 @@ short_ids, saved_at = key_accounts.shortlist()
 
 # ------------------------------------------------------------------------------ health list
 st.subheader(t("plans.health_title"))
-# while the future-value model is fitted: health at once without it, then a rerun (issue 19)
-key_accounts.future_status()
 chosen_weights = key_accounts.weights_editor("plans")
 try:
-    scores = key_accounts.health_table(chosen_weights, wait=False)
+    scores = key_accounts.health_table(chosen_weights)
 except KamError as exc:
     widgets.stop_with_error(exc)
 widgets.require(scores, "plans.no_data")
@@ -92,7 +90,7 @@ if not objectives:
     st.caption(t("plans.no_objectives"))
 else:
     prepared = key_accounts.survey()
-    progress = plans.progress_table(objectives, txn, prepared, accounts=key_accounts.health_accounts(wait=False),
+    progress = plans.progress_table(objectives, txn, prepared, accounts=key_accounts.health_accounts(),
                                     as_of=last_day)
     detail = pd.DataFrame({
         t("plans.col_account"): progress["account"],

@@ -123,11 +123,9 @@ def facts(account: str, names: dict[str, str], short_ids: list[str]) -> None:
 def health_section(account: str) -> None:
     """Health, its band and rank, the components, what pulls it down and the measures behind it."""
     st.subheader(t("account.health_title"))
-    # while the future-value model is fitted: health at once without it, then a rerun (issue 19)
-    ready = key_accounts.future_status()
     chosen_weights = key_accounts.weights_editor("account")
     try:
-        scores = key_accounts.health_table(chosen_weights, wait=False)
+        scores = key_accounts.health_table(chosen_weights)
     except KamError as exc:
         widgets.stop_with_error(exc)
     me = scores[scores["account"] == account] if scores is not None else pd.DataFrame()
@@ -149,7 +147,7 @@ def health_section(account: str) -> None:
     st.caption(t("account.as_of", date=fmt_date(h["as_of"])))
     from ui import clv_view  # issue 18: P(alive) and expected value beside health
 
-    outlook = clv_view.account_outlook(account) if ready else None
+    outlook = clv_view.account_outlook(account)
     if outlook:
         st.caption(outlook)
 

@@ -64,67 +64,16 @@ def team_scores() -> pd.DataFrame | None:
     return health_inputs.team_scores(state.workspace(), name, data.table(name) if name else None, scores_name())
 
 
-#: Up to this many transactions the pages wait for the future-value fit (a few seconds at most);
-#: above it they draw health at once without P(alive) and rerun when the fit is done (issue 19).
-WAIT_ROWS = 100_000
-
-
-def _future_fit() -> Any:
-    """The shared future-value fit on all data that health reads (``ui.clv_view``'s, started here
-    when no one has started it yet); None when the data has no dates or revenue."""
-    from ui import clv_view  # optional input; imported late to keep start-up light
-
-    history = data.transactions(filtered=False)
-    if history is None or not {"date", "revenue"} <= set(history.columns):
-        return None
-    # the very fit clv_view.account_values and account_outlook read (same key), not a second one
-    fit = clv_view._fit(history, clv_view._cache_key(None, False), None)
-    if len(history) <= WAIT_ROWS:
-        fit.wait()
-    return fit
-
-
-def future_ready() -> bool:
-    """Whether P(alive) and expected value can be read without waiting (True without dates:
-    there is nothing to wait for)."""
-    fit = _future_fit()
-    return fit is None or fit.done()
-
-
-def future_status() -> bool:
-    """While the future-value model is being fitted: a status saying so (health is shown without
-    P(alive) and expected value meanwhile) and a fragment that reruns the page once the fit is
-    done, so the figures then shown are the full ones. Returns whether the fit is ready."""
-    fit = _future_fit()
-    if fit is None or fit.done():
-        return True
-    rows = len(data.transactions(filtered=False))
-    # not a ``with`` block: leaving one would mark the box complete while the fit still runs
-    box = st.status(t("key_future.fitting", rows=fmt_num(rows)), state="running", expanded=True)
-    box.write(t("key_future.meanwhile"))
-
-    @st.fragment(run_every=1.0)
-    def _look() -> None:
-        if fit.done():
-            st.rerun()
-
-    _look()
-    return False
-
-
-def health_accounts(*, wait: bool = True) -> pd.DataFrame | None:
+def health_accounts() -> pd.DataFrame | None:
     """One row per account with what health reads besides sales: team scores, buying-centre
     coverage and P(alive) where present (status is never passed on); joined by
-    ``kamcore.health_inputs.account_frame``, as the meeting pack joins them.
-
-    ``wait=False`` (the pages): without P(alive) and expected value while their model is still
-    being fitted (see :func:`future_status`), instead of waiting for it."""
+    ``kamcore.health_inputs.account_frame``, as the meeting pack joins them."""
     from kamcore import health_inputs
     from ui import clv_view, relationships  # both optional inputs; imported late to keep start-up light
 
     history = data.transactions(filtered=False)
     future = None
-    if history is not None and {"date", "revenue"} <= set(history.columns) and (wait or future_ready()):
+    if history is not None and {"date", "revenue"} <= set(history.columns):
         future = clv_view.account_values(history, filtered=False)
     return health_inputs.account_frame(team_scores(), relationships.coverage_frame(), future)
 
@@ -209,15 +158,13 @@ def _hash(frame: pd.DataFrame | None) -> str:
     return str(pd.util.hash_pandas_object(frame, index=False).sum())
 
 
-def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None, *,
-                 wait: bool = True) -> pd.DataFrame | None:
-    """Health of every account (all data, whatever the sidebar filters), lowest first
-    (``wait``: as :func:`health_accounts`)."""
+def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None) -> pd.DataFrame | None:
+    """Health of every account (all data, whatever the sidebar filters), lowest first."""
     found = data.transactions_keyed(filtered=False)
     if found is None or "date" not in found[0] or "revenue" not in found[0]:
         return None
     txn, txn_key = found
-    accounts = health_accounts(wait=wait)
+    accounts = health_accounts()
     prepared = survey()
     survey_key = (survey_name() or "") + _hash(prepared.responses if prepared else None)
     # the transactions by ui.data's content key (hashing a million rows cost 0.6 s a run)
