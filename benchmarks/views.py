@@ -166,6 +166,16 @@ def main() -> None:
                 timings.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - start_cpu)
                 assert not at.exception, at.exception
+            # Account and Plans draw health at once while the future-value fit runs in the background
+            # and rerun by themselves when it is done: time that rerun on its own, so the filter
+            # change below is not measured against a fit running in this process
+            if any(thread.name == "kam-future-value" for thread in threading.enumerate()):
+                finish_background()
+                start, start_cpu = time.perf_counter(), time.process_time()
+                at.run()
+                print(f"  ({page}: rerun once the background fit is done: {time.perf_counter() - start:.2f}s, "
+                      f"cpu {time.process_time() - start_cpu:.2f}s)")
+                assert not at.exception, at.exception
             regions = [w for w in at.multiselect if w.key == "filters.region"]
             filter_s = view_s = filter_cpu = view_cpu = float("nan")
             if regions:

@@ -3,6 +3,7 @@ classes, selection, survey. Each is one function the page calls in order."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -14,26 +15,77 @@ from kamcore.errors import KamError
 from ui import account_link, anonymity, charts, data, i18n, key_accounts, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, t
+from ui.shared import keyed
 
 ATTITUDE_WORDS = ("tilfreds", "fornøyd", "nöjd", "satisf")
 REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "kjøpe igjen", "köpa igen")
 
 
-def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str]) -> str:
+def _account_ids(txn: pd.DataFrame) -> tuple[str, ...]:
+    """Every account id in the transactions, as text, sorted."""
+    return tuple(sorted(set(txn["customer_id"].dropna().unique().astype(str).tolist())))
+
+
+def _largest_account(txn: pd.DataFrame) -> str:
+    """The account with the most revenue (the picker's last resort)."""
+    return str(txn.groupby(txn["customer_id"].astype(str))["revenue"].sum().idxmax())
+
+
+def _rows_by_account(txn: pd.DataFrame) -> MappingProxyType:
+    """Account id (as text) -> positions of its transactions, in order (read-only: handed out
+    as it is, not copied entry by entry)."""
+    groups = txn.groupby(txn["customer_id"].astype(str), sort=False).indices
+    return MappingProxyType({str(k): v for k, v in groups.items()})
+
+
+def _month_span(txn: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First days of the first and the last month with a dated transaction (None without)."""
+    dates = pd.to_datetime(txn["date"])
+    if dates.notna().sum() == 0:
+        return None
+    return dates.min().to_period("M").to_timestamp(), dates.max().to_period("M").to_timestamp()
+
+
+def monthly_series(txn: pd.DataFrame, frame_key: tuple | None, account: str, with_profit: bool) -> pd.DataFrame:
+    """``portfolio.monthly_series`` of ``account`` on all transactions: with ``frame_key``
+    (``data.transactions_keyed``'s) read from the account's own rows, found once per data key
+    (a million rows were compared and converted to text on every run), with every month of
+    the whole data as the full call gives."""
+    profit = "profit" if with_profit else None
+    span = keyed((*frame_key, "account.month_span"), _month_span, txn) if frame_key is not None else None
+    rows = keyed((*frame_key, "account.rows"), _rows_by_account, txn).get(account) if span else None
+    if rows is None:  # no key, no dates or no rows of this account: the full call
+        return portfolio.monthly_series(txn.assign(customer_id=txn["customer_id"].astype(str)), account,
+                                        "customer_id", "date", "revenue", profit)
+    mine = txn.iloc[rows]
+    series = portfolio.monthly_series(mine.assign(customer_id=mine["customer_id"].astype(str)), account,
+                                      "customer_id", "date", "revenue", profit)
+    months = pd.date_range(span[0], span[1], freq="MS", name="month")
+    return series.set_index("month").reindex(months, fill_value=0.0).reset_index()
+
+
+def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
+                 frame_key: tuple | None = None) -> str:
     """The account picker: the one asked for in the link or by another page, else the first key
     account, else the largest; the choice goes back into the URL (``?account=``)."""
     # (50,000 accounts: the switch is looked up once, not once per account)
     anonymised = anonymity.on()
-    everyone = set(txn["customer_id"].dropna().unique().astype(str)) | set(names)
-    ids = sorted(everyone, key=anonymity.account_sort_key) if anonymised else sorted(everyone)
+    found = keyed((*frame_key, "account.ids"), _account_ids, txn) if frame_key is not None else _account_ids(txn)
+    known = set(found)
+    if anonymised:
+        ids = sorted(known | set(names), key=anonymity.account_sort_key)
+    elif all(a in known for a in names):  # the usual case: the sorted ids of the data key as they are
+        ids = list(found)
+    else:
+        ids = sorted(known | set(names))
     requested = anonymity.real_account(st.query_params.get("account")) or st.session_state.get(account_link.SELECTED)
     if requested in ids and requested != st.session_state.get("account.pick"):
         st.session_state["account.pick"] = requested
     if st.session_state.get("account.pick") not in ids:
         first = next((a for a in short_ids if a in ids), None)
         if first is None:
-            totals = txn.groupby(txn["customer_id"].astype(str))["revenue"].sum()
-            first = str(totals.idxmax())
+            first = (keyed((*frame_key, "account.largest"), _largest_account, txn) if frame_key is not None
+                     else _largest_account(txn))
         st.session_state["account.pick"] = first
 
     def remember() -> None:
@@ -100,12 +152,11 @@ def health_section(account: str) -> None:
         st.caption(outlook)
 
 
-def money_section(txn: pd.DataFrame, account: str) -> None:
+def money_section(txn: pd.DataFrame, account: str, frame_key: tuple | None = None) -> None:
     """Monthly revenue and profit against last year, ABC classes and their movement, whale curve, churn."""
     st.subheader(t("account.money_title"))
     with_profit = "profit" in txn.columns
-    series = portfolio.monthly_series(txn.assign(customer_id=txn["customer_id"].astype(str)), account,
-                                      "customer_id", "date", "revenue", "profit" if with_profit else None)
+    series = monthly_series(txn, frame_key, account, with_profit)
     charts.show(figures.trend_figure(series, with_profit), key="account.trend_chart")
     facts_all = key_accounts.portfolio_facts()
     classes = key_accounts.class_rows(facts_all, account)
@@ -130,10 +181,13 @@ def selection_section(account: str) -> None:
     """The account's McDonald box, rank, the two axes and the criteria behind them."""
     facts_all = key_accounts.portfolio_facts()
     scored = facts_all.get("selection")
-    if scored is None or account not in set(scored["customer_id"].astype(str)):
+    if scored is None:
+        return
+    mine = scored.loc[scored["customer_id"].astype(str).to_numpy() == account]
+    if mine.empty:
         return
     st.subheader(t("account.selection_title"))
-    s = scored.loc[scored["customer_id"].astype(str) == account].iloc[0]
+    s = mine.iloc[0]
     cards = st.columns([1.6, 1, 1, 1])  # the box name is long in Norwegian and Swedish
     cards[0].metric(t("account.selection_box"), t(f"selection.category_{s['category']}"), border=True)
     cards[1].metric(t("account.selection_rank"), fmt_num(int(s["rank"])), border=True)

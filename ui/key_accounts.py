@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -170,6 +171,12 @@ def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = No
     key = "|".join([state.workspace_key(), repr(txn_key), _hash(accounts), survey_key])
     return _health(txn, accounts, prepared, key, json.dumps(chosen_weights or weights(), sort_keys=True),
                    None if as_of is None else str(as_of))
+
+
+def trend_lookup(txn: pd.DataFrame, months: int) -> MappingProxyType:
+    """Account -> its last ``months`` monthly revenues (``health.monthly_revenue``) as a read-only
+    dict, for ``ui.shared.keyed``: handed out as it is, not copied entry by entry."""
+    return MappingProxyType(health.monthly_revenue(txn, months=months).to_dict())
 
 
 def shortlist() -> tuple[list[str], Any]:
