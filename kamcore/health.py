@@ -26,7 +26,7 @@ from kamcore.errors import KamError
 COMPONENTS: tuple[str, ...] = ("money", "buying", "survey", "relationship")
 #: Which sub-scores make up each component.
 SUBSCORES: dict[str, tuple[str, ...]] = {
-    "money": ("trend", "margin"),
+    "money": ("trend", "margin", "outlook"),
     "buying": ("recency", "frequency", "p_alive"),
     "survey": ("areas", "nps"),
     "relationship": ("relationship_strength", "share_of_wallet", "coverage"),
@@ -40,6 +40,8 @@ BAND_NAMES: tuple[str, ...] = ("act", "watch", "good")
 SCALES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     # revenue last 12 months / the 12 before − 1
     "trend": ((-0.5, 0.0, 0.25), (0.0, 70.0, 100.0)),
+    # expected revenue next 12 months (kamcore.clv) / revenue last 12 months − 1: scored as the trend
+    "outlook": ((-0.5, 0.0, 0.25), (0.0, 70.0, 100.0)),
     # account margin (last 12 months) − the portfolio's median account margin
     "margin": ((-0.15, 0.0, 0.10), (0.0, 70.0, 100.0)),
     # days since the last purchase / the account's usual days between purchases
@@ -58,18 +60,22 @@ SCALES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     # BG/NBD probability that the account is still buying (kamcore.clv), 0–1
     "p_alive": ((0.0, 1.0), (0.0, 100.0)),
 }
+#: The outlook's score for "as much as last year": an outlook is counted only below it and below the trend.
+OUTLOOK_FLAT = 70.0
 #: Shortest "usual gap" between purchases, in days: weekly buyers are not late after two days.
 MIN_GAP_DAYS = 7.0
 #: Fewest purchase days before the account's own rhythm is trusted.
 MIN_PURCHASE_DAYS = 3
 #: Fewest purchase days expected in 6 months before frequency is judged.
 MIN_EXPECTED_DAYS = 2.0
-TEAM_COLUMNS = ("relationship_strength", "share_of_wallet", "buying_centre_coverage", "p_alive")
+TEAM_COLUMNS = ("relationship_strength", "share_of_wallet", "buying_centre_coverage", "p_alive",
+                "expected_revenue_12m")
 
 #: English words for each sub-score (the UI translates the codes itself: ``account.driver_<code>``).
 DRIVER_WORDS: dict[str, str] = {
     "trend": "revenue trend against last year",
     "margin": "margin against the portfolio",
+    "outlook": "expected revenue next year against last year",
     "recency": "time since the last order",
     "frequency": "order frequency against its own rhythm",
     "areas": "survey gaps in the key areas",
@@ -304,7 +310,17 @@ def health_scores(
         One row per account with ``customer_id`` and any of the team scores
         ``relationship_strength`` and ``share_of_wallet`` (1–5) and ``buying_centre_coverage``
         (share 0–1), and ``p_alive`` (0–1, from ``kamcore.clv.account_future_value``), which
-        joins recency and frequency in the buying pattern. ``status`` is never read.
+        joins recency and frequency in the buying pattern, and ``expected_revenue_12m`` (the next
+        12 months' expected revenue, same source), which joins the money component as the
+        ``outlook`` sub-score: expected revenue / the last 12 months' revenue − 1, scored as the
+        revenue trend, and counted only as a warning: when its score is below both the trend's
+        score and :data:`OUTLOOK_FLAT` (the model expects less than last year and worse than the
+        trend says). BG/NBD assumes every account keeps its long-run rhythm, so it expects an
+        account whose sales are falling to recover: it may pull a score down, never lift it.
+        Without it (or without revenue in the last 12 months) the outlook is left out:
+        ``score_outlook`` is NaN (``outlook``, the ratio, too when absent) and money is the mean of
+        trend and margin.
+        ``status`` is never read.
     survey : optional
         A prepared survey, a :class:`SurveyInput`, or ``(table, item dictionary)``.
     as_of : date, optional
@@ -377,6 +393,12 @@ def health_scores(
     sub["share_of_wallet"] = _score("share_of_wallet", table["share_of_wallet"])
     sub["coverage"] = _score("coverage", table["buying_centre_coverage"])
     sub["p_alive"] = _score("p_alive", table["p_alive"])
+    revenue = table["revenue_12m"].where(table["revenue_12m"] > 0)
+    table["outlook"] = table["expected_revenue_12m"] / revenue - 1.0
+    # a warning only: BG/NBD assumes each account keeps its long-run rhythm, so it expects a
+    # decliner to recover; the outlook counts when it is worse than the trend (and than flat)
+    outlook = _score("outlook", table["outlook"])
+    sub["outlook"] = outlook.where(outlook < np.minimum(sub["trend"].fillna(OUTLOOK_FLAT), OUTLOOK_FLAT))
 
     out = pd.DataFrame(index=table.index)
     for component, codes in SUBSCORES.items():

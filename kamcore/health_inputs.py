@@ -36,11 +36,12 @@ class HealthInputs:
 
 def account_frame(team: pd.DataFrame | None, coverage: pd.DataFrame | None,
                   future: pd.DataFrame | None) -> pd.DataFrame | None:
-    """One row per account (``customer_id``) with the team scores, ``buying_centre_coverage`` and
-    ``p_alive`` that exist; None when none does. Status is never passed on.
+    """One row per account (``customer_id``) with the team scores, ``buying_centre_coverage``,
+    ``p_alive`` and ``expected_revenue_12m`` that exist; None when none does. Status is never passed on.
 
     ``team``: ``customer_id`` and team-score columns; ``coverage``: ``kamcore.relationships.coverage``
-    (``account``, ``coverage_score``); ``future``: ``account``, ``p_alive`` (``kamcore.clv``).
+    (``account``, ``coverage_score``); ``future``: ``account``, ``p_alive`` and, when there,
+    ``expected_revenue_12m`` (``kamcore.clv``).
 
     >>> team = pd.DataFrame({"customer_id": ["1", "2"], "relationship_strength": [4.0, 2.0]})
     >>> future = pd.DataFrame({"account": ["2", "3"], "p_alive": [0.5, 0.9]})
@@ -54,7 +55,8 @@ def account_frame(team: pd.DataFrame | None, coverage: pd.DataFrame | None,
         parts.append(coverage.assign(customer_id=coverage["account"].astype(str)).set_index("customer_id")
                      [["coverage_score"]].rename(columns={"coverage_score": "buying_centre_coverage"}))
     if future is not None and not future.empty:
-        parts.append(future.assign(customer_id=future["account"].astype(str)).set_index("customer_id")[["p_alive"]])
+        kept = [c for c in ("p_alive", "expected_revenue_12m") if c in future.columns]
+        parts.append(future.assign(customer_id=future["account"].astype(str)).set_index("customer_id")[kept])
     if not parts:
         return None
     joined = pd.concat(parts, axis=1, join="outer")
@@ -115,14 +117,15 @@ def _canonical(ws: Any, name: str, read: Reader | None) -> pd.DataFrame | None:
 
 
 def future_values(transactions: pd.DataFrame | None) -> pd.DataFrame | None:
-    """P(alive) per account (``account``, ``p_alive``) from all of ``transactions``, fitted as the
+    """P(alive) and the next 12 months' expected revenue per account (``account``, ``p_alive``,
+    ``expected_revenue_12m``) from all of ``transactions``, fitted as the
     app's *Future value* view fits it; None when the models cannot be fitted to this data."""
     from kamcore import clv
 
     if transactions is None or not {"customer_id", "date", "revenue"} <= set(transactions.columns):
         return None
     try:
-        return clv.future_value(transactions, None).accounts[["account", "p_alive"]]
+        return clv.future_value(transactions, None).accounts[["account", "p_alive", "expected_revenue_12m"]]
     except KamError:
         return None
 

@@ -368,8 +368,10 @@ class SegmentResult(BaseModel):
     n_used: int
     n_excluded_missing: int
     n_imputed: int
-    #: "KMeans(n_init=10)" or "MiniBatchKMeans(n_init=3, batch_size=2048)".
+    #: "KMeans(n_init=10)" or "MiniBatchKMeans(n_init=3, batch_size=2048)" (the technical name only).
     algorithm: str
+    #: When k-means ran on the distinct rows weighted by how often each occurs: their number; else None.
+    weighted_distinct_rows: int | None = None
     #: "exact" or "sample of 5000".
     silhouette_method: str
     scale: str
@@ -622,7 +624,7 @@ def _kmeans_segments(
     silhouette_method = silhouette_method_of(rows.n_used)
     common = {
         "n_excluded": rows.n_excluded, "n_imputed": rows.n_imputed, "algorithm": fitter.algorithm,
-        "silhouette_method": silhouette_method, "scale": scale,
+        "weighted_distinct_rows": fitter.weighted_distinct_rows, "silhouette_method": silhouette_method, "scale": scale,
     }  # fmt: skip
     if k is not None and not diagnostics:
         nan = float("nan")
@@ -722,8 +724,8 @@ class _Fitter:
         self.weighted = rows.n_distinct <= MINIBATCH_ABOVE and 4 * rows.n_distinct <= rows.n_used
         self.minibatch = rows.n_used > MINIBATCH_ABOVE and not self.weighted
         self.algorithm = "MiniBatchKMeans(n_init=3, batch_size=2048)" if self.minibatch else "KMeans(n_init=10)"
+        self.weighted_distinct_rows: int | None = rows.n_distinct if self.weighted else None
         if self.weighted:
-            self.algorithm += f" on {rows.n_distinct} distinct rows, weighted by count"
             self.group = np.cumsum(rows.starts) - 1
             self.points, self.weights = self.scaled[rows.starts], np.bincount(self.group).astype(float)
 
@@ -817,6 +819,7 @@ def _result(
     n_excluded: int,
     n_imputed: int,
     algorithm: str,
+    weighted_distinct_rows: int | None,
     silhouette_method: str,
     scale: str,
 ) -> SegmentResult:
@@ -846,6 +849,7 @@ def _result(
         n_excluded_missing=n_excluded,
         n_imputed=n_imputed,
         algorithm=algorithm,
+        weighted_distinct_rows=weighted_distinct_rows,
         silhouette_method=silhouette_method,
         scale=scale,
         overall_mean=rows.values.mean(),

@@ -103,7 +103,9 @@ if pending is None:  # (while the scan runs, its status box says why this k is s
 st.caption(
     t(
         "segments.method_note",
-        algorithm=result.algorithm,
+        algorithm=result.algorithm
+        if result.weighted_distinct_rows is None
+        else t("segments.method_weighted", algorithm=result.algorithm, n=fmt_num(result.weighted_distinct_rows)),
         silhouette=t("segments.silhouette_exact")
         if result.silhouette_method == "exact"
         else t("segments.silhouette_sample", n=fmt_num(sg.SILHOUETTE_SAMPLE)),

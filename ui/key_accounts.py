@@ -303,7 +303,8 @@ def health_measures(h: pd.Series) -> pd.DataFrame:
         ("account.measure_usual_purchase_days", fmt_num(h["usual_purchase_days_6m"], 1)),
     ]
     # optional inputs: the future-value model and the buying-centre map
-    for name, label in (("p_alive", "account.measure_p_alive"), ("buying_centre_coverage", "account.measure_coverage")):
+    for name, label in (("p_alive", "account.measure_p_alive"), ("buying_centre_coverage", "account.measure_coverage"),
+                        ("outlook", "account.measure_outlook")):
         if name in h and pd.notna(h[name]):
             rows.append((label, fmt_pct(h[name])))
     return pd.DataFrame({t("account.col_measure"): [t(k) for k, _ in rows],

@@ -61,18 +61,23 @@ def test_orderings_by_risk_and_rank_break_ties_by_account(order):
     assert figures.by_rank(joined)["account"].tolist() == ["K4", "K2", "K1", "K3", "K5"]
 
 
-def test_drifting_table_filters_the_ranked_accounts_below_the_limit():
+def test_drifting_table_ranks_every_account_and_marks_those_below_the_limit():
     joined = figures.with_classes(values(["K1", "K2", "K3", "K4", "K5"]), CLASSES, NAMES)
     ranked = figures.by_risk(joined)
     table = figures.drifting_table(ranked, dt.date(2026, 10, 31), 0.5, presorted=True)
-    assert table["Customer number"].tolist() == ["K4", "K2", "K3"]
+    assert table["Customer number"].tolist() == ["K4", "K2", "K3", "K1", "K5"]
     assert table.equals(figures.drifting_table(joined, dt.date(2026, 10, 31), 0.5))
-    assert table["P(alive) %"].tolist() == [10.0, 20.0, 40.0]
-    # last purchase: T − recency weeks before the end (K4: 40 weeks, K2: 27, K3: 19)
+    assert table["P(alive) %"].tolist() == [10.0, 20.0, 40.0, 90.0, 60.0]
+    assert table["Below the limit"].tolist() == ["✓", "✓", "✓", "", ""]
+    lower = figures.drifting_table(ranked, dt.date(2026, 10, 31), 0.15, presorted=True)
+    assert lower["Below the limit"].tolist() == ["✓", "", "", "", ""]
+    # last purchase: T − recency weeks before the end (K4: 40 weeks, K2: 27, K3: 19, K1: 8, K5: 0)
     assert table["Last purchase"].tolist() == [
         dt.date(2026, 1, 24),
         dt.date(2026, 4, 25),
         dt.date(2026, 6, 20),
+        dt.date(2026, 9, 5),
+        dt.date(2026, 10, 31),
     ]
     assert figures.accounts_table(figures.by_rank(joined), presorted=True).equals(
         figures.accounts_table(joined)

@@ -203,6 +203,8 @@ def test_the_account_page_shows_the_buying_centre_and_future_value_inputs(make_a
     measures = set(why["Measure"])
     assert "Chance that it still buys (P(alive), BG/NBD)" in measures
     assert "Buying-centre coverage" in measures
+    # the expected value joins health as the outlook (#18): its measure is listed when present
+    assert "Expected revenue next 12 months against the last 12 (BG/NBD)" in measures
 
 
 def test_objectives_and_actions_are_changed_in_place_with_who_when_and_what(demo_root: Path):

@@ -238,3 +238,16 @@ def test_k_chart_panel_titles_are_wrapped_not_cut(make_app):
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert "Gap statistic<br>(look for the elbow)" in titles
     assert all(len(line) <= 20 for title in titles for line in title.split("<br>"))
+
+
+def test_method_caption_in_norwegian_has_no_english(make_app):
+    # The demo's account scores (r/f/m 1–5) repeat a lot: k-means runs on the distinct rows weighted by
+    # count, and the page writes that sentence from the catalogue, not kamcore's technical name.
+    at = make_app("segments", lang="nb")
+    no_problems(at)
+    method = [c.value for c in at.caption if c.value.startswith("Metode:")]
+    assert len(method) == 1, [c.value for c in at.caption]
+    note = method[0]
+    assert "KMeans(n_init=10) på " in note and "ulike rader, vektet etter hvor ofte hver forekommer" in note
+    words = set(note.replace(";", " ").replace(",", " ").replace(".", " ").split())
+    assert not words & {"on", "distinct", "rows", "weighted", "by", "count", "computed", "all", "sample"}, note

@@ -39,7 +39,12 @@ def test_future_view_ranks_the_lost_accounts_first(make_app):
     for label in ("Expected next 12 months", "Likely still active", "Revenue at risk", "Test forecast miss"):
         assert label in cards
     assert int(cards["Likely still active"].replace(",", "")) == 389
-    assert [i.value for i in at.info] == ["No account shown here has a P(alive) below the limit."]
+    # none is below the limit, but the list is not empty: every account shown, ranked by revenue at risk
+    assert not at.info
+    default = at.dataframe[0].value
+    assert len(default) == 200
+    assert default["Revenue at risk"].is_monotonic_decreasing
+    assert (default["Below the limit"] == "").all()
     # the demo is what the model expects: no "fits badly" warning
     assert not at.warning
 
@@ -51,17 +56,19 @@ def test_future_view_ranks_the_lost_accounts_first(make_app):
     assert int(cards["Likely still active"].replace(",", "")) == 390
     drifting = at.dataframe[0].value
     lost = lost_accounts()
-    # at the default limit (P(alive) below 50 %) the list holds only lost accounts: all but the
-    # one that went quiet most recently (see tests/core/test_clv.py)
-    assert set(drifting["Customer number"]) < lost
-    assert len(drifting) == len(lost) - 1
+    # at the default limit (P(alive) below 50 %) the marked accounts are lost ones: all but the
+    # one that went quiet most recently (see tests/core/test_clv.py); the list is led by the lost ones
+    marked = set(drifting.loc[drifting["Below the limit"] == "✓", "Customer number"])
+    assert marked < lost
+    assert len(marked) == len(lost) - 1
     assert drifting["Revenue at risk"].is_monotonic_decreasing
-    # a limit of 100 % lists every account, still led by the lost ones
+    assert len(drifting) == 200  # the first 200 of 400 are shown
+    assert set(drifting["Customer number"].head(len(lost))) == lost
+    # a limit of 100 % marks every account
     at.slider(key="portfolio.clv_below").set_value(100).run()
     assert_clean(at)
     everyone = at.dataframe[0].value
-    assert len(everyone) == 200  # the first 200 of 400 are shown
-    assert set(everyone["Customer number"].head(len(lost))) == lost
+    assert (everyone["Below the limit"] == "✓").all()
 
 
 def test_every_sub_view_renders_with_chart_and_table(make_app):
@@ -204,7 +211,8 @@ def test_future_view_in_norwegian(make_app):
     assert_clean(at)
     labels = {m.label for m in at.metric}
     assert "Omsetning i faresonen" in labels
-    assert [i.value for i in at.info] == ["Ingen av kundene som vises her, har P(aktiv) under grensen."]
+    assert not at.info
+    assert "Under grensen" in at.dataframe[0].value.columns
     # the P(alive) limit is written as the caption under it writes percentages: "50 %"
     assert at.slider(key="portfolio.clv_below").format == "%d\u00a0%%"
     at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
@@ -387,12 +395,12 @@ def test_the_full_cdnow_file_runs_through_every_sub_view(make_app, demo_root):
     assert cards["Likely still active"] == f"{int((values['p_alive'] >= 0.5).sum()):,}"
     assert cards["Revenue at risk"] == f"{values['revenue_at_risk'].sum():,.0f}"
     assert cards["Test forecast miss"] == f"{expected.check.total_error:.0%}"
-    # the drifting-away list: the 200 largest revenues at risk of those under 50 %
+    # the drifting-away list: the 200 largest revenues at risk, those under 50 % marked
     drifting = at.dataframe[0].value
-    under = values.loc[values["p_alive"] < 0.5]
-    top = under.sort_values(["revenue_at_risk", "account"], ascending=[False, True]).head(200)
+    top = values.sort_values(["revenue_at_risk", "account"], ascending=[False, True]).head(200)
     assert drifting["Customer number"].tolist() == top["account"].tolist()
-    assert any(f"of {len(under):,}" in c.value for c in at.caption)
+    assert (drifting["Below the limit"] == "✓").tolist() == (top["p_alive"] < 0.5).tolist()
+    assert any(f"of {len(values):,}" in c.value for c in at.caption)
 
     at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
     assert_clean(at)
@@ -407,3 +415,23 @@ def test_the_full_cdnow_file_runs_through_every_sub_view(make_app, demo_root):
         check["Forecast purchases per account"].tolist()
         == expected.check.table["predicted"].round(2).tolist()
     )
+
+
+def test_default_drifting_list_shows_the_planted_decliners(make_app):
+    """The demo's decliners (data/generate_demo.py: invoicing halved over the last ~14 months) keep
+    buying, so BG/NBD gives them a high P(alive); ranked by revenue at risk they still lead the list
+    the page opens with, instead of an empty "none below the limit"."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_demo", DEMO.parent / "generate_demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    plan = module.build_all()["_plan"]
+    decliners = set(plan.loc[plan["role"] == "decliner", "Kundenr"].astype(str))
+    assert len(decliners) == 14
+    at = open_future(make_app)
+    assert_clean(at)
+    shown = at.dataframe[0].value
+    ids = shown["Customer number"].astype(str).tolist()
+    assert ids[0] in decliners  # the largest revenue at risk of the active accounts is a decliner
+    assert len(decliners & set(ids)) * 2 >= len(decliners)  # half of them in the first 200 rows

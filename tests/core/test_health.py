@@ -205,3 +205,84 @@ def test_p_alive_joins_the_buying_pattern_and_coverage_the_relationship(tiny):
     assert a["relationship"] == pytest.approx((25.0 + 75.0 + 60.0) / 3)
     without = health.health_scores(tiny, accounts=TEAM, as_of="2026-12-31").set_index("account").loc["A"]
     assert a["health"] < without["health"]
+
+
+def test_expected_value_joins_the_money_component_when_present(tiny):
+    # kamcore.clv's expected revenue for the next 12 months against the last 12 months' revenue,
+    # scored as the revenue trend: A had 80 in the last year.
+    trend, margin = 42.0, 70.0 * 0.05 / 0.15
+    team = TEAM.assign(expected_revenue_12m=[60.0])
+    a = health.health_scores(tiny, accounts=team, as_of="2026-12-31").set_index("account").loc["A"]
+    # 60 / 80 - 1 = -0.25 -> 70 * 0.25 / 0.5 = 35
+    assert a["outlook"] == pytest.approx(-0.25)
+    assert a["score_outlook"] == pytest.approx(35.0)
+    assert a["money"] == pytest.approx((trend + margin + 35.0) / 3)
+    recency = 100 - 50 * (184 / 150 - 1) / 2
+    assert a["health"] == pytest.approx((0.35 * (trend + margin + 35.0) / 3 + 0.25 * recency + 0.2 * 50.0) / 0.8)
+    # a warning only: growth expected (90 / 80 - 1 = 0.125 -> 85) does not lift the score, nor does
+    # a fall milder than the trend's (76 / 80 - 1 = -0.05 -> 70 * 0.45 / 0.5 = 63 > 42)
+    for expected in (90.0, 76.0):
+        up = health.health_scores(tiny, accounts=TEAM.assign(expected_revenue_12m=[expected]),
+                                  as_of="2026-12-31").set_index("account").loc["A"]
+        assert up["outlook"] == pytest.approx(expected / 80 - 1)
+        assert np.isnan(up["score_outlook"])
+        assert up["money"] == pytest.approx((trend + margin) / 2)
+    # weighted shortfalls: margin 0.35 * 76.7 / 3 = 8.94, outlook 0.35 * 65 / 3 = 7.58,
+    # strength 0.2 * 75 / 2 = 7.5, trend 0.35 * 58 / 3 = 6.77: margin, then the outlook
+    assert a["driver_codes"] == ("margin", "outlook")
+    assert a["drivers"] == "margin against the portfolio, expected revenue next year against last year"
+
+
+def test_expected_value_left_out_when_absent(tiny):
+    # without the column, or without revenue in the last 12 months, the sub-score is NaN and money
+    # is trend and margin
+    trend, margin = 42.0, 70.0 * 0.05 / 0.15
+    a = health.health_scores(tiny, accounts=TEAM, as_of="2026-12-31").set_index("account").loc["A"]
+    assert np.isnan(a["score_outlook"]) and np.isnan(a["outlook"])
+    assert a["money"] == pytest.approx((trend + margin) / 2)
+    # an account with no expected value (NaN) among others that have one
+    team = pd.DataFrame({"customer_id": ["A", "B"], "expected_revenue_12m": [np.nan, 50.0]})
+    scores = health.health_scores(tiny, accounts=team, as_of="2026-12-31").set_index("account")
+    assert np.isnan(scores.loc["A", "score_outlook"])
+    assert scores.loc["A", "money"] == pytest.approx((trend + margin) / 2)
+    # B: 100 last year, 50 expected: -0.5 -> 0 (below flat: counted); no trend (no previous year),
+    # margin 30 % -> 100
+    assert scores.loc["B", "score_outlook"] == pytest.approx(0.0)
+    assert scores.loc["B", "money"] == pytest.approx(50.0)
+    # without a trend, an outlook of "as much as last year" or more is not counted: 100 -> 70
+    flat = pd.DataFrame({"customer_id": ["B"], "expected_revenue_12m": [100.0]})
+    b = health.health_scores(tiny, accounts=flat, as_of="2026-12-31").set_index("account").loc["B"]
+    assert b["outlook"] == 0.0 and np.isnan(b["score_outlook"]) and b["money"] == pytest.approx(100.0)
+    # no revenue in the last 12 months: the ratio is not defined, the outlook is left out
+    late = health.health_scores(tiny, accounts=pd.DataFrame({"customer_id": ["A"], "expected_revenue_12m": [10.0]}),
+                                as_of="2027-12-31").set_index("account").loc["A"]
+    assert late["revenue_12m"] == 0.0 and np.isnan(late["score_outlook"])
+
+
+def test_health_inputs_pass_the_expected_value_on_and_never_the_status():
+    from kamcore import health_inputs
+
+    team = pd.DataFrame({"customer_id": ["1"], "relationship_strength": [4.0], "status": ["tapt"]})
+    future = pd.DataFrame({"account": ["1", "2"], "p_alive": [0.5, 0.9], "expected_revenue_12m": [10.0, 20.0],
+                           "revenue_at_risk": [1.0, 2.0]})
+    frame = health_inputs.account_frame(team, None, future)
+    pd.testing.assert_frame_equal(frame, pd.DataFrame({
+        "customer_id": ["1", "2"], "relationship_strength": [4.0, np.nan],
+        "p_alive": [0.5, 0.9], "expected_revenue_12m": [10.0, 20.0]}), check_dtype=False)
+
+
+def test_demo_planted_decliners_stay_watch_or_act_with_the_expected_value(demo, demo_plan):
+    # BG/NBD expects the decliners to recover (a stationary rhythm): the outlook must not lift them.
+    from kamcore import health_inputs
+
+    sales, accounts, survey, _ = demo
+    decliners = demo_plan.loc[demo_plan["role"] == "decliner", "Kundenr"].tolist()
+    future = health_inputs.future_values(sales)
+    assert future is not None and "expected_revenue_12m" in future.columns
+    team = health_inputs.account_frame(accounts, None, future)
+    scores = health.health_scores(sales, accounts=team, survey=survey).set_index("account")
+    assert (scores.loc[decliners, "outlook"] > 0).all()  # the model expects more than last year ...
+    assert scores.loc[decliners, "score_outlook"].isna().all()  # ... which is not counted
+    assert scores.loc[decliners, "band"].isin(["watch", "act"]).all()
+    assert scores.loc[decliners, "driver_codes"].map(lambda c: "trend" in c).all()
+    assert scores["score_outlook"].notna().any()  # the outlook does warn about some accounts

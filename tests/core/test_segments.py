@@ -90,6 +90,7 @@ def test_case_b_auto_k_proposes_three(seed: int) -> None:
     assert result.stability_ari == pytest.approx(1.0, abs=0.05)
     assert result.silhouette_method == "exact"
     assert result.algorithm == "KMeans(n_init=10)"
+    assert result.weighted_distinct_rows is None
 
 
 DEALER = ROOT / "data" / "demo" / "survey_dealer.csv"
@@ -550,7 +551,8 @@ def test_repeated_rows_are_clustered_once_weighted_by_count() -> None:
     table = rfm_like_scores()
     result = sg.kmeans_segments(table, ["r_score", "f_score", "m_score"], k=3, diagnostics=False)
     distinct = table.drop_duplicates()
-    assert result.algorithm == f"KMeans(n_init=10) on {len(distinct)} distinct rows, weighted by count"
+    assert result.algorithm == "KMeans(n_init=10)"
+    assert result.weighted_distinct_rows == len(distinct)
     # Equal rows share a segment, and the three kinds come out with their true sizes.
     per_row = table.assign(segment=result.labels).groupby(["r_score", "f_score", "m_score"])["segment"].nunique()
     assert (per_row == 1).all()

@@ -19,7 +19,12 @@ def test_future_value_view_in_english_and_norwegian(browser, server, screenshots
         page.get_by_text("Future value", exact=True).first.click()
         page.get_by_text("Revenue at risk").first.wait_for(timeout=TIMEOUT_MS)
         # the drifting-away list: its caption names how many accounts are below 50 % P(alive)
-        page.get_by_text(re.compile(r"accounts with P\(alive\) below 50%")).first.wait_for(timeout=TIMEOUT_MS)
+        count = page.get_by_text(re.compile(r"accounts with P\(alive\) below 50%")).first
+        count.wait_for(timeout=TIMEOUT_MS)
+        # the list is not empty on the demo: every account shown, ranked by revenue at risk
+        page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=TIMEOUT_MS)
+        count.scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)  # the grid draws its cells on a canvas after it appears
         page.screenshot(path=str(screenshots / "future-drifting-en.png"), full_page=True)
         page.get_by_text("All accounts", exact=True).first.click()
         page.get_by_text(re.compile("Revenue by ABC class: last 12 months")).first.wait_for(

@@ -12,6 +12,8 @@ from kamcore import clv, portfolio
 from ui import charts
 from ui.i18n import fmt_date, fmt_num, lang, t
 
+#: The drifting-away list's mark for an account with P(alive) below the limit.
+BELOW_MARK = "✓"
 #: Rows of the drifting-away list shown on the page (the download holds them all).
 DRIFTING_ROWS = 200
 #: Rows of the all-accounts table shown (in ABC order; the download holds them all).
@@ -151,10 +153,11 @@ def by_rank(accounts: pd.DataFrame) -> pd.DataFrame:
 def drifting_table(
     accounts: pd.DataFrame, as_of, below: float = 0.5, *, presorted: bool = False
 ) -> pd.DataFrame:
-    """Accounts with P(alive) under ``below``, ranked by revenue at risk, under translated headers
-    (``presorted``: ``accounts`` is already in :func:`by_risk` order, so only filtered)."""
-    ranked_accounts = accounts if presorted else by_risk(accounts)
-    ranked = ranked_accounts.loc[ranked_accounts["p_alive"].to_numpy() < below]
+    """Every account, ranked by revenue at risk, under translated headers; P(alive) under ``below``
+    is marked in its own column, not filtered (a steady buyer that halved its orders keeps a high
+    P(alive) but can still carry the most revenue at risk). ``presorted``: ``accounts`` is already
+    in :func:`by_risk` order."""
+    ranked = accounts if presorted else by_risk(accounts)
     last_purchase = pd.Timestamp(as_of) - pd.to_timedelta(ranked["T"] - ranked["recency"], unit="W")
     return pd.DataFrame(
         {
@@ -162,6 +165,8 @@ def drifting_table(
             t("portfolio.col_name"): ranked["name"],
             t("portfolio.col_class"): ranked["abc_class"],
             t("clv.col_p_alive"): (ranked["p_alive"] * 100).round(1),
+            # a mark, not a boolean: the downloads would write True/False in English
+            t("clv.col_below_limit"): np.where(ranked["p_alive"].to_numpy() < below, BELOW_MARK, ""),
             t("clv.col_last_purchase"): last_purchase.dt.round("D").dt.date,
             t("clv.col_last_year"): ranked["last_year_revenue"].round(0),
             t("clv.col_at_risk"): ranked["revenue_at_risk"].round(0),
