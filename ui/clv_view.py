@@ -49,7 +49,7 @@ def _cache_key(as_of: dt.date | None, filtered: bool = True) -> str:
 _FIT_SLOTS = threading.Semaphore(1)
 
 
-class _Fit:
+class _Fit(data.BackgroundJob):
     """One fit of the models, run in a background thread and shared by every session that asks
     for the same key; ``step`` says what it is doing (for the progress shown while waiting)."""
 
@@ -59,9 +59,7 @@ class _Fit:
 
     def _start(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
         self.step = "queued"
-        self._done = threading.Event()
-        self._result: clv.FutureValue | None = None
-        self._error: Exception | None = None
+        self._begin()
         threading.Thread(target=self._run, args=(history, as_of), name="kam-future-value", daemon=True).start()
 
     def retry_if_failed(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
@@ -88,20 +86,8 @@ class _Fit:
     def _at(self, step: str) -> None:
         self.step = step
 
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
-
     def result(self) -> clv.FutureValue:
-        self._done.wait()
-        if isinstance(self._error, KamError):
-            raise KamError(self._error.code, self._error.message, **self._error.params)
-        if self._error is not None:
-            raise self._error
-        assert self._result is not None
-        return self._result
+        return super().result()
 
 
 def _fit(history: pd.DataFrame, key: str, as_of: dt.date | None) -> _Fit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pandas as pd
@@ -11,6 +12,7 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from kamcore import tables
+from kamcore.errors import KamError
 from kamcore.schemas import FILTER_ROLES, FilterSettings, TableKind
 from ui import state
 from ui.i18n import fmt_num, t
@@ -139,6 +141,33 @@ def background(key: str, start: Any) -> Any:
     """``start()``, called once per ``key`` in this process; every later call with the same key
     gets the object it returned (for a running or finished background job)."""
     return _background(start, key)
+
+
+class BackgroundJob:
+    """A result computed in a background thread: ``_begin()`` before the thread starts, and the
+    thread's body sets ``_result`` or ``_error`` and finally ``_done``. Shared by the Future value
+    fit (ui/clv_view.py) and the Segments page's automatic k (ui/segment_views.py)."""
+
+    def _begin(self) -> None:
+        self._done = threading.Event()
+        self._result: Any = None
+        self._error: Exception | None = None
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def result(self) -> Any:
+        """The result, once there; the job's error raised again (a KamError as a new one)."""
+        self._done.wait()
+        if isinstance(self._error, KamError):
+            raise KamError(self._error.code, self._error.message, **self._error.params)
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
 def table(name: str) -> pd.DataFrame | None:

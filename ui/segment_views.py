@@ -161,7 +161,7 @@ def histograms(table: pd.DataFrame, result: sg.SegmentResult, names: dict[int, s
         )
 
 
-class _Scan:
+class _Scan(data.BackgroundJob):
     """The automatic choice of k for one table, features and settings, run in a background
     thread and shared by every session that asks for the same key (see :func:`auto_scan`)."""
 
@@ -171,9 +171,7 @@ class _Scan:
         self._start()
 
     def _start(self) -> None:
-        self._done = threading.Event()
-        self._result: sg.SegmentResult | None = None
-        self._error: Exception | None = None
+        self._begin()
         threading.Thread(target=self._run, name="kam-segments-scan", daemon=True).start()
 
     def retry_if_failed(self) -> None:
@@ -193,20 +191,8 @@ class _Scan:
         finally:
             self._done.set()
 
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
-
     def result(self) -> sg.SegmentResult:
-        self._done.wait()
-        if isinstance(self._error, KamError):
-            raise KamError(self._error.code, self._error.message, **self._error.params)
-        if self._error is not None:
-            raise self._error
-        assert self._result is not None
-        return self._result
+        return super().result()
 
 
 def auto_scan(table: pd.DataFrame, workspace_key: str, table_hash: str, features: tuple[str, ...], scale: str,
