@@ -30,9 +30,12 @@ short_ids, saved_at = key_accounts.shortlist()
 
 # ------------------------------------------------------------------------------ health list
 st.subheader(t("plans.health_title"))
+# while the future-value model is fitted: health at once without it, then a rerun (issue 19)
+ready = key_accounts.future_status()
 chosen_weights = key_accounts.weights_editor("plans")
+health_inputs = key_accounts.health_accounts(wait=ready)  # team scores, coverage, P(alive): read once
 try:
-    scores = key_accounts.health_table(chosen_weights)
+    scores = key_accounts.health_table(chosen_weights, accounts=health_inputs)
 except KamError as exc:
     widgets.stop_with_error(exc)
 widgets.require(scores, "plans.no_data")
@@ -90,7 +93,7 @@ if not objectives:
     st.caption(t("plans.no_objectives"))
 else:
     prepared = key_accounts.survey()
-    progress = plans.progress_table(objectives, txn, prepared, accounts=key_accounts.health_accounts(),
+    progress = plans.progress_table(objectives, txn, prepared, accounts=health_inputs,
                                     as_of=last_day)
     detail = pd.DataFrame({
         t("plans.col_account"): progress["account"],

@@ -120,18 +120,25 @@ def facts(account: str, names: dict[str, str], short_ids: list[str]) -> None:
         st.caption(t("account.on_shortlist"))
 
 
-def health_section(account: str) -> None:
-    """Health, its band and rank, the components, what pulls it down and the measures behind it."""
+def health_section(account: str) -> pd.DataFrame | None:
+    """Health, its band and rank, the components, what pulls it down and the measures behind it.
+
+    While the future-value model is still being fitted on a large workspace, health is drawn at
+    once without its future-value part, a status box says so and the page reruns when the fit is
+    done (``key_accounts.future_status``). Returns the health inputs besides sales it scored with
+    (``key_accounts.health_accounts``: the plan below reads the same)."""
     st.subheader(t("account.health_title"))
+    ready = key_accounts.future_status()
     chosen_weights = key_accounts.weights_editor("account")
+    inputs = key_accounts.health_accounts(wait=ready)
     try:
-        scores = key_accounts.health_table(chosen_weights)
+        scores = key_accounts.health_table(chosen_weights, accounts=inputs)
     except KamError as exc:
         widgets.stop_with_error(exc)
-    me = scores[scores["account"] == account] if scores is not None else pd.DataFrame()
+    me = scores[scores["account"].to_numpy() == account] if scores is not None else pd.DataFrame()
     if me.empty:
         st.info(t("account.no_health"))
-        return
+        return inputs
     h = me.iloc[0]
     left, right = st.columns([1, 2])
     left.metric(t("account.health"), key_accounts.score_text(h["health"]), border=True, help=t("account.health_help"))
@@ -147,9 +154,10 @@ def health_section(account: str) -> None:
     st.caption(t("account.as_of", date=fmt_date(h["as_of"])))
     from ui import clv_view  # issue 18: P(alive) and expected value beside health
 
-    outlook = clv_view.account_outlook(account)
+    outlook = clv_view.account_outlook(account) if ready else None
     if outlook:
         st.caption(outlook)
+    return inputs
 
 
 def money_section(txn: pd.DataFrame, account: str, frame_key: tuple | None = None) -> None:

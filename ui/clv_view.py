@@ -133,6 +133,13 @@ def prefetch() -> None:
     _fit(history, _cache_key(filters.date_to), filters.date_to)
 
 
+def fit_done(history: pd.DataFrame) -> bool:
+    """Whether the fit on all data (``history`` is ``data.transactions(filtered=False)``: the one
+    :func:`account_values` with ``filtered=False`` and :func:`account_outlook` read) is done;
+    started here in the background when no one has started it, never waited for."""
+    return _fit(history, _cache_key(None, False), None).done()
+
+
 def _check(result: clv.FutureValue) -> clv.HoldoutCheck | KamError:
     """The hold-out check, or the KamError saying why this data cannot be checked."""
     if result.check is not None:

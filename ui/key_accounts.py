@@ -14,6 +14,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
 from ui.i18n import fmt_num, fmt_pct, t
+from ui.shared import keyed
 
 TEAM_SCORES = ("relationship_strength", "share_of_wallet")
 #: Print styles of the key-account pages: no sidebar, header, forms, editors or buttons, and the
@@ -64,18 +65,76 @@ def team_scores() -> pd.DataFrame | None:
     return health_inputs.team_scores(state.workspace(), name, data.table(name) if name else None, scores_name())
 
 
-def health_accounts() -> pd.DataFrame | None:
+#: Up to this many transactions the pages wait for the future-value fit (a second or two at most);
+#: above it they draw health at once without P(alive) and expected value, say so, and rerun by
+#: themselves when the fit is done (issue 19).
+WAIT_ROWS = 100_000
+
+
+def _history() -> pd.DataFrame | None:
+    """All transactions (no sidebar filters) when they have dates and revenue, else None."""
+    history = data.transactions(filtered=False)
+    if history is None or not {"date", "revenue"} <= set(history.columns):
+        return None
+    return history
+
+
+def future_ready() -> bool:
+    """Whether P(alive) and expected value can be read now: the shared future-value fit on all
+    data (the one ``ui.clv_view`` shows, started here when no one has started it) is done, or the
+    data is small enough to wait for it (:data:`WAIT_ROWS`), or there is nothing to fit."""
+    from ui import clv_view  # optional input; imported late to keep start-up light
+
+    history = _history()
+    return history is None or len(history) <= WAIT_ROWS or clv_view.fit_done(history)
+
+
+def future_status() -> bool:
+    """While the future-value model is being fitted: a status box saying that health is shown
+    without its future-value part meanwhile, and a fragment that reruns the page once the fit is
+    done (so the figures then shown are the full ones). Returns whether the fit is ready."""
+    if future_ready():
+        return True
+    from ui import clv_view
+
+    history = _history()
+    # not a ``with`` block: leaving one would mark the box complete while the fit still runs
+    box = st.status(t("account_future.fitting", rows=fmt_num(len(history))), state="running", expanded=True)
+    box.write(t("account_future.meanwhile"))
+
+    @st.fragment(run_every=1.0)
+    def _look() -> None:
+        if clv_view.fit_done(history):
+            st.rerun()
+
+    _look()
+    return False
+
+
+def health_accounts(*, wait: bool = True) -> pd.DataFrame | None:
     """One row per account with what health reads besides sales: team scores, buying-centre
     coverage and P(alive) where present (status is never passed on); joined by
-    ``kamcore.health_inputs.account_frame``, as the meeting pack joins them."""
+    ``kamcore.health_inputs.account_frame``, as the meeting pack joins them, once per data and
+    inputs (ui.shared.keyed).
+
+    ``wait=False`` (the pages): without P(alive) and expected value while their model is still
+    being fitted (see :func:`future_status`), instead of waiting for it."""
     from kamcore import health_inputs
     from ui import clv_view, relationships  # both optional inputs; imported late to keep start-up light
 
-    history = data.transactions(filtered=False)
+    history = _history()
     future = None
-    if history is not None and {"date", "revenue"} <= set(history.columns):
+    if history is not None and (wait or future_ready()):
         future = clv_view.account_values(history, filtered=False)
-    return health_inputs.account_frame(team_scores(), relationships.coverage_frame(), future)
+    team, coverage = team_scores(), relationships.coverage_frame()
+    found = data.transactions_keyed(filtered=False)
+    if found is None:
+        return health_inputs.account_frame(team, coverage, future)
+    # the fitted values are those of all of frame_key's transactions: whether they are there is enough
+    frame_key = found[1]
+    covered = None if coverage is None else coverage[["account", "coverage_score"]]
+    return keyed((*frame_key, "health.accounts", _hash(team), _hash(covered), future is not None),
+                 health_inputs.account_frame, team, coverage, future)
 
 
 def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
@@ -145,11 +204,13 @@ def weights_editor(key: str) -> dict[str, float]:
     return chosen
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _health(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _survey: Any, key: str, weights_json: str,
-            as_of: str | None) -> pd.DataFrame:
-    return health.health_scores(_txn, accounts=_accounts, survey=_survey, as_of=as_of,
-                                weights=json.loads(weights_json))
+def _sales_measures(txn: pd.DataFrame, as_of: Any) -> tuple:
+    """``health.sales_measures`` as a plain tuple (what ui.shared.keyed hands out)."""
+    return tuple(health.sales_measures(txn, as_of))
+
+
+def _scored(sales: tuple, accounts: pd.DataFrame | None, prepared: Any, chosen: dict[str, float]) -> pd.DataFrame:
+    return health.score(health.SalesMeasures(*sales), accounts=accounts, survey=prepared, weights=chosen)
 
 
 def _hash(frame: pd.DataFrame | None) -> str:
@@ -158,19 +219,29 @@ def _hash(frame: pd.DataFrame | None) -> str:
     return str(pd.util.hash_pandas_object(frame, index=False).sum())
 
 
-def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None) -> pd.DataFrame | None:
-    """Health of every account (all data, whatever the sidebar filters), lowest first."""
+def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None, *,
+                 accounts: Any = ..., wait: bool = True) -> pd.DataFrame | None:
+    """Health of every account (all data, whatever the sidebar filters), lowest first: what
+    ``kamcore.health.health_scores`` gives for the same inputs. The sales measures are made once
+    per data key and end date, the scoring once per inputs and weights (ui.shared.keyed), so a
+    new input (the future-value fit arriving) or weight costs only the scoring over the accounts.
+
+    ``accounts``: :func:`health_accounts`' frame when the caller has it (else read here, with
+    ``wait`` as there)."""
     found = data.transactions_keyed(filtered=False)
     if found is None or "date" not in found[0] or "revenue" not in found[0]:
         return None
-    txn, txn_key = found
-    accounts = health_accounts()
+    txn, frame_key = found
+    if accounts is ...:
+        accounts = health_accounts(wait=wait)
     prepared = survey()
     survey_key = (survey_name() or "") + _hash(prepared.responses if prepared else None)
+    when = None if as_of is None else str(as_of)
+    chosen = chosen_weights or weights()
     # the transactions by ui.data's content key (hashing a million rows cost 0.6 s a run)
-    key = "|".join([state.workspace_key(), repr(txn_key), _hash(accounts), survey_key])
-    return _health(txn, accounts, prepared, key, json.dumps(chosen_weights or weights(), sort_keys=True),
-                   None if as_of is None else str(as_of))
+    sales = keyed((*frame_key, "health.sales", when), _sales_measures, txn, when)
+    return keyed((*frame_key, "health.score", when, _hash(accounts), survey_key, json.dumps(chosen, sort_keys=True)),
+                 _scored, sales, accounts, prepared, chosen)
 
 
 def trend_lookup(txn: pd.DataFrame, months: int) -> MappingProxyType:
@@ -223,9 +294,8 @@ def score_text(value: Any) -> str:
 MANUAL_NAMES = ("strategic_fit", "partnership_willingness", "share_of_wallet", "relationship_strength")
 
 
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def _portfolio_facts(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _manual: pd.DataFrame | None,
-                     key: str, weights_json: str) -> dict[str, Any]:
+                     weights_json: str) -> dict[str, Any]:
     from kamcore import portfolio
 
     facts: dict[str, Any] = {}
@@ -273,7 +343,7 @@ def portfolio_facts() -> dict[str, Any]:
     found = data.transactions_keyed(filtered=False)
     if found is None:
         return {}
-    txn, txn_key = found
+    txn, frame_key = found
     ws = state.workspace()
     name = data.active_table(TableKind.accounts)
     accounts = data.canonical_table(name) if name else None
@@ -287,8 +357,9 @@ def portfolio_facts() -> dict[str, Any]:
     manual = manual_scores.combine_manual_scores(saved, initial)
     shortlist_payload = ws.load_object("shortlist", scores_name()) or {}
     weights_json = json.dumps(shortlist_payload.get("weights") or {}, sort_keys=True)
-    key = "|".join([state.workspace_key(), repr(txn_key), _hash(accounts), _hash(manual)])
-    return _portfolio_facts(txn, accounts, manual, key, weights_json)
+    # once per data key and inputs for every session, handed out without pickling (ui.shared.keyed)
+    return keyed((*frame_key, "account.portfolio_facts", _hash(accounts), _hash(manual), weights_json),
+                 _portfolio_facts, txn, accounts, manual, weights_json)
 
 
 # ---------------------------------------------------------------- the account page's sentences
