@@ -478,10 +478,11 @@ def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.
 
 
 def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey: Any = None,
-          weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+          weights: Mapping[str, float] | None = None, survey_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Health from the :func:`sales_measures` of the data and the other inputs of
     :func:`health_scores` (same meaning, same result): the cheap part, over one row per account.
-    ``sales`` is not changed."""
+    ``sales`` is not changed. ``survey_table``: :func:`survey_measures` of ``survey`` when the
+    caller has made it already (a caller that keeps it per survey scores without recomputing it)."""
     w = _check_weights(weights)
     as_of_ts = sales.as_of
     table = sales.table.copy()
@@ -493,7 +494,7 @@ def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey:
 
     prepared = survey_input(*survey) if isinstance(survey, tuple) else survey_input(survey)
     if prepared is not None:
-        measures = survey_measures(prepared)
+        measures = survey_measures(prepared) if survey_table is None else survey_table
         table = table.join(measures, how="left")
         sub["areas"] = _score("areas", table["areas_relative"])
         sub["nps"] = _score("nps", table["nps"])

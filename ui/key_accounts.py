@@ -42,14 +42,27 @@ PRINT_CSS = """<style>
 WEIGHTS_KEY = "health._weights"  # not a widget key: the weights outlive a page switch
 
 
-def names() -> dict[str, str]:
-    """Account id -> name (all accounts, whatever the sidebar filters)."""
-    frame = data.accounts(filtered=False)
+def _names_of(frame: pd.DataFrame | None) -> MappingProxyType:
     if frame is None or "customer_id" not in frame:
-        return {}
+        return MappingProxyType({})
     frame = frame.assign(customer_id=frame["customer_id"].astype(str)).drop_duplicates("customer_id")
     name = frame["customer_name"] if "customer_name" in frame else frame["customer_id"]
-    return dict(zip(frame["customer_id"], name.fillna(frame["customer_id"]).astype(str), strict=True))
+    return MappingProxyType(dict(zip(frame["customer_id"], name.fillna(frame["customer_id"]).astype(str),
+                                     strict=True)))
+
+
+def names() -> MappingProxyType:
+    """Account id -> name (all accounts, whatever the sidebar filters), read-only: made once per
+    data key and accounts table for every session (ui.shared.keyed), handed out as it is."""
+    found = data.transactions_keyed(filtered=False)
+    if found is None:
+        return _names_of(data.accounts(filtered=False))
+    frame_key = found[1]
+    return keyed((*frame_key, "account.names", data.accounts_key(filtered=False)), _all_names)
+
+
+def _all_names() -> MappingProxyType:
+    return _names_of(data.accounts(filtered=False))
 
 
 def scores_name() -> str:
@@ -164,6 +177,24 @@ def survey() -> health.SurveyInput | None:
     return found[2] if found else None
 
 
+def _survey_key(found: tuple[str, pd.DataFrame, Any] | None) -> str:
+    """What identifies the survey health reads: its table name and its answers' content."""
+    return "" if found is None else found[0] + _hash(found[2].responses)
+
+
+def survey_measures() -> pd.DataFrame | None:
+    """``health.survey_measures`` of :func:`survey`, made once per data key and survey for every
+    session (ui.shared.keyed); None without a survey."""
+    found = _survey_table()
+    if found is None:
+        return None
+    txn_found = data.transactions_keyed(filtered=False)
+    if txn_found is None:
+        return health.survey_measures(found[2])
+    frame_key = txn_found[1]
+    return keyed((*frame_key, "health.survey_measures", _survey_key(found)), health.survey_measures, found[2])
+
+
 def survey_name() -> str | None:
     """Name of the survey table :func:`survey` uses."""
     found = _survey_table()
@@ -209,8 +240,10 @@ def _sales_measures(txn: pd.DataFrame, as_of: Any) -> tuple:
     return tuple(health.sales_measures(txn, as_of))
 
 
-def _scored(sales: tuple, accounts: pd.DataFrame | None, prepared: Any, chosen: dict[str, float]) -> pd.DataFrame:
-    return health.score(health.SalesMeasures(*sales), accounts=accounts, survey=prepared, weights=chosen)
+def _scored(sales: tuple, accounts: pd.DataFrame | None, prepared: Any, chosen: dict[str, float],
+            survey_table: pd.DataFrame | None) -> pd.DataFrame:
+    return health.score(health.SalesMeasures(*sales), accounts=accounts, survey=prepared, weights=chosen,
+                        survey_table=survey_table)
 
 
 def _hash(frame: pd.DataFrame | None) -> str:
@@ -234,14 +267,17 @@ def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = No
     txn, frame_key = found
     if accounts is ...:
         accounts = health_accounts(wait=wait)
-    prepared = survey()
-    survey_key = (survey_name() or "") + _hash(prepared.responses if prepared else None)
+    found_survey = _survey_table()
+    prepared = found_survey[2] if found_survey else None
+    survey_key = _survey_key(found_survey)
+    survey_table = (keyed((*frame_key, "health.survey_measures", survey_key), health.survey_measures, prepared)
+                    if prepared is not None else None)
     when = None if as_of is None else str(as_of)
     chosen = chosen_weights or weights()
     # the transactions by ui.data's content key (hashing a million rows cost 0.6 s a run)
     sales = keyed((*frame_key, "health.sales", when), _sales_measures, txn, when)
     return keyed((*frame_key, "health.score", when, _hash(accounts), survey_key, json.dumps(chosen, sort_keys=True)),
-                 _scored, sales, accounts, prepared, chosen)
+                 _scored, sales, accounts, prepared, chosen, survey_table)
 
 
 def trend_lookup(txn: pd.DataFrame, months: int) -> MappingProxyType:

@@ -98,11 +98,10 @@ def _keyed_frames() -> tuple[tuple | None, tuple | None]:
     if loaded[TableKind.contacts] is None and not history:
         return None, None
     last = keyed((*frame_key, "relationships.last_day"), _last_day, txn)
-    key = (*frame_key, "relationships.frames", tuple(tables_key), json.dumps(history, sort_keys=True, default=str),
-           last)
-    edited = keyed(key, _edited_frames, loaded[TableKind.contacts], loaded[TableKind.people],
+    parts = ("relationships.frames", tuple(tables_key), json.dumps(history, sort_keys=True, default=str), last)
+    edited = keyed((*frame_key, *parts), _edited_frames, loaded[TableKind.contacts], loaded[TableKind.people],
                    loaded[TableKind.links], history)
-    return edited, key
+    return edited, (*frame_key, *parts)
 
 
 def coverage_frame(as_of: dt.date | None = None) -> pd.DataFrame | None:
