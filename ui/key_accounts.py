@@ -350,10 +350,10 @@ def _portfolio_facts(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _manual
                 customer=lambda f: f["customer"].astype(str))
     if "profit" in history.columns:
         current = facts.get("periods", (None, None))[1]
-        window = history
+        window = history[["customer_id", "profit"]]  # the two columns the curve reads, not all twelve
         if current is not None:
-            window = history[(history["date"] >= pd.Timestamp(current.start))
-                             & (history["date"] <= pd.Timestamp(current.end))]
+            window = window.loc[(history["date"] >= pd.Timestamp(current.start))
+                                & (history["date"] <= pd.Timestamp(current.end))]
         try:
             curve = portfolio.whale_curve(window, "customer_id", "profit")
             facts["whale"] = curve.assign(customer=curve["customer"].astype(str))
