@@ -124,3 +124,18 @@ def test_errors_are_the_same_as_before():
     with pytest.raises(KamError) as err:  # the weights are checked before the data, as before
         health.health_scores(lines.drop(columns="revenue"), weights={"money": -1.0})
     assert err.value.code == "health.bad_weight"
+
+
+@pytest.mark.parametrize("lines", [
+    # only credit notes: no purchase day at all
+    pd.DataFrame({"customer_id": ["a", "b"], "date": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+                  "revenue": [-5.0, -1.0], "profit": [-1.0, 0.0]}),
+    # a single line
+    pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2026-01-01"]), "revenue": [5.0], "profit": [1.0]}),
+    # numeric ids, empty revenue and profit cells
+    pd.DataFrame({"customer_id": [1, 2, 1], "date": pd.to_datetime(["2026-01-01", "2025-01-01", "2024-05-01"]),
+                  "revenue": [5.0, np.nan, 3.0], "profit": [np.nan, 1.0, 1.0]}),
+], ids=["credit_notes_only", "one_line", "numeric_ids"])
+def test_small_edge_cases_equal_the_plain_definitions(lines):
+    found = health.sales_measures(lines)
+    pd.testing.assert_frame_equal(found.table, _plain(lines, found.as_of), check_exact=True)
