@@ -139,3 +139,35 @@ def test_errors_are_the_same_as_before():
 def test_small_edge_cases_equal_the_plain_definitions(lines):
     found = health.sales_measures(lines)
     pd.testing.assert_frame_equal(found.table, _plain(lines, found.as_of), check_exact=True)
+
+
+def _plain_monthly(transactions: pd.DataFrame, as_of=None, months: int = 12) -> pd.Series:
+    """The 12-month revenue lists as a pandas pivot gives them (the definition monthly_revenue keeps)."""
+    frame = transactions.loc[transactions["date"].notna(), ["customer_id", "date", "revenue"]].copy()
+    end = pd.Timestamp(as_of) if as_of is not None else frame["date"].max()
+    frame = frame[frame["date"] <= end]
+    last = end.to_period("M")
+    periods = pd.period_range(last - months + 1, last, freq="M")
+    frame["month"] = frame["date"].dt.to_period("M")
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    everyone = sorted(frame["customer_id"].unique())
+    frame = frame[frame["month"] >= periods[0]]
+    pivot = frame.pivot_table(index="customer_id", columns="month", values="revenue", aggfunc="sum",
+                              fill_value=0.0).reindex(index=everyone, columns=periods, fill_value=0.0)
+    return pd.Series([list(map(float, row)) for row in pivot.to_numpy()], index=pivot.index, dtype=object)
+
+
+@pytest.mark.parametrize(("seed", "as_of", "months"), [(1, None, 12), (2, "2025-12-31 10:00", 5), (3, "2026-03-01", 24)])
+def test_monthly_revenue_equals_the_pivot_exactly(seed, as_of, months):
+    lines = _awkward_lines(seed).dropna(subset=["customer_id"])
+    found = health.monthly_revenue(lines, as_of=as_of, months=months)
+    plain = _plain_monthly(lines, as_of, months)
+    assert list(found.index) == list(plain.index) and len(found) > 100
+    assert found.to_dict() == plain.to_dict()
+    assert all(len(v) == months for v in found)
+
+
+def test_monthly_revenue_ignores_lines_without_an_id():
+    lines = pd.DataFrame({"customer_id": pd.Series(["x", None, "x"], dtype="str"), "revenue": [1.0, 50.0, 2.0],
+                          "date": pd.to_datetime(["2026-01-05", "2026-02-01", "2026-02-10"])})
+    assert health.monthly_revenue(lines, months=3).to_dict() == {"x": [0.0, 1.0, 2.0]}
