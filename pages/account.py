@@ -40,3 +40,4 @@ st.subheader(t("app.page_relationships"))
 relationships.account_section(account, key="account.relationships")
 
 account_plan.render(account, txn, prepared, inputs)
+key_accounts.start_future()  # once the page is drawn (issue 19): the future-value fit, if not running yet

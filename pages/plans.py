@@ -166,6 +166,7 @@ st.subheader(t("plans.effect_title"))
 st.caption(t("plans.effect_intro"))
 if not short_ids:
     st.info(t("plans.effect_needs_shortlist"))
+    key_accounts.start_future()  # the page ends here: the future-value fit, if not running yet
     st.stop()
 default_start = saved_at.date() if saved_at is not None else last_day.date()
 first_day = txn["date"].min().date()
@@ -177,6 +178,7 @@ try:
     effect = plans.programme_effect(txn, short_ids, start, as_of=last_day)
 except KamError as exc:
     widgets.error(exc)
+    key_accounts.start_future()  # the page ends here: the future-value fit, if not running yet
     st.stop()
 groups = effect.groups
 cards = st.columns(3)
@@ -197,3 +199,4 @@ i18n.dataframe(pd.DataFrame({
     **{t(f"plans.col_{c}"): [fmt_pct(v) for v in groups[c]] for c in ("growth", "margin_before", "margin_after")},
 }), hide_index=True, width="stretch", key="plans.effect_table")
 st.warning(t("plans.effect_caveat"), icon=":material/info:")
+key_accounts.start_future()  # once the page is drawn (issue 19): the future-value fit, if not running yet

@@ -99,7 +99,18 @@ def future_ready() -> bool:
     from ui import clv_view  # optional input; imported late to keep start-up light
 
     history = _history()
-    return history is None or len(history) <= WAIT_ROWS or clv_view.fit_done(history)
+    return history is None or len(history) <= WAIT_ROWS or clv_view.fit_done(history, start=False)
+
+
+def start_future() -> None:
+    """Start the future-value fit on all data if it is not running yet: the Account and Plans
+    pages call it once they are drawn, so the fit does not compete with drawing them (the status
+    box's check starts it too, a second after the page, should a page stop early)."""
+    from ui import clv_view
+
+    history = _history()
+    if history is not None and len(history) > WAIT_ROWS:
+        clv_view.fit_done(history)
 
 
 def future_status() -> bool:
@@ -115,10 +126,14 @@ def future_status() -> bool:
     box = st.status(t("account_future.fitting", rows=fmt_num(len(history))), state="running", expanded=True)
     box.write(t("account_future.meanwhile"))
 
+    runs: list[int] = []  # this fragment's runs: the first is part of the page's run
+
     @st.fragment(run_every=1.0)
     def _look() -> None:
-        if clv_view.fit_done(history):
+        # the page starts the fit once drawn (start_future); a later check starts it should it not have
+        if clv_view.fit_done(history, start=bool(runs)):
             st.rerun()
+        runs.append(1)
 
     _look()
     return False
