@@ -43,7 +43,7 @@ from kamcore.ingest_mapping import is_date_header
 #: Bytes read from the start of each XML part to look for DTD declarations.
 _XML_PROBE_BYTES = 8192
 #: Decompressed bytes scanned at a time by :func:`scan_xlsx`.
-_SCAN_CHUNK = 8 * 1024 * 1024
+_SCAN_CHUNK = 1024 * 1024
 #: Share of a column's non-empty cells that must be numbers for a date column's serials.
 TYPE_MAJORITY = 0.9
 #: Excel serial day numbers accepted as dates in a date-named column (1927-05-19 .. 2173-10-14).
@@ -316,15 +316,84 @@ def _sheet_parts(archive: zipfile.ZipFile, filename: str) -> list[tuple[str, str
 
 
 def _stream(archive: zipfile.ZipFile, part: str, filename: str) -> Any:
-    """The decompressed part in chunks, each with the previous chunk's last 64 bytes in front."""
+    """The decompressed part in windows ``(window, start, end)``: the previous chunk's last 64
+    bytes, the chunk (``window[start:end]``) and 8 NUL bytes (so a pattern can be tested a few
+    bytes past any position without a bounds check; no pattern matches a NUL)."""
     tail = b""
     try:
         with archive.open(part) as handle:
             while chunk := handle.read(_SCAN_CHUNK):
-                yield chunk, tail + chunk
+                yield tail + chunk + _PAD, len(tail), len(tail) + len(chunk)
                 tail = chunk[-64:]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise corrupt_workbook(filename) from exc
+
+
+_PAD = b"\0" * 8
+
+
+def _chunk_counts(window: bytes, start: int, end: int) -> tuple[int, int, int]:
+    """Cells (``<c `` or ``<c>``), cells that start with their reference (``<c r="``) and row
+    elements (``<row``) that end in ``window[start:end]`` (see :func:`_stream`).
+
+    Counted where they end, so one cut by a chunk boundary is counted once, in the chunk
+    holding its last byte (the window's 64 bytes before ``start`` hold its beginning). One
+    pass finds every ``<``; the bytes after each decide what it opens (numpy, which releases
+    the GIL: this runs beside the decompression of the next chunk).
+    """
+    data = np.frombuffer(window, dtype=np.uint8)
+    opens = np.flatnonzero(data[:end] == 0x3C)  # '<'
+    first, second = data[opens + 1], data[opens + 2]
+    cell_space = (first == 0x63) & (second == 0x20)  # '<c '
+    cell_tag = cell_space | ((first == 0x63) & (second == 0x3E))  # or '<c>'
+    n_tags = int(np.count_nonzero(cell_tag & (opens >= start - 2)))
+    spaced = opens[cell_space & (opens >= start - 5)]
+    n_references = int(
+        np.count_nonzero((data[spaced + 3] == 0x72) & (data[spaced + 4] == 0x3D) & (data[spaced + 5] == 0x22))
+    )  # 'r="'
+    rows = opens[(first == 0x72) & (second == 0x6F) & (opens >= start - 3)]  # '<ro'
+    n_row_elements = int(np.count_nonzero(data[rows + 3] == 0x77))  # 'w'
+    return n_tags, n_references, n_row_elements
+
+
+class _PartCounts:
+    """What the fast pass of :func:`_scan_part` has found so far; :meth:`add` takes each
+    window in order (on the scan's worker thread)."""
+
+    def __init__(self, scan: SheetScan) -> None:
+        self.scan = scan
+        self.n_tags = self.n_references = self.n_row_elements = self.highest = self.wide = 0
+        self.first_seen = self.inconsistent = False
+
+    def add(self, window: bytes, start: int, end: int) -> None:
+        n_tags, n_references, n_row_elements = _chunk_counts(window, start, end)
+        self.n_tags += n_tags
+        self.n_references += n_references
+        self.n_row_elements += n_row_elements
+        if not self.first_seen:
+            first = _FIRST_CELL.search(window)
+            if first is not None:
+                self.first_seen = True
+                self.scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
+        last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
+        if last_row:
+            self.highest = max(self.highest, int(last_row.group(1)))
+        self.highest = max(self.highest, self.n_row_elements)
+        # Rows come in order: a reference to a later row than the last row element so far
+        # disagrees with its row (only a crafted file has one); two- and three-letter columns
+        # are read to find the widest. The pattern only matches references that name such a
+        # column or a row number that may be above the highest (compared digit by digit in
+        # the regular expression), so a usual chunk hands nothing to Python.
+        references = _references_after(self.highest)
+        if _may_match(references, window):
+            for letters, row_text, _letter, long_row in references.findall(window):
+                if letters:
+                    self.wide = max(self.wide, _column_number(letters))
+                    self.inconsistent = self.inconsistent or int(row_text) > self.highest
+                elif int(long_row) > self.highest:
+                    self.inconsistent = True
+        if not self.scan.has_error_cells and b't="e"' in window:
+            self.scan.has_error_cells = True
 
 
 def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cells: int) -> None:
@@ -333,74 +402,38 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
     Notes
     -----
     calamine places a cell at its own reference (``r="SF70000"``) and allocates the grid from
-    the first to the last row and column holding a value. The fast pass uses byte counts and
-    two regular expressions: cells, row elements and their numbers, and every reference that
-    names a two- or three-letter column or a row after the highest row number so far (rows
-    come in order, so only a crafted file has those). Where the bound exceeds ``max_cells``
-    or the file is unusual (references missing or not written first, as Excel does), every
-    reference is read (slower, exact).
+    the first to the last row and column holding a value. The fast pass counts cells, their
+    references and row elements (:func:`_chunk_counts`) and uses two regular expressions: row
+    numbers, and every reference that names a two- or three-letter column or a row after the
+    highest row number so far (rows come in order, so only a crafted file has those). Where
+    the bound exceeds ``max_cells`` or the file is unusual (a cell whose reference is missing
+    or not written first, as Excel writes it), every reference is read (slower, exact).
+
+    The part is decompressed here in 1 MB chunks while a worker thread counts the previous
+    chunk (zlib, numpy and RE2 release the GIL); at most two chunks are held.
     """
-    n_tags = n_references = n_row_elements = highest = wide = n_chunks = 0
-    first_seen = inconsistent = False
-    # RE2 looks at one chunk on a worker thread (Arrow releases the GIL) while the next chunk
-    # is decompressed and counted here; at most two chunks are held.
-    pending: tuple[Future[bool], re.Pattern[bytes], bytes, int] | None = None
-
-    def read_references(check: tuple[Future[bool], re.Pattern[bytes], bytes, int]) -> None:
-        nonlocal wide, inconsistent
-        may_match, references, window, chunk_highest = check
-        if not may_match.result():
-            return
-        for letters, row_text, _letter, long_row in references.findall(window):
-            if letters:
-                wide = max(wide, _column_number(letters))
-                inconsistent = inconsistent or int(row_text) > chunk_highest
-            elif int(long_row) > chunk_highest:
-                inconsistent = True
-
+    counts = _PartCounts(scan)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-scan") as pool:
-        for chunk, window in _stream(archive, scan.part, filename):
-            n_chunks += 1
-            n_tags += chunk.count(b"<c ") + chunk.count(b"<c>")
-            n_references += chunk.count(b'<c r="')
-            n_row_elements += chunk.count(b"<row")
-            if not first_seen:
-                first = _FIRST_CELL.search(window)
-                if first is not None:
-                    first_seen = True
-                    scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
-            last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
-            if last_row:
-                highest = max(highest, int(last_row.group(1)))
-            highest = max(highest, n_row_elements)
-            # Rows come in order: a reference to a later row than the last row element so far
-            # disagrees with its row (only a crafted file has one); two- and three-letter columns
-            # are read to find the widest. The pattern only matches references that name such a
-            # column or a row number that may be above the highest (compared digit by digit in
-            # the regular expression), so a usual chunk hands nothing to Python.
+        pending: Future[None] | None = None
+        for window, start, end in _stream(archive, scan.part, filename):
             if pending is not None:
-                read_references(pending)
-            references = _references_after(highest)
-            pending = (pool.submit(_may_match, references, window), references, window, highest)
-            if b't="e"' in window:
-                scan.has_error_cells = True
-            if n_tags > max_cells:
-                break
+                pending.result()
+                if counts.n_tags > max_cells:
+                    break
+            pending = pool.submit(counts.add, window, start, end)
         if pending is not None:
-            read_references(pending)
-        pending = None
-    max_row = highest
+            pending.result()
+    n_tags, n_references = counts.n_tags, counts.n_references
     scan.n_cells = n_tags
-    n_rows = max(max_row, n_row_elements)
-    n_columns = wide or (26 if n_tags else 0)
-    # Every cell starts with its reference (a cell cut at a chunk boundary is not counted).
-    usual = n_tags - n_references <= n_chunks
-    if usual and not inconsistent and n_rows * n_columns <= max_cells or n_tags > max_cells:
+    n_rows = max(counts.highest, counts.n_row_elements)
+    n_columns = counts.wide or (26 if n_tags else 0)
+    usual = n_tags == n_references  # every cell starts with its reference
+    if usual and not counts.inconsistent and n_rows * n_columns <= max_cells or n_tags > max_cells:
         scan.n_rows, scan.n_columns = n_rows, n_columns
         return
     n_cells = 0
-    for chunk, window in _stream(archive, scan.part, filename):
-        n_cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+    for window, start, end in _stream(archive, scan.part, filename):
+        n_cells += _chunk_counts(window, start, end)[0]
         for letters, digits_text in _ANY_REFERENCE.findall(window):
             n_columns = max(n_columns, _column_number(letters))
             n_rows = max(n_rows, int(digits_text))
@@ -435,10 +468,14 @@ def scan_xlsx(data: bytes, filename: str, max_cells: int) -> list[SheetScan]:
     shared = "xl/sharedStrings.xml"
     if shared in archive.NameToInfo:
         n_strings = 0
+        tail = b""
         try:
             with archive.open(shared) as part:
                 while chunk := part.read(_SCAN_CHUNK):
-                    n_strings += chunk.count(b"<si>") + chunk.count(b"<si ")
+                    # Plus those cut by the chunk boundary (3 + 3 bytes hold no whole one).
+                    seam = tail + chunk[:3]
+                    n_strings += chunk.count(b"<si>") + chunk.count(b"<si ") + seam.count(b"<si>") + seam.count(b"<si ")
+                    tail = chunk[-3:]
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
             raise corrupt_workbook(filename) from exc
         if n_strings > max_cells:
