@@ -19,13 +19,12 @@ tiny strings, is refused before a reader allocates memory for it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import posixpath
 import re
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, NamedTuple
 
 import defusedxml.ElementTree as SafeET
 import numpy as np
@@ -231,43 +230,6 @@ _FIRST_CELL = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]+\d+)\"[^>]*?(/?)>")
 _ANY_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})(\d{1,7})\"")
 
 
-def _rows_after(highest: int) -> bytes:
-    """A pattern for row numbers (digits) whose value may exceed ``highest``: more digits, or
-    as many and greater digit by digit (a leading zero only ever adds digits, so it is kept)."""
-    text = str(highest)
-    width = len(text)
-    options = [rb"\d{%d,}" % (width + 1)]
-    for i, char in enumerate(text):
-        if char != "9":
-            options.append(text[:i].encode() + b"[%d-9]" % (int(char) + 1) + rb"\d{%d}" % (width - i - 1))
-    return b"(?:" + b"|".join(options) + b")"
-
-
-@functools.lru_cache(maxsize=64)
-def _references_after(highest: int) -> re.Pattern[bytes]:
-    """Cell references naming a column after Z (groups 1-2: letters, row) or, in one letter's
-    columns, a row number that may be above ``highest`` (groups 3-4): rows come in order, so a
-    usual sheet has none of the latter and the search finds nothing to hand to Python."""
-    return re.compile(rb'<c r="(?:([A-Z]{2,3})(\d+)|([A-Z])(' + _rows_after(highest) + rb'))"')
-
-
-def _may_match(pattern: re.Pattern[bytes], window: bytes) -> bool:
-    """Whether ``pattern`` matches anywhere in ``window`` (False only when it does not).
-
-    Asked of Arrow's RE2 (a linear-time automaton, two to three times faster than ``re`` on a
-    chunk of megabytes): the same pattern describes the same strings in both, so a chunk RE2
-    finds no match in gives ``re.findall`` nothing either, and ``re`` only runs on the rare
-    chunk that has one. Any failure of RE2 answers True (``re`` decides).
-    """
-    try:
-        haystack = pa.Array.from_buffers(
-            pa.binary(), 1, [None, pa.py_buffer(np.array([0, len(window)], dtype=np.int32)), pa.py_buffer(window)]
-        )
-        return bool(pc.count_substring_regex(haystack, pattern.pattern.decode("ascii"))[0].as_py())
-    except (pa.ArrowException, UnicodeDecodeError, ValueError):
-        return True
-
-
 def _column_number(letters: bytes) -> int:
     number = 0
     for char in letters:
@@ -317,7 +279,7 @@ def _sheet_parts(archive: zipfile.ZipFile, filename: str) -> list[tuple[str, str
 
 def _stream(archive: zipfile.ZipFile, part: str, filename: str) -> Any:
     """The decompressed part in windows ``(window, start, end)``: the previous chunk's last 64
-    bytes, the chunk (``window[start:end]``) and 8 NUL bytes (so a pattern can be tested a few
+    bytes, the chunk (``window[start:end]``) and 24 NUL bytes (so a pattern can be tested a few
     bytes past any position without a bounds check; no pattern matches a NUL)."""
     tail = b""
     try:
@@ -329,17 +291,38 @@ def _stream(archive: zipfile.ZipFile, part: str, filename: str) -> Any:
         raise corrupt_workbook(filename) from exc
 
 
-_PAD = b"\0" * 8
+_PAD = b"\0" * 24
 
 
-def _chunk_counts(window: bytes, start: int, end: int) -> tuple[int, int, int]:
-    """Cells (``<c `` or ``<c>``), cells that start with their reference (``<c r="``) and row
-    elements (``<row``) that end in ``window[start:end]`` (see :func:`_stream`).
+class _ChunkFacts(NamedTuple):
+    n_tags: int  # cells: "<c " or "<c>"
+    n_references: int  # cells written with their reference first: '<c r="'
+    n_row_elements: int  # "<row"
+    widest: int  # the widest column named by a two- or three-letter reference (0: none)
+    highest_row: int  # the highest row number any reference names (0: none)
 
-    Counted where they end, so one cut by a chunk boundary is counted once, in the chunk
-    holding its last byte (the window's 64 bytes before ``start`` hold its beginning). One
-    pass finds every ``<``; the bytes after each decide what it opens (numpy, which releases
-    the GIL: this runs beside the decompression of the next chunk).
+
+#: Digits of a reference's row number read (Excel's last row, 1048576, has seven); a longer
+#: number counts as this large, which exceeds every row number a sheet can give it.
+_ROW_DIGITS = 8
+_TOO_FAR = 10**_ROW_DIGITS
+
+
+def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
+    """What ``window[start:end]`` holds (see :func:`_stream`): counts of cells, cells that
+    start with their reference and row elements, each counted in the chunk holding its last
+    byte (so one cut by a chunk boundary is counted once); and over every reference in the
+    window (``<c r="`` + 1-3 letters + digits), the widest two- or three-letter column and the
+    highest row number.
+
+    Notes
+    -----
+    One pass finds every ``<``; the bytes after each decide what it opens, and a reference's
+    letters and digits are read column by column over all references at once (numpy, which
+    releases the GIL: this runs beside the decompression of the next chunk). A reference cut
+    by the end of the window is read again whole from the next window (its 64 bytes of
+    overlap hold every reference Excel writes); a cut one only ever reads as a narrower
+    column or a smaller row, never a wider or larger one, so it cannot mislead the checks.
     """
     data = np.frombuffer(window, dtype=np.uint8)
     opens = np.flatnonzero(data[:end] == 0x3C)  # '<'
@@ -347,13 +330,47 @@ def _chunk_counts(window: bytes, start: int, end: int) -> tuple[int, int, int]:
     cell_space = (first == 0x63) & (second == 0x20)  # '<c '
     cell_tag = cell_space | ((first == 0x63) & (second == 0x3E))  # or '<c>'
     n_tags = int(np.count_nonzero(cell_tag & (opens >= start - 2)))
-    spaced = opens[cell_space & (opens >= start - 5)]
-    n_references = int(
-        np.count_nonzero((data[spaced + 3] == 0x72) & (data[spaced + 4] == 0x3D) & (data[spaced + 5] == 0x22))
-    )  # 'r="'
+    spaced = opens[cell_space]
+    referenced = (data[spaced + 3] == 0x72) & (data[spaced + 4] == 0x3D) & (data[spaced + 5] == 0x22)  # 'r="'
+    n_references = int(np.count_nonzero(referenced & (spaced >= start - 5)))
     rows = opens[(first == 0x72) & (second == 0x6F) & (opens >= start - 3)]  # '<ro'
     n_row_elements = int(np.count_nonzero(data[rows + 3] == 0x77))  # 'w'
-    return n_tags, n_references, n_row_elements
+    at = spaced[referenced] + 6  # the reference's first letter
+    letters = [data[at + k] for k in range(4)]
+    upper = [(c >= 0x41) & (c <= 0x5A) for c in letters]
+    n_letters = np.select(
+        [upper[0] & ~upper[1], upper[0] & upper[1] & ~upper[2], upper[0] & upper[1] & upper[2] & ~upper[3]],
+        [1, 2, 3],
+        0,
+    )  # 0: no letter, or four and more
+    digits_at = at + n_letters
+    row = np.zeros(len(at), dtype=np.int64)
+    n_digits = np.zeros(len(at), dtype=np.int64)
+    in_number = n_letters > 0
+    for k in range(_ROW_DIGITS + 1):
+        char = data[digits_at + k].astype(np.int64)
+        in_number = in_number & (char >= 0x30) & (char <= 0x39)
+        n_digits += in_number
+        row = np.where(in_number, _TOO_FAR if k == _ROW_DIGITS else row * 10 + char - 0x30, row)
+    # A reference is letters, digits and the closing quote (one with more digits than are
+    # read counts whatever follows).
+    closed = (n_digits > _ROW_DIGITS) | (data[digits_at + n_digits] == 0x22)
+    has_row = (n_digits > 0) & closed
+    two = (n_letters == 2) & has_row
+    three = (n_letters == 3) & has_row
+    upper_case = [c.astype(np.int64) - 64 for c in letters[:3]]
+    column = np.where(
+        three,
+        upper_case[0] * 676 + upper_case[1] * 26 + upper_case[2],
+        np.where(two, upper_case[0] * 26 + upper_case[1], 0),
+    )
+    return _ChunkFacts(
+        n_tags=n_tags,
+        n_references=n_references,
+        n_row_elements=n_row_elements,
+        widest=int(column.max(initial=0)),
+        highest_row=int(np.where(has_row, row, 0).max(initial=0)),
+    )
 
 
 class _PartCounts:
@@ -366,10 +383,10 @@ class _PartCounts:
         self.first_seen = self.inconsistent = False
 
     def add(self, window: bytes, start: int, end: int) -> None:
-        n_tags, n_references, n_row_elements = _chunk_counts(window, start, end)
-        self.n_tags += n_tags
-        self.n_references += n_references
-        self.n_row_elements += n_row_elements
+        facts = _chunk_counts(window, start, end)
+        self.n_tags += facts.n_tags
+        self.n_references += facts.n_references
+        self.n_row_elements += facts.n_row_elements
         if not self.first_seen:
             first = _FIRST_CELL.search(window)
             if first is not None:
@@ -381,17 +398,9 @@ class _PartCounts:
         self.highest = max(self.highest, self.n_row_elements)
         # Rows come in order: a reference to a later row than the last row element so far
         # disagrees with its row (only a crafted file has one); two- and three-letter columns
-        # are read to find the widest. The pattern only matches references that name such a
-        # column or a row number that may be above the highest (compared digit by digit in
-        # the regular expression), so a usual chunk hands nothing to Python.
-        references = _references_after(self.highest)
-        if _may_match(references, window):
-            for letters, row_text, _letter, long_row in references.findall(window):
-                if letters:
-                    self.wide = max(self.wide, _column_number(letters))
-                    self.inconsistent = self.inconsistent or int(row_text) > self.highest
-                elif int(long_row) > self.highest:
-                    self.inconsistent = True
+        # give the widest column.
+        self.wide = max(self.wide, facts.widest)
+        self.inconsistent = self.inconsistent or facts.highest_row > self.highest
         if not self.scan.has_error_cells and b't="e"' in window:
             self.scan.has_error_cells = True
 
@@ -433,7 +442,7 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
         return
     n_cells = 0
     for window, start, end in _stream(archive, scan.part, filename):
-        n_cells += _chunk_counts(window, start, end)[0]
+        n_cells += _chunk_counts(window, start, end).n_tags
         for letters, digits_text in _ANY_REFERENCE.findall(window):
             n_columns = max(n_columns, _column_number(letters))
             n_rows = max(n_rows, int(digits_text))
