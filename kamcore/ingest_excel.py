@@ -336,40 +336,57 @@ def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
     rows = opens[(first == 0x72) & (second == 0x6F) & (opens >= start - 3)]  # '<ro'
     n_row_elements = int(np.count_nonzero(data[rows + 3] == 0x77))  # 'w'
     at = spaced[referenced] + 6  # the reference's first letter
-    letters = [data[at + k] for k in range(4)]
-    upper = [(c >= 0x41) & (c <= 0x5A) for c in letters]
+    # Byte tests on uint8: c - 0x41 wraps around below 'A', so one comparison checks a range.
+    upper = [(data[at + k] - 0x41) < 26 for k in range(4)]
     n_letters = np.select(
         [upper[0] & ~upper[1], upper[0] & upper[1] & ~upper[2], upper[0] & upper[1] & upper[2] & ~upper[3]],
         [1, 2, 3],
         0,
     )  # 0: no letter, or four and more
     digits_at = at + n_letters
-    row = np.zeros(len(at), dtype=np.int64)
     n_digits = np.zeros(len(at), dtype=np.int64)
     in_number = n_letters > 0
     for k in range(_ROW_DIGITS + 1):
-        char = data[digits_at + k].astype(np.int64)
-        in_number = in_number & (char >= 0x30) & (char <= 0x39)
+        in_number &= (data[digits_at + k] - 0x30) < 10
         n_digits += in_number
-        row = np.where(in_number, _TOO_FAR if k == _ROW_DIGITS else row * 10 + char - 0x30, row)
     # A reference is letters, digits and the closing quote (one with more digits than are
     # read counts whatever follows).
-    closed = (n_digits > _ROW_DIGITS) | (data[digits_at + n_digits] == 0x22)
-    has_row = (n_digits > 0) & closed
-    two = (n_letters == 2) & has_row
-    three = (n_letters == 3) & has_row
-    upper_case = [c.astype(np.int64) - 64 for c in letters[:3]]
-    column = np.where(
-        three,
-        upper_case[0] * 676 + upper_case[1] * 26 + upper_case[2],
-        np.where(two, upper_case[0] * 26 + upper_case[1], 0),
-    )
+    has_row = (n_digits > 0) & ((n_digits > _ROW_DIGITS) | (data[digits_at + n_digits] == 0x22))
+    highest_row = 0
+    if has_row.any():
+        if int(n_digits[has_row].max()) > _ROW_DIGITS:
+            highest_row = _TOO_FAR
+        else:
+            # The largest number: of those without a leading zero (Excel writes none), the
+            # largest of the longest, digit by digit; any with one, by value.
+            padded = has_row & (data[digits_at] == 0x30)
+            plain = has_row & ~padded
+            if plain.any():
+                most = int(n_digits[plain].max())
+                candidates = digits_at[plain & (n_digits == most)]
+                for k in range(most):
+                    digit = data[candidates + k]
+                    candidates = candidates[digit == digit.max()]
+                highest_row = int(bytes(data[candidates[0] : candidates[0] + most]))
+            if padded.any():
+                value = np.zeros(int(padded.sum()), dtype=np.int64)
+                for k in range(_ROW_DIGITS):
+                    digit = data[digits_at[padded] + k].astype(np.int64)
+                    value = np.where(k < n_digits[padded], value * 10 + digit - 0x30, value)
+                highest_row = max(highest_row, int(value.max()))
+    widest = 0
+    wide = has_row & (n_letters >= 2)
+    if wide.any():
+        letters = [data[at[wide] + k].astype(np.int64) - 64 for k in range(3)]
+        two = np.where(n_letters[wide] == 2, letters[0] * 26 + letters[1], 0)
+        three = np.where(n_letters[wide] == 3, letters[0] * 676 + letters[1] * 26 + letters[2], 0)
+        widest = int(np.maximum(two, three).max())
     return _ChunkFacts(
         n_tags=n_tags,
         n_references=n_references,
         n_row_elements=n_row_elements,
-        widest=int(column.max(initial=0)),
-        highest_row=int(np.where(has_row, row, 0).max(initial=0)),
+        widest=widest,
+        highest_row=highest_row,
     )
 
 

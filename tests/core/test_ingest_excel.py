@@ -352,6 +352,8 @@ def test_the_scan_reads_every_reference_for_the_widest_column_and_the_highest_ro
     assert _facts(chunk) == (4, 4, 1, 28, 8)  # cells, references, rows, widest (AB), highest row
     assert _facts(b'<c r="ZZZ1048576"/>')[3:] == (26 * 676 + 26 * 26 + 26, 1048576)
     assert _facts(b'<c r="XFD1"/><c r="B500"/>')[3:] == (16384, 500)
+    assert _facts(b'<c r="A99"/><c r="B100"/><c r="C95"/><c r="D109"/><c r="E999x"/><c r="F0108"/>')[3:] == (0, 109)
+    assert _facts(b'<c r="A99"/><c r="F0110"/><c r="G00000007"/>')[3:] == (0, 110)  # leading zeros: by value
     # Not a reference: no digits, four letters, no closing quote; and cells without one.
     assert _facts(b'<c r="AB"/><c r="ABCD1"/><c r="AB3x"/><c t="s" r="AC5"/><c><v>1</v></c>') == (5, 3, 0, 0, 0)
     # More digits than a sheet has rows: as far as the scan reads.
