@@ -418,8 +418,6 @@ class _PartCounts:
         # give the widest column.
         self.wide = max(self.wide, facts.widest)
         self.inconsistent = self.inconsistent or facts.highest_row > self.highest
-        if not self.scan.has_error_cells and b't="e"' in window:
-            self.scan.has_error_cells = True
 
 
 def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cells: int) -> None:
@@ -436,7 +434,8 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
     or not written first, as Excel writes it), every reference is read (slower, exact).
 
     The part is decompressed here in 1 MB chunks while a worker thread counts the previous
-    chunk (zlib, numpy and RE2 release the GIL); at most two chunks are held.
+    chunk (zlib and numpy release the GIL) and the error cells are looked for here; at most two
+    chunks are held.
     """
     counts = _PartCounts(scan)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-scan") as pool:
@@ -447,6 +446,9 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
                 if counts.n_tags > max_cells:
                     break
             pending = pool.submit(counts.add, window, start, end)
+            # Searched here, beside the worker's counting of the same window.
+            if not scan.has_error_cells and b't="e"' in window:
+                scan.has_error_cells = True
         if pending is not None:
             pending.result()
     n_tags, n_references = counts.n_tags, counts.n_references
