@@ -558,12 +558,15 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
     import fastexcel
 
     try:
-        sheet = reader.load_sheet(scan.name, header_row=0, schema_sample_rows=None, dtype_coercion="strict")
-        batch = sheet.to_arrow()
+        options = {"header_row": 0, "schema_sample_rows": None, "dtype_coercion": "strict"}
+        # Eager: straight into Arrow, ~10 % less work than a lazy sheet's to_arrow().
+        batch = reader.load_sheet(scan.name, eager=True, **options)
         # fastexcel names a column without a header "__UNNAMED__<i>"; only where such a name
-        # occurs is it asked which names it made up (a header may be written so, too).
+        # occurs is it asked (through a lazy sheet) which names it made up (a header may be
+        # written so, too).
         names = list(batch.schema.names)
         if any(name.startswith("__UNNAMED__") for name in names):
+            sheet = reader.load_sheet(scan.name, **options)
             columns = [(column.name, column.column_name_from == "generated") for column in sheet.available_columns()]
         else:
             columns = [(name, False) for name in names]
