@@ -8,7 +8,9 @@ Variants, each run in its own subprocess (so peak memory is its own), interleave
 (o) KAM Studio ``load_file`` before this change (openpyxl, cell by cell), run from the
     commit ``BASELINE`` checked out of git into a temporary folder.
 (f) fastexcel ``read_excel(...).load_sheet(0).to_arrow()`` (calamine, Arrow) — no checks,
-    no typing rules, nothing reported.
+    no typing rules, nothing reported. The reference of the targets.
+(e) fastexcel ``load_sheet(0, eager=True)`` (straight into Arrow, ~10 % less work than (f)):
+    how (a) reads the cells, shown beside (f) for what (a) adds.
 (c) python-calamine ``get_sheet_by_index(0).to_python()`` (Python lists of cell values).
 (x) openpyxl read-only iteration over every row (``values_only``), with ``--openpyxl``.
 
@@ -37,7 +39,7 @@ BASELINE = "3cb5829"
 def run_variant(variant: str, path: Path) -> dict[str, float]:
     if variant in ("a", "o"):
         from kamcore.ingest import load_file
-    elif variant == "f":
+    elif variant in ("f", "e"):
         import fastexcel
     elif variant == "c":
         import python_calamine
@@ -49,6 +51,8 @@ def run_variant(variant: str, path: Path) -> dict[str, float]:
         rows = load_file(data, filename="salg.xlsx").tables[0].quality.rows_kept
     elif variant == "f":
         rows = fastexcel.read_excel(data).load_sheet(0).to_arrow().num_rows
+    elif variant == "e":
+        rows = fastexcel.read_excel(data).load_sheet(0, eager=True).num_rows
     elif variant == "c":
         import io
 
@@ -108,10 +112,11 @@ def main() -> None:
             "a": "(a) KAM Studio load_file (now)",
             "o": f"(o) KAM Studio load_file ({BASELINE}, openpyxl)",
             "f": "(f) fastexcel -> Arrow",
+            "e": "(e) fastexcel -> Arrow, eager",
             "c": "(c) python-calamine -> lists",
             "x": "(x) openpyxl read-only iteration",
         }
-        variants = ["a", "f", "c"] + (["x"] if args.openpyxl else [])
+        variants = ["a", "f", "e", "c"] + (["x"] if args.openpyxl else [])
         runs: dict[str, list[dict[str, float]]] = {v: [] for v in variants + ["o"]}
         for repeat in range(args.repeat):
             for variant in variants:
@@ -130,6 +135,7 @@ def main() -> None:
             print(f"(o)/(a) = {speedup:.1f}x faster than before   (target >= 10)  {'OK' if speedup >= 10 else 'MISSED'}")
         ratio = best["a"] / best["f"]
         print(f"(a)/(f) = {ratio:.2f}   (target <= 2)   {'OK' if ratio <= 2 else 'MISSED'}")
+        print(f"(a)/(e) = {best['a'] / best['e']:.2f}   (what the checks, typing and report add to the eager read)")
         print(f"(a)/(c) = {best['a'] / best['c']:.2f}")
 
 
