@@ -466,8 +466,10 @@ def test_ranked_by_the_fall_against_last_year_every_planted_decliner_is_near_the
     assert (pct.diff().dropna() >= 0).all()  # largest fall first
     base = last - change
     assert ((change / base * 100 - pct).abs() <= 0.05 + 100 / base).all()  # rounded to 1 decimal, money to 0
-    assert any("ranked by the fall in revenue against the same 12 months a year earlier, in per cent" in c.value
-               for c in at.caption)
+    assert any(
+        "ranked by the fall in revenue against the same 12 months a year earlier, in per cent" in c.value
+        for c in at.caption
+    )
     # by the fall in money: the largest decliner first (it lost about 3 million)
     at.segmented_control(key="portfolio.clv_rank").set_value("change").run()
     assert_clean(at)

@@ -620,7 +620,11 @@ def test_revenue_change_against_the_same_months_a_year_earlier_by_hand():
     assert out["revenue_change_pct"].iloc[1:].isna().all()
     # six-month windows: (30.04.2026, 31.10.2026] = −30 + 50 = 20 against (31.10.2025, 30.04.2026] = 100
     half = clv.revenue_change(sales, "2026-10-31", months=6).set_index("account")
-    assert half.loc["A", ["last_year_revenue", "year_before_revenue", "revenue_change"]].tolist() == [20.0, 100.0, -80.0]
+    assert half.loc["A", ["last_year_revenue", "year_before_revenue", "revenue_change"]].tolist() == [
+        20.0,
+        100.0,
+        -80.0,
+    ]
     assert half.loc["A", "revenue_change_pct"] == pytest.approx(-0.8, abs=1e-12)
     # without an end: the latest date (here 31.10.2026 once the later lines are gone)
     earlier = sales.loc[sales["date"] <= "2026-10-31"]
@@ -673,10 +677,19 @@ def test_future_value_carries_the_change_and_the_demo_decliners_lead_by_it():
     def places(order: pd.DataFrame) -> list[int]:
         return sorted(i for i, account in enumerate(order.index) if account in decliners)
 
-    by_pct = active.reset_index().sort_values(
-        ["revenue_change_pct", "revenue_change", "account"], na_position="last", kind="stable").set_index("account")
-    by_amount = active.reset_index().sort_values(["revenue_change", "account"], kind="stable").set_index("account")
-    by_risk = active.reset_index().sort_values(["revenue_at_risk", "account"], ascending=[False, True]).set_index("account")
+    by_pct = (
+        active.reset_index()
+        .sort_values(["revenue_change_pct", "revenue_change", "account"], na_position="last", kind="stable")
+        .set_index("account")
+    )
+    by_amount = (
+        active.reset_index().sort_values(["revenue_change", "account"], kind="stable").set_index("account")
+    )
+    by_risk = (
+        active.reset_index()
+        .sort_values(["revenue_at_risk", "account"], ascending=[False, True])
+        .set_index("account")
+    )
     # by the fall in per cent, all 14 are among the first 44 of 389; the accounts between them
     # are real falls too (small accounts with few invoices, normal accounts drifting down)
     assert places(by_pct) == [2, 6, 8, 9, 12, 13, 15, 18, 20, 26, 28, 31, 40, 43]
