@@ -289,7 +289,7 @@ def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = 
             help=t("clv.below_help"),
         )
         ordered = tables.by_risk if rank == "risk" else figures.ranked(tables.by_risk, rank)
-        table = figures.drifting_table(ordered, result.as_of, below / 100, presorted=True)
+        table = figures.drifting_table(ordered, result.as_of, below / 100, presorted=True, rank=rank)
         drifting = accounts.loc[accounts["p_alive"].to_numpy() < below / 100]
         st.caption(
             t(

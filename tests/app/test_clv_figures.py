@@ -123,11 +123,23 @@ def test_drifting_list_ranked_by_the_change_against_last_year(order):
     assert by_pct["account"].tolist() == ["K5", "K4", "K2", "K1", "K3"]  # no per cent: last
     assert figures.ranked(joined, "change")["account"].tolist() == ["K4", "K5", "K2", "K1", "K3"]
     assert figures.ranked(joined, "risk")["account"].tolist() == ["K4", "K2", "K3", "K1", "K5"]
-    table = figures.drifting_table(by_pct, dt.date(2026, 10, 31), 0.5, presorted=True)
+    table = figures.drifting_table(by_pct, dt.date(2026, 10, 31), 0.5, presorted=True, rank="change_pct")
     assert table.equals(figures.drifting_table(joined, dt.date(2026, 10, 31), 0.5, rank="change_pct"))
     assert table["Change vs last year"].tolist() == [-800.0, -1800.0, -400.0, 180.0, 800.0]
     assert table["Change vs last year %"].tolist()[:4] == [-80.0, -50.0, -33.3, 900.0]
     assert np.isnan(table["Change vs last year %"].iloc[4])
+    # ranked by the change, its columns come right after the class (by revenue at risk: as before)
+    assert table.columns.tolist()[:6] == [
+        "Customer number",
+        "Customer",
+        "Class",
+        "Change vs last year %",
+        "Change vs last year",
+        "Revenue, last 12 months",
+    ]
+    risk = figures.drifting_table(joined, dt.date(2026, 10, 31), 0.5)
+    assert risk.columns.tolist()[3:5] == ["P(alive) %", "Below the limit"]
+    assert sorted(risk.columns) == sorted(table.columns)
     with pytest.raises(ValueError):
         figures.ranked(joined, "name")
 

@@ -179,11 +179,11 @@ def drifting_table(
     headers; P(alive) under ``below`` is marked in its own column, not filtered (a steady buyer
     that halved its orders keeps a high P(alive) but can still carry the most revenue at risk),
     and the change against the same 12 months a year earlier is shown in money and per cent
-    (empty when the account bought nothing then). ``presorted``: ``accounts`` is already in that
-    order."""
+    (empty when the account bought nothing then), beside the class when ``rank`` is a change.
+    ``presorted``: ``accounts`` is already in that order."""
     rows = accounts if presorted else ranked(accounts, rank)
     last_purchase = pd.Timestamp(as_of) - pd.to_timedelta(rows["T"] - rows["recency"], unit="W")
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("portfolio.col_customer"): rows["account"],
             t("portfolio.col_name"): rows["name"],
@@ -199,6 +199,18 @@ def drifting_table(
             t("clv.col_expected_revenue"): rows["expected_revenue_12m"].round(0),
         }
     )
+    if rank == "risk":
+        return table
+    # ranked by the change: its columns beside the class, where the list opens (no sideways scroll)
+    first = [
+        t("portfolio.col_customer"),
+        t("portfolio.col_name"),
+        t("portfolio.col_class"),
+        t("clv.col_change_pct"),
+        t("clv.col_change"),
+        t("clv.col_last_year"),
+    ]
+    return table[first + [c for c in table.columns if c not in first]]
 
 
 def accounts_table(accounts: pd.DataFrame, *, presorted: bool = False) -> pd.DataFrame:
