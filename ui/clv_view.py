@@ -288,7 +288,8 @@ def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = 
             key="portfolio.clv_below",
             help=t("clv.below_help"),
         )
-        ordered = tables.by_risk if rank == "risk" else figures.ranked(tables.by_risk, rank)
+        # (the shown accounts in account order, as kamcore returns them: the quick sort)
+        ordered = tables.by_risk if rank == "risk" else figures.ranked(joined.loc[joined["in_view"].to_numpy()], rank)
         table = figures.drifting_table(ordered, result.as_of, below / 100, presorted=True, rank=rank)
         drifting = accounts.loc[accounts["p_alive"].to_numpy() < below / 100]
         st.caption(

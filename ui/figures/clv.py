@@ -164,6 +164,10 @@ def by_change(accounts: pd.DataFrame, rank: str) -> pd.DataFrame:
         columns = ["revenue_change", "account"]
     else:
         raise ValueError(f"unknown ranking {rank!r}")
+    if accounts["account"].is_monotonic_increasing:  # as kamcore.clv returns them
+        # lexsort is stable (ties stay in account order) and puts NaN last: no string sort key
+        keys = [accounts[c].to_numpy(float) for c in reversed(columns[:-1])]
+        return accounts.iloc[np.lexsort(keys)]
     return accounts.sort_values(columns, na_position="last", kind="stable")
 
 
