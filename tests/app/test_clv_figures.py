@@ -144,10 +144,13 @@ def test_drifting_list_ranked_by_the_change_against_last_year(order):
         figures.ranked(joined, "name")
 
 
-def test_ties_in_the_change_fall_back_to_the_amount_then_the_account():
-    frame = values(["K1", "K2", "K3", "K4", "K5"])
+@pytest.mark.parametrize("order", [["K1", "K2", "K3", "K4", "K5"], ["K5", "K3", "K1", "K4", "K2"]])
+def test_ties_in_the_change_fall_back_to_the_amount_then_the_account(order):
+    frame = values(order)
     frame["revenue_change_pct"] = -0.5
-    frame["revenue_change"] = [-10.0, -30.0, -10.0, -20.0, -30.0]
+    frame["revenue_change"] = frame["account"].map(
+        {"K1": -10.0, "K2": -30.0, "K3": -10.0, "K4": -20.0, "K5": -30.0}
+    )
     joined = figures.with_classes(frame, CLASSES, NAMES)
     assert figures.ranked(joined, "change_pct")["account"].tolist() == ["K2", "K5", "K4", "K1", "K3"]
     assert figures.ranked(joined, "change")["account"].tolist() == ["K2", "K5", "K4", "K1", "K3"]
