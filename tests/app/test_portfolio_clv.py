@@ -204,6 +204,11 @@ def test_future_view_shows_only_catalogue_strings(make_app):
         at.segmented_control(key="portfolio.clv_show").set_value(show).run()
         assert not at.exception
         assert untranslated(at) == [], show
+    at.segmented_control(key="portfolio.clv_show").set_value("drifting").run()
+    for rank in ("change_pct", "change", "risk"):  # each ranking's captions and headers
+        at.segmented_control(key="portfolio.clv_rank").set_value(rank).run()
+        assert not at.exception
+        assert untranslated(at) == [], rank
 
 
 def test_future_view_in_norwegian(make_app):
@@ -213,6 +218,14 @@ def test_future_view_in_norwegian(make_app):
     assert "Omsetning i faresonen" in labels
     assert not at.info
     assert "Under grensen" in at.dataframe[0].value.columns
+    at.segmented_control(key="portfolio.clv_rank").set_value("change_pct").run()
+    assert_clean(at)
+    assert at.dataframe[0].value.columns.tolist()[3:6] == [
+        "Endring mot i fjor %", "Endring mot i fjor", "Omsetning siste 12 mnd."
+    ]  # fmt: skip
+    assert any(
+        "rangert etter fallet i omsetning mot de samme 12 månedene året før" in c.value for c in at.caption
+    )
     # the P(alive) limit is written as the caption under it writes percentages: "50 %"
     assert at.slider(key="portfolio.clv_below").format == "%d\u00a0%%"
     at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
