@@ -7,7 +7,7 @@ portfolio), about a second over a million rows. On a large workspace they are co
 data key and inputs in a background thread, shared by every session, started once the page is
 drawn (:func:`start`); meanwhile the page shows a status box and reruns itself when they are ready
 (:func:`status`). The figures are those of the very same function (``key_accounts._portfolio_facts``
-on the same inputs), so nothing shown changes. Small workspaces (up to ``key_accounts.WAIT_ROWS``
+on the same inputs), so nothing shown changes. Small workspaces (up to :data:`WAIT_ROWS`
 transactions) compute them at once, as before.
 """
 
@@ -25,6 +25,8 @@ from ui.i18n import t
 from ui.shared import _handout, keyed
 
 THREAD_NAME = "kam-account-facts"
+#: up to this many transactions the facts are computed at once (as ``key_accounts.WAIT_ROWS``)
+WAIT_ROWS = 100_000
 
 
 class _Facts(data.BackgroundJob):
@@ -57,7 +59,7 @@ class _Facts(data.BackgroundJob):
 
 
 def _large(call: tuple) -> bool:
-    return len(call[2]) > key_accounts.WAIT_ROWS  # call: (key, fn, txn, accounts, manual, weights)
+    return len(call[2]) > WAIT_ROWS  # call: (key, fn, txn, accounts, manual, weights)
 
 
 def _job(call: tuple) -> _Facts:
