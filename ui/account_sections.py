@@ -28,6 +28,11 @@ def _account_ids(txn: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted(set(txn["customer_id"].dropna().unique().astype(str).tolist())))
 
 
+def _account_ids_boxed(txn: pd.DataFrame) -> SimpleNamespace:
+    """``_account_ids`` in a namespace (``.ids``), which ui.shared.keyed hands out as it is."""
+    return SimpleNamespace(ids=_account_ids(txn))
+
+
 def _largest_account(txn: pd.DataFrame) -> str:
     """The account with the most revenue (the picker's last resort)."""
     return str(txn.groupby(txn["customer_id"].astype(str))["revenue"].sum().idxmax())
@@ -89,7 +94,9 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     account, else the largest; the choice goes back into the URL (``?account=``)."""
     # (50,000 accounts: the switch is looked up once, not once per account)
     anonymised = anonymity.on()
-    found = keyed((*frame_key, "account.ids"), _account_ids, txn) if frame_key is not None else _account_ids(txn)
+    # (in a namespace: ui.shared.keyed hands a tuple out element by element, 50,000 of them every run)
+    found = (keyed((*frame_key, "account.ids"), _account_ids_boxed, txn).ids if frame_key is not None
+             else _account_ids(txn))
     if anonymised:
         ids = sorted(set(found) | set(names), key=anonymity.account_sort_key)
         labels = {a: anonymity.account(a) for a in ids}
