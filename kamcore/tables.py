@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kamcore.errors import KamError
 from kamcore.schemas import DATE_ROLES, FILTER_ROLES, NUMERIC_ROLES, ColumnMapping, FilterSettings
@@ -49,6 +52,53 @@ def accounts_with_status(ids: pd.Series, status: pd.Series, chosen: set[str] | f
     return known.isin(list(chosen)).to_numpy()
 
 
+# Bytes a text value that ``str.strip()`` changes starts or ends with: the ASCII whitespace
+# Arrow's utf8_trim_whitespace removes (tab, LF, VT, FF, CR, 0x1c-0x1f, space) and every byte
+# of a multi-byte UTF-8 character (its other whitespace, U+0085, U+00A0, U+2000.., U+3000, is
+# never ASCII). A value whose first and last byte are not here has nothing to strip.
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_EDGE_BYTES[0x80:] = True
+
+
+def _strip_changes(chunks: pa.ChunkedArray) -> bool:
+    """True unless no value of Arrow text ``chunks`` changes under ``str.strip()`` (exact).
+
+    Reads the values' first and last bytes in place (no copy of the text); only the few
+    values that start or end with whitespace or a non-ASCII character are stripped to see.
+    """
+    for chunk in chunks.chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        if len(chunk) == 0:
+            continue
+        _validity, offsets_buffer, data_buffer = chunk.buffers()
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset: chunk.offset + len(chunk) + 1]
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = np.flatnonzero(ends > starts)
+        if filled.size == 0 or data_buffer is None:
+            continue
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        edge = _EDGE_BYTES[data[starts[filled]]] | _EDGE_BYTES[data[ends[filled] - 1]]
+        suspects = filled[edge]
+        if suspects.size:
+            values = chunk.take(pa.array(suspects))
+            if pc.any(pc.not_equal(pc.utf8_trim_whitespace(values), values)).as_py():
+                return True
+    return False
+
+
+def _stripped_text(values: pd.Series) -> pd.Series:
+    """``values.astype("string").str.strip()``; without copying Arrow text that has nothing to strip."""
+    text = values.astype("string")
+    dtype = text.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        if not _strip_changes(text.array.__arrow_array__()):
+            return text
+    return text.str.strip()
+
+
 def canonical(df: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
     """Columns renamed to their roles and typed; ``profit`` derived as revenue − cost if unmapped.
 
@@ -72,13 +122,15 @@ def canonical(df: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
     for role, column in mapping.roles.items():
         values = df[column]
         if role in NUMERIC_ROLES:
-            values = pd.to_numeric(values, errors="coerce").astype("float64")
+            if values.dtype != np.float64:  # float64 already: to_numeric would only copy it
+                values = pd.to_numeric(values, errors="coerce").astype("float64")
         elif role in DATE_ROLES:
-            values = pd.to_datetime(values, errors="coerce")
+            if not (values.dtype.kind == "M" and isinstance(values.dtype, np.dtype)):
+                values = pd.to_datetime(values, errors="coerce")
         elif role == "status":
             values = normalise_status(values)
         else:
-            values = values.astype("string").str.strip()
+            values = _stripped_text(values)
         out[role] = values
     if "profit" not in out and {"revenue", "cost"} <= set(out.columns):
         out["profit"] = out["revenue"] - out["cost"]
