@@ -75,13 +75,15 @@ def _strip_changes(chunks: pa.ChunkedArray) -> bool:
         _validity, offsets_buffer, data_buffer = chunk.buffers()
         width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
         offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset: chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+        if data is None or data.size == 0:
+            continue  # only empty or missing values
         starts, ends = offsets[:-1], offsets[1:]
-        filled = np.flatnonzero(ends > starts)
-        if filled.size == 0 or data_buffer is None:
-            continue
-        data = np.frombuffer(data_buffer, dtype=np.uint8)
-        edge = _EDGE_BYTES[data[starts[filled]]] | _EDGE_BYTES[data[ends[filled] - 1]]
-        suspects = filled[edge]
+        # "clip": an empty value's neighbour byte is read, then masked out (no index arrays built)
+        edge = _EDGE_BYTES[data.take(starts, mode="clip")]
+        edge |= _EDGE_BYTES[data.take(ends - 1, mode="clip")]
+        edge &= ends > starts
+        suspects = np.flatnonzero(edge)
         if suspects.size:
             values = chunk.take(pa.array(suspects))
             if pc.any(pc.not_equal(pc.utf8_trim_whitespace(values), values)).as_py():

@@ -96,3 +96,10 @@ def test_numbers_and_dates_already_typed_pass_unchanged_others_are_coerced():
     assert out["customer_since"].tolist()[0] == pd.Timestamp("2020-01-01")
     assert out["customer_since"].isna().tolist() == [False, True, True]
     assert out["profit"].tolist()[0] == 0.5 and out["profit"].isna().tolist() == [False, True, True]
+
+
+def test_chunks_of_only_empty_or_missing_text():
+    raw = arrow_frame({"T": ["", None, "", None, " a", "b"], "U": ["", None, None, "", "", "x"]}, chunk=2)
+    out = tables.canonical(raw, ColumnMapping(roles={"product": "T", "segment": "U"}))
+    assert out["product"].tolist() == ["", pd.NA, "", pd.NA, "a", "b"]
+    assert out["segment"].tolist() == ["", pd.NA, pd.NA, "", "", "x"]
