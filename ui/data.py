@@ -264,7 +264,12 @@ def _transactions(filtered: bool, apply_period: bool) -> tuple[pd.DataFrame, tup
         return None
     if not filtered:
         return frame, key
-    filters = current_filters().model_dump_json()
+    settings = current_filters()
+    if settings.date_from is None and settings.date_to is None:
+        # No period chosen: the same rows with or without it, so one filtered frame (and one key
+        # for the work pages share) instead of two copies of the same rows.
+        apply_period = True
+    filters = settings.model_dump_json()
     return _filtered(frame, key, filters, apply_period), (*key, filters, apply_period)
 
 

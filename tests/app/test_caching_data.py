@@ -1,0 +1,51 @@
+"""Issue 19 (Views): the shared tables in ui/data.py are computed once per content.
+
+Counts calls with monkeypatched wrappers; never timed.
+"""
+
+from __future__ import annotations
+
+import kamcore.tables
+from tests.app.conftest import new_app
+
+
+def counting(monkeypatch, module, name: str) -> list:
+    """Replace ``module.name`` by a wrapper that records each call's arguments."""
+    real = getattr(module, name)
+    calls: list = []
+
+    def wrapper(*args, **kwargs):
+        calls.append((args, kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return calls
+
+
+def transaction_filters(calls: list) -> list:
+    """The apply_filters calls on transactions (the customers table has no ``date``)."""
+    return [(args, kwargs) for args, kwargs in calls if "date" in args[0].columns]
+
+
+def test_a_region_filters_the_transactions_once_when_no_period_is_chosen(demo_root, monkeypatch):
+    """Home asks for the transactions with and without the period; with no period chosen both
+    are the same rows, filtered (copied) once."""
+    calls = counting(monkeypatch, kamcore.tables, "apply_filters")
+    at = new_app("home")
+    assert not at.exception
+    region = next(w for w in at.multiselect if w.key == "filters.region")
+    calls.clear()
+    region.set_value([region.options[0]]).run()
+    assert not at.exception
+    filtered = transaction_filters(calls)
+    assert len(filtered) == 1
+    frame = filtered[0][0][0]
+    chosen = frame["region"] == region.options[0]
+    assert 0 < chosen.sum() < len(frame)
+
+    # A period chosen: the rows with and without it differ, so both are filtered.
+    calls.clear()
+    at.selectbox(key="filters.period").set_value("last12").run()
+    assert not at.exception
+    periods = sorted(kwargs.get("apply_period", True) for _args, kwargs in transaction_filters(calls))
+    assert periods == [False, True]
