@@ -262,9 +262,11 @@ def _transactions(filtered: bool, apply_period: bool) -> tuple[pd.DataFrame, tup
     frame, key = _canonical(name)
     if "customer_id" not in frame:
         return None
-    if not filtered:
-        return frame, key
     settings = current_filters()
+    if not filtered or settings == FilterSettings():
+        # No filter set: the filtered rows are all rows, so the same frame and key (pages that
+        # ask for both, e.g. accounts() and accounts(filtered=False), share one roll-up).
+        return frame, key
     if settings.date_from is None and settings.date_to is None:
         # No period chosen: the same rows with or without it, so one filtered frame (and one key
         # for the work pages share) instead of two copies of the same rows.
@@ -279,8 +281,9 @@ def accounts_key(filtered: bool = True) -> tuple:
     name = active_table(TableKind.accounts)
     master = _canonical(name)[1] if name and _info(name) is not None else None
     found = _transactions(filtered, True)
+    settings = current_filters()
     return ("accounts", master, found[1] if found is not None else None,
-            current_filters().model_dump_json() if filtered else None)
+            settings.model_dump_json() if filtered and settings != FilterSettings() else None)
 
 
 def accounts(filtered: bool = True) -> pd.DataFrame | None:

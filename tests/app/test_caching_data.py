@@ -49,3 +49,20 @@ def test_a_region_filters_the_transactions_once_when_no_period_is_chosen(demo_ro
     assert not at.exception
     periods = sorted(kwargs.get("apply_period", True) for _args, kwargs in transaction_filters(calls))
     assert periods == [False, True]
+
+
+def test_accounts_with_and_without_filters_share_one_roll_up_while_no_filter_is_set(demo_root, monkeypatch):
+    """The survey page asks for the accounts filtered and unfiltered: with no filter set they are
+    the same accounts, rolled up from the transactions once; a filter makes a second roll-up."""
+    calls = counting(monkeypatch, kamcore.tables, "derive_accounts")
+    at = new_app("survey")
+    assert not at.exception
+    assert len(calls) == 1
+    assert len(calls[0][0][0]) == 47_880  # every transaction line of the demo
+
+    region = next(w for w in at.multiselect if w.key == "filters.region")
+    region.set_value([region.options[0]]).run()
+    assert not at.exception
+    assert len(calls) == 2
+    rows = calls[1][0][0]
+    assert 0 < len(rows) < 47_880 and set(rows["region"]) == {region.options[0]}
