@@ -283,6 +283,9 @@ def _workspace_connection(path: Path, settings: DbSettings) -> duckdb.DuckDBPyCo
         # position), so inserts may run in parallel: importing 1M rows from Arrow then takes
         # half the time.
         preserve_insertion_order=False,
+        # Text leaves as Arrow large_string, the type pandas keeps its text in: read_table()
+        # then hands it over without widening every offset array (a copy per text column).
+        arrow_large_buffer_size=True,
     )
 
 
