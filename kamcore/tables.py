@@ -48,8 +48,25 @@ def accounts_with_status(ids: pd.Series, status: pd.Series, chosen: set[str] | f
 
     An id the status table does not know has status "unknown".
     """
-    known = ids.astype("string").map(status).fillna(UNKNOWN_STATUS)
-    return known.isin(list(chosen)).to_numpy()
+    # One hash lookup per row against the accounts on one side (a few thousand ids), not a
+    # map() of every row to its status text: the same mask at a fraction of the cost.
+    wanted = status.astype("string").fillna(UNKNOWN_STATUS).isin(list(chosen)).to_numpy()
+    text = ids.astype("string")
+    if UNKNOWN_STATUS in chosen:  # every id except those known with another status
+        return ~_text_isin(text, status.index[~wanted])
+    return _text_isin(text, status.index[wanted])
+
+
+def _text_isin(text: pd.Series, values: pd.Index) -> np.ndarray:
+    """``text.isin(values)`` as a numpy mask; for Arrow text and text ``values`` by Arrow's
+    ``is_in`` directly (pandas' ``isin`` takes several times as long on a million rows)."""
+    if (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"
+            and pd.api.types.is_string_dtype(values.dtype)
+            and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
+        chunks = text.array.__arrow_array__()
+        value_set = pa.array(values.to_numpy(dtype=object, na_value=None), type=chunks.type)
+        return pc.is_in(chunks, value_set=value_set).to_numpy()
+    return np.asarray(text.isin(values), dtype=bool)
 
 
 # Bytes a text value that ``str.strip()`` changes starts or ends with: the ASCII whitespace

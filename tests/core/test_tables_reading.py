@@ -103,3 +103,46 @@ def test_chunks_of_only_empty_or_missing_text():
     out = tables.canonical(raw, ColumnMapping(roles={"product": "T", "segment": "U"}))
     assert out["product"].tolist() == ["", pd.NA, "", pd.NA, "a", "b"]
     assert out["segment"].tolist() == ["", pd.NA, pd.NA, "", "", "x"]
+
+
+def plain_status_mask(ids: pd.Series, status: pd.Series, chosen: set[str]) -> np.ndarray:
+    """The recipe accounts_with_status() must agree with: every row mapped to its status."""
+    return ids.astype("string").map(status).fillna(tables.UNKNOWN_STATUS).isin(list(chosen)).to_numpy()
+
+
+def test_status_mask_by_hand():
+    ids = arrow_frame({"id": ["01", "02", "03", None, "09", "01", "04", "05"]}, chunk=3)["id"]
+    status = pd.Series(["active", "churned", pd.NA, "", "unknown"], index=["01", "02", "03", "04", "05"],
+                       dtype="string")
+    mask = tables.accounts_with_status(ids, status, {"active", "unknown"})
+    # 01 active, 02 churned, 03 no status -> unknown, None and 09 not in the table -> unknown,
+    # 04 has the empty status (not "unknown"), 05 says "unknown"
+    assert mask.tolist() == [True, False, True, True, True, True, False, True]
+    assert tables.accounts_with_status(ids, status, {"churned"}).tolist() == [
+        False, True, False, False, False, False, False, False]
+    assert tables.accounts_with_status(ids, status, {""}).tolist() == [
+        False, False, False, False, False, False, True, False]
+    assert mask.dtype == bool
+
+
+@pytest.mark.parametrize("ids_dtype", ["arrow", "string", "object"])
+@pytest.mark.parametrize("chosen", [{"active"}, {"active", "unknown"}, {"unknown"}, {"churned", "x"}, set()])
+def test_status_mask_same_as_mapping_every_row(ids_dtype, chosen):
+    rng = np.random.default_rng(11)
+    known = [f"{i:05d}" for i in range(300)]
+    rows = [None if i % 53 == 0 else (f"{rng.integers(0, 400):05d}") for i in range(5000)]
+    ids = (arrow_frame({"id": rows}, chunk=700)["id"] if ids_dtype == "arrow"
+           else pd.Series(rows, dtype=ids_dtype))
+    values = np.array(["active", "churned", "unknown", "", None], dtype=object)[rng.integers(0, 5, len(known))]
+    status = pd.Series(values, index=known, dtype="string")
+    got = tables.accounts_with_status(ids, status, chosen)
+    np.testing.assert_array_equal(got, plain_status_mask(ids, status, chosen))
+
+
+def test_status_mask_with_ids_that_are_not_text_in_the_status_table():
+    """A status table keyed by numbers never matches text ids (as mapping every row gives)."""
+    ids = pd.Series(["1", "2", None], dtype="str")
+    status = pd.Series(["active", "churned"], index=[1, 2], dtype="string")
+    for chosen in ({"active"}, {"unknown"}):
+        np.testing.assert_array_equal(tables.accounts_with_status(ids, status, chosen),
+                                      plain_status_mask(ids, status, chosen))
