@@ -231,7 +231,8 @@ def transactions(filtered: bool = True, apply_period: bool = True) -> pd.DataFra
 @st.cache_resource(max_entries=12, ttl=600, show_spinner=False)
 def _with_status(_frame: pd.DataFrame, key: tuple, _status: pd.Series, status_key: tuple,
                  chosen: tuple) -> pd.DataFrame:
-    return _frame.loc[tables.accounts_with_status(_frame["customer_id"], _status, set(chosen))]
+    mask = tables.accounts_with_status(_frame["customer_id"], _status, set(chosen))
+    return _frame if mask.all() else _frame.loc[mask]  # every account kept: no copy of the rows
 
 
 def transactions_keyed(statuses: frozenset[str] | None = None, apply_period: bool = True,

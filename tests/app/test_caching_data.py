@@ -66,3 +66,18 @@ def test_accounts_with_and_without_filters_share_one_roll_up_while_no_filter_is_
     assert len(calls) == 2
     rows = calls[1][0][0]
     assert 0 < len(rows) < 47_880 and set(rows["region"]) == {region.options[0]}
+
+
+def test_statuses_keep_every_row_without_a_copy_and_drop_the_others():
+    import pandas as pd
+
+    from ui import data
+
+    frame = pd.DataFrame({"customer_id": pd.Series(["01", "02", "03", "01"], dtype="string"),
+                          "revenue": [1.0, 2.0, 3.0, 4.0]})
+    status = pd.Series(["active", "churned"], index=["01", "02"], dtype="string")
+    with_status = data._with_status.__wrapped__
+    kept = with_status(frame, ("k",), status, ("s",), ("active", "churned", "unknown"))
+    assert kept is frame
+    active = with_status(frame, ("k",), status, ("s",), ("active",))
+    assert active["revenue"].tolist() == [1.0, 4.0] and active.index.tolist() == [0, 3]
