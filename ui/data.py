@@ -98,7 +98,8 @@ def _read_raw(_ws, workspace_key: str, name: str, content_hash: str) -> pd.DataF
 def _read_canonical(_ws, workspace_key: str, name: str, content_hash: str, mapping_json: str,
                     assignment_json: str) -> pd.DataFrame:
     info = _ws.table_info(name)
-    frame = tables.canonical(_ws.read_table(name), info.mapping)
+    # Only the mapped columns: an export's other columns are never read into memory.
+    frame = tables.canonical(_ws.read_table(name, columns=list(info.mapping.roles.values())), info.mapping)
     return tables.attach_segments(frame, json.loads(assignment_json) if assignment_json else None)
 
 

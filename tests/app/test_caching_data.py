@@ -81,3 +81,16 @@ def test_statuses_keep_every_row_without_a_copy_and_drop_the_others():
     assert kept is frame
     active = with_status(frame, ("k",), status, ("s",), ("active",))
     assert active["revenue"].tolist() == [1.0, 4.0] and active.index.tolist() == [0, 3]
+
+
+def test_the_pages_read_only_the_mapped_columns_of_a_table(demo_root, monkeypatch):
+    import kamcore.db
+
+    calls = counting(monkeypatch, kamcore.db.Workspace, "read_table")
+    at = new_app("portfolio")
+    assert not at.exception
+    reads = [(args[1], kwargs.get("columns")) for args, kwargs in calls if args[1] == "transactions"]
+    assert len(reads) == 1
+    with kamcore.db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        mapped = list(ws.table_info("transactions").mapping.roles.values())
+    assert reads[0][1] == mapped and 0 < len(mapped)

@@ -63,3 +63,23 @@ def test_a_million_row_shaped_table_canonical_equals_the_plain_recipe(ws):
     assert out["customer_name"].tolist() == frame["Navn"].str.strip().tolist()
     assert out["region"].tolist() == frame["Region"].tolist()
     np.testing.assert_array_equal(out["revenue"].to_numpy(), frame["Salg"].to_numpy())
+
+
+def test_only_the_columns_asked_for_in_table_order_unknown_names_left_out(ws):
+    frame = pd.DataFrame({
+        "Kundenr": pd.Series(["01", "02", "03"], dtype="str"),
+        "Navn": pd.Series(["Fjord AS", None, "Vik AS"], dtype="str"),
+        "": [1.5, 2.5, np.nan],  # an empty header: stored under a generated name
+        "Antall": pd.Series([1, None, 3], dtype="Int64"),
+    })
+    ws.import_table("t", frame, kind="other")
+    whole = ws.read_table("t")
+    some = ws.read_table("t", columns=["Antall", "Kundenr", "", "ukjent"])
+    assert list(some.columns) == ["Kundenr", "", "Antall"]
+    pd.testing.assert_frame_equal(some, whole[["Kundenr", "", "Antall"]], check_exact=True)
+    assert some["Antall"].dtype == "Int64" and some["Antall"].isna().tolist() == [False, True, False]
+    none = ws.read_table("t", columns=[])
+    assert none.shape == (3, 0)
+    with pytest.raises(db.KamError) as caught:
+        ws.read_table("finnes ikke", columns=["Kundenr"])
+    assert caught.value.code == "db.no_table"
