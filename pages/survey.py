@@ -184,8 +184,8 @@ account = prepared.attribute("account")
 if account is not None:
     account = account.astype("string").str.strip()
     active = any(getattr(filters, r) for r in ("region", "industry", "segment", "owner", "cluster"))
-    accounts_now = data.accounts()
-    if active and accounts_now is not None:
+    accounts_now = data.accounts() if active else None  # (the filtered accounts: only when a filter is on)
+    if accounts_now is not None:
         keep &= account.isin(set(accounts_now["customer_id"].astype(str))).fillna(False).astype(bool)
 for role in ("region", "owner"):
     own = prepared.attribute(role)
