@@ -344,3 +344,33 @@ def test_a_row_of_the_list_opens_the_key_account_page(make_app):
     assert_clean(at)
     assert at.title[0].value == "Key account"
     assert at.selectbox(key="account.pick").value == WHALE
+
+
+@pytest.mark.parametrize("with_master", [True, False])
+def test_account_names_of_the_shown_accounts_are_those_of_every_account(monkeypatch, with_master):
+    """The page names only the accounts it shows (issue 19: no roll-up of every account of a
+    million transactions for a few names); they are the names ``data.accounts`` gives."""
+    import pandas as pd
+
+    from kamcore import tables
+    from ui import data
+    from ui import relationships as ui_rel
+
+    txn = pd.DataFrame({"customer_id": pd.array(["1", "2", "1", "3", None, "2"], dtype="str"),
+                        "customer_name": pd.array(["Old One", "Two", "One AS", None, "Nobody", None], dtype="str"),
+                        "revenue": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    master = pd.DataFrame({"customer_id": pd.array(["2", "1", "2"], dtype="str"),
+                           "customer_name": pd.array(["Two AB", "One", "Two again"], dtype="str")})
+    monkeypatch.setattr(data, "active_table", lambda kind: "customers" if with_master and kind == "accounts" else None)
+    monkeypatch.setattr(data, "canonical_table", lambda name: master)
+    monkeypatch.setattr(data, "transactions", lambda filtered=True: txn)
+    # data.accounts(filtered=False): the accounts table merged with the roll-up, or the roll-up
+    monkeypatch.setattr(data, "accounts", lambda filtered=True: tables.merge_accounts(
+        master.drop_duplicates("customer_id"), txn) if with_master else tables.derive_accounts(txn))
+    every = ui_rel.account_names()
+    shown = ui_rel.account_names(["1", "3", "9"])
+    assert shown == {k: v for k, v in every.items() if k in ("1", "3", "9")}
+    if with_master:  # the accounts table's name wins; 3 and 9 are not in it
+        assert shown == {"1": "One"}
+    else:  # the last name on the account's lines; 3 has none, 9 no lines
+        assert set(shown) == {"1", "3"} and shown["1"] == "One AS" and pd.isna(shown["3"])
