@@ -13,9 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from kamcore import relationships as rel
-from kamcore import tables
 from kamcore.schemas import TableKind
 from ui import anonymity, charts, data, state
+from ui.account_names import names_of
 from ui.figures import relationships as figures
 from ui.i18n import fmt_date, fmt_num, lang, t
 
@@ -105,26 +105,11 @@ def portfolio(as_of: dt.date) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.Data
 
 def account_names(ids: Iterable[str] | None = None) -> dict[str, str]:
     """Account id -> name as ``data.accounts(filtered=False)`` names them (the accounts table's
-    name, else the last name on the account's transactions); empty without either.
-
-    With ``ids``, only those accounts: their names are read from their own rows, without
-    rolling up every account of a million transactions (the page names a few key accounts).
-    """
-    if ids is None:
-        accounts = data.accounts(filtered=False)
-    else:
-        wanted = list(dict.fromkeys(str(i) for i in ids))
-        name = data.active_table(TableKind.accounts)
-        master = data.canonical_table(name) if name else None
-        if master is not None and "customer_id" in master:  # the accounts table's names win
-            accounts = master.drop_duplicates("customer_id")
-        else:
-            txn = data.transactions(filtered=False)
-            if txn is None or "customer_id" not in txn:
-                return {}
-            mine = txn.loc[txn["customer_id"].isin(wanted).fillna(False).to_numpy(dtype=bool)]
-            accounts = tables.derive_accounts(mine[[c for c in ("customer_id", "customer_name") if c in mine]])
-        accounts = accounts.loc[accounts["customer_id"].astype(str).isin(wanted).to_numpy(dtype=bool)]
+    name, else the last name on the account's transactions); empty without either. With
+    ``ids``, only those accounts (``ui.account_names.names_of``: no roll-up of every account)."""
+    if ids is not None:
+        return names_of(ids) or {}
+    accounts = data.accounts(filtered=False)
     if accounts is None or "customer_name" not in accounts:
         return {}
     return dict(zip(accounts["customer_id"].astype(str), accounts["customer_name"].astype(str), strict=False))

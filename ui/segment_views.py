@@ -71,7 +71,8 @@ def account_source() -> tuple[pd.DataFrame, str, str, pd.Series]:
     widgets.require(found and found[0], "segments.no_transactions")
     transactions, frame_key = found
     try:  # once per data key (workspace, table version, filters): ui.shared.keyed
-        table, hover = keyed((*frame_key, "account_features"), _account_features, transactions)
+        with st.spinner(t("working.segments_features", rows=fmt_num(len(transactions)))):
+            table, hover = keyed((*frame_key, "account_features"), _account_features, transactions)
     except KamError as exc:
         widgets.stop_with_error(exc)
     return table, data.active_table(TableKind.transactions) or "transactions", "customer_id", hover
