@@ -99,7 +99,10 @@ def portfolio(as_of: dt.date) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.Data
     if any(getattr(filters, role) for role in ("region", "industry", "segment", "owner", "cluster")):
         kept = data.accounts()
         if kept is not None:
-            cover = cover[cover["account"].isin(set(kept["customer_id"].astype(str)))]
+            # the filtered accounts among the few covered (no set of every account id)
+            kept_ids = kept["customer_id"].astype(str)
+            kept_ids = kept_ids[kept_ids.isin(cover["account"].unique().tolist()).fillna(False).to_numpy(dtype=bool)]
+            cover = cover[cover["account"].isin(kept_ids.tolist())]
     return cover, loaded
 
 
