@@ -778,14 +778,15 @@ def categorise(
     """
     cut_a = float(attractiveness.median()) if cut_attractiveness is None else cut_attractiveness
     cut_s = float(strength.median()) if cut_strength is None else cut_strength
-    attractive = attractiveness >= cut_a
-    strong = strength >= cut_s
-    category = np.select(
-        [attractive & strong, attractive & ~strong, ~attractive & strong],
-        ["key", "key_development", "maintenance"],
-        default="opportunistic",
-    )
-    return pd.Series(category, index=attractiveness.index, dtype="str")
+    attractive = (attractiveness >= cut_a).to_numpy(dtype=bool)
+    strong = (strength >= cut_s).to_numpy(dtype=bool)
+    # box numbers in CATEGORIES' order (key, key_development, maintenance, opportunistic), then
+    # their names: four shared strings instead of 50,000 fixed-width ones
+    box = np.where(attractive, np.where(strong, 0, 1), np.where(strong, 2, 3))
+    return pd.Series(_CATEGORY_NAMES[box], index=attractiveness.index, dtype="str")
+
+
+_CATEGORY_NAMES = np.array(CATEGORIES, dtype=object)
 
 
 def score_accounts(
@@ -867,12 +868,14 @@ def _scored(
     contributions = scores[names].to_numpy() * weights / weights.sum()
 
     result = accounts.assign(customer_id=accounts["customer_id"].astype("str")).set_index("customer_id")
-    result = result.loc[scores.index]
+    if not result.index.equals(scores.index):  # (accounts left out: the kept ones, in order)
+        result = result.loc[scores.index]
+    # the scores are in the rows' order: placed by position, not aligned on 50,000 ids again
     for name in names:
-        result[f"score__{name}"] = scores[name]
-    result["attractiveness"] = _axis_score(scores, model, "attractiveness")
-    result["strength"] = _axis_score(scores, model, "strength")
-    result["total"] = pd.Series(np.round(contributions.sum(axis=1), _SCORE_DECIMALS), index=scores.index)
+        result[f"score__{name}"] = scores[name].to_numpy()
+    result["attractiveness"] = _axis_score(scores, model, "attractiveness").to_numpy()
+    result["strength"] = _axis_score(scores, model, "strength").to_numpy()
+    result["total"] = np.round(contributions.sum(axis=1), _SCORE_DECIMALS)
     result["rank"] = _rank_positions(result["total"])
     cut_a, cut_s = matrix_cuts(result, model)
     result["category"] = categorise(result["attractiveness"], result["strength"], cut_a, cut_s)
