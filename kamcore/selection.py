@@ -364,18 +364,11 @@ def account_measures(
         found = pd.Series(values[rows]).groupby(by_account(rows), observed=False).sum()
         return pd.Series(found.to_numpy(dtype=float), index=ids)
 
-    if has_profit:  # both sums over the same rows in one grouping (each column summed as alone)
-        both = pd.DataFrame({"revenue": revenue_all[in_l12], "profit": profit_all[in_l12]}).groupby(
-            by_account(in_l12), observed=False).sum()
-        revenue = pd.Series(both["revenue"].to_numpy(dtype=float), index=ids)
-        profit = pd.Series(both["profit"].to_numpy(dtype=float), index=ids)
-    else:
-        revenue = summed(revenue_all, in_l12)
-        profit = pd.Series(np.nan, index=ids)
+    revenue = summed(revenue_all, in_l12)
     prior = summed(revenue_all, in_p12)
-    # months with positive net revenue in L12: one group per (account, calendar month); a
-    # month's number counts from 1970 (only differences between months are used)
-    months = dates.to_numpy().astype("datetime64[M]").astype(np.int64)
+    profit = summed(profit_all, in_l12) if has_profit else pd.Series(np.nan, index=ids)
+    # months with positive net revenue in L12: one group per (account, calendar month)
+    months = dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1
     frequency_counts = np.zeros(n_ids, dtype=int)
     if in_l12.any():
         month_l12 = months[in_l12].astype(np.int64)
