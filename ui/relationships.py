@@ -7,7 +7,6 @@ draws the map, the model and the risks of one account (or a note when no contact
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 import pandas as pd
 import streamlit as st
@@ -106,7 +105,7 @@ def portfolio(as_of: dt.date) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.Data
     return cover, loaded
 
 
-def account_names(ids: Iterable[str] | None = None) -> dict[str, str]:
+def account_names(ids: pd.Series | list[str] | None = None) -> dict[str, str]:
     """Account id -> name as ``data.accounts(filtered=False)`` names them (the accounts table's
     name, else the last name on the account's transactions); empty without either. With
     ``ids``, only those accounts (``ui.account_names.names_of``: no roll-up of every account)."""
