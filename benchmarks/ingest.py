@@ -238,8 +238,13 @@ def main() -> None:
             a, b, c = (figures[v] for v in "abc")
             print(
                 f"{label:6}  (a)/(c) = {a / c:.2f} (target <= 1.2, issue 19) {'OK' if a / c <= 1.2 else 'MISSED'}"
-                f"   (b)/(a) = {b / a:.2f} (target >= 2) {'OK' if b / a >= 2 else 'MISSED'}"
+                f"   (b)/(a) = {b / a:.2f} (target >= 2, issue 2) {'OK' if b / a >= 2 else 'MISSED'}"
+                f"   (b)/(c) = {b / c:.2f}"
             )
+        # (b)/(a) = (b)/(c) / ((a)/(c)): with (a) never faster than the bare scan (c), pandas must
+        # be at least twice as slow as bare DuckDB for (b)/(a) to reach 2 (see the docstring).
+        print("(b)/(a) >= 2 needs (b)/(c) >= 2 x (a)/(c): pandas twice as slow as ours, only where it is")
+        print("more than twice as slow as the bare DuckDB scan, which (a) does strictly more than")
         print(f"peak (a) = {peak_a:.0f} MB  (target < 1536) {'OK' if peak_a < 1536 else 'MISSED'}")
 
 

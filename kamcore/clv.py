@@ -65,6 +65,7 @@ __all__ = [
     "future_value",
     "gamma_gamma_log_likelihood",
     "holdout_check",
+    "revenue_change",
     "summary",
 ]
 
@@ -929,7 +930,9 @@ class FutureValue(BaseModel):
 
     #: one row per account with purchases: ``account``, ``frequency``, ``recency``, ``T``,
     #: ``monetary``, ``p_alive``, ``expected_purchases_12m``, ``expected_spend``,
-    #: ``expected_revenue_12m``, ``last_year_revenue``, ``revenue_at_risk``
+    #: ``expected_revenue_12m``, ``last_year_revenue``, ``revenue_at_risk``, and the change
+    #: against the same months a year earlier (:func:`revenue_change`): ``year_before_revenue``,
+    #: ``revenue_change``, ``revenue_change_pct``
     accounts: Any
     as_of: dt.date
     bgnbd: BetaGeoModel
@@ -964,7 +967,10 @@ def future_value(
     ``check_error``), so an app needs one pass over the transactions.
 
     ``revenue_at_risk = (1 − P(alive)) × last 12 months' revenue``: what the account brought
-    in last year, weighted by the chance it has already gone. Spend per purchase comes from
+    in last year, weighted by the chance it has already gone. ``year_before_revenue``,
+    ``revenue_change`` and ``revenue_change_pct`` are :func:`revenue_change`'s for the same end
+    (``months`` long windows): an account that still buys regularly but half as much keeps a
+    high P(alive), and shows here. Spend per purchase comes from
     Gamma-Gamma; with fewer than :data:`MIN_REPEAT_BUYERS` repeat buyers (or q ≤ 1) each
     account's own mean purchase value is used instead (``spend_fallback``).
     """
@@ -1004,14 +1010,9 @@ def future_value(
     p_alive = bg.p_alive(table).to_numpy()
     purchases = bg.expected_purchases(table, months * _DAYS_PER_MONTH / UNITS[unit]).to_numpy()
 
-    # last 12 months' net revenue, credit notes included
+    # last 12 months' net revenue, credit notes included, and the same 12 months a year earlier
     end_ts = pd.Timestamp(np.datetime64(end, "D"))
-    start = _day_number(end_ts - pd.DateOffset(months=12))
-    day = daily["day"].to_numpy()
-    window = (day > start) & (day <= end)
-    last_year = np.bincount(
-        daily["code"].to_numpy()[window], weights=daily["value"].to_numpy()[window], minlength=size
-    )[mine]
+    last_year, year_before = (column[mine] for column in _window_revenue(daily, end, months, size))
     accounts = pd.DataFrame(
         {
             "account": table["customer"],
@@ -1025,6 +1026,9 @@ def future_value(
             "expected_revenue_12m": purchases * spend,
             "last_year_revenue": last_year,
             "revenue_at_risk": (1.0 - p_alive) * np.clip(last_year, 0.0, None),
+            "year_before_revenue": year_before,
+            "revenue_change": last_year - year_before,
+            "revenue_change_pct": _change_share(last_year, year_before),
         }
     )
     check, check_error = None, None
@@ -1042,6 +1046,91 @@ def future_value(
         bgnbd=bg,
         gamma_gamma=gg,
         spend_fallback=gg is None,
+    )
+
+
+def _window_revenue(daily: pd.DataFrame, end: int, months: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Net revenue per customer code (``size`` codes) in the ``months`` up to day ``end`` and in
+    the ``months`` before those: windows ``(end - months, end]`` and ``(end - 2 months, end - months]``,
+    the months counted on the calendar (a year back from 31.10.2026 is 31.10.2025)."""
+    end_ts = pd.Timestamp(np.datetime64(end, "D"))
+    start = _day_number(end_ts - pd.DateOffset(months=months))
+    before = _day_number(end_ts - pd.DateOffset(months=2 * months))
+    day = daily["day"].to_numpy()
+    code = daily["code"].to_numpy()
+    value = daily["value"].to_numpy()
+
+    def total(window: np.ndarray) -> np.ndarray:
+        return np.bincount(code[window], weights=value[window], minlength=size).astype(float)
+
+    return total((day > start) & (day <= end)), total((day > before) & (day <= start))
+
+
+def _change_share(last: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """(last − before) / before where ``before`` is positive, else NaN (no base to compare with)."""
+    positive = before > 0
+    return np.divide(last - before, before, out=np.full(len(before), np.nan), where=positive)
+
+
+def revenue_change(
+    transactions: pd.DataFrame,
+    as_of: Any = None,
+    *,
+    customer: str = "customer_id",
+    date: str = "date",
+    value: str = "revenue",
+    months: int = 12,
+) -> pd.DataFrame:
+    """Each account's revenue in the last ``months`` months against the same months a year earlier.
+
+    A steady buyer that halved its orders keeps buying, so BG/NBD gives it a high P(alive); the
+    fall shows here. Credit notes count (net revenue), as in ``last_year_revenue``.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per sale: ``customer``, ``date``, ``value`` columns (canonical names by default).
+    as_of : date-like, optional
+        Last day of the recent window; default the latest date in ``transactions``. Lines after
+        it are left out.
+    months : int
+        Length of each window in calendar months.
+
+    Returns
+    -------
+    DataFrame
+        One row per account with a line on or before ``as_of``, sorted by account:
+        ``account``, ``last_year_revenue`` (the window ``(as_of − months, as_of]``),
+        ``year_before_revenue`` (``(as_of − 2·months, as_of − months]``), ``revenue_change``
+        (last − before) and ``revenue_change_pct`` (change / before as a fraction; NaN when
+        ``year_before_revenue`` is not positive: a new account has no base).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kamcore import clv
+    >>> sales = pd.DataFrame({
+    ...     "customer_id": ["A", "A", "A", "B", "B"],
+    ...     "date": pd.to_datetime(["2025-03-01", "2025-05-31", "2026-03-01", "2025-12-01", "2026-05-31"]),
+    ...     "revenue": [600.0, 400.0, 250.0, 80.0, 20.0]})
+    >>> clv.revenue_change(sales, "2026-05-31").round(3).to_records(index=False).tolist()
+    [('A', 250.0, 1000.0, -750.0, -0.75), ('B', 100.0, 0.0, 100.0, nan)]
+    """
+    daily = _daily(transactions, customer, date, value)
+    end = _day_number(as_of) if as_of is not None else (int(daily["day"].max()) if len(daily) else 0)
+    seen = daily.loc[daily["day"].to_numpy() <= end]
+    codes = np.unique(seen["code"].to_numpy())
+    size = int(daily["code"].max()) + 1 if len(daily) else 0
+    last, before = (column[codes] for column in _window_revenue(daily, end, months, size))
+    first = np.searchsorted(daily["code"].to_numpy(), codes)  # daily is sorted by customer code
+    return pd.DataFrame(
+        {
+            "account": daily["customer"].to_numpy()[first] if len(codes) else pd.Series(dtype="str"),
+            "last_year_revenue": last,
+            "year_before_revenue": before,
+            "revenue_change": last - before,
+            "revenue_change_pct": _change_share(last, before),
+        }
     )
 
 

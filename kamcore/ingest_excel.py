@@ -19,13 +19,12 @@ tiny strings, is refused before a reader allocates memory for it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import posixpath
 import re
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, NamedTuple
 
 import defusedxml.ElementTree as SafeET
 import numpy as np
@@ -43,7 +42,7 @@ from kamcore.ingest_mapping import is_date_header
 #: Bytes read from the start of each XML part to look for DTD declarations.
 _XML_PROBE_BYTES = 8192
 #: Decompressed bytes scanned at a time by :func:`scan_xlsx`.
-_SCAN_CHUNK = 8 * 1024 * 1024
+_SCAN_CHUNK = 1024 * 1024
 #: Share of a column's non-empty cells that must be numbers for a date column's serials.
 TYPE_MAJORITY = 0.9
 #: Excel serial day numbers accepted as dates in a date-named column (1927-05-19 .. 2173-10-14).
@@ -231,43 +230,6 @@ _FIRST_CELL = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]+\d+)\"[^>]*?(/?)>")
 _ANY_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})(\d{1,7})\"")
 
 
-def _rows_after(highest: int) -> bytes:
-    """A pattern for row numbers (digits) whose value may exceed ``highest``: more digits, or
-    as many and greater digit by digit (a leading zero only ever adds digits, so it is kept)."""
-    text = str(highest)
-    width = len(text)
-    options = [rb"\d{%d,}" % (width + 1)]
-    for i, char in enumerate(text):
-        if char != "9":
-            options.append(text[:i].encode() + b"[%d-9]" % (int(char) + 1) + rb"\d{%d}" % (width - i - 1))
-    return b"(?:" + b"|".join(options) + b")"
-
-
-@functools.lru_cache(maxsize=64)
-def _references_after(highest: int) -> re.Pattern[bytes]:
-    """Cell references naming a column after Z (groups 1-2: letters, row) or, in one letter's
-    columns, a row number that may be above ``highest`` (groups 3-4): rows come in order, so a
-    usual sheet has none of the latter and the search finds nothing to hand to Python."""
-    return re.compile(rb'<c r="(?:([A-Z]{2,3})(\d+)|([A-Z])(' + _rows_after(highest) + rb'))"')
-
-
-def _may_match(pattern: re.Pattern[bytes], window: bytes) -> bool:
-    """Whether ``pattern`` matches anywhere in ``window`` (False only when it does not).
-
-    Asked of Arrow's RE2 (a linear-time automaton, two to three times faster than ``re`` on a
-    chunk of megabytes): the same pattern describes the same strings in both, so a chunk RE2
-    finds no match in gives ``re.findall`` nothing either, and ``re`` only runs on the rare
-    chunk that has one. Any failure of RE2 answers True (``re`` decides).
-    """
-    try:
-        haystack = pa.Array.from_buffers(
-            pa.binary(), 1, [None, pa.py_buffer(np.array([0, len(window)], dtype=np.int32)), pa.py_buffer(window)]
-        )
-        return bool(pc.count_substring_regex(haystack, pattern.pattern.decode("ascii"))[0].as_py())
-    except (pa.ArrowException, UnicodeDecodeError, ValueError):
-        return True
-
-
 def _column_number(letters: bytes) -> int:
     number = 0
     for char in letters:
@@ -316,15 +278,146 @@ def _sheet_parts(archive: zipfile.ZipFile, filename: str) -> list[tuple[str, str
 
 
 def _stream(archive: zipfile.ZipFile, part: str, filename: str) -> Any:
-    """The decompressed part in chunks, each with the previous chunk's last 64 bytes in front."""
+    """The decompressed part in windows ``(window, start, end)``: the previous chunk's last 64
+    bytes, the chunk (``window[start:end]``) and 24 NUL bytes (so a pattern can be tested a few
+    bytes past any position without a bounds check; no pattern matches a NUL)."""
     tail = b""
     try:
         with archive.open(part) as handle:
             while chunk := handle.read(_SCAN_CHUNK):
-                yield chunk, tail + chunk
+                yield tail + chunk + _PAD, len(tail), len(tail) + len(chunk)
                 tail = chunk[-64:]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise corrupt_workbook(filename) from exc
+
+
+_PAD = b"\0" * 24
+
+
+class _ChunkFacts(NamedTuple):
+    n_tags: int  # cells: "<c " or "<c>"
+    n_references: int  # cells written with their reference first: '<c r="'
+    n_row_elements: int  # "<row"
+    widest: int  # the widest column named by a two- or three-letter reference (0: none)
+    highest_row: int  # the highest row number any reference names (0: none)
+
+
+#: Digits of a reference's row number read (Excel's last row, 1048576, has seven); a longer
+#: number counts as this large, which exceeds every row number a sheet can give it.
+_ROW_DIGITS = 8
+_TOO_FAR = 10**_ROW_DIGITS
+
+
+def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
+    """What ``window[start:end]`` holds (see :func:`_stream`): counts of cells, cells that
+    start with their reference and row elements, each counted in the chunk holding its last
+    byte (so one cut by a chunk boundary is counted once); and over every reference in the
+    window (``<c r="`` + 1-3 letters + digits), the widest two- or three-letter column and the
+    highest row number.
+
+    Notes
+    -----
+    One pass finds every ``<``; the bytes after each decide what it opens, and a reference's
+    letters and digits are read column by column over all references at once (numpy, which
+    releases the GIL: this runs beside the decompression of the next chunk). A reference cut
+    by the end of the window is read again whole from the next window (its 64 bytes of
+    overlap hold every reference Excel writes); a cut one only ever reads as a narrower
+    column or a smaller row, never a wider or larger one, so it cannot mislead the checks.
+    """
+    data = np.frombuffer(window, dtype=np.uint8)
+    opens = np.flatnonzero(data[:end] == 0x3C)  # '<'
+    first, second = data[opens + 1], data[opens + 2]
+    cell_space = (first == 0x63) & (second == 0x20)  # '<c '
+    cell_tag = cell_space | ((first == 0x63) & (second == 0x3E))  # or '<c>'
+    n_tags = int(np.count_nonzero(cell_tag & (opens >= start - 2)))
+    spaced = opens[cell_space]
+    referenced = (data[spaced + 3] == 0x72) & (data[spaced + 4] == 0x3D) & (data[spaced + 5] == 0x22)  # 'r="'
+    n_references = int(np.count_nonzero(referenced & (spaced >= start - 5)))
+    rows = opens[(first == 0x72) & (second == 0x6F) & (opens >= start - 3)]  # '<ro'
+    n_row_elements = int(np.count_nonzero(data[rows + 3] == 0x77))  # 'w'
+    at = spaced[referenced] + 6  # the reference's first letter
+    # Byte tests on uint8: c - 0x41 wraps around below 'A', so one comparison checks a range.
+    upper = [(data[at + k] - 0x41) < 26 for k in range(4)]
+    n_letters = np.select(
+        [upper[0] & ~upper[1], upper[0] & upper[1] & ~upper[2], upper[0] & upper[1] & upper[2] & ~upper[3]],
+        [1, 2, 3],
+        0,
+    )  # 0: no letter, or four and more
+    digits_at = at + n_letters
+    n_digits = np.zeros(len(at), dtype=np.int64)
+    in_number = n_letters > 0
+    for k in range(_ROW_DIGITS + 1):
+        in_number &= (data[digits_at + k] - 0x30) < 10
+        n_digits += in_number
+    # A reference is letters, digits and the closing quote (one with more digits than are
+    # read counts whatever follows).
+    has_row = (n_digits > 0) & ((n_digits > _ROW_DIGITS) | (data[digits_at + n_digits] == 0x22))
+    highest_row = 0
+    if has_row.any():
+        if int(n_digits[has_row].max()) > _ROW_DIGITS:
+            highest_row = _TOO_FAR
+        else:
+            # The largest number: of those without a leading zero (Excel writes none), the
+            # largest of the longest, digit by digit; any with one, by value.
+            padded = has_row & (data[digits_at] == 0x30)
+            plain = has_row & ~padded
+            if plain.any():
+                most = int(n_digits[plain].max())
+                candidates = digits_at[plain & (n_digits == most)]
+                for k in range(most):
+                    digit = data[candidates + k]
+                    candidates = candidates[digit == digit.max()]
+                highest_row = int(bytes(data[candidates[0] : candidates[0] + most]))
+            if padded.any():
+                value = np.zeros(int(padded.sum()), dtype=np.int64)
+                for k in range(_ROW_DIGITS):
+                    digit = data[digits_at[padded] + k].astype(np.int64)
+                    value = np.where(k < n_digits[padded], value * 10 + digit - 0x30, value)
+                highest_row = max(highest_row, int(value.max()))
+    widest = 0
+    wide = has_row & (n_letters >= 2)
+    if wide.any():
+        letters = [data[at[wide] + k].astype(np.int64) - 64 for k in range(3)]
+        two = np.where(n_letters[wide] == 2, letters[0] * 26 + letters[1], 0)
+        three = np.where(n_letters[wide] == 3, letters[0] * 676 + letters[1] * 26 + letters[2], 0)
+        widest = int(np.maximum(two, three).max())
+    return _ChunkFacts(
+        n_tags=n_tags,
+        n_references=n_references,
+        n_row_elements=n_row_elements,
+        widest=widest,
+        highest_row=highest_row,
+    )
+
+
+class _PartCounts:
+    """What the fast pass of :func:`_scan_part` has found so far; :meth:`add` takes each
+    window in order (on the scan's worker thread)."""
+
+    def __init__(self, scan: SheetScan) -> None:
+        self.scan = scan
+        self.n_tags = self.n_references = self.n_row_elements = self.highest = self.wide = 0
+        self.first_seen = self.inconsistent = False
+
+    def add(self, window: bytes, start: int, end: int) -> None:
+        facts = _chunk_counts(window, start, end)
+        self.n_tags += facts.n_tags
+        self.n_references += facts.n_references
+        self.n_row_elements += facts.n_row_elements
+        if not self.first_seen:
+            first = _FIRST_CELL.search(window)
+            if first is not None:
+                self.first_seen = True
+                self.scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
+        last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
+        if last_row:
+            self.highest = max(self.highest, int(last_row.group(1)))
+        self.highest = max(self.highest, self.n_row_elements)
+        # Rows come in order: a reference to a later row than the last row element so far
+        # disagrees with its row (only a crafted file has one); two- and three-letter columns
+        # give the widest column.
+        self.wide = max(self.wide, facts.widest)
+        self.inconsistent = self.inconsistent or facts.highest_row > self.highest
 
 
 def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cells: int) -> None:
@@ -333,74 +426,42 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
     Notes
     -----
     calamine places a cell at its own reference (``r="SF70000"``) and allocates the grid from
-    the first to the last row and column holding a value. The fast pass uses byte counts and
-    two regular expressions: cells, row elements and their numbers, and every reference that
-    names a two- or three-letter column or a row after the highest row number so far (rows
-    come in order, so only a crafted file has those). Where the bound exceeds ``max_cells``
-    or the file is unusual (references missing or not written first, as Excel does), every
-    reference is read (slower, exact).
+    the first to the last row and column holding a value. The fast pass counts cells, their
+    references and row elements (:func:`_chunk_counts`) and uses two regular expressions: row
+    numbers, and every reference that names a two- or three-letter column or a row after the
+    highest row number so far (rows come in order, so only a crafted file has those). Where
+    the bound exceeds ``max_cells`` or the file is unusual (a cell whose reference is missing
+    or not written first, as Excel writes it), every reference is read (slower, exact).
+
+    The part is decompressed here in 1 MB chunks while a worker thread counts the previous
+    chunk (zlib and numpy release the GIL) and the error cells are looked for here; at most two
+    chunks are held.
     """
-    n_tags = n_references = n_row_elements = highest = wide = n_chunks = 0
-    first_seen = inconsistent = False
-    # RE2 looks at one chunk on a worker thread (Arrow releases the GIL) while the next chunk
-    # is decompressed and counted here; at most two chunks are held.
-    pending: tuple[Future[bool], re.Pattern[bytes], bytes, int] | None = None
-
-    def read_references(check: tuple[Future[bool], re.Pattern[bytes], bytes, int]) -> None:
-        nonlocal wide, inconsistent
-        may_match, references, window, chunk_highest = check
-        if not may_match.result():
-            return
-        for letters, row_text, _letter, long_row in references.findall(window):
-            if letters:
-                wide = max(wide, _column_number(letters))
-                inconsistent = inconsistent or int(row_text) > chunk_highest
-            elif int(long_row) > chunk_highest:
-                inconsistent = True
-
+    counts = _PartCounts(scan)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-scan") as pool:
-        for chunk, window in _stream(archive, scan.part, filename):
-            n_chunks += 1
-            n_tags += chunk.count(b"<c ") + chunk.count(b"<c>")
-            n_references += chunk.count(b'<c r="')
-            n_row_elements += chunk.count(b"<row")
-            if not first_seen:
-                first = _FIRST_CELL.search(window)
-                if first is not None:
-                    first_seen = True
-                    scan.starts_at_a1 = first.group(1) == b"A1" and first.group(2) == b""
-            last_row = _LAST_ROW.search(window, max(0, window.rfind(b"<row r=")))
-            if last_row:
-                highest = max(highest, int(last_row.group(1)))
-            highest = max(highest, n_row_elements)
-            # Rows come in order: a reference to a later row than the last row element so far
-            # disagrees with its row (only a crafted file has one); two- and three-letter columns
-            # are read to find the widest. The pattern only matches references that name such a
-            # column or a row number that may be above the highest (compared digit by digit in
-            # the regular expression), so a usual chunk hands nothing to Python.
+        pending: Future[None] | None = None
+        for window, start, end in _stream(archive, scan.part, filename):
             if pending is not None:
-                read_references(pending)
-            references = _references_after(highest)
-            pending = (pool.submit(_may_match, references, window), references, window, highest)
-            if b't="e"' in window:
+                pending.result()
+                if counts.n_tags > max_cells:
+                    break
+            pending = pool.submit(counts.add, window, start, end)
+            # Searched here, beside the worker's counting of the same window.
+            if not scan.has_error_cells and b't="e"' in window:
                 scan.has_error_cells = True
-            if n_tags > max_cells:
-                break
         if pending is not None:
-            read_references(pending)
-        pending = None
-    max_row = highest
+            pending.result()
+    n_tags, n_references = counts.n_tags, counts.n_references
     scan.n_cells = n_tags
-    n_rows = max(max_row, n_row_elements)
-    n_columns = wide or (26 if n_tags else 0)
-    # Every cell starts with its reference (a cell cut at a chunk boundary is not counted).
-    usual = n_tags - n_references <= n_chunks
-    if usual and not inconsistent and n_rows * n_columns <= max_cells or n_tags > max_cells:
+    n_rows = max(counts.highest, counts.n_row_elements)
+    n_columns = counts.wide or (26 if n_tags else 0)
+    usual = n_tags == n_references  # every cell starts with its reference
+    if usual and not counts.inconsistent and n_rows * n_columns <= max_cells or n_tags > max_cells:
         scan.n_rows, scan.n_columns = n_rows, n_columns
         return
     n_cells = 0
-    for chunk, window in _stream(archive, scan.part, filename):
-        n_cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+    for window, start, end in _stream(archive, scan.part, filename):
+        n_cells += _chunk_counts(window, start, end).n_tags
         for letters, digits_text in _ANY_REFERENCE.findall(window):
             n_columns = max(n_columns, _column_number(letters))
             n_rows = max(n_rows, int(digits_text))
@@ -435,10 +496,14 @@ def scan_xlsx(data: bytes, filename: str, max_cells: int) -> list[SheetScan]:
     shared = "xl/sharedStrings.xml"
     if shared in archive.NameToInfo:
         n_strings = 0
+        tail = b""
         try:
             with archive.open(shared) as part:
                 while chunk := part.read(_SCAN_CHUNK):
-                    n_strings += chunk.count(b"<si>") + chunk.count(b"<si ")
+                    # Plus those cut by the chunk boundary (3 + 3 bytes hold no whole one).
+                    seam = tail + chunk[:3]
+                    n_strings += chunk.count(b"<si>") + chunk.count(b"<si ") + seam.count(b"<si>") + seam.count(b"<si ")
+                    tail = chunk[-3:]
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
             raise corrupt_workbook(filename) from exc
         if n_strings > max_cells:
@@ -493,12 +558,15 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
     import fastexcel
 
     try:
-        sheet = reader.load_sheet(scan.name, header_row=0, schema_sample_rows=None, dtype_coercion="strict")
-        batch = sheet.to_arrow()
+        options = {"header_row": 0, "schema_sample_rows": None, "dtype_coercion": "strict"}
+        # Eager: straight into Arrow, ~10 % less work than a lazy sheet's to_arrow().
+        batch = reader.load_sheet(scan.name, eager=True, **options)
         # fastexcel names a column without a header "__UNNAMED__<i>"; only where such a name
-        # occurs is it asked which names it made up (a header may be written so, too).
+        # occurs is it asked (through a lazy sheet) which names it made up (a header may be
+        # written so, too).
         names = list(batch.schema.names)
         if any(name.startswith("__UNNAMED__") for name in names):
+            sheet = reader.load_sheet(scan.name, **options)
             columns = [(column.name, column.column_name_from == "generated") for column in sheet.available_columns()]
         else:
             columns = [(name, False) for name in names]

@@ -274,7 +274,10 @@ def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = 
         "clv.show", SHOW, key="portfolio.clv_show", default="drifting", option_prefix="clv.show"
     )
     if show == "drifting":
-        st.caption(t("clv.drifting_intro"))
+        rank = widgets.choice(
+            "clv.rank", figures.RANKS, key="portfolio.clv_rank", default="risk", option_prefix="clv.rank"
+        )
+        st.caption(t("clv.drifting_intro") if rank == "risk" else t(f"clv.drifting_intro_{rank}"))
         below = st.slider(
             t("clv.below"),
             min_value=5,
@@ -285,7 +288,9 @@ def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = 
             key="portfolio.clv_below",
             help=t("clv.below_help"),
         )
-        table = figures.drifting_table(tables.by_risk, result.as_of, below / 100, presorted=True)
+        # (the shown accounts in account order, as kamcore returns them: the quick sort)
+        ordered = tables.by_risk if rank == "risk" else figures.ranked(joined.loc[joined["in_view"].to_numpy()], rank)
+        table = figures.drifting_table(ordered, result.as_of, below / 100, presorted=True, rank=rank)
         drifting = accounts.loc[accounts["p_alive"].to_numpy() < below / 100]
         st.caption(
             t(
@@ -294,6 +299,7 @@ def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = 
                 share=fmt_pct(below / 100, 0),
                 last_year=fmt_num(drifting["last_year_revenue"].sum()),
                 at_risk=fmt_num(drifting["revenue_at_risk"].sum()),
+                ranking=t(f"clv.ranked_by_{rank}"),
             )
         )
         if table.empty:
@@ -308,6 +314,8 @@ def render(classes: pd.DataFrame, names: pd.Series, classes_key: tuple | None = 
                 decimals={
                     t("clv.col_p_alive"): 1,
                     t("clv.col_last_year"): 0,
+                    t("clv.col_change"): 0,
+                    t("clv.col_change_pct"): 1,
                     t("clv.col_at_risk"): 0,
                     t("clv.col_expected_revenue"): 0,
                 },

@@ -11,6 +11,7 @@ import json
 
 import streamlit as st
 
+from kamcore.errors import KamError
 from kamcore.meeting_pack.sections import SECTIONS
 from kamcore.schemas import TableKind
 from ui import data, key_accounts, state, widgets
@@ -76,13 +77,39 @@ def remember_view() -> dict:
 
 def segment_view() -> dict | None:
     """The Segments page's last k-means choices for ``content.Inputs.segment_view``; None when the
-    session has not clustered accounts there."""
+    session has not clustered accounts there. ``names_shown``: what its name editor last showed
+    (ui.segment_views.NAMES_SHOWN), so typing a name there changes the pack's fingerprint."""
+    from ui import segment_views
+
     chosen = remember_view().get("segments")
     if not chosen:
         return None
     fixed = chosen.get("k_mode") == "fixed" and chosen.get("k") is not None
     return {"features": list(chosen["features"]), "k": int(chosen["k"]) if fixed else None,
-            "scale": chosen.get("scale") or "standard", "impute": "median" if chosen.get("impute") else None}
+            "scale": chosen.get("scale") or "standard", "impute": "median" if chosen.get("impute") else None,
+            "names_shown": st.session_state.get(segment_views.NAMES_SHOWN)}
+
+
+def page_segments(view: dict | None, waiting=None) -> tuple[dict | None, tuple | None]:
+    """The Segments page's view for the pack and the clustering the page shows for it (its own
+    cached result, or its automatic-k scan, waited for: ``waiting()`` is called first when the
+    scan still runs), with the names the page shows for that clustering, typed or saved
+    (``view["names"]``): what is on the page is what is in the pack."""
+    from ui import segment_views
+
+    if not view:
+        return view, None
+    view = {k: v for k, v in view.items() if k != "names_shown"}
+    try:
+        found = segment_views.page_result(view["features"], view["k"], view["scale"], view["impute"],
+                                          waiting=waiting)
+    except KamError:  # the page shows the same sentence; the pack goes without the slide
+        return view, None
+    if found is not None:
+        shown = segment_views.names_shown(found[0])
+        if shown is not None:
+            view["names"] = shown
+    return view, found
 
 
 def view_settings() -> tuple[tuple[float, float], dict]:
@@ -129,7 +156,9 @@ def build(sections: list[str]) -> dict:
         if pseudonymiser is not None:  # the workspace is usually named after the client
             inputs.name = content.Msg("pack.anonymised_workspace")
         inputs.thresholds, inputs.selection_view = view_settings()
-        inputs.segment_view = segment_view()
+        if "segments" in sections:
+            inputs.segment_view, inputs.segment_result = page_segments(
+                segment_view(), waiting=lambda: status.write(t("pack.step_segments_scan")))
         pack = content.build(
             inputs, sections, shortlist_limit=state.settings().shortlist_limit,
             health_weights=key_accounts.weights(),

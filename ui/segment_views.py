@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -24,6 +25,12 @@ from ui import charts, data, i18n, state, widgets
 from ui.figures import segments as figures
 from ui.i18n import fmt_num, labeller, t
 from ui.shared import keyed
+
+#: The names the page's editor shows for the account segments (session state, not a widget's:
+#: it outlives the page): ``labels`` (:func:`labels_key` of the clustering they name), ``k``,
+#: ``features`` and ``names`` (segment -> name, only where it is not the suggested name). The
+#: meeting pack's cluster slide shows these, saved or not (ui.meeting_pack).
+NAMES_SHOWN = "segments._names_shown"
 
 #: Above this many rows the automatic choice of k (the scan over every k: gap statistic, three
 #: indices, stability re-runs; seconds at 50,000 accounts) runs in the background while the page
@@ -151,6 +158,7 @@ def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict
     edited = st.data_editor(
         frame,
         key="segments.names",
+        on_change=_names_changed,
         disabled=["suggested", "n", "share"],
         width="stretch",
         column_config={
@@ -167,7 +175,37 @@ def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict
     for segment, name in edited["name"].items():
         text = str(name).strip() if pd.notna(name) else ""
         names[int(segment)] = text or suggested[int(segment)]
+    if st.session_state.get("segments.source") == "accounts":  # the pack's cluster slide is about accounts
+        st.session_state[NAMES_SHOWN] = {
+            "labels": labels_key(result), "k": result.k, "features": list(result.features),
+            "names": {s: n for s, n in names.items() if n != suggested[s]},
+        }  # fmt: skip
     return names
+
+
+def _names_changed() -> None:
+    """A name typed: a meeting pack built before no longer shows the page's names, so its
+    downloads go (before the sidebar draws them again in this run)."""
+    from ui import meeting_pack
+
+    st.session_state.pop(meeting_pack.FILES_KEY, None)
+
+
+def labels_key(result: sg.SegmentResult) -> str:
+    """A fingerprint of ``result``'s segments (which account is in which numbered segment)."""
+    hashed = pd.util.hash_pandas_object(result.labels, index=True).to_numpy()
+    return hashlib.sha1(hashed.tobytes()).hexdigest()
+
+
+def names_shown(result: sg.SegmentResult) -> dict[int, str] | None:
+    """The names the page's editor last showed for ``result`` where they differ from the
+    suggested ones (typed, or saved earlier); None when the page showed another clustering."""
+    shown = st.session_state.get(NAMES_SHOWN)
+    if not shown or shown.get("k") != result.k or shown.get("features") != list(result.features):
+        return None
+    if shown.get("labels") != labels_key(result):
+        return None
+    return {int(s): str(n) for s, n in shown["names"].items()}
 
 
 def histograms(table: pd.DataFrame, result: sg.SegmentResult, names: dict[int, str], source: str) -> None:
@@ -248,3 +286,30 @@ def result_or_pending(table: pd.DataFrame, workspace_key: str, table_hash: str, 
         return scan.result(), None
     quick = cluster(table, workspace_key, table_hash, features, k_fixed, scale, impute, False)
     return quick, scan
+
+
+def page_result(
+    features: list[str], k: int | None, scale: str, impute: str | None, *, waiting: Any = None
+) -> tuple[sg.SegmentResult, pd.DataFrame] | None:
+    """The account clustering the page shows for these choices — from the page's own cache, or
+    with the automatic k (``k`` None) on a large table from its background scan, waited for
+    (``waiting()`` is called first when it still runs): the page shows that very result once the
+    scan ends. With the account features table; None when there are no transactions or a
+    feature is missing. For the meeting pack, so its slide and the page agree."""
+    found = data.transactions_keyed()
+    if not found or found[0] is None:
+        return None
+    transactions, frame_key = found
+    table, _hover = keyed((*frame_key, "account_features"), _account_features, transactions)
+    if not features or any(f not in table.columns for f in features):
+        return None
+    clustered = table[features]
+    workspace_key, table_hash = state.workspace_key(), inputs.frame_fingerprint(clustered)
+    if k is not None:
+        return cluster(clustered, workspace_key, table_hash, tuple(features), k, scale, impute, False), table
+    if len(clustered) <= BACKGROUND_ROWS:
+        return cluster(clustered, workspace_key, table_hash, tuple(features), None, scale, impute), table
+    scan = auto_scan(clustered, workspace_key, table_hash, tuple(features), scale, impute)
+    if not scan.done() and waiting is not None:
+        waiting()
+    return scan.result(), table

@@ -149,8 +149,14 @@ class Inputs:
     thresholds: tuple[float, float] = THRESHOLDS
     selection_view: Mapping[str, Any] | None = None
     #: The Segments page's k-means choices when the user has been there (``features``, ``k``:
-    #: a number or None for the automatic choice, ``scale``, ``impute``); None: the saved segments.
+    #: a number or None for the automatic choice, ``scale``, ``impute``, and optionally
+    #: ``names``: segment -> the name the page shows where it is not the suggested one, typed or
+    #: saved; with it the saved names are not read); None: the saved segments.
     segment_view: Mapping[str, Any] | None = None
+    #: The clustering the Segments page shows for ``segment_view`` and the account features table
+    #: it clustered (``(SegmentResult, DataFrame)``, from the app: the page's own result, so the
+    #: slide and the page agree); None: computed here from ``every_status``.
+    segment_result: Any = None
     #: All sidebar filters, every account status: the rows the Segments page clusters.
     every_status: pd.DataFrame | None = None
 
@@ -522,21 +528,33 @@ def page_clusters(inputs: Inputs) -> tuple[segments.SegmentResult, pd.DataFrame]
     frame = inputs.every_status
     if not view or not view.get("features") or frame is None or not {"date", "revenue"} <= set(frame.columns):
         return None
-    try:
-        table = segments.account_features(frame)
-        features = [f for f in view["features"] if f in table.columns]
-        if features != list(view["features"]):
+    if inputs.segment_result is not None and list(inputs.segment_result[0].features) == list(view["features"]):
+        result, table = inputs.segment_result
+    else:
+        try:
+            result, table = _cluster_view(frame, view)
+        except KamError:
             return None
-        k = view.get("k")
-        result = segments.kmeans_segments(table, features, k=int(k) if k is not None else None,
-                                          scale=view.get("scale", "standard"), impute=view.get("impute"),
-                                          diagnostics=k is None)
-    except KamError:
-        return None
+        if result is None:
+            return None
     labels = result.labels.dropna()
     revenue = table.loc[labels.index, "monetary"].groupby(labels).sum()
     per = pd.DataFrame({"accounts": result.sizes, "revenue": revenue.reindex(result.sizes.index).fillna(0.0)})
     return result, per.sort_values("revenue", ascending=False, kind="stable")
+
+
+def _cluster_view(frame: pd.DataFrame, view: Mapping[str, Any]) -> tuple[Any, pd.DataFrame]:
+    """k-means of the accounts in ``frame`` with the page's choices ``view`` and the account
+    features table; ``(None, table)`` when a feature is missing (KamError when it cannot be made)."""
+    table = segments.account_features(frame)
+    features = [f for f in view["features"] if f in table.columns]
+    if features != list(view["features"]):
+        return None, table
+    k = view.get("k")
+    result = segments.kmeans_segments(table, features, k=int(k) if k is not None else None,
+                                      scale=view.get("scale", "standard"), impute=view.get("impute"),
+                                      diagnostics=k is None)
+    return result, table
 
 
 def _suggested_names(result: segments.SegmentResult) -> dict[int, Any]:
@@ -557,8 +575,12 @@ def _page_clusters(inputs: Inputs) -> Slide | None:
     if found is None:
         return None
     result, per = found
-    payload = _segment_assignment(inputs.workspace) if inputs.workspace is not None else None
-    saved = segment_inputs.names_from_payload(payload, result.k, result.features)
+    shown = (inputs.segment_view or {}).get("names")
+    if shown is not None:  # the names on the page, typed or saved (what is on the page is in the pack)
+        saved = {int(s): str(n) for s, n in shown.items()}
+    else:
+        payload = _segment_assignment(inputs.workspace) if inputs.workspace is not None else None
+        saved = segment_inputs.names_from_payload(payload, result.k, result.features)
 
     suggested = _suggested_names(result)
 

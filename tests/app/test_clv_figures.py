@@ -24,8 +24,17 @@ def values(order: list[str]) -> pd.DataFrame:
         [(k, *rows[k]) for k in order],
         columns=["account", "p_alive", "expected_revenue_12m", "revenue_at_risk", "recency", "T"],
     )
-    return frame.assign(
+    # the change against the same 12 months a year earlier (kamcore.clv.revenue_change)
+    before = {"K1": 20.0, "K2": 1200.0, "K3": 0.0, "K4": 3600.0, "K5": 1000.0}
+    frame = frame.assign(
         frequency=1.0, expected_purchases_12m=1.0, last_year_revenue=frame["revenue_at_risk"] * 2
+    )
+    year_before = frame["account"].map(before)
+    change = frame["last_year_revenue"] - year_before
+    return frame.assign(
+        year_before_revenue=year_before,
+        revenue_change=change,
+        revenue_change_pct=(change / year_before).where(year_before > 0),
     )
 
 
@@ -102,3 +111,46 @@ def test_the_holdout_chart_sets_forecast_against_actual_by_calibration_frequency
     assert (actual.name, predicted.name) == ("Actual", "Forecast")
     assert fig.layout.title.text == "Model check: forecast against actual purchases, 1 Oct 1997 – 30 Jun 1998"
     assert fig.layout.yaxis.title.text == "Purchases per account in the test period"
+
+
+@pytest.mark.parametrize("order", [["K1", "K2", "K3", "K4", "K5"], ["K5", "K3", "K1", "K4", "K2"]])
+def test_drifting_list_ranked_by_the_change_against_last_year(order):
+    """Last 12 months against the 12 before: K1 20 → 200 (+180, +900 %), K2 1200 → 800 (−400,
+    −33.3 %), K3 0 → 800 (+800, no per cent: new), K4 3600 → 1800 (−1800, −50 %), K5 1000 → 200
+    (−800, −80 %)."""
+    joined = figures.with_classes(values(order), CLASSES, NAMES)
+    by_pct = figures.ranked(joined, "change_pct")
+    assert by_pct["account"].tolist() == ["K5", "K4", "K2", "K1", "K3"]  # no per cent: last
+    assert figures.ranked(joined, "change")["account"].tolist() == ["K4", "K5", "K2", "K1", "K3"]
+    assert figures.ranked(joined, "risk")["account"].tolist() == ["K4", "K2", "K3", "K1", "K5"]
+    table = figures.drifting_table(by_pct, dt.date(2026, 10, 31), 0.5, presorted=True, rank="change_pct")
+    assert table.equals(figures.drifting_table(joined, dt.date(2026, 10, 31), 0.5, rank="change_pct"))
+    assert table["Change vs last year"].tolist() == [-800.0, -1800.0, -400.0, 180.0, 800.0]
+    assert table["Change vs last year %"].tolist()[:4] == [-80.0, -50.0, -33.3, 900.0]
+    assert np.isnan(table["Change vs last year %"].iloc[4])
+    # ranked by the change, its columns come right after the class (by revenue at risk: as before)
+    assert table.columns.tolist()[:6] == [
+        "Customer number",
+        "Customer",
+        "Class",
+        "Change vs last year %",
+        "Change vs last year",
+        "Revenue, last 12 months",
+    ]
+    risk = figures.drifting_table(joined, dt.date(2026, 10, 31), 0.5)
+    assert risk.columns.tolist()[3:5] == ["P(alive) %", "Below the limit"]
+    assert sorted(risk.columns) == sorted(table.columns)
+    with pytest.raises(ValueError):
+        figures.ranked(joined, "name")
+
+
+@pytest.mark.parametrize("order", [["K1", "K2", "K3", "K4", "K5"], ["K5", "K3", "K1", "K4", "K2"]])
+def test_ties_in_the_change_fall_back_to_the_amount_then_the_account(order):
+    frame = values(order)
+    frame["revenue_change_pct"] = -0.5
+    frame["revenue_change"] = frame["account"].map(
+        {"K1": -10.0, "K2": -30.0, "K3": -10.0, "K4": -20.0, "K5": -30.0}
+    )
+    joined = figures.with_classes(frame, CLASSES, NAMES)
+    assert figures.ranked(joined, "change_pct")["account"].tolist() == ["K2", "K5", "K4", "K1", "K3"]
+    assert figures.ranked(joined, "change")["account"].tolist() == ["K2", "K5", "K4", "K1", "K3"]

@@ -147,3 +147,113 @@ def test_the_segments_pages_k_reaches_the_pack_from_another_page(demo_root: Path
     # each segment under the name the page suggests, with the page's number of accounts
     for suggested, n in zip(shown["suggested"], shown["n"], strict=True):
         assert f"\n{suggested}\n{fmt_num(n, 0, 'en')}\n" in slide
+
+
+def _segment_slide(at) -> str:
+    deck = _slides_text(at.session_state["pack._files"]["files"]["pptx"])
+    return next(s for s in deck if s.startswith("Segments as on the Segments page"))
+
+
+def _build_from_home(at) -> str:
+    at.session_state["app.start_page"] = "home"
+    at.run(timeout=300)
+    _only(at, "segments")
+    at.run(timeout=300)
+    at.button(key="pack.build").click().run(timeout=300)
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    return _segment_slide(at)
+
+
+def test_names_typed_on_the_segments_page_reach_the_pack_without_saving(demo_root: Path):
+    at = new_app("segments", timeout=300)
+    at.segmented_control(key="segments.k_mode").set_value("fixed").run(timeout=300)
+    at.slider(key="segments.k").set_value(4).run(timeout=300)
+    # AppTest re-sends the editor's state on every run (in a browser the edit stays in the editor)
+    at.session_state["segments.names"] = {"edited_rows": {1: {"name": "Storkunder i vekst"}},
+                                          "added_rows": [], "deleted_rows": []}
+    at.run(timeout=300)
+    assert not at.exception, [e.value for e in at.exception]
+    # (the editor's element holds the frame sent to the browser; the edit is applied in the app)
+    shown = at.data_editor(key="segments.names").value
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        assert ws.list_objects("segment_assignment") == []  # typed, not saved
+    slide = _build_from_home(at)
+    assert "\nStorkunder i vekst\n" in slide
+    # the other three under the names the page shows (its suggestions), with the page's counts
+    assert shown["name"].tolist() == shown["suggested"].tolist()  # nothing saved before
+    for i, (name, n) in enumerate(zip(shown["name"], shown["n"], strict=True)):
+        assert f"\n{'Storkunder i vekst' if i == 1 else name}\n{fmt_num(n, 0, 'en')}\n" in slide
+    assert f"\n{shown['name'].iloc[1]}\n" not in slide
+
+
+def test_a_name_typed_over_a_saved_one_is_the_packs(demo_root: Path):
+    at = new_app("segments", timeout=300)
+    at.segmented_control(key="segments.k_mode").set_value("fixed").run(timeout=300)
+    at.slider(key="segments.k").set_value(3).run(timeout=300)
+    at.session_state["segments.names"] = {"edited_rows": {0: {"name": "Lagret navn"}},
+                                          "added_rows": [], "deleted_rows": []}
+    at.button(key="segments.save").click().run(timeout=300)
+    assert at.success
+    # the saved name reaches the pack while the page shows it ...
+    assert "\nLagret navn\n" in _build_from_home(at)
+    # ... and the name typed over it (not saved) once the page shows that
+    at.session_state["app.start_page"] = "segments"
+    at.run(timeout=300)
+    at.segmented_control(key="segments.k_mode").set_value("fixed").run(timeout=300)  # the page forgot them
+    at.slider(key="segments.k").set_value(3).run(timeout=300)
+    assert at.data_editor(key="segments.names").value["name"].tolist()[0] == "Lagret navn"  # from the save
+    at.session_state["segments.names"] = {"edited_rows": {0: {"name": "Ny, ikke lagret"}},
+                                          "added_rows": [], "deleted_rows": []}
+    at.run(timeout=300)
+    slide = _build_from_home(at)
+    assert "\nNy, ikke lagret\n" in slide and "Lagret navn" not in slide
+    with db.Workspace.open(demo_root / "demo.duckdb") as ws:
+        assert ws.load_object("segment_assignment", "transactions")["names"]["1"] == "Lagret navn"
+
+
+def test_a_pack_built_while_the_automatic_k_scan_runs_shows_the_pages_k(demo_root: Path, monkeypatch):
+    """The scan over every k runs in the background above ui.segment_views.BACKGROUND_ROWS rows
+    (here lowered to 100 for the demo's 400 accounts) while the page shows the slider's k = 3;
+    the pack waits for that very scan (k = 5 on the demo) instead of showing another k, and the
+    page shows the same k once the scan is done. The scan runs once, not again for the pack."""
+    import threading
+
+    from kamcore import segments
+    from ui import segment_views
+
+    monkeypatch.setattr(segment_views, "BACKGROUND_ROWS", 100)
+    release = threading.Event()
+    automatic: list[int] = []
+    real = segments.kmeans_segments
+
+    def gated(table, features, k=None, *args, **kwargs):
+        if k is None:  # the scan: held until the test lets it go
+            automatic.append(len(table))
+            assert release.wait(120)
+        return real(table, features, k, *args, **kwargs)
+
+    monkeypatch.setattr(segment_views.sg, "kmeans_segments", gated)
+    at = new_app("segments", timeout=300)
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Segments"] == "3"  # meanwhile: the slider's k
+    assert len(automatic) == 1  # the scan is running
+    _only(at, "segments")
+    at.run(timeout=300)
+    # the user builds the pack while the scan runs; it ends two seconds later
+    timer = threading.Timer(2.0, release.set)
+    timer.start()
+    at.button(key="pack.build").click().run(timeout=300)
+    timer.join()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    assert any("Waiting for the Segments page's automatic choice" in m.value for m in at.markdown)
+    slide = _segment_slide(at)
+    assert "accounts in 5 segments by" in slide
+    assert len(automatic) == 1  # the pack used the page's scan
+    # the page, run again, shows the scan's result: the same k and segments as the slide
+    at.run(timeout=300)
+    assert {m.label: m.value for m in at.metric}["Segments"] == "5"
+    shown = at.data_editor(key="segments.names").value
+    assert len(shown) == 5
+    for name, n in zip(shown["name"], shown["n"], strict=True):
+        assert f"\n{name}\n{fmt_num(n, 0, 'en')}\n" in slide

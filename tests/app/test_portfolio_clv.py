@@ -204,6 +204,11 @@ def test_future_view_shows_only_catalogue_strings(make_app):
         at.segmented_control(key="portfolio.clv_show").set_value(show).run()
         assert not at.exception
         assert untranslated(at) == [], show
+    at.segmented_control(key="portfolio.clv_show").set_value("drifting").run()
+    for rank in ("change_pct", "change", "risk"):  # each ranking's captions and headers
+        at.segmented_control(key="portfolio.clv_rank").set_value(rank).run()
+        assert not at.exception
+        assert untranslated(at) == [], rank
 
 
 def test_future_view_in_norwegian(make_app):
@@ -213,6 +218,14 @@ def test_future_view_in_norwegian(make_app):
     assert "Omsetning i faresonen" in labels
     assert not at.info
     assert "Under grensen" in at.dataframe[0].value.columns
+    at.segmented_control(key="portfolio.clv_rank").set_value("change_pct").run()
+    assert_clean(at)
+    assert at.dataframe[0].value.columns.tolist()[3:6] == [
+        "Endring mot i fjor %", "Endring mot i fjor", "Omsetning siste 12 mnd."
+    ]  # fmt: skip
+    assert any(
+        "rangert etter fallet i omsetning mot de samme 12 månedene året før" in c.value for c in at.caption
+    )
     # the P(alive) limit is written as the caption under it writes percentages: "50 %"
     assert at.slider(key="portfolio.clv_below").format == "%d\u00a0%%"
     at.segmented_control(key="portfolio.clv_show").set_value("accounts").run()
@@ -435,3 +448,45 @@ def test_default_drifting_list_shows_the_planted_decliners(make_app):
     ids = shown["Customer number"].astype(str).tolist()
     assert ids[0] in decliners  # the largest revenue at risk of the active accounts is a decliner
     assert len(decliners & set(ids)) * 2 >= len(decliners)  # half of them in the first 200 rows
+
+
+def test_ranked_by_the_fall_against_last_year_every_planted_decliner_is_near_the_top(make_app):
+    """The demo's 14 decliners (last 12 months 30–60 % of the 12 before) lead the list by the
+    fall in per cent: all within the first 44 of the 389 active accounts (tests/core/test_clv.py
+    has the places), where by revenue at risk only 7 were in the 200 rows shown."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_demo", DEMO.parent / "generate_demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    plan = module.build_all()["_plan"]
+    decliners = set(plan.loc[plan["role"] == "decliner", "Kundenr"].astype(str))
+    at = open_future(make_app)
+    by_risk = at.dataframe[0].value
+    assert len(decliners & set(by_risk["Customer number"].astype(str))) == 7
+    at.segmented_control(key="portfolio.clv_rank").set_value("change_pct").run()
+    assert_clean(at)
+    shown = at.dataframe[0].value
+    assert len(shown) == 200
+    top = shown.head(44)
+    assert decliners <= set(top["Customer number"].astype(str))
+    # the per cent is the change in money over last year's base: −(before − last) / before
+    change = shown["Change vs last year"]
+    last = shown["Revenue, last 12 months"]
+    pct = shown["Change vs last year %"]
+    known = pct.notna()
+    assert known.all()  # the first 200 all bought a year earlier
+    assert (pct.diff().dropna() >= 0).all()  # largest fall first
+    base = last - change
+    assert ((change / base * 100 - pct).abs() <= 0.05 + 100 / base).all()  # rounded to 1 decimal, money to 0
+    assert any(
+        "ranked by the fall in revenue against the same 12 months a year earlier, in per cent" in c.value
+        for c in at.caption
+    )
+    # by the fall in money: the largest decliner first (it lost about 3 million)
+    at.segmented_control(key="portfolio.clv_rank").set_value("change").run()
+    assert_clean(at)
+    by_amount = at.dataframe[0].value
+    assert by_amount["Customer number"].iloc[0] in decliners
+    assert by_amount["Change vs last year"].is_monotonic_increasing
+    assert decliners <= set(by_amount["Customer number"].head(95).astype(str))

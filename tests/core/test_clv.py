@@ -576,3 +576,124 @@ def test_future_value_reports_each_step_as_it_starts(cdnow):
     assert steps == ["summary", "bgnbd", "gamma_gamma", "values"]
     # reporting changes nothing in the result
     pd.testing.assert_frame_equal(with_check.accounts, without.accounts)
+
+
+# ----------------------------------------------- revenue against the same 12 months last year
+
+
+def test_revenue_change_against_the_same_months_a_year_earlier_by_hand():
+    """End 31.10.2026: last year is (31.10.2025, 31.10.2026], the year before (31.10.2024,
+    31.10.2025] — each end day inside its window, each start day outside."""
+    sales = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "A", "A", "A", "A", "B", "C", "D", "E", "E"],
+            "date": pd.to_datetime(
+                [
+                    "2024-10-31",  # A: before both windows
+                    "2024-11-01",  # A: first day of the year before
+                    "2025-10-31",  # A: last day of the year before
+                    "2025-11-01",  # A: first day of last year
+                    "2026-06-01",  # A: a credit note last year
+                    "2026-10-31",  # A: the end day itself
+                    "2026-11-01",  # A: after the end: left out
+                    "2023-05-05",  # B: bought long ago only
+                    "2026-02-02",  # C: new last year
+                    "2026-11-05",  # D: only after the end: no row
+                    "2025-01-10",  # E: only a credit note the year before
+                    "2026-01-10",
+                ]
+            ),
+            "revenue": [1000.0, 200.0, 300.0, 100.0, -30.0, 50.0, 999.0, 400.0, 70.0, 500.0, -50.0, 100.0],
+        }
+    )
+    out = clv.revenue_change(sales, "2026-10-31")
+    assert out.columns.tolist() == [
+        "account", "last_year_revenue", "year_before_revenue", "revenue_change", "revenue_change_pct"
+    ]  # fmt: skip
+    assert out["account"].tolist() == ["A", "B", "C", "E"]
+    # A: 100 − 30 + 50 = 120 against 200 + 300 = 500: −380, −76 %
+    assert out["last_year_revenue"].tolist() == [120.0, 0.0, 70.0, 100.0]
+    assert out["year_before_revenue"].tolist() == [500.0, 0.0, 0.0, -50.0]
+    assert out["revenue_change"].tolist() == [-380.0, 0.0, 70.0, 150.0]
+    assert out["revenue_change_pct"].iloc[0] == pytest.approx(-0.76, abs=1e-12)
+    # no positive base a year earlier: no per cent (B: nothing either year; C: new; E: credit only)
+    assert out["revenue_change_pct"].iloc[1:].isna().all()
+    # six-month windows: (30.04.2026, 31.10.2026] = −30 + 50 = 20 against (31.10.2025, 30.04.2026] = 100
+    half = clv.revenue_change(sales, "2026-10-31", months=6).set_index("account")
+    assert half.loc["A", ["last_year_revenue", "year_before_revenue", "revenue_change"]].tolist() == [
+        20.0,
+        100.0,
+        -80.0,
+    ]
+    assert half.loc["A", "revenue_change_pct"] == pytest.approx(-0.8, abs=1e-12)
+    # without an end: the latest date (here 31.10.2026 once the later lines are gone)
+    earlier = sales.loc[sales["date"] <= "2026-10-31"]
+    assert clv.revenue_change(earlier).equals(out)
+
+
+def _demo_sales() -> pd.DataFrame:
+    raw = _read_demo("transactions.csv")
+    return pd.DataFrame(
+        {
+            "customer_id": raw["Kundenr"],
+            "date": pd.to_datetime(raw["Fakturadato"], format="%d.%m.%Y"),
+            "revenue": raw["Omsetning"].astype(float),
+        }
+    )
+
+
+def _demo_plan() -> pd.DataFrame:
+    """The demo generator's account plan (roles: "decliner", "churned", ...)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_demo", DEMO.parent / "generate_demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_all()["_plan"]
+
+
+def test_future_value_carries_the_change_and_the_demo_decliners_lead_by_it():
+    """The demo plants 14 active accounts whose last 12 months are 30–60 % of the 12 before
+    (data/generate_demo.py, story 3). They keep buying, so P(alive) stays high and only some
+    of them show by revenue at risk; ranked by the fall in per cent they are all near the top."""
+    sales = _demo_sales()
+    full = clv.future_value(sales)
+    change = clv.revenue_change(sales, full.as_of).set_index("account")
+    accounts = full.accounts.set_index("account")
+    columns = ["last_year_revenue", "year_before_revenue", "revenue_change", "revenue_change_pct"]
+    assert accounts.index.tolist() == change.index.tolist()  # every demo account bought before the end
+    pd.testing.assert_frame_equal(accounts[columns], change[columns])
+
+    plan = _demo_plan()
+    decliners = set(plan.loc[plan["role"] == "decliner", "Kundenr"].astype(str))
+    assert len(decliners) == 14
+    status = _read_demo("customers.csv").set_index("Kundenr")["Status"]
+    active = accounts.loc[status[status == "aktiv"].index.intersection(accounts.index)]
+    assert len(active) == 389
+    # every decliner fell by more than 30 % and still looks alive to the model
+    assert (active.loc[sorted(decliners), "revenue_change_pct"] < -0.3).all()
+    assert (active.loc[sorted(decliners), "p_alive"] > 0.95).all()
+
+    def places(order: pd.DataFrame) -> list[int]:
+        return sorted(i for i, account in enumerate(order.index) if account in decliners)
+
+    by_pct = (
+        active.reset_index()
+        .sort_values(["revenue_change_pct", "revenue_change", "account"], na_position="last", kind="stable")
+        .set_index("account")
+    )
+    by_amount = (
+        active.reset_index().sort_values(["revenue_change", "account"], kind="stable").set_index("account")
+    )
+    by_risk = (
+        active.reset_index()
+        .sort_values(["revenue_at_risk", "account"], ascending=[False, True])
+        .set_index("account")
+    )
+    # by the fall in per cent, all 14 are among the first 44 of 389; the accounts between them
+    # are real falls too (small accounts with few invoices, normal accounts drifting down)
+    assert places(by_pct) == [2, 6, 8, 9, 12, 13, 15, 18, 20, 26, 28, 31, 40, 43]
+    # by the fall in money the largest decliner leads, all within the first 95
+    assert places(by_amount) == [0, 13, 14, 16, 24, 32, 33, 46, 50, 54, 55, 72, 74, 94]
+    # by revenue at risk (the model) half of them are beyond the first 200 rows the page shows
+    assert len([p for p in places(by_risk) if p < 200]) == 7

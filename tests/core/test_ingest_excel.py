@@ -342,19 +342,74 @@ def test_columns_model_is_what_the_fast_reader_returns():
     assert sheet.widths.tolist() == [9, 9, 7, 7, 5, 8, 0, 7]
 
 
-def test_the_scan_pattern_finds_exactly_the_row_numbers_that_may_pass_the_highest_row():
-    import re
+def _facts(text: bytes) -> ingest_excel._ChunkFacts:
+    """The facts of ``text`` as one chunk."""
+    return ingest_excel._chunk_counts(text + ingest_excel._PAD, 0, len(text))
 
-    from kamcore.ingest_excel import _references_after, _rows_after
 
-    above = re.compile(_rows_after(100001))
-    for text in (b"100002", b"100010", b"100100", b"200000", b"999999", b"1000000", b"0100001"):
-        assert above.fullmatch(text), text
-    for text in (b"100001", b"100000", b"099999", b"99999", b"1", b"0"):
-        assert not above.fullmatch(text), text
-    # one-letter references at or below the highest row are not handed to Python at all
-    chunk = b'<row r="7"><c r="A7" t="s"><v>0</v></c><c r="K7"><v>1</v></c><c r="A8"/><c r="AB3"/>'
-    assert _references_after(7).findall(chunk) == [(b"", b"", b"A", b"8"), (b"AB", b"3", b"", b"")]
+def test_the_scan_reads_every_reference_for_the_widest_column_and_the_highest_row():
+    chunk = b'<row r="7"><c r="A7" t="s"><v>0</v></c><c r="K7"><v>1</v></c><c r="A8"/><c r="AB3"/></row>'
+    assert _facts(chunk) == (4, 4, 1, 28, 8)  # cells, references, rows, widest (AB), highest row
+    assert _facts(b'<c r="ZZZ1048576"/>')[3:] == (26 * 676 + 26 * 26 + 26, 1048576)
+    assert _facts(b'<c r="XFD1"/><c r="B500"/>')[3:] == (16384, 500)
+    assert _facts(b'<c r="A99"/><c r="B100"/><c r="C95"/><c r="D109"/><c r="E999x"/><c r="F0108"/>')[3:] == (0, 109)
+    assert _facts(b'<c r="A99"/><c r="F0110"/><c r="G00000007"/>')[3:] == (0, 110)  # leading zeros: by value
+    # Not a reference: no digits, four letters, no closing quote; and cells without one.
+    assert _facts(b'<c r="AB"/><c r="ABCD1"/><c r="AB3x"/><c t="s" r="AC5"/><c><v>1</v></c>') == (5, 3, 0, 0, 0)
+    # More digits than a sheet has rows: as far as the scan reads.
+    assert _facts(b'<c r="A123456789012"/>')[4] == ingest_excel._TOO_FAR
+    assert _facts(b'<row r="1"/><rows/><cols><col/></cols><c/>') == (0, 0, 2, 0, 0)
+
+
+@pytest.mark.parametrize("size", [5, 6, 7, 11, 64, 1000])
+def test_the_scan_counts_each_cell_row_and_reference_once_wherever_chunks_are_cut(size):
+    text = b"".join(
+        b'<row r="%d" spans="1:3"><c r="A%d" t="s"><v>0</v></c><c r="B%d"/><c><v>2</v></c></row>' % (r, r, r)
+        for r in range(1, 40)
+    )
+    totals = np.zeros(3, dtype=np.int64)
+    tail = b""
+    for offset in range(0, len(text), size):
+        chunk = text[offset : offset + size]
+        totals += _facts_in(tail + chunk + ingest_excel._PAD, len(tail), len(tail) + len(chunk))
+        tail = chunk[-64:]
+    assert totals.tolist() == [39 * 3, 39 * 2, 39] == list(_facts(text)[:3])
+
+
+def _facts_in(window: bytes, start: int, end: int) -> list[int]:
+    return list(ingest_excel._chunk_counts(window, start, end)[:3])
+
+
+@pytest.mark.parametrize("size", [64, 97, 250, 4096])
+def test_a_worksheet_scanned_in_small_chunks_gives_what_one_chunk_gives(monkeypatch, size):
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="e"><v>#N/A</v></c>'
+        + (f'<c r="AD{r}"><v>1</v></c>' if r == 150 else "")
+        + "</row>"
+        for r in range(1, 300)
+    )
+    data = raw_xlsx(rows + '<row r="300"><c r="C300"><v>1</v></c><c r="C301"><v>1</v></c></row>')
+    [whole] = scan_xlsx(data, "x.xlsx", 10**9)
+    assert (whole.n_cells, whole.n_rows, whole.n_columns, whole.starts_at_a1, whole.has_error_cells) == (
+        601, 301, 30, True, True,
+    )  # fmt: skip
+    monkeypatch.setattr(ingest_excel, "_SCAN_CHUNK", size)
+    assert scan_xlsx(data, "x.xlsx", 10**9) == [whole]
+
+
+def test_shared_strings_cut_by_a_chunk_boundary_are_counted_once(monkeypatch):
+    shared = (
+        '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + '<si><t>a</t></si><si xml:space="preserve"><t> b</t></si>' * 1000
+        + "</sst>"
+    )
+    data = raw_xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared=shared)
+    for size in (7, 10, 33):
+        monkeypatch.setattr(ingest_excel, "_SCAN_CHUNK", size)
+        scan_xlsx(data, "tekst.xlsx", 2000)
+        with pytest.raises(KamError) as exc:
+            scan_xlsx(data, "tekst.xlsx", 1999)
+        assert exc.value.params["n_strings"] == 2000
 
 
 def test_number_texts_are_what_cell_text_writes_for_every_magnitude():
@@ -378,16 +433,6 @@ def test_datetime_texts_are_what_cell_text_writes():
     stamps = [dt.datetime(1900, 3, 1), dt.datetime(2024, 2, 29, 13, 5, 9), dt.datetime(9999, 12, 31, 23, 59, 59)]
     seconds = np.array([int((s - dt.datetime(1970, 1, 1)).total_seconds()) for s in stamps], dtype=np.int64)
     assert ingest_excel._datetime_texts(seconds).to_pylist() == [cell_text(s) for s in stamps]
-
-
-def test_re2_prefilter_agrees_with_re_on_which_chunks_hold_a_reference_to_read():
-    from kamcore.ingest_excel import _may_match, _references_after
-
-    usual = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="K%d" t="s"><v>0</v></c></row>' % (r, r, r) for r in range(1, 500))
-    assert not _may_match(_references_after(499), usual) and not _references_after(499).findall(usual)
-    for chunk in (usual + b'<c r="AB3"/>', usual + b'<c r="B500"/>', b'<c r="ZZZ1048576"/>'):
-        assert _may_match(_references_after(499), chunk) and _references_after(499).findall(chunk)
-    assert not _may_match(_references_after(499), usual + b'<c r="B499"/>')
 
 
 @pytest.mark.parametrize(

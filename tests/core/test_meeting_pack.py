@@ -248,3 +248,40 @@ def test_the_segments_pages_k_means_view_reaches_the_cluster_slide(tiny):
     # a view that no longer fits the data (a feature gone) falls back to what the pack did before
     inputs.segment_view = {"features": ["no_such"], "k": 3, "scale": "none", "impute": None}
     assert not _find(pc.build(inputs, ["segments"]).slides, "pack.page_clusters_title")
+
+
+def test_the_names_the_segments_page_shows_reach_the_cluster_slide_saved_or_not(tiny):
+    """The tiny accounts at k = 3 on revenue: {50}, {20, 15}, {10, 5} (segments 3, 2, 1 by
+    centroid). A saved name for segment 3 is used until the page shows other names: then the
+    page's names (typed, not saved) are used, and the rest keep the suggested names."""
+    from kamcore import segments
+
+    inputs = pc.load_inputs(tiny, "tiny", statuses=None)
+    view = {"features": ["monetary"], "k": 3, "scale": "none", "impute": None}
+    result = segments.kmeans_segments(segments.account_features(inputs.every_status), ["monetary"], k=3,
+                                      scale="none")
+    assert result.labels.to_dict() == {"A": 3, "B": 2, "C": 2, "D": 1, "E": 1}
+    tiny.save_object("segment_assignment", "transactions", {
+        "key": "customer_id", "labels": {"A": "Saved top", "B": "x", "C": "x", "D": "y", "E": "y"},
+        "names": {"3": "Saved top"}, "features": ["monetary"], "k": 3})
+    high, average, low = (pc.Join([pc.Msg(f"segments.level_{level}", {"what": pc.Join([pc.Msg("segments.short_monetary")], "/")})])
+                          for level in ("high", "average", "low"))
+
+    def names(segment_view, segment_result=None) -> list:
+        inputs.segment_view, inputs.segment_result = segment_view, segment_result
+        slide = _find(pc.build(inputs, ["segments"]).slides, "pack.page_clusters_title")[0]
+        table = next(v for v in slide.visuals if isinstance(v, pc.Table))
+        assert _finding(slide, "pack.page_clusters_finding").params["name"] == table.rows[0][0]
+        return [row[0] for row in table.rows]  # by revenue: segments 3, 2, 1
+
+    assert names(dict(view)) == ["Saved top", average, low]
+    # the page shows a typed name for segment 1 and the suggested one for segment 3 (the user
+    # typed the suggestion back over the saved name): the pack shows the page's names
+    assert names({**view, "names": {1: "Typed small"}}) == [high, average, "Typed small"]
+    assert names({**view, "names": {}}) == [high, average, low]
+    # the page's own result (the app passes it): used as it is, with its account features table
+    table = segments.account_features(inputs.every_status)
+    assert names({**view, "names": {2: "Middle"}}, (result, table)) == [high, "Middle", low]
+    # ... unless it was made for other features
+    other = segments.kmeans_segments(table, ["monetary", "frequency"], k=3, scale="none")
+    assert names({**view, "names": {}}, (other, table)) == [high, average, low]

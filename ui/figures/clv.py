@@ -18,6 +18,9 @@ BELOW_MARK = "✓"
 DRIFTING_ROWS = 200
 #: Rows of the all-accounts table shown (in ABC order; the download holds them all).
 ACCOUNT_ROWS = 500
+#: The drifting-away list's orders: revenue at risk (the model), the change against the same
+#: 12 months a year earlier in per cent, and in money (largest fall first).
+RANKS = ("risk", "change_pct", "change")
 
 
 def _local_numbers(fig: go.Figure) -> go.Figure:
@@ -150,29 +153,68 @@ def by_rank(accounts: pd.DataFrame) -> pd.DataFrame:
     return accounts.sort_values(["rank", "account"], na_position="last")
 
 
+def by_change(accounts: pd.DataFrame, rank: str) -> pd.DataFrame:
+    """``accounts`` by their change against the same 12 months a year earlier, largest fall
+    first: in per cent (``rank="change_pct"``; ties by the fall in money; accounts without
+    revenue a year earlier, which have no per cent, last) or in money (``rank="change"``);
+    remaining ties by account number."""
+    if rank == "change_pct":
+        columns = ["revenue_change_pct", "revenue_change", "account"]
+    elif rank == "change":
+        columns = ["revenue_change", "account"]
+    else:
+        raise ValueError(f"unknown ranking {rank!r}")
+    if accounts["account"].is_monotonic_increasing:  # as kamcore.clv returns them
+        # lexsort is stable (ties stay in account order) and puts NaN last: no string sort key
+        keys = [accounts[c].to_numpy(float) for c in reversed(columns[:-1])]
+        return accounts.iloc[np.lexsort(keys)]
+    return accounts.sort_values(columns, na_position="last", kind="stable")
+
+
+def ranked(accounts: pd.DataFrame, rank: str) -> pd.DataFrame:
+    """``accounts`` in the drifting-away list's order ``rank`` (one of :data:`RANKS`)."""
+    return by_risk(accounts) if rank == "risk" else by_change(accounts, rank)
+
+
 def drifting_table(
-    accounts: pd.DataFrame, as_of, below: float = 0.5, *, presorted: bool = False
+    accounts: pd.DataFrame, as_of, below: float = 0.5, *, presorted: bool = False, rank: str = "risk"
 ) -> pd.DataFrame:
-    """Every account, ranked by revenue at risk, under translated headers; P(alive) under ``below``
-    is marked in its own column, not filtered (a steady buyer that halved its orders keeps a high
-    P(alive) but can still carry the most revenue at risk). ``presorted``: ``accounts`` is already
-    in :func:`by_risk` order."""
-    ranked = accounts if presorted else by_risk(accounts)
-    last_purchase = pd.Timestamp(as_of) - pd.to_timedelta(ranked["T"] - ranked["recency"], unit="W")
-    return pd.DataFrame(
+    """Every account, ranked by revenue at risk (or by ``rank``: :func:`ranked`), under translated
+    headers; P(alive) under ``below`` is marked in its own column, not filtered (a steady buyer
+    that halved its orders keeps a high P(alive) but can still carry the most revenue at risk),
+    and the change against the same 12 months a year earlier is shown in money and per cent
+    (empty when the account bought nothing then), beside the class when ``rank`` is a change.
+    ``presorted``: ``accounts`` is already in that order."""
+    rows = accounts if presorted else ranked(accounts, rank)
+    last_purchase = pd.Timestamp(as_of) - pd.to_timedelta(rows["T"] - rows["recency"], unit="W")
+    table = pd.DataFrame(
         {
-            t("portfolio.col_customer"): ranked["account"],
-            t("portfolio.col_name"): ranked["name"],
-            t("portfolio.col_class"): ranked["abc_class"],
-            t("clv.col_p_alive"): (ranked["p_alive"] * 100).round(1),
+            t("portfolio.col_customer"): rows["account"],
+            t("portfolio.col_name"): rows["name"],
+            t("portfolio.col_class"): rows["abc_class"],
+            t("clv.col_p_alive"): (rows["p_alive"] * 100).round(1),
             # a mark, not a boolean: the downloads would write True/False in English
-            t("clv.col_below_limit"): np.where(ranked["p_alive"].to_numpy() < below, BELOW_MARK, ""),
+            t("clv.col_below_limit"): np.where(rows["p_alive"].to_numpy() < below, BELOW_MARK, ""),
             t("clv.col_last_purchase"): last_purchase.dt.round("D").dt.date,
-            t("clv.col_last_year"): ranked["last_year_revenue"].round(0),
-            t("clv.col_at_risk"): ranked["revenue_at_risk"].round(0),
-            t("clv.col_expected_revenue"): ranked["expected_revenue_12m"].round(0),
+            t("clv.col_last_year"): rows["last_year_revenue"].round(0),
+            t("clv.col_change"): rows["revenue_change"].round(0),
+            t("clv.col_change_pct"): (rows["revenue_change_pct"] * 100).round(1),
+            t("clv.col_at_risk"): rows["revenue_at_risk"].round(0),
+            t("clv.col_expected_revenue"): rows["expected_revenue_12m"].round(0),
         }
     )
+    if rank == "risk":
+        return table
+    # ranked by the change: its columns beside the class, where the list opens (no sideways scroll)
+    first = [
+        t("portfolio.col_customer"),
+        t("portfolio.col_name"),
+        t("portfolio.col_class"),
+        t("clv.col_change_pct"),
+        t("clv.col_change"),
+        t("clv.col_last_year"),
+    ]
+    return table[first + [c for c in table.columns if c not in first]]
 
 
 def accounts_table(accounts: pd.DataFrame, *, presorted: bool = False) -> pd.DataFrame:
