@@ -15,7 +15,7 @@ used as they stand, whatever ``as_of`` is.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -346,24 +346,146 @@ def health_scores(
     weighted shortfall w_c · (100 − sub-score) / (number of sub-scores in c), among those below 100.
     """
     w = _check_weights(weights)
+    return score(sales_measures(transactions, as_of), accounts=accounts, survey=survey, weights=w)
+
+
+class SalesMeasures(NamedTuple):
+    """The per-account measures health takes from the sales lines (the expensive part of
+    :func:`health_scores`, made once per data and ``as_of`` by :func:`sales_measures`)."""
+
+    #: One row per account (index ``customer_id``, text): the columns of :func:`money_measures`
+    #: and :func:`buying_measures`, and ``margin_portfolio``.
+    table: pd.DataFrame
+    #: The day the measures are taken for.
+    as_of: pd.Timestamp
+
+
+def sales_measures(transactions: pd.DataFrame, as_of: Any = None) -> SalesMeasures:
+    """Money and buying measures of every account with a line on or before ``as_of`` (default:
+    the last transaction date): :func:`money_measures` joined to :func:`buying_measures`, and the
+    portfolio's median account margin, computed on integer account codes (a million lines in a
+    fraction of a second). Ids are stripped; lines without a date or an id are ignored.
+
+    >>> lines = pd.DataFrame({"customer_id": [" 7", "7", "8"], "revenue": [10.0, 30.0, 5.0],
+    ...                       "date": pd.to_datetime(["2026-01-01", "2026-03-01", "2025-06-01"])})
+    >>> found = sales_measures(lines)
+    >>> found.as_of.date(), found.table.loc["7", "revenue_12m"], found.table.loc["8", "days_since"]
+    (datetime.date(2026, 3, 1), np.float64(40.0), np.float64(273.0))
+    """
     for column in ("customer_id", "date", "revenue"):
         if column not in transactions.columns:
             raise KamError("health.needs_column", "Health needs the sales column '{column}'.", column=column)
-    frame = transactions.loc[transactions["date"].notna()].copy()
-    frame["customer_id"] = frame["customer_id"].astype("string").str.strip()
-    frame = frame[frame["customer_id"].notna() & (frame["customer_id"] != "")]
-    as_of_ts = pd.Timestamp(as_of) if as_of is not None else frame["date"].max()
+    dates = transactions["date"]
+    # account codes: the distinct ids stripped once (not a million strings), then coded again so
+    # " 7" and "7" are one account
+    raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
+    stripped = pd.Series(raw_ids, dtype="string").str.strip()
+    usable = stripped.notna() & (stripped != "")
+    id_codes, ids = pd.factorize(stripped.where(usable).astype(object), use_na_sentinel=True)
+    code_of_raw = np.append(id_codes, -1)  # raw code -1 (a missing id) -> -1
+    codes = code_of_raw[raw_codes]
+    keep = (codes >= 0) & dates.notna().to_numpy()
+    as_of_ts = pd.Timestamp(as_of) if as_of is not None else dates[keep].max() if keep.any() else pd.NaT
     if pd.isna(as_of_ts):
         raise KamError("health.no_dates", "Health needs sales lines with dates.")
-    frame = frame[frame["date"] <= as_of_ts]
-    if frame.empty:
+    keep &= (dates <= as_of_ts).to_numpy()
+    if not keep.any():
         raise KamError("health.no_lines", "There are no sales lines on or before {date}.",
                        date=str(as_of_ts.date()))
-    frame["customer_id"] = frame["customer_id"].astype(str)
-
-    table = money_measures(frame, as_of_ts).join(buying_measures(frame, as_of_ts))
+    codes = codes[keep]
+    when = dates.to_numpy()[keep]
+    # only the accounts with a line kept, in order of their first line (as money_measures orders them)
+    present = pd.unique(codes)
+    index = pd.Index(np.asarray(ids, dtype=object)[present], name="customer_id").astype(str)
+    revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[keep]
+    profit = (pd.to_numeric(transactions["profit"], errors="coerce").to_numpy(dtype=float)[keep]
+              if "profit" in transactions.columns else None)
+    table = pd.DataFrame(index=index)
+    for name, value in _money(codes, when, revenue, profit, as_of_ts, present).items():
+        table[name] = value
+    for name, value in _buying(codes, when, revenue, as_of_ts, present).items():
+        table[name] = value
     margins = table["margin"].dropna()
     table["margin_portfolio"] = float(margins.median()) if len(margins) else np.nan
+    return SalesMeasures(table, as_of_ts)
+
+
+def _money(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, profit: np.ndarray | None,
+           as_of: pd.Timestamp, present: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`money_measures` on account codes (``when``: the lines' dates, datetime64)."""
+    year = np.timedelta64(365, "D")
+    end = np.datetime64(as_of)
+    last_year = (when > end - year) & (when <= end)
+    year_before = (when > end - 2 * year) & (when <= end - year)
+    # one grouping for the three sums; a line outside a window counts as missing, which pandas'
+    # sum skips exactly as it skips an empty cell (0 for an account without lines)
+    windows = {"rev": np.where(last_year, revenue, np.nan), "prev": np.where(year_before, revenue, np.nan)}
+    if profit is not None:
+        windows["profit"] = np.where(last_year, profit, np.nan)
+    sums = pd.DataFrame(windows).groupby(codes).sum().reindex(present, fill_value=0.0)
+    rev, prev = sums["rev"].to_numpy(dtype=float), sums["prev"].to_numpy(dtype=float)
+    growth = np.full(len(present), np.nan)
+    np.divide(rev, prev, out=growth, where=prev > 0)
+    growth -= 1.0
+    margin = np.full(len(present), np.nan)
+    if profit is not None:
+        # revenue above 0 means lines in the year, so the profit sum is there (0 when all empty)
+        np.divide(sums["profit"].to_numpy(dtype=float), rev, out=margin, where=rev > 0)
+    return {"revenue_12m": rev, "revenue_prev_12m": prev, "growth": growth, "margin": margin}
+
+
+def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.Timestamp,
+            present: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`buying_measures` on account codes: purchase days sorted by account and date once
+    (``when``: the lines' dates, datetime64)."""
+    positive = revenue > 0
+    # the distinct (account, date) pairs in account and date order: dates ranked, then one integer
+    # key per pair sorted and made unique at once
+    rank, moments = pd.factorize(when[positive], sort=True)
+    pairs = np.sort(codes[positive].astype(np.int64) * len(moments) + rank)
+    pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if len(pairs) else pairs
+    moments = np.asarray(moments, dtype=when.dtype)
+    buy_codes, stamp = pairs // len(moments), moments[pairs % len(moments)]
+    n_codes = int(codes.max()) + 1
+    day = np.timedelta64(1, "D")
+    end = np.datetime64(as_of)
+    # the last purchase day of each account: the last row of its block
+    block_end = np.ones(len(buy_codes), dtype=bool)
+    block_end[:-1] = buy_codes[1:] != buy_codes[:-1]
+    has_buy = np.zeros(n_codes, dtype=bool)
+    has_buy[buy_codes[block_end]] = True
+    last = np.full(n_codes, end, dtype=stamp.dtype)
+    last[buy_codes[block_end]] = stamp[block_end]
+    days_since = np.where(has_buy, ((end - last) // day).astype(float), np.nan)
+    # the rhythm of the account's last two active years (up to its last purchase, so a dormant
+    # account is judged against how it used to buy)
+    life = stamp > last[buy_codes] - 730 * day
+    life_codes, life_stamp = buy_codes[life], stamp[life]
+    gaps = np.full(len(life_stamp), np.nan)
+    if len(life_stamp) > 1:
+        gaps[1:] = (life_stamp[1:] - life_stamp[:-1]) // day
+        gaps[1:][life_codes[1:] != life_codes[:-1]] = np.nan  # each account's first day has no gap
+    median_gap = pd.Series(gaps).groupby(life_codes).median().reindex(range(n_codes)).to_numpy(dtype=float)
+    n_days = np.bincount(life_codes, minlength=n_codes)
+    usual_gap = np.where(n_days >= MIN_PURCHASE_DAYS, np.maximum(median_gap, MIN_GAP_DAYS), np.nan)
+    half = np.timedelta64(182, "D")
+    recent = np.bincount(buy_codes[stamp > end - half], minlength=n_codes).astype(float)
+    before = (stamp > end - 3 * half) & (stamp <= end - half)
+    usual_n = np.bincount(buy_codes[before], minlength=n_codes) / 2.0
+    usual_n = np.where(usual_n >= MIN_EXPECTED_DAYS, usual_n, np.nan)
+    return {"days_since": days_since[present], "usual_gap_days": usual_gap[present],
+            "purchase_days_6m": recent[present], "usual_purchase_days_6m": usual_n[present]}
+
+
+def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey: Any = None,
+          weights: Mapping[str, float] | None = None, survey_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Health from the :func:`sales_measures` of the data and the other inputs of
+    :func:`health_scores` (same meaning, same result): the cheap part, over one row per account.
+    ``sales`` is not changed. ``survey_table``: :func:`survey_measures` of ``survey`` when the
+    caller has made it already (a caller that keeps it per survey scores without recomputing it)."""
+    w = _check_weights(weights)
+    as_of_ts = sales.as_of
+    table = sales.table.copy()
     sub = pd.DataFrame(index=table.index)
     sub["trend"] = _score("trend", table["growth"])
     sub["margin"] = _score("margin", table["margin"] - table["margin_portfolio"])
@@ -372,7 +494,7 @@ def health_scores(
 
     prepared = survey_input(*survey) if isinstance(survey, tuple) else survey_input(survey)
     if prepared is not None:
-        measures = survey_measures(prepared)
+        measures = survey_measures(prepared) if survey_table is None else survey_table
         table = table.join(measures, how="left")
         sub["areas"] = _score("areas", table["areas_relative"])
         sub["nps"] = _score("nps", table["nps"])
@@ -412,8 +534,13 @@ def health_scores(
     out["health"] = health
     out["band"] = pd.cut(out["health"], bins=[-np.inf, BANDS[0], BANDS[1], np.inf], right=False,
                          labels=list(BAND_NAMES)).astype("string")
-    out["missing"] = [tuple(c for c, ok in zip(COMPONENTS, row, strict=True) if not ok)
-                      for row in ~np.isnan(scores)]
+    # which components are missing, as one of 16 patterns per account (a tuple made once per pattern)
+    absent = np.isnan(scores)
+    pattern = absent.astype(np.int64) @ (1 << np.arange(len(COMPONENTS)))
+    missing = np.empty(1 << len(COMPONENTS), dtype=object)
+    for p in range(len(missing)):
+        missing[p] = tuple(c for i, c in enumerate(COMPONENTS) if p >> i & 1)
+    out["missing"] = missing[pattern].tolist()
 
     # weighted shortfall of every sub-score: w_c * (100 - s) / (sub-scores available in c)
     order = list(DRIVER_WORDS)
@@ -427,12 +554,18 @@ def health_scores(
     shortfall = np.where(np.isnan(shortfall) | (shortfall <= 0), -np.inf, shortfall)
     # stable ordering: largest shortfall first, ties in DRIVER_WORDS order
     ranked = np.argsort(-shortfall, axis=1, kind="stable")[:, :2]
-    codes_list = [
-        tuple(order[j] for j in row if np.isfinite(shortfall[i, j]))
-        for i, row in enumerate(ranked)
-    ]
-    out["driver_codes"] = codes_list
-    out["drivers"] = [", ".join(DRIVER_WORDS[c] for c in codes) for codes in codes_list]
+    # the two codes (fewer when fewer fall short) as one pattern per account: made once per pattern
+    finite = np.isfinite(np.take_along_axis(shortfall, ranked, axis=1))
+    none = len(order)  # "no code"
+    pair = (np.where(finite[:, 0], ranked[:, 0], none) * (none + 1)
+            + np.where(finite[:, 1], ranked[:, 1], none)) if len(ranked) else np.zeros(0, dtype=np.int64)
+    found, inverse = np.unique(pair, return_inverse=True)
+    made = [tuple(order[j] for j in divmod(int(v), none + 1) if j != none) for v in found]
+    codes_of = np.empty(len(made), dtype=object)
+    codes_of[:] = made
+    words_of = np.array([", ".join(DRIVER_WORDS[c] for c in codes) for codes in made], dtype=object)
+    out["driver_codes"] = codes_of[inverse.ravel()].tolist()
+    out["drivers"] = words_of[inverse.ravel()].tolist()
     for code in sub.columns:
         out[f"score_{code}"] = sub[code]
     out = out.join(table)
@@ -444,16 +577,37 @@ def health_scores(
 
 
 def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: int = 12) -> pd.Series:
-    """Per account, its revenue in each of the last ``months`` calendar months (a list; for sparklines)."""
-    frame = transactions.loc[transactions["date"].notna(), ["customer_id", "date", "revenue"]].copy()
-    end = pd.Timestamp(as_of) if as_of is not None else frame["date"].max()
-    frame = frame[frame["date"] <= end]
-    last = end.to_period("M")
-    periods = pd.period_range(last - months + 1, last, freq="M")
-    frame["month"] = frame["date"].dt.to_period("M")
-    frame["customer_id"] = frame["customer_id"].astype(str)
-    everyone = sorted(frame["customer_id"].unique())  # accounts silent for a year get a flat line
-    frame = frame[frame["month"] >= periods[0]]
-    pivot = frame.pivot_table(index="customer_id", columns="month", values="revenue", aggfunc="sum",
-                              fill_value=0.0).reindex(index=everyone, columns=periods, fill_value=0.0)
-    return pd.Series([list(map(float, row)) for row in pivot.to_numpy()], index=pivot.index, dtype=object)
+    """Per account, its revenue in each of the last ``months`` calendar months (a list; for sparklines).
+
+    Every account with a dated line up to ``as_of`` is there (sorted by id; a flat line for one
+    silent all year). Months are numbered (year · 12 + month) and summed per account and month in
+    one grouping on integer codes, the sums pandas' own.
+
+    >>> lines = pd.DataFrame({"customer_id": ["b", "a", "a", "b"], "revenue": [1.0, 2.0, 3.0, 4.0],
+    ...                       "date": pd.to_datetime(["2025-01-15", "2026-02-01", "2026-02-20", "2026-03-31"])})
+    >>> monthly_revenue(lines, months=2).to_dict()
+    {'a': [5.0, 0.0], 'b': [0.0, 4.0]}
+    """
+    dates = transactions["date"]
+    end = pd.Timestamp(as_of) if as_of is not None else dates.max()
+    kept = (dates.notna() & (dates <= end)).to_numpy()
+    # ids coded once over the column, their distinct values as text sorted (a few thousand, not a million)
+    raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
+    text_codes, everyone = pd.factorize(pd.Index(raw_ids).astype(str).to_numpy(dtype=object), sort=True)
+    codes = np.append(text_codes, -1)[raw_codes]
+    kept = kept & (codes >= 0)  # a line without an id belongs to no account
+    codes = codes[kept]
+    present = np.zeros(len(everyone), dtype=bool)
+    present[codes] = True  # accounts silent for a year get a flat line; those without a line none
+    when = dates[kept]
+    month_no = (when.dt.year * 12 + when.dt.month - 1).to_numpy(dtype=np.int64)
+    first = end.year * 12 + end.month - 1 - (months - 1)
+    inside = month_no >= first
+    key = codes[inside].astype(np.int64) * months + (month_no[inside] - first)
+    revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[kept][inside]
+    sums = pd.Series(revenue).groupby(key, sort=False).sum()
+    grid = np.zeros(len(everyone) * months)
+    grid[sums.index.to_numpy()] = sums.to_numpy()
+    rows = grid.reshape(len(everyone), months)[present].tolist()
+    index = pd.Index(np.asarray(everyone, dtype=object)[present], name="customer_id").astype(str)
+    return pd.Series(rows, index=index, dtype=object)

@@ -30,7 +30,7 @@ short_ids, _saved_at = key_accounts.shortlist()
 
 account = account_sections.pick_account(txn, names, short_ids, frame_key)
 account_sections.facts(account, names, short_ids)
-account_sections.health_section(account)
+inputs = account_sections.health_section(account)  # team scores, coverage, P(alive): read once
 account_sections.money_section(txn, account, frame_key)
 account_sections.selection_section(account)
 prepared = key_accounts.survey()
@@ -39,4 +39,5 @@ account_sections.survey_section(account, prepared)
 st.subheader(t("app.page_relationships"))
 relationships.account_section(account, key="account.relationships")
 
-account_plan.render(account, txn, prepared, key_accounts.health_accounts())
+account_plan.render(account, txn, prepared, inputs)
+key_accounts.start_future()  # once the page is drawn (issue 19): the future-value fit, if not running yet

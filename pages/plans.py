@@ -30,9 +30,12 @@ short_ids, saved_at = key_accounts.shortlist()
 
 # ------------------------------------------------------------------------------ health list
 st.subheader(t("plans.health_title"))
+# while the future-value model is fitted: health at once without it, then a rerun (issue 19)
+ready = key_accounts.future_status()
 chosen_weights = key_accounts.weights_editor("plans")
+health_inputs = key_accounts.health_accounts(wait=ready)  # team scores, coverage, P(alive): read once
 try:
-    scores = key_accounts.health_table(chosen_weights)
+    scores = key_accounts.health_table(chosen_weights, accounts=health_inputs)
 except KamError as exc:
     widgets.stop_with_error(exc)
 widgets.require(scores, "plans.no_data")
@@ -90,7 +93,7 @@ if not objectives:
     st.caption(t("plans.no_objectives"))
 else:
     prepared = key_accounts.survey()
-    progress = plans.progress_table(objectives, txn, prepared, accounts=key_accounts.health_accounts(),
+    progress = plans.progress_table(objectives, txn, prepared, accounts=health_inputs,
                                     as_of=last_day)
     detail = pd.DataFrame({
         t("plans.col_account"): progress["account"],
@@ -163,6 +166,7 @@ st.subheader(t("plans.effect_title"))
 st.caption(t("plans.effect_intro"))
 if not short_ids:
     st.info(t("plans.effect_needs_shortlist"))
+    key_accounts.start_future()  # the page ends here: the future-value fit, if not running yet
     st.stop()
 default_start = saved_at.date() if saved_at is not None else last_day.date()
 first_day = txn["date"].min().date()
@@ -174,6 +178,7 @@ try:
     effect = plans.programme_effect(txn, short_ids, start, as_of=last_day)
 except KamError as exc:
     widgets.error(exc)
+    key_accounts.start_future()  # the page ends here: the future-value fit, if not running yet
     st.stop()
 groups = effect.groups
 cards = st.columns(3)
@@ -194,3 +199,4 @@ i18n.dataframe(pd.DataFrame({
     **{t(f"plans.col_{c}"): [fmt_pct(v) for v in groups[c]] for c in ("growth", "margin_before", "margin_after")},
 }), hide_index=True, width="stretch", key="plans.effect_table")
 st.warning(t("plans.effect_caveat"), icon=":material/info:")
+key_accounts.start_future()  # once the page is drawn (issue 19): the future-value fit, if not running yet

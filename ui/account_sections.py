@@ -3,13 +3,15 @@ classes, selection, survey. Each is one function the page calls in order."""
 
 from __future__ import annotations
 
-from types import MappingProxyType
+from collections.abc import Mapping
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from kamcore import health, portfolio
+from kamcore import portfolio
 from kamcore import survey as survey_stats
 from kamcore.errors import KamError
 from ui import account_link, anonymity, charts, data, i18n, key_accounts, widgets
@@ -33,9 +35,16 @@ def _largest_account(txn: pd.DataFrame) -> str:
 
 def _rows_by_account(txn: pd.DataFrame) -> MappingProxyType:
     """Account id (as text) -> positions of its transactions, in order (read-only: handed out
-    as it is, not copied entry by entry)."""
-    groups = txn.groupby(txn["customer_id"].astype(str), sort=False).indices
-    return MappingProxyType({str(k): v for k, v in groups.items()})
+    as it is, not copied entry by entry). Made on integer codes: one stable sort of a million."""
+    codes, ids = pd.factorize(txn["customer_id"], use_na_sentinel=True)
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes[codes >= 0], minlength=len(ids))
+    ends = np.cumsum(counts) + int((codes < 0).sum())  # missing ids (code -1) sort first
+    starts = ends - counts
+    found: dict[str, np.ndarray] = {}
+    for name, start, end in zip(np.asarray(ids).astype(str).tolist(), starts.tolist(), ends.tolist(), strict=True):
+        found[name] = order[start:end] if name not in found else np.sort(np.concatenate([found[name], order[start:end]]))
+    return MappingProxyType(found)
 
 
 def _month_span(txn: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -64,6 +73,16 @@ def monthly_series(txn: pd.DataFrame, frame_key: tuple | None, account: str, wit
     return series.set_index("month").reindex(months, fill_value=0.0).reset_index()
 
 
+def _picker(found: tuple[str, ...], names: Mapping[str, str]) -> SimpleNamespace:
+    """The picker's options (the ids in the data, and named accounts without sales), their labels
+    and the options as a set (a namespace: ui.shared.keyed hands it out as it is)."""
+    known = set(found)
+    # the usual case: the sorted ids of the data key as they are
+    ids = tuple(found) if all(a in known for a in names) else tuple(sorted(known | set(names)))
+    labels = MappingProxyType({a: f"{a} · {names.get(a, a)}" for a in ids})
+    return SimpleNamespace(ids=ids, labels=labels, id_set=frozenset(ids))
+
+
 def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
                  frame_key: tuple | None = None) -> str:
     """The account picker: the one asked for in the link or by another page, else the first key
@@ -71,18 +90,19 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     # (50,000 accounts: the switch is looked up once, not once per account)
     anonymised = anonymity.on()
     found = keyed((*frame_key, "account.ids"), _account_ids, txn) if frame_key is not None else _account_ids(txn)
-    known = set(found)
     if anonymised:
-        ids = sorted(known | set(names), key=anonymity.account_sort_key)
-    elif all(a in known for a in names):  # the usual case: the sorted ids of the data key as they are
-        ids = list(found)
-    else:
-        ids = sorted(known | set(names))
+        ids = sorted(set(found) | set(names), key=anonymity.account_sort_key)
+        labels = {a: anonymity.account(a) for a in ids}
+        id_set = set(ids)
+    else:  # the options and their labels once per data key and names, for every session
+        picker = (keyed((*frame_key, "account.picker", data.accounts_key(filtered=False)), _picker, found, names)
+                  if frame_key is not None else _picker(found, names))
+        ids, labels, id_set = picker.ids, picker.labels, picker.id_set
     requested = anonymity.real_account(st.query_params.get("account")) or st.session_state.get(account_link.SELECTED)
-    if requested in ids and requested != st.session_state.get("account.pick"):
+    if requested in id_set and requested != st.session_state.get("account.pick"):
         st.session_state["account.pick"] = requested
-    if st.session_state.get("account.pick") not in ids:
-        first = next((a for a in short_ids if a in ids), None)
+    if st.session_state.get("account.pick") not in id_set:
+        first = next((a for a in short_ids if a in id_set), None)
         if first is None:
             first = (keyed((*frame_key, "account.largest"), _largest_account, txn) if frame_key is not None
                      else _largest_account(txn))
@@ -93,8 +113,6 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
         st.session_state[account_link.SELECTED] = chosen
         st.query_params["account"] = anonymity.account(chosen)
 
-    labels = ({a: anonymity.account(a) for a in ids} if anonymised
-              else {a: f"{a} · {names.get(a, a)}" for a in ids})
     account = st.selectbox(t("account.pick"), ids, format_func=labels.__getitem__, key="account.pick",
                            on_change=remember, help=t("account.pick_help"))
     st.query_params["account"] = anonymity.account(account)
@@ -120,18 +138,25 @@ def facts(account: str, names: dict[str, str], short_ids: list[str]) -> None:
         st.caption(t("account.on_shortlist"))
 
 
-def health_section(account: str) -> None:
-    """Health, its band and rank, the components, what pulls it down and the measures behind it."""
+def health_section(account: str) -> pd.DataFrame | None:
+    """Health, its band and rank, the components, what pulls it down and the measures behind it.
+
+    While the future-value model is still being fitted on a large workspace, health is drawn at
+    once without its future-value part, a status box says so and the page reruns when the fit is
+    done (``key_accounts.future_status``). Returns the health inputs besides sales it scored with
+    (``key_accounts.health_accounts``: the plan below reads the same)."""
     st.subheader(t("account.health_title"))
+    ready = key_accounts.future_status()
     chosen_weights = key_accounts.weights_editor("account")
+    inputs = key_accounts.health_accounts(wait=ready)
     try:
-        scores = key_accounts.health_table(chosen_weights)
+        scores = key_accounts.health_table(chosen_weights, accounts=inputs)
     except KamError as exc:
         widgets.stop_with_error(exc)
-    me = scores[scores["account"] == account] if scores is not None else pd.DataFrame()
+    me = scores[scores["account"].to_numpy() == account] if scores is not None else pd.DataFrame()
     if me.empty:
         st.info(t("account.no_health"))
-        return
+        return inputs
     h = me.iloc[0]
     left, right = st.columns([1, 2])
     left.metric(t("account.health"), key_accounts.score_text(h["health"]), border=True, help=t("account.health_help"))
@@ -147,9 +172,10 @@ def health_section(account: str) -> None:
     st.caption(t("account.as_of", date=fmt_date(h["as_of"])))
     from ui import clv_view  # issue 18: P(alive) and expected value beside health
 
-    outlook = clv_view.account_outlook(account)
+    outlook = clv_view.account_outlook(account) if ready else None
     if outlook:
         st.caption(outlook)
+    return inputs
 
 
 def money_section(txn: pd.DataFrame, account: str, frame_key: tuple | None = None) -> None:
@@ -221,9 +247,9 @@ def _item(prepared: Any, words: tuple[str, ...]) -> str | None:
 
 def survey_section(account: str, prepared: Any) -> None:
     """The account's respondents' gaps per key area against all customers, NPS and loyalty types."""
-    if prepared is None:
+    measures = key_accounts.survey_measures() if prepared is not None else None  # once per data key
+    if measures is None:
         return
-    measures = health.survey_measures(prepared)
     st.subheader(t("account.survey_section"))
     if account not in measures.index:
         st.caption(t("account.survey_none"))

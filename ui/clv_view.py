@@ -53,9 +53,22 @@ class _Fit(data.BackgroundJob):
     """One fit of the models, run in a background thread and shared by every session that asks
     for the same key; ``step`` says what it is doing (for the progress shown while waiting)."""
 
-    def __init__(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
+    def __init__(self, history: pd.DataFrame, as_of: dt.date | None, *, start: bool = True) -> None:
         self._lock = threading.Lock()
-        self._start(history, as_of)
+        self._started = False
+        self.step = "queued"
+        self._begin()
+        self._history, self._as_of = history, as_of  # kept until started (the cached frame, not a copy)
+        if start:
+            self.ensure_started()
+
+    def ensure_started(self) -> None:
+        """Start the fit when no one has yet (a page may make the job first and start it once drawn)."""
+        with self._lock:
+            if not self._started:
+                self._started = True
+                history, self._history = self._history, None
+                self._start(history, self._as_of)
 
     def _start(self, history: pd.DataFrame, as_of: dt.date | None) -> None:
         self.step = "queued"
@@ -90,11 +103,14 @@ class _Fit(data.BackgroundJob):
         return super().result()
 
 
-def _fit(history: pd.DataFrame, key: str, as_of: dt.date | None) -> _Fit:
+def _fit(history: pd.DataFrame, key: str, as_of: dt.date | None, *, start: bool = True) -> _Fit:
     """The fit for ``key`` (workspace path, table version, filters, end date): started by the
-    first caller, then shared, so a session that asks while it runs waits for that very fit."""
-    fit = data.background(f"future_value|{key}", lambda: _Fit(history, as_of))
-    fit.retry_if_failed(history, as_of)
+    first caller, then shared, so a session that asks while it runs waits for that very fit.
+    ``start=False``: made (and shared) but not started, for a page that starts it once drawn."""
+    fit = data.background(f"future_value|{key}", lambda: _Fit(history, as_of, start=start))
+    if start:
+        fit.ensure_started()
+        fit.retry_if_failed(history, as_of)
     return fit
 
 
@@ -131,6 +147,14 @@ def prefetch() -> None:
     if history is None or not {"date", "revenue"} <= set(history.columns):
         return
     _fit(history, _cache_key(filters.date_to), filters.date_to)
+
+
+def fit_done(history: pd.DataFrame, *, start: bool = True) -> bool:
+    """Whether the fit on all data (``history`` is ``data.transactions(filtered=False)``: the one
+    :func:`account_values` with ``filtered=False`` and :func:`account_outlook` read) is done;
+    started here in the background when no one has started it (``start=False``: not yet, so a
+    page can draw first without the fit competing for the processor), never waited for."""
+    return _fit(history, _cache_key(None, False), None, start=start).done()
 
 
 def _check(result: clv.FutureValue) -> clv.HoldoutCheck | KamError:

@@ -14,6 +14,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
 from ui.i18n import fmt_num, fmt_pct, t
+from ui.shared import keyed
 
 TEAM_SCORES = ("relationship_strength", "share_of_wallet")
 #: Print styles of the key-account pages: no sidebar, header, forms, editors or buttons, and the
@@ -41,14 +42,27 @@ PRINT_CSS = """<style>
 WEIGHTS_KEY = "health._weights"  # not a widget key: the weights outlive a page switch
 
 
-def names() -> dict[str, str]:
-    """Account id -> name (all accounts, whatever the sidebar filters)."""
-    frame = data.accounts(filtered=False)
+def _names_of(frame: pd.DataFrame | None) -> MappingProxyType:
     if frame is None or "customer_id" not in frame:
-        return {}
+        return MappingProxyType({})
     frame = frame.assign(customer_id=frame["customer_id"].astype(str)).drop_duplicates("customer_id")
     name = frame["customer_name"] if "customer_name" in frame else frame["customer_id"]
-    return dict(zip(frame["customer_id"], name.fillna(frame["customer_id"]).astype(str), strict=True))
+    return MappingProxyType(dict(zip(frame["customer_id"], name.fillna(frame["customer_id"]).astype(str),
+                                     strict=True)))
+
+
+def names() -> MappingProxyType:
+    """Account id -> name (all accounts, whatever the sidebar filters), read-only: made once per
+    data key and accounts table for every session (ui.shared.keyed), handed out as it is."""
+    found = data.transactions_keyed(filtered=False)
+    if found is None:
+        return _names_of(data.accounts(filtered=False))
+    frame_key = found[1]
+    return keyed((*frame_key, "account.names", data.accounts_key(filtered=False)), _all_names)
+
+
+def _all_names() -> MappingProxyType:
+    return _names_of(data.accounts(filtered=False))
 
 
 def scores_name() -> str:
@@ -64,18 +78,91 @@ def team_scores() -> pd.DataFrame | None:
     return health_inputs.team_scores(state.workspace(), name, data.table(name) if name else None, scores_name())
 
 
-def health_accounts() -> pd.DataFrame | None:
+#: Up to this many transactions the pages wait for the future-value fit (a second or two at most);
+#: above it they draw health at once without P(alive) and expected value, say so, and rerun by
+#: themselves when the fit is done (issue 19).
+WAIT_ROWS = 100_000
+
+
+def _history() -> pd.DataFrame | None:
+    """All transactions (no sidebar filters) when they have dates and revenue, else None."""
+    history = data.transactions(filtered=False)
+    if history is None or not {"date", "revenue"} <= set(history.columns):
+        return None
+    return history
+
+
+def future_ready() -> bool:
+    """Whether P(alive) and expected value can be read now: the shared future-value fit on all
+    data (the one ``ui.clv_view`` shows, started here when no one has started it) is done, or the
+    data is small enough to wait for it (:data:`WAIT_ROWS`), or there is nothing to fit."""
+    from ui import clv_view  # optional input; imported late to keep start-up light
+
+    history = _history()
+    return history is None or len(history) <= WAIT_ROWS or clv_view.fit_done(history, start=False)
+
+
+def start_future() -> None:
+    """Start the future-value fit on all data if it is not running yet: the Account and Plans
+    pages call it once they are drawn, so the fit does not compete with drawing them (the status
+    box's check starts it too, a second after the page, should a page stop early)."""
+    from ui import clv_view
+
+    history = _history()
+    if history is not None and len(history) > WAIT_ROWS:
+        clv_view.fit_done(history)
+
+
+def future_status() -> bool:
+    """While the future-value model is being fitted: a status box saying that health is shown
+    without its future-value part meanwhile, and a fragment that reruns the page once the fit is
+    done (so the figures then shown are the full ones). Returns whether the fit is ready."""
+    if future_ready():
+        return True
+    from ui import clv_view
+
+    history = _history()
+    # not a ``with`` block: leaving one would mark the box complete while the fit still runs
+    box = st.status(t("account_future.fitting", rows=fmt_num(len(history))), state="running", expanded=True)
+    box.write(t("account_future.meanwhile"))
+
+    runs: list[int] = []  # this fragment's runs: the first is part of the page's run
+
+    @st.fragment(run_every=1.0)
+    def _look() -> None:
+        # the page starts the fit once drawn (start_future); a later check starts it should it not have
+        if clv_view.fit_done(history, start=bool(runs)):
+            st.rerun()
+        runs.append(1)
+
+    _look()
+    return False
+
+
+def health_accounts(*, wait: bool = True) -> pd.DataFrame | None:
     """One row per account with what health reads besides sales: team scores, buying-centre
     coverage and P(alive) where present (status is never passed on); joined by
-    ``kamcore.health_inputs.account_frame``, as the meeting pack joins them."""
+    ``kamcore.health_inputs.account_frame``, as the meeting pack joins them, once per data and
+    inputs (ui.shared.keyed).
+
+    ``wait=False`` (the pages): without P(alive) and expected value while their model is still
+    being fitted (see :func:`future_status`), instead of waiting for it."""
     from kamcore import health_inputs
     from ui import clv_view, relationships  # both optional inputs; imported late to keep start-up light
 
-    history = data.transactions(filtered=False)
+    history = _history()
     future = None
-    if history is not None and {"date", "revenue"} <= set(history.columns):
+    if history is not None and (wait or future_ready()):
         future = clv_view.account_values(history, filtered=False)
-    return health_inputs.account_frame(team_scores(), relationships.coverage_frame(), future)
+    team, coverage = team_scores(), relationships.coverage_frame()
+    found = data.transactions_keyed(filtered=False)
+    if found is None:
+        return health_inputs.account_frame(team, coverage, future)
+    # the fitted values are those of all of frame_key's transactions: whether they are there is enough
+    frame_key = found[1]
+    covered = None if coverage is None else coverage[["account", "coverage_score"]]
+    return keyed((*frame_key, "health.accounts", _hash(team), _hash(covered), future is not None),
+                 health_inputs.account_frame, team, coverage, future)
 
 
 def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
@@ -103,6 +190,24 @@ def survey() -> health.SurveyInput | None:
     """The first survey with an account column and expectation/perception pairs, ready for health."""
     found = _survey_table()
     return found[2] if found else None
+
+
+def _survey_key(found: tuple[str, pd.DataFrame, Any] | None) -> str:
+    """What identifies the survey health reads: its table name and its answers' content."""
+    return "" if found is None else found[0] + _hash(found[2].responses)
+
+
+def survey_measures() -> pd.DataFrame | None:
+    """``health.survey_measures`` of :func:`survey`, made once per data key and survey for every
+    session (ui.shared.keyed); None without a survey."""
+    found = _survey_table()
+    if found is None:
+        return None
+    txn_found = data.transactions_keyed(filtered=False)
+    if txn_found is None:
+        return health.survey_measures(found[2])
+    frame_key = txn_found[1]
+    return keyed((*frame_key, "health.survey_measures", _survey_key(found)), health.survey_measures, found[2])
 
 
 def survey_name() -> str | None:
@@ -145,11 +250,15 @@ def weights_editor(key: str) -> dict[str, float]:
     return chosen
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _health(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _survey: Any, key: str, weights_json: str,
-            as_of: str | None) -> pd.DataFrame:
-    return health.health_scores(_txn, accounts=_accounts, survey=_survey, as_of=as_of,
-                                weights=json.loads(weights_json))
+def _sales_measures(txn: pd.DataFrame, as_of: Any) -> tuple:
+    """``health.sales_measures`` as a plain tuple (what ui.shared.keyed hands out)."""
+    return tuple(health.sales_measures(txn, as_of))
+
+
+def _scored(sales: tuple, accounts: pd.DataFrame | None, prepared: Any, chosen: dict[str, float],
+            survey_table: pd.DataFrame | None) -> pd.DataFrame:
+    return health.score(health.SalesMeasures(*sales), accounts=accounts, survey=prepared, weights=chosen,
+                        survey_table=survey_table)
 
 
 def _hash(frame: pd.DataFrame | None) -> str:
@@ -158,19 +267,32 @@ def _hash(frame: pd.DataFrame | None) -> str:
     return str(pd.util.hash_pandas_object(frame, index=False).sum())
 
 
-def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None) -> pd.DataFrame | None:
-    """Health of every account (all data, whatever the sidebar filters), lowest first."""
+def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None, *,
+                 accounts: Any = ..., wait: bool = True) -> pd.DataFrame | None:
+    """Health of every account (all data, whatever the sidebar filters), lowest first: what
+    ``kamcore.health.health_scores`` gives for the same inputs. The sales measures are made once
+    per data key and end date, the scoring once per inputs and weights (ui.shared.keyed), so a
+    new input (the future-value fit arriving) or weight costs only the scoring over the accounts.
+
+    ``accounts``: :func:`health_accounts`' frame when the caller has it (else read here, with
+    ``wait`` as there)."""
     found = data.transactions_keyed(filtered=False)
     if found is None or "date" not in found[0] or "revenue" not in found[0]:
         return None
-    txn, txn_key = found
-    accounts = health_accounts()
-    prepared = survey()
-    survey_key = (survey_name() or "") + _hash(prepared.responses if prepared else None)
+    txn, frame_key = found
+    if accounts is ...:
+        accounts = health_accounts(wait=wait)
+    found_survey = _survey_table()
+    prepared = found_survey[2] if found_survey else None
+    survey_key = _survey_key(found_survey)
+    survey_table = (keyed((*frame_key, "health.survey_measures", survey_key), health.survey_measures, prepared)
+                    if prepared is not None else None)
+    when = None if as_of is None else str(as_of)
+    chosen = chosen_weights or weights()
     # the transactions by ui.data's content key (hashing a million rows cost 0.6 s a run)
-    key = "|".join([state.workspace_key(), repr(txn_key), _hash(accounts), survey_key])
-    return _health(txn, accounts, prepared, key, json.dumps(chosen_weights or weights(), sort_keys=True),
-                   None if as_of is None else str(as_of))
+    sales = keyed((*frame_key, "health.sales", when), _sales_measures, txn, when)
+    return keyed((*frame_key, "health.score", when, _hash(accounts), survey_key, json.dumps(chosen, sort_keys=True)),
+                 _scored, sales, accounts, prepared, chosen, survey_table)
 
 
 def trend_lookup(txn: pd.DataFrame, months: int) -> MappingProxyType:
@@ -223,9 +345,8 @@ def score_text(value: Any) -> str:
 MANUAL_NAMES = ("strategic_fit", "partnership_willingness", "share_of_wallet", "relationship_strength")
 
 
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def _portfolio_facts(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _manual: pd.DataFrame | None,
-                     key: str, weights_json: str) -> dict[str, Any]:
+                     weights_json: str) -> dict[str, Any]:
     from kamcore import portfolio
 
     facts: dict[str, Any] = {}
@@ -244,10 +365,10 @@ def _portfolio_facts(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _manual
                 customer=lambda f: f["customer"].astype(str))
     if "profit" in history.columns:
         current = facts.get("periods", (None, None))[1]
-        window = history
+        window = history[["customer_id", "profit"]]  # the two columns the curve reads, not all twelve
         if current is not None:
-            window = history[(history["date"] >= pd.Timestamp(current.start))
-                             & (history["date"] <= pd.Timestamp(current.end))]
+            window = window.loc[(history["date"] >= pd.Timestamp(current.start))
+                                & (history["date"] <= pd.Timestamp(current.end))]
         try:
             curve = portfolio.whale_curve(window, "customer_id", "profit")
             facts["whale"] = curve.assign(customer=curve["customer"].astype(str))
@@ -273,7 +394,7 @@ def portfolio_facts() -> dict[str, Any]:
     found = data.transactions_keyed(filtered=False)
     if found is None:
         return {}
-    txn, txn_key = found
+    txn, frame_key = found
     ws = state.workspace()
     name = data.active_table(TableKind.accounts)
     accounts = data.canonical_table(name) if name else None
@@ -287,8 +408,9 @@ def portfolio_facts() -> dict[str, Any]:
     manual = manual_scores.combine_manual_scores(saved, initial)
     shortlist_payload = ws.load_object("shortlist", scores_name()) or {}
     weights_json = json.dumps(shortlist_payload.get("weights") or {}, sort_keys=True)
-    key = "|".join([state.workspace_key(), repr(txn_key), _hash(accounts), _hash(manual)])
-    return _portfolio_facts(txn, accounts, manual, key, weights_json)
+    # once per data key and inputs for every session, handed out without pickling (ui.shared.keyed)
+    return keyed((*frame_key, "account.portfolio_facts", _hash(accounts), _hash(manual), weights_json),
+                 _portfolio_facts, txn, accounts, manual, weights_json)
 
 
 # ---------------------------------------------------------------- the account page's sentences

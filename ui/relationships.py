@@ -7,6 +7,7 @@ draws the map, the model and the risks of one account (or a note when no contact
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +18,7 @@ from ui import anonymity, charts, data, state
 from ui.account_names import names_of
 from ui.figures import relationships as figures
 from ui.i18n import fmt_date, fmt_num, lang, t
+from ui.shared import keyed
 
 EDITS_KIND = "relationship_edits"
 EDITS_NAME = "edits"
@@ -69,16 +71,60 @@ def key_account_ids() -> list[str]:
     return key_accounts.shortlist()[0]
 
 
+def _edited_frames(contacts: pd.DataFrame | None, people: pd.DataFrame | None, links: pd.DataFrame | None,
+                   history: list[dict]) -> tuple:
+    return tuple(rel.apply_edits(contacts, people, links, history))
+
+
+def _last_day(txn: pd.DataFrame) -> dt.date | None:
+    dates = txn["date"] if "date" in txn else None
+    return dates.max().date() if dates is not None and dates.notna().any() else None
+
+
+def _keyed_frames() -> tuple[tuple | None, tuple | None]:
+    """:func:`frames` made once per data key, tables and edits for every session (ui.shared.keyed),
+    and that key; ``(None, None)`` without transactions (then :func:`frames` is the way)."""
+    found = data.transactions_keyed(filtered=False)
+    if found is None:
+        return None, None
+    txn, frame_key = found
+    ws = state.workspace()
+    loaded, tables_key = {}, []
+    for kind in (TableKind.contacts, TableKind.people, TableKind.links):
+        name = data.active_table(kind)
+        loaded[kind] = data.canonical_table(name) if name else None
+        info = ws.table_info(name) if loaded[kind] is not None else None
+        tables_key.append(None if info is None else (name, info.content_hash, info.mapping.model_dump_json()))
+    history = edits()
+    if loaded[TableKind.contacts] is None and not history:
+        return None, None
+    last = keyed((*frame_key, "relationships.last_day"), _last_day, txn)
+    parts = ("relationships.frames", tuple(tables_key), json.dumps(history, sort_keys=True, default=str), last)
+    edited = keyed((*frame_key, *parts), _edited_frames, loaded[TableKind.contacts], loaded[TableKind.people],
+                   loaded[TableKind.links], history)
+    return edited, (*frame_key, *parts)
+
+
 def coverage_frame(as_of: dt.date | None = None) -> pd.DataFrame | None:
     """``kamcore.relationships.coverage`` of the open workspace (edits applied, the saved shortlist's
-    accounts included, uncovered ones as ``no_coverage``), or None without contacts.
+    accounts included, uncovered ones as ``no_coverage``), or None without contacts; made once per
+    data key, tables, edits, end date and shortlist (ui.shared.keyed).
 
     For other pages, e.g. the health score's relationship component (``coverage_score`` by account).
     """
-    loaded = frames()
-    if loaded is None:
-        return None
-    return rel.coverage(*loaded, as_of=as_of or as_of_default(), accounts=key_account_ids())
+    loaded, frame_key = _keyed_frames()
+    if frame_key is None:
+        loaded = frames()
+        if loaded is None:
+            return None
+        return rel.coverage(*loaded, as_of=as_of or as_of_default(), accounts=key_account_ids())
+    when = as_of or frame_key[-1] or dt.date.today()
+    return keyed((*frame_key, "relationships.coverage", when, tuple(key_account_ids())),
+                 _coverage, loaded, when, key_account_ids())
+
+
+def _coverage(loaded: tuple, as_of: dt.date, accounts: list[str]) -> pd.DataFrame:
+    return rel.coverage(*loaded, as_of=as_of, accounts=accounts)
 
 
 def portfolio(as_of: dt.date) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] | None:
@@ -217,7 +263,7 @@ def render_account(
 
 def account_section(account: str, *, key: str) -> None:
     """Everything about one account's buying centre, for any page (e.g. the key-account page)."""
-    loaded = frames()
+    loaded = _keyed_frames()[0] or frames()
     if loaded is None:
         st.info(t("relationships.no_data"))
         return
