@@ -1,6 +1,6 @@
 """Every benchmark in one run, then each target line (figure, reference, OK/MISSED) together.
 
-Runs benchmarks/excel.py, ingest.py, reading.py, portfolio.py, segments.py, clv.py and
+Runs benchmarks/excel.py, ingest.py, reading.py, shared_tables.py, portfolio.py, segments.py, clv.py and
 views.py one after the other (each prints its figures beside its reference measured in the
 same run), keeps their full output in ``--out`` and prints the machine's load average before
 and after, and every line that states a target. The targets are those of issues 18 and 19.
@@ -22,6 +22,7 @@ SCRIPTS = {
     "excel": ["excel.py"],
     "ingest": ["ingest.py"],
     "reading": ["reading.py"],
+    "shared": ["shared_tables.py"],
     "portfolio": ["portfolio.py"],
     "segments": ["segments.py"],
     "clv": ["clv.py", "--page-only"],

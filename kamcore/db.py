@@ -283,6 +283,9 @@ def _workspace_connection(path: Path, settings: DbSettings) -> duckdb.DuckDBPyCo
         # position), so inserts may run in parallel: importing 1M rows from Arrow then takes
         # half the time.
         preserve_insertion_order=False,
+        # Text leaves as Arrow large_string, the type pandas keeps its text in: read_table()
+        # then hands it over without widening every offset array (a copy per text column).
+        arrow_large_buffer_size=True,
     )
 
 
@@ -667,8 +670,11 @@ class Workspace:
         return row[0]
 
     @_guarded
-    def read_table(self, name: str) -> pd.DataFrame:
+    def read_table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The stored table as a DataFrame with its original column names.
+
+        ``columns``: only these columns (names as in the catalogue), in the table's order; a name
+        the table does not have is left out. Default: every column.
 
         Notes
         -----
@@ -680,17 +686,25 @@ class Workspace:
         decimals as float64.
         """
         cur = self._cursor()
-        storage = self._storage(cur, name)
-        table = cur.sql(f"SELECT * FROM {quote_ident(storage)}").to_arrow_table()
+        row = _first(cur.execute("SELECT storage, columns FROM _kam_tables WHERE name = ?", [name]).fetchall())
+        if row is None:
+            raise KamError("db.no_table", "There is no table called '{name}' in this workspace.", name=name)
+        # Storage columns have generated names (older workspaces: DuckDB's version of the
+        # header); the catalogue holds the literal names, in the same order.
+        storage, names = row[0], json.loads(row[1])
+        select = "*"
+        if columns is not None:
+            wanted = set(columns)
+            stored = [c for c in cur.sql(f"SELECT * FROM {quote_ident(storage)}").columns if c != _ROW_ORDER]
+            keep = [index for index, column in enumerate(names) if column in wanted]
+            select = ", ".join(quote_ident(column) for column in [_ROW_ORDER, *(stored[i] for i in keep)])
+            names = [names[i] for i in keep]
+        table = cur.sql(f"SELECT {select} FROM {quote_ident(storage)}").to_arrow_table()
         table = _in_row_order(table)
         table = table.drop_columns([_ROW_ORDER])
         frame = table.to_pandas(types_mapper=_df_types(table), split_blocks=True, self_destruct=True)
         del table
-        # Storage columns have generated names (older workspaces: DuckDB's version of the
-        # header); the catalogue holds the literal names, in the same order.
-        frame.columns = json.loads(
-            cur.execute("SELECT columns FROM _kam_tables WHERE name = ?", [name]).fetchone()[0]
-        )
+        frame.columns = names
         return frame
 
     @_guarded

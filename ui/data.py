@@ -98,7 +98,8 @@ def _read_raw(_ws, workspace_key: str, name: str, content_hash: str) -> pd.DataF
 def _read_canonical(_ws, workspace_key: str, name: str, content_hash: str, mapping_json: str,
                     assignment_json: str) -> pd.DataFrame:
     info = _ws.table_info(name)
-    frame = tables.canonical(_ws.read_table(name), info.mapping)
+    # Only the mapped columns: an export's other columns are never read into memory.
+    frame = tables.canonical(_ws.read_table(name, columns=list(info.mapping.roles.values())), info.mapping)
     return tables.attach_segments(frame, json.loads(assignment_json) if assignment_json else None)
 
 
@@ -231,7 +232,8 @@ def transactions(filtered: bool = True, apply_period: bool = True) -> pd.DataFra
 @st.cache_resource(max_entries=12, ttl=600, show_spinner=False)
 def _with_status(_frame: pd.DataFrame, key: tuple, _status: pd.Series, status_key: tuple,
                  chosen: tuple) -> pd.DataFrame:
-    return _frame.loc[tables.accounts_with_status(_frame["customer_id"], _status, set(chosen))]
+    mask = tables.accounts_with_status(_frame["customer_id"], _status, set(chosen))
+    return _frame if mask.all() else _frame.loc[mask]  # every account kept: no copy of the rows
 
 
 def transactions_keyed(statuses: frozenset[str] | None = None, apply_period: bool = True,
@@ -262,9 +264,16 @@ def _transactions(filtered: bool, apply_period: bool) -> tuple[pd.DataFrame, tup
     frame, key = _canonical(name)
     if "customer_id" not in frame:
         return None
-    if not filtered:
+    settings = current_filters()
+    if not filtered or settings == FilterSettings():
+        # No filter set: the filtered rows are all rows, so the same frame and key (pages that
+        # ask for both, e.g. accounts() and accounts(filtered=False), share one roll-up).
         return frame, key
-    filters = current_filters().model_dump_json()
+    if settings.date_from is None and settings.date_to is None:
+        # No period chosen: the same rows with or without it, so one filtered frame (and one key
+        # for the work pages share) instead of two copies of the same rows.
+        apply_period = True
+    filters = settings.model_dump_json()
     return _filtered(frame, key, filters, apply_period), (*key, filters, apply_period)
 
 
@@ -274,8 +283,9 @@ def accounts_key(filtered: bool = True) -> tuple:
     name = active_table(TableKind.accounts)
     master = _canonical(name)[1] if name and _info(name) is not None else None
     found = _transactions(filtered, True)
+    settings = current_filters()
     return ("accounts", master, found[1] if found is not None else None,
-            current_filters().model_dump_json() if filtered else None)
+            settings.model_dump_json() if filtered and settings != FilterSettings() else None)
 
 
 def accounts(filtered: bool = True) -> pd.DataFrame | None:
