@@ -45,6 +45,15 @@ def _native_column(index: int) -> str:
     return f"n{index}"
 
 
+def _date_column(index: int) -> str:
+    """The column of ``c{index}``'s date-times, where the source has them (see load_frame)."""
+    return f"d{index}"
+
+
+#: The date format whose parse of a date-time's text (as Excel cells are written) is the value.
+_NATIVE_DATE_PLAN = ("date", "%Y-%m-%d %H:%M:%S")
+
+
 def _trimmed_text_sql(column: str) -> str:
     """``column`` trimmed, NULL when blank; trims only cells with an edge space (cheaper than
     trimming every cell)."""
@@ -160,6 +169,10 @@ class IngestStaging:
         )
         self.n_columns = 0
         self._numbers: list[int] = []  # columns with their numbers beside the text (load_frame)
+        self._dates: list[int] = []  # columns with their date-times beside the text (load_frame)
+        self._native_text: Any = None  # writes those columns' text where needed (load_frame)
+        self._text_rows = 0  # rows of those columns whose text is staged
+        self._frame: pa.Table | None = None
         self._csv: dict[str, Any] | None = None
         self._parallel = True
         self._strict = False
@@ -189,7 +202,7 @@ class IngestStaging:
         fields shows up in the last column (ingest rejects it) instead of being cut silently.
         """
         self._csv = {"path": Path(path).resolve(), "delimiter": delimiter, "skip": int(skip_lines)}
-        self._numbers = []
+        self._numbers, self._dates, self._native_text, self._frame = [], [], None, None
         self.n_columns = n_columns
         self._parallel = True
         self._strict = n_columns > 1
@@ -197,21 +210,47 @@ class IngestStaging:
         # Read once here (it proves the file splits into rows) and kept: ingest asks for it next.
         self._first_record = self.head(1)
 
-    def load_frame(self, frame: pd.DataFrame | pa.Table, numbers: dict[int, pa.Array] | None = None) -> None:
+    def load_frame(
+        self,
+        frame: pd.DataFrame | pa.Table,
+        numbers: dict[int, pa.Array] | None = None,
+        dates: dict[int, pa.Array] | None = None,
+        native_text: Any = None,
+        text_rows: int = 0,
+    ) -> None:
         """Use a frame (or Arrow table) of text columns (renamed ``c0..``) as source.
 
-        ``numbers`` (Arrow tables only): per column, the float64 values its text parses to
-        as a number with decimal mark ``.`` (Excel's numbers); a column planned so takes
-        them instead of parsing its text again (see :class:`_ScanSql`).
+        Arrow tables only: ``numbers`` holds per column the float64 values its text parses to
+        as a number with decimal mark ``.`` (Excel's numbers), ``dates`` the ``timestamp[s]``
+        values its text parses to as ``%Y-%m-%d %H:%M:%S``. Those columns' text is not in the
+        frame: ``native_text(index, rows)`` writes it (rows None: all), and it is staged for the
+        first ``text_rows`` rows (what :meth:`profile` reads), for every row only where the
+        plan does not take the values themselves, and for rejected rows (see :meth:`coerce`).
         """
         self._numbers = sorted(numbers or {})
+        self._dates = sorted(dates or {})
+        self._native_text = native_text
+        self._text_rows = int(text_rows)
+        self._frame = None
         if isinstance(frame, pa.Table):
+            if (self._numbers or self._dates) and native_text is None:
+                raise ValueError("numbers and dates are only taken with native_text")
             staged: pd.DataFrame | pa.Table = frame.rename_columns([_staging_column(i) for i in range(frame.num_columns)])
+            n_rows = frame.num_rows
+            head = np.arange(min(self._text_rows, n_rows), dtype=np.int64)
+            for index in [*self._numbers, *self._dates]:
+                text = pa.chunked_array(
+                    [native_text(index, head), pa.nulls(n_rows - len(head), pa.large_string())], pa.large_string()
+                )
+                staged = staged.set_column(index, _staging_column(index), text)
             for index in self._numbers:
                 staged = staged.append_column(_native_column(index), (numbers or {})[index])
+            for index in self._dates:
+                staged = staged.append_column(_date_column(index), (dates or {})[index])
             n_columns = frame.num_columns
+            self._frame = staged
         else:
-            if self._numbers:
+            if self._numbers or self._dates:
                 raise ValueError("numbers are only taken beside an Arrow table")
             staged = frame.copy()
             staged.columns = [_staging_column(i) for i in range(staged.shape[1])]
@@ -221,11 +260,23 @@ class IngestStaging:
         self._first_record = None
         self.n_columns = n_columns
 
+    def _stage_all_text(self, columns: list[int]) -> None:
+        """Stage the text of every row of these columns of numbers or dates (see load_frame)."""
+        columns = [i for i in columns if i in self._numbers or i in self._dates]
+        if not columns or self._frame is None:
+            return
+        for index in columns:
+            self._frame = self._frame.set_column(index, _staging_column(index), self._native_text(index, None))
+        self._text_rows = self._frame.num_rows
+        self._con.unregister("incoming_frame")
+        self._con.register("incoming_frame", self._frame)
+
     def _source(self) -> str:
         if self._csv is None:
             casts = ", ".join(
                 [f"CAST({_staging_column(i)} AS VARCHAR) AS {_staging_column(i)}" for i in range(self.n_columns)]
                 + [f"CAST({_native_column(i)} AS DOUBLE) AS {_native_column(i)}" for i in self._numbers]
+                + [f"CAST({_date_column(i)} AS TIMESTAMP) AS {_date_column(i)}" for i in self._dates]
             )
             return f"(SELECT {casts} FROM incoming_frame)"
         path, delimiter = _sql_text(str(self._csv["path"])), _sql_text(self._csv["delimiter"])
@@ -338,6 +389,8 @@ class IngestStaging:
         ``vote_comma``, ``vote_dot``, ``leading_zero``, ``integers``, ``th_*`` and
         ``date:<format>`` counts.
         """
+        if first_row + sample_rows > self._text_rows:
+            self._stage_all_text([*self._numbers, *self._dates])
         self._run(
             lambda source: "CREATE OR REPLACE TEMP TABLE profile_sample AS "
             f"SELECT * FROM {source} LIMIT {int(sample_rows)} OFFSET {int(first_row)}"
@@ -406,7 +459,11 @@ class IngestStaging:
         :meth:`_typed_source`); only if the reader refuses a value, or a parsed value fails
         a check, is the file scanned again as text with ingest's own rules.
         """
-        scan = _ScanSql(plans, self.n_columns, overflow, native_numbers=set(self._numbers))
+        native_numbers = {i for i in self._numbers if plans.get(i) == ("number", ".")}
+        native_dates = {i for i in self._dates if plans.get(i) == _NATIVE_DATE_PLAN}
+        # A column of numbers or dates typed otherwise (as text, say) is read from its text.
+        self._stage_all_text([i for i in [*self._numbers, *self._dates] if i not in native_numbers | native_dates])
+        scan = _ScanSql(plans, self.n_columns, overflow, native_numbers=native_numbers, native_dates=native_dates)
         table = self._typed_scan(scan, first_row, expected_records)
         typed = table is not None
         if table is None:
@@ -414,6 +471,13 @@ class IngestStaging:
         n_records = self._records_read(table, first_row)
         table = table.append_column("rid", pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64)))
         kept_with_hash, rejected, n_empty = _split_rows(table, scan, typed)
+        if rejected.num_rows and scan.taken:
+            # Their text is written for the rejected rows only (rid: the row of the frame).
+            rids = rejected.column("rid").to_numpy()
+            for index in sorted(scan.taken):
+                name = f"raw_{_staging_column(index)}"
+                position = rejected.schema.get_field_index(name)
+                rejected = rejected.set_column(position, name, self._native_text(index, rids))
         nonempty = {
             i: table.num_rows - table.column(_staging_column(i)).null_count
             for i, (kind, _option) in plans.items()
@@ -474,10 +538,15 @@ class _ScanSql:
         n_columns: int,
         overflow: list[int],
         native_numbers: set[int] | None = None,
+        native_dates: set[int] | None = None,
     ) -> None:
         self.plans = plans
-        # Columns planned as numbers with decimal '.' whose numbers the source holds already.
+        # Columns planned as numbers with decimal '.' whose numbers the source holds already,
+        # and as '%Y-%m-%d %H:%M:%S' dates whose date-times it holds: their values are taken as
+        # they are, their text is not read (the caller writes it for rejected rows).
         self.native = {i for i in native_numbers or set() if plans.get(i) == ("number", ".")}
+        self.native_dates = {i for i in native_dates or set() if plans.get(i) == _NATIVE_DATE_PLAN}
+        self.taken = self.native | self.native_dates
         self.n_columns = n_columns
         self.all_columns = [_staging_column(i) for i in range(n_columns)]
         self.value_columns = [_staging_column(i) for i in plans]
@@ -486,14 +555,23 @@ class _ScanSql:
         self.text_columns = {_staging_column(i) for i, (kind, _option) in plans.items() if kind == "text"}
         self._plan_cells(overflow)
         self.bad_names = [item.rsplit(" AS ", 1)[1] for item in self.bad]
-        self.empty = " AND ".join(f"t_{c} IS NULL" for c in self.all_columns) or "true"
+        self.empty = " AND ".join(self._is_null(i) for i in range(n_columns)) or "true"
         self.row_hash = f"hash({', '.join(self.value_columns)})" if self.value_columns else "0"
+
+    def _is_null(self, index: int) -> str:
+        """Whether the cell of column ``index`` is empty."""
+        if index in self.native:
+            return f"{_native_column(index)} IS NULL"
+        if index in self.native_dates:
+            return f"{_date_column(index)} IS NULL"
+        return f"t_{_staging_column(index)} IS NULL"
 
     def _plan_cells(self, overflow: list[int]) -> None:
         """Each planned column's steps (levels 2-4), its value and its bad flag."""
         self.level1 = ", ".join(
-            [f"{_trimmed_text_sql(c)} AS t_{c}" for c in self.all_columns]
+            [f"{_trimmed_text_sql(c)} AS t_{c}" for i, c in enumerate(self.all_columns) if i not in self.taken]
             + [_native_column(i) for i in sorted(self.native)]
+            + [_date_column(i) for i in sorted(self.native_dates)]
         )
         self.level2: list[str] = []
         self.level3: list[str] = []
@@ -505,6 +583,10 @@ class _ScanSql:
             if index in self.native:
                 # The number its text parses to (a cell with text always has a number): no parsing.
                 self.values.append(f"{_native_column(index)} AS {column}")
+                self.bad.append(f"false AS bad_{column}")
+            elif index in self.native_dates:
+                # The date-time its text parses to (years 1900 and later: no year check).
+                self.values.append(f"{_date_column(index)} AS {column}")
                 self.bad.append(f"false AS bad_{column}")
             elif kind == "number":
                 self.level2.append(f"{_strip_spaces_sql(f't_{column}')} AS s_{column}")
@@ -534,15 +616,17 @@ class _ScanSql:
         """Every cell as text through ingest's rules: values, bad flags, and text for bad rows."""
         any_bad = " OR ".join(self.bad_names) or "false"
         raw_text = [
-            f"CASE WHEN {any_bad} THEN t_{c} END AS raw_{c}" for c in self.all_columns if c not in self.text_columns
+            f"CAST(NULL AS VARCHAR) AS raw_{c}" if i in self.taken else f"CASE WHEN {any_bad} THEN t_{c} END AS raw_{c}"
+            for i, c in enumerate(self.all_columns)
+            if c not in self.text_columns
         ]
-        texts = ", ".join(f"t_{c}" for c in self.all_columns)
+        texts = [f"t_{c}" for i, c in enumerate(self.all_columns) if i not in self.taken]
         sql = f"SELECT {self.level1} FROM {source}"
         for level in (self.level2, self.level3, self.level4):
             if level:
                 sql = f"SELECT *, {', '.join(level)} FROM ({sql})"
         flags = [f"({self.empty}) AS is_empty", f"{self.row_hash} AS row_hash"]
-        sql = f"SELECT {', '.join(self.values + self.bad + flags)}, {texts} FROM ({sql})"
+        sql = f"SELECT {', '.join(self.values + self.bad + flags + texts)} FROM ({sql})"
         outer = [*self.value_columns, *self.bad_names, "is_empty", "row_hash"]
         # No ORDER BY: a projection over one scan keeps the source (= file) order, and so
         # does OFFSET under preserve_insertion_order. Dropping the header record(s) here

@@ -764,7 +764,13 @@ def _columns_table(
         raise _header_only(filename)
     excel_rows = np.arange(2, 2 + sheet.body.num_rows, dtype=np.int64)
     with IngestStaging() as staging:
-        staging.load_frame(sheet.body, numbers=sheet.numbers)
+        staging.load_frame(
+            sheet.body,
+            numbers=sheet.numbers,
+            dates=sheet.dates,
+            native_text=sheet.native_text,
+            text_rows=PROFILE_SAMPLE_ROWS,
+        )
 
         def source_rows(record_numbers: np.ndarray) -> np.ndarray:
             return excel_rows[record_numbers]

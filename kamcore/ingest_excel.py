@@ -68,9 +68,12 @@ class SheetColumns(BaseModel):
     """One worksheet read column by column, its header on the first row.
 
     ``body`` holds each column's cell text as :func:`cell_text` writes it (``c0..``, one row
-    per sheet row below the header); ``forced_decimal`` names the columns of Excel numbers
-    (decimal mark ``.``) and ``serial_dates`` the date-named columns of serial day numbers,
-    already written as dates; ``widths`` counts the non-blank cells of every row, header first.
+    per sheet row below the header), except the columns of Excel numbers and dates: those are
+    kept as values (``numbers``, ``dates``; their body column is all NULL) and written as text
+    only where asked (:meth:`native_text`: the profiled rows, rejected rows, a column typed
+    otherwise). ``forced_decimal`` names the columns of Excel numbers (decimal mark ``.``)
+    and ``serial_dates`` the date-named columns of serial day numbers, read as dates;
+    ``widths`` counts the non-blank cells of every row, header first.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -85,6 +88,23 @@ class SheetColumns(BaseModel):
     #: The Excel numbers of the ``forced_decimal`` columns (float64, NULL where blank): what
     #: parsing their text gives, handed to staging so it need not parse the text again.
     numbers: dict[int, pa.Array] = {}
+    #: The Excel dates and date-times (and serial dates) as ``timestamp[s]`` (NULL where blank):
+    #: what parsing their text as ``%Y-%m-%d %H:%M:%S`` gives.
+    dates: dict[int, pa.Array] = {}
+
+    def native_text(self, index: int, rows: np.ndarray | None = None) -> pa.Array:
+        """The cell text of column ``index`` (one of ``numbers`` or ``dates``), of ``rows``
+        (positions below the header; None: every row), as :func:`cell_text` writes it."""
+        source = self.numbers[index] if index in self.numbers else self.dates[index]
+        if rows is not None:
+            source = source.take(pa.array(rows, pa.int64()))
+        valid = np.asarray(source.is_valid(), dtype=bool)
+        if index in self.numbers:
+            values = pc.fill_null(source, 0.0).to_numpy(zero_copy_only=False)
+            text = _number_texts(values, valid)
+        else:
+            text = _datetime_texts(pc.fill_null(source.cast(pa.int64()), 0).to_numpy(zero_copy_only=False))
+        return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string()))
 
 
 class SheetScan(BaseModel):
@@ -589,8 +609,10 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
     if len(header) != batch.num_columns:
         return None
     texts: list[pa.Array] = []
+    present: list[pa.Array] = []  # per column: an array NULL exactly where the cell is blank
     forced_decimal: dict[int, str] = {}
     excel_numbers: dict[int, pa.Array] = {}
+    excel_dates: dict[int, pa.Array] = {}
     free_text: set[int] = set()  # columns of text cells (may be blank)
     serial_dates: list[int] = []
     for index in range(batch.num_columns):
@@ -609,36 +631,42 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
                 ):
                     days = np.where(valid, values, 0).astype(np.int64)
                     stamps = (_EXCEL_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[s]")
-                    text = _datetime_texts(stamps.astype(np.int64))
+                    excel_dates[index] = pa.array(stamps.astype(np.int64), pa.timestamp("s"), mask=~valid)
                     serial_dates.append(index)
                 else:
-                    text = _number_texts(values, valid)
                     forced_decimal[index] = "."
                     # -0.0 is written "0" and parses back as 0.0: the same here.
                     excel_numbers[index] = pa.array(np.where(values == 0, 0.0, values), pa.float64(), mask=~valid)
-                texts.append(pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string())))
+                # Kept as values; their text is written only where needed (native_text).
+                texts.append(pa.nulls(len(array), pa.large_string()))
+                present.append(array)
             else:
                 texts.append(pa.nulls(len(array), pa.large_string()))
+                present.append(texts[-1])
         elif pa.types.is_timestamp(kind) or pa.types.is_date(kind):
             millis = pc.fill_null(array.cast(pa.timestamp("ms")).cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
             valid = np.asarray(array.is_valid())
             if valid.any() and millis[valid].min() < _EARLIEST_DATETIME_MS:
                 return None
             seconds = np.floor_divide(np.where(valid, millis, 0), 1000)
-            text = _datetime_texts(seconds)
-            texts.append(pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string())))
+            excel_dates[index] = pa.array(seconds, pa.timestamp("s"), mask=~valid)
+            texts.append(pa.nulls(len(array), pa.large_string()))
+            present.append(array)
         elif pa.types.is_boolean(kind):
             texts.append(pc.if_else(array, "TRUE", "FALSE").cast(pa.large_string()))
+            present.append(texts[-1])
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
             free_text.add(index)
             texts.append(array.cast(pa.large_string()))
+            present.append(texts[-1])
         elif pa.types.is_null(kind):
             texts.append(pa.nulls(len(array), pa.large_string()))
+            present.append(texts[-1])
         else:
             return None  # durations and anything else: cell by cell
     body = pa.table(texts, names=[f"c{i}" for i in range(len(texts))]) if texts else pa.table({})
     widths = np.zeros(body.num_rows, dtype=np.int64)
-    for index, array in enumerate(texts):
+    for index, array in enumerate(present):
         if index in free_text:
             filled = pc.fill_null(pc.and_(pc.is_valid(array), pc.not_equal(pc.utf8_trim_whitespace(array), "")), False)
         else:
@@ -649,7 +677,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
     if header_width == 0 or excel_header_index(all_widths) != 0:
         return None  # a title or a blank line above the header
     if len(header) > max_columns:
-        filled_columns = [i for i, array in enumerate(texts) if header[i].strip() or array.null_count < len(array)]
+        filled_columns = [i for i, array in enumerate(present) if header[i].strip() or array.null_count < len(array)]
         if filled_columns and filled_columns[-1] + 1 > max_columns:
             raise too_many_columns(filename, filled_columns[-1] + 1, max_columns)
     return SheetColumns(
@@ -658,6 +686,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
         body=body,
         forced_decimal=forced_decimal,
         numbers=excel_numbers,
+        dates=excel_dates,
         serial_dates=serial_dates,
         widths=all_widths,
         trailing_empty_rows=max(0, scan.n_rows - 1 - body.num_rows),

@@ -324,6 +324,8 @@ def account_features(transactions: pd.DataFrame, as_of: pd.Timestamp | str | Non
     """
     order = "order_id" if "order_id" in transactions.columns else None
     result = rfm(transactions, "customer_id", "date", "revenue", as_of=as_of, order=order)
+    if isinstance(transactions["customer_id"].dtype, pd.StringDtype):
+        return _margin_and_names_by_codes(transactions, result)
     keys = transactions["customer_id"].astype("str")
     revenue = pd.to_numeric(transactions["revenue"], errors="coerce").groupby(keys).sum()
     if "profit" in transactions.columns:
@@ -335,6 +337,48 @@ def account_features(transactions: pd.DataFrame, as_of: pd.Timestamp | str | Non
     if "customer_name" in transactions.columns:
         names = transactions["customer_name"].groupby(keys).first()
         result = result.assign(customer_name=names.reindex(result.index).astype("str"))
+    return result
+
+
+def _margin_and_names_by_codes(transactions: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    """:func:`account_features`' margin and name for a text ``customer_id``, grouped on the
+    customer codes the portfolio analyses already made for the column (no second grouping of a
+    million text ids). The same figures as the text groupby: the sums are pandas' grouped sums
+    over the same rows in the same order, the name the first non-missing one per customer."""
+    from kamcore.portfolio import customer_codes
+
+    codes, customers = customer_codes(transactions["customer_id"])
+    codes = np.asarray(codes)
+    known = codes >= 0
+    keys = codes[known]
+    # where each account of ``result`` (a subset of the sorted distinct ids) sits among the codes
+    positions = customers.get_indexer(result.index)
+
+    if "profit" in transactions.columns:
+        # the codes as categories: pandas groups on them as they are (no hashing of a million keys)
+        groups = pd.Categorical.from_codes(keys, categories=pd.RangeIndex(len(customers)))
+        sums = pd.DataFrame(
+            {column: pd.to_numeric(transactions[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[known]
+             for column in ("revenue", "profit")}
+        ).groupby(groups, observed=False).sum()
+        revenue = sums["revenue"].to_numpy()[positions]
+        profit = sums["profit"].to_numpy()[positions]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            margin = np.where(revenue > 0, profit / np.where(revenue > 0, revenue, 1.0), np.nan)
+    else:
+        margin = np.full(len(result), np.nan)
+    result = result.assign(margin_pct=pd.Series(margin, index=result.index, dtype=float))
+    if "customer_name" in transactions.columns:
+        names = transactions["customer_name"]
+        named = known & names.notna().to_numpy()
+        rows = np.flatnonzero(named)
+        first = np.full(len(customers), len(codes), dtype=np.int64)
+        np.minimum.at(first, codes[named], rows)  # the first row with a name, per customer
+        picked = first[positions]
+        has_name = picked < len(codes)
+        shown = pd.Series(pd.NA, index=result.index, dtype=names.dtype)
+        shown[has_name] = names.take(picked[has_name]).to_numpy()
+        result = result.assign(customer_name=shown.astype("str"))
     return result
 
 

@@ -26,7 +26,7 @@ except Exception as exc:  # noqa: BLE001 - one sentence for the user
 widgets.require(found, "relationships.no_data")
 cover, (contacts, people, links) = found
 widgets.require(cover, "relationships.none_after_filters")
-names = ui_rel.account_names()
+names = ui_rel.account_names(cover["account"])  # only the accounts shown
 with_shortlist = bool(cover["on_shortlist"].any())
 
 # ---- the portfolio: which key accounts hang by one thread (or none), and how much revenue that is --------

@@ -59,7 +59,7 @@ impute_option = "median" if impute else None
 
 workspace_key = state.workspace_key()
 clustered = table[features]
-table_hash = inputs.frame_fingerprint(clustered)
+table_hash = views.fingerprint(table, features)  # once per data key for the account features
 # With k fixed, the quality indices and the stability re-runs (and the scan over every k
 # behind the k chart) are computed only when the user asks to see them; cached either way.
 show_quality = k_mode != "fixed" or st.toggle(

@@ -15,6 +15,7 @@ import streamlit as st
 from kamcore import relationships as rel
 from kamcore.schemas import TableKind
 from ui import anonymity, charts, data, state
+from ui.account_names import names_of
 from ui.figures import relationships as figures
 from ui.i18n import fmt_date, fmt_num, lang, t
 from ui.shared import keyed
@@ -143,12 +144,19 @@ def portfolio(as_of: dt.date) -> tuple[pd.DataFrame, tuple[pd.DataFrame, pd.Data
     if any(getattr(filters, role) for role in ("region", "industry", "segment", "owner", "cluster")):
         kept = data.accounts()
         if kept is not None:
-            cover = cover[cover["account"].isin(set(kept["customer_id"].astype(str)))]
+            # the filtered accounts among the few covered (no set of every account id)
+            kept_ids = kept["customer_id"].astype(str)
+            kept_ids = kept_ids[kept_ids.isin(cover["account"].unique().tolist()).fillna(False).to_numpy(dtype=bool)]
+            cover = cover[cover["account"].isin(kept_ids.tolist())]
     return cover, loaded
 
 
-def account_names() -> dict[str, str]:
-    """Account id -> name from the customers table (empty without)."""
+def account_names(ids: pd.Series | list[str] | None = None) -> dict[str, str]:
+    """Account id -> name as ``data.accounts(filtered=False)`` names them (the accounts table's
+    name, else the last name on the account's transactions); empty without either. With
+    ``ids``, only those accounts (``ui.account_names.names_of``: no roll-up of every account)."""
+    if ids is not None:
+        return names_of(ids) or {}
     accounts = data.accounts(filtered=False)
     if accounts is None or "customer_name" not in accounts:
         return {}

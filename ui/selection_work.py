@@ -46,11 +46,7 @@ def measures(frame_key: tuple, transactions: pd.DataFrame, accounts: pd.DataFram
 
 def _scoring(measures: pd.DataFrame, model: selection.SelectionModel, manual: pd.DataFrame | None
              ) -> tuple[pd.DataFrame, int, pd.DataFrame]:
-    return (
-        selection.criterion_coverage(measures, model, manual),
-        selection.n_excluded(measures, model, manual),
-        selection.score_accounts(measures, model, manual),
-    )
+    return selection.scoring(measures, model, manual)
 
 
 def model_key(model: selection.SelectionModel, manual: pd.DataFrame | None) -> tuple:

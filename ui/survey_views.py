@@ -12,9 +12,11 @@ import streamlit as st
 
 from kamcore import survey
 from kamcore.errors import KamError
+from kamcore.schemas import TableKind
 from kamcore.survey_model import ItemDictionary
 from kamcore.survey_prepare import PreparedSurvey, prepare_survey
 from ui import account_link, charts, data, i18n, state, widgets
+from ui.account_names import names_of
 from ui.figures import survey as figures
 from ui.i18n import fmt_num, fmt_pct, t
 
@@ -125,12 +127,19 @@ def prepared_table(name: str, raw: pd.DataFrame | None = None) -> tuple[Prepared
         "texts": ((info.quality or {}).get("question_texts") or {}),
         "mapping": dict(info.mapping.roles),
     }
-    accounts, transactions = data.accounts(filtered=False), data.transactions(filtered=False)
+    transactions = data.transactions(filtered=False)
+    # prepare_survey reads the accounts only for their status (lost accounts flag churned
+    # respondents): without an accounts table and a status on the transactions there is none,
+    # and rolling up every account of a million transactions would find none
+    with_status = data.active_table(TableKind.accounts) is not None or (
+        transactions is not None and "status" in transactions)
+    accounts = data.accounts(filtered=False) if with_status else None
     context = f"{state.workspace_name()}:{len(accounts) if accounts is not None else 0}:" \
               f"{len(transactions) if transactions is not None else 0}"
     try:
-        return _prepare(raw, info.content_hash, json.dumps(options, sort_keys=True, default=str),
-                        accounts, transactions, context), None
+        with st.spinner(t("working.survey_preparing")):
+            return _prepare(raw, info.content_hash, json.dumps(options, sort_keys=True, default=str),
+                            accounts, transactions, context), None
     except KamError as exc:
         if not saved:
             return None, exc
@@ -274,12 +283,9 @@ def _gap_by_account(v: SurveyView, customers: pd.DataFrame) -> None:
     by_account = survey.gap_by_account(frame, v.dictionary, "__account")
     if by_account.empty:
         return
-    accounts = data.accounts(filtered=False)
-    if accounts is not None and "customer_name" in accounts:
-        names = accounts.assign(customer_id=accounts["customer_id"].astype("str")).drop_duplicates(
-            "customer_id"
-        )
-        by_account["name"] = by_account["account"].map(names.set_index("customer_id")["customer_name"])
+    names = names_of(by_account["account"])  # only these accounts' names (no roll-up of every account)
+    if names is not None:
+        by_account["name"] = by_account["account"].map(names)
     if v.churned is not None:
         lost = set(frame.loc[v.churn_flag(frame), "__account"].astype("string").str.strip().dropna())
         by_account["lost"] = [t("survey.yes") if a in lost else t("survey.no") for a in by_account["account"]]

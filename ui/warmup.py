@@ -33,6 +33,9 @@ _started = False
 _done = threading.Event()
 #: Packages whose modules are imported before freezing (their imports pull in the libraries).
 PACKAGES = ("kamcore", "ui")
+#: Library modules the pages import on first use, not at module level: pandas' Styler (and
+#: jinja2 with it, 0.1-0.2 s) behind ``DataFrame.style`` in ``ui.i18n.table_view``.
+LIBRARIES = ("pandas.io.formats.style",)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,11 @@ def import_all() -> list[str]:
                 importlib.import_module(module.name)
             except Exception:  # noqa: BLE001 - a module that cannot load here fails on its page anyway
                 failed.append(module.name)
+    for name in LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - an optional library missing here fails on its page anyway
+            failed.append(name)
     return failed
 
 

@@ -130,6 +130,11 @@ def test_account_names_show_name_and_id_or_the_id_alone():
     frame = pd.DataFrame({"customer_id": ["007", "007", "2"], "customer_name": ["Bond AS", "Bond AS", None]})
     assert pf.account_names(frame).to_dict() == {"007": "Bond AS (007)", "2": "2"}
     assert pf.account_names(frame[["customer_id"]]).to_dict() == {"007": "007", "2": "2"}
+    # the first name given per account, whatever comes before or after it; a line without an id is skipped
+    later = pd.DataFrame({"customer_id": ["2", "007", None, "2", "007", "3"],
+                          "customer_name": [None, "Bond AS", "Lost", "Two AS", "James", None]}).astype("str")
+    later = later.where(later != "None")
+    assert pf.account_names(later).to_dict() == {"007": "Bond AS (007)", "2": "Two AS (2)", "3": "3"}
 
 
 def test_pareto_figure_titles_axes_and_escapes_hover_names():

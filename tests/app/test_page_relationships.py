@@ -344,3 +344,61 @@ def test_a_row_of_the_list_opens_the_key_account_page(make_app):
     assert_clean(at)
     assert at.title[0].value == "Key account"
     assert at.selectbox(key="account.pick").value == WHALE
+
+
+@pytest.mark.parametrize("with_master", [True, False])
+def test_account_names_of_the_shown_accounts_are_those_of_every_account(monkeypatch, with_master):
+    """The page names only the accounts it shows (issue 19: no roll-up of every account of a
+    million transactions for a few names); they are the names ``data.accounts`` gives."""
+    import pandas as pd
+
+    from kamcore import tables
+    from ui import data
+    from ui import relationships as ui_rel
+
+    txn = pd.DataFrame({"customer_id": pd.array(["1", "2", "1", "3", None, "2"], dtype="str"),
+                        "customer_name": pd.array(["Old One", "Two", "One AS", None, "Nobody", None], dtype="str"),
+                        "revenue": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    master = pd.DataFrame({"customer_id": pd.array(["2", "1", "2"], dtype="str"),
+                           "customer_name": pd.array(["Two AB", "One", "Two again"], dtype="str")})
+    monkeypatch.setattr(data, "active_table", lambda kind: "customers" if with_master and kind == "accounts" else None)
+    monkeypatch.setattr(data, "canonical_table", lambda name: master)
+    monkeypatch.setattr(data, "transactions", lambda filtered=True: txn)
+    # data.accounts(filtered=False): the accounts table merged with the roll-up, or the roll-up
+    monkeypatch.setattr(data, "accounts", lambda filtered=True: tables.merge_accounts(
+        master.drop_duplicates("customer_id"), txn) if with_master else tables.derive_accounts(txn))
+    every = ui_rel.account_names()
+    shown = ui_rel.account_names(["1", "3", "9"])
+    assert shown == {k: v for k, v in every.items() if k in ("1", "3", "9")}
+    if with_master:  # the accounts table's name wins; 3 and 9 are not in it
+        assert shown == {"1": "One"}
+    else:  # the last name on the account's lines; 3 has none, 9 no lines
+        assert set(shown) == {"1", "3"} and shown["1"] == "One AS" and pd.isna(shown["3"])
+
+
+def test_the_sidebar_filters_narrow_the_key_accounts_to_the_filtered_accounts(monkeypatch):
+    """With a sidebar filter on, only key accounts among the filtered accounts stay (found by
+    looking the few key accounts up among the filtered ids, issue 19)."""
+    import pandas as pd
+
+    from kamcore import relationships as rel
+    from kamcore.schemas import FilterSettings
+    from ui import data
+    from ui import relationships as ui_rel
+
+    cover = pd.DataFrame({"account": ["1", "2", "3", "4"], "revenue_12m": [1.0, 2.0, 3.0, 4.0]})
+    monkeypatch.setattr(ui_rel, "frames", lambda: ("contacts", "people", "links"))
+    monkeypatch.setattr(ui_rel, "key_account_ids", lambda: ["3", "4"])
+    monkeypatch.setattr(rel, "coverage", lambda *frames, as_of, accounts: cover.copy())
+    monkeypatch.setattr(rel, "revenue_at_risk", lambda found, transactions, as_of: found)
+    monkeypatch.setattr(data, "transactions", lambda filtered=True: None)
+    monkeypatch.setattr(data, "accounts", lambda filtered=True: pd.DataFrame(
+        {"customer_id": pd.array(["2", "3", "9", None] + [str(i) for i in range(100, 5000)], dtype="str")}))
+    monkeypatch.setattr(data, "current_filters", lambda: FilterSettings())
+    everyone, _ = ui_rel.portfolio(dt.date(2026, 10, 31))
+    assert everyone["account"].tolist() == ["1", "2", "3", "4"]
+    monkeypatch.setattr(data, "current_filters", lambda: FilterSettings(region=("Vest",)))
+    found, loaded = ui_rel.portfolio(dt.date(2026, 10, 31))
+    assert found["account"].tolist() == ["2", "3"]
+    assert found["on_shortlist"].tolist() == [False, True]
+    assert loaded == ("contacts", "people", "links")

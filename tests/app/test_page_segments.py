@@ -251,3 +251,28 @@ def test_method_caption_in_norwegian_has_no_english(make_app):
     assert "KMeans(n_init=10) på " in note and "ulike rader, vektet etter hvor ofte hver forekommer" in note
     words = set(note.replace(";", " ").replace(",", " ").replace(".", " ").split())
     assert not words & {"on", "distinct", "rows", "weighted", "by", "count", "computed", "all", "sample"}, note
+
+
+def test_fingerprint_is_hashed_once_per_content_key_and_features(monkeypatch):
+    """The account features carry their data key (issue 19): the page's cache key for them is
+    hashed once per key and features, and is the frame's own fingerprint."""
+    import uuid
+
+    import pandas as pd
+
+    from kamcore import segment_inputs as inputs
+    from ui import segment_views as views
+
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [0.5, 0.25, 0.0]},
+                         index=pd.Index(["001", "002", "010"], dtype="str", name="customer_id"))
+    real = inputs.frame_fingerprint
+    assert views.fingerprint(table, ["a"]) == real(table[["a"]])  # no key: hashed as it is
+    calls = []
+    monkeypatch.setattr(inputs, "frame_fingerprint", lambda frame: calls.append(list(frame.columns)) or real(frame))
+    keyed_table = table.copy()
+    keyed_table.attrs[views.CONTENT_KEY] = ("workspace", str(uuid.uuid4()), "account_features")
+    assert views.fingerprint(keyed_table, ["a"]) == real(table[["a"]])
+    assert views.fingerprint(keyed_table, ["a"]) == real(table[["a"]])
+    assert views.fingerprint(keyed_table, ["a", "b"]) == real(table[["a", "b"]])
+    assert calls == [["a"], ["a", "b"]]  # once per features
+    assert real(table[["a"]]) != real(table[["b"]])

@@ -34,7 +34,7 @@ def shortlist_of(at) -> pd.DataFrame:
 
 def test_selection_measures_scores_sensitivity_and_matrix_are_computed_once(demo_root, monkeypatch):
     measures = counting(monkeypatch, kamcore.selection, "account_measures")
-    scores = counting(monkeypatch, kamcore.selection, "score_accounts")
+    scores = counting(monkeypatch, kamcore.selection, "scoring")  # coverage, exclusions and scores in one pass
     sensitivity = counting(monkeypatch, kamcore.selection, "sensitivity")
     import ui.figures.selection as figures
 

@@ -454,3 +454,60 @@ def test_header_names_fastexcel_made_up_are_told_from_headers_written_so(monkeyp
     expected = ["Kunde", "column 2", "Beløp"] if header[1] is None else header
     assert list(data) == expected
     assert data[expected[1]] == ["x", "y"]
+
+
+def rejected_rows_sheet(workbook):
+    """Numbers, date-times and serial dates beside a text column of amounts with bad cells."""
+    sheet = workbook.active
+    sheet.title = "Salg"
+    sheet.append(["Pris", "Beløp", "Kundenr", "Ordredag", "Tidspunkt", "Fakturadato", "Kunde"])
+    amounts = [1250.5, -0.0, 1e-5, 1e16, 12345678901.25, 3.0, -7.125, 0.1] + [i * 0.5 for i in range(8, 20)]
+    for i, amount in enumerate(amounts):
+        price = "abc" if i in (6, 16) else f"{i + 1},50"
+        sheet.append(
+            [price, amount, 1001 + i, 20240101 + i, dt.datetime(2024, 1, 1, 8, 30, 15) + dt.timedelta(hours=7 * i),
+             45000 + i, f"Kunde {i}"]
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("sample_rows", [10_000, 3])
+def test_numbers_and_dates_staged_as_values_give_the_text_of_rejected_rows(monkeypatch, sample_rows):
+    # With a sample of 3 rows, the rejected rows and most of the columns typed otherwise than
+    # their Excel type (Kundenr: text, Ordredag: compact dates) lie past the text staged for it.
+    import kamcore.ingest as ingest
+
+    monkeypatch.setattr(ingest, "PROFILE_SAMPLE_ROWS", sample_rows)
+    [(name, data, dtypes, fmt, quality, rejected)] = same_as_openpyxl(
+        xlsx(rejected_rows_sheet), monkeypatch, "columns"
+    )
+    assert name == "Salg" and quality["rows_rejected"] == 2 and quality["rows_kept"] == 18
+    assert rejected["Beløp"] == ["-7.125", "8"]
+    assert rejected["Kundenr"] == ["1007", "1017"]
+    assert rejected["Ordredag"] == ["20240107", "20240117"]
+    assert rejected["Tidspunkt"] == ["2024-01-03 02:30:15", "2024-01-06 00:30:15"]
+    assert rejected["Fakturadato"] == ["2023-03-21 00:00:00", "2023-03-31 00:00:00"]
+    assert rejected["source_row"] == [8, 18]
+    assert data["Beløp"][:7] == [1250.5, 0.0, 1e-5, 1e16, 12345678901.25, 3.0, 0.1]
+    assert data["Kundenr"][:7] == ["1001", "1002", "1003", "1004", "1005", "1006", "1008"]
+    assert data["Ordredag"][-1] == pd.Timestamp("2024-01-20")
+    assert data["Ordredag"][1] == pd.Timestamp("2024-01-02")
+    assert data["Tidspunkt"][5] == pd.Timestamp("2024-01-02 19:30:15")
+    assert data["Fakturadato"][0] == pd.Timestamp("2023-03-15")
+    assert dtypes == ["float64", "float64", "str", "datetime64[ns]", "datetime64[ns]", "datetime64[ns]", "str"]
+
+
+def test_the_columns_model_keeps_numbers_and_dates_as_values_and_writes_their_text_on_demand():
+    import fastexcel
+
+    data = xlsx(rejected_rows_sheet)
+    [scan] = scan_xlsx(data, "t.xlsx", 10**6)
+    sheet = ingest_excel._read_columns(fastexcel.read_excel(data), scan, "t.xlsx", 500)
+    assert sorted(sheet.numbers) == [1, 2, 3] and sorted(sheet.dates) == [4, 5]
+    assert sheet.body.column(1).null_count == 20  # no text staged for them
+    assert sheet.native_text(1).to_pylist()[:8] == [
+        "1250.5", "0", "1e-05", "1e+16", "12345678901.25", "3", "-7.125", "0.1",
+    ]  # fmt: skip
+    assert sheet.native_text(1, np.array([4, 2])).to_pylist() == ["12345678901.25", "1e-05"]
+    assert sheet.native_text(4, np.array([0])).to_pylist() == ["2024-01-01 08:30:15"]
+    assert sheet.native_text(5, np.array([7])).to_pylist() == ["2023-03-22 00:00:00"]
+    assert [cell_text(v) for v in (1e-5, 1e16, 12345678901.25)] == ["1e-05", "1e+16", "12345678901.25"]

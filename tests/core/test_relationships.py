@@ -294,6 +294,15 @@ def test_revenue_at_risk_counts_last_12_months_of_single_threaded_accounts():
     assert out.loc["A", "revenue_at_risk"] == 230.0
     assert out.loc["D", "revenue_12m"] == 400.0
     assert out.loc["D", "revenue_at_risk"] == 0.0
+    # text ids (as canonical tables hold them) take only the covered accounts' rows (issue 19):
+    # the same figures as object ids, a missing id or date counting nowhere
+    more = pd.concat([tx, pd.DataFrame({"customer_id": [None, "A"], "date": pd.to_datetime(["2026-05-05", None]),
+                                        "revenue": [5.0, 7.0]})], ignore_index=True)
+    text = more.astype({"customer_id": "str"}).assign(customer_id=lambda f: f["customer_id"].where(more["customer_id"].notna()))
+    assert isinstance(text["customer_id"].dtype, pd.StringDtype)
+    as_text = rel.revenue_at_risk(cover, text, as_of=AS_OF)
+    pd.testing.assert_frame_equal(as_text, rel.revenue_at_risk(cover, more.astype({"customer_id": object}), as_of=AS_OF))
+    assert as_text.set_index("account")["revenue_12m"].to_dict() == {"A": 230.0, "D": 400.0}
 
 
 # --------------------------------------------------------------------------- edits

@@ -481,6 +481,38 @@ def test_account_features_add_margin_and_names() -> None:
     assert features["frequency"].tolist() == [2, 1]
 
 
+def test_account_features_by_codes_equal_the_text_grouping() -> None:
+    """A text customer_id is grouped on the portfolio's customer codes (issue 19); an object
+    column takes the text groupby. Both give these hand-computed figures."""
+    rows = {
+        "customer_id": ["b", "a", "b", None, "c", "d", "a", "e"],
+        "customer_name": [None, "A1", "B2", "X", None, "D", "A2", "E"],
+        "date": pd.to_datetime(["2026-01-01", "2026-01-02", None, "2026-01-03", "2026-01-04", "2026-01-05",
+                                "2026-01-06", None]),
+        "order_id": ["1", "2", "3", "4", "5", "6", "7", "8"],
+        "revenue": [100.0, np.nan, 50.0, 5.0, -10.0, 0.0, 20.0, 3.0],
+        "profit": [30.0, 4.0, np.nan, 1.0, -5.0, 1.0, np.nan, 1.0],
+    }
+    text = pd.DataFrame(rows).astype({c: "str" for c in ("customer_id", "customer_name", "order_id")})
+    text = text.assign(customer_id=text["customer_id"].where(pd.Series(rows["customer_id"]).notna()),
+                       customer_name=text["customer_name"].where(pd.Series(rows["customer_name"]).notna()))
+    as_object = pd.DataFrame(rows).astype({"customer_id": object, "customer_name": object, "order_id": object})
+    assert isinstance(text["customer_id"].dtype, pd.StringDtype)
+    assert not isinstance(as_object["customer_id"].dtype, pd.StringDtype)
+    fast, slow = sg.account_features(text), sg.account_features(as_object)
+    # e has no dated row; b's undated 50 counts in revenue (150) but its profit is missing (30)
+    assert fast.index.tolist() == ["a", "b", "c", "d"]
+    assert fast["margin_pct"].tolist()[:2] == [4.0 / 20.0, 30.0 / 150.0]
+    assert fast["margin_pct"].iloc[2:].isna().all()  # revenue -10 and 0: no margin
+    assert fast["customer_name"].tolist()[:2] == ["A1", "B2"]
+    assert fast["customer_name"].iloc[2] != fast["customer_name"].iloc[2]  # c has no name: missing
+    assert fast["customer_name"].iloc[3] == "D"
+    pd.testing.assert_series_equal(fast["margin_pct"], slow["margin_pct"], check_index_type=False)
+    assert fast["customer_name"].tolist()[:2] + fast["customer_name"].tolist()[3:] == (
+        slow["customer_name"].tolist()[:2] + slow["customer_name"].tolist()[3:]
+    )
+
+
 CDNOW = ROOT / "tests" / "fixtures" / "real" / "cdnow_master.txt"
 
 

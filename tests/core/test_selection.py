@@ -116,6 +116,30 @@ def test_robust_minmax_clips_an_outlier():
     assert s.loc["K09", "score__revenue"] == pytest.approx(100 * (10 - 1.95) / (68.05 - 1.95))
 
 
+@pytest.mark.parametrize("missing", ["neutral", "exclude"])
+def test_scoring_in_one_pass_equals_the_three_calls(missing):
+    """``selection.scoring`` (one pass, issue 19) gives what coverage, n_excluded and score_accounts
+    give one by one; the robust min-max scores of a measure with a gap, by hand."""
+    accounts = four_accounts().assign(revenue=[100.0, np.nan, 200.0, 300.0])
+    model = four_model(normalisation="minmax", winsorise=0.0, missing=missing)
+    coverage, excluded, scored = sel.scoring(accounts, model, four_manual())
+    pd.testing.assert_frame_equal(coverage, sel.criterion_coverage(accounts, model, four_manual()))
+    assert excluded == sel.n_excluded(accounts, model, four_manual())
+    pd.testing.assert_frame_equal(scored, score_accounts(accounts, model, four_manual()))
+    assert coverage["n_scored"].tolist() == [3, 3, 4]
+    if missing == "neutral":
+        assert excluded == 0
+        # revenue: lo 100, hi 300 -> A 0, C 50, D 100; B has none -> 50
+        assert by_id(scored)["score__revenue"].tolist() == [0.0, 50.0, 50.0, 100.0]
+        # totals (2 revenue + fit + years) / 4: A 50, B 100/3, C 40.28, D 62.5 (years: lo 1, hi 10)
+        assert by_id(scored)["rank"].tolist() == [2, 4, 3, 1]
+    else:  # B (no revenue) and C (no fit) are left out before the others are scaled
+        assert excluded == 2
+        assert scored["customer_id"].tolist() == ["D", "A"]  # in rank order: D 62.5, A 50
+        assert scored["score__revenue"].tolist() == [100.0, 0.0]
+        assert scored["score__years"].tolist() == [0.0, 100.0]
+
+
 def test_percentile_ties_share_the_average_rank():
     accounts = four_accounts().assign(revenue=[100.0, 300.0, 300.0, 50.0])
     s = by_id(score_accounts(accounts, four_model(), four_manual()))

@@ -484,6 +484,24 @@ def test_repeat_purchase_months_by_hand():
     assert err.value.params == {"column": "date"}
 
 
+def test_repeat_purchase_months_by_codes_equal_the_general_path():
+    """A text customer_id with plain dates is counted on the portfolio's customer codes (issue 19);
+    the same lines with object ids take the general path: the same table, ids in first-line order."""
+    ids = ["003", "001", None, "001", "002", "001", "004", "003"]
+    dates = pd.to_datetime(["2025-11-01", "2026-10-03", "2026-10-04", "2026-10-20", "2025-10-31", "2026-01-15",
+                            None, "2026-09-30"])
+    text = pd.DataFrame({"customer_id": pd.array(ids, dtype="str"), "date": dates})
+    plain = pd.DataFrame({"customer_id": pd.Series(ids, dtype=object), "date": dates})
+    assert isinstance(text["customer_id"].dtype, pd.StringDtype)
+    assert not isinstance(plain["customer_id"].dtype, pd.StringDtype)
+    for months, expected in ((12, [2, 2, 0]), (1, [0, 1, 0]), (2, [1, 1, 0])):
+        fast, general = repeat_purchase_months(text, months), repeat_purchase_months(plain, months)
+        # 004 has no dated line: not listed
+        assert fast["customer_id"].tolist() == ["003", "001", "002"]
+        assert fast["purchase_months"].tolist() == expected
+        pd.testing.assert_frame_equal(fast, general)
+
+
 # ------------------------------------------------------------------------- gap per account
 def test_gap_by_account_by_hand():
     from kamcore.survey import gap_by_account

@@ -23,7 +23,8 @@ import threading
 workers = [t.name for t in threading.enumerate() if t.name == "kam-warmup"]
 print(json.dumps({"before": before, "after": len(gc.get_objects()), "frozen": gc.get_freeze_count(),
                   "failed": warmup.import_all(), "workers": workers,
-                  "plotly": "plotly.graph_objects" in __import__("sys").modules}))
+                  "plotly": "plotly.graph_objects" in __import__("sys").modules,
+                  "styler": "pandas.io.formats.style" in __import__("sys").modules}))
 """
 
 
@@ -34,6 +35,7 @@ def test_warm_up_imports_everything_once_and_takes_it_out_of_full_collections():
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["failed"] == []  # every ui and kamcore module imports outside a script run
     assert found["plotly"]  # the pages' libraries came with them
+    assert found["styler"]  # and pandas' Styler, imported by the first table on a page (issue 19)
     assert found["workers"] == []  # one thread, finished
     # Everything imported is frozen (more than Streamlit + pandas alone), and what a full
     # collection still walks is a small rest.

@@ -26,10 +26,13 @@ def account_names(frame: pd.DataFrame) -> pd.Series:
     codes, uniques = portfolio.customer_codes(frame["customer_id"])
     given = frame["customer_name"]
     rows = np.flatnonzero((codes >= 0) & given.notna().to_numpy())
-    found, first = np.unique(codes[rows], return_index=True)
+    # each code's first named row, in one pass (no sort of a million codes)
+    first_row = np.full(len(uniques), len(codes), dtype=np.int64)
+    np.minimum.at(first_row, codes[rows], rows)
+    found = np.flatnonzero(first_row < len(codes))
     index = pd.Index(pd.Series(uniques, dtype="string").to_numpy(), dtype="string", name="customer_id")
     values = pd.Series(pd.NA, index=index, dtype=given.dtype)
-    values.iloc[found] = given.iloc[rows[first]].to_numpy()
+    values.iloc[found] = given.iloc[first_row[found]].to_numpy()
     present = np.bincount(codes[codes >= 0], minlength=len(uniques)) > 0
     names = values.loc[present]
     return (names.fillna("") + " (" + names.index.to_series() + ")").where(
