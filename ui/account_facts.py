@@ -13,8 +13,6 @@ transactions) compute them at once, as before.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 from typing import Any
 
@@ -48,8 +46,8 @@ class _Facts(data.BackgroundJob):
         threading.Thread(target=self._run, args=call, name=THREAD_NAME, daemon=True).start()
 
     def _run(self, _key: tuple, fn: Any, *args: Any) -> None:
-        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread has its own nice value
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # pages first
+        # not niced, unlike the future-value fit: pandas holds the GIL most of the time, and a niced
+        # thread holding it while descheduled on a busy machine would hold up every page run
         try:
             self._result = fn(*args)
         except Exception as exc:  # handed to whoever reads the result
