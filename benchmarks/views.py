@@ -149,7 +149,7 @@ def main() -> None:
             """Wait for a background fit a page started (Portfolio: Future value; Segments: the
             automatic choice of k), so it does not run into the next page's clock."""
             for thread in threading.enumerate():
-                if thread.name in ("kam-future-value", "kam-segments-scan"):
+                if thread.name in ("kam-future-value", "kam-segments-scan", "kam-account-facts"):
                     thread.join()
 
         for page in args.pages.split(","):
@@ -169,11 +169,11 @@ def main() -> None:
             # Account and Plans draw health at once while the future-value fit runs in the background
             # and rerun by themselves when it is done: time that rerun on its own, so the filter
             # change below is not measured against a fit running in this process
-            if any(thread.name == "kam-future-value" for thread in threading.enumerate()):
+            if any(thread.name in ("kam-future-value", "kam-account-facts") for thread in threading.enumerate()):
                 finish_background()
                 start, start_cpu = time.perf_counter(), time.process_time()
                 at.run()
-                print(f"  ({page}: rerun once the background fit is done: {time.perf_counter() - start:.2f}s, "
+                print(f"  ({page}: rerun once the background work is done: {time.perf_counter() - start:.2f}s, "
                       f"cpu {time.process_time() - start_cpu:.2f}s)")
                 assert not at.exception, at.exception
             regions = [w for w in at.multiselect if w.key == "filters.region"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import (
+    account_facts,
     account_plan,
     account_print,
     account_sections,
@@ -41,3 +42,4 @@ relationships.account_section(account, key="account.relationships")
 
 account_plan.render(account, txn, prepared, inputs)
 key_accounts.start_future()  # once the page is drawn (issue 19): the future-value fit, if not running yet
+account_facts.start()  # and the portfolio facts of a large workspace, if not computed yet

@@ -14,7 +14,7 @@ import streamlit as st
 from kamcore import portfolio
 from kamcore import survey as survey_stats
 from kamcore.errors import KamError
-from ui import account_link, anonymity, charts, data, i18n, key_accounts, widgets
+from ui import account_facts, account_link, anonymity, charts, data, i18n, key_accounts, widgets
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, t
 from ui.shared import keyed
@@ -26,6 +26,11 @@ REPEAT_WORDS = ("gjenkjøp", "återköp", "repeat", "kjøpe igjen", "köpa igen"
 def _account_ids(txn: pd.DataFrame) -> tuple[str, ...]:
     """Every account id in the transactions, as text, sorted."""
     return tuple(sorted(set(txn["customer_id"].dropna().unique().astype(str).tolist())))
+
+
+def _account_ids_boxed(txn: pd.DataFrame) -> SimpleNamespace:
+    """``_account_ids`` in a namespace (``.ids``), which ui.shared.keyed hands out as it is."""
+    return SimpleNamespace(ids=_account_ids(txn))
 
 
 def _largest_account(txn: pd.DataFrame) -> str:
@@ -89,7 +94,9 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     account, else the largest; the choice goes back into the URL (``?account=``)."""
     # (50,000 accounts: the switch is looked up once, not once per account)
     anonymised = anonymity.on()
-    found = keyed((*frame_key, "account.ids"), _account_ids, txn) if frame_key is not None else _account_ids(txn)
+    # (in a namespace: ui.shared.keyed hands a tuple out element by element, 50,000 of them every run)
+    found = (keyed((*frame_key, "account.ids"), _account_ids_boxed, txn).ids if frame_key is not None
+             else _account_ids(txn))
     if anonymised:
         ids = sorted(set(found) | set(names), key=anonymity.account_sort_key)
         labels = {a: anonymity.account(a) for a in ids}
@@ -184,7 +191,10 @@ def money_section(txn: pd.DataFrame, account: str, frame_key: tuple | None = Non
     with_profit = "profit" in txn.columns
     series = monthly_series(txn, frame_key, account, with_profit)
     charts.show(figures.trend_figure(series, with_profit), key="account.trend_chart")
-    facts_all = key_accounts.portfolio_facts()
+    facts_all = account_facts.facts()
+    if facts_all is None:  # a large workspace: computed after the first paint (issue 19)
+        account_facts.status()
+        return
     classes = key_accounts.class_rows(facts_all, account)
     if classes is not None:
         previous, current = facts_all["periods"]
@@ -205,8 +215,8 @@ def money_section(txn: pd.DataFrame, account: str, frame_key: tuple | None = Non
 
 def selection_section(account: str) -> None:
     """The account's McDonald box, rank, the two axes and the criteria behind them."""
-    facts_all = key_accounts.portfolio_facts()
-    scored = facts_all.get("selection")
+    facts_all = account_facts.facts()
+    scored = facts_all.get("selection") if facts_all is not None else None  # None: see money_section
     if scored is None:
         return
     mine = scored.loc[scored["customer_id"].astype(str).to_numpy() == account]

@@ -391,9 +391,20 @@ def _portfolio_facts(_txn: pd.DataFrame, _accounts: pd.DataFrame | None, _manual
 
 def portfolio_facts() -> dict[str, Any]:
     """Movement (ABC on revenue and profit), churn flags, whale curve and selection scores of all accounts."""
-    found = data.transactions_keyed(filtered=False)
+    found = portfolio_facts_call()
     if found is None:
         return {}
+    # once per data key and inputs for every session, handed out without pickling (ui.shared.keyed)
+    return keyed(*found)
+
+
+def portfolio_facts_call() -> tuple | None:
+    """``(key, _portfolio_facts, *its inputs)``: what :func:`portfolio_facts` computes, not yet
+    computed (the Account page computes it in the background on a large workspace: ui/account_facts.py);
+    None without transactions."""
+    found = data.transactions_keyed(filtered=False)
+    if found is None:
+        return None
     txn, frame_key = found
     ws = state.workspace()
     name = data.active_table(TableKind.accounts)
@@ -408,9 +419,8 @@ def portfolio_facts() -> dict[str, Any]:
     manual = manual_scores.combine_manual_scores(saved, initial)
     shortlist_payload = ws.load_object("shortlist", scores_name()) or {}
     weights_json = json.dumps(shortlist_payload.get("weights") or {}, sort_keys=True)
-    # once per data key and inputs for every session, handed out without pickling (ui.shared.keyed)
-    return keyed((*frame_key, "account.portfolio_facts", _hash(accounts), _hash(manual), weights_json),
-                 _portfolio_facts, txn, accounts, manual, weights_json)
+    return ((*frame_key, "account.portfolio_facts", _hash(accounts), _hash(manual), weights_json),
+            _portfolio_facts, txn, accounts, manual, weights_json)
 
 
 # ---------------------------------------------------------------- the account page's sentences

@@ -66,6 +66,15 @@ def test_account_ids_and_the_largest_once_per_data_key(counted):
     assert counted == ["_account_ids", "_largest_account"]
 
 
+def test_account_ids_handed_out_as_one_object(counted):
+    """The picker's ids come out of the shared cache as the very tuple (not rebuilt id by id every run)."""
+    key = _key()
+    first = account_sections.keyed((*key, "account.ids"), account_sections._account_ids_boxed, TXN).ids
+    again = account_sections.keyed((*key, "account.ids"), account_sections._account_ids_boxed, TXN).ids
+    assert first == ("a", "b", "c") and again is first
+    assert counted == ["_account_ids"]
+
+
 def test_the_plans_trend_lookup_once_per_data_key(monkeypatch):
     from kamcore import health
     from ui import key_accounts
