@@ -80,10 +80,11 @@ def fingerprint(table: pd.DataFrame, features: list[str]) -> str:
     """:func:`kamcore.segment_inputs.frame_fingerprint` of ``table[features]``; once per content
     key and features when the table carries one (the account features: hashing 50,000 rows took
     0.05 s on every rerun of the page)."""
-    content = table.attrs.get(CONTENT_KEY)
-    if content is None:
+    # the key account_source set: ui.data's key of the transactions, then "account_features"
+    frame_key = table.attrs.get(CONTENT_KEY)
+    if frame_key is None:
         return inputs.frame_fingerprint(table[features])
-    return keyed((*content, "fingerprint", tuple(features)), inputs.frame_fingerprint, table[features])
+    return keyed((*frame_key, "fingerprint", tuple(features)), inputs.frame_fingerprint, table[features])
 
 
 def account_source() -> tuple[pd.DataFrame, str, str, pd.Series]:
