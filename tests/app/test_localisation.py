@@ -128,6 +128,12 @@ def test_key_area_dimensions_are_translated_and_own_names_kept(monkeypatch):
     table = sv.results_table(pd.DataFrame({"dimension": ["advice", "Pris"], "n": [3, 4]}),
                              {"dimension": "Dimensjon", "n": "n"})
     assert table["Dimensjon"].tolist() == ["Rådgivning", "Pris"]
+    # the account page's gap chart (and the pack's account slide) name the areas the same way
+    from ui.figures import account as account_figures
+
+    areas = pd.DataFrame({"area": ["accuracy", "Pris"], "account_gap": [0.1, -0.2], "all_gap": [-0.7, 0.0]})
+    figure = account_figures.survey_figure(areas)
+    assert [list(bar.x) for bar in figure.data] == [["Nøyaktighet", "Pris"]] * 2
 
 
 def test_a_column_given_only_a_width_keeps_the_language_format():

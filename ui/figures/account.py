@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from kamcore import health
 from ui import charts
-from ui.i18n import t
+from ui.i18n import dimension_label, t
 
 BAND_COLORS = {"good": "#009E73", "watch": "#E69F00", "act": "#D55E00"}
 
@@ -58,7 +58,8 @@ def survey_figure(areas: pd.DataFrame) -> go.Figure:
     ``areas`` has the columns ``area``, ``account_gap`` and ``all_gap``.
     """
     fig = go.Figure()
-    labels = charts.safe_series(areas["area"].astype(str))
+    # the four key areas by their name in the user's language; an area the user named keeps it
+    labels = charts.safe_series(areas["area"].map(dimension_label))
     fig.add_bar(x=labels, y=areas["account_gap"], name=t("account.survey_this_account"),
                 marker_color=charts.NEGATIVE)
     fig.add_bar(x=labels, y=areas["all_gap"], name=t("account.survey_all_customers"), marker_color=charts.NEUTRAL)
