@@ -226,7 +226,7 @@ def main() -> None:
                 shutil.rmtree(workdir)
         best: dict[str, float] = {}
         median: dict[str, float] = {}
-        print(f"{'':45} {'best':>8} {'median':>8}   {'peak':>8}   {'imports':>7}   rows")
+        print(f"{'':45} {'best':>8} {'median':>8}   {'cpu med':>8}   {'peak':>8}   {'imports':>7}   rows")
         for variant in "abc":
             seconds = sorted(r["seconds"] for r in runs[variant])
             best[variant] = seconds[0]
@@ -234,15 +234,18 @@ def main() -> None:
             peak = max(r["peak_mb"] for r in runs[variant])
             imports = statistics.median(r["import_seconds"] for r in runs[variant])
             rows = runs[variant][0]["rows"]
+            cpu = statistics.median(r["cpu_seconds"] for r in runs[variant])
             print(
-                f"{labels[variant]:45} {best[variant]:7.2f}s {median[variant]:7.2f}s   {peak:6.0f}MB"
+                f"{labels[variant]:45} {best[variant]:7.2f}s {median[variant]:7.2f}s   {cpu:7.2f}s   {peak:6.0f}MB"
                 f"   {imports:6.2f}s   {rows:,}"
             )
             if variant == "a":
                 load = sorted(r["load_file"] for r in runs[variant])
                 print(f"{'    of which load_file()':45} {load[0]:7.2f}s {statistics.median(load):7.2f}s")
         peak_a = max(r["peak_mb"] for r in runs["a"])
+        cpu_a, cpu_c = (statistics.median(r["cpu_seconds"] for r in runs[v]) for v in "ac")
         print()
+        print(f"cpu     (a)/(c) = {cpu_a / cpu_c:.2f} in CPU seconds (median; every thread, user + system)")
         for label, figures in (("best", best), ("median", median)):
             a, b, c = (figures[v] for v in "abc")
             print(
