@@ -17,8 +17,11 @@ starts (the app has them loaded already); the import time is printed separately.
 (c) DuckDB's bare ``read_csv`` into a table of a fresh database file (its own sniffing; it
     does not coerce ``1 234,50``, so those columns stay text).
 
-Targets (issue 2): (a) <= 1.5 x (c); (a) at least 2 x faster than (b), i.e. (b)/(a) >= 2;
-peak memory of (a) < 1.5 GB. The ratios are printed from the best and from the median run.
+Targets: (a) <= 1.2 x (c) (issue 19; 1.5 x in issue 2); (a) at least 2 x faster than (b), i.e.
+(b)/(a) >= 2 (issue 2); peak memory of (a) < 1.5 GB. The ratios are printed from the best and
+from the median run, and (a)/(c) also in CPU seconds (``time.process_time()`` of the timed part:
+every thread, user + system), which other work on a shared machine shakes much less than the
+wall clock.
 
 Note: (a) does strictly more than (c): the same scan and table write, plus the checks, the
 report and the hand-over to pandas between upload and import (the user confirms the mapping
@@ -27,6 +30,15 @@ development machine (b)/(c) is about 2.0 (2026-11-23: (a) 1.8-2.0 s, (b) 2.9 s, 
 That machine is a VM where touching fresh memory costs ~3 ms per MB, so every copy of the
 data counts: ingest avoids them (no chunk combining, line offsets in slices, 4 MB reader
 buffers instead of 128 MB). Timings there vary by +-20 % from run to run.
+
+2026-12-05, same machine under load (load average 2.4-4, other engineers' work running):
+(a) 2.51 s best / 2.57 s median, 2.42 CPU-s; (b) 2.33 / 2.58 s; (c) 1.51 / 1.58 s, 1.54 CPU-s:
+(a)/(c) 1.66 best, 1.63 median, 1.57 in CPU seconds. The idle figures of the same morning
+(README) were (a) 1.58-1.67 s, (c) 1.16-1.19 s. Of (a)'s CPU seconds, the typed scan into Arrow
+takes ~1.0 and the write into the workspace file ~0.8 (bare DuckDB's own write of the same
+rows costs as much: dictionary/FSST compression of the text columns dominates both); the rest
+is the line bounds, the profile of the first 10,000 records, guess_mapping (~0.1) and opening,
+committing and closing the workspace.
 
 Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000] [--repeat 3]``.
 """
