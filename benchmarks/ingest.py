@@ -31,9 +31,9 @@ That machine is a VM where touching fresh memory costs ~3 ms per MB, so every co
 data counts: ingest avoids them (no chunk combining, line offsets in slices, 4 MB reader
 buffers instead of 128 MB). Timings there vary by +-20 % from run to run.
 
-2026-12-05, same machine under load (load average 2.4-4, other engineers' work running):
-(a) 2.51 s best / 2.57 s median, 2.42 CPU-s; (b) 2.33 / 2.58 s; (c) 1.51 / 1.58 s, 1.54 CPU-s:
-(a)/(c) 1.66 best, 1.63 median, 1.57 in CPU seconds. The idle figures of the same morning
+2026-12-05, same machine under load (load average 2.4-5.6, other engineers' work running), three
+runs of ``--repeat 3``: (a) 2.24-2.42 CPU-s, (c) 1.45-1.54 CPU-s, (a)/(c) 1.54-1.61 in CPU
+seconds; the wall-clock ratios of those runs (0.87-2.21) only show how busy the machine was. The idle figures of the same morning
 (README) were (a) 1.58-1.67 s, (c) 1.16-1.19 s. Of (a)'s CPU seconds, the typed scan into Arrow
 takes ~1.0 and the write into the workspace file ~0.8 (bare DuckDB's own write of the same
 rows costs as much: dictionary/FSST compression of the text columns dominates both); the rest
