@@ -482,75 +482,103 @@ def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey:
     """Health from the :func:`sales_measures` of the data and the other inputs of
     :func:`health_scores` (same meaning, same result): the cheap part, over one row per account.
     ``sales`` is not changed. ``survey_table``: :func:`survey_measures` of ``survey`` when the
-    caller has made it already (a caller that keeps it per survey scores without recomputing it)."""
+    caller has made it already (a caller that keeps it per survey scores without recomputing it).
+
+    Computed on plain arrays in the order of ``sales.table``: the survey measures and the team
+    scores are matched to it once each (one lookup of the account ids, not one per column), and
+    the result is sorted once by health and account, so the text ids are compared only there."""
     w = _check_weights(weights)
     as_of_ts = sales.as_of
-    table = sales.table.copy()
-    sub = pd.DataFrame(index=table.index)
-    sub["trend"] = _score("trend", table["growth"])
-    sub["margin"] = _score("margin", table["margin"] - table["margin_portfolio"])
-    sub["recency"] = _score("recency", table["days_since"] / table["usual_gap_days"])
-    sub["frequency"] = _score("frequency", table["purchase_days_6m"] / table["usual_purchase_days_6m"])
+    table = sales.table
+    index = table.index
+    n = len(index)
+    columns: dict[str, Any] = {name: _values(table[name]) for name in table.columns}
+    sub: dict[str, np.ndarray] = {}
+    num = {name: _floats(table[name]) for name in
+           ("growth", "margin", "margin_portfolio", "days_since", "usual_gap_days", "purchase_days_6m",
+            "usual_purchase_days_6m", "revenue_12m")}
+    sub["trend"] = _interp("trend", num["growth"])
+    sub["margin"] = _interp("margin", num["margin"] - num["margin_portfolio"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sub["recency"] = _interp("recency", num["days_since"] / num["usual_gap_days"])
+        sub["frequency"] = _interp("frequency", num["purchase_days_6m"] / num["usual_purchase_days_6m"])
 
     prepared = survey_input(*survey) if isinstance(survey, tuple) else survey_input(survey)
     if prepared is not None:
         measures = survey_measures(prepared) if survey_table is None else survey_table
-        table = table.join(measures, how="left")
-        sub["areas"] = _score("areas", table["areas_relative"])
-        sub["nps"] = _score("nps", table["nps"])
+        measures = measures[~measures.index.duplicated()] if not measures.index.is_unique else measures
+        where = measures.index.get_indexer(index)  # as table.join(measures, how="left")
+        for name in measures.columns:
+            columns[name] = _take(_values(measures[name]), where)
+        sub["areas"] = _interp("areas", _floats(columns["areas_relative"]))
+        sub["nps"] = _interp("nps", _floats(columns["nps"]))
     else:
-        sub["areas"] = np.nan
-        sub["nps"] = np.nan
+        sub["areas"] = np.full(n, np.nan)
+        sub["nps"] = np.full(n, np.nan)
 
     if accounts is not None and "customer_id" in accounts.columns:
-        team = accounts.assign(customer_id=accounts["customer_id"].astype("string").str.strip().astype(str))
-        team = team.drop_duplicates("customer_id").set_index("customer_id")
+        team_ids = accounts["customer_id"].astype("string").str.strip().astype(str)
+        first = ~team_ids.duplicated()  # as drop_duplicates("customer_id"): the first row of an id
+        where = pd.Index(team_ids[first]).get_indexer(index)
         for column in TEAM_COLUMNS:
-            table[column] = (pd.to_numeric(team[column], errors="coerce").reindex(table.index)
-                             if column in team.columns else np.nan)
+            columns[column] = (_take(_values(pd.to_numeric(accounts.loc[first, column], errors="coerce")), where)
+                               if column in accounts.columns else np.full(n, np.nan))
     else:
         for column in TEAM_COLUMNS:
-            table[column] = np.nan
-    sub["relationship_strength"] = _score("relationship_strength", table["relationship_strength"])
-    sub["share_of_wallet"] = _score("share_of_wallet", table["share_of_wallet"])
-    sub["coverage"] = _score("coverage", table["buying_centre_coverage"])
-    sub["p_alive"] = _score("p_alive", table["p_alive"])
-    revenue = table["revenue_12m"].where(table["revenue_12m"] > 0)
-    table["outlook"] = table["expected_revenue_12m"] / revenue - 1.0
+            columns[column] = np.full(n, np.nan)
+    sub["relationship_strength"] = _interp("relationship_strength", _floats(columns["relationship_strength"]))
+    sub["share_of_wallet"] = _interp("share_of_wallet", _floats(columns["share_of_wallet"]))
+    sub["coverage"] = _interp("coverage", _floats(columns["buying_centre_coverage"]))
+    sub["p_alive"] = _interp("p_alive", _floats(columns["p_alive"]))
+    revenue = np.where(num["revenue_12m"] > 0, num["revenue_12m"], np.nan)
+    expected = columns["expected_revenue_12m"]
+    if isinstance(expected, np.ndarray) and expected.dtype == np.float64:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            columns["outlook"] = expected / revenue - 1.0
+    else:  # a nullable or integer column: pandas' own arithmetic and result type
+        columns["outlook"] = _values(pd.Series(expected) / pd.Series(revenue) - 1.0)
+    outlook = _interp("outlook", _floats(columns["outlook"]))
     # a warning only: BG/NBD assumes each account keeps its long-run rhythm, so it expects a
     # decliner to recover; the outlook counts when it is worse than the trend (and than flat)
-    outlook = _score("outlook", table["outlook"])
-    sub["outlook"] = outlook.where(outlook < np.minimum(sub["trend"].fillna(OUTLOOK_FLAT), OUTLOOK_FLAT))
+    trend = np.where(np.isnan(sub["trend"]), OUTLOOK_FLAT, sub["trend"])
+    sub["outlook"] = np.where(outlook < np.minimum(trend, OUTLOOK_FLAT), outlook, np.nan)
 
-    out = pd.DataFrame(index=table.index)
+    # each component: the mean of its available sub-scores, summed left to right as pandas' mean does
+    comp: dict[str, np.ndarray] = {}
+    avail: dict[str, np.ndarray] = {}
     for component, codes in SUBSCORES.items():
-        out[component] = sub[list(codes)].mean(axis=1, skipna=True)
+        total, count = np.zeros(n), np.zeros(n)
+        for code in codes:
+            there = ~np.isnan(sub[code])
+            total = total + np.where(there, sub[code], 0.0)
+            count = count + there
+        avail[component] = count
+        with np.errstate(divide="ignore", invalid="ignore"):
+            comp[component] = np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
     weight_row = np.array([w[c] for c in COMPONENTS])
-    scores = out[list(COMPONENTS)].to_numpy(dtype=float)
+    scores = np.column_stack([comp[c] for c in COMPONENTS]) if n else np.zeros((0, len(COMPONENTS)))
     used = ~np.isnan(scores) & (weight_row > 0)
     total_w = (used * weight_row).sum(axis=1)
     health = np.where(total_w > 0, np.nansum(np.where(used, scores, 0.0) * weight_row, axis=1)
                       / np.where(total_w > 0, total_w, 1.0), np.nan)
-    out["health"] = health
-    out["band"] = pd.cut(out["health"], bins=[-np.inf, BANDS[0], BANDS[1], np.inf], right=False,
-                         labels=list(BAND_NAMES)).astype("string")
+    # bands as pd.cut(right=False) gives them: [-inf, 45), [45, 65), [65, inf); no band without health
+    band_of = np.array([*BAND_NAMES, None], dtype=object)
+    band = band_of[np.where(np.isnan(health), len(BAND_NAMES), (health >= BANDS[0]).astype(int) + (health >= BANDS[1]))]
     # which components are missing, as one of 16 patterns per account (a tuple made once per pattern)
     absent = np.isnan(scores)
     pattern = absent.astype(np.int64) @ (1 << np.arange(len(COMPONENTS)))
     missing = np.empty(1 << len(COMPONENTS), dtype=object)
     for p in range(len(missing)):
         missing[p] = tuple(c for i, c in enumerate(COMPONENTS) if p >> i & 1)
-    out["missing"] = missing[pattern].tolist()
 
     # weighted shortfall of every sub-score: w_c * (100 - s) / (sub-scores available in c)
     order = list(DRIVER_WORDS)
-    short_cols = []
-    for component, codes in SUBSCORES.items():
-        block = sub[list(codes)]
-        n_avail = block.notna().sum(axis=1).replace(0, np.nan)
-        for code in codes:
-            short_cols.append((w[component] * (100.0 - block[code]) / n_avail).rename(code))
-    shortfall = pd.concat(short_cols, axis=1)[order].to_numpy(dtype=float)
+    component_of = {code: component for component, codes in SUBSCORES.items() for code in codes}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shortfall = np.column_stack([
+            w[component_of[code]] * (100.0 - sub[code]) / np.where(avail[component_of[code]] > 0,
+                                                                   avail[component_of[code]], np.nan)
+            for code in order]) if n else np.zeros((0, len(order)))
     shortfall = np.where(np.isnan(shortfall) | (shortfall <= 0), -np.inf, shortfall)
     # stable ordering: largest shortfall first, ties in DRIVER_WORDS order
     ranked = np.argsort(-shortfall, axis=1, kind="stable")[:, :2]
@@ -564,16 +592,53 @@ def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey:
     codes_of = np.empty(len(made), dtype=object)
     codes_of[:] = made
     words_of = np.array([", ".join(DRIVER_WORDS[c] for c in codes) for codes in made], dtype=object)
-    out["driver_codes"] = codes_of[inverse.ravel()].tolist()
-    out["drivers"] = words_of[inverse.ravel()].tolist()
-    for code in sub.columns:
-        out[f"score_{code}"] = sub[code]
-    out = out.join(table)
-    out = out.rename_axis("account").reset_index()
-    out["as_of"] = as_of_ts
-    first = ["account", "health", *COMPONENTS, "band", "drivers", "driver_codes", "missing"]
-    out = out[first + [c for c in out.columns if c not in first]]
-    return out.sort_values(["health", "account"], kind="mergesort", na_position="last").reset_index(drop=True)
+    inverse = inverse.ravel()
+
+    # lowest health first, then by account (ids compared as text once); no health last
+    ids = np.asarray(index, dtype=object)
+    by_id = np.argsort(ids, kind="stable")
+    rows = by_id[np.argsort(health[by_id], kind="stable")]
+    out: dict[str, Any] = {"account": index.take(rows), "health": health[rows]}
+    for component in COMPONENTS:
+        out[component] = comp[component][rows]
+    out["band"] = pd.array(band[rows], dtype="string")
+    out["drivers"] = words_of[inverse[rows]].tolist()
+    out["driver_codes"] = codes_of[inverse[rows]].tolist()
+    out["missing"] = missing[pattern[rows]].tolist()
+    for code in ("trend", "margin", "recency", "frequency", "areas", "nps", "relationship_strength",
+                 "share_of_wallet", "coverage", "p_alive", "outlook"):
+        out[f"score_{code}"] = sub[code][rows]
+    for name, values in columns.items():
+        out[name] = values[rows] if isinstance(values, np.ndarray) else values.take(rows)
+    frame = pd.DataFrame(out)
+    frame["as_of"] = as_of_ts
+    return frame
+
+
+def _floats(values: Any) -> np.ndarray:
+    """A column as float64 (text that is no number, and missing cells, as NaN)."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:
+        return values
+    return pd.to_numeric(pd.Series(values, copy=False), errors="coerce").astype(float).to_numpy()
+
+
+def _values(column: pd.Series) -> Any:
+    """A column's values: a numpy array for numpy types, else its extension array."""
+    return column.array if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) else column.to_numpy()
+
+
+def _interp(code: str, values: np.ndarray) -> np.ndarray:
+    """:func:`_score` on a float array: ``np.interp`` on :data:`SCALES`, NaN where the measure is."""
+    xs, ys = SCALES[code]
+    missing = np.isnan(values)
+    out = np.interp(np.where(missing, 0.0, values), xs, ys)
+    out[missing] = np.nan
+    return out
+
+
+def _take(values: Any, where: np.ndarray) -> Any:
+    """``values`` at the positions ``where`` (−1: missing), typed as ``reindex`` types it."""
+    return pd.api.extensions.take(values, where, allow_fill=True)
 
 
 def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: int = 12) -> pd.Series:

@@ -1,0 +1,427 @@
+"""kamcore.health made faster (issue 19: Account and Plans at 1M rows) with every figure as before.
+
+The functions as they were before this work are kept at the bottom of this file (``_old_*``, copied
+unchanged but for their names) and the new ones must give exactly the same frames: same columns,
+types, order and values, compared with ``check_exact`` on awkward data (padded and missing ids,
+credit notes, ties, one-line accounts, empty dates, revenue and costs, text in number columns,
+duplicate team rows, empty inputs) and on the demo workspace's own files. Nothing compared here
+depends on the CPU: the sums are pandas' (the same code as before) or exact small integer counts,
+and the sub-scores are additions, divisions and ``np.interp`` on the same numbers in the same order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamcore import health, survey_ingest
+from kamcore.errors import KamError
+from kamcore.health import (BAND_NAMES, BANDS, COMPONENTS, DRIVER_WORDS, MIN_EXPECTED_DAYS, MIN_GAP_DAYS,
+                            MIN_PURCHASE_DAYS, OUTLOOK_FLAT, SCALES, SUBSCORES, TEAM_COLUMNS, SalesMeasures,
+                            SurveyInput, _check_weights, survey_input)
+from tests.core.demo_files import DEMO_DIR, read_norwegian
+from tests.core.test_health_split import _awkward_lines
+
+
+def _team(seed: int, ids: list[str]) -> pd.DataFrame:
+    """Team scores as a user's accounts table brings them: padded and repeated ids (the first row
+    counts), ids without sales, empty cells, text in a number column."""
+    rng = np.random.default_rng(seed)
+    picked = list(rng.choice(ids, size=len(ids) // 2, replace=False))
+    picked += [f" {v}" for v in picked[:5]] + picked[5:8] + ["nobody", None, "  "]
+    n = len(picked)
+    strength = rng.integers(1, 6, n).astype(float)
+    strength[rng.random(n) < 0.2] = np.nan
+    coverage = rng.random(n).round(2)
+    share = pd.Series(rng.integers(1, 6, n).astype(str), dtype=object)
+    share[rng.random(n) < 0.1] = "mye"  # text: not a number
+    return pd.DataFrame({"customer_id": pd.Series(picked, dtype=object), "relationship_strength": strength,
+                         "share_of_wallet": share, "buying_centre_coverage": coverage,
+                         "p_alive": np.where(rng.random(n) < 0.3, np.nan, rng.random(n)),
+                         "expected_revenue_12m": rng.lognormal(6, 1.5, n) * np.where(rng.random(n) < 0.1, 0, 1)})
+
+
+def _survey(ids: list[str], seed: int) -> tuple[pd.DataFrame, Any]:
+    rng = np.random.default_rng(seed)
+    who = rng.choice(ids[:40] + [" " + ids[0], "nobody"], size=150)
+    responses = pd.DataFrame({"Kundenr": who, "E1": rng.integers(1, 8, 150), "P1": rng.integers(1, 8, 150),
+                              "E2": rng.integers(1, 8, 150), "P2": rng.integers(1, 8, 150),
+                              "Anbefale": rng.integers(0, 11, 150).astype(float)})
+    responses.loc[rng.random(150) < 0.1, "Anbefale"] = np.nan
+    responses.loc[rng.random(150) < 0.1, "P2"] = np.nan
+    dictionary = survey_ingest.ItemDictionary.from_frame(pd.DataFrame({
+        "item": ["E1", "P1", "E2", "P2", "Anbefale"],
+        "dimension": ["accuracy", "accuracy", "speed", "speed", ""],
+        "role": ["expectation", "perception", "expectation", "perception", "plain"],
+        "pair": ["a1", "a1", "s1", "s1", ""],
+    }))
+    return responses, dictionary
+
+
+def _same(new: pd.DataFrame, old: pd.DataFrame) -> None:
+    assert list(new.columns) == list(old.columns)
+    pd.testing.assert_frame_equal(new, old, check_exact=True)
+
+
+WEIGHTS = [None, {"money": 1.0, "buying": 2.0, "relationship": 0.5}, {"survey": 1.0}, {"money": 0.0, "buying": 1.0}]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("weights", WEIGHTS)
+def test_score_equals_the_frozen_score_on_awkward_data(seed, weights):
+    lines = _awkward_lines(seed)
+    sales = health.sales_measures(lines, "2026-01-15 12:00")
+    ids = sorted(sales.table.index)
+    accounts = _team(seed, ids)
+    survey = _survey(ids, seed)
+    before = sales.table.copy()
+    for kwargs in ({}, {"accounts": accounts}, {"survey": survey}, {"accounts": accounts, "survey": survey}):
+        new = health.score(sales, weights=weights, **kwargs)
+        _same(new, _old_score(sales, weights=weights, **kwargs))
+    pd.testing.assert_frame_equal(sales.table, before)  # the shared measures are not changed
+    assert (new["band"].isna() == new["health"].isna()).all() and set(new["band"].dropna()) <= set(BAND_NAMES)
+    assert new["score_outlook"].notna().any() and new["score_nps"].notna().any()
+
+
+def test_score_ties_sort_by_account_as_before():
+    # equal health for every account: the order is the accounts' as text ("10" before "9")
+    lines = pd.DataFrame({"customer_id": ["9", "10", "b", "a", "Å", "Z"], "revenue": [5.0] * 6,
+                          "date": pd.to_datetime(["2026-01-01"] * 6), "profit": [1.0] * 6})
+    new = health.score(health.sales_measures(lines))
+    assert list(new["account"]) == ["10", "9", "Z", "a", "b", "Å"]
+    _same(new, _old_score(health.sales_measures(lines)))
+
+
+def test_score_of_unusual_column_types_equals_the_frozen_score():
+    lines = _awkward_lines(7)
+    sales = health.sales_measures(lines)
+    ids = list(sales.table.index)
+    # integer team scores on every account (kept integer, as reindex keeps them), nullable floats
+    every = pd.DataFrame({"customer_id": ids, "relationship_strength": np.arange(len(ids)) % 5 + 1,
+                          "p_alive": pd.array([0.5, None] * (len(ids) // 2) + [0.1] * (len(ids) % 2), dtype="Float64"),
+                          "expected_revenue_12m": pd.array([100, None] * (len(ids) // 2) + [7] * (len(ids) % 2),
+                                                           dtype="Int64")})
+    _same(health.score(sales, accounts=every), _old_score(sales, accounts=every))
+    # an accounts table without any of the team columns, or without its id column
+    _same(health.score(sales, accounts=every[["customer_id"]]), _old_score(sales, accounts=every[["customer_id"]]))
+    _same(health.score(sales, accounts=every.drop(columns="customer_id")),
+          _old_score(sales, accounts=every.drop(columns="customer_id")))
+    # an empty accounts table
+    _same(health.score(sales, accounts=every.iloc[:0]), _old_score(sales, accounts=every.iloc[:0]))
+
+
+@pytest.mark.parametrize("lines", [
+    pd.DataFrame({"customer_id": ["a", "b"], "date": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+                  "revenue": [-5.0, -1.0], "profit": [-1.0, 0.0]}),
+    pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2026-01-01"]), "revenue": [5.0], "profit": [1.0]}),
+    pd.DataFrame({"customer_id": [1, 2, 1], "date": pd.to_datetime(["2026-01-01", "2025-01-01", "2024-05-01"]),
+                  "revenue": [5.0, np.nan, 3.0], "profit": [np.nan, 1.0, 1.0]}),
+    pd.DataFrame({"customer_id": ["a", "a", "b"], "date": pd.to_datetime(["2026-01-01", "2025-01-01", "2024-05-01"]),
+                  "revenue": [5.0, 3.0, 3.0]}),  # no profit column: no margin
+], ids=["credit_notes_only", "one_line", "numeric_ids", "no_profit"])
+def test_small_cases_equal_the_frozen_functions(lines):
+    new, old = health.sales_measures(lines), _old_sales_measures(lines)
+    assert new.as_of == old.as_of
+    _same(new.table, old.table)
+    team = pd.DataFrame({"customer_id": ["a", "1"], "p_alive": [0.3, 0.9], "expected_revenue_12m": [1.0, 2.0]})
+    _same(health.score(new, accounts=team), _old_score(old, accounts=team))
+
+
+def test_score_of_no_accounts_equals_the_frozen_score():
+    empty = SalesMeasures(health.sales_measures(_awkward_lines(1)).table.iloc[:0], pd.Timestamp("2026-01-01"))
+    _same(health.score(empty), _old_score(empty))
+    _same(health.score(empty, accounts=_team(1, ["1000", "1001", "1002", "1003", "1004", "1005", "1006", "1007",
+                                                    "1008", "1009"])),
+          _old_score(empty, accounts=_team(1, ["1000", "1001", "1002", "1003", "1004", "1005", "1006", "1007",
+                                                "1008", "1009"])))
+
+
+# ------------------------------------------------------------------ the functions as they were
+# kamcore.health before issue 19's second round (commit 5af0d50), unchanged but for their names:
+# the reference the new functions must equal exactly. Do not "fix" them.
+
+
+def _old_subscore(code: str, values: pd.Series) -> pd.Series:
+    xs, ys = SCALES[code]
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    out = np.interp(v.fillna(0.0).to_numpy(), xs, ys)
+    return pd.Series(np.where(v.isna(), np.nan, out), index=values.index)
+
+
+
+def _old_survey_measures(survey: SurveyInput) -> pd.DataFrame:
+    """Per account: the customer gap per key area (``gap::<area>``), their mean, and NPS."""
+    from kamcore.survey import gap_by_account, nps
+
+    by_account = gap_by_account(survey.responses, survey.dictionary, survey.account)
+    out = by_account.set_index("account")
+    area_cols = [c for c in out.columns if c.startswith("gap::")]
+    out = out[area_cols].copy()
+    out["areas_gap"] = out[area_cols].mean(axis=1) if area_cols else np.nan
+    span = (survey.scale[1] - survey.scale[0]) if survey.scale else np.nan
+    out["areas_relative"] = out["areas_gap"] / span if span and span > 0 else np.nan
+    if survey.recommend and survey.recommend in survey.responses.columns:
+        ids = survey.responses[survey.account].astype("string").str.strip()
+        scores = {}
+        for account_id, answers in survey.responses.groupby(ids)[survey.recommend]:
+            values = pd.to_numeric(answers, errors="coerce").dropna()
+            if len(values):
+                scores[str(account_id)] = nps(values).score
+        nps_series = pd.Series(scores, dtype=float)
+        out = out.reindex(out.index.union(nps_series.index))
+        out["nps"] = nps_series
+    else:
+        out["nps"] = np.nan
+    out.index = out.index.astype(str)
+    out.index.name = "customer_id"
+    return out
+
+
+# ------------------------------------------------------------------------------ main
+
+
+
+def _old_sales_measures(transactions: pd.DataFrame, as_of: Any = None) -> SalesMeasures:
+    """Money and buying measures of every account with a line on or before ``as_of`` (default:
+    the last transaction date): :func:`money_measures` joined to :func:`buying_measures`, and the
+    portfolio's median account margin, computed on integer account codes (a million lines in a
+    fraction of a second). Ids are stripped; lines without a date or an id are ignored.
+
+    """
+    for column in ("customer_id", "date", "revenue"):
+        if column not in transactions.columns:
+            raise KamError("health.needs_column", "Health needs the sales column '{column}'.", column=column)
+    dates = transactions["date"]
+    # account codes: the distinct ids stripped once (not a million strings), then coded again so
+    # " 7" and "7" are one account
+    raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
+    stripped = pd.Series(raw_ids, dtype="string").str.strip()
+    usable = stripped.notna() & (stripped != "")
+    id_codes, ids = pd.factorize(stripped.where(usable).astype(object), use_na_sentinel=True)
+    code_of_raw = np.append(id_codes, -1)  # raw code -1 (a missing id) -> -1
+    codes = code_of_raw[raw_codes]
+    keep = (codes >= 0) & dates.notna().to_numpy()
+    as_of_ts = pd.Timestamp(as_of) if as_of is not None else dates[keep].max() if keep.any() else pd.NaT
+    if pd.isna(as_of_ts):
+        raise KamError("health.no_dates", "Health needs sales lines with dates.")
+    keep &= (dates <= as_of_ts).to_numpy()
+    if not keep.any():
+        raise KamError("health.no_lines", "There are no sales lines on or before {date}.",
+                       date=str(as_of_ts.date()))
+    codes = codes[keep]
+    when = dates.to_numpy()[keep]
+    # only the accounts with a line kept, in order of their first line (as money_measures orders them)
+    present = pd.unique(codes)
+    index = pd.Index(np.asarray(ids, dtype=object)[present], name="customer_id").astype(str)
+    revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[keep]
+    profit = (pd.to_numeric(transactions["profit"], errors="coerce").to_numpy(dtype=float)[keep]
+              if "profit" in transactions.columns else None)
+    table = pd.DataFrame(index=index)
+    for name, value in _old_money(codes, when, revenue, profit, as_of_ts, present).items():
+        table[name] = value
+    for name, value in _old_buying(codes, when, revenue, as_of_ts, present).items():
+        table[name] = value
+    margins = table["margin"].dropna()
+    table["margin_portfolio"] = float(margins.median()) if len(margins) else np.nan
+    return SalesMeasures(table, as_of_ts)
+
+
+def _old_money(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, profit: np.ndarray | None,
+           as_of: pd.Timestamp, present: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`money_measures` on account codes (``when``: the lines' dates, datetime64)."""
+    year = np.timedelta64(365, "D")
+    end = np.datetime64(as_of)
+    last_year = (when > end - year) & (when <= end)
+    year_before = (when > end - 2 * year) & (when <= end - year)
+    # one grouping for the three sums; a line outside a window counts as missing, which pandas'
+    # sum skips exactly as it skips an empty cell (0 for an account without lines)
+    windows = {"rev": np.where(last_year, revenue, np.nan), "prev": np.where(year_before, revenue, np.nan)}
+    if profit is not None:
+        windows["profit"] = np.where(last_year, profit, np.nan)
+    sums = pd.DataFrame(windows).groupby(codes).sum().reindex(present, fill_value=0.0)
+    rev, prev = sums["rev"].to_numpy(dtype=float), sums["prev"].to_numpy(dtype=float)
+    growth = np.full(len(present), np.nan)
+    np.divide(rev, prev, out=growth, where=prev > 0)
+    growth -= 1.0
+    margin = np.full(len(present), np.nan)
+    if profit is not None:
+        # revenue above 0 means lines in the year, so the profit sum is there (0 when all empty)
+        np.divide(sums["profit"].to_numpy(dtype=float), rev, out=margin, where=rev > 0)
+    return {"revenue_12m": rev, "revenue_prev_12m": prev, "growth": growth, "margin": margin}
+
+
+def _old_buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.Timestamp,
+            present: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`buying_measures` on account codes: purchase days sorted by account and date once
+    (``when``: the lines' dates, datetime64)."""
+    positive = revenue > 0
+    # the distinct (account, date) pairs in account and date order: dates ranked, then one integer
+    # key per pair sorted and made unique at once
+    rank, moments = pd.factorize(when[positive], sort=True)
+    pairs = np.sort(codes[positive].astype(np.int64) * len(moments) + rank)
+    pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if len(pairs) else pairs
+    moments = np.asarray(moments, dtype=when.dtype)
+    buy_codes, stamp = pairs // len(moments), moments[pairs % len(moments)]
+    n_codes = int(codes.max()) + 1
+    day = np.timedelta64(1, "D")
+    end = np.datetime64(as_of)
+    # the last purchase day of each account: the last row of its block
+    block_end = np.ones(len(buy_codes), dtype=bool)
+    block_end[:-1] = buy_codes[1:] != buy_codes[:-1]
+    has_buy = np.zeros(n_codes, dtype=bool)
+    has_buy[buy_codes[block_end]] = True
+    last = np.full(n_codes, end, dtype=stamp.dtype)
+    last[buy_codes[block_end]] = stamp[block_end]
+    days_since = np.where(has_buy, ((end - last) // day).astype(float), np.nan)
+    # the rhythm of the account's last two active years (up to its last purchase, so a dormant
+    # account is judged against how it used to buy)
+    life = stamp > last[buy_codes] - 730 * day
+    life_codes, life_stamp = buy_codes[life], stamp[life]
+    gaps = np.full(len(life_stamp), np.nan)
+    if len(life_stamp) > 1:
+        gaps[1:] = (life_stamp[1:] - life_stamp[:-1]) // day
+        gaps[1:][life_codes[1:] != life_codes[:-1]] = np.nan  # each account's first day has no gap
+    median_gap = pd.Series(gaps).groupby(life_codes).median().reindex(range(n_codes)).to_numpy(dtype=float)
+    n_days = np.bincount(life_codes, minlength=n_codes)
+    usual_gap = np.where(n_days >= MIN_PURCHASE_DAYS, np.maximum(median_gap, MIN_GAP_DAYS), np.nan)
+    half = np.timedelta64(182, "D")
+    recent = np.bincount(buy_codes[stamp > end - half], minlength=n_codes).astype(float)
+    before = (stamp > end - 3 * half) & (stamp <= end - half)
+    usual_n = np.bincount(buy_codes[before], minlength=n_codes) / 2.0
+    usual_n = np.where(usual_n >= MIN_EXPECTED_DAYS, usual_n, np.nan)
+    return {"days_since": days_since[present], "usual_gap_days": usual_gap[present],
+            "purchase_days_6m": recent[present], "usual_purchase_days_6m": usual_n[present]}
+
+
+def _old_score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey: Any = None,
+          weights: Mapping[str, float] | None = None, survey_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Health from the :func:`sales_measures` of the data and the other inputs of
+    :func:`health_scores` (same meaning, same result): the cheap part, over one row per account.
+    ``sales`` is not changed. ``survey_table``: :func:`survey_measures` of ``survey`` when the
+    caller has made it already (a caller that keeps it per survey scores without recomputing it)."""
+    w = _check_weights(weights)
+    as_of_ts = sales.as_of
+    table = sales.table.copy()
+    sub = pd.DataFrame(index=table.index)
+    sub["trend"] = _old_subscore("trend", table["growth"])
+    sub["margin"] = _old_subscore("margin", table["margin"] - table["margin_portfolio"])
+    sub["recency"] = _old_subscore("recency", table["days_since"] / table["usual_gap_days"])
+    sub["frequency"] = _old_subscore("frequency", table["purchase_days_6m"] / table["usual_purchase_days_6m"])
+
+    prepared = survey_input(*survey) if isinstance(survey, tuple) else survey_input(survey)
+    if prepared is not None:
+        measures = _old_survey_measures(prepared) if survey_table is None else survey_table
+        table = table.join(measures, how="left")
+        sub["areas"] = _old_subscore("areas", table["areas_relative"])
+        sub["nps"] = _old_subscore("nps", table["nps"])
+    else:
+        sub["areas"] = np.nan
+        sub["nps"] = np.nan
+
+    if accounts is not None and "customer_id" in accounts.columns:
+        team = accounts.assign(customer_id=accounts["customer_id"].astype("string").str.strip().astype(str))
+        team = team.drop_duplicates("customer_id").set_index("customer_id")
+        for column in TEAM_COLUMNS:
+            table[column] = (pd.to_numeric(team[column], errors="coerce").reindex(table.index)
+                             if column in team.columns else np.nan)
+    else:
+        for column in TEAM_COLUMNS:
+            table[column] = np.nan
+    sub["relationship_strength"] = _old_subscore("relationship_strength", table["relationship_strength"])
+    sub["share_of_wallet"] = _old_subscore("share_of_wallet", table["share_of_wallet"])
+    sub["coverage"] = _old_subscore("coverage", table["buying_centre_coverage"])
+    sub["p_alive"] = _old_subscore("p_alive", table["p_alive"])
+    revenue = table["revenue_12m"].where(table["revenue_12m"] > 0)
+    table["outlook"] = table["expected_revenue_12m"] / revenue - 1.0
+    # a warning only: BG/NBD assumes each account keeps its long-run rhythm, so it expects a
+    # decliner to recover; the outlook counts when it is worse than the trend (and than flat)
+    outlook = _old_subscore("outlook", table["outlook"])
+    sub["outlook"] = outlook.where(outlook < np.minimum(sub["trend"].fillna(OUTLOOK_FLAT), OUTLOOK_FLAT))
+
+    out = pd.DataFrame(index=table.index)
+    for component, codes in SUBSCORES.items():
+        out[component] = sub[list(codes)].mean(axis=1, skipna=True)
+    weight_row = np.array([w[c] for c in COMPONENTS])
+    scores = out[list(COMPONENTS)].to_numpy(dtype=float)
+    used = ~np.isnan(scores) & (weight_row > 0)
+    total_w = (used * weight_row).sum(axis=1)
+    health = np.where(total_w > 0, np.nansum(np.where(used, scores, 0.0) * weight_row, axis=1)
+                      / np.where(total_w > 0, total_w, 1.0), np.nan)
+    out["health"] = health
+    out["band"] = pd.cut(out["health"], bins=[-np.inf, BANDS[0], BANDS[1], np.inf], right=False,
+                         labels=list(BAND_NAMES)).astype("string")
+    # which components are missing, as one of 16 patterns per account (a tuple made once per pattern)
+    absent = np.isnan(scores)
+    pattern = absent.astype(np.int64) @ (1 << np.arange(len(COMPONENTS)))
+    missing = np.empty(1 << len(COMPONENTS), dtype=object)
+    for p in range(len(missing)):
+        missing[p] = tuple(c for i, c in enumerate(COMPONENTS) if p >> i & 1)
+    out["missing"] = missing[pattern].tolist()
+
+    # weighted shortfall of every sub-score: w_c * (100 - s) / (sub-scores available in c)
+    order = list(DRIVER_WORDS)
+    short_cols = []
+    for component, codes in SUBSCORES.items():
+        block = sub[list(codes)]
+        n_avail = block.notna().sum(axis=1).replace(0, np.nan)
+        for code in codes:
+            short_cols.append((w[component] * (100.0 - block[code]) / n_avail).rename(code))
+    shortfall = pd.concat(short_cols, axis=1)[order].to_numpy(dtype=float)
+    shortfall = np.where(np.isnan(shortfall) | (shortfall <= 0), -np.inf, shortfall)
+    # stable ordering: largest shortfall first, ties in DRIVER_WORDS order
+    ranked = np.argsort(-shortfall, axis=1, kind="stable")[:, :2]
+    # the two codes (fewer when fewer fall short) as one pattern per account: made once per pattern
+    finite = np.isfinite(np.take_along_axis(shortfall, ranked, axis=1))
+    none = len(order)  # "no code"
+    pair = (np.where(finite[:, 0], ranked[:, 0], none) * (none + 1)
+            + np.where(finite[:, 1], ranked[:, 1], none)) if len(ranked) else np.zeros(0, dtype=np.int64)
+    found, inverse = np.unique(pair, return_inverse=True)
+    made = [tuple(order[j] for j in divmod(int(v), none + 1) if j != none) for v in found]
+    codes_of = np.empty(len(made), dtype=object)
+    codes_of[:] = made
+    words_of = np.array([", ".join(DRIVER_WORDS[c] for c in codes) for codes in made], dtype=object)
+    out["driver_codes"] = codes_of[inverse.ravel()].tolist()
+    out["drivers"] = words_of[inverse.ravel()].tolist()
+    for code in sub.columns:
+        out[f"score_{code}"] = sub[code]
+    out = out.join(table)
+    out = out.rename_axis("account").reset_index()
+    out["as_of"] = as_of_ts
+    first = ["account", "health", *COMPONENTS, "band", "drivers", "driver_codes", "missing"]
+    out = out[first + [c for c in out.columns if c not in first]]
+    return out.sort_values(["health", "account"], kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+def _old_monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: int = 12) -> pd.Series:
+    """Per account, its revenue in each of the last ``months`` calendar months (a list; for sparklines).
+
+    Every account with a dated line up to ``as_of`` is there (sorted by id; a flat line for one
+    silent all year). Months are numbered (year · 12 + month) and summed per account and month in
+    one grouping on integer codes, the sums pandas' own.
+
+    """
+    dates = transactions["date"]
+    end = pd.Timestamp(as_of) if as_of is not None else dates.max()
+    kept = (dates.notna() & (dates <= end)).to_numpy()
+    # ids coded once over the column, their distinct values as text sorted (a few thousand, not a million)
+    raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
+    text_codes, everyone = pd.factorize(pd.Index(raw_ids).astype(str).to_numpy(dtype=object), sort=True)
+    codes = np.append(text_codes, -1)[raw_codes]
+    kept = kept & (codes >= 0)  # a line without an id belongs to no account
+    codes = codes[kept]
+    present = np.zeros(len(everyone), dtype=bool)
+    present[codes] = True  # accounts silent for a year get a flat line; those without a line none
+    when = dates[kept]
+    month_no = (when.dt.year * 12 + when.dt.month - 1).to_numpy(dtype=np.int64)
+    first = end.year * 12 + end.month - 1 - (months - 1)
+    inside = month_no >= first
+    key = codes[inside].astype(np.int64) * months + (month_no[inside] - first)
+    revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[kept][inside]
+    sums = pd.Series(revenue).groupby(key, sort=False).sum()
+    grid = np.zeros(len(everyone) * months)
+    grid[sums.index.to_numpy()] = sums.to_numpy()
+    rows = grid.reshape(len(everyone), months)[present].tolist()
+    index = pd.Index(np.asarray(everyone, dtype=object)[present], name="customer_id").astype(str)
