@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
 from kamcore.errors import KamError
@@ -273,12 +275,14 @@ def survey_measures(survey: SurveyInput) -> pd.DataFrame:
     out["areas_relative"] = out["areas_gap"] / span if span and span > 0 else np.nan
     if survey.recommend and survey.recommend in survey.responses.columns:
         ids = survey.responses[survey.account].astype("string").str.strip()
-        scores = {}
-        for account_id, answers in survey.responses.groupby(ids)[survey.recommend]:
-            values = pd.to_numeric(answers, errors="coerce").dropna()
-            if len(values):
-                scores[str(account_id)] = nps(values).score
-        nps_series = pd.Series(scores, dtype=float)
+        nps_series = _nps_by_account(ids, survey.responses[survey.recommend])
+        if nps_series is None:  # an answer nps() refuses: its own error, for the account it is in
+            scores = {}
+            for account_id, answers in survey.responses.groupby(ids)[survey.recommend]:
+                values = pd.to_numeric(answers, errors="coerce").dropna()
+                if len(values):
+                    scores[str(account_id)] = nps(values).score
+            nps_series = pd.Series(scores, dtype=float)
         out = out.reindex(out.index.union(nps_series.index))
         out["nps"] = nps_series
     else:
@@ -286,6 +290,25 @@ def survey_measures(survey: SurveyInput) -> pd.DataFrame:
     out.index = out.index.astype(str)
     out.index.name = "customer_id"
     return out
+
+
+def _nps_by_account(ids: pd.Series, answers: pd.Series) -> pd.Series | None:
+    """``kamcore.survey.nps(...).score`` of each account's answers (blank ones left out; accounts
+    without an answer left out), counted in one pass: 100 · (promoters − detractors) / n as nps()
+    computes it. None when an answer is no whole number 0–10 (the caller lets nps() say so)."""
+    values = pd.to_numeric(answers, errors="coerce").astype(float).to_numpy()
+    answered = ~np.isnan(values) & ids.notna().to_numpy()
+    if not answered.any():
+        return pd.Series({}, dtype=float)
+    v = values[answered]
+    if ((v < 0) | (v > 10) | (v != np.round(v))).any():
+        return None
+    codes, accounts = pd.factorize(ids[answered], sort=True)
+    n = np.bincount(codes, minlength=len(accounts))
+    promoters = np.bincount(codes[v >= 9], minlength=len(accounts))
+    detractors = np.bincount(codes[v <= 6], minlength=len(accounts))
+    score = 100.0 * (promoters - detractors) / n
+    return pd.Series(score, index=pd.Index([str(a) for a in accounts]), dtype=float)
 
 
 # ------------------------------------------------------------------------------ main
@@ -595,8 +618,7 @@ def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey:
     inverse = inverse.ravel()
 
     # lowest health first, then by account (ids compared as text once); no health last
-    ids = np.asarray(index, dtype=object)
-    by_id = np.argsort(ids, kind="stable")
+    by_id = _text_order(index)
     rows = by_id[np.argsort(health[by_id], kind="stable")]
     out: dict[str, Any] = {"account": index.take(rows), "health": health[rows]}
     for component in COMPONENTS:
@@ -620,6 +642,16 @@ def _floats(values: Any) -> np.ndarray:
     if isinstance(values, np.ndarray) and values.dtype == np.float64:
         return values
     return pd.to_numeric(pd.Series(values, copy=False), errors="coerce").astype(float).to_numpy()
+
+
+def _text_order(values: Any) -> np.ndarray:
+    """Positions that put text in Python's order (by code point, as ``sorted`` and pandas sort it):
+    Arrow's stable sort of the UTF-8 bytes, whose order is the code points'. Numpy's sort of the
+    objects when the text cannot be UTF-8 (a lone surrogate)."""
+    try:
+        return pc.sort_indices(pa.array(values, type=pa.string())).to_numpy().astype(np.intp)
+    except (pa.ArrowException, UnicodeError):
+        return np.argsort(np.asarray(values, dtype=object), kind="stable")
 
 
 def _values(column: pd.Series) -> Any:
@@ -658,14 +690,22 @@ def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: in
     kept = (dates.notna() & (dates <= end)).to_numpy()
     # ids coded once over the column, their distinct values as text sorted (a few thousand, not a million)
     raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
-    text_codes, everyone = pd.factorize(pd.Index(raw_ids).astype(str).to_numpy(dtype=object), sort=True)
+    text_codes, everyone = pd.factorize(pd.Index(raw_ids).astype(str).to_numpy(dtype=object))
+    order = _text_order(everyone)  # sorted as factorize(sort=True) sorts text, without comparing objects
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    text_codes, everyone = rank[text_codes], np.asarray(everyone, dtype=object)[order]
     codes = np.append(text_codes, -1)[raw_codes]
     kept = kept & (codes >= 0)  # a line without an id belongs to no account
     codes = codes[kept]
     present = np.zeros(len(everyone), dtype=bool)
     present[codes] = True  # accounts silent for a year get a flat line; those without a line none
     when = dates[kept]
-    month_no = (when.dt.year * 12 + when.dt.month - 1).to_numpy(dtype=np.int64)
+    # year · 12 + month − 1, from the dates' month numbers since 1970 (datetime64[M])
+    if isinstance(when.dtype, np.dtype):
+        month_no = when.to_numpy().astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    else:  # dates with a time zone: their local months
+        month_no = (when.dt.year * 12 + when.dt.month - 1).to_numpy(dtype=np.int64)
     first = end.year * 12 + end.month - 1 - (months - 1)
     inside = month_no >= first
     key = codes[inside].astype(np.int64) * months + (month_no[inside] - first)
