@@ -445,16 +445,24 @@ def _money(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, profit: np.
     windows = {"rev": np.where(last_year, revenue, np.nan), "prev": np.where(year_before, revenue, np.nan)}
     if profit is not None:
         windows["profit"] = np.where(last_year, profit, np.nan)
-    sums = pd.DataFrame(windows).groupby(codes).sum().reindex(present, fill_value=0.0)
-    rev, prev = sums["rev"].to_numpy(dtype=float), sums["prev"].to_numpy(dtype=float)
+    sums = pd.DataFrame(windows).groupby(_by_code(codes, int(codes.max()) + 1), observed=False).sum()
+    sums = {name: sums[name].to_numpy(dtype=float)[present] for name in windows}
+    rev, prev = sums["rev"], sums["prev"]
     growth = np.full(len(present), np.nan)
     np.divide(rev, prev, out=growth, where=prev > 0)
     growth -= 1.0
     margin = np.full(len(present), np.nan)
     if profit is not None:
         # revenue above 0 means lines in the year, so the profit sum is there (0 when all empty)
-        np.divide(sums["profit"].to_numpy(dtype=float), rev, out=margin, where=rev > 0)
+        np.divide(sums["profit"], rev, out=margin, where=rev > 0)
     return {"revenue_12m": rev, "revenue_prev_12m": prev, "growth": growth, "margin": margin}
+
+
+def _by_code(codes: np.ndarray, n_codes: int) -> pd.Categorical:
+    """Account codes 0..n_codes−1 as a grouping key pandas takes as it is: the same sums and
+    medians as grouping by the codes themselves (the lines in the same order), without hashing a
+    million codes again, and a row for every code (0 sum, NaN median when it has no lines)."""
+    return pd.Categorical.from_codes(codes, categories=pd.RangeIndex(n_codes), validate=False)
 
 
 def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.Timestamp,
@@ -488,7 +496,7 @@ def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.
     if len(life_stamp) > 1:
         gaps[1:] = (life_stamp[1:] - life_stamp[:-1]) // day
         gaps[1:][life_codes[1:] != life_codes[:-1]] = np.nan  # each account's first day has no gap
-    median_gap = pd.Series(gaps).groupby(life_codes).median().reindex(range(n_codes)).to_numpy(dtype=float)
+    median_gap = pd.Series(gaps).groupby(_by_code(life_codes, n_codes), observed=False).median().to_numpy(dtype=float)
     n_days = np.bincount(life_codes, minlength=n_codes)
     usual_gap = np.where(n_days >= MIN_PURCHASE_DAYS, np.maximum(median_gap, MIN_GAP_DAYS), np.nan)
     half = np.timedelta64(182, "D")
@@ -701,18 +709,22 @@ def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: in
     present = np.zeros(len(everyone), dtype=bool)
     present[codes] = True  # accounts silent for a year get a flat line; those without a line none
     when = dates[kept]
-    # year · 12 + month − 1, from the dates' month numbers since 1970 (datetime64[M])
+    revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[kept]
     if isinstance(when.dtype, np.dtype):
-        month_no = when.to_numpy().astype("datetime64[M]").astype(np.int64) + 1970 * 12
+        # the month of each line among the last ``months``: its place among their first days
+        # (−1 before them), compared as datetime64 instead of taking every date's year and month apart
+        start = (end.to_period("M") - (months - 1)).to_timestamp()
+        bounds = pd.date_range(start, periods=months + 1, freq="MS").to_numpy().astype(when.dtype)
+        month = np.searchsorted(bounds, when.to_numpy(), side="right") - 1
     else:  # dates with a time zone: their local months
-        month_no = (when.dt.year * 12 + when.dt.month - 1).to_numpy(dtype=np.int64)
-    first = end.year * 12 + end.month - 1 - (months - 1)
-    inside = month_no >= first
-    key = codes[inside].astype(np.int64) * months + (month_no[inside] - first)
-    revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[kept][inside]
-    sums = pd.Series(revenue).groupby(key, sort=False).sum()
-    grid = np.zeros(len(everyone) * months)
-    grid[sums.index.to_numpy()] = sums.to_numpy()
+        first = end.year * 12 + end.month - 1 - (months - 1)
+        month = (when.dt.year * 12 + when.dt.month - 1).to_numpy(dtype=np.int64) - first
+    inside = month >= 0
+    key = codes[inside].astype(np.int64) * months + month[inside]
+    # one sum per account and month (pandas' sums, the lines in their order), every cell of the grid
+    # a group of its own: 0 where an account bought nothing that month
+    grid = (pd.Series(revenue[inside]).groupby(_by_code(key, len(everyone) * months), observed=False).sum()
+            .to_numpy(dtype=float))
     rows = grid.reshape(len(everyone), months)[present].tolist()
     index = pd.Index(np.asarray(everyone, dtype=object)[present], name="customer_id").astype(str)
     return pd.Series(rows, index=index, dtype=object)
