@@ -428,8 +428,8 @@ def sales_measures(transactions: pd.DataFrame, as_of: Any = None) -> SalesMeasur
         table[name] = value
     for name, value in _buying(codes, when, revenue, as_of_ts, present).items():
         table[name] = value
-    margins = table["margin"].dropna()
-    table["margin_portfolio"] = float(margins.median()) if len(margins) else np.nan
+    margins = pd.Series(table["margin"].to_numpy())  # without the text index: only the values count
+    table["margin_portfolio"] = float(margins.median()) if margins.notna().any() else np.nan
     return SalesMeasures(table, as_of_ts)
 
 
@@ -465,6 +465,26 @@ def _by_code(codes: np.ndarray, n_codes: int) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.RangeIndex(n_codes), validate=False)
 
 
+def _units_per_day(dtype: np.dtype) -> int | None:
+    """How many steps of a datetime64 type make a day (None for types coarser than a day)."""
+    unit, count = np.datetime_data(dtype)
+    if unit not in ("D", "h", "m", "s", "ms", "us", "ns"):
+        return None
+    return int(np.timedelta64(1, "D") // np.timedelta64(count, unit))
+
+
+def _whole_days(when: np.ndarray) -> np.ndarray | None:
+    """Day numbers (since 1970) of datetime64 values when every one is a midnight, else None."""
+    per_day = _units_per_day(when.dtype)
+    if per_day is None or np.isnat(when).any():
+        return None
+    steps = when.view(np.int64)
+    if per_day == 1:
+        return steps
+    days, rest = np.divmod(steps, per_day)
+    return days if not rest.any() else None
+
+
 def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.Timestamp,
             present: np.ndarray) -> dict[str, np.ndarray]:
     """:func:`buying_measures` on account codes: purchase days sorted by account and date once
@@ -472,12 +492,22 @@ def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.
     positive = revenue > 0
     # the distinct (account, date) pairs in account and date order: dates ranked, then one integer
     # key per pair sorted and made unique at once
-    rank, moments = pd.factorize(when[positive], sort=True)
-    pairs = np.sort(codes[positive].astype(np.int64) * len(moments) + rank)
-    pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if len(pairs) else pairs
-    moments = np.asarray(moments, dtype=when.dtype)
-    buy_codes, stamp = pairs // len(moments), moments[pairs % len(moments)]
     n_codes = int(codes.max()) + 1
+    days = _whole_days(when[positive])
+    if days is not None and len(days) and n_codes * (int(days.max()) - int(days.min()) + 1) < 2**62:
+        # dates without a time of day (what sales files hold): the day number itself is the rank
+        first_day = int(days.min())
+        span = int(days.max()) - first_day + 1
+        pairs = np.sort(codes[positive].astype(np.int64) * span + (days - first_day))
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])]
+        buy_codes = pairs // span
+        stamp = ((pairs % span + first_day) * _units_per_day(when.dtype)).view(when.dtype)
+    else:
+        rank, moments = pd.factorize(when[positive], sort=True)
+        pairs = np.sort(codes[positive].astype(np.int64) * len(moments) + rank)
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if len(pairs) else pairs
+        moments = np.asarray(moments, dtype=when.dtype)
+        buy_codes, stamp = pairs // len(moments), moments[pairs % len(moments)]
     day = np.timedelta64(1, "D")
     end = np.datetime64(as_of)
     # the last purchase day of each account: the last row of its block
@@ -657,6 +687,7 @@ def _text_order(values: Any) -> np.ndarray:
     Arrow's stable sort of the UTF-8 bytes, whose order is the code points'. Numpy's sort of the
     objects when the text cannot be UTF-8 (a lone surrogate)."""
     try:
+        values = values.array if isinstance(values, pd.Index | pd.Series) else values
         return pc.sort_indices(pa.array(values, type=pa.string())).to_numpy().astype(np.intp)
     except (pa.ArrowException, UnicodeError):
         return np.argsort(np.asarray(values, dtype=object), kind="stable")
@@ -698,11 +729,15 @@ def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: in
     kept = (dates.notna() & (dates <= end)).to_numpy()
     # ids coded once over the column, their distinct values as text sorted (a few thousand, not a million)
     raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
-    text_codes, everyone = pd.factorize(pd.Index(raw_ids).astype(str).to_numpy(dtype=object))
+    text = pd.Index(raw_ids).astype(str)
+    if text.is_unique:  # distinct ids stay distinct as text (unless e.g. 1 and "1" are both there)
+        text_codes, everyone = np.arange(len(text)), text.array
+    else:
+        text_codes, everyone = pd.factorize(text.to_numpy(dtype=object))
     order = _text_order(everyone)  # sorted as factorize(sort=True) sorts text, without comparing objects
     rank = np.empty(len(order), dtype=np.intp)
     rank[order] = np.arange(len(order))
-    text_codes, everyone = rank[text_codes], np.asarray(everyone, dtype=object)[order]
+    text_codes, everyone = rank[text_codes], everyone[order]
     codes = np.append(text_codes, -1)[raw_codes]
     kept = kept & (codes >= 0)  # a line without an id belongs to no account
     codes = codes[kept]
@@ -726,5 +761,5 @@ def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: in
     grid = (pd.Series(revenue[inside]).groupby(_by_code(key, len(everyone) * months), observed=False).sum()
             .to_numpy(dtype=float))
     rows = grid.reshape(len(everyone), months)[present].tolist()
-    index = pd.Index(np.asarray(everyone, dtype=object)[present], name="customer_id").astype(str)
+    index = pd.Index(everyone[present], name="customer_id").astype(str)
     return pd.Series(rows, index=index, dtype=object)

@@ -193,6 +193,19 @@ def test_monthly_revenue_equals_the_frozen_one(seed, as_of, months):
     assert new.to_dict() == old.to_dict() and len(new) > 100
 
 
+def test_monthly_revenue_and_sales_of_ids_that_are_one_as_text():
+    # 1 and 1.0 are one value, "1" another with the same text: one account "1" (as before), and
+    # the text " 2" stays apart from "2" (monthly_revenue does not strip, as before)
+    lines = pd.DataFrame({"customer_id": pd.Series([1, "1", 1.0, "2", 2, " 2", None], dtype=object),
+                          "revenue": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+                          "date": pd.to_datetime(["2026-01-05", "2026-02-01", "2026-02-10", "2026-02-11", "2025-12-01",
+                                                  "2026-01-01", "2026-01-01"])})
+    found = health.monthly_revenue(lines, months=3)
+    assert found.to_dict() == {" 2": [0.0, 32.0, 0.0], "1": [0.0, 1.0, 6.0], "2": [16.0, 0.0, 8.0]}
+    pd.testing.assert_series_equal(found, _old_monthly_revenue(lines, months=3), check_exact=True)
+    _same(health.sales_measures(lines).table, _old_sales_measures(lines).table)
+
+
 def test_monthly_revenue_months_before_1970_and_with_a_time_zone():
     lines = pd.DataFrame({"customer_id": ["b", "a", "ä", "B", "a"], "revenue": [1.0, 2.0, 3.0, 4.0, 5.0],
                           "date": pd.to_datetime(["1969-11-30 23:00", "1969-12-31 23:59", "1970-01-01", "1969-12-01",
@@ -207,8 +220,12 @@ def test_monthly_revenue_months_before_1970_and_with_a_time_zone():
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("as_of", [None, "2025-09-30", "2026-01-15 12:00"])
-def test_sales_measures_equal_the_frozen_ones(seed, as_of):
+@pytest.mark.parametrize("dates", ["with_times", "days", "days_in_seconds", "days_in_ns"])
+def test_sales_measures_equal_the_frozen_ones(seed, as_of, dates):
     lines = _awkward_lines(seed)
+    if dates != "with_times":  # dates that are all midnights (what sales files hold), in pandas' units
+        unit = {"days": "us", "days_in_seconds": "s", "days_in_ns": "ns"}[dates]
+        lines["date"] = lines["date"].dt.normalize().astype(f"datetime64[{unit}]")
     new, old = health.sales_measures(lines, as_of), _old_sales_measures(lines, as_of)
     assert new.as_of == old.as_of
     _same(new.table, old.table)
