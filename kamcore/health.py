@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
 from kamcore.errors import KamError
+from kamcore.portfolio import customer_codes
 
 COMPONENTS: tuple[str, ...] = ("money", "buying", "survey", "relationship")
 #: Which sub-scores make up each component.
@@ -400,8 +401,9 @@ def sales_measures(transactions: pd.DataFrame, as_of: Any = None) -> SalesMeasur
             raise KamError("health.needs_column", "Health needs the sales column '{column}'.", column=column)
     dates = transactions["date"]
     # account codes: the distinct ids stripped once (not a million strings), then coded again so
-    # " 7" and "7" are one account
-    raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
+    # " 7" and "7" are one account; the column's codes are those every analysis of the column
+    # shares (kamcore.portfolio.customer_codes: made once per column, not once per analysis)
+    raw_codes, raw_ids = customer_codes(transactions["customer_id"])
     stripped = pd.Series(raw_ids, dtype="string").str.strip()
     usable = stripped.notna() & (stripped != "")
     id_codes, ids = pd.factorize(stripped.where(usable).astype(object), use_na_sentinel=True)
@@ -418,7 +420,10 @@ def sales_measures(transactions: pd.DataFrame, as_of: Any = None) -> SalesMeasur
     codes = codes[keep]
     when = dates.to_numpy()[keep]
     # only the accounts with a line kept, in order of their first line (as money_measures orders them)
-    present = pd.unique(codes)
+    first = np.full(len(ids), len(codes), dtype=np.intp)
+    np.minimum.at(first, codes, np.arange(len(codes)))  # each account's first line kept
+    seen = np.flatnonzero(first < len(codes))
+    present = seen[np.argsort(first[seen], kind="stable")]
     index = pd.Index(np.asarray(ids, dtype=object)[present], name="customer_id").astype(str)
     revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[keep]
     profit = (pd.to_numeric(transactions["profit"], errors="coerce").to_numpy(dtype=float)[keep]
@@ -440,13 +445,16 @@ def _money(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, profit: np.
     end = np.datetime64(as_of)
     last_year = (when > end - year) & (when <= end)
     year_before = (when > end - 2 * year) & (when <= end - year)
-    # one grouping for the three sums; a line outside a window counts as missing, which pandas'
-    # sum skips exactly as it skips an empty cell (0 for an account without lines)
-    windows = {"rev": np.where(last_year, revenue, np.nan), "prev": np.where(year_before, revenue, np.nan)}
+    # each window's sums over its own lines only: pandas' sums of the lines in their order, which
+    # skip a line outside the window exactly as they skip an empty cell (0 for an account without lines)
+    n_codes = int(codes.max()) + 1
+    last = {"rev": revenue[last_year]}
     if profit is not None:
-        windows["profit"] = np.where(last_year, profit, np.nan)
-    sums = pd.DataFrame(windows).groupby(_by_code(codes, int(codes.max()) + 1), observed=False).sum()
-    sums = {name: sums[name].to_numpy(dtype=float)[present] for name in windows}
+        last["profit"] = profit[last_year]
+    sums = pd.DataFrame(last).groupby(_by_code(codes[last_year], n_codes), observed=False).sum()
+    sums = {name: sums[name].to_numpy(dtype=float)[present] for name in last}
+    sums["prev"] = (pd.Series(revenue[year_before]).groupby(_by_code(codes[year_before], n_codes), observed=False)
+                    .sum().to_numpy(dtype=float)[present])
     rev, prev = sums["rev"], sums["prev"]
     growth = np.full(len(present), np.nan)
     np.divide(rev, prev, out=growth, where=prev > 0)
@@ -727,8 +735,9 @@ def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: in
     dates = transactions["date"]
     end = pd.Timestamp(as_of) if as_of is not None else dates.max()
     kept = (dates.notna() & (dates <= end)).to_numpy()
-    # ids coded once over the column, their distinct values as text sorted (a few thousand, not a million)
-    raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
+    # ids coded once over the column (kamcore.portfolio.customer_codes, shared with the other
+    # analyses of the column), their distinct values as text sorted (a few thousand, not a million)
+    raw_codes, raw_ids = customer_codes(transactions["customer_id"])
     text = pd.Index(raw_ids).astype(str)
     if text.is_unique:  # distinct ids stay distinct as text (unless e.g. 1 and "1" are both there)
         text_codes, everyone = np.arange(len(text)), text.array
