@@ -588,7 +588,7 @@ def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey:
     if accounts is not None and "customer_id" in accounts.columns:
         team_ids = accounts["customer_id"].astype("string").str.strip().astype(str)
         first = ~team_ids.duplicated()  # as drop_duplicates("customer_id"): the first row of an id
-        where = pd.Index(team_ids[first]).get_indexer(index)
+        where = _positions(pd.Index(team_ids[first]), index)
         for column in TEAM_COLUMNS:
             columns[column] = (_take(_values(pd.to_numeric(accounts.loc[first, column], errors="coerce")), where)
                                if column in accounts.columns else np.full(n, np.nan))
@@ -650,9 +650,15 @@ def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey:
             for code in order]) if n else np.zeros((0, len(order)))
     shortfall = np.where(np.isnan(shortfall) | (shortfall <= 0), -np.inf, shortfall)
     # stable ordering: largest shortfall first, ties in DRIVER_WORDS order
-    ranked = np.argsort(-shortfall, axis=1, kind="stable")[:, :2]
+    # the largest and the next: argmax takes the first of equal values, as a stable sort would
+    best = np.argmax(shortfall, axis=1) if n else np.zeros(0, dtype=np.intp)
+    rest = shortfall.copy()
+    rest[np.arange(n), best] = -np.inf
+    second = np.argmax(rest, axis=1) if n else np.zeros(0, dtype=np.intp)
+    ranked = np.column_stack([best, second])
     # the two codes (fewer when fewer fall short) as one pattern per account: made once per pattern
-    finite = np.isfinite(np.take_along_axis(shortfall, ranked, axis=1))
+    rows_n = np.arange(n)
+    finite = np.column_stack([np.isfinite(shortfall[rows_n, best]), np.isfinite(rest[rows_n, second])])
     none = len(order)  # "no code"
     pair = (np.where(finite[:, 0], ranked[:, 0], none) * (none + 1)
             + np.where(finite[:, 1], ranked[:, 1], none)) if len(ranked) else np.zeros(0, dtype=np.int64)
@@ -699,6 +705,15 @@ def _text_order(values: Any) -> np.ndarray:
         return pc.sort_indices(pa.array(values, type=pa.string())).to_numpy().astype(np.intp)
     except (pa.ArrowException, UnicodeError):
         return np.argsort(np.asarray(values, dtype=object), kind="stable")
+
+
+def _positions(among: pd.Index, keys: pd.Index) -> np.ndarray:
+    """``among.get_indexer(keys)`` (``among`` unique): each key's position in ``among``, −1 when it
+    is not there. Text against text is matched by Arrow's hash join, without Python strings."""
+    if among.dtype == "str" and keys.dtype == "str":
+        found = pc.index_in(pa.array(keys.array), value_set=pa.array(among.array))
+        return found.fill_null(-1).to_numpy().astype(np.intp)
+    return among.get_indexer(keys)
 
 
 def _values(column: pd.Series) -> Any:

@@ -95,6 +95,25 @@ def test_score_ties_sort_by_account_as_before():
     _same(new, _old_score(health.sales_measures(lines)))
 
 
+def test_drivers_on_ties_follow_the_driver_order_by_hand():
+    lines = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "revenue": [5.0] * 4, "profit": [1.0] * 4,
+                          "date": pd.to_datetime(["2026-01-01"] * 4)})
+    team = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "relationship_strength": [2.0, 2.0, 5.0, 5.0],
+                         "share_of_wallet": [2.0, 1.0, 5.0, 3.0], "buying_centre_coverage": [0.25, np.nan, 1.0, 1.0]})
+    sales = health.sales_measures(lines)
+    found = health.score(sales, accounts=team, weights={"relationship": 1.0}).set_index("account")
+    # a: strength 2 -> 25, share 2 -> 25, coverage 0.25 -> 25: three equal shortfalls 75/3, the first two
+    # in DRIVER_WORDS order; b: share 1 -> 0 (shortfall 50) before strength 25 (37.5); c: nothing falls
+    # short; d: only share 3 -> 50 falls short
+    assert found.loc["a", "driver_codes"] == ("relationship_strength", "share_of_wallet")
+    assert found.loc["b", "driver_codes"] == ("share_of_wallet", "relationship_strength")
+    assert found.loc["c", "driver_codes"] == () and found.loc["c", "drivers"] == ""
+    assert found.loc["d", "driver_codes"] == ("share_of_wallet",)
+    assert found.loc["d", "drivers"] == "share of wallet"
+    _same(health.score(sales, accounts=team, weights={"relationship": 1.0}),
+          _old_score(sales, accounts=team, weights={"relationship": 1.0}))
+
+
 def test_score_of_unusual_column_types_equals_the_frozen_score():
     lines = _awkward_lines(7)
     sales = health.sales_measures(lines)
