@@ -11,6 +11,7 @@ and the sub-scores are additions, divisions and ``np.interp`` on the same number
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,9 +20,23 @@ import pytest
 
 from kamcore import health, survey_ingest
 from kamcore.errors import KamError
-from kamcore.health import (BAND_NAMES, BANDS, COMPONENTS, DRIVER_WORDS, MIN_EXPECTED_DAYS, MIN_GAP_DAYS,
-                            MIN_PURCHASE_DAYS, OUTLOOK_FLAT, SCALES, SUBSCORES, TEAM_COLUMNS, SalesMeasures,
-                            SurveyInput, _check_weights, survey_input)
+from kamcore.health import (
+    BAND_NAMES,
+    BANDS,
+    COMPONENTS,
+    DRIVER_WORDS,
+    MIN_EXPECTED_DAYS,
+    MIN_GAP_DAYS,
+    MIN_PURCHASE_DAYS,
+    OUTLOOK_FLAT,
+    SCALES,
+    SUBSCORES,
+    TEAM_COLUMNS,
+    SalesMeasures,
+    SurveyInput,
+    _check_weights,
+    survey_input,
+)
 from tests.core.demo_files import DEMO_DIR, read_norwegian
 from tests.core.test_health_split import _awkward_lines
 
@@ -251,6 +266,48 @@ def test_sales_measures_equal_the_frozen_ones(seed, as_of, dates):
     # the same with ids as plain Python objects and as pandas' nullable text
     for ids in (lines["customer_id"].astype(object), lines["customer_id"].astype("string")):
         _same(health.sales_measures(lines.assign(customer_id=ids), as_of).table, old.table)
+
+
+
+# ------------------------------------------------------------------ the demo workspace's files
+
+
+@pytest.fixture(scope="module")
+def demo():
+    tx = read_norwegian(DEMO_DIR / "transactions.csv")
+    sales = pd.DataFrame({
+        "customer_id": tx["Kundenr"],
+        "date": pd.to_datetime(tx["Fakturadato"], format="%d.%m.%Y"),
+        "revenue": tx["Omsetning"],
+        "profit": tx["Omsetning"] - tx["Kostnad"],
+    })
+    customers = read_norwegian(DEMO_DIR / "customers.csv")
+    team = pd.DataFrame({"customer_id": customers["Kundenr"],
+                         "relationship_strength": customers["Relasjonsstyrke"],
+                         "share_of_wallet": customers["Kundeandel"]})
+    from kamcore import health_inputs
+    from kamcore.survey_prepare import prepare_survey
+
+    accounts = health_inputs.account_frame(team, None, health_inputs.future_values(sales))
+    raw = read_norwegian(DEMO_DIR / "survey_keyareas.csv")
+    prepared = survey_input(prepare_survey(raw))  # as the app prepares it (its scales, keyed answers)
+    return sales, accounts, prepared
+
+
+def test_the_demo_scores_exactly_as_before(demo):
+    sales, accounts, prepared = demo
+    assert prepared is not None and prepared.recommend
+    new_sales, old_sales = health.sales_measures(sales), _old_sales_measures(sales)
+    _same(new_sales.table, old_sales.table)
+    new_survey, old_survey = health.survey_measures(prepared), _old_survey_measures(prepared)
+    _same(new_survey, old_survey)
+    for weights in WEIGHTS:
+        new = health.score(new_sales, accounts=accounts, survey=prepared, weights=weights, survey_table=new_survey)
+        _same(new, _old_score(old_sales, accounts=accounts, survey=prepared, weights=weights))
+    assert new["score_p_alive"].notna().all() and new["score_nps"].notna().sum() > 10
+    for months in (12, 24):
+        pd.testing.assert_series_equal(health.monthly_revenue(sales, months=months),
+                                       _old_monthly_revenue(sales, months=months), check_exact=True)
 
 
 # ------------------------------------------------------------------ the functions as they were
