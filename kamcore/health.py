@@ -627,9 +627,13 @@ def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey:
     weight_row = np.array([w[c] for c in COMPONENTS])
     scores = np.column_stack([comp[c] for c in COMPONENTS]) if n else np.zeros((0, len(COMPONENTS)))
     used = ~np.isnan(scores) & (weight_row > 0)
-    total_w = (used * weight_row).sum(axis=1)
-    health = np.where(total_w > 0, np.nansum(np.where(used, scores, 0.0) * weight_row, axis=1)
-                      / np.where(total_w > 0, total_w, 1.0), np.nan)
+    # Σ w_c · s_c and Σ w_c added component by component, in COMPONENTS order (what numpy's sum over
+    # four numbers does, written out so that no byte of it depends on how numpy reduces)
+    total_w, weighted = np.zeros(n), np.zeros(n)
+    for j in range(len(COMPONENTS)):
+        total_w = total_w + used[:, j] * weight_row[j]
+        weighted = weighted + np.where(used[:, j], scores[:, j], 0.0) * weight_row[j]
+    health = np.where(total_w > 0, weighted / np.where(total_w > 0, total_w, 1.0), np.nan)
     # bands as pd.cut(right=False) gives them: [-inf, 45), [45, 65), [65, inf); no band without health
     band_of = np.array([*BAND_NAMES, None], dtype=object)
     band = band_of[np.where(np.isnan(health), len(BAND_NAMES), (health >= BANDS[0]).astype(int) + (health >= BANDS[1]))]
