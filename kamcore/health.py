@@ -753,6 +753,8 @@ def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: in
     """
     dates = transactions["date"]
     end = pd.Timestamp(as_of) if as_of is not None else dates.max()
+    if pd.isna(end):  # no dated line at all: no account (this used to fail with an IndexError)
+        return pd.Series([], index=pd.Index([], dtype="str", name="customer_id"), dtype=object)
     kept = (dates.notna() & (dates <= end)).to_numpy()
     # ids coded once over the column (kamcore.portfolio.customer_codes, shared with the other
     # analyses of the column), their distinct values as text sorted (a few thousand, not a million)

@@ -240,6 +240,23 @@ def test_monthly_revenue_and_sales_of_ids_that_are_one_as_text():
     _same(health.sales_measures(lines).table, _old_sales_measures(lines).table)
 
 
+def test_empty_sales_as_before():
+    empty = pd.DataFrame({"customer_id": pd.Series([], dtype="str"), "date": pd.Series([], dtype="datetime64[us]"),
+                          "revenue": pd.Series([], dtype=float)})
+    for sales_measures in (health.sales_measures, _old_sales_measures):
+        with pytest.raises(KamError) as err:
+            sales_measures(empty)
+        assert err.value.code == "health.no_dates"
+    pd.testing.assert_series_equal(health.monthly_revenue(empty, as_of="2026-01-01"),
+                                   _old_monthly_revenue(empty, as_of="2026-01-01"))
+    # without a date to end at, the old function failed (IndexError); now: no account
+    with pytest.raises(IndexError):
+        _old_monthly_revenue(empty)
+    pd.testing.assert_series_equal(health.monthly_revenue(empty), _old_monthly_revenue(empty, as_of="2026-01-01"))
+    undated = pd.DataFrame({"customer_id": ["a"], "date": pd.Series([pd.NaT], dtype="datetime64[us]"), "revenue": [1.0]})
+    assert health.monthly_revenue(undated).empty
+
+
 def test_monthly_revenue_months_before_1970_and_with_a_time_zone():
     lines = pd.DataFrame({"customer_id": ["b", "a", "ä", "B", "a"], "revenue": [1.0, 2.0, 3.0, 4.0, 5.0],
                           "date": pd.to_datetime(["1969-11-30 23:00", "1969-12-31 23:59", "1970-01-01", "1969-12-01",
