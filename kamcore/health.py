@@ -773,19 +773,23 @@ def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: in
     codes = codes[kept]
     present = np.zeros(len(everyone), dtype=bool)
     present[codes] = True  # accounts silent for a year get a flat line; those without a line none
-    when = dates[kept]
     revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[kept]
-    if isinstance(when.dtype, np.dtype):
-        # the month of each line among the last ``months``: its place among their first days
-        # (−1 before them), compared as datetime64 instead of taking every date's year and month apart
+    if isinstance(dates.dtype, np.dtype):
+        # the lines of the last ``months`` months: on or after the first day of the first, each in
+        # the month whose first day it follows (compared as datetime64, instead of taking every
+        # date's year and month apart)
+        when = dates.to_numpy()[kept]
         start = (end.to_period("M") - (months - 1)).to_timestamp()
         bounds = pd.date_range(start, periods=months + 1, freq="MS").to_numpy().astype(when.dtype)
-        month = np.searchsorted(bounds, when.to_numpy(), side="right") - 1
+        inside = when >= bounds[0]
+        month = np.searchsorted(bounds, when[inside], side="right") - 1
     else:  # dates with a time zone: their local months
+        when = dates[kept]
         first = end.year * 12 + end.month - 1 - (months - 1)
         month = (when.dt.year * 12 + when.dt.month - 1).to_numpy(dtype=np.int64) - first
-    inside = month >= 0
-    key = codes[inside].astype(np.int64) * months + month[inside]
+        inside = month >= 0
+        month = month[inside]
+    key = codes[inside].astype(np.int64) * months + month
     # one sum per account and month (pandas' sums, the lines in their order), every cell of the grid
     # a group of its own: 0 where an account bought nothing that month
     grid = (pd.Series(revenue[inside]).groupby(_by_code(key, len(everyone) * months), observed=False).sum()
