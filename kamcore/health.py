@@ -483,7 +483,7 @@ def _units_per_day(dtype: np.dtype) -> int | None:
 
 def _whole_days(when: np.ndarray) -> np.ndarray | None:
     """Day numbers (since 1970) of datetime64 values when every one is a midnight, else None."""
-    per_day = _units_per_day(when.dtype)
+    per_day = _units_per_day(when.dtype) if when.dtype.kind == "M" else None
     if per_day is None or np.isnat(when).any():
         return None
     steps = when.view(np.int64)
