@@ -493,6 +493,26 @@ def _whole_days(when: np.ndarray) -> np.ndarray | None:
     return days if not rest.any() else None
 
 
+def _median_days(gaps: np.ndarray, codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """Per code 0..n_codes−1, the median of its gaps (whole days; NaN skipped; NaN without any),
+    as pandas' grouped median gives it. Gaps of under 1024 days (those of the last two years are)
+    are sorted within their code as one integer key each, and the median is the middle one, or the
+    mean of the middle two: exact on whole numbers, as pandas' is. Else pandas' own median."""
+    there = ~np.isnan(gaps)
+    values = gaps[there]
+    if not len(values) or values.min() < 0 or values.max() >= 1024:
+        return pd.Series(gaps).groupby(_by_code(codes, n_codes), observed=False).median().to_numpy(dtype=float)
+    where = codes[there].astype(np.int64)
+    ordered = np.sort(where * 1024 + values.astype(np.int64)) % 1024  # by code, then by gap
+    count = np.bincount(where, minlength=n_codes)
+    start = np.cumsum(count) - count
+    has = count > 0
+    low, high = (start + (count - 1) // 2)[has], (start + count // 2)[has]
+    median = np.full(n_codes, np.nan)
+    median[has] = (ordered[low] + ordered[high]) / 2.0
+    return median
+
+
 def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.Timestamp,
             present: np.ndarray) -> dict[str, np.ndarray]:
     """:func:`buying_measures` on account codes: purchase days sorted by account and date once
@@ -534,7 +554,7 @@ def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.
     if len(life_stamp) > 1:
         gaps[1:] = (life_stamp[1:] - life_stamp[:-1]) // day
         gaps[1:][life_codes[1:] != life_codes[:-1]] = np.nan  # each account's first day has no gap
-    median_gap = pd.Series(gaps).groupby(_by_code(life_codes, n_codes), observed=False).median().to_numpy(dtype=float)
+    median_gap = _median_days(gaps, life_codes, n_codes)
     n_days = np.bincount(life_codes, minlength=n_codes)
     usual_gap = np.where(n_days >= MIN_PURCHASE_DAYS, np.maximum(median_gap, MIN_GAP_DAYS), np.nan)
     half = np.timedelta64(182, "D")

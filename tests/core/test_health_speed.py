@@ -269,6 +269,22 @@ def test_monthly_revenue_months_before_1970_and_with_a_time_zone():
                                    check_exact=True)
 
 
+@pytest.mark.parametrize("largest", [730, 5000])
+def test_median_gaps_equal_pandas_grouped_median(largest):
+    # whole-day gaps, odd and even counts, NaN, codes without a gap; beyond 1024 days pandas' own
+    rng = np.random.default_rng(largest)
+    codes = np.sort(rng.integers(0, 300, 5000))
+    gaps = rng.integers(0, largest, 5000).astype(float)
+    gaps[rng.random(5000) < 0.1] = np.nan
+    expected = pd.Series(gaps).groupby(codes).median().reindex(range(310)).to_numpy()
+    found = health._median_days(gaps, codes, 310)
+    assert np.array_equal(found, expected, equal_nan=True) and np.isnan(found[300:]).all()
+    # by hand: gaps 3, 1, 10 -> 3; 4, 7 -> 5.5; only NaN -> NaN
+    found = health._median_days(np.array([3.0, 1.0, 10.0, 4.0, 7.0, np.nan]), np.array([0, 0, 0, 1, 1, 2]), 3)
+    assert found[:2].tolist() == [3.0, 5.5] and np.isnan(found[2])
+    assert np.isnan(health._median_days(np.array([np.nan]), np.array([0]), 1)).all()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("as_of", [None, "2025-09-30", "2026-01-15 12:00"])
 @pytest.mark.parametrize("dates", ["with_times", "days", "days_in_seconds", "days_in_ns"])
