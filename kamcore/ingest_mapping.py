@@ -701,6 +701,10 @@ def _guess_kind(table: pd.DataFrame, roles: dict[str, str]) -> TableKind:
     ids = table[customer].dropna()
     if not len(ids):
         return TableKind.other
+    # A repeat among the first rows already settles it (a transaction export repeats its
+    # customers at once); only then is the whole column hashed.
+    if not ids.iloc[:10_000].is_unique:
+        return TableKind.transactions
     return TableKind.accounts if ids.is_unique else TableKind.transactions
 
 

@@ -39,3 +39,16 @@ def test_numeric_answers_need_two_distinct_values_in_range():
         }
     )
     assert _answer_columns(table) == ["scale"]
+
+
+def test_kind_looks_past_the_first_rows_for_a_repeated_customer():
+    from kamcore.ingest_mapping import _guess_kind
+    from kamcore.schemas import TableKind
+
+    ids = [f"K{i:05d}" for i in range(12_000)]
+    roles = {"customer_id": "Kundenr"}
+    assert _guess_kind(pd.DataFrame({"Kundenr": pd.Series(ids, dtype="str")}), roles) == TableKind.accounts
+    repeated = ids[:-1] + ["K00007"]  # the only repeat is in the last row
+    assert _guess_kind(pd.DataFrame({"Kundenr": pd.Series(repeated, dtype="str")}), roles) == TableKind.transactions
+    early = ["K1", "K1"] + ids[2:]
+    assert _guess_kind(pd.DataFrame({"Kundenr": pd.Series(early, dtype="str")}), roles) == TableKind.transactions
