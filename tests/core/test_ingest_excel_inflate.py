@@ -1,0 +1,192 @@
+"""The scan's own inflate of a worksheet part (ISA-L where python-isal is installed, zlib
+otherwise): the same bytes as :mod:`zipfile` gives, never more than the declared size, and a
+part that is damaged or unusual refused as :mod:`zipfile` refuses it."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+import pytest
+
+import kamcore.ingest_excel as ingest_excel
+from kamcore.errors import KamError
+from kamcore.ingest_excel import scan_xlsx
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def rows_xml(n_rows: int) -> str:
+    return "".join(
+        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="s"><v>{r % 7}</v></c></row>' for r in range(1, n_rows + 1)
+    )
+
+
+def workbook(sheet_xml: str, method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A minimal workbook around ``sheet_xml``, every part written with ``method``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        archive.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+            '<sheet name="Ark1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        archive.writestr(
+            SHEET,
+            '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            + sheet_xml
+            + "</sheetData></worksheet>",
+        )
+    return buffer.getvalue()
+
+
+def headers_of(data: bytes, name: str) -> tuple[int, int]:
+    """Offsets of the local header and of the central directory entry of ``name``."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    central = data.index(b"PK\x01\x02")
+    while data[central + 46 : central + 46 + len(name)] != name.encode():
+        central = data.index(b"PK\x01\x02", central + 4)
+    return info.header_offset, central
+
+
+def patched(data: bytes, name: str, *, size_delta: int = 0, flags: int = 0, crc_xor: int = 0) -> bytes:
+    """``data`` with the member's declared size, flags or CRC changed in both headers."""
+    out = bytearray(data)
+    local, central = headers_of(data, name)
+    for at, flag_at, crc_at, size_at in ((local, 6, 14, 22), (central, 8, 16, 24)):
+        (size,) = struct.unpack_from("<I", out, at + size_at)
+        struct.pack_into("<I", out, at + size_at, size + size_delta)
+        (bits,) = struct.unpack_from("<H", out, at + flag_at)
+        struct.pack_into("<H", out, at + flag_at, bits | flags)
+        (crc,) = struct.unpack_from("<I", out, at + crc_at)
+        struct.pack_into("<I", out, at + crc_at, crc ^ crc_xor)
+    return bytes(out)
+
+
+def chunks(data: bytes, name: str = SHEET) -> list[bytes]:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return list(ingest_excel._inflate(archive, name, "x.xlsx", data))
+
+
+@pytest.fixture(params=["isal-or-zlib", "zlib"])
+def inflater(request, monkeypatch):
+    """Both the module the code found (python-isal where installed) and the standard zlib."""
+    if request.param == "zlib":
+        monkeypatch.setattr(ingest_excel, "_zlib", zlib)
+        monkeypatch.setattr(ingest_excel, "_crc32", zlib.crc32)
+    return request.param
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("size", [7, 64, 1000, 1024 * 1024])
+def test_the_part_comes_out_byte_for_byte_in_chunks_of_at_most_the_chunk_size(monkeypatch, inflater, method, size):
+    data = workbook(rows_xml(3000), method)
+    expected = zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    monkeypatch.setattr(ingest_excel, "_SCAN_CHUNK", size)
+    got = chunks(data)
+    assert b"".join(got) == expected
+    assert max(len(chunk) for chunk in got) <= size
+    assert ingest_excel._raw_member(data, zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET)) is not None
+
+
+def test_the_scan_finds_the_same_counts_through_either_inflater(monkeypatch):
+    data = workbook(rows_xml(2500) + '<row r="2501"><c r="AB2501"><v>1</v></c></row>')
+    found = scan_xlsx(data, "x.xlsx", 10**9)
+    assert [(s.n_cells, s.n_rows, s.n_columns) for s in found] == [(5001, 2501, 28)]
+    monkeypatch.setattr(ingest_excel, "_zlib", zlib)
+    monkeypatch.setattr(ingest_excel, "_crc32", zlib.crc32)
+    assert scan_xlsx(data, "x.xlsx", 10**9) == found
+
+
+def test_a_highly_compressed_part_is_inflated_one_chunk_at_a_time(monkeypatch, inflater):
+    # 12 MB of one repeated cell compress to a few KB: no call may inflate more than a chunk.
+    cell = '<row r="1"><c r="A1"><v>1</v></c></row>'
+    data = workbook(cell * (12 * 1024 * 1024 // len(cell)))
+    monkeypatch.setattr(ingest_excel, "_SCAN_CHUNK", 256 * 1024)
+    got = chunks(data)
+    assert max(len(chunk) for chunk in got) <= 256 * 1024
+    assert sum(len(chunk) for chunk in got) == zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET).file_size
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_wrong_crc_is_refused_as_zipfile_refuses_it(inflater, method):
+    data = patched(workbook(rows_xml(200), method), SHEET, crc_xor=1)
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    with pytest.raises(KamError) as exc:
+        scan_xlsx(data, "x.xlsx", 10**9)
+    assert exc.value.code == "ingest.corrupt_workbook"
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_part_that_ends_before_its_declared_size_is_read_to_its_end_as_zipfile_reads_it(inflater, method):
+    data = patched(workbook(rows_xml(200), method), SHEET, size_delta=10)
+    assert b"".join(chunks(data)) == zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    [scan] = scan_xlsx(data, "x.xlsx", 10**9)
+    assert (scan.n_cells, scan.n_rows) == (400, 200)
+
+
+def test_deflate_data_cut_before_its_end_of_stream_marker_is_refused(inflater):
+    data = bytearray(workbook(rows_xml(400)))
+    local, central = headers_of(bytes(data), SHEET)
+    for at in (local + 18, central + 20):  # the compressed size, 30 bytes less
+        (size,) = struct.unpack_from("<I", data, at)
+        struct.pack_into("<I", data, at, size - 30)
+    data = bytes(data)
+    with pytest.raises((EOFError, zipfile.BadZipFile)):
+        zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    with pytest.raises(KamError) as exc:
+        scan_xlsx(data, "x.xlsx", 10**9)
+    assert exc.value.code == "ingest.corrupt_workbook"
+
+
+def test_a_part_longer_than_its_declared_size_is_read_only_that_far_and_refused(monkeypatch, inflater):
+    original = workbook(rows_xml(200))
+    declared = zipfile.ZipFile(io.BytesIO(original)).getinfo(SHEET).file_size - 100
+    data = patched(original, SHEET, size_delta=-100)
+    monkeypatch.setattr(ingest_excel, "_SCAN_CHUNK", 64)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    produced = 0
+    with pytest.raises(KamError) as exc:
+        for chunk in ingest_excel._inflate(archive, SHEET, "x.xlsx", data):
+            produced += len(chunk)
+    assert exc.value.code == "ingest.corrupt_workbook"  # the CRC of the first `declared` bytes
+    assert produced == declared
+
+
+def test_a_local_header_naming_another_part_goes_through_zipfile_and_is_refused(inflater):
+    data = bytearray(workbook(rows_xml(50)))
+    local, _central = headers_of(bytes(data), SHEET)
+    data[local + 30 : local + 30 + len(SHEET)] = SHEET.replace("sheet1", "sheetX").encode()
+    data = bytes(data)
+    assert ingest_excel._raw_member(data, zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET)) is None
+    with pytest.raises(KamError) as exc:
+        scan_xlsx(data, "x.xlsx", 10**9)
+    assert exc.value.code == "ingest.corrupt_workbook"
+
+
+def test_an_encrypted_part_goes_through_zipfile_and_is_refused(inflater):
+    data = patched(workbook(rows_xml(50)), SHEET, flags=0x1)
+    assert ingest_excel._raw_member(data, zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET)) is None
+    with pytest.raises(KamError) as exc:
+        scan_xlsx(data, "x.xlsx", 10**9)
+    assert exc.value.code == "ingest.corrupt_workbook"
+
+
+def test_damaged_deflate_data_is_refused(inflater):
+    data = bytearray(workbook(rows_xml(400)))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(SHEET)
+    begin = info.header_offset + 30 + len(SHEET) + len(info.extra)
+    data[begin : begin + 40] = b"\xff" * 40
+    with pytest.raises(KamError) as exc:
+        scan_xlsx(bytes(data), "x.xlsx", 10**9)
+    assert exc.value.code == "ingest.corrupt_workbook"
