@@ -413,6 +413,52 @@ _ROW_DIGITS = 8
 _TOO_FAR = 10**_ROW_DIGITS
 
 
+_ZEROS = np.uint64(0x3030303030303030)
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_HIGH = np.uint64(0x8080808080808080)
+_BYTE4_HIGH = np.uint64(0x80 << 32)
+_LOW_BYTE = np.uint64(0xFF)
+_THREE_BYTES = np.uint64(0xFFFFFF)
+_ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
+_NIBBLES = np.uint64(0x0F0F0F0F0F0F0F0F)
+_PAIRS = np.uint64(0x00FF00FF00FF00FF)
+_FOURS = np.uint64(0x0000FFFF0000FFFF)
+
+
+def _words(window: bytes) -> np.ndarray:
+    """``words[p]``: the eight bytes ``window[p : p + 8]`` as one little-endian number."""
+    return np.ndarray(shape=(len(window) - 7,), dtype="<u8", buffer=window, strides=(1,))
+
+
+def _above(words: np.ndarray, limit: int) -> np.ndarray:
+    """High bit of each byte set where the byte's low seven bits exceed ``limit`` (< 0x80)."""
+    return (words & _LOW7) + np.uint64((0x7F - limit) * 0x0101010101010101)
+
+
+def _high_bits(words: np.ndarray) -> np.ndarray:
+    return words & _HIGH
+
+
+def _leading_bytes(flags: np.ndarray) -> np.ndarray:
+    """How many bytes, from the first (lowest), come before the first flagged one (high bit
+    set), 0-8."""
+    lowest = flags & (~flags + np.uint64(1))
+    return (np.bitwise_count(lowest - np.uint64(1)) >> 3).astype(np.int64)
+
+
+def _tags_at(data: np.ndarray, end: int) -> np.ndarray:
+    """Every position ``p`` below ``end`` where ``<c`` or ``<r`` starts, in no particular order.
+
+    Compares two bytes at a time at even and at odd positions: less work than finding every
+    ``<`` and testing the byte after each (cells and rows are a quarter of an Excel sheet's
+    tags)."""
+    found = []
+    for offset in (0, 1):
+        pairs = data[offset : offset + (end - offset) // 2 * 2].view("<u2")
+        found.append(np.flatnonzero((pairs == 0x633C) | (pairs == 0x723C)) * 2 + offset)
+    return np.concatenate(found)
+
+
 def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
     """What ``window[start:end]`` holds (see :func:`_stream`): counts of cells, cells that
     start with their reference and row elements, each counted in the chunk holding its last
@@ -422,7 +468,7 @@ def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
 
     Notes
     -----
-    One pass finds every ``<``; the bytes after each decide what it opens, and a reference's
+    Two-byte compares find every ``<c`` and ``<r``; the bytes after each decide what it opens, and a reference's
     letters and digits are read column by column over all references at once (numpy, which
     releases the GIL: this runs beside the decompression of the next chunk). A reference cut
     by the end of the window is read again whole from the next window (its 64 bytes of
@@ -430,59 +476,57 @@ def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
     column or a smaller row, never a wider or larger one, so it cannot mislead the checks.
     """
     data = np.frombuffer(window, dtype=np.uint8)
-    opens = np.flatnonzero(data[:end] == 0x3C)  # '<'
-    first, second = data[opens + 1], data[opens + 2]
-    cell_space = (first == 0x63) & (second == 0x20)  # '<c '
-    cell_tag = cell_space | ((first == 0x63) & (second == 0x3E))  # or '<c>'
-    n_tags = int(np.count_nonzero(cell_tag & (opens >= start - 2)))
-    spaced = opens[cell_space]
-    referenced = (data[spaced + 3] == 0x72) & (data[spaced + 4] == 0x3D) & (data[spaced + 5] == 0x22)  # 'r="'
+    tags = _tags_at(data, end)
+    second = data[tags + 1]
+    cells = tags[second == 0x63]  # '<c'
+    third = data[cells + 2]
+    cell_space = third == 0x20  # '<c '
+    cell_tag = cell_space | (third == 0x3E)  # or '<c>'
+    n_tags = int(np.count_nonzero(cell_tag & (cells >= start - 2)))
+    spaced = cells[cell_space]
+    words = _words(window)
+    referenced = (words[spaced] >> np.uint64(24)) & _THREE_BYTES == 0x223D72  # 'r="' after '<c '
     n_references = int(np.count_nonzero(referenced & (spaced >= start - 5)))
-    rows = opens[(first == 0x72) & (second == 0x6F) & (opens >= start - 3)]  # '<ro'
-    n_row_elements = int(np.count_nonzero(data[rows + 3] == 0x77))  # 'w'
+    rows = tags[(second == 0x72) & (tags >= start - 3)]  # '<r'
+    n_row_elements = int(np.count_nonzero((data[rows + 2] == 0x6F) & (data[rows + 3] == 0x77)))  # 'ow'
     at = spaced[referenced] + 6  # the reference's first letter
-    # Byte tests on uint8: c - 0x41 wraps around below 'A', so one comparison checks a range.
-    upper = [(data[at + k] - 0x41) < 26 for k in range(4)]
-    n_letters = np.select(
-        [upper[0] & ~upper[1], upper[0] & upper[1] & ~upper[2], upper[0] & upper[1] & upper[2] & ~upper[3]],
-        [1, 2, 3],
-        0,
-    )  # 0: no letter, or four and more
+    # Eight bytes from each reference's first letter and first digit, read as one number
+    # (little-endian: the first byte lowest) and tested a byte at a time within it (SWAR).
+    letters = words[at]
+    not_upper = _high_bits(~_above(letters, 0x40) | _above(letters, 0x5A) | letters) | _BYTE4_HIGH
+    n_letters = _leading_bytes(not_upper)
+    n_letters[n_letters > 3] = 0  # 0: no letter, or four and more
     digits_at = at + n_letters
-    n_digits = np.zeros(len(at), dtype=np.int64)
-    in_number = n_letters > 0
-    for k in range(_ROW_DIGITS + 1):
-        in_number &= (data[digits_at + k] - 0x30) < 10
-        n_digits += in_number
-    # A reference is letters, digits and the closing quote (one with more digits than are
-    # read counts whatever follows).
-    has_row = (n_digits > 0) & ((n_digits > _ROW_DIGITS) | (data[digits_at + n_digits] == 0x22))
+    digit_words = words[digits_at]
+    digits = digit_words ^ _ZEROS  # a digit byte becomes its value, any other byte >= 10
+    n_digits = _leading_bytes(_high_bits(_above(digits, 9) | digits))
+    n_digits[n_letters == 0] = 0
+    # A ninth digit: more than are read (a reference with more digits than this counts as
+    # _TOO_FAR, whatever follows).
+    ninth = data[digits_at + 8]
+    n_digits[(n_digits == 8) & ((ninth - 0x30) < 10)] = _ROW_DIGITS + 1
+    # A reference is letters, digits and the closing quote.
+    after = np.where(n_digits < 8, (digit_words >> (np.minimum(n_digits, 7) * 8).astype(np.uint64)) & _LOW_BYTE, ninth)
+    has_row = (n_digits > 0) & ((n_digits > _ROW_DIGITS) | (after == 0x22))
     highest_row = 0
     if has_row.any():
         if int(n_digits[has_row].max()) > _ROW_DIGITS:
             highest_row = _TOO_FAR
         else:
-            # The largest number: of those without a leading zero (Excel writes none), the
-            # largest of the longest, digit by digit; any with one, by value.
-            padded = has_row & (data[digits_at] == 0x30)
-            plain = has_row & ~padded
-            if plain.any():
-                most = int(n_digits[plain].max())
-                candidates = digits_at[plain & (n_digits == most)]
-                for k in range(most):
-                    digit = data[candidates + k]
-                    candidates = candidates[digit == digit.max()]
-                highest_row = int(bytes(data[candidates[0] : candidates[0] + most]))
-            if padded.any():
-                value = np.zeros(int(padded.sum()), dtype=np.int64)
-                for k in range(_ROW_DIGITS):
-                    digit = data[digits_at[padded] + k].astype(np.int64)
-                    value = np.where(k < n_digits[padded], value * 10 + digit - 0x30, value)
-                highest_row = max(highest_row, int(value.max()))
+            n = n_digits[has_row].astype(np.uint64)
+            value = digits[has_row]
+            # Only the digits, moved to the high bytes (leading zeros below), then read as one
+            # decimal number: pairs, fours, eights (three multiplications).
+            keep = np.where(n == 8, _ALL_BITS, (np.uint64(1) << (n * np.uint64(8))) - np.uint64(1))
+            value = (value & keep) << ((np.uint64(8) - n) * np.uint64(8))
+            value = ((value & _NIBBLES) * np.uint64(2561)) >> np.uint64(8)
+            value = ((value & _PAIRS) * np.uint64(6553601)) >> np.uint64(16)
+            value = ((value & _FOURS) * np.uint64(42949672960001)) >> np.uint64(32)
+            highest_row = int(value.max())
     widest = 0
     wide = has_row & (n_letters >= 2)
     if wide.any():
-        letters = [data[at[wide] + k].astype(np.int64) - 64 for k in range(3)]
+        letters = [((letters[wide] >> np.uint64(8 * k)) & _LOW_BYTE).astype(np.int64) - 64 for k in range(3)]
         two = np.where(n_letters[wide] == 2, letters[0] * 26 + letters[1], 0)
         three = np.where(n_letters[wide] == 3, letters[0] * 676 + letters[1] * 26 + letters[2], 0)
         widest = int(np.maximum(two, three).max())
@@ -602,15 +646,11 @@ def scan_xlsx(data: bytes, filename: str, max_cells: int) -> list[SheetScan]:
     if shared in archive.NameToInfo:
         n_strings = 0
         tail = b""
-        try:
-            with archive.open(shared) as part:
-                while chunk := part.read(_SCAN_CHUNK):
-                    # Plus those cut by the chunk boundary (3 + 3 bytes hold no whole one).
-                    seam = tail + chunk[:3]
-                    n_strings += chunk.count(b"<si>") + chunk.count(b"<si ") + seam.count(b"<si>") + seam.count(b"<si ")
-                    tail = chunk[-3:]
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
-            raise corrupt_workbook(filename) from exc
+        for chunk in _inflate(archive, shared, filename, data):
+            # Plus those cut by the chunk boundary (3 + 3 bytes hold no whole one).
+            seam = tail + chunk[:3]
+            n_strings += chunk.count(b"<si>") + chunk.count(b"<si ") + seam.count(b"<si>") + seam.count(b"<si ")
+            tail = chunk[-3:]
         if n_strings > max_cells:
             raise KamError(
                 "ingest.too_many_strings",

@@ -5,6 +5,8 @@ part that is damaged or unusual refused as :mod:`zipfile` refuses it."""
 from __future__ import annotations
 
 import io
+import random
+import re
 import struct
 import zipfile
 import zlib
@@ -190,3 +192,64 @@ def test_damaged_deflate_data_is_refused(inflater):
     with pytest.raises(KamError) as exc:
         scan_xlsx(bytes(data), "x.xlsx", 10**9)
     assert exc.value.code == "ingest.corrupt_workbook"
+
+
+# ------------------------------------------------------------ the chunk counts (SWAR)
+_REFERENCE = re.compile(rb'<c r="([A-Z]+)([0-9]*)(.?)', re.DOTALL)
+
+
+def plain_counts(text: bytes) -> tuple[int, int, int, int, int]:
+    """What ``_chunk_counts`` must find in ``text`` as one whole chunk, in plain Python."""
+    n_tags = len(re.findall(rb"<c[ >]", text))
+    n_references = text.count(b'<c r="')
+    n_rows = text.count(b"<row")
+    widest = highest = 0
+    for letters, digits, after in _REFERENCE.findall(text):
+        if len(letters) > 3 or not digits:
+            continue
+        if len(digits) > 8:  # more digits than a sheet has rows, whatever follows
+            highest = ingest_excel._TOO_FAR
+        elif after == b'"':
+            highest = max(highest, int(digits))
+        else:
+            continue
+        if len(letters) >= 2:
+            number = 0
+            for char in letters:
+                number = number * 26 + char - 64
+            widest = max(widest, number)
+    return n_tags, n_references, n_rows, widest, highest
+
+
+def random_cells(rnd: random.Random) -> bytes:
+    pieces = []
+    for _ in range(rnd.randint(0, 30)):
+        kind = rnd.random()
+        if kind < 0.6:
+            letters = bytes(rnd.choice(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`az\x80\xc1") for _ in range(rnd.choice([0, 1, 1, 2, 3, 4, 5])))
+            digits = bytes(rnd.choice(b"0123456789") for _ in range(rnd.choice([0, 1, 3, 6, 7, 8, 8, 9, 12])))
+            pieces.append(b'<c r="' + letters + digits + rnd.choice([b'"', b'"', b"x", b"", b":", b"/"]) + b' t="s"><v>1</v></c>')
+        elif kind < 0.75:
+            pieces.append(b'<row r="%d">' % rnd.randint(0, 10**7))
+        elif kind < 0.85:
+            pieces.append(rnd.choice([b"<c><v>2</v></c>", b'<c t="s" r="A1"/>', b"<rows/><col/>", b"<cols>"]))
+        else:
+            pieces.append(bytes(rnd.choice(b'<cr="ow >AZ19') for _ in range(rnd.randint(1, 8))))
+    return b"".join(pieces)
+
+
+def test_the_chunk_counts_agree_with_plain_python_on_random_references():
+    rnd = random.Random(19)
+    for _ in range(3000):
+        text = random_cells(rnd)
+        assert tuple(ingest_excel._chunk_counts(text + ingest_excel._PAD, 0, len(text))) == plain_counts(text), text
+
+
+def test_the_byte_tests_of_the_chunk_counts():
+    # Each byte value as a reference's first letter and as its first digit.
+    for value in range(256):
+        byte = bytes([value])
+        text = b'<c r="' + byte + b'12"/><c r="A' + byte + b'"/>'
+        assert tuple(ingest_excel._chunk_counts(text + ingest_excel._PAD, 0, len(text))) == plain_counts(text), value
+    assert plain_counts(b'<c r="AB12"/><c r="XFD1048576"/><c r="A012345678"/>') == (3, 3, 0, 16384, ingest_excel._TOO_FAR)
+    assert plain_counts(b'<row r="1"><c r="ZZ99"/><c r="B00000100"/></row>') == (2, 2, 1, 702, 100)
