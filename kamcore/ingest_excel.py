@@ -450,7 +450,8 @@ def _leading_bytes(flags: np.ndarray) -> np.ndarray:
 
 
 def _tags_at(data: np.ndarray, end: int) -> np.ndarray:
-    """Every position ``p`` below ``end`` where ``<c`` or ``<r`` starts, in no particular order.
+    """Every position ``p`` where ``<c``, ``<r`` or ``"e`` starts and ends below ``end``, in
+    no particular order.
 
     Compares two bytes at a time at even and at odd positions: less work than finding every
     ``<`` and testing the byte after each (cells and rows are a quarter of an Excel sheet's
@@ -458,16 +459,21 @@ def _tags_at(data: np.ndarray, end: int) -> np.ndarray:
     found = []
     for offset in (0, 1):
         pairs = data[offset : offset + (end - offset) // 2 * 2].view("<u2")
-        found.append(np.flatnonzero((pairs == 0x633C) | (pairs == 0x723C)) * 2 + offset)
+        found.append(np.flatnonzero((pairs == 0x633C) | (pairs == 0x723C) | (pairs == 0x6522)) * 2 + offset)
     return np.concatenate(found)
 
 
 def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
+    """What ``window[start:end]`` holds (see :func:`_window_facts`)."""
+    return _window_facts(window, start, end)[0]
+
+
+def _window_facts(window: bytes, start: int, end: int) -> tuple[_ChunkFacts, bool]:
     """What ``window[start:end]`` holds (see :func:`_stream`): counts of cells, cells that
     start with their reference and row elements, each counted in the chunk holding its last
     byte (so one cut by a chunk boundary is counted once); and over every reference in the
     window (``<c r="`` + 1-3 letters + digits), the widest two- or three-letter column and the
-    highest row number.
+    highest row number; and whether the window holds an error cell's ``t="e"``.
 
     Notes
     -----
@@ -482,6 +488,10 @@ def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
     tags = _tags_at(data, end)
     second = data[tags + 1]
     cells = tags[second == 0x63]  # '<c'
+    quotes = tags[(second == 0x65) & (tags >= 2)]  # '"e', and room for 't=' before it
+    has_error_cells = bool(
+        ((data[quotes - 2] == 0x74) & (data[quotes - 1] == 0x3D) & (data[quotes + 2] == 0x22)).any()
+    )  # 't="e"'
     third = data[cells + 2]
     cell_space = third == 0x20  # '<c '
     cell_tag = cell_space | (third == 0x3E)  # or '<c>'
@@ -533,13 +543,14 @@ def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
         two = np.where(n_letters[wide] == 2, letters[0] * 26 + letters[1], 0)
         three = np.where(n_letters[wide] == 3, letters[0] * 676 + letters[1] * 26 + letters[2], 0)
         widest = int(np.maximum(two, three).max())
-    return _ChunkFacts(
+    facts = _ChunkFacts(
         n_tags=n_tags,
         n_references=n_references,
         n_row_elements=n_row_elements,
         widest=widest,
         highest_row=highest_row,
     )
+    return facts, has_error_cells
 
 
 class _PartCounts:
@@ -552,7 +563,9 @@ class _PartCounts:
         self.first_seen = self.inconsistent = False
 
     def add(self, window: bytes, start: int, end: int) -> None:
-        facts = _chunk_counts(window, start, end)
+        facts, has_error_cells = _window_facts(window, start, end)
+        if has_error_cells:
+            self.scan.has_error_cells = True
         self.n_tags += facts.n_tags
         self.n_references += facts.n_references
         self.n_row_elements += facts.n_row_elements
@@ -586,8 +599,8 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
     or not written first, as Excel writes it), every reference is read (slower, exact).
 
     The part is decompressed here in 1 MB chunks while a worker thread counts the previous
-    chunk (zlib and numpy release the GIL) and the error cells are looked for here; at most two
-    chunks are held.
+    chunk and looks for error cells in it (zlib and numpy release the GIL); at most two chunks
+    are held.
     """
     counts = _PartCounts(scan)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-scan") as pool:
@@ -598,9 +611,6 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
                 if counts.n_tags > max_cells:
                     break
             pending = pool.submit(counts.add, window, start, end)
-            # Searched here, beside the worker's counting of the same window.
-            if not scan.has_error_cells and b't="e"' in window:
-                scan.has_error_cells = True
         if pending is not None:
             pending.result()
     n_tags, n_references = counts.n_tags, counts.n_references

@@ -253,3 +253,18 @@ def test_the_byte_tests_of_the_chunk_counts():
         assert tuple(ingest_excel._chunk_counts(text + ingest_excel._PAD, 0, len(text))) == plain_counts(text), value
     assert plain_counts(b'<c r="AB12"/><c r="XFD1048576"/><c r="A012345678"/>') == (3, 3, 0, 16384, ingest_excel._TOO_FAR)
     assert plain_counts(b'<row r="1"><c r="ZZ99"/><c r="B00000100"/></row>') == (2, 2, 1, 702, 100)
+
+
+def test_error_cells_are_found_wherever_the_window_puts_them():
+    rnd = random.Random(7)
+    pieces = [b't="e"', b't="e', b'"e"', b't=e"', b'<c r="A1" t="e">', b"<v>#N/A</v>", b"<c>", b"xx", b'"', b"e"]
+    found = 0
+    for _ in range(4000):
+        text = b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        end = rnd.randint(0, len(text))
+        start = rnd.randint(0, end)
+        window = text[:end] + ingest_excel._PAD
+        expected = b't="e"' in window
+        found += expected
+        assert ingest_excel._window_facts(window, start, end)[1] is expected, (window, start, end)
+    assert 1000 < found < 3000  # both answers well represented
