@@ -307,7 +307,7 @@ def _stream(archive: zipfile.ZipFile, part: str, filename: str, data: bytes | No
     archive's bytes, where the caller holds them (see :func:`_inflate`)."""
     tail = b""
     for chunk in _inflate(archive, part, filename, data):
-        yield tail + chunk + _PAD, len(tail), len(tail) + len(chunk)
+        yield b"".join((tail, chunk, _PAD)), len(tail), len(tail) + len(chunk)  # one copy
         tail = chunk[-64:]
 
 
