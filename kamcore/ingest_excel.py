@@ -346,9 +346,12 @@ def _inflate(archive: zipfile.ZipFile, part: str, filename: str, data: bytes | N
         pending: bytes | memoryview = b""
         at = 0
         while left > 0 and not inflater.eof:
-            if not pending and at < len(raw):
-                pending = raw[at : at + _INFLATE_INPUT]
-                at += _INFLATE_INPUT
+            if len(pending) < _INFLATE_INPUT // 2 and at < len(raw):
+                # Topped up, so that a call whose output reached the chunk size and left a
+                # little input unread is not followed by one inflating only that little.
+                more = raw[at : at + _INFLATE_INPUT - len(pending)]
+                at += len(more)
+                pending = b"".join((pending, more)) if pending else more
             before = len(pending)
             try:
                 # Called with no input too: output held back by max_length comes out then.

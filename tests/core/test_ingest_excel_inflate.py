@@ -268,3 +268,14 @@ def test_error_cells_are_found_wherever_the_window_puts_them():
         found += expected
         assert ingest_excel._window_facts(window, start, end)[1] is expected, (window, start, end)
     assert 1000 < found < 3000  # both answers well represented
+
+
+@pytest.mark.parametrize("chunk_size", [64 * 1024, 384 * 1024])
+def test_every_chunk_but_the_last_is_full(monkeypatch, inflater, chunk_size):
+    # Input is topped up before it runs low: no call inflates only the little a full call left.
+    data = workbook(rows_xml(60_000))
+    monkeypatch.setattr(ingest_excel, "_SCAN_CHUNK", chunk_size)
+    sizes = [len(chunk) for chunk in chunks(data)]
+    assert len(sizes) > 3
+    assert set(sizes[:-1]) == {chunk_size}
+    assert sum(sizes) == zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET).file_size
