@@ -100,13 +100,20 @@ class SheetColumns(BaseModel):
         (positions below the header; None: every row), as :func:`cell_text` writes it."""
         source = self.numbers[index] if index in self.numbers else self.dates[index]
         if rows is not None:
-            source = source.take(pa.array(rows, pa.int64()))
+            rows = np.asarray(rows, dtype=np.int64)
+            if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and (np.diff(rows) == 1).all():
+                source = source.slice(int(rows[0]), len(rows))  # a run of rows (the profiled head): no copy
+            else:
+                source = source.take(pa.array(rows, pa.int64()))
         valid = np.asarray(source.is_valid(), dtype=bool)
         if index in self.numbers:
-            values = pc.fill_null(source, 0.0).to_numpy(zero_copy_only=False)
-            text = _number_texts(values, valid)
+            filled = pc.fill_null(source, 0.0) if source.null_count else source
+            text = _number_texts(filled.to_numpy(zero_copy_only=False), valid)
         else:
-            text = _datetime_texts(pc.fill_null(source.cast(pa.int64()), 0).to_numpy(zero_copy_only=False))
+            seconds = source.cast(pa.int64())
+            text = _datetime_texts((pc.fill_null(seconds, 0) if source.null_count else seconds).to_numpy(zero_copy_only=False))
+        if not source.null_count:
+            return text
         return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string()))
 
 

@@ -279,3 +279,37 @@ def test_every_chunk_but_the_last_is_full(monkeypatch, inflater, chunk_size):
     assert len(sizes) > 3
     assert set(sizes[:-1]) == {chunk_size}
     assert sum(sizes) == zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET).file_size
+
+
+# ------------------------------------------------------------ cell text of numbers and dates
+def test_native_text_of_a_run_of_rows_is_that_of_the_same_rows_taken_one_by_one():
+    import datetime as dt
+
+    import fastexcel
+    import numpy as np
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Beløp", "Antall", "Dato"])
+    for r in range(40):
+        sheet.append(
+            [
+                None if r % 7 == 3 else r * 1.25,  # blanks among numbers
+                r,  # no blanks
+                None if r % 5 == 1 else dt.datetime(2024, 1, 1) + dt.timedelta(days=r, hours=r % 3),
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    [scan] = scan_xlsx(data, "t.xlsx", 10**6)
+    columns = ingest_excel._read_columns(fastexcel.read_excel(data), scan, "t.xlsx", 500)
+    assert sorted(columns.numbers) == [0, 1] and sorted(columns.dates) == [2]
+    for index in (0, 1, 2):
+        every = columns.native_text(index).to_pylist()
+        for rows in (np.arange(0, 10), np.arange(5, 40), np.array([9, 3, 4]), np.array([2, 3, 5])):
+            assert columns.native_text(index, rows).to_pylist() == [every[r] for r in rows]
+    assert columns.native_text(0, np.arange(2, 5)).to_pylist() == ["2.5", None, "5"]
+    assert columns.native_text(1, np.arange(0, 3)).to_pylist() == ["0", "1", "2"]
+    assert columns.native_text(2, np.arange(0, 3)).to_pylist() == ["2024-01-01 00:00:00", None, "2024-01-03 02:00:00"]
