@@ -819,7 +819,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
     widths = np.zeros(body.num_rows, dtype=np.int64)
     for index, array in enumerate(present):
         if index in free_text:
-            filled = pc.fill_null(pc.and_(pc.is_valid(array), pc.not_equal(pc.utf8_trim_whitespace(array), "")), False)
+            filled = _filled_text(array)
         else:
             filled = pc.is_valid(array)  # the text of a number, date or boolean is never blank
         widths += np.asarray(filled, dtype=np.int64)
@@ -842,6 +842,13 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
         widths=all_widths,
         trailing_empty_rows=max(0, scan.n_rows - 1 - body.num_rows),
     )
+
+
+def _filled_text(array: pa.Array) -> pa.Array:
+    """True where a text cell is neither NULL nor blank (empty, or whitespace only: what
+    ``utf8_trim_whitespace`` would trim to ""), without writing the trimmed strings."""
+    blank = pc.or_(pc.equal(pc.binary_length(array), 0), pc.utf8_is_space(array))
+    return pc.fill_null(pc.and_(pc.is_valid(array), pc.invert(blank)), False)
 
 
 def _datetime_texts(seconds: np.ndarray) -> pa.Array:

@@ -313,3 +313,18 @@ def test_native_text_of_a_run_of_rows_is_that_of_the_same_rows_taken_one_by_one(
     assert columns.native_text(0, np.arange(2, 5)).to_pylist() == ["2.5", None, "5"]
     assert columns.native_text(1, np.arange(0, 3)).to_pylist() == ["0", "1", "2"]
     assert columns.native_text(2, np.arange(0, 3)).to_pylist() == ["2024-01-01 00:00:00", None, "2024-01-03 02:00:00"]
+
+
+def test_a_text_cell_is_filled_unless_trimming_whitespace_leaves_nothing():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Every code point alone and three times over, and a few mixtures.
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    texts = points + [c * 3 for c in points[:0x3100]] + ["", " a ", " ", "\t\n", "\u00a0\u3000", "x\u2028", None]
+    array = pa.array(texts, pa.large_string())
+    trimmed = pc.fill_null(pc.and_(pc.is_valid(array), pc.not_equal(pc.utf8_trim_whitespace(array), "")), False)
+    assert ingest_excel._filled_text(array).equals(trimmed)
+    assert ingest_excel._filled_text(pa.array(["", " ", "\u00a0", " a", None, "0"])).to_pylist() == [
+        False, False, False, True, False, True,
+    ]  # fmt: skip
