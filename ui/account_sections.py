@@ -11,10 +11,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from kamcore import portfolio
+from kamcore import portfolio, tables
 from kamcore import survey as survey_stats
 from kamcore.errors import KamError
-from ui import account_facts, account_link, anonymity, charts, data, i18n, key_accounts, widgets
+from ui import (
+    account_facts,
+    account_health,
+    account_link,
+    anonymity,
+    charts,
+    data,
+    i18n,
+    key_accounts,
+    widgets,
+)
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, t
 from ui.shared import keyed
@@ -67,11 +77,15 @@ def monthly_series(txn: pd.DataFrame, frame_key: tuple | None, account: str, wit
     the whole data as the full call gives."""
     profit = "profit" if with_profit else None
     span = keyed((*frame_key, "account.month_span"), _month_span, txn) if frame_key is not None else None
-    rows = keyed((*frame_key, "account.rows"), _rows_by_account, txn).get(account) if span else None
-    if rows is None:  # no key, no dates or no rows of this account: the full call
+    mine = _own_lines(txn, account) if span else None  # text ids: compared (no positions of every account)
+    if mine is not None and mine.empty:
+        mine = None
+    if span and mine is None:
+        rows = keyed((*frame_key, "account.rows"), _rows_by_account, txn).get(account)
+        mine = txn.iloc[rows] if rows is not None else None
+    if mine is None:  # no key, no dates or no rows of this account: the full call
         return portfolio.monthly_series(txn.assign(customer_id=txn["customer_id"].astype(str)), account,
                                         "customer_id", "date", "revenue", profit)
-    mine = txn.iloc[rows]
     series = portfolio.monthly_series(mine.assign(customer_id=mine["customer_id"].astype(str)), account,
                                       "customer_id", "date", "revenue", profit)
     months = pd.date_range(span[0], span[1], freq="MS", name="month")
@@ -128,9 +142,29 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     return account
 
 
+def _own_lines(txn: pd.DataFrame, account: str) -> pd.DataFrame | None:
+    """The transactions of ``account``, in order (a comparison of the id column: 20 ms at a
+    million lines); None when the ids are not text (then the keyed positions are used)."""
+    ids = txn["customer_id"]
+    if not pd.api.types.is_string_dtype(ids.dtype) or ids.dtype == object:
+        return None
+    return txn.loc[(ids == account).fillna(False).to_numpy(dtype=bool)]
+
+
+def _account_rows(account: str) -> pd.DataFrame | None:
+    """``data.accounts(filtered=False)``, or without an accounts table only the rows it would give
+    ``account`` (the roll-up of its own transactions: one group of ``tables.derive_accounts``,
+    the same values, without rolling up every account at a million lines; issue 19)."""
+    found = data.transactions_keyed(filtered=False)
+    if found is None or key_accounts.has_accounts_table() or "customer_id" not in found[0]:
+        return data.accounts(filtered=False)
+    mine = _own_lines(found[0], account)
+    return tables.derive_accounts(mine) if mine is not None else data.accounts(filtered=False)
+
+
 def facts(account: str, names: dict[str, str], short_ids: list[str]) -> None:
     """Name, region, industry, owner, segment of the account (as text, never markdown)."""
-    frame = data.accounts(filtered=False)
+    frame = _account_rows(account)
     row = None
     if frame is not None:
         match = frame[frame["customer_id"].astype(str) == account]
@@ -153,6 +187,10 @@ def health_section(account: str) -> pd.DataFrame | None:
     done (``key_accounts.future_status``). Returns the health inputs besides sales it scored with
     (``key_accounts.health_accounts``: the plan below reads the same)."""
     st.subheader(t("account.health_title"))
+    if account_health.pending():  # a large workspace: health computed after the first paint (issue 19)
+        account_health.status("account")
+        key_accounts.weights_editor("account")
+        return key_accounts.health_accounts(wait=key_accounts.future_ready())
     ready = key_accounts.future_status()
     chosen_weights = key_accounts.weights_editor("account")
     inputs = key_accounts.health_accounts(wait=ready)
@@ -257,7 +295,9 @@ def _item(prepared: Any, words: tuple[str, ...]) -> str | None:
 
 def survey_section(account: str, prepared: Any) -> None:
     """The account's respondents' gaps per key area against all customers, NPS and loyalty types."""
-    measures = key_accounts.survey_measures() if prepared is not None else None  # once per data key
+    if prepared is None or account_health.pending():  # relative to all customers: after health (issue 19)
+        return
+    measures = key_accounts.survey_measures()  # once per data key
     if measures is None:
         return
     st.subheader(t("account.survey_section"))
