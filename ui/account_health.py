@@ -85,12 +85,18 @@ def _job(call: tuple) -> _Job:
     return data.background(repr(("account_health", *frame_key, survey_key)), lambda: _Job(call))
 
 
+def job() -> _Job | None:
+    """This session's background health computation (None on a small workspace or without data)."""
+    call = _call()
+    return _job(call) if call is not None else None
+
+
 def pending() -> bool:
     """Whether health is still being computed in the background (a large workspace): the page then
     shows :func:`status` instead of health. False when it can be had now (computed in the page's
     run if not yet there: a small workspace, or the background computation done or failed)."""
-    call = _call()
-    return call is not None and not _job(call).done()
+    found = job()
+    return found is not None and not found.done()
 
 
 def start() -> None:

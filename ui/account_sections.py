@@ -48,6 +48,12 @@ def _largest_account(txn: pd.DataFrame) -> str:
     return str(txn.groupby(txn["customer_id"].astype(str))["revenue"].sum().idxmax())
 
 
+def _largest_by_codes(txn: pd.DataFrame, codes: SimpleNamespace) -> str:
+    """:func:`_largest_account` on the ids' integer codes (``key_accounts.account_codes``): the same
+    groupby sum in the same order (the codes follow the text ids' order), without grouping text."""
+    return codes.ids[int(txn["revenue"].groupby(codes.codes).sum().idxmax())]
+
+
 def _rows_by_account(txn: pd.DataFrame) -> MappingProxyType:
     """Account id (as text) -> positions of its transactions, in order (read-only: handed out
     as it is, not copied entry by entry). Made on integer codes: one stable sort of a million."""
@@ -77,7 +83,7 @@ def monthly_series(txn: pd.DataFrame, frame_key: tuple | None, account: str, wit
     the whole data as the full call gives."""
     profit = "profit" if with_profit else None
     span = keyed((*frame_key, "account.month_span"), _month_span, txn) if frame_key is not None else None
-    mine = _own_lines(txn, account) if span else None  # text ids: compared (no positions of every account)
+    mine = _own_lines(txn, frame_key, account) if span else None  # by the ids' codes (no positions per account)
     if mine is not None and mine.empty:
         mine = None
     if span and mine is None:
@@ -109,8 +115,12 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     # (50,000 accounts: the switch is looked up once, not once per account)
     anonymised = anonymity.on()
     # (in a namespace: ui.shared.keyed hands a tuple out element by element, 50,000 of them every run)
-    found = (keyed((*frame_key, "account.ids"), _account_ids_boxed, txn).ids if frame_key is not None
-             else _account_ids(txn))
+    codes = key_accounts.account_codes(frame_key, txn) if frame_key is not None else None
+    if codes is not None:  # the ids' codes' distinct ids: the same sorted text ids (issue 19)
+        found = codes.ids
+    else:
+        found = (keyed((*frame_key, "account.ids"), _account_ids_boxed, txn).ids if frame_key is not None
+                 else _account_ids(txn))
     if anonymised:
         ids = sorted(set(found) | set(names), key=anonymity.account_sort_key)
         labels = {a: anonymity.account(a) for a in ids}
@@ -125,8 +135,11 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     if st.session_state.get("account.pick") not in id_set:
         first = next((a for a in short_ids if a in id_set), None)
         if first is None:
-            first = (keyed((*frame_key, "account.largest"), _largest_account, txn) if frame_key is not None
-                     else _largest_account(txn))
+            if codes is not None:
+                first = keyed((*frame_key, "account.largest.codes"), _largest_by_codes, txn, codes)
+            else:
+                first = (keyed((*frame_key, "account.largest"), _largest_account, txn) if frame_key is not None
+                         else _largest_account(txn))
         st.session_state["account.pick"] = first
 
     def remember() -> None:
@@ -142,13 +155,14 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     return account
 
 
-def _own_lines(txn: pd.DataFrame, account: str) -> pd.DataFrame | None:
-    """The transactions of ``account``, in order (a comparison of the id column: 20 ms at a
-    million lines); None when the ids are not text (then the keyed positions are used)."""
-    ids = txn["customer_id"]
-    if not pd.api.types.is_string_dtype(ids.dtype) or ids.dtype == object:
+def _own_lines(txn: pd.DataFrame, frame_key: tuple, account: str) -> pd.DataFrame | None:
+    """The transactions of ``account``, in order, found by its integer code (``key_accounts.account_codes``,
+    once per data key); None when the ids are not text without missing ones."""
+    codes = key_accounts.account_codes(frame_key, txn)
+    if codes is None:
         return None
-    return txn.loc[(ids == account).fillna(False).to_numpy(dtype=bool)]
+    code = codes.code.get(account)
+    return txn.iloc[np.flatnonzero(codes.codes == code)] if code is not None else txn.iloc[:0]
 
 
 def _account_rows(account: str) -> pd.DataFrame | None:
@@ -158,7 +172,7 @@ def _account_rows(account: str) -> pd.DataFrame | None:
     found = data.transactions_keyed(filtered=False)
     if found is None or key_accounts.has_accounts_table() or "customer_id" not in found[0]:
         return data.accounts(filtered=False)
-    mine = _own_lines(found[0], account)
+    mine = _own_lines(found[0], found[1], account)
     return tables.derive_accounts(mine) if mine is not None else data.accounts(filtered=False)
 
 

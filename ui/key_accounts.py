@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -62,7 +62,8 @@ def names() -> MappingProxyType:
         return _names_of(data.accounts(filtered=False))
     txn, frame_key = found
     if not has_accounts_table() and "customer_id" in txn:
-        return keyed((*frame_key, "account.names.transactions"), names_from_transactions, txn)
+        return keyed((*frame_key, "account.names.transactions"), names_from_transactions, txn,
+                     account_codes(frame_key, txn))
     return keyed((*frame_key, "account.names", data.accounts_key(filtered=False)), _all_names)
 
 
@@ -74,25 +75,47 @@ def has_accounts_table() -> bool:
     return master is not None and "customer_id" in master
 
 
-def names_from_transactions(txn: pd.DataFrame) -> MappingProxyType:
+def _all_names() -> MappingProxyType:
+    return _names_of(data.accounts(filtered=False))
+
+
+def account_codes(frame_key: tuple, txn: pd.DataFrame) -> SimpleNamespace | None:
+    """The transactions' account ids as integer codes, once per data key (ui.shared.keyed; issue 19):
+    ``.codes`` (one per line, in id order), ``.ids`` (the distinct ids as text, sorted: a tuple) and
+    ``.code`` (id -> code). Only for text ids without missing ones (None otherwise): their codes'
+    order is then the text order every roll-up by ``customer_id.astype(str)`` groups in."""
+    return keyed((*frame_key, "account.codes"), _account_codes, txn)
+
+
+def _account_codes(txn: pd.DataFrame) -> SimpleNamespace | None:
+    ids = txn["customer_id"] if "customer_id" in txn else None
+    if ids is None or ids.dtype == object or not pd.api.types.is_string_dtype(ids.dtype) or ids.isna().any():
+        return None
+    codes, uniques = pd.factorize(ids, sort=True)
+    codes.setflags(write=False)  # shared by every session
+    distinct = tuple(pd.Series(uniques).astype(str).tolist())
+    return SimpleNamespace(codes=codes, ids=distinct, code=MappingProxyType({a: i for i, a in enumerate(distinct)}))
+
+
+def names_from_transactions(txn: pd.DataFrame, codes: SimpleNamespace | None = None) -> MappingProxyType:
     """``_names_of(tables.derive_accounts(txn))`` without the roll-up of every column (issue 19:
-    0.36 s at a million lines, this 0.08 s): each account's last non-missing name in the
-    lines' order (``groupby(...).last()``), its id when it has none, in id order."""
-    codes, ids = pd.factorize(txn["customer_id"], sort=True, use_na_sentinel=True)
-    ids = pd.Series(ids).astype(str).to_numpy(dtype=object)
+    0.36 s at a million lines): each account's last non-missing name in the lines' order
+    (``groupby(...).last()``), its id when it has none, in id order. ``codes``: :func:`account_codes`'
+    (else the ids are factorised here)."""
+    if codes is None:
+        found, uniques = pd.factorize(txn["customer_id"], sort=True, use_na_sentinel=True)
+        ids = pd.Series(uniques).astype(str).to_numpy(dtype=object)
+    else:
+        found, ids = codes.codes, np.asarray(codes.ids, dtype=object)
     if "customer_name" not in txn:
         return MappingProxyType(dict(zip(ids, ids, strict=True)))
     name = txn["customer_name"]
-    valid = name.notna().to_numpy(dtype=bool) & (codes >= 0)
+    valid = name.notna().to_numpy(dtype=bool) & (found >= 0)
     last = np.full(len(ids), -1, dtype=np.int64)
-    np.maximum.at(last, codes[valid], np.flatnonzero(valid))
+    np.maximum.at(last, found[valid], np.flatnonzero(valid))
     values = name.to_numpy(dtype=object, na_value=None)
     shown = [ids[i] if p < 0 else str(values[p]) for i, p in enumerate(last.tolist())]
     return MappingProxyType(dict(zip(ids, shown, strict=True)))
-
-
-def _all_names() -> MappingProxyType:
-    return _names_of(data.accounts(filtered=False))
 
 
 def scores_name() -> str:
