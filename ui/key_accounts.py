@@ -113,9 +113,10 @@ def names_from_transactions(txn: pd.DataFrame, codes: SimpleNamespace | None = N
     valid = name.notna().to_numpy(dtype=bool) & (found >= 0)
     last = np.full(len(ids), -1, dtype=np.int64)
     np.maximum.at(last, found[valid], np.flatnonzero(valid))
-    values = name.to_numpy(dtype=object, na_value=None)
-    shown = [ids[i] if p < 0 else str(values[p]) for i, p in enumerate(last.tolist())]
-    return MappingProxyType(dict(zip(ids, shown, strict=True)))
+    has = last >= 0
+    shown = ids.copy()  # an account without a name: its id
+    shown[has] = name.iloc[last[has]].astype(str).to_numpy(dtype=object)
+    return MappingProxyType(dict(zip(ids.tolist(), shown.tolist(), strict=True)))
 
 
 def scores_name() -> str:
