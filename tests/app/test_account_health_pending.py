@@ -8,6 +8,7 @@ tests/app/test_page_account.py and test_page_plans*.py check against kamcore).""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -137,20 +138,26 @@ def test_status_in_norwegian_and_swedish(held, lang, label):
     assert [s.label for s in plans.status] == [label]
 
 
-def test_one_computation_per_data_key(held, tmp_path, monkeypatch):
-    """A session on another workspace (another upload) gets its own computation, never the first's."""
+def test_one_computation_per_data_key(held, demo_root, monkeypatch):
+    """The Plans page reads the computation the Account page started (the same data key); the
+    key names the workspace file and the transactions' content, so a session on another workspace
+    (another upload) or other data never gets this one."""
     go, calls = held
-    _page("account")
-    assert calls == [account_health.THREAD_NAME]
-    first = account_health._job
     keys: list[str] = []
-    monkeypatch.setattr(account_health.data, "background",
-                        lambda key, start, _real=account_health.data.background: keys.append(key) or _real(key, start))
-    _page("plans")  # the same data: the same job
-    assert len(set(keys)) == 1 and "'account_health'" in keys[0]
-    assert first is account_health._job
+    real = account_health.data.background
+    monkeypatch.setattr(account_health.data, "background", lambda key, start: keys.append(key) or real(key, start))
+    _page("account")
+    _page("plans")
+    assert calls == [account_health.THREAD_NAME]
+    mine = {k for k in keys if k.startswith("('account_health'")}
+    assert len(mine) == 1
+    key = mine.pop()
+    # ui.data's key of the transactions: workspace file, table, content hash, mapping (then the survey)
+    assert re.match(r"\('account_health', '" + re.escape(str(demo_root / "demo.duckdb"))
+                    + r"', 'transactions', '[0-9a-f]{32}', '\{", key), key
     go.set()
     _finish()
+    assert calls == [account_health.THREAD_NAME]
 
 
 def test_small_workspace_computes_at_once_in_the_script(demo_root, monkeypatch):
