@@ -42,6 +42,6 @@ st.subheader(t("app.page_relationships"))
 relationships.account_section(account, key="account.relationships")
 
 account_plan.render(account, txn, prepared, inputs)
-account_health.start()  # once the page is drawn (issue 19): health of every account, if not computed yet
+account_health.start("account")  # once the page is drawn (issue 19): health of every account, if not computed yet
 key_accounts.start_future()  # then (issue 19): the future-value fit, if not running yet
 account_facts.start()  # and the portfolio facts of a large workspace, if not computed yet

@@ -89,7 +89,7 @@ def _health_list(scores: pd.DataFrame) -> None:
 # ------------------------------------------------------------------------------ health list
 st.subheader(t("plans.health_title"))
 # on a large workspace health is computed after the first paint (ui/account_health.py, issue 19)
-if account_health.pending():
+if account_health.pending("plans"):
     account_health.status("plans")
     chosen_weights = key_accounts.weights_editor("plans")
     health_inputs = key_accounts.health_accounts(wait=key_accounts.future_ready())
@@ -186,7 +186,7 @@ st.subheader(t("plans.effect_title"))
 st.caption(t("plans.effect_intro"))
 if not short_ids:
     st.info(t("plans.effect_needs_shortlist"))
-    account_health.start()
+    account_health.start("plans")
     key_accounts.start_future()  # the page ends here: the future-value fit, if not running yet
     st.stop()
 default_start = saved_at.date() if saved_at is not None else last_day.date()
@@ -199,7 +199,7 @@ try:
     effect = plans.programme_effect(txn, short_ids, start, as_of=last_day)
 except KamError as exc:
     widgets.error(exc)
-    account_health.start()
+    account_health.start("plans")
     key_accounts.start_future()  # the page ends here: the future-value fit, if not running yet
     st.stop()
 groups = effect.groups
@@ -221,5 +221,5 @@ i18n.dataframe(pd.DataFrame({
     **{t(f"plans.col_{c}"): [fmt_pct(v) for v in groups[c]] for c in ("growth", "margin_before", "margin_after")},
 }), hide_index=True, width="stretch", key="plans.effect_table")
 st.warning(t("plans.effect_caveat"), icon=":material/info:")
-account_health.start()  # once the page is drawn (issue 19): health of every account, if not computed yet
+account_health.start("plans")  # once the page is drawn (issue 19): health of every account, if not computed yet
 key_accounts.start_future()  # once the page is drawn (issue 19): the future-value fit, if not running yet

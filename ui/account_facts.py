@@ -82,7 +82,7 @@ def facts() -> dict[str, Any] | None:
 def start() -> None:
     """Start the background computation if it is not running yet (the page calls it once drawn,
     so that it does not compete with drawing the page)."""
-    if account_health.pending():  # one after the other: health first (ui/account_health.py)
+    if account_health.pending("account"):  # one after the other: health first (ui/account_health.py)
         return
     call = key_accounts.portfolio_facts_call()
     if call is not None and _large(call):
@@ -97,7 +97,7 @@ def status() -> None:
     box.write(t("account_facts.meanwhile"))
     call = key_accounts.portfolio_facts_call()
     job = _job(call) if call is not None and _large(call) else None
-    health = account_health.job()  # computed first: the facts start once it is done (not beside it)
+    health = account_health.job("account")  # computed first: the facts start once it is done (not beside it)
     runs: list[int] = []  # this fragment's runs: the first is part of the page's run
 
     @st.fragment(run_every=1.0)

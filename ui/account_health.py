@@ -59,50 +59,53 @@ class _Job(data.BackgroundJob):
             self._done.set()
 
 
-def _work(frame_key: tuple, txn: pd.DataFrame, prepared: Any, survey_key: str) -> bool:
-    """The portfolio-wide health work, into ``ui.shared.keyed``'s entries (the keys the pages read)."""
+def _work(frame_key: tuple, txn: pd.DataFrame, prepared: Any, survey_key: str, page: str) -> bool:
+    """The portfolio-wide health work, into ``ui.shared.keyed``'s entries (the keys the pages read):
+    the 12-month trends only for the Plans page's list (an entry already made is not made again)."""
     key_accounts.health_sales(frame_key, txn, None)
     if prepared is not None:
         key_accounts.health_survey_table(frame_key, prepared, survey_key)
-    key_accounts.trends(frame_key, txn)
+    if page == "plans":
+        key_accounts.trends(frame_key, txn)
     return True
 
 
-def _call() -> tuple | None:
-    """``(frame_key, txn, prepared survey, survey key)`` of this session's data; None when health
-    has nothing to be computed from or the data is small enough to compute it at once."""
+def _call(page: str) -> tuple | None:
+    """``(frame_key, txn, prepared survey, survey key, page)`` of this session's data; None when
+    health has nothing to be computed from or the data is small enough to compute it at once."""
     found = data.transactions_keyed(filtered=False)
     if found is None or "date" not in found[0] or "revenue" not in found[0] or len(found[0]) <= WAIT_ROWS:
         return None
     txn, frame_key = found
     found_survey = key_accounts._survey_table()
     prepared = found_survey[2] if found_survey else None
-    return frame_key, txn, prepared, key_accounts._survey_key(found_survey)
+    return frame_key, txn, prepared, key_accounts._survey_key(found_survey), page
 
 
 def _job(call: tuple) -> _Job:
-    frame_key, _txn, _prepared, survey_key = call
-    return data.background(repr(("account_health", *frame_key, survey_key)), lambda: _Job(call))
+    frame_key, _txn, _prepared, survey_key, page = call
+    return data.background(repr(("account_health", *frame_key, survey_key, page)), lambda: _Job(call))
 
 
-def job() -> _Job | None:
-    """This session's background health computation (None on a small workspace or without data)."""
-    call = _call()
+def job(page: str) -> _Job | None:
+    """This session's background health computation for ``page`` ("account" or "plans": the
+    latter with the trends of its list); None on a small workspace or without data."""
+    call = _call(page)
     return _job(call) if call is not None else None
 
 
-def pending() -> bool:
+def pending(page: str) -> bool:
     """Whether health is still being computed in the background (a large workspace): the page then
     shows :func:`status` instead of health. False when it can be had now (computed in the page's
     run if not yet there: a small workspace, or the background computation done or failed)."""
-    found = job()
+    found = job(page)
     return found is not None and not found.done()
 
 
-def start() -> None:
+def start(page: str) -> None:
     """Start the background computation if it is not running yet (the pages call it once drawn,
     so that it does not compete with drawing them)."""
-    call = _call()
+    call = _call(page)
     if call is not None:
         _job(call).ensure_started()
 
@@ -111,7 +114,7 @@ def status(page: str) -> None:
     """While health is being computed: a status box saying what (``page``: "account" or "plans",
     whose sentence says what waits for it) and a fragment that reruns the page once it is done
     (its first check after the page's run starts the work, should the page have stopped early)."""
-    call = _call()
+    call = _call(page)
     rows = len(call[1]) if call is not None else 0
     box = st.status(t("account_health.computing", rows=fmt_num(rows)), state="running", expanded=True)
     box.write(t(f"account_health.meanwhile_{page}"))

@@ -216,7 +216,7 @@ def health_section(account: str) -> pd.DataFrame | None:
     done (``key_accounts.future_status``). Returns the health inputs besides sales it scored with
     (``key_accounts.health_accounts``: the plan below reads the same)."""
     st.subheader(t("account.health_title"))
-    if account_health.pending():  # a large workspace: health computed after the first paint (issue 19)
+    if account_health.pending("account"):  # a large workspace: health computed after the first paint (issue 19)
         account_health.status("account")
         key_accounts.weights_editor("account")
         return key_accounts.health_accounts(wait=key_accounts.future_ready())
@@ -324,7 +324,7 @@ def _item(prepared: Any, words: tuple[str, ...]) -> str | None:
 
 def survey_section(account: str, prepared: Any) -> None:
     """The account's respondents' gaps per key area against all customers, NPS and loyalty types."""
-    if prepared is None or account_health.pending():  # relative to all customers: after health (issue 19)
+    if prepared is None or account_health.pending("account"):  # relative to all customers: after health (issue 19)
         return
     measures = key_accounts.survey_measures()  # once per data key
     if measures is None:
