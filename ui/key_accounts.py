@@ -221,7 +221,13 @@ def health_accounts(*, wait: bool = True) -> pd.DataFrame | None:
 
 def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
     """The first survey with an account column and expectation/perception pairs, prepared exactly as the
-    survey page prepares it (its scales, labels, shifts, saved dictionary and reverse keys)."""
+    survey page prepares it (its scales, labels, shifts, saved dictionary and reverse keys): looked
+    up once per script run (the Account page asks for it several times a run; issue 19), again
+    when the run has written to the workspace."""
+    return data._once_per_run("_key_accounts_survey_in_run", lambda _ws: _find_survey_table())
+
+
+def _find_survey_table() -> tuple[str, pd.DataFrame, Any] | None:
     from ui import survey_views  # the survey page's own preparation, so the two never disagree
 
     for name in data.table_names(TableKind.survey):
