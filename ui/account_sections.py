@@ -99,12 +99,10 @@ def monthly_series(txn: pd.DataFrame, frame_key: tuple | None, account: str, wit
     profit = "profit" if with_profit else None
     span = keyed((*frame_key, "account.month_span"), _month_span, txn) if frame_key is not None else None
     mine = _own_lines(txn, frame_key, account) if span else None  # by the ids' codes (no positions per account)
-    if mine is not None and mine.empty:
-        mine = None
-    if span and mine is None:
+    if span and mine is None:  # ids that are not text: the positions of every account, once per key
         rows = keyed((*frame_key, "account.rows"), _rows_by_account, txn).get(account)
         mine = txn.iloc[rows] if rows is not None else None
-    if mine is None:  # no key, no dates or no rows of this account: the full call
+    if mine is None or mine.empty:  # no key, no dates or no rows of this account: the full call
         return portfolio.monthly_series(txn.assign(customer_id=txn["customer_id"].astype(str)), account,
                                         "customer_id", "date", "revenue", profit)
     series = portfolio.monthly_series(mine.assign(customer_id=mine["customer_id"].astype(str)), account,

@@ -56,6 +56,7 @@ def test_an_account_without_rows_gets_the_full_call(counted):
     got = account_sections.monthly_series(TXN, _key(), "z", False)
     assert got["revenue"].tolist() == [0.0] * 5
     assert got["month"].iloc[0] == pd.Timestamp("2026-01-01")
+    assert "_rows_by_account" not in counted  # text ids: no positions of every account for it
 
 
 def test_account_ids_and_the_largest_once_per_data_key(counted):
