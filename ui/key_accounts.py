@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections import OrderedDict
 from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
@@ -18,7 +15,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
 from ui.i18n import fmt_num, fmt_pct, t
-from ui.shared import _handout, keyed
+from ui.shared import keyed
 
 TEAM_SCORES = ("relationship_strength", "share_of_wallet")
 #: Print styles of the key-account pages: no sidebar, header, forms, editors or buttons, and the
@@ -323,53 +320,21 @@ def _scored(sales: tuple, accounts: pd.DataFrame | None, prepared: Any, chosen: 
                         survey_table=survey_table)
 
 
-#: The health work a page waits for (sales measures, survey measures, trends) is kept here besides
-#: ``ui.shared.keyed``'s cache, whose entries live ten minutes: without this, a page run after that
-#: recomputed it in the foreground although ui/account_health.py had computed it in the background.
-KEPT_ENTRIES = 12
-KEPT_SECONDS = 3600.0
-_kept_values: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
-_kept_lock = threading.Lock()
-
-
-def _kept(key: tuple, compute: Any) -> Any:
-    """``compute()`` (a ``keyed`` call with the same ``key``), kept for :data:`KEPT_SECONDS` in a
-    process-wide store of :data:`KEPT_ENTRIES` entries (least recently used out first); handed out
-    as ``keyed`` hands out (frames as shallow copies)."""
-    now = time.monotonic()
-    with _kept_lock:
-        held = _kept_values.get(key)
-        if held is not None and now - held[0] < KEPT_SECONDS:
-            _kept_values.move_to_end(key)
-            return _handout(held[1])
-    value = compute()
-    with _kept_lock:
-        _kept_values[key] = (now, value)
-        _kept_values.move_to_end(key)
-        while len(_kept_values) > KEPT_ENTRIES:
-            _kept_values.popitem(last=False)
-    return _handout(value)
-
-
 def health_sales(frame_key: tuple, txn: pd.DataFrame, when: str | None) -> tuple:
     """``health.sales_measures`` of all transactions up to ``when``, once per data key and end date
     (by ui.data's content key: hashing a million rows cost 0.6 s a run). ui/account_health.py
     computes the same entry in the background on a large workspace."""
-    key = (*frame_key, "health.sales", when)
-    return _kept(key, lambda: keyed((*frame_key, "health.sales", when), _sales_measures, txn, when))
+    return keyed((*frame_key, "health.sales", when), _sales_measures, txn, when)
 
 
 def health_survey_table(frame_key: tuple, prepared: Any, survey_key: str) -> pd.DataFrame:
     """``health.survey_measures`` of the survey health reads, once per data key and survey."""
-    key = (*frame_key, "health.survey_measures", survey_key)
-    return _kept(key, lambda: keyed((*frame_key, "health.survey_measures", survey_key), health.survey_measures,
-                                    prepared))
+    return keyed((*frame_key, "health.survey_measures", survey_key), health.survey_measures, prepared)
 
 
 def trends(frame_key: tuple, txn: pd.DataFrame) -> MappingProxyType:
     """Every account's last 12 monthly revenues (:func:`trend_lookup`), once per data key."""
-    key = (*frame_key, "monthly_revenue_lookup", 12)
-    return _kept(key, lambda: keyed((*frame_key, "monthly_revenue_lookup", 12), trend_lookup, txn, 12))
+    return keyed((*frame_key, "monthly_revenue_lookup", 12), trend_lookup, txn, 12)
 
 
 def _hash(frame: pd.DataFrame | None) -> str:

@@ -53,7 +53,6 @@ def held(demo_root, monkeypatch):
     from ui import key_accounts
 
     st.cache_resource.clear()  # nothing computed by an earlier page of this test
-    key_accounts._kept_values.clear()
     monkeypatch.setattr(account_health, "WAIT_ROWS", 0)
     go = threading.Event()
     calls: list = []
@@ -166,7 +165,6 @@ def test_small_workspace_computes_at_once_in_the_script(demo_root, monkeypatch):
     from ui import key_accounts
 
     st.cache_resource.clear()
-    key_accounts._kept_values.clear()
     threads: list[str] = []
     real = key_accounts._sales_measures
 

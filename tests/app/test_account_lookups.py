@@ -144,31 +144,3 @@ def test_the_largest_account_by_codes_is_the_one_pandas_sums_to_the_most():
     tie = pd.DataFrame({"customer_id": pd.array(["b", "a", "c"], dtype="string[pyarrow]"),
                         "revenue": [5.0, 5.0, 1.0]})
     assert account_sections._largest_by_codes(tie, key_accounts.account_codes(_key(), tie)) == "a"
-
-
-def test_health_work_is_kept_beyond_the_shared_cache_s_ten_minutes(monkeypatch):
-    """The sales measures and trends a page waits for outlive ``keyed``'s entries (ten minutes):
-    computed once, read again after that cache is emptied; recomputed once they are older than
-    KEPT_SECONDS (or pushed out by newer entries)."""
-    import streamlit as st
-
-    from kamcore import health
-    from ui import key_accounts
-
-    calls: list[str] = []
-    real_sales, real_months = key_accounts._sales_measures, health.monthly_revenue
-    monkeypatch.setattr(key_accounts, "_sales_measures", lambda *a: calls.append("sales") or real_sales(*a))
-    monkeypatch.setattr(health, "monthly_revenue", lambda *a, **k: calls.append("months") or real_months(*a, **k))
-    key = _key()
-    first = key_accounts.health_sales(key, TXN, None)
-    trend = key_accounts.trends(key, TXN)
-    st.cache_resource.clear()  # as when keyed's entries have expired
-    again = key_accounts.health_sales(key, TXN, None)
-    assert calls == ["sales", "months"]
-    pd.testing.assert_frame_equal(again[0], first[0])
-    assert again[0] is not first[0]  # a shallow copy per caller, as keyed hands frames out
-    assert key_accounts.trends(key, TXN) is trend and dict(trend)["a"][-1] == 0.0
-    monkeypatch.setattr(key_accounts, "KEPT_SECONDS", 0.0)
-    st.cache_resource.clear()
-    key_accounts.health_sales(key, TXN, None)
-    assert calls == ["sales", "months", "sales"]
