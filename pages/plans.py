@@ -52,15 +52,16 @@ def _texts(values, label) -> list[str]:
     return out
 
 
-def _health_list(scores: pd.DataFrame) -> None:
-    """The health list of every account (or the shortlist), with its bands counted."""
+def _health_list(scores: pd.DataFrame, kept: dict) -> None:
+    """The health list of every account (or the shortlist), with its bands counted (``kept``:
+    ``account_health.results``, the trends the background computed, if it did)."""
     scopes = ["shortlist", "all"] if short_ids else ["all"]
     scope = widgets.choice("plans.scope", scopes, key="plans.scope", default=scopes[0], option_prefix="plans.scope")
     if not short_ids:
         st.caption(t("plans.no_shortlist"))
     listed = scores[scores["account"].isin(short_ids)] if scope == "shortlist" else scores
     # once per data key (ui.shared.keyed), as a read-only dict (turning the Series into one cost 0.3 s a run)
-    trend = key_accounts.trends(frame_key, txn)
+    trend = kept["trends"] if "trends" in kept else key_accounts.trends(frame_key, txn)
     # the ids as a plain object array: iterating an Arrow column element by element is slow at 50,000
     accounts = listed["account"].to_numpy(dtype=object)
     shown = pd.DataFrame({
@@ -94,16 +95,17 @@ if account_health.pending("plans"):
     chosen_weights = key_accounts.weights_editor("plans")
     health_inputs = key_accounts.health_accounts(wait=key_accounts.future_ready())
 else:
+    kept = account_health.results("plans")  # what the background computed (large workspace), if it did
     # while the future-value model is fitted: health at once without it, then a rerun (issue 19)
     ready = key_accounts.future_status()
     chosen_weights = key_accounts.weights_editor("plans")
     health_inputs = key_accounts.health_accounts(wait=ready)  # team scores, coverage, P(alive): read once
     try:
-        scores = key_accounts.health_table(chosen_weights, accounts=health_inputs)
+        scores = key_accounts.health_table(chosen_weights, accounts=health_inputs, kept=kept)
     except KamError as exc:
         widgets.stop_with_error(exc)
     widgets.require(scores, "plans.no_data")
-    _health_list(scores)
+    _health_list(scores, kept)
 
 # ------------------------------------------------------------------------ targets vs actuals
 st.subheader(t("plans.followup_title"))

@@ -59,15 +59,16 @@ class _Job(data.BackgroundJob):
             self._done.set()
 
 
-def _work(frame_key: tuple, txn: pd.DataFrame, prepared: Any, survey_key: str, page: str) -> bool:
-    """The portfolio-wide health work, into ``ui.shared.keyed``'s entries (the keys the pages read):
-    the 12-month trends only for the Plans page's list (an entry already made is not made again)."""
-    key_accounts.health_sales(frame_key, txn, None)
+def _work(frame_key: tuple, txn: pd.DataFrame, prepared: Any, survey_key: str, page: str) -> dict[str, Any]:
+    """The portfolio-wide health work, into ``ui.shared.keyed``'s entries (the keys the pages read;
+    an entry already made is not made again), and kept in the job too (:func:`results`: keyed's
+    entries live ten minutes, the job an hour): the 12-month trends only for the Plans page's list."""
+    kept: dict[str, Any] = {"sales": key_accounts.health_sales(frame_key, txn, None)}
     if prepared is not None:
-        key_accounts.health_survey_table(frame_key, prepared, survey_key)
+        kept["survey"] = key_accounts.health_survey_table(frame_key, prepared, survey_key)
     if page == "plans":
-        key_accounts.trends(frame_key, txn)
-    return True
+        kept["trends"] = key_accounts.trends(frame_key, txn)
+    return kept
 
 
 def _call(page: str) -> tuple | None:
@@ -100,6 +101,17 @@ def pending(page: str) -> bool:
     run if not yet there: a small workspace, or the background computation done or failed)."""
     found = job(page)
     return found is not None and not found.done()
+
+
+def results(page: str) -> dict[str, Any]:
+    """What the finished background computation of ``page`` made (``"sales"``: the sales measures
+    up to the data's last day, ``"survey"``: the survey measures, ``"trends"`` on Plans), for the
+    page to read instead of computing it again once ``keyed``'s entries have expired; empty on a
+    small workspace, while it runs, or when it failed (the page then computes in its run)."""
+    found = job(page)
+    if found is None or not found.done() or found._error is not None:
+        return {}
+    return dict(found._result)
 
 
 def start(page: str) -> None:

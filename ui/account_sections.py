@@ -222,7 +222,7 @@ def health_section(account: str) -> pd.DataFrame | None:
     chosen_weights = key_accounts.weights_editor("account")
     inputs = key_accounts.health_accounts(wait=ready)
     try:
-        scores = key_accounts.health_table(chosen_weights, accounts=inputs)
+        scores = key_accounts.health_table(chosen_weights, accounts=inputs, kept=account_health.results("account"))
     except KamError as exc:
         widgets.stop_with_error(exc)
     me = scores[scores["account"].to_numpy() == account] if scores is not None else pd.DataFrame()
@@ -324,7 +324,8 @@ def survey_section(account: str, prepared: Any) -> None:
     """The account's respondents' gaps per key area against all customers, NPS and loyalty types."""
     if prepared is None or account_health.pending("account"):  # relative to all customers: after health (issue 19)
         return
-    measures = key_accounts.survey_measures()  # once per data key
+    kept = account_health.results("account").get("survey")  # what the background computed, if it did
+    measures = key_accounts.survey_measures() if kept is None else kept.copy(deep=False)  # once per data key
     if measures is None:
         return
     st.subheader(t("account.survey_section"))

@@ -15,7 +15,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
 from ui.i18n import fmt_num, fmt_pct, t
-from ui.shared import keyed
+from ui.shared import _handout, keyed
 
 TEAM_SCORES = ("relationship_strength", "share_of_wallet")
 #: Print styles of the key-account pages: no sidebar, header, forms, editors or buttons, and the
@@ -344,14 +344,15 @@ def _hash(frame: pd.DataFrame | None) -> str:
 
 
 def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None, *,
-                 accounts: Any = ..., wait: bool = True) -> pd.DataFrame | None:
+                 accounts: Any = ..., wait: bool = True, kept: dict[str, Any] | None = None) -> pd.DataFrame | None:
     """Health of every account (all data, whatever the sidebar filters), lowest first: what
     ``kamcore.health.health_scores`` gives for the same inputs. The sales measures are made once
     per data key and end date, the scoring once per inputs and weights (ui.shared.keyed), so a
     new input (the future-value fit arriving) or weight costs only the scoring over the accounts.
 
     ``accounts``: :func:`health_accounts`' frame when the caller has it (else read here, with
-    ``wait`` as there)."""
+    ``wait`` as there). ``kept``: ``ui.account_health.results`` (the sales and survey measures the
+    background computed for this data and survey: read from there, not computed again)."""
     found = data.transactions_keyed(filtered=False)
     if found is None or "date" not in found[0] or "revenue" not in found[0]:
         return None
@@ -361,10 +362,14 @@ def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = No
     found_survey = _survey_table()
     prepared = found_survey[2] if found_survey else None
     survey_key = _survey_key(found_survey)
-    survey_table = health_survey_table(frame_key, prepared, survey_key) if prepared is not None else None
+    kept = kept or {}
+    survey_table = None
+    if prepared is not None:
+        survey_table = (_handout(kept["survey"]) if "survey" in kept
+                        else health_survey_table(frame_key, prepared, survey_key))
     when = None if as_of is None else str(as_of)
     chosen = chosen_weights or weights()
-    sales = health_sales(frame_key, txn, when)
+    sales = _handout(kept["sales"]) if "sales" in kept and when is None else health_sales(frame_key, txn, when)
     return keyed((*frame_key, "health.score", when, _hash(accounts), survey_key, json.dumps(chosen, sort_keys=True)),
                  _scored, sales, accounts, prepared, chosen, survey_table)
 
