@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -99,6 +100,7 @@ def main() -> None:
         tmpdir = Path(tmp)
         path = write(tmpdir / "salg.xlsx", args.rows)
         print(f"generated {args.rows:,} rows x 11 columns ({path.stat().st_size / 1e6:.1f} MB)")
+        print("load average at the start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         old = tmpdir / "old"
         if not args.no_baseline:
             old.mkdir()
@@ -145,6 +147,7 @@ def main() -> None:
         # CPU seconds of all threads: on a loaded machine the wall-clock ratios wander, these less
         # so (they miss what threads win on an idle one: the scan counts beside decompression).
         print(f"cpu (a)/(f) = {cpu['a'] / cpu['f']:.2f}" + (f"   cpu (o)/(a) = {cpu['o'] / cpu['a']:.1f}x" if "o" in cpu else ""))
+        print("load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

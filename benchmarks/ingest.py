@@ -17,8 +17,11 @@ starts (the app has them loaded already); the import time is printed separately.
 (c) DuckDB's bare ``read_csv`` into a table of a fresh database file (its own sniffing; it
     does not coerce ``1 234,50``, so those columns stay text).
 
-Targets (issue 2): (a) <= 1.5 x (c); (a) at least 2 x faster than (b), i.e. (b)/(a) >= 2;
-peak memory of (a) < 1.5 GB. The ratios are printed from the best and from the median run.
+Targets: (a) <= 1.2 x (c) (issue 19; 1.5 x in issue 2); (a) at least 2 x faster than (b), i.e.
+(b)/(a) >= 2 (issue 2); peak memory of (a) < 1.5 GB. The ratios are printed from the best and
+from the median run, and (a)/(c) also in CPU seconds (``time.process_time()`` of the timed part:
+every thread, user + system), which other work on a shared machine shakes much less than the
+wall clock.
 
 Note: (a) does strictly more than (c): the same scan and table write, plus the checks, the
 report and the hand-over to pandas between upload and import (the user confirms the mapping
@@ -27,6 +30,15 @@ development machine (b)/(c) is about 2.0 (2026-11-23: (a) 1.8-2.0 s, (b) 2.9 s, 
 That machine is a VM where touching fresh memory costs ~3 ms per MB, so every copy of the
 data counts: ingest avoids them (no chunk combining, line offsets in slices, 4 MB reader
 buffers instead of 128 MB). Timings there vary by +-20 % from run to run.
+
+2026-12-05, same machine under load (load average 2.4-5.6, other engineers' work running), three
+runs of ``--repeat 3``: (a) 2.24-2.42 CPU-s, (c) 1.45-1.54 CPU-s, (a)/(c) 1.54-1.61 in CPU
+seconds; the wall-clock ratios of those runs (0.87-2.21) only show how busy the machine was. The idle figures of the same morning
+(README) were (a) 1.58-1.67 s, (c) 1.16-1.19 s. Of (a)'s CPU seconds, the typed scan into Arrow
+takes ~1.0 and the write into the workspace file ~0.8 (bare DuckDB's own write of the same
+rows costs as much: dictionary/FSST compression of the text columns dominates both); the rest
+is the line bounds, the profile of the first 10,000 records, guess_mapping (~0.1) and opening,
+committing and closing the workspace.
 
 Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000] [--repeat 3]``.
 """
@@ -114,6 +126,7 @@ def run_variant(variant: str, csv_path: Path, workdir: Path) -> dict[str, float]
     import_seconds = time.perf_counter() - started
 
     start = time.perf_counter()
+    cpu_start = time.process_time()
     timings = {}
     if variant == "a":
         result = load_file(csv_path, settings=IngestSettings(max_file_mb=500))
@@ -151,8 +164,16 @@ def run_variant(variant: str, csv_path: Path, workdir: Path) -> dict[str, float]
         rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
         con.close()
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start  # every thread of the process, user + system
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"seconds": seconds, "peak_mb": peak_mb, "rows": rows, "import_seconds": import_seconds, **timings}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "peak_mb": peak_mb,
+        "rows": rows,
+        "import_seconds": import_seconds,
+        **timings,
+    }
 
 
 def main() -> None:
@@ -217,7 +238,7 @@ def main() -> None:
                 shutil.rmtree(workdir)
         best: dict[str, float] = {}
         median: dict[str, float] = {}
-        print(f"{'':45} {'best':>8} {'median':>8}   {'peak':>8}   {'imports':>7}   rows")
+        print(f"{'':45} {'best':>8} {'median':>8}   {'cpu med':>8}   {'peak':>8}   {'imports':>7}   rows")
         for variant in "abc":
             seconds = sorted(r["seconds"] for r in runs[variant])
             best[variant] = seconds[0]
@@ -225,15 +246,18 @@ def main() -> None:
             peak = max(r["peak_mb"] for r in runs[variant])
             imports = statistics.median(r["import_seconds"] for r in runs[variant])
             rows = runs[variant][0]["rows"]
+            cpu = statistics.median(r["cpu_seconds"] for r in runs[variant])
             print(
-                f"{labels[variant]:45} {best[variant]:7.2f}s {median[variant]:7.2f}s   {peak:6.0f}MB"
+                f"{labels[variant]:45} {best[variant]:7.2f}s {median[variant]:7.2f}s   {cpu:7.2f}s   {peak:6.0f}MB"
                 f"   {imports:6.2f}s   {rows:,}"
             )
             if variant == "a":
                 load = sorted(r["load_file"] for r in runs[variant])
                 print(f"{'    of which load_file()':45} {load[0]:7.2f}s {statistics.median(load):7.2f}s")
         peak_a = max(r["peak_mb"] for r in runs["a"])
+        cpu_a, cpu_c = (statistics.median(r["cpu_seconds"] for r in runs[v]) for v in "ac")
         print()
+        print(f"cpu     (a)/(c) = {cpu_a / cpu_c:.2f} in CPU seconds (median; every thread, user + system)")
         for label, figures in (("best", best), ("median", median)):
             a, b, c = (figures[v] for v in "abc")
             print(

@@ -19,9 +19,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
 from kamcore.errors import KamError
+from kamcore.portfolio import customer_codes
 
 COMPONENTS: tuple[str, ...] = ("money", "buying", "survey", "relationship")
 #: Which sub-scores make up each component.
@@ -273,12 +276,14 @@ def survey_measures(survey: SurveyInput) -> pd.DataFrame:
     out["areas_relative"] = out["areas_gap"] / span if span and span > 0 else np.nan
     if survey.recommend and survey.recommend in survey.responses.columns:
         ids = survey.responses[survey.account].astype("string").str.strip()
-        scores = {}
-        for account_id, answers in survey.responses.groupby(ids)[survey.recommend]:
-            values = pd.to_numeric(answers, errors="coerce").dropna()
-            if len(values):
-                scores[str(account_id)] = nps(values).score
-        nps_series = pd.Series(scores, dtype=float)
+        nps_series = _nps_by_account(ids, survey.responses[survey.recommend])
+        if nps_series is None:  # an answer nps() refuses: its own error, for the account it is in
+            scores = {}
+            for account_id, answers in survey.responses.groupby(ids)[survey.recommend]:
+                values = pd.to_numeric(answers, errors="coerce").dropna()
+                if len(values):
+                    scores[str(account_id)] = nps(values).score
+            nps_series = pd.Series(scores, dtype=float)
         out = out.reindex(out.index.union(nps_series.index))
         out["nps"] = nps_series
     else:
@@ -286,6 +291,25 @@ def survey_measures(survey: SurveyInput) -> pd.DataFrame:
     out.index = out.index.astype(str)
     out.index.name = "customer_id"
     return out
+
+
+def _nps_by_account(ids: pd.Series, answers: pd.Series) -> pd.Series | None:
+    """``kamcore.survey.nps(...).score`` of each account's answers (blank ones left out; accounts
+    without an answer left out), counted in one pass: 100 · (promoters − detractors) / n as nps()
+    computes it. None when an answer is no whole number 0–10 (the caller lets nps() say so)."""
+    values = pd.to_numeric(answers, errors="coerce").astype(float).to_numpy()
+    answered = ~np.isnan(values) & ids.notna().to_numpy()
+    if not answered.any():
+        return pd.Series({}, dtype=float)
+    v = values[answered]
+    if ((v < 0) | (v > 10) | (v != np.round(v))).any():
+        return None
+    codes, accounts = pd.factorize(ids[answered], sort=True)
+    n = np.bincount(codes, minlength=len(accounts))
+    promoters = np.bincount(codes[v >= 9], minlength=len(accounts))
+    detractors = np.bincount(codes[v <= 6], minlength=len(accounts))
+    score = 100.0 * (promoters - detractors) / n
+    return pd.Series(score, index=pd.Index([str(a) for a in accounts]), dtype=float)
 
 
 # ------------------------------------------------------------------------------ main
@@ -377,8 +401,9 @@ def sales_measures(transactions: pd.DataFrame, as_of: Any = None) -> SalesMeasur
             raise KamError("health.needs_column", "Health needs the sales column '{column}'.", column=column)
     dates = transactions["date"]
     # account codes: the distinct ids stripped once (not a million strings), then coded again so
-    # " 7" and "7" are one account
-    raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
+    # " 7" and "7" are one account; the column's codes are those every analysis of the column
+    # shares (kamcore.portfolio.customer_codes: made once per column, not once per analysis)
+    raw_codes, raw_ids = customer_codes(transactions["customer_id"])
     stripped = pd.Series(raw_ids, dtype="string").str.strip()
     usable = stripped.notna() & (stripped != "")
     id_codes, ids = pd.factorize(stripped.where(usable).astype(object), use_na_sentinel=True)
@@ -395,7 +420,10 @@ def sales_measures(transactions: pd.DataFrame, as_of: Any = None) -> SalesMeasur
     codes = codes[keep]
     when = dates.to_numpy()[keep]
     # only the accounts with a line kept, in order of their first line (as money_measures orders them)
-    present = pd.unique(codes)
+    first = np.full(len(ids), len(codes), dtype=np.intp)
+    np.minimum.at(first, codes, np.arange(len(codes)))  # each account's first line kept
+    seen = np.flatnonzero(first < len(codes))
+    present = seen[np.argsort(first[seen], kind="stable")]
     index = pd.Index(np.asarray(ids, dtype=object)[present], name="customer_id").astype(str)
     revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[keep]
     profit = (pd.to_numeric(transactions["profit"], errors="coerce").to_numpy(dtype=float)[keep]
@@ -405,8 +433,8 @@ def sales_measures(transactions: pd.DataFrame, as_of: Any = None) -> SalesMeasur
         table[name] = value
     for name, value in _buying(codes, when, revenue, as_of_ts, present).items():
         table[name] = value
-    margins = table["margin"].dropna()
-    table["margin_portfolio"] = float(margins.median()) if len(margins) else np.nan
+    margins = pd.Series(table["margin"].to_numpy())  # without the text index: only the values count
+    table["margin_portfolio"] = float(margins.median()) if margins.notna().any() else np.nan
     return SalesMeasures(table, as_of_ts)
 
 
@@ -417,21 +445,72 @@ def _money(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, profit: np.
     end = np.datetime64(as_of)
     last_year = (when > end - year) & (when <= end)
     year_before = (when > end - 2 * year) & (when <= end - year)
-    # one grouping for the three sums; a line outside a window counts as missing, which pandas'
-    # sum skips exactly as it skips an empty cell (0 for an account without lines)
-    windows = {"rev": np.where(last_year, revenue, np.nan), "prev": np.where(year_before, revenue, np.nan)}
+    # each window's sums over its own lines only: pandas' sums of the lines in their order, which
+    # skip a line outside the window exactly as they skip an empty cell (0 for an account without lines)
+    n_codes = int(codes.max()) + 1
+    last = {"rev": revenue[last_year]}
     if profit is not None:
-        windows["profit"] = np.where(last_year, profit, np.nan)
-    sums = pd.DataFrame(windows).groupby(codes).sum().reindex(present, fill_value=0.0)
-    rev, prev = sums["rev"].to_numpy(dtype=float), sums["prev"].to_numpy(dtype=float)
+        last["profit"] = profit[last_year]
+    sums = pd.DataFrame(last).groupby(_by_code(codes[last_year], n_codes), observed=False).sum()
+    sums = {name: sums[name].to_numpy(dtype=float)[present] for name in last}
+    sums["prev"] = (pd.Series(revenue[year_before]).groupby(_by_code(codes[year_before], n_codes), observed=False)
+                    .sum().to_numpy(dtype=float)[present])
+    rev, prev = sums["rev"], sums["prev"]
     growth = np.full(len(present), np.nan)
     np.divide(rev, prev, out=growth, where=prev > 0)
     growth -= 1.0
     margin = np.full(len(present), np.nan)
     if profit is not None:
         # revenue above 0 means lines in the year, so the profit sum is there (0 when all empty)
-        np.divide(sums["profit"].to_numpy(dtype=float), rev, out=margin, where=rev > 0)
+        np.divide(sums["profit"], rev, out=margin, where=rev > 0)
     return {"revenue_12m": rev, "revenue_prev_12m": prev, "growth": growth, "margin": margin}
+
+
+def _by_code(codes: np.ndarray, n_codes: int) -> pd.Categorical:
+    """Account codes 0..n_codes−1 as a grouping key pandas takes as it is: the same sums and
+    medians as grouping by the codes themselves (the lines in the same order), without hashing a
+    million codes again, and a row for every code (0 sum, NaN median when it has no lines)."""
+    return pd.Categorical.from_codes(codes, categories=pd.RangeIndex(n_codes), validate=False)
+
+
+def _units_per_day(dtype: np.dtype) -> int | None:
+    """How many steps of a datetime64 type make a day (None for types coarser than a day)."""
+    unit, count = np.datetime_data(dtype)
+    if unit not in ("D", "h", "m", "s", "ms", "us", "ns"):
+        return None
+    return int(np.timedelta64(1, "D") // np.timedelta64(count, unit))
+
+
+def _whole_days(when: np.ndarray) -> np.ndarray | None:
+    """Day numbers (since 1970) of datetime64 values when every one is a midnight, else None."""
+    per_day = _units_per_day(when.dtype) if when.dtype.kind == "M" else None
+    if per_day is None or np.isnat(when).any():
+        return None
+    steps = when.view(np.int64)
+    if per_day == 1:
+        return steps
+    days, rest = np.divmod(steps, per_day)
+    return days if not rest.any() else None
+
+
+def _median_days(gaps: np.ndarray, codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """Per code 0..n_codes−1, the median of its gaps (whole days; NaN skipped; NaN without any),
+    as pandas' grouped median gives it. Gaps of under 1024 days (those of the last two years are)
+    are sorted within their code as one integer key each, and the median is the middle one, or the
+    mean of the middle two: exact on whole numbers, as pandas' is. Else pandas' own median."""
+    there = ~np.isnan(gaps)
+    values = gaps[there]
+    if not len(values) or values.min() < 0 or values.max() >= 1024:
+        return pd.Series(gaps).groupby(_by_code(codes, n_codes), observed=False).median().to_numpy(dtype=float)
+    where = codes[there].astype(np.int64)
+    ordered = np.sort(where * 1024 + values.astype(np.int64)) % 1024  # by code, then by gap
+    count = np.bincount(where, minlength=n_codes)
+    start = np.cumsum(count) - count
+    has = count > 0
+    low, high = (start + (count - 1) // 2)[has], (start + count // 2)[has]
+    median = np.full(n_codes, np.nan)
+    median[has] = (ordered[low] + ordered[high]) / 2.0
+    return median
 
 
 def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.Timestamp,
@@ -441,12 +520,22 @@ def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.
     positive = revenue > 0
     # the distinct (account, date) pairs in account and date order: dates ranked, then one integer
     # key per pair sorted and made unique at once
-    rank, moments = pd.factorize(when[positive], sort=True)
-    pairs = np.sort(codes[positive].astype(np.int64) * len(moments) + rank)
-    pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if len(pairs) else pairs
-    moments = np.asarray(moments, dtype=when.dtype)
-    buy_codes, stamp = pairs // len(moments), moments[pairs % len(moments)]
     n_codes = int(codes.max()) + 1
+    days = _whole_days(when[positive])
+    if days is not None and len(days) and n_codes * (int(days.max()) - int(days.min()) + 1) < 2**62:
+        # dates without a time of day (what sales files hold): the day number itself is the rank
+        first_day = int(days.min())
+        span = int(days.max()) - first_day + 1
+        pairs = np.sort(codes[positive].astype(np.int64) * span + (days - first_day))
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])]
+        buy_codes = pairs // span
+        stamp = ((pairs % span + first_day) * _units_per_day(when.dtype)).view(when.dtype)
+    else:
+        rank, moments = pd.factorize(when[positive], sort=True)
+        pairs = np.sort(codes[positive].astype(np.int64) * len(moments) + rank)
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if len(pairs) else pairs
+        moments = np.asarray(moments, dtype=when.dtype)
+        buy_codes, stamp = pairs // len(moments), moments[pairs % len(moments)]
     day = np.timedelta64(1, "D")
     end = np.datetime64(as_of)
     # the last purchase day of each account: the last row of its block
@@ -465,7 +554,7 @@ def _buying(codes: np.ndarray, when: np.ndarray, revenue: np.ndarray, as_of: pd.
     if len(life_stamp) > 1:
         gaps[1:] = (life_stamp[1:] - life_stamp[:-1]) // day
         gaps[1:][life_codes[1:] != life_codes[:-1]] = np.nan  # each account's first day has no gap
-    median_gap = pd.Series(gaps).groupby(life_codes).median().reindex(range(n_codes)).to_numpy(dtype=float)
+    median_gap = _median_days(gaps, life_codes, n_codes)
     n_days = np.bincount(life_codes, minlength=n_codes)
     usual_gap = np.where(n_days >= MIN_PURCHASE_DAYS, np.maximum(median_gap, MIN_GAP_DAYS), np.nan)
     half = np.timedelta64(182, "D")
@@ -482,80 +571,118 @@ def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey:
     """Health from the :func:`sales_measures` of the data and the other inputs of
     :func:`health_scores` (same meaning, same result): the cheap part, over one row per account.
     ``sales`` is not changed. ``survey_table``: :func:`survey_measures` of ``survey`` when the
-    caller has made it already (a caller that keeps it per survey scores without recomputing it)."""
+    caller has made it already (a caller that keeps it per survey scores without recomputing it).
+
+    Computed on plain arrays in the order of ``sales.table``: the survey measures and the team
+    scores are matched to it once each (one lookup of the account ids, not one per column), and
+    the result is sorted once by health and account, so the text ids are compared only there."""
     w = _check_weights(weights)
     as_of_ts = sales.as_of
-    table = sales.table.copy()
-    sub = pd.DataFrame(index=table.index)
-    sub["trend"] = _score("trend", table["growth"])
-    sub["margin"] = _score("margin", table["margin"] - table["margin_portfolio"])
-    sub["recency"] = _score("recency", table["days_since"] / table["usual_gap_days"])
-    sub["frequency"] = _score("frequency", table["purchase_days_6m"] / table["usual_purchase_days_6m"])
+    table = sales.table
+    index = table.index
+    n = len(index)
+    columns: dict[str, Any] = {name: _values(table[name]) for name in table.columns}
+    sub: dict[str, np.ndarray] = {}
+    num = {name: _floats(table[name]) for name in
+           ("growth", "margin", "margin_portfolio", "days_since", "usual_gap_days", "purchase_days_6m",
+            "usual_purchase_days_6m", "revenue_12m")}
+    sub["trend"] = _interp("trend", num["growth"])
+    sub["margin"] = _interp("margin", num["margin"] - num["margin_portfolio"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sub["recency"] = _interp("recency", num["days_since"] / num["usual_gap_days"])
+        sub["frequency"] = _interp("frequency", num["purchase_days_6m"] / num["usual_purchase_days_6m"])
 
     prepared = survey_input(*survey) if isinstance(survey, tuple) else survey_input(survey)
     if prepared is not None:
         measures = survey_measures(prepared) if survey_table is None else survey_table
-        table = table.join(measures, how="left")
-        sub["areas"] = _score("areas", table["areas_relative"])
-        sub["nps"] = _score("nps", table["nps"])
+        measures = measures[~measures.index.duplicated()] if not measures.index.is_unique else measures
+        where = measures.index.get_indexer(index)  # as table.join(measures, how="left")
+        for name in measures.columns:
+            columns[name] = _take(_values(measures[name]), where)
+        sub["areas"] = _interp("areas", _floats(columns["areas_relative"]))
+        sub["nps"] = _interp("nps", _floats(columns["nps"]))
     else:
-        sub["areas"] = np.nan
-        sub["nps"] = np.nan
+        sub["areas"] = np.full(n, np.nan)
+        sub["nps"] = np.full(n, np.nan)
 
     if accounts is not None and "customer_id" in accounts.columns:
-        team = accounts.assign(customer_id=accounts["customer_id"].astype("string").str.strip().astype(str))
-        team = team.drop_duplicates("customer_id").set_index("customer_id")
+        team_ids = accounts["customer_id"].astype("string").str.strip().astype(str)
+        first = ~team_ids.duplicated()  # as drop_duplicates("customer_id"): the first row of an id
+        where = _positions(pd.Index(team_ids[first]), index)
         for column in TEAM_COLUMNS:
-            table[column] = (pd.to_numeric(team[column], errors="coerce").reindex(table.index)
-                             if column in team.columns else np.nan)
+            columns[column] = (_take(_values(pd.to_numeric(accounts.loc[first, column], errors="coerce")), where)
+                               if column in accounts.columns else np.full(n, np.nan))
     else:
         for column in TEAM_COLUMNS:
-            table[column] = np.nan
-    sub["relationship_strength"] = _score("relationship_strength", table["relationship_strength"])
-    sub["share_of_wallet"] = _score("share_of_wallet", table["share_of_wallet"])
-    sub["coverage"] = _score("coverage", table["buying_centre_coverage"])
-    sub["p_alive"] = _score("p_alive", table["p_alive"])
-    revenue = table["revenue_12m"].where(table["revenue_12m"] > 0)
-    table["outlook"] = table["expected_revenue_12m"] / revenue - 1.0
+            columns[column] = np.full(n, np.nan)
+    sub["relationship_strength"] = _interp("relationship_strength", _floats(columns["relationship_strength"]))
+    sub["share_of_wallet"] = _interp("share_of_wallet", _floats(columns["share_of_wallet"]))
+    sub["coverage"] = _interp("coverage", _floats(columns["buying_centre_coverage"]))
+    sub["p_alive"] = _interp("p_alive", _floats(columns["p_alive"]))
+    revenue = np.where(num["revenue_12m"] > 0, num["revenue_12m"], np.nan)
+    expected = columns["expected_revenue_12m"]
+    if isinstance(expected, np.ndarray) and expected.dtype == np.float64:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            columns["outlook"] = expected / revenue - 1.0
+    else:  # a nullable or integer column: pandas' own arithmetic and result type
+        columns["outlook"] = _values(pd.Series(expected) / pd.Series(revenue) - 1.0)
+    outlook = _interp("outlook", _floats(columns["outlook"]))
     # a warning only: BG/NBD assumes each account keeps its long-run rhythm, so it expects a
     # decliner to recover; the outlook counts when it is worse than the trend (and than flat)
-    outlook = _score("outlook", table["outlook"])
-    sub["outlook"] = outlook.where(outlook < np.minimum(sub["trend"].fillna(OUTLOOK_FLAT), OUTLOOK_FLAT))
+    trend = np.where(np.isnan(sub["trend"]), OUTLOOK_FLAT, sub["trend"])
+    sub["outlook"] = np.where(outlook < np.minimum(trend, OUTLOOK_FLAT), outlook, np.nan)
 
-    out = pd.DataFrame(index=table.index)
+    # each component: the mean of its available sub-scores, summed left to right as pandas' mean does
+    comp: dict[str, np.ndarray] = {}
+    avail: dict[str, np.ndarray] = {}
     for component, codes in SUBSCORES.items():
-        out[component] = sub[list(codes)].mean(axis=1, skipna=True)
+        total, count = np.zeros(n), np.zeros(n)
+        for code in codes:
+            there = ~np.isnan(sub[code])
+            total = total + np.where(there, sub[code], 0.0)
+            count = count + there
+        avail[component] = count
+        with np.errstate(divide="ignore", invalid="ignore"):
+            comp[component] = np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
     weight_row = np.array([w[c] for c in COMPONENTS])
-    scores = out[list(COMPONENTS)].to_numpy(dtype=float)
+    scores = np.column_stack([comp[c] for c in COMPONENTS]) if n else np.zeros((0, len(COMPONENTS)))
     used = ~np.isnan(scores) & (weight_row > 0)
-    total_w = (used * weight_row).sum(axis=1)
-    health = np.where(total_w > 0, np.nansum(np.where(used, scores, 0.0) * weight_row, axis=1)
-                      / np.where(total_w > 0, total_w, 1.0), np.nan)
-    out["health"] = health
-    out["band"] = pd.cut(out["health"], bins=[-np.inf, BANDS[0], BANDS[1], np.inf], right=False,
-                         labels=list(BAND_NAMES)).astype("string")
+    # Σ w_c · s_c and Σ w_c added component by component, in COMPONENTS order (what numpy's sum over
+    # four numbers does, written out so that no byte of it depends on how numpy reduces)
+    total_w, weighted = np.zeros(n), np.zeros(n)
+    for j in range(len(COMPONENTS)):
+        total_w = total_w + used[:, j] * weight_row[j]
+        weighted = weighted + np.where(used[:, j], scores[:, j], 0.0) * weight_row[j]
+    health = np.where(total_w > 0, weighted / np.where(total_w > 0, total_w, 1.0), np.nan)
+    # bands as pd.cut(right=False) gives them: [-inf, 45), [45, 65), [65, inf); no band without health
+    band_of = np.array([*BAND_NAMES, None], dtype=object)
+    band = band_of[np.where(np.isnan(health), len(BAND_NAMES), (health >= BANDS[0]).astype(int) + (health >= BANDS[1]))]
     # which components are missing, as one of 16 patterns per account (a tuple made once per pattern)
     absent = np.isnan(scores)
     pattern = absent.astype(np.int64) @ (1 << np.arange(len(COMPONENTS)))
     missing = np.empty(1 << len(COMPONENTS), dtype=object)
     for p in range(len(missing)):
         missing[p] = tuple(c for i, c in enumerate(COMPONENTS) if p >> i & 1)
-    out["missing"] = missing[pattern].tolist()
 
     # weighted shortfall of every sub-score: w_c * (100 - s) / (sub-scores available in c)
     order = list(DRIVER_WORDS)
-    short_cols = []
-    for component, codes in SUBSCORES.items():
-        block = sub[list(codes)]
-        n_avail = block.notna().sum(axis=1).replace(0, np.nan)
-        for code in codes:
-            short_cols.append((w[component] * (100.0 - block[code]) / n_avail).rename(code))
-    shortfall = pd.concat(short_cols, axis=1)[order].to_numpy(dtype=float)
+    component_of = {code: component for component, codes in SUBSCORES.items() for code in codes}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shortfall = np.column_stack([
+            w[component_of[code]] * (100.0 - sub[code]) / np.where(avail[component_of[code]] > 0,
+                                                                   avail[component_of[code]], np.nan)
+            for code in order]) if n else np.zeros((0, len(order)))
     shortfall = np.where(np.isnan(shortfall) | (shortfall <= 0), -np.inf, shortfall)
     # stable ordering: largest shortfall first, ties in DRIVER_WORDS order
-    ranked = np.argsort(-shortfall, axis=1, kind="stable")[:, :2]
+    # the largest and the next: argmax takes the first of equal values, as a stable sort would
+    best = np.argmax(shortfall, axis=1) if n else np.zeros(0, dtype=np.intp)
+    rest = shortfall.copy()
+    rest[np.arange(n), best] = -np.inf
+    second = np.argmax(rest, axis=1) if n else np.zeros(0, dtype=np.intp)
+    ranked = np.column_stack([best, second])
     # the two codes (fewer when fewer fall short) as one pattern per account: made once per pattern
-    finite = np.isfinite(np.take_along_axis(shortfall, ranked, axis=1))
+    rows_n = np.arange(n)
+    finite = np.column_stack([np.isfinite(shortfall[rows_n, best]), np.isfinite(rest[rows_n, second])])
     none = len(order)  # "no code"
     pair = (np.where(finite[:, 0], ranked[:, 0], none) * (none + 1)
             + np.where(finite[:, 1], ranked[:, 1], none)) if len(ranked) else np.zeros(0, dtype=np.int64)
@@ -564,16 +691,72 @@ def score(sales: SalesMeasures, *, accounts: pd.DataFrame | None = None, survey:
     codes_of = np.empty(len(made), dtype=object)
     codes_of[:] = made
     words_of = np.array([", ".join(DRIVER_WORDS[c] for c in codes) for codes in made], dtype=object)
-    out["driver_codes"] = codes_of[inverse.ravel()].tolist()
-    out["drivers"] = words_of[inverse.ravel()].tolist()
-    for code in sub.columns:
-        out[f"score_{code}"] = sub[code]
-    out = out.join(table)
-    out = out.rename_axis("account").reset_index()
-    out["as_of"] = as_of_ts
-    first = ["account", "health", *COMPONENTS, "band", "drivers", "driver_codes", "missing"]
-    out = out[first + [c for c in out.columns if c not in first]]
-    return out.sort_values(["health", "account"], kind="mergesort", na_position="last").reset_index(drop=True)
+    inverse = inverse.ravel()
+
+    # lowest health first, then by account (ids compared as text once); no health last
+    by_id = _text_order(index)
+    rows = by_id[np.argsort(health[by_id], kind="stable")]
+    out: dict[str, Any] = {"account": index.take(rows), "health": health[rows]}
+    for component in COMPONENTS:
+        out[component] = comp[component][rows]
+    out["band"] = pd.array(band[rows], dtype="string")
+    out["drivers"] = words_of[inverse[rows]].tolist()
+    out["driver_codes"] = codes_of[inverse[rows]].tolist()
+    out["missing"] = missing[pattern[rows]].tolist()
+    for code in ("trend", "margin", "recency", "frequency", "areas", "nps", "relationship_strength",
+                 "share_of_wallet", "coverage", "p_alive", "outlook"):
+        out[f"score_{code}"] = sub[code][rows]
+    for name, values in columns.items():
+        out[name] = values[rows] if isinstance(values, np.ndarray) else values.take(rows)
+    frame = pd.DataFrame(out)
+    frame["as_of"] = as_of_ts
+    return frame
+
+
+def _floats(values: Any) -> np.ndarray:
+    """A column as float64 (text that is no number, and missing cells, as NaN)."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:
+        return values
+    return pd.to_numeric(pd.Series(values, copy=False), errors="coerce").astype(float).to_numpy()
+
+
+def _text_order(values: Any) -> np.ndarray:
+    """Positions that put text in Python's order (by code point, as ``sorted`` and pandas sort it):
+    Arrow's stable sort of the UTF-8 bytes, whose order is the code points'. Numpy's sort of the
+    objects when the text cannot be UTF-8 (a lone surrogate)."""
+    try:
+        values = values.array if isinstance(values, pd.Index | pd.Series) else values
+        return pc.sort_indices(pa.array(values, type=pa.string())).to_numpy().astype(np.intp)
+    except (pa.ArrowException, UnicodeError):
+        return np.argsort(np.asarray(values, dtype=object), kind="stable")
+
+
+def _positions(among: pd.Index, keys: pd.Index) -> np.ndarray:
+    """``among.get_indexer(keys)`` (``among`` unique): each key's position in ``among``, −1 when it
+    is not there. Text against text is matched by Arrow's hash join, without Python strings."""
+    if among.dtype == "str" and keys.dtype == "str":
+        found = pc.index_in(pa.array(keys.array), value_set=pa.array(among.array))
+        return found.fill_null(-1).to_numpy().astype(np.intp)
+    return among.get_indexer(keys)
+
+
+def _values(column: pd.Series) -> Any:
+    """A column's values: a numpy array for numpy types, else its extension array."""
+    return column.array if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) else column.to_numpy()
+
+
+def _interp(code: str, values: np.ndarray) -> np.ndarray:
+    """:func:`_score` on a float array: ``np.interp`` on :data:`SCALES`, NaN where the measure is."""
+    xs, ys = SCALES[code]
+    missing = np.isnan(values)
+    out = np.interp(np.where(missing, 0.0, values), xs, ys)
+    out[missing] = np.nan
+    return out
+
+
+def _take(values: Any, where: np.ndarray) -> Any:
+    """``values`` at the positions ``where`` (−1: missing), typed as ``reindex`` types it."""
+    return pd.api.extensions.take(values, where, allow_fill=True)
 
 
 def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: int = 12) -> pd.Series:
@@ -590,24 +773,47 @@ def monthly_revenue(transactions: pd.DataFrame, *, as_of: Any = None, months: in
     """
     dates = transactions["date"]
     end = pd.Timestamp(as_of) if as_of is not None else dates.max()
+    if pd.isna(end):  # no dated line at all: no account (this used to fail with an IndexError)
+        return pd.Series([], index=pd.Index([], dtype="str", name="customer_id"), dtype=object)
     kept = (dates.notna() & (dates <= end)).to_numpy()
-    # ids coded once over the column, their distinct values as text sorted (a few thousand, not a million)
-    raw_codes, raw_ids = pd.factorize(transactions["customer_id"], use_na_sentinel=True)
-    text_codes, everyone = pd.factorize(pd.Index(raw_ids).astype(str).to_numpy(dtype=object), sort=True)
+    # ids coded once over the column (kamcore.portfolio.customer_codes, shared with the other
+    # analyses of the column), their distinct values as text sorted (a few thousand, not a million)
+    raw_codes, raw_ids = customer_codes(transactions["customer_id"])
+    text = pd.Index(raw_ids).astype(str)
+    if text.is_unique:  # distinct ids stay distinct as text (unless e.g. 1 and "1" are both there)
+        text_codes, everyone = np.arange(len(text)), text.array
+    else:
+        text_codes, everyone = pd.factorize(text.to_numpy(dtype=object))
+    order = _text_order(everyone)  # sorted as factorize(sort=True) sorts text, without comparing objects
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    text_codes, everyone = rank[text_codes], everyone[order]
     codes = np.append(text_codes, -1)[raw_codes]
     kept = kept & (codes >= 0)  # a line without an id belongs to no account
     codes = codes[kept]
     present = np.zeros(len(everyone), dtype=bool)
     present[codes] = True  # accounts silent for a year get a flat line; those without a line none
-    when = dates[kept]
-    month_no = (when.dt.year * 12 + when.dt.month - 1).to_numpy(dtype=np.int64)
-    first = end.year * 12 + end.month - 1 - (months - 1)
-    inside = month_no >= first
-    key = codes[inside].astype(np.int64) * months + (month_no[inside] - first)
-    revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[kept][inside]
-    sums = pd.Series(revenue).groupby(key, sort=False).sum()
-    grid = np.zeros(len(everyone) * months)
-    grid[sums.index.to_numpy()] = sums.to_numpy()
+    revenue = pd.to_numeric(transactions["revenue"], errors="coerce").to_numpy(dtype=float)[kept]
+    if isinstance(dates.dtype, np.dtype):
+        # the lines of the last ``months`` months: on or after the first day of the first, each in
+        # the month whose first day it follows (compared as datetime64, instead of taking every
+        # date's year and month apart)
+        when = dates.to_numpy()[kept]
+        start = (end.to_period("M") - (months - 1)).to_timestamp()
+        bounds = pd.date_range(start, periods=months + 1, freq="MS").to_numpy().astype(when.dtype)
+        inside = when >= bounds[0]
+        month = np.searchsorted(bounds, when[inside], side="right") - 1
+    else:  # dates with a time zone: their local months
+        when = dates[kept]
+        first = end.year * 12 + end.month - 1 - (months - 1)
+        month = (when.dt.year * 12 + when.dt.month - 1).to_numpy(dtype=np.int64) - first
+        inside = month >= 0
+        month = month[inside]
+    key = codes[inside].astype(np.int64) * months + month
+    # one sum per account and month (pandas' sums, the lines in their order), every cell of the grid
+    # a group of its own: 0 where an account bought nothing that month
+    grid = (pd.Series(revenue[inside]).groupby(_by_code(key, len(everyone) * months), observed=False).sum()
+            .to_numpy(dtype=float))
     rows = grid.reshape(len(everyone), months)[present].tolist()
-    index = pd.Index(np.asarray(everyone, dtype=object)[present], name="customer_id").astype(str)
+    index = pd.Index(everyone[present], name="customer_id").astype(str)
     return pd.Series(rows, index=index, dtype=object)

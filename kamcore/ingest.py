@@ -57,6 +57,7 @@ from kamcore.ingest_text import (
     WHITESPACE,
     TextLayout,
     control_char_share,
+    count_byte,
     crlf_breaks,
     decode_text,
     detect_encoding,
@@ -298,7 +299,7 @@ def load_file(
 def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSettings) -> ParsedTable:
     """A CSV/TXT upload: decode, count, check, find the layout, stage and type, report."""
     text = _TextFile.decode(data, filename)
-    n_breaks = text.utf8.count(b"\n")
+    n_breaks = count_byte(text.utf8, 10)
     n_lines = _check_cells(text.utf8, filename, settings, n_breaks=n_breaks)
     text.find_lines(n_breaks)
     sample = _checked_sample(text, filename, settings)
@@ -364,7 +365,7 @@ class _TextFile:
         """
         self.starts, self.ends = _text_line_bounds(self.utf8, self.bom, n_breaks)
         # has_lone_cr() without counting CRLF in the file again: line_bounds() knows them.
-        n_cr = self.utf8.count(b"\r")
+        n_cr = count_byte(self.utf8, 13)
         if n_cr and n_cr > crlf_breaks(len(self.utf8), self.starts, self.ends):
             # DuckDB loses the first field after a lone CR in a file that also uses LF; one
             # line-break style avoids that (the line count, and so every line number, is kept).

@@ -42,7 +42,10 @@ from kamcore.ingest_mapping import is_date_header
 #: Bytes read from the start of each XML part to look for DTD declarations.
 _XML_PROBE_BYTES = 8192
 #: Decompressed bytes scanned at a time by :func:`scan_xlsx`.
-_SCAN_CHUNK = 1024 * 1024
+#: Small enough that a window's numpy temporaries come from memory glibc keeps (with 1 MB
+#: chunks a well-compressed sheet faulted in ~40,000 fresh pages per scan, 0.1 s of system
+#: time; with 512 KB ~50,000 on a sheet compressed 16:1; with these, a few hundred).
+_SCAN_CHUNK = 384 * 1024
 #: Share of a column's non-empty cells that must be numbers for a date column's serials.
 TYPE_MAJORITY = 0.9
 #: Excel serial day numbers accepted as dates in a date-named column (1927-05-19 .. 2173-10-14).
@@ -97,13 +100,20 @@ class SheetColumns(BaseModel):
         (positions below the header; None: every row), as :func:`cell_text` writes it."""
         source = self.numbers[index] if index in self.numbers else self.dates[index]
         if rows is not None:
-            source = source.take(pa.array(rows, pa.int64()))
+            rows = np.asarray(rows, dtype=np.int64)
+            if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and (np.diff(rows) == 1).all():
+                source = source.slice(int(rows[0]), len(rows))  # a run of rows (the profiled head): no copy
+            else:
+                source = source.take(pa.array(rows, pa.int64()))
         valid = np.asarray(source.is_valid(), dtype=bool)
         if index in self.numbers:
-            values = pc.fill_null(source, 0.0).to_numpy(zero_copy_only=False)
-            text = _number_texts(values, valid)
+            filled = pc.fill_null(source, 0.0) if source.null_count else source
+            text = _number_texts(filled.to_numpy(zero_copy_only=False), valid)
         else:
-            text = _datetime_texts(pc.fill_null(source.cast(pa.int64()), 0).to_numpy(zero_copy_only=False))
+            seconds = source.cast(pa.int64())
+            text = _datetime_texts((pc.fill_null(seconds, 0) if source.null_count else seconds).to_numpy(zero_copy_only=False))
+        if not source.null_count:
+            return text
         return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string()))
 
 
@@ -297,18 +307,109 @@ def _sheet_parts(archive: zipfile.ZipFile, filename: str) -> list[tuple[str, str
     return sheets
 
 
-def _stream(archive: zipfile.ZipFile, part: str, filename: str) -> Any:
+def _stream(archive: zipfile.ZipFile, part: str, filename: str, data: bytes | None = None) -> Any:
     """The decompressed part in windows ``(window, start, end)``: the previous chunk's last 64
     bytes, the chunk (``window[start:end]``) and 24 NUL bytes (so a pattern can be tested a few
-    bytes past any position without a bounds check; no pattern matches a NUL)."""
+    bytes past any position without a bounds check; no pattern matches a NUL). ``data``: the
+    archive's bytes, where the caller holds them (see :func:`_inflate`)."""
     tail = b""
-    try:
-        with archive.open(part) as handle:
-            while chunk := handle.read(_SCAN_CHUNK):
-                yield tail + chunk + _PAD, len(tail), len(tail) + len(chunk)
-                tail = chunk[-64:]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
-        raise corrupt_workbook(filename) from exc
+    for chunk in _inflate(archive, part, filename, data):
+        yield b"".join((tail, chunk, _PAD)), len(tail), len(tail) + len(chunk)  # one copy
+        tail = chunk[-64:]
+
+
+def _inflate(archive: zipfile.ZipFile, part: str, filename: str, data: bytes | None) -> Any:
+    """The decompressed bytes of ``part`` in chunks of at most :data:`_SCAN_CHUNK`.
+
+    Notes
+    -----
+    A deflated or stored part (all Excel writes) is inflated here straight from the
+    archive's bytes ``data``, through ISA-L where python-isal is installed (2-3x zlib's speed, the
+    same bytes); anything else (encrypted, another method, a local header that disagrees with
+    the directory) goes through :mod:`zipfile`, which refuses it. Either way no more than the
+    part's declared size is ever produced, and the CRC is checked at its end, as
+    :mod:`zipfile` does: a part whose data ends early or whose CRC is wrong is corrupt.
+    """
+    info = archive.getinfo(part)
+    raw = None if data is None else _raw_member(data, info)
+    if raw is None:
+        try:
+            with archive.open(part) as handle:
+                while chunk := handle.read(_SCAN_CHUNK):
+                    yield chunk
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
+            raise corrupt_workbook(filename) from exc
+        return
+    left, crc = info.file_size, 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        stored = raw[: info.file_size]
+        for at in range(0, len(stored), _SCAN_CHUNK):
+            chunk = bytes(stored[at : at + _SCAN_CHUNK])
+            left -= len(chunk)
+            crc = _crc32(chunk, crc)
+            yield chunk
+    else:
+        inflater = _zlib.decompressobj(-15)
+        pending: bytes | memoryview = b""
+        at = 0
+        while left > 0 and not inflater.eof:
+            if len(pending) < _INFLATE_INPUT // 2 and at < len(raw):
+                # Topped up, so that a call whose output reached the chunk size and left a
+                # little input unread is not followed by one inflating only that little.
+                more = raw[at : at + _INFLATE_INPUT - len(pending)]
+                at += len(more)
+                pending = b"".join((pending, more)) if pending else more
+            before = len(pending)
+            try:
+                # Called with no input too: output held back by max_length comes out then.
+                chunk = inflater.decompress(pending, min(_SCAN_CHUNK, left))
+            except _zlib.error as exc:
+                raise corrupt_workbook(filename) from exc
+            pending = inflater.unconsumed_tail
+            if chunk:
+                left -= len(chunk)
+                crc = _crc32(chunk, crc)
+                yield chunk
+            elif len(pending) == before:
+                break  # no progress: the data ends before the end-of-stream marker
+        if left and not inflater.eof:
+            raise corrupt_workbook(filename)  # zipfile: EOFError
+    # Like zipfile, a part that ends (properly) before its declared size is read to its end.
+    if crc != info.CRC:
+        raise corrupt_workbook(filename)
+
+
+def _raw_member(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
+    """The compressed bytes of a plain deflated or stored member of the zip ``data`` (no copy), or None where
+    :mod:`zipfile` should decide (encrypted, another method, a local header that disagrees)."""
+    if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or info.flag_bits & 0x61:
+        return None
+    buffer = memoryview(data)
+    offset = info.header_offset
+    header = bytes(buffer[offset : offset + 30])
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return None
+    name_length = int.from_bytes(header[26:28], "little")
+    extra_length = int.from_bytes(header[28:30], "little")
+    name = bytes(buffer[offset + 30 : offset + 30 + name_length])
+    if name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"):
+        return None
+    begin = offset + 30 + name_length + extra_length
+    if begin + info.compress_size > len(buffer):
+        return None
+    return buffer[begin : begin + info.compress_size]
+
+
+#: Compressed bytes handed to the inflater at a time. Its unread rest is copied on every call:
+#: kept below glibc's 128 KB threshold for mapping a block of its own, the copy reuses freed
+#: memory instead of faulting fresh pages in (128 KB here: ~22,000 page faults, a tenth of a
+#: second of system time, on the 100k-row benchmark workbook; 64 KB: ~450).
+_INFLATE_INPUT = 64 * 1024
+try:  # ISA-L's inflate and CRC: the same bytes as zlib's, 2-3x faster
+    from isal import isal_zlib as _zlib
+except ImportError:  # pragma: no cover - python-isal is optional
+    import zlib as _zlib
+_crc32 = _zlib.crc32
 
 
 _PAD = b"\0" * 24
@@ -328,16 +429,68 @@ _ROW_DIGITS = 8
 _TOO_FAR = 10**_ROW_DIGITS
 
 
+_ZEROS = np.uint64(0x3030303030303030)
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_HIGH = np.uint64(0x8080808080808080)
+_BYTE4_HIGH = np.uint64(0x80 << 32)
+_LOW_BYTE = np.uint64(0xFF)
+_THREE_BYTES = np.uint64(0xFFFFFF)
+_ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
+_NIBBLES = np.uint64(0x0F0F0F0F0F0F0F0F)
+_PAIRS = np.uint64(0x00FF00FF00FF00FF)
+_FOURS = np.uint64(0x0000FFFF0000FFFF)
+
+
+def _words(window: bytes) -> np.ndarray:
+    """``words[p]``: the eight bytes ``window[p : p + 8]`` as one little-endian number."""
+    return np.ndarray(shape=(len(window) - 7,), dtype="<u8", buffer=window, strides=(1,))
+
+
+def _above(words: np.ndarray, limit: int) -> np.ndarray:
+    """High bit of each byte set where the byte's low seven bits exceed ``limit`` (< 0x80)."""
+    return (words & _LOW7) + np.uint64((0x7F - limit) * 0x0101010101010101)
+
+
+def _high_bits(words: np.ndarray) -> np.ndarray:
+    return words & _HIGH
+
+
+def _leading_bytes(flags: np.ndarray) -> np.ndarray:
+    """How many bytes, from the first (lowest), come before the first flagged one (high bit
+    set), 0-8."""
+    lowest = flags & (~flags + np.uint64(1))
+    return (np.bitwise_count(lowest - np.uint64(1)) >> 3).astype(np.int64)
+
+
+def _tags_at(data: np.ndarray, end: int) -> np.ndarray:
+    """Every position ``p`` where ``<c``, ``<r`` or ``"e`` starts and ends below ``end``, in
+    no particular order.
+
+    Compares two bytes at a time at even and at odd positions: less work than finding every
+    ``<`` and testing the byte after each (cells and rows are a quarter of an Excel sheet's
+    tags)."""
+    found = []
+    for offset in (0, 1):
+        pairs = data[offset : offset + (end - offset) // 2 * 2].view("<u2")
+        found.append(np.flatnonzero((pairs == 0x633C) | (pairs == 0x723C) | (pairs == 0x6522)) * 2 + offset)
+    return np.concatenate(found)
+
+
 def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
+    """What ``window[start:end]`` holds (see :func:`_window_facts`)."""
+    return _window_facts(window, start, end)[0]
+
+
+def _window_facts(window: bytes, start: int, end: int) -> tuple[_ChunkFacts, bool]:
     """What ``window[start:end]`` holds (see :func:`_stream`): counts of cells, cells that
     start with their reference and row elements, each counted in the chunk holding its last
     byte (so one cut by a chunk boundary is counted once); and over every reference in the
     window (``<c r="`` + 1-3 letters + digits), the widest two- or three-letter column and the
-    highest row number.
+    highest row number; and whether the window holds an error cell's ``t="e"``.
 
     Notes
     -----
-    One pass finds every ``<``; the bytes after each decide what it opens, and a reference's
+    Two-byte compares find every ``<c`` and ``<r``; the bytes after each decide what it opens, and a reference's
     letters and digits are read column by column over all references at once (numpy, which
     releases the GIL: this runs beside the decompression of the next chunk). A reference cut
     by the end of the window is read again whole from the next window (its 64 bytes of
@@ -345,69 +498,72 @@ def _chunk_counts(window: bytes, start: int, end: int) -> _ChunkFacts:
     column or a smaller row, never a wider or larger one, so it cannot mislead the checks.
     """
     data = np.frombuffer(window, dtype=np.uint8)
-    opens = np.flatnonzero(data[:end] == 0x3C)  # '<'
-    first, second = data[opens + 1], data[opens + 2]
-    cell_space = (first == 0x63) & (second == 0x20)  # '<c '
-    cell_tag = cell_space | ((first == 0x63) & (second == 0x3E))  # or '<c>'
-    n_tags = int(np.count_nonzero(cell_tag & (opens >= start - 2)))
-    spaced = opens[cell_space]
-    referenced = (data[spaced + 3] == 0x72) & (data[spaced + 4] == 0x3D) & (data[spaced + 5] == 0x22)  # 'r="'
+    tags = _tags_at(data, end)
+    second = data[tags + 1]
+    cells = tags[second == 0x63]  # '<c'
+    quotes = tags[(second == 0x65) & (tags >= 2)]  # '"e', and room for 't=' before it
+    has_error_cells = bool(
+        ((data[quotes - 2] == 0x74) & (data[quotes - 1] == 0x3D) & (data[quotes + 2] == 0x22)).any()
+    )  # 't="e"'
+    third = data[cells + 2]
+    cell_space = third == 0x20  # '<c '
+    cell_tag = cell_space | (third == 0x3E)  # or '<c>'
+    n_tags = int(np.count_nonzero(cell_tag & (cells >= start - 2)))
+    spaced = cells[cell_space]
+    words = _words(window)
+    referenced = (words[spaced] >> np.uint64(24)) & _THREE_BYTES == 0x223D72  # 'r="' after '<c '
     n_references = int(np.count_nonzero(referenced & (spaced >= start - 5)))
-    rows = opens[(first == 0x72) & (second == 0x6F) & (opens >= start - 3)]  # '<ro'
-    n_row_elements = int(np.count_nonzero(data[rows + 3] == 0x77))  # 'w'
+    rows = tags[(second == 0x72) & (tags >= start - 3)]  # '<r'
+    n_row_elements = int(np.count_nonzero((data[rows + 2] == 0x6F) & (data[rows + 3] == 0x77)))  # 'ow'
     at = spaced[referenced] + 6  # the reference's first letter
-    # Byte tests on uint8: c - 0x41 wraps around below 'A', so one comparison checks a range.
-    upper = [(data[at + k] - 0x41) < 26 for k in range(4)]
-    n_letters = np.select(
-        [upper[0] & ~upper[1], upper[0] & upper[1] & ~upper[2], upper[0] & upper[1] & upper[2] & ~upper[3]],
-        [1, 2, 3],
-        0,
-    )  # 0: no letter, or four and more
+    # Eight bytes from each reference's first letter and first digit, read as one number
+    # (little-endian: the first byte lowest) and tested a byte at a time within it (SWAR).
+    letters = words[at]
+    not_upper = _high_bits(~_above(letters, 0x40) | _above(letters, 0x5A) | letters) | _BYTE4_HIGH
+    n_letters = _leading_bytes(not_upper)
+    n_letters[n_letters > 3] = 0  # 0: no letter, or four and more
     digits_at = at + n_letters
-    n_digits = np.zeros(len(at), dtype=np.int64)
-    in_number = n_letters > 0
-    for k in range(_ROW_DIGITS + 1):
-        in_number &= (data[digits_at + k] - 0x30) < 10
-        n_digits += in_number
-    # A reference is letters, digits and the closing quote (one with more digits than are
-    # read counts whatever follows).
-    has_row = (n_digits > 0) & ((n_digits > _ROW_DIGITS) | (data[digits_at + n_digits] == 0x22))
+    digit_words = words[digits_at]
+    digits = digit_words ^ _ZEROS  # a digit byte becomes its value, any other byte >= 10
+    n_digits = _leading_bytes(_high_bits(_above(digits, 9) | digits))
+    n_digits[n_letters == 0] = 0
+    # A ninth digit: more than are read (a reference with more digits than this counts as
+    # _TOO_FAR, whatever follows).
+    ninth = data[digits_at + 8]
+    n_digits[(n_digits == 8) & ((ninth - 0x30) < 10)] = _ROW_DIGITS + 1
+    # A reference is letters, digits and the closing quote.
+    after = np.where(n_digits < 8, (digit_words >> (np.minimum(n_digits, 7) * 8).astype(np.uint64)) & _LOW_BYTE, ninth)
+    has_row = (n_digits > 0) & ((n_digits > _ROW_DIGITS) | (after == 0x22))
     highest_row = 0
     if has_row.any():
         if int(n_digits[has_row].max()) > _ROW_DIGITS:
             highest_row = _TOO_FAR
         else:
-            # The largest number: of those without a leading zero (Excel writes none), the
-            # largest of the longest, digit by digit; any with one, by value.
-            padded = has_row & (data[digits_at] == 0x30)
-            plain = has_row & ~padded
-            if plain.any():
-                most = int(n_digits[plain].max())
-                candidates = digits_at[plain & (n_digits == most)]
-                for k in range(most):
-                    digit = data[candidates + k]
-                    candidates = candidates[digit == digit.max()]
-                highest_row = int(bytes(data[candidates[0] : candidates[0] + most]))
-            if padded.any():
-                value = np.zeros(int(padded.sum()), dtype=np.int64)
-                for k in range(_ROW_DIGITS):
-                    digit = data[digits_at[padded] + k].astype(np.int64)
-                    value = np.where(k < n_digits[padded], value * 10 + digit - 0x30, value)
-                highest_row = max(highest_row, int(value.max()))
+            n = n_digits[has_row].astype(np.uint64)
+            value = digits[has_row]
+            # Only the digits, moved to the high bytes (leading zeros below), then read as one
+            # decimal number: pairs, fours, eights (three multiplications).
+            keep = np.where(n == 8, _ALL_BITS, (np.uint64(1) << (n * np.uint64(8))) - np.uint64(1))
+            value = (value & keep) << ((np.uint64(8) - n) * np.uint64(8))
+            value = ((value & _NIBBLES) * np.uint64(2561)) >> np.uint64(8)
+            value = ((value & _PAIRS) * np.uint64(6553601)) >> np.uint64(16)
+            value = ((value & _FOURS) * np.uint64(42949672960001)) >> np.uint64(32)
+            highest_row = int(value.max())
     widest = 0
     wide = has_row & (n_letters >= 2)
     if wide.any():
-        letters = [data[at[wide] + k].astype(np.int64) - 64 for k in range(3)]
+        letters = [((letters[wide] >> np.uint64(8 * k)) & _LOW_BYTE).astype(np.int64) - 64 for k in range(3)]
         two = np.where(n_letters[wide] == 2, letters[0] * 26 + letters[1], 0)
         three = np.where(n_letters[wide] == 3, letters[0] * 676 + letters[1] * 26 + letters[2], 0)
         widest = int(np.maximum(two, three).max())
-    return _ChunkFacts(
+    facts = _ChunkFacts(
         n_tags=n_tags,
         n_references=n_references,
         n_row_elements=n_row_elements,
         widest=widest,
         highest_row=highest_row,
     )
+    return facts, has_error_cells
 
 
 class _PartCounts:
@@ -420,7 +576,9 @@ class _PartCounts:
         self.first_seen = self.inconsistent = False
 
     def add(self, window: bytes, start: int, end: int) -> None:
-        facts = _chunk_counts(window, start, end)
+        facts, has_error_cells = _window_facts(window, start, end)
+        if has_error_cells:
+            self.scan.has_error_cells = True
         self.n_tags += facts.n_tags
         self.n_references += facts.n_references
         self.n_row_elements += facts.n_row_elements
@@ -440,7 +598,7 @@ class _PartCounts:
         self.inconsistent = self.inconsistent or facts.highest_row > self.highest
 
 
-def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cells: int) -> None:
+def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cells: int, data: bytes | None = None) -> None:
     """Count the cells of one worksheet part and bound the grid calamine builds from them.
 
     Notes
@@ -453,22 +611,19 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
     the bound exceeds ``max_cells`` or the file is unusual (a cell whose reference is missing
     or not written first, as Excel writes it), every reference is read (slower, exact).
 
-    The part is decompressed here in 1 MB chunks while a worker thread counts the previous
-    chunk (zlib and numpy release the GIL) and the error cells are looked for here; at most two
-    chunks are held.
+    The part is decompressed here in chunks of up to 384 KB while a worker thread counts the previous
+    chunk and looks for error cells in it (zlib and numpy release the GIL); at most two chunks
+    are held.
     """
     counts = _PartCounts(scan)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-scan") as pool:
         pending: Future[None] | None = None
-        for window, start, end in _stream(archive, scan.part, filename):
+        for window, start, end in _stream(archive, scan.part, filename, data):
             if pending is not None:
                 pending.result()
                 if counts.n_tags > max_cells:
                     break
             pending = pool.submit(counts.add, window, start, end)
-            # Searched here, beside the worker's counting of the same window.
-            if not scan.has_error_cells and b't="e"' in window:
-                scan.has_error_cells = True
         if pending is not None:
             pending.result()
     n_tags, n_references = counts.n_tags, counts.n_references
@@ -480,7 +635,7 @@ def _scan_part(archive: zipfile.ZipFile, scan: SheetScan, filename: str, max_cel
         scan.n_rows, scan.n_columns = n_rows, n_columns
         return
     n_cells = 0
-    for window, start, end in _stream(archive, scan.part, filename):
+    for window, start, end in _stream(archive, scan.part, filename, data):
         n_cells += _chunk_counts(window, start, end).n_tags
         for letters, digits_text in _ANY_REFERENCE.findall(window):
             n_columns = max(n_columns, _column_number(letters))
@@ -507,7 +662,7 @@ def scan_xlsx(data: bytes, filename: str, max_cells: int) -> list[SheetScan]:
         scan = SheetScan(name=name, part=part, very_hidden=very_hidden)
         if part not in archive.NameToInfo:
             raise corrupt_workbook(filename)
-        _scan_part(archive, scan, filename, max_cells)
+        _scan_part(archive, scan, filename, max_cells, data)
         if scan.n_cells > max_cells:
             raise too_many_cells(filename, scan.n_rows, scan.n_columns, max_cells, n_cells=scan.n_cells)
         if scan.n_rows * scan.n_columns > max_cells:
@@ -517,15 +672,11 @@ def scan_xlsx(data: bytes, filename: str, max_cells: int) -> list[SheetScan]:
     if shared in archive.NameToInfo:
         n_strings = 0
         tail = b""
-        try:
-            with archive.open(shared) as part:
-                while chunk := part.read(_SCAN_CHUNK):
-                    # Plus those cut by the chunk boundary (3 + 3 bytes hold no whole one).
-                    seam = tail + chunk[:3]
-                    n_strings += chunk.count(b"<si>") + chunk.count(b"<si ") + seam.count(b"<si>") + seam.count(b"<si ")
-                    tail = chunk[-3:]
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
-            raise corrupt_workbook(filename) from exc
+        for chunk in _inflate(archive, shared, filename, data):
+            # Plus those cut by the chunk boundary (3 + 3 bytes hold no whole one).
+            seam = tail + chunk[:3]
+            n_strings += chunk.count(b"<si>") + chunk.count(b"<si ") + seam.count(b"<si>") + seam.count(b"<si ")
+            tail = chunk[-3:]
         if n_strings > max_cells:
             raise KamError(
                 "ingest.too_many_strings",
@@ -668,7 +819,7 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
     widths = np.zeros(body.num_rows, dtype=np.int64)
     for index, array in enumerate(present):
         if index in free_text:
-            filled = pc.fill_null(pc.and_(pc.is_valid(array), pc.not_equal(pc.utf8_trim_whitespace(array), "")), False)
+            filled = _filled_text(array)
         else:
             filled = pc.is_valid(array)  # the text of a number, date or boolean is never blank
         widths += np.asarray(filled, dtype=np.int64)
@@ -691,6 +842,13 @@ def _read_columns(reader: Any, scan: SheetScan, filename: str, max_columns: int)
         widths=all_widths,
         trailing_empty_rows=max(0, scan.n_rows - 1 - body.num_rows),
     )
+
+
+def _filled_text(array: pa.Array) -> pa.Array:
+    """True where a text cell is neither NULL nor blank (empty, or whitespace only: what
+    ``utf8_trim_whitespace`` would trim to ""), without writing the trimmed strings."""
+    blank = pc.or_(pc.equal(pc.binary_length(array), 0), pc.utf8_is_space(array))
+    return pc.fill_null(pc.and_(pc.is_valid(array), pc.invert(blank)), False)
 
 
 def _datetime_texts(seconds: np.ndarray) -> pa.Array:

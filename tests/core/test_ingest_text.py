@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from kamcore.ingest_text import (
     WHITESPACE,
+    count_byte,
     detect_encoding,
     detect_layout,
     detect_utf16,
@@ -83,6 +84,21 @@ def test_record_lines_with_quoted_newlines_and_blank_lines():
 )
 def test_has_lone_cr(data, expected):
     assert has_lone_cr(data) is expected
+
+
+def test_count_byte_counts_across_slices():
+    # 4 LF and 2 CR in 11 bytes; slices of 4 bytes cut the text at "a\r\nb" / "\n\nc\r" / "d\n;".
+    data = b"a\r\nb\n\nc\rd\n;"
+    assert count_byte(data, 10, chunk=4) == 4
+    assert count_byte(data, 13, chunk=4) == 2
+    assert count_byte(data, 0, chunk=4) == 0
+    assert count_byte(b"", 10) == 0
+    assert count_byte(b"x\ny", 10) == 1  # shorter than one slice: bytes.count
+
+
+@given(st.binary(max_size=60), st.integers(min_value=1, max_value=9), st.sampled_from([10, 13, 0]))
+def test_count_byte_matches_bytes_count(data, chunk, byte):
+    assert count_byte(data, byte, chunk=chunk) == data.count(bytes([byte]))
 
 
 @given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"x", b";"]), max_size=40))
