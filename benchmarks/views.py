@@ -149,7 +149,7 @@ def main() -> None:
             """Wait for a background fit a page started (Portfolio: Future value; Segments: the
             automatic choice of k), so it does not run into the next page's clock."""
             for thread in threading.enumerate():
-                if thread.name in ("kam-future-value", "kam-segments-scan", "kam-account-facts"):
+                if thread.name in ("kam-future-value", "kam-segments-scan", "kam-account-facts", "kam-account-health"):
                     thread.join()
 
         for page in args.pages.split(","):
@@ -169,7 +169,11 @@ def main() -> None:
             # Account and Plans draw health at once while the future-value fit runs in the background
             # and rerun by themselves when it is done: time that rerun on its own, so the filter
             # change below is not measured against a fit running in this process
-            if any(thread.name in ("kam-future-value", "kam-account-facts") for thread in threading.enumerate()):
+            # (Account: health first, then the portfolio facts, each started by the rerun after the other)
+            for _round in range(3):
+                if not any(thread.name in ("kam-future-value", "kam-account-facts", "kam-account-health")
+                           for thread in threading.enumerate()):
+                    break
                 finish_background()
                 start, start_cpu = time.perf_counter(), time.process_time()
                 at.run()

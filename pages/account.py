@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import (
     account_facts,
+    account_health,
     account_plan,
     account_print,
     account_sections,
@@ -41,5 +42,6 @@ st.subheader(t("app.page_relationships"))
 relationships.account_section(account, key="account.relationships")
 
 account_plan.render(account, txn, prepared, inputs)
-key_accounts.start_future()  # once the page is drawn (issue 19): the future-value fit, if not running yet
+account_health.start("account")  # once the page is drawn (issue 19): health of every account, if not computed yet
+key_accounts.start_future()  # then (issue 19): the future-value fit, if not running yet
 account_facts.start()  # and the portfolio facts of a large workspace, if not computed yet

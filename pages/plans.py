@@ -10,10 +10,20 @@ import streamlit as st
 
 from kamcore import plans
 from kamcore.errors import KamError
-from ui import account_link, anonymity, charts, data, i18n, key_accounts, router, state, widgets
+from ui import (
+    account_health,
+    account_link,
+    anonymity,
+    charts,
+    data,
+    i18n,
+    key_accounts,
+    router,
+    state,
+    widgets,
+)
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, fmt_pct, t
-from ui.shared import keyed
 
 router.require_router()
 
@@ -27,27 +37,6 @@ widgets.require(None if "date" not in txn or "revenue" not in txn else txn, "pla
 ws = state.workspace()
 names = key_accounts.names()
 short_ids, saved_at = key_accounts.shortlist()
-
-# ------------------------------------------------------------------------------ health list
-st.subheader(t("plans.health_title"))
-# while the future-value model is fitted: health at once without it, then a rerun (issue 19)
-ready = key_accounts.future_status()
-chosen_weights = key_accounts.weights_editor("plans")
-health_inputs = key_accounts.health_accounts(wait=ready)  # team scores, coverage, P(alive): read once
-try:
-    scores = key_accounts.health_table(chosen_weights, accounts=health_inputs)
-except KamError as exc:
-    widgets.stop_with_error(exc)
-widgets.require(scores, "plans.no_data")
-scopes = ["shortlist", "all"] if short_ids else ["all"]
-scope = widgets.choice("plans.scope", scopes, key="plans.scope", default=scopes[0], option_prefix="plans.scope")
-if not short_ids:
-    st.caption(t("plans.no_shortlist"))
-listed = scores[scores["account"].isin(short_ids)] if scope == "shortlist" else scores
-# once per data key (ui.shared.keyed), as a read-only dict (turning the Series into one cost 0.3 s a run)
-trend = keyed((*frame_key, "monthly_revenue_lookup", 12), key_accounts.trend_lookup, txn, 12)
-# the ids as a plain object array: iterating an Arrow column element by element is slow at 50,000
-accounts = listed["account"].to_numpy(dtype=object)
 
 
 def _texts(values, label) -> list[str]:
@@ -63,27 +52,60 @@ def _texts(values, label) -> list[str]:
     return out
 
 
-shown = pd.DataFrame({
-    t("plans.col_account"): accounts,
-    t("plans.col_name"): [names.get(a, a) for a in accounts],
-    t("plans.col_health"): listed["health"].round(0).to_numpy(),
-    t("plans.col_band"): _texts(listed["band"], key_accounts.band_label),
-    t("plans.col_trend"): [trend.get(a, []) for a in accounts],
-    t("plans.col_drivers"): _texts(listed["driver_codes"], key_accounts.driver_text),
-    t("plans.col_revenue_12m"): listed["revenue_12m"].round(0).to_numpy(),
-    t("plans.col_missing"): _texts(listed["missing"], key_accounts.missing_text),
-})
-account_link.account_table(
-    shown, accounts.tolist(), key="plans.health_table", hide_index=True, width="stretch",
-    column_config={
-        t("plans.col_health"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f"),
-        t("plans.col_trend"): st.column_config.LineChartColumn(y_min=0),
-    },
-)
-counts = listed["band"].value_counts()
-st.caption(t("plans.band_counts", good=fmt_num(int(counts.get("good", 0))),
-             watch=fmt_num(int(counts.get("watch", 0))), act=fmt_num(int(counts.get("act", 0))),
-             date=fmt_date(scores["as_of"].iloc[0]) if len(scores) else "–"))
+def _health_list(scores: pd.DataFrame, kept: dict) -> None:
+    """The health list of every account (or the shortlist), with its bands counted (``kept``:
+    ``account_health.results``, the trends the background computed, if it did)."""
+    scopes = ["shortlist", "all"] if short_ids else ["all"]
+    scope = widgets.choice("plans.scope", scopes, key="plans.scope", default=scopes[0], option_prefix="plans.scope")
+    if not short_ids:
+        st.caption(t("plans.no_shortlist"))
+    listed = scores[scores["account"].isin(short_ids)] if scope == "shortlist" else scores
+    # once per data key (ui.shared.keyed), as a read-only dict (turning the Series into one cost 0.3 s a run)
+    trend = kept["trends"] if "trends" in kept else key_accounts.trends(frame_key, txn)
+    # the ids as a plain object array: iterating an Arrow column element by element is slow at 50,000
+    accounts = listed["account"].to_numpy(dtype=object)
+    shown = pd.DataFrame({
+        t("plans.col_account"): accounts,
+        t("plans.col_name"): [names.get(a, a) for a in accounts],
+        t("plans.col_health"): listed["health"].round(0).to_numpy(),
+        t("plans.col_band"): _texts(listed["band"], key_accounts.band_label),
+        t("plans.col_trend"): [trend.get(a, []) for a in accounts],
+        t("plans.col_drivers"): _texts(listed["driver_codes"], key_accounts.driver_text),
+        t("plans.col_revenue_12m"): listed["revenue_12m"].round(0).to_numpy(),
+        t("plans.col_missing"): _texts(listed["missing"], key_accounts.missing_text),
+    })
+    account_link.account_table(
+        shown, accounts.tolist(), key="plans.health_table", hide_index=True, width="stretch",
+        column_config={
+            t("plans.col_health"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f"),
+            t("plans.col_trend"): st.column_config.LineChartColumn(y_min=0),
+        },
+    )
+    counts = listed["band"].value_counts()
+    st.caption(t("plans.band_counts", good=fmt_num(int(counts.get("good", 0))),
+                 watch=fmt_num(int(counts.get("watch", 0))), act=fmt_num(int(counts.get("act", 0))),
+                 date=fmt_date(scores["as_of"].iloc[0]) if len(scores) else "–"))
+
+
+# ------------------------------------------------------------------------------ health list
+st.subheader(t("plans.health_title"))
+# on a large workspace health is computed after the first paint (ui/account_health.py, issue 19)
+if account_health.pending("plans"):
+    account_health.status("plans")
+    chosen_weights = key_accounts.weights_editor("plans")
+    health_inputs = key_accounts.health_accounts(wait=key_accounts.future_ready())
+else:
+    kept = account_health.results("plans")  # what the background computed (large workspace), if it did
+    # while the future-value model is fitted: health at once without it, then a rerun (issue 19)
+    ready = key_accounts.future_status()
+    chosen_weights = key_accounts.weights_editor("plans")
+    health_inputs = key_accounts.health_accounts(wait=ready)  # team scores, coverage, P(alive): read once
+    try:
+        scores = key_accounts.health_table(chosen_weights, accounts=health_inputs, kept=kept)
+    except KamError as exc:
+        widgets.stop_with_error(exc)
+    widgets.require(scores, "plans.no_data")
+    _health_list(scores, kept)
 
 # ------------------------------------------------------------------------ targets vs actuals
 st.subheader(t("plans.followup_title"))
@@ -166,6 +188,7 @@ st.subheader(t("plans.effect_title"))
 st.caption(t("plans.effect_intro"))
 if not short_ids:
     st.info(t("plans.effect_needs_shortlist"))
+    account_health.start("plans")
     key_accounts.start_future()  # the page ends here: the future-value fit, if not running yet
     st.stop()
 default_start = saved_at.date() if saved_at is not None else last_day.date()
@@ -178,6 +201,7 @@ try:
     effect = plans.programme_effect(txn, short_ids, start, as_of=last_day)
 except KamError as exc:
     widgets.error(exc)
+    account_health.start("plans")
     key_accounts.start_future()  # the page ends here: the future-value fit, if not running yet
     st.stop()
 groups = effect.groups
@@ -199,4 +223,5 @@ i18n.dataframe(pd.DataFrame({
     **{t(f"plans.col_{c}"): [fmt_pct(v) for v in groups[c]] for c in ("growth", "margin_before", "margin_after")},
 }), hide_index=True, width="stretch", key="plans.effect_table")
 st.warning(t("plans.effect_caveat"), icon=":material/info:")
+account_health.start("plans")  # once the page is drawn (issue 19): health of every account, if not computed yet
 key_accounts.start_future()  # once the page is drawn (issue 19): the future-value fit, if not running yet

@@ -1,6 +1,7 @@
 """The Account page's portfolio facts (ABC movement on revenue and profit, churn flags, whale curve,
 selection scores: ``key_accounts.portfolio_facts``) after the first paint on a large workspace
-(issue 19).
+(issue 19), once the health of every account is computed (ui/account_health.py: one background
+computation at a time, so the one the page waits for first gets the machine).
 
 They need every account's figures (classes, ranks and the whale curve are relative to the whole
 portfolio), about a second over a million rows. On a large workspace they are computed once per
@@ -18,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import data, key_accounts
+from ui import account_health, data, key_accounts
 from ui.i18n import t
 from ui.shared import _handout, keyed
 
@@ -81,6 +82,8 @@ def facts() -> dict[str, Any] | None:
 def start() -> None:
     """Start the background computation if it is not running yet (the page calls it once drawn,
     so that it does not compete with drawing the page)."""
+    if account_health.pending("account"):  # one after the other: health first (ui/account_health.py)
+        return
     call = key_accounts.portfolio_facts_call()
     if call is not None and _large(call):
         _job(call).ensure_started()
@@ -94,13 +97,14 @@ def status() -> None:
     box.write(t("account_facts.meanwhile"))
     call = key_accounts.portfolio_facts_call()
     job = _job(call) if call is not None and _large(call) else None
+    health = account_health.job("account")  # computed first: the facts start once it is done (not beside it)
     runs: list[int] = []  # this fragment's runs: the first is part of the page's run
 
     @st.fragment(run_every=1.0)
     def _look() -> None:
         if job is None:
             st.rerun()
-        if runs:
+        if runs and (health is None or health.done()):
             job.ensure_started()
         if job.done():
             st.rerun()

@@ -11,10 +11,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from kamcore import portfolio
+from kamcore import portfolio, tables
 from kamcore import survey as survey_stats
 from kamcore.errors import KamError
-from ui import account_facts, account_link, anonymity, charts, data, i18n, key_accounts, widgets
+from ui import (
+    account_facts,
+    account_health,
+    account_link,
+    anonymity,
+    charts,
+    data,
+    i18n,
+    key_accounts,
+    widgets,
+)
 from ui.figures import account as figures
 from ui.i18n import fmt_date, fmt_num, t
 from ui.shared import keyed
@@ -36,6 +46,27 @@ def _account_ids_boxed(txn: pd.DataFrame) -> SimpleNamespace:
 def _largest_account(txn: pd.DataFrame) -> str:
     """The account with the most revenue (the picker's last resort)."""
     return str(txn.groupby(txn["customer_id"].astype(str))["revenue"].sum().idxmax())
+
+
+def _largest_by_codes(txn: pd.DataFrame, codes: SimpleNamespace) -> str:
+    """:func:`_largest_account` on the ids' integer codes (``key_accounts.account_codes``): the same
+    groupby sum in the same order (the codes follow the text ids' order), without grouping text."""
+    revenue = txn["revenue"].to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(revenue)
+    n = len(codes.ids)
+    # plain sums first, with a bound on how far they can be from pandas' (compensated) sums:
+    # n * eps * sum|x| per account; only accounts within reach of the largest are summed again as
+    # pandas sums them (almost always one: then it is the largest)
+    sums = np.bincount(codes.codes[known], weights=revenue[known], minlength=n)
+    slack = (np.bincount(codes.codes[known], weights=np.abs(revenue[known]), minlength=n)
+             * np.bincount(codes.codes[known], minlength=n) * np.finfo(float).eps * 2)
+    top = int(np.argmax(sums))
+    near = np.flatnonzero(sums + slack >= sums[top] - slack[top])
+    if len(near) == 1:
+        return codes.ids[top]
+    mine = np.isin(codes.codes, near)
+    exact = txn["revenue"][mine].groupby(codes.codes[mine]).sum()
+    return codes.ids[int(exact.idxmax())]
 
 
 def _rows_by_account(txn: pd.DataFrame) -> MappingProxyType:
@@ -67,11 +98,13 @@ def monthly_series(txn: pd.DataFrame, frame_key: tuple | None, account: str, wit
     the whole data as the full call gives."""
     profit = "profit" if with_profit else None
     span = keyed((*frame_key, "account.month_span"), _month_span, txn) if frame_key is not None else None
-    rows = keyed((*frame_key, "account.rows"), _rows_by_account, txn).get(account) if span else None
-    if rows is None:  # no key, no dates or no rows of this account: the full call
+    mine = _own_lines(txn, frame_key, account) if span else None  # by the ids' codes (no positions per account)
+    if span and mine is None:  # ids that are not text: the positions of every account, once per key
+        rows = keyed((*frame_key, "account.rows"), _rows_by_account, txn).get(account)
+        mine = txn.iloc[rows] if rows is not None else None
+    if mine is None or mine.empty:  # no key, no dates or no rows of this account: the full call
         return portfolio.monthly_series(txn.assign(customer_id=txn["customer_id"].astype(str)), account,
                                         "customer_id", "date", "revenue", profit)
-    mine = txn.iloc[rows]
     series = portfolio.monthly_series(mine.assign(customer_id=mine["customer_id"].astype(str)), account,
                                       "customer_id", "date", "revenue", profit)
     months = pd.date_range(span[0], span[1], freq="MS", name="month")
@@ -95,8 +128,12 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     # (50,000 accounts: the switch is looked up once, not once per account)
     anonymised = anonymity.on()
     # (in a namespace: ui.shared.keyed hands a tuple out element by element, 50,000 of them every run)
-    found = (keyed((*frame_key, "account.ids"), _account_ids_boxed, txn).ids if frame_key is not None
-             else _account_ids(txn))
+    codes = key_accounts.account_codes(frame_key, txn) if frame_key is not None else None
+    if codes is not None:  # the ids' codes' distinct ids: the same sorted text ids (issue 19)
+        found = codes.ids
+    else:
+        found = (keyed((*frame_key, "account.ids"), _account_ids_boxed, txn).ids if frame_key is not None
+                 else _account_ids(txn))
     if anonymised:
         ids = sorted(set(found) | set(names), key=anonymity.account_sort_key)
         labels = {a: anonymity.account(a) for a in ids}
@@ -111,8 +148,11 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     if st.session_state.get("account.pick") not in id_set:
         first = next((a for a in short_ids if a in id_set), None)
         if first is None:
-            first = (keyed((*frame_key, "account.largest"), _largest_account, txn) if frame_key is not None
-                     else _largest_account(txn))
+            if codes is not None:
+                first = keyed((*frame_key, "account.largest.codes"), _largest_by_codes, txn, codes)
+            else:
+                first = (keyed((*frame_key, "account.largest"), _largest_account, txn) if frame_key is not None
+                         else _largest_account(txn))
         st.session_state["account.pick"] = first
 
     def remember() -> None:
@@ -128,9 +168,30 @@ def pick_account(txn: pd.DataFrame, names: dict[str, str], short_ids: list[str],
     return account
 
 
+def _own_lines(txn: pd.DataFrame, frame_key: tuple, account: str) -> pd.DataFrame | None:
+    """The transactions of ``account``, in order, found by its integer code (``key_accounts.account_codes``,
+    once per data key); None when the ids are not text without missing ones."""
+    codes = key_accounts.account_codes(frame_key, txn)
+    if codes is None:
+        return None
+    code = codes.code.get(account)
+    return txn.iloc[np.flatnonzero(codes.codes == code)] if code is not None else txn.iloc[:0]
+
+
+def _account_rows(account: str) -> pd.DataFrame | None:
+    """``data.accounts(filtered=False)``, or without an accounts table only the rows it would give
+    ``account`` (the roll-up of its own transactions: one group of ``tables.derive_accounts``,
+    the same values, without rolling up every account at a million lines; issue 19)."""
+    found = data.transactions_keyed(filtered=False)
+    if found is None or key_accounts.has_accounts_table() or "customer_id" not in found[0]:
+        return data.accounts(filtered=False)
+    mine = _own_lines(found[0], found[1], account)
+    return tables.derive_accounts(mine) if mine is not None else data.accounts(filtered=False)
+
+
 def facts(account: str, names: dict[str, str], short_ids: list[str]) -> None:
     """Name, region, industry, owner, segment of the account (as text, never markdown)."""
-    frame = data.accounts(filtered=False)
+    frame = _account_rows(account)
     row = None
     if frame is not None:
         match = frame[frame["customer_id"].astype(str) == account]
@@ -153,11 +214,15 @@ def health_section(account: str) -> pd.DataFrame | None:
     done (``key_accounts.future_status``). Returns the health inputs besides sales it scored with
     (``key_accounts.health_accounts``: the plan below reads the same)."""
     st.subheader(t("account.health_title"))
+    if account_health.pending("account"):  # a large workspace: health computed after the first paint (issue 19)
+        account_health.status("account")
+        key_accounts.weights_editor("account")
+        return key_accounts.health_accounts(wait=key_accounts.future_ready())
     ready = key_accounts.future_status()
     chosen_weights = key_accounts.weights_editor("account")
     inputs = key_accounts.health_accounts(wait=ready)
     try:
-        scores = key_accounts.health_table(chosen_weights, accounts=inputs)
+        scores = key_accounts.health_table(chosen_weights, accounts=inputs, kept=account_health.results("account"))
     except KamError as exc:
         widgets.stop_with_error(exc)
     me = scores[scores["account"].to_numpy() == account] if scores is not None else pd.DataFrame()
@@ -257,7 +322,10 @@ def _item(prepared: Any, words: tuple[str, ...]) -> str | None:
 
 def survey_section(account: str, prepared: Any) -> None:
     """The account's respondents' gaps per key area against all customers, NPS and loyalty types."""
-    measures = key_accounts.survey_measures() if prepared is not None else None  # once per data key
+    if prepared is None or account_health.pending("account"):  # relative to all customers: after health (issue 19)
+        return
+    kept = account_health.results("account").get("survey")  # what the background computed, if it did
+    measures = key_accounts.survey_measures() if kept is None else kept.copy(deep=False)  # once per data key
     if measures is None:
         return
     st.subheader(t("account.survey_section"))

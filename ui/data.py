@@ -133,7 +133,10 @@ def _derived_accounts(_transactions: pd.DataFrame, key: tuple) -> pd.DataFrame:
 
 # Work started once per key and shared by every session that asks for it (a background fit:
 # ui/clv_view.py). ``key`` must name the workspace path and the content hash of the data.
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+# Up to five jobs per data key (future-value fit, segments scan, Account health, Plans health,
+# Account facts): 24 entries keep two or three workspaces' jobs without evicting a running one,
+# which would start the same work again. Each holds per-account results, not transactions.
+@st.cache_resource(max_entries=24, ttl=3600, show_spinner=False)
 def _background(_start: Any, key: str) -> Any:
     return _start()
 

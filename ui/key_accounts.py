@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +15,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
 from ui.i18n import fmt_num, fmt_pct, t
-from ui.shared import keyed
+from ui.shared import _handout, keyed
 
 TEAM_SCORES = ("relationship_strength", "share_of_wallet")
 #: Print styles of the key-account pages: no sidebar, header, forms, editors or buttons, and the
@@ -53,16 +54,69 @@ def _names_of(frame: pd.DataFrame | None) -> MappingProxyType:
 
 def names() -> MappingProxyType:
     """Account id -> name (all accounts, whatever the sidebar filters), read-only: made once per
-    data key and accounts table for every session (ui.shared.keyed), handed out as it is."""
+    data key and accounts table for every session (ui.shared.keyed), handed out as it is.
+    Without an accounts table the names are the transactions' (``_names_of(derive_accounts(...))``,
+    taken without rolling up every account: :func:`names_from_transactions`)."""
     found = data.transactions_keyed(filtered=False)
     if found is None:
         return _names_of(data.accounts(filtered=False))
-    frame_key = found[1]
+    txn, frame_key = found
+    if not has_accounts_table() and "customer_id" in txn:
+        return keyed((*frame_key, "account.names.transactions"), names_from_transactions, txn,
+                     account_codes(frame_key, txn))
     return keyed((*frame_key, "account.names", data.accounts_key(filtered=False)), _all_names)
+
+
+def has_accounts_table() -> bool:
+    """Whether an accounts table with an id column is active (``data.accounts`` then starts from
+    it; without one it is the transactions' roll-up)."""
+    name = data.active_table(TableKind.accounts)
+    master = data.canonical_table(name) if name else None
+    return master is not None and "customer_id" in master
 
 
 def _all_names() -> MappingProxyType:
     return _names_of(data.accounts(filtered=False))
+
+
+def account_codes(frame_key: tuple, txn: pd.DataFrame) -> SimpleNamespace | None:
+    """The transactions' account ids as integer codes, once per data key (ui.shared.keyed; issue 19):
+    ``.codes`` (one per line, in id order), ``.ids`` (the distinct ids as text, sorted: a tuple) and
+    ``.code`` (id -> code). Only for text ids without missing ones (None otherwise): their codes'
+    order is then the text order every roll-up by ``customer_id.astype(str)`` groups in."""
+    return keyed((*frame_key, "account.codes"), _account_codes, txn)
+
+
+def _account_codes(txn: pd.DataFrame) -> SimpleNamespace | None:
+    ids = txn["customer_id"] if "customer_id" in txn else None
+    if ids is None or ids.dtype == object or not pd.api.types.is_string_dtype(ids.dtype) or ids.isna().any():
+        return None
+    codes, uniques = pd.factorize(ids, sort=True)
+    codes.setflags(write=False)  # shared by every session
+    distinct = tuple(pd.Series(uniques).astype(str).tolist())
+    return SimpleNamespace(codes=codes, ids=distinct, code=MappingProxyType({a: i for i, a in enumerate(distinct)}))
+
+
+def names_from_transactions(txn: pd.DataFrame, codes: SimpleNamespace | None = None) -> MappingProxyType:
+    """``_names_of(tables.derive_accounts(txn))`` without the roll-up of every column (issue 19:
+    0.36 s at a million lines): each account's last non-missing name in the lines' order
+    (``groupby(...).last()``), its id when it has none, in id order. ``codes``: :func:`account_codes`'
+    (else the ids are factorised here)."""
+    if codes is None:
+        found, uniques = pd.factorize(txn["customer_id"], sort=True, use_na_sentinel=True)
+        ids = pd.Series(uniques).astype(str).to_numpy(dtype=object)
+    else:
+        found, ids = codes.codes, np.asarray(codes.ids, dtype=object)
+    if "customer_name" not in txn:
+        return MappingProxyType(dict(zip(ids, ids, strict=True)))
+    name = txn["customer_name"]
+    valid = name.notna().to_numpy(dtype=bool) & (found >= 0)
+    last = np.full(len(ids), -1, dtype=np.int64)
+    np.maximum.at(last, found[valid], np.flatnonzero(valid))
+    has = last >= 0
+    shown = ids.copy()  # an account without a name: its id
+    shown[has] = name.iloc[last[has]].astype(str).to_numpy(dtype=object)
+    return MappingProxyType(dict(zip(ids.tolist(), shown.tolist(), strict=True)))
 
 
 def scores_name() -> str:
@@ -167,7 +221,13 @@ def health_accounts(*, wait: bool = True) -> pd.DataFrame | None:
 
 def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
     """The first survey with an account column and expectation/perception pairs, prepared exactly as the
-    survey page prepares it (its scales, labels, shifts, saved dictionary and reverse keys)."""
+    survey page prepares it (its scales, labels, shifts, saved dictionary and reverse keys): looked
+    up once per script run (the Account page asks for it several times a run; issue 19), again
+    when the run has written to the workspace."""
+    return data._once_per_run("_key_accounts_survey_in_run", lambda _ws: _find_survey_table())
+
+
+def _find_survey_table() -> tuple[str, pd.DataFrame, Any] | None:
     from ui import survey_views  # the survey page's own preparation, so the two never disagree
 
     for name in data.table_names(TableKind.survey):
@@ -206,8 +266,7 @@ def survey_measures() -> pd.DataFrame | None:
     txn_found = data.transactions_keyed(filtered=False)
     if txn_found is None:
         return health.survey_measures(found[2])
-    frame_key = txn_found[1]
-    return keyed((*frame_key, "health.survey_measures", _survey_key(found)), health.survey_measures, found[2])
+    return health_survey_table(txn_found[1], found[2], _survey_key(found))
 
 
 def survey_name() -> str | None:
@@ -261,6 +320,23 @@ def _scored(sales: tuple, accounts: pd.DataFrame | None, prepared: Any, chosen: 
                         survey_table=survey_table)
 
 
+def health_sales(frame_key: tuple, txn: pd.DataFrame, when: str | None) -> tuple:
+    """``health.sales_measures`` of all transactions up to ``when``, once per data key and end date
+    (by ui.data's content key: hashing a million rows cost 0.6 s a run). ui/account_health.py
+    computes the same entry in the background on a large workspace."""
+    return keyed((*frame_key, "health.sales", when), _sales_measures, txn, when)
+
+
+def health_survey_table(frame_key: tuple, prepared: Any, survey_key: str) -> pd.DataFrame:
+    """``health.survey_measures`` of the survey health reads, once per data key and survey."""
+    return keyed((*frame_key, "health.survey_measures", survey_key), health.survey_measures, prepared)
+
+
+def trends(frame_key: tuple, txn: pd.DataFrame) -> MappingProxyType:
+    """Every account's last 12 monthly revenues (:func:`trend_lookup`), once per data key."""
+    return keyed((*frame_key, "monthly_revenue_lookup", 12), trend_lookup, txn, 12)
+
+
 def _hash(frame: pd.DataFrame | None) -> str:
     if frame is None:
         return ""
@@ -268,14 +344,15 @@ def _hash(frame: pd.DataFrame | None) -> str:
 
 
 def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = None, *,
-                 accounts: Any = ..., wait: bool = True) -> pd.DataFrame | None:
+                 accounts: Any = ..., wait: bool = True, kept: dict[str, Any] | None = None) -> pd.DataFrame | None:
     """Health of every account (all data, whatever the sidebar filters), lowest first: what
     ``kamcore.health.health_scores`` gives for the same inputs. The sales measures are made once
     per data key and end date, the scoring once per inputs and weights (ui.shared.keyed), so a
     new input (the future-value fit arriving) or weight costs only the scoring over the accounts.
 
     ``accounts``: :func:`health_accounts`' frame when the caller has it (else read here, with
-    ``wait`` as there)."""
+    ``wait`` as there). ``kept``: ``ui.account_health.results`` (the sales and survey measures the
+    background computed for this data and survey: read from there, not computed again)."""
     found = data.transactions_keyed(filtered=False)
     if found is None or "date" not in found[0] or "revenue" not in found[0]:
         return None
@@ -285,12 +362,14 @@ def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = No
     found_survey = _survey_table()
     prepared = found_survey[2] if found_survey else None
     survey_key = _survey_key(found_survey)
-    survey_table = (keyed((*frame_key, "health.survey_measures", survey_key), health.survey_measures, prepared)
-                    if prepared is not None else None)
+    kept = kept or {}
+    survey_table = None
+    if prepared is not None:
+        survey_table = (_handout(kept["survey"]) if "survey" in kept
+                        else health_survey_table(frame_key, prepared, survey_key))
     when = None if as_of is None else str(as_of)
     chosen = chosen_weights or weights()
-    # the transactions by ui.data's content key (hashing a million rows cost 0.6 s a run)
-    sales = keyed((*frame_key, "health.sales", when), _sales_measures, txn, when)
+    sales = _handout(kept["sales"]) if "sales" in kept and when is None else health_sales(frame_key, txn, when)
     return keyed((*frame_key, "health.score", when, _hash(accounts), survey_key, json.dumps(chosen, sort_keys=True)),
                  _scored, sales, accounts, prepared, chosen, survey_table)
 
