@@ -40,6 +40,18 @@ rows costs as much: dictionary/FSST compression of the text columns dominates bo
 is the line bounds, the profile of the first 10,000 records, guess_mapping (~0.1) and opening,
 committing and closing the workspace.
 
+2026-12-05 12:04-12:14, speed-csv2 (load average 1.2-2.3): guess_mapping 0.11 -> 0.065 CPU-s (survey
+text columns from their distinct values, the table kind from the first 10,000 ids when they
+already repeat) and the typed scan's duplicate count 0.10 -> 0.03 CPU-s; (a) 2.16-2.27 CPU-s,
+(a)/(c) 1.44-1.50 in CPU seconds against main's 1.46-1.52 in runs interleaved with them: about
+0.1 CPU-s, smaller than the ratio's run-to-run noise. Tried for the write and not kept (1M rows,
+CREATE TABLE AS from the Arrow table, CPU-s of three interleaved runs each): string_view or
+string instead of large_string text (0.76-0.86 vs 0.73-0.85, no better), force_compression
+'dict_fsst' (0.75-0.84 vs 0.81-0.85, within noise; file 23.1-23.9 MB and read-back 0.37-0.40 s
+either way). ``disabled_compression_methods`` is not taken from the connect configuration in
+DuckDB 2.0.0 (only by SET, which the locked workspace configuration refuses). Opening a fresh
+workspace costs ~0.01 s over a bare ``duckdb.connect`` (the catalogue tables); closing ~0.03 s.
+
 Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000] [--repeat 3]``.
 """
 

@@ -557,10 +557,9 @@ class IngestStaging:
             return 0
         values = kept_with_hash.select(scan.value_columns)
         if repeated.size < kept_with_hash.num_rows // 8:
-            where = np.minimum(np.searchsorted(repeated, keys), repeated.size - 1)
-            rows = np.flatnonzero(repeated[where] == keys)
+            rows = np.flatnonzero(np.isin(keys, repeated))
             if rows.size < kept_with_hash.num_rows // 4:
-                values = values.take(pa.array(rows))
+                values = _take_rows(values, rows)
         self._con.register("duplicate_candidates", values)
         try:
             hashes = (
@@ -721,6 +720,20 @@ class _ScanSql:
             f"{self.row_hash} AS row_hash",
         ]
         return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(cleaned)} FROM {source})"
+
+
+def _take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """``table.take(rows)`` for increasing ``rows``, batch by batch: a take over the whole
+    chunked table first joins every chunk (a copy of each text column) to pick a few rows."""
+    parts = []
+    start = 0
+    for batch in table.to_batches():
+        stop = start + batch.num_rows
+        lo, hi = np.searchsorted(rows, [start, stop])
+        if hi > lo:
+            parts.append(batch.take(pa.array(rows[lo:hi] - start)))
+        start = stop
+    return pa.Table.from_batches(parts, schema=table.schema)
 
 
 def _split_rows(table: pa.Table, scan: _ScanSql, typed: bool) -> tuple[pa.Table, pa.Table, int]:

@@ -579,6 +579,25 @@ def guess_mapping(table: pd.DataFrame) -> MappingGuess:
 _ITEM_HEADERS = ("item", "items", "question", "questions", "spørsmål", "sporsmal", "fråga", "fraga", "variable")
 
 
+def _distinct_answers(series: pd.Series) -> tuple[int, object]:
+    """(cells that are not blank once stripped, the distinct stripped non-blank texts) of a
+    column without missing values. Stripped per distinct value, not per cell."""
+    if isinstance(series.dtype, pd.StringDtype):
+        # Already text: astype(str) would change nothing, so the distinct cells are enough, and
+        # counting is needed only for cells that strip to "" (rare; often none at all).
+        unique = pd.Series(series.unique(), dtype="str").str.strip().to_numpy(dtype=object)
+        blank = unique == ""
+        n_text = len(series)
+        if blank.any():
+            raw = series.unique()[blank]
+            n_text -= int(series.isin(raw).sum())
+        return n_text, pd.unique(unique[~blank])
+    counts = series.astype(str).value_counts(sort=False, dropna=False)
+    stripped = pd.Series(counts.index.astype(str), dtype="str").str.strip().to_numpy(dtype=object)
+    filled = stripped != ""
+    return int(counts.to_numpy()[filled].sum()), pd.unique(stripped[filled])
+
+
 def _answer_columns(table: pd.DataFrame) -> list[str]:
     """Columns that look like answers: whole numbers on a scale (−10…100), labels of a known
     scale, or the same few text answers in several columns (a scale with labels we do not know)."""
@@ -592,20 +611,18 @@ def _answer_columns(table: pd.DataFrame) -> list[str]:
             continue
         if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             values = series.astype(float)
-            if (values == values.round()).all() and values.min() >= -10 and values.max() <= 100 and values.nunique() >= 2:
-                found.append(column)
+            if (values == values.round()).all():
+                low, high = values.min(), values.max()
+                # no NaN left (dropna): at least two distinct values exactly when min < max
+                if low >= -10 and high <= 100 and low < high:
+                    found.append(column)
             continue
         if not pd.api.types.is_string_dtype(series) and series.dtype != object:
             continue
         head = series.iloc[:2000].astype(str).str.strip()
         if head[head != ""].nunique() > 11:
             continue  # more than 11 distinct answers in the first rows already: not a scale
-        # Stripped per distinct value, not per cell: the same texts and counts, a fraction of the work.
-        counts = series.astype(str).value_counts(sort=False, dropna=False)
-        stripped = pd.Series(counts.index.astype(str), dtype="str").str.strip().to_numpy(dtype=object)
-        filled = stripped != ""
-        n_text = int(counts.to_numpy()[filled].sum())
-        distinct = pd.unique(stripped[filled])
+        n_text, distinct = _distinct_answers(series)
         if not len(distinct) or len(distinct) > 11:
             continue
         if sum(known_label(v) for v in distinct) >= 0.8 * len(distinct):
@@ -684,6 +701,10 @@ def _guess_kind(table: pd.DataFrame, roles: dict[str, str]) -> TableKind:
     ids = table[customer].dropna()
     if not len(ids):
         return TableKind.other
+    # A repeat among the first rows already settles it (a transaction export repeats its
+    # customers at once); only then is the whole column hashed.
+    if not ids.iloc[:10_000].is_unique:
+        return TableKind.transactions
     return TableKind.accounts if ids.is_unique else TableKind.transactions
 
 
