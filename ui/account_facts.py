@@ -14,7 +14,6 @@ transactions) compute them at once, as before.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import streamlit as st
@@ -28,41 +27,13 @@ THREAD_NAME = "kam-account-facts"
 WAIT_ROWS = 100_000
 
 
-class _Facts(data.BackgroundJob):
-    """One computation of the facts, in a background thread, shared by every session asking for
-    the same key; made when first asked for, started by the first :meth:`ensure_started`."""
-
-    def __init__(self, call: tuple) -> None:
-        self._lock = threading.Lock()
-        self._started = False
-        self._begin()
-        self._call: tuple | None = call  # kept until started (the cached frames, not copies)
-
-    def ensure_started(self) -> None:
-        with self._lock:
-            if self._started:
-                return
-            self._started = True
-            call, self._call = self._call, None
-        threading.Thread(target=self._run, args=call, name=THREAD_NAME, daemon=True).start()
-
-    def _run(self, _key: tuple, fn: Any, *args: Any) -> None:
-        # not niced, unlike the future-value fit: pandas holds the GIL most of the time, and a niced
-        # thread holding it while descheduled on a busy machine would hold up every page run
-        try:
-            self._result = fn(*args)
-        except Exception as exc:  # handed to whoever reads the result
-            self._error = exc
-        finally:
-            self._done.set()
-
-
 def _large(call: tuple) -> bool:
     return len(call[2]) > WAIT_ROWS  # call: (key, fn, txn, accounts, manual, weights)
 
 
-def _job(call: tuple) -> _Facts:
-    return data.background(repr(("account_facts", *call[0])), lambda: _Facts(call))
+def _job(call: tuple) -> data.DeferredJob:
+    # call: (key, fn, *args): the key names the work, fn(*args) does it
+    return data.background(repr(("account_facts", *call[0])), lambda: data.DeferredJob(call[1], call[2:], THREAD_NAME))
 
 
 def facts() -> dict[str, Any] | None:

@@ -17,7 +17,6 @@ in the page's run, as before.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pandas as pd
@@ -29,34 +28,6 @@ from ui.i18n import fmt_num, t
 THREAD_NAME = "kam-account-health"
 #: up to this many transactions health is computed at once (as ``key_accounts.WAIT_ROWS``)
 WAIT_ROWS = 100_000
-
-
-class _Job(data.BackgroundJob):
-    """One computation, in a background thread, shared by every session asking for the same key;
-    made when first asked for, started by the first :meth:`ensure_started`."""
-
-    def __init__(self, call: tuple) -> None:
-        self._lock = threading.Lock()
-        self._started = False
-        self._begin()
-        self._call: tuple | None = call  # kept until started (the cached frames, not copies)
-
-    def ensure_started(self) -> None:
-        with self._lock:
-            if self._started:
-                return
-            self._started = True
-            call, self._call = self._call, None
-        threading.Thread(target=self._run, args=call, name=THREAD_NAME, daemon=True).start()
-
-    def _run(self, *args: Any) -> None:
-        # not niced (see ui/account_facts.py: a niced thread holding the GIL holds up page runs)
-        try:
-            self._result = _work(*args)
-        except Exception as exc:  # the page computes it again in its run and shows that error
-            self._error = exc
-        finally:
-            self._done.set()
 
 
 def _work(frame_key: tuple, txn: pd.DataFrame, prepared: Any, survey_key: str, page: str) -> dict[str, Any]:
@@ -83,12 +54,13 @@ def _call(page: str) -> tuple | None:
     return frame_key, txn, prepared, key_accounts._survey_key(found_survey), page
 
 
-def _job(call: tuple) -> _Job:
+def _job(call: tuple) -> data.DeferredJob:
     frame_key, _txn, _prepared, survey_key, page = call
-    return data.background(repr(("account_health", *frame_key, survey_key, page)), lambda: _Job(call))
+    return data.background(repr(("account_health", *frame_key, survey_key, page)),
+                           lambda: data.DeferredJob(_work, call, THREAD_NAME))
 
 
-def job(page: str) -> _Job | None:
+def job(page: str) -> data.DeferredJob | None:
     """This session's background health computation for ``page`` ("account" or "plans": the
     latter with the trends of its list); None on a small workspace or without data."""
     call = _call(page)

@@ -150,7 +150,7 @@ def background(key: str, start: Any) -> Any:
 class BackgroundJob:
     """A result computed in a background thread: ``_begin()`` before the thread starts, and the
     thread's body sets ``_result`` or ``_error`` and finally ``_done``. Shared by the Future value
-    fit (ui/clv_view.py) and the Segments page's automatic k (ui/segment_views.py)."""
+    fit (ui/clv_view.py), the Segments page's automatic k (ui/segment_views.py) and :class:`DeferredJob`."""
 
     def _begin(self) -> None:
         self._done = threading.Event()
@@ -172,6 +172,38 @@ class BackgroundJob:
             raise self._error
         assert self._result is not None
         return self._result
+
+
+class DeferredJob(BackgroundJob):
+    """``work(*args)`` in a background thread named ``thread_name``, made when first asked for and
+    started by the first :meth:`ensure_started` (a page starts it once drawn, so that it does not
+    compete with drawing); shared by every session that asks for the same key (the Account page's
+    portfolio facts, ui/account_facts.py, and the health of every account, ui/account_health.py)."""
+
+    def __init__(self, work: Any, args: tuple, thread_name: str) -> None:
+        self._lock = threading.Lock()
+        self._started = False
+        self._begin()
+        self._work, self._thread_name = work, thread_name
+        self._args: tuple | None = args  # kept until started (the cached frames, not copies)
+
+    def ensure_started(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            args, self._args = self._args, None
+        threading.Thread(target=self._run, args=args, name=self._thread_name, daemon=True).start()
+
+    def _run(self, *args: Any) -> None:
+        # not niced, unlike the future-value fit: pandas holds the GIL most of the time, and a niced
+        # thread holding it while descheduled on a busy machine would hold up every page run
+        try:
+            self._result = self._work(*args)
+        except Exception as exc:  # handed to whoever reads the result (the page computes it again)
+            self._error = exc
+        finally:
+            self._done.set()
 
 
 def table(name: str) -> pd.DataFrame | None:
