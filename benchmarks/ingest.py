@@ -52,6 +52,24 @@ either way). ``disabled_compression_methods`` is not taken from the connect conf
 DuckDB 2.0.0 (only by SET, which the locked workspace configuration refuses). Opening a fresh
 workspace costs ~0.01 s over a bare ``duckdb.connect`` (the catalogue tables); closing ~0.03 s.
 
+2026-12-05 12:48-13:05, speed-csv3 (load average 0.5-2.0), looking for single-threaded steps
+to overlap. Wall / CPU seconds of one (a) run on 1M rows: load_file 0.82 / 1.27 (file read
+0.046, LF/CR counts 0.02, line bounds 0.04, staging connection + first record 0.03, profile
+0.072 of which ~0.015 is planning its statement and ~0.02 reading the sample, typed scan
+0.46 / 0.81, duplicate count 0.027 (one numpy sort), report 0.03, staging close 0.02);
+guess_mapping 0.063; workspace open 0.04 / 0.024; CREATE TABLE AS 0.42 / 0.76; content hash
+0.023 (already parallel); insert + commit 0.037 / 0.007 (waiting for the disk); close 0.035.
+So the scan and the write keep both cores busy, and the ~0.45 s the machine spends on one
+core are a dozen steps of 0.02-0.07 s each, most depending on the one before. Tried and not
+kept: the profile's statement split over two cursors in two threads (0.075 -> 0.09-0.13 s:
+each half is planned again, and the halves did not run side by side); line bounds over two
+threads (0.045 -> 0.07 s: the pass is bound by memory, and the split costs an extra count). A
+DuckDB statement on one thread and a pure-Python loop on another ran one after the other
+(0.16 s + 0.11 s -> 0.22-0.26 s together), while two numpy sorts overlapped fully: DuckDB
+2.0.0's Python client holds the GIL long enough that Python work cannot hide behind a
+query, only numpy work can (and that is the 0.02-0.04 s line bounds and duplicate count).
+Reaching 1.2 x would take overlapping four or five of these steps at once; not attempted.
+
 Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000] [--repeat 3]``.
 """
 
