@@ -20,7 +20,7 @@ import streamlit as st
 
 from ui import account_health, data, key_accounts
 from ui.i18n import t
-from ui.shared import _handout, keyed
+from ui.shared import handout, keyed
 
 THREAD_NAME = "kam-account-facts"
 #: up to this many transactions the facts are computed at once (as ``key_accounts.WAIT_ROWS``)
@@ -47,7 +47,7 @@ def facts() -> dict[str, Any] | None:
     job = _job(call)
     if not job.done():
         return None
-    return _handout(job.result())  # an unexpected error of the computation is raised here, as before
+    return handout(job.result())  # an unexpected error of the computation is raised here, as before
 
 
 def start() -> None:

@@ -43,7 +43,7 @@ def _file_stamp(path) -> tuple:
     return tuple(stamp)
 
 
-def _once_per_run(slot: str, read):
+def once_per_run(slot: str, read):
     """``read(ws)`` for the open workspace, read once per script run (a page asks many times
     per run; each read is a DuckDB query). Read again when the run has written to the
     workspace: the key holds the file's and its log's size and modification time."""
@@ -61,7 +61,7 @@ def _once_per_run(slot: str, read):
 
 def _catalogue() -> list:
     """The open workspace's table list (TableInfo, oldest first), once per run."""
-    return _once_per_run("_catalogue_in_run", lambda ws: ws.tables())
+    return once_per_run("_catalogue_in_run", lambda ws: ws.tables())
 
 
 def _info(name: str):
@@ -217,7 +217,7 @@ def table(name: str) -> pd.DataFrame | None:
 
 def segment_assignment() -> dict | None:
     """The saved account segmentation (from the Segments page), if any."""
-    return _once_per_run("_segments_in_run", _read_segment_assignment)
+    return once_per_run("_segments_in_run", _read_segment_assignment)
 
 
 def _read_segment_assignment(ws) -> dict | None:

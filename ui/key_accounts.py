@@ -15,7 +15,7 @@ from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
 from ui.i18n import fmt_num, fmt_pct, t
-from ui.shared import _handout, keyed
+from ui.shared import handout, keyed
 
 TEAM_SCORES = ("relationship_strength", "share_of_wallet")
 #: Print styles of the key-account pages: no sidebar, header, forms, editors or buttons, and the
@@ -224,7 +224,7 @@ def _survey_table() -> tuple[str, pd.DataFrame, Any] | None:
     survey page prepares it (its scales, labels, shifts, saved dictionary and reverse keys): looked
     up once per script run (the Account page asks for it several times a run; issue 19), again
     when the run has written to the workspace."""
-    return data._once_per_run("_key_accounts_survey_in_run", lambda _ws: _find_survey_table())
+    return data.once_per_run("_key_accounts_survey_in_run", lambda _ws: _find_survey_table())
 
 
 def _find_survey_table() -> tuple[str, pd.DataFrame, Any] | None:
@@ -365,11 +365,11 @@ def health_table(chosen_weights: dict[str, float] | None = None, as_of: Any = No
     kept = kept or {}
     survey_table = None
     if prepared is not None:
-        survey_table = (_handout(kept["survey"]) if "survey" in kept
+        survey_table = (handout(kept["survey"]) if "survey" in kept
                         else health_survey_table(frame_key, prepared, survey_key))
     when = None if as_of is None else str(as_of)
     chosen = chosen_weights or weights()
-    sales = _handout(kept["sales"]) if "sales" in kept and when is None else health_sales(frame_key, txn, when)
+    sales = handout(kept["sales"]) if "sales" in kept and when is None else health_sales(frame_key, txn, when)
     return keyed((*frame_key, "health.score", when, _hash(accounts), survey_key, json.dumps(chosen, sort_keys=True)),
                  _scored, sales, accounts, prepared, chosen, survey_table)
 

@@ -46,14 +46,16 @@ def keyed(key: tuple, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     Frames and series (also inside a tuple, list or dict) are handed out as shallow copies:
     pandas' copy-on-write keeps a session's changes to its copy from reaching the shared one.
     """
-    return _handout(_keyed_call((fn.__module__, fn.__qualname__, *key), fn, args, kwargs))
+    return handout(_keyed_call((fn.__module__, fn.__qualname__, *key), fn, args, kwargs))
 
 
-def _handout(value: Any) -> Any:
+def handout(value: Any) -> Any:
+    """A shared value as a session may have it: frames and series (also in a tuple, list or dict)
+    as shallow copies, so copy-on-write keeps a session's changes from reaching the shared one."""
     if isinstance(value, pd.DataFrame | pd.Series):
         return value.copy(deep=False)
     if isinstance(value, tuple | list):
-        return type(value)(_handout(v) for v in value)
+        return type(value)(handout(v) for v in value)
     if isinstance(value, dict):
-        return {k: _handout(v) for k, v in value.items()}
+        return {k: handout(v) for k, v in value.items()}
     return value
