@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import threading
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,8 @@ from ui.shared import keyed
 #: ``features`` and ``names`` (segment -> name, only where it is not the suggested name). The
 #: meeting pack's cluster slide shows these, saved or not (ui.meeting_pack).
 NAMES_SHOWN = "segments._names_shown"
+#: :func:`labels_key`'s fingerprints of this session's clusterings by origin (session state)
+LABELS_KEYS = "segments._labels_keys"
 
 #: Above this many rows the automatic choice of k (the scan over every k: gap statistic, three
 #: indices, stability re-runs; seconds at 50,000 accounts) runs in the background while the page
@@ -199,20 +200,24 @@ def labels_key(result: sg.SegmentResult, origin: tuple | None = None) -> str:
     """A fingerprint of ``result``'s segments (which account is in which numbered segment).
 
     ``origin``: the cache key ``result`` came from (:func:`result_origin`, the page's own
-    clustering); the fingerprint is then made once per origin for the process (ui.shared.keyed,
-    issue 19: 50,000 labels were hashed on every rerun), the same one as without it."""
+    clustering); the fingerprint is then made once per origin in this session (issue 19: 50,000
+    labels were hashed on every rerun), the same one as without it. Kept in the session, not
+    shared: sessions have nothing to gain from each other's fingerprints of their own pages."""
     if origin is None:
         return _labels_digest(result)
-    return keyed((*origin, "segments.labels_key"), _labels_digest_boxed, result).key
+    held = st.session_state.get(LABELS_KEYS)
+    held = held if isinstance(held, dict) else {}
+    key = held.get(origin)
+    if key is None:
+        key = _labels_digest(result)
+        # this session's last few clusterings (a k or feature switched back and forth)
+        st.session_state[LABELS_KEYS] = {**dict(list(held.items())[-7:]), origin: key}
+    return key
 
 
 def _labels_digest(result: sg.SegmentResult) -> str:
     hashed = pd.util.hash_pandas_object(result.labels, index=True).to_numpy()
     return hashlib.sha1(hashed.tobytes()).hexdigest()
-
-
-def _labels_digest_boxed(result: sg.SegmentResult) -> SimpleNamespace:
-    return SimpleNamespace(key=_labels_digest(result))  # (a namespace: keyed hands it out as it is)
 
 
 def result_origin(workspace_key: str, table_hash: str, features: tuple[str, ...], k: int | None, scale: str,

@@ -22,17 +22,11 @@ def _expected(result: sg.SegmentResult) -> str:
     return hashlib.sha1(hashed.tobytes()).hexdigest()
 
 
-def test_the_fingerprint_once_per_origin_and_the_same_as_without(monkeypatch):
+def test_the_fingerprint_with_or_without_an_origin_is_the_labels_hash():
     result = sg.kmeans_segments(TABLE, ["revenue", "orders"], k=3)
-    made: list[int] = []
-    real = views._labels_digest
-    monkeypatch.setattr(views, "_labels_digest", lambda r: made.append(1) or real(r))
     origin = views.result_origin(uuid.uuid4().hex, "hash", ("revenue", "orders"), 3, "standard", None, False)
+    assert views.labels_key(result) == _expected(result)
     assert views.labels_key(result, origin) == _expected(result)
-    assert views.labels_key(result.model_copy(), origin) == _expected(result)  # a copy, as cache_data hands out
-    assert len(made) == 1
-    assert views.labels_key(result) == _expected(result)  # without an origin: made each time
-    assert len(made) == 2
     other = sg.kmeans_segments(TABLE, ["revenue", "orders"], k=2)
     assert views.labels_key(other, (*origin[:4], 2, *origin[5:])) == _expected(other) != _expected(result)
 
@@ -68,4 +62,10 @@ def test_the_page_fingerprints_its_clustering_once_over_reruns(make_app, monkeyp
     assert not at.exception
     assert len(made) == 1  # not again on the reruns
     assert at.session_state[views.NAMES_SHOWN] == shown
+    held = at.session_state[views.LABELS_KEYS]
+    assert list(held.values()) == [shown["labels"]] and next(iter(held))[0] in ("cluster", "scan")
+    # another clustering (k fixed at another value): fingerprinted once more, then kept too
+    at.segmented_control(key="segments.k_mode").set_value("fixed").run(timeout=120)
+    assert not at.exception
+    assert len(made) == 2 and len(at.session_state[views.LABELS_KEYS]) == 2
     assert isinstance(shown["labels"], str) and len(shown["labels"]) == 40 and np.all(shown["k"] >= 2)
