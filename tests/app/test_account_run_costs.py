@@ -59,3 +59,31 @@ def test_the_survey_is_hashed_once_per_run_of_the_account_page(demo_root, monkey
     assert sum(any(f is r for r in asked) for f in hashed) == 2
     content = str(pd.util.hash_pandas_object(asked[0], index=False).sum())
     assert {key for _name, key in keys} == {keys[0][0] + content}  # every call: the name and the content's hash
+
+
+def test_the_monthly_series_takes_only_the_columns_it_reads(monkeypatch):
+    from kamcore import portfolio as pf
+    from ui import account_sections
+
+    txn = pd.DataFrame({
+        "customer_id": pd.array(["a", "b", "a", "c", "a"], dtype="string[pyarrow]"),
+        "customer_name": pd.array(["A", "B", "A", "C", "A"], dtype="string[pyarrow]"),
+        "region": pd.array(["Øst", "Vest", "Øst", "Nord", "Øst"], dtype="string[pyarrow]"),
+        "date": pd.to_datetime(["2026-01-05", "2026-02-10", "2026-03-01", "2026-03-20", "2026-03-31"]),
+        "revenue": [10.0, 5.0, 7.0, 1.0, 2.0],
+        "profit": [1.0, 0.5, -0.5, 0.1, 0.2],
+    })
+    taken: list[list[str]] = []
+    real = account_sections._own_lines
+    monkeypatch.setattr(account_sections, "_own_lines",
+                        lambda frame, key, account: taken.append(list(frame.columns)) or real(frame, key, account))
+    key = ("test", uuid.uuid4().hex)
+    series = account_sections.monthly_series(txn, key, "a", True)
+    assert taken == [["customer_id", "date", "revenue", "profit"]]
+    assert series["month"].dt.strftime("%Y-%m").tolist() == ["2026-01", "2026-02", "2026-03"]
+    assert series["revenue"].tolist() == [10.0, 0.0, 9.0]
+    assert series["profit"].tolist() == [1.0, 0.0, -0.3]
+    full = pf.monthly_series(txn, "a", "customer_id", "date", "revenue", "profit")
+    pd.testing.assert_frame_equal(series, full.reset_index(drop=True), check_freq=False)
+    without = account_sections.monthly_series(txn, key, "a", False)
+    assert taken[-1] == ["customer_id", "date", "revenue"] and list(without.columns) == ["month", "revenue"]
