@@ -297,18 +297,32 @@ def load_file(
 
 # --------------------------------------------------------------------------- CSV / text
 def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSettings) -> ParsedTable:
-    """A CSV/TXT upload: decode, count, check, find the layout, stage and type, report."""
-    text = _TextFile.decode(data, filename)
-    n_breaks = count_byte(text.utf8, 10)
-    n_lines = _check_cells(text.utf8, filename, settings, n_breaks=n_breaks)
-    text.find_lines(n_breaks)
-    sample = _checked_sample(text, filename, settings)
-    layout, delimiter_found = _text_layout(text, sample, filename)
-    header_rows = text.drop_header_rows(sample, layout)
-    _check_text_size(layout, n_lines, filename, settings)
+    """A CSV/TXT upload: decode, count, check, find the layout, stage and type, report.
+
+    The staging database opens on another thread meanwhile (see IngestStaging), allowed to
+    read the file DuckDB will most likely be given: the upload's own path, else the copy
+    written to the temporary folder. Should the text be rewritten after all (a path whose
+    text changes), that connection is closed and one for the copy opened.
+    """
     with tempfile.TemporaryDirectory(prefix="kam_ingest_") as tmp:
-        csv_path = path if path is not None and not text.rewritten else text.write(Path(tmp) / "upload.csv")
-        table = _type_text(text, csv_path, layout, delimiter_found, header_rows, filename, settings)
+        copy = Path(tmp) / "upload.csv"
+        staging = IngestStaging(readable_file=path if path is not None else copy, background=True)
+        try:
+            text = _TextFile.decode(data, filename)
+            n_breaks = count_byte(text.utf8, 10)
+            n_lines = _check_cells(text.utf8, filename, settings, n_breaks=n_breaks)
+            text.find_lines(n_breaks)
+            sample = _checked_sample(text, filename, settings)
+            layout, delimiter_found = _text_layout(text, sample, filename)
+            header_rows = text.drop_header_rows(sample, layout)
+            _check_text_size(layout, n_lines, filename, settings)
+            csv_path = path if path is not None and not text.rewritten else text.write(copy)
+            if csv_path != staging.readable_file:
+                staging.close()
+                staging = IngestStaging(readable_file=csv_path)
+            table = _type_text(text, csv_path, staging, layout, delimiter_found, header_rows, filename, settings)
+        finally:
+            staging.close()
     _warn_mixed_encoding(table, text.fallback_lines)
     return _with_question_texts(table, header_rows, layout.header)
 
@@ -431,44 +445,45 @@ def _check_text_size(layout: TextLayout, n_lines: int, filename: str, settings: 
 def _type_text(
     text: _TextFile,
     csv_path: Path,
+    staging: IngestStaging,
     layout: TextLayout,
     delimiter_found: str,
     header_rows: _DroppedHeaderRows,
     filename: str,
     settings: IngestSettings,
 ) -> ParsedTable:
-    """Stage the CSV at ``csv_path`` and type it (see :func:`_type_table`)."""
+    """Stage the CSV at ``csv_path`` in ``staging`` (allowed to read it) and type it (see
+    :func:`_type_table`); the caller closes ``staging``."""
     # One column more than the header: a row with extra fields fills it and is rejected.
     n_columns = min(len(layout.header), settings.max_columns) + 1
-    with IngestStaging(readable_file=csv_path) as staging:
-        try:
-            staging.load_csv(csv_path, delimiter=layout.delimiter, n_columns=n_columns, skip_lines=layout.header_line)
-        except CsvReadError as exc:
-            raise _unreadable_text(filename) from exc
-        header_record = [v if v is not None else "" for v in staging.head(1)[0]][: len(layout.header)]
-        records = _TextRecords(text, layout, filename)
-        return _type_table(
-            staging,
-            header=header_record,
-            first_row=1,
-            name=Path(filename).stem or filename,
-            filename=filename,
-            fmt=DetectedFormat(
-                file_type="csv",
-                encoding=text.encoding,
-                delimiter=delimiter_found,
-                header_row=layout.header_line + 1,
-            ),
-            settings=settings,
-            source_rows=records.source_rows,
-            extra_empty=records.blank_lines - header_rows.n_lines,
-            header_line_skipped=layout.header_line,
-            forced_decimal={},
-            default_decimal="," if layout.delimiter == ";" else ".",
-            serial_dates=[],
-            check_records=records.check,
-            expected_records=None if records.has_quotes else records.n_lines - records.blank_lines,
-        )
+    try:
+        staging.load_csv(csv_path, delimiter=layout.delimiter, n_columns=n_columns, skip_lines=layout.header_line)
+    except CsvReadError as exc:
+        raise _unreadable_text(filename) from exc
+    header_record = [v if v is not None else "" for v in staging.head(1)[0]][: len(layout.header)]
+    records = _TextRecords(text, layout, filename)
+    return _type_table(
+        staging,
+        header=header_record,
+        first_row=1,
+        name=Path(filename).stem or filename,
+        filename=filename,
+        fmt=DetectedFormat(
+            file_type="csv",
+            encoding=text.encoding,
+            delimiter=delimiter_found,
+            header_row=layout.header_line + 1,
+        ),
+        settings=settings,
+        source_rows=records.source_rows,
+        extra_empty=records.blank_lines - header_rows.n_lines,
+        header_line_skipped=layout.header_line,
+        forced_decimal={},
+        default_decimal="," if layout.delimiter == ";" else ".",
+        serial_dates=[],
+        check_records=records.check,
+        expected_records=None if records.has_quotes else records.n_lines - records.blank_lines,
+    )
 
 
 def _unreadable_text(filename: str) -> KamError:
@@ -918,6 +933,8 @@ def _type_table(
     profile = staging.profile(columns, first_row, PROFILE_SAMPLE_ROWS)
     plans, decimal = _choose_plans(profile, {i: header[i] for i in columns}, forced_decimal, default_decimal)
     coerced_rows = staging.coerce(plans, first_row=first_row, overflow=overflow, expected_records=expected_records)
+    # Nothing more is read from staging: a CSV's closes while the report is built.
+    staging.close_soon()
     if check_records is not None:
         check_records(coerced_rows.n_records)
     kept, rejected_raw = coerced_rows.kept, coerced_rows.rejected
