@@ -1,0 +1,142 @@
+"""IngestStaging opened and closed on another thread (ingest overlaps both with its own work).
+
+The connection must be the same hardened one, errors of the opening thread must reach the
+caller, ``close()`` must wait for both threads, and load_file must stage the file DuckDB is
+actually given (the upload's path, or the rewritten copy) and leave no thread running.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+import kamcore.db_staging as db_staging
+import kamcore.ingest as ingest
+from kamcore.db_staging import IngestStaging
+from kamcore.errors import KamError
+from kamcore.ingest import IngestSettings, load_file
+
+
+def _staging_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "kam-ingest-staging"]
+
+
+def _csv(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def test_a_connection_opened_on_a_thread_reads_the_file_and_nothing_else(tmp_path):
+    path = _csv(tmp_path, "Kundenr;Omsetning\n7;1 234,50\n8;2,25\n")
+    other = _csv(tmp_path, "a\n1\n", "other.csv")
+    staging = IngestStaging(readable_file=path, background=True)
+    try:
+        staging.load_csv(path, delimiter=";", n_columns=3, skip_lines=0)
+        assert staging.head(3) == [("Kundenr", "Omsetning", None), ("7", "1 234,50", None), ("8", "2,25", None)]
+        # Hardened as before: another file, and switching the hardening off, are refused.
+        with pytest.raises(duckdb.Error):
+            staging._con.execute(f"SELECT * FROM read_csv('{other}')").fetchall()
+        with pytest.raises(duckdb.Error):
+            staging._con.execute("SET enable_external_access = true")
+    finally:
+        staging.close()
+    assert not _staging_threads()
+    staging.close()  # a second close is harmless
+
+
+def test_an_error_while_opening_on_a_thread_reaches_the_caller(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise MemoryError("no room for a database")
+
+    monkeypatch.setattr(db_staging, "hardened_connection", refuse)
+    staging = IngestStaging(readable_file=tmp_path / "t.csv", background=True)
+    with pytest.raises(MemoryError, match="no room"):
+        staging.head(1)
+    staging.close()  # nothing was opened: nothing to close, no error
+    staging = IngestStaging(readable_file=tmp_path / "t.csv", background=True)
+    staging.close()  # closed before first use: the failed opening is not raised by close()
+    assert not _staging_threads()
+
+
+def test_close_soon_closes_a_csv_staging_on_a_thread_and_close_waits_for_it(tmp_path):
+    path = _csv(tmp_path, "a;b\n1;2\n")
+    staging = IngestStaging(readable_file=path, background=True)
+    staging.load_csv(path, delimiter=";", n_columns=3, skip_lines=0)
+    staging.close_soon()
+    with pytest.raises(RuntimeError, match="closed"):
+        staging.head(2)
+    staging.close()
+    assert not _staging_threads()
+
+
+def test_close_soon_leaves_a_registered_frame_to_close(tmp_path):
+    staging = IngestStaging()
+    staging.load_frame(pd.DataFrame({"a": ["1", "2"]}, dtype=object))
+    staging.close_soon()  # a frame source: closed by close() as before, not on a thread
+    assert staging.head(2) == [("1",), ("2",)]
+    staging.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        staging.head(1)
+
+
+def _readable_files(monkeypatch) -> list[Path | None]:
+    opened: list[Path | None] = []
+    real = ingest.IngestStaging
+
+    def recording(readable_file=None, *args, **kwargs):
+        opened.append(readable_file)
+        return real(readable_file, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "IngestStaging", recording)
+    return opened
+
+
+def test_load_file_stages_the_uploads_own_path_when_it_is_read_as_it_is(tmp_path, monkeypatch):
+    path = _csv(tmp_path, "Kundenr;Omsetning\r\n7;1 234,50\r\n8;-2,25\r\n")
+    opened = _readable_files(monkeypatch)
+    table = load_file(path).tables[0]
+    assert opened == [path]
+    assert table.data["Omsetning"].tolist() == [1234.5, -2.25]
+    assert not _staging_threads()
+
+
+def test_load_file_reopens_staging_for_the_copy_when_the_text_is_rewritten(tmp_path, monkeypatch):
+    # A lone CR in a file that also uses LF: ingest writes a copy with LF breaks only, and a
+    # row rejected after it must still name its line in the user's file.
+    # Lines: 1 header, 2 "1;10", 3 after the lone CR, ..., 7 "6;abc", ..., 11 "10;100".
+    rows = [f"{i};{'abc' if i == 6 else i * 10}" for i in range(1, 11)]
+    path = _csv(tmp_path, "Kunde;Beløp\n" + rows[0] + "\r" + "\n".join(rows[1:]) + "\n")
+    opened = _readable_files(monkeypatch)
+    table = load_file(path).tables[0]
+    assert opened[0] == path
+    assert len(opened) == 2 and opened[1] != path and opened[1].name == "upload.csv"
+    assert not opened[1].exists()  # the temporary copy is gone
+    assert table.data["Beløp"].tolist() == [10.0, 20.0, 30.0, 40.0, 50.0, 70.0, 80.0, 90.0, 100.0]
+    assert table.rejected["source_row"].tolist() == [7]
+    assert table.rejected["reason"].tolist() == ["Row 7, column 'Beløp': 'abc' is not a number."]
+    assert not _staging_threads()
+
+
+def test_load_file_of_bytes_stages_the_copy_it_writes(monkeypatch):
+    opened = _readable_files(monkeypatch)
+    data = "Kunde;Beløp\n" + "".join(f"{i};{'x' if i == 4 else i}\n" for i in range(1, 11))
+    table = load_file(data.encode("utf-8"), filename="salg.csv").tables[0]
+    assert len(opened) == 1 and opened[0].name == "upload.csv"
+    assert table.rejected["source_row"].tolist() == [5]
+    assert not _staging_threads()
+
+
+def test_a_refused_upload_leaves_no_staging_thread(tmp_path):
+    with pytest.raises(KamError) as refused:
+        load_file(b"a;b\n1;" + b"2" * 50 + b"\n", filename="long.csv", settings=IngestSettings(max_line_chars=20))
+    assert refused.value.code == "ingest.line_too_long"
+    assert (refused.value.params["line"], refused.value.params["n_chars"]) == (2, 52)
+    with pytest.raises(KamError) as refused:
+        load_file(b"Kunde;Bel\xc3\xb8p\n", filename="header.csv")
+    assert refused.value.code == "ingest.header_only"
+    assert not _staging_threads()
