@@ -133,8 +133,9 @@ _MAX_LINE_BYTES = (4 * 1024 * 1024, 128 * 1024 * 1024)
 class _OnThread:
     """``function()`` running on its own thread; :meth:`result` waits and returns or raises."""
 
-    def __init__(self, function: Callable[[], Any]) -> None:
+    def __init__(self, function: Callable[[], Any], *, closes_only: bool = False) -> None:
         self._function = function
+        self.closes_only = closes_only  # see IngestStaging.close
         self._value: Any = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kam-ingest-staging", daemon=True)
@@ -145,6 +146,9 @@ class _OnThread:
             self._value = self._function()
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
 
     def result(self) -> Any:
         self._thread.join()
@@ -165,10 +169,18 @@ class CoercedRows(BaseModel):
     kept: pd.DataFrame  # typed columns c{i} plus rid, in file order
     rejected: pd.DataFrame  # rid, trimmed text raw_c{i} of every column, flags bad_c{i}
     n_empty: int
-    n_duplicates: int
+    #: Rows repeating an earlier row: the count, or the thread counting them (see coerce).
+    duplicates: Any
     n_records: int  # records read, header record(s) included
     nonempty: dict[int, int]  # per text-planned column: data records with a value
     scan: Literal["typed", "text"]  # which scan produced the rows (see IngestStaging.coerce)
+
+    @property
+    def n_duplicates(self) -> int:
+        """Rows that repeat an earlier row (waits for the count where a thread makes it)."""
+        if isinstance(self.duplicates, _OnThread):
+            self.duplicates = self.duplicates.result()
+        return int(self.duplicates)
 
 
 class IngestStaging:
@@ -243,12 +255,16 @@ class IngestStaging:
                 self._connection = opening.result()
             except Exception:
                 self._connection = None  # it never opened: nothing to close
+        if self._closing is not None:
+            # First: the thread may still be using the connection (see coerce). An error of
+            # its duplicate count is the count's (n_duplicates raises it), not the close's.
+            closing, self._closing = self._closing, None
+            closing.wait()
+            if closing.closes_only:
+                closing.result()
         if self._connection is not None:
             connection, self._connection = self._connection, None
             connection.close()
-        if self._closing is not None:
-            closing, self._closing = self._closing, None
-            closing.result()
 
     def close_soon(self) -> None:
         """Begin closing on another thread; :meth:`close` waits for it.
@@ -260,7 +276,7 @@ class IngestStaging:
         if self._csv is None or self._connection is None or self._closing is not None:
             return
         connection, self._connection = self._connection, None
-        self._closing = _OnThread(connection.close)
+        self._closing = _OnThread(connection.close, closes_only=True)
 
     def __enter__(self) -> IngestStaging:
         return self
@@ -533,6 +549,7 @@ class IngestStaging:
         first_row: int,
         overflow: list[int],
         expected_records: int | None = None,
+        then_close: bool = False,
     ) -> CoercedRows:
         """Type every column per ``plans`` and split data records into kept, rejected and empty.
 
@@ -550,6 +567,11 @@ class IngestStaging:
         A CSV first gets the typed scan (DuckDB's reader parses the cells, see
         :meth:`_typed_source`); only if the reader refuses a value, or a parsed value fails
         a check, is the file scanned again as text with ingest's own rules.
+
+        ``then_close``: nothing more will be read from staging. A CSV's duplicate rows are
+        then counted on another thread, which closes the connection after (a numpy sort
+        and freeing DuckDB's memory, both without the GIL, while ingest builds its report);
+        ``n_duplicates`` of the result waits for the count, :meth:`close` for the thread.
         """
         native_numbers = {i for i in self._numbers if plans.get(i) == ("number", ".")}
         native_dates = {i for i in self._dates if plans.get(i) == _NATIVE_DATE_PLAN}
@@ -576,7 +598,10 @@ class IngestStaging:
             if kind == "text"
         }
         del table
-        n_duplicates = self._count_duplicates(kept_with_hash, scan)
+        if then_close and self._csv is not None and self._closing is None:
+            duplicates: Any = self._count_then_close(kept_with_hash, scan)
+        else:
+            duplicates = self._count_duplicates(kept_with_hash, scan)
         # Left in DuckDB's batches: pandas wraps chunked text as it is, and copying every text
         # column into one chunk costs more than the whole scan on a machine where fresh memory
         # is slow to touch.
@@ -586,7 +611,7 @@ class IngestStaging:
             kept=kept.to_pandas(),
             rejected=rejected.to_pandas(),
             n_empty=n_empty,
-            n_duplicates=n_duplicates,
+            duplicates=duplicates,
             n_records=n_records,
             nonempty=nonempty,
             scan="typed" if typed else "text",
@@ -608,6 +633,20 @@ class IngestStaging:
             # (seen: title lines with LF above a CRLF table). Never keep such a result.
             return None
         return table
+
+    def _count_then_close(self, kept_with_hash: pa.Table, scan: _ScanSql) -> _OnThread:
+        """:meth:`_count_duplicates` on a thread that then closes the connection (see coerce)."""
+        connection = self._con  # opened (and so owned) here, before the thread takes it
+
+        def count_then_close() -> int:
+            try:
+                return self._count_duplicates(kept_with_hash, scan)
+            finally:
+                self._connection = None
+                connection.close()
+
+        self._closing = _OnThread(count_then_close)
+        return self._closing
 
     def _count_duplicates(self, kept_with_hash: pa.Table, scan: _ScanSql) -> int:
         """Rows whose 64-bit hash of all typed values repeats; a false match needs a collision.

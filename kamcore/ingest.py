@@ -932,13 +932,15 @@ def _type_table(
     overflow = list(range(header_width, n_staged))
     profile = staging.profile(columns, first_row, PROFILE_SAMPLE_ROWS)
     plans, decimal = _choose_plans(profile, {i: header[i] for i in columns}, forced_decimal, default_decimal)
-    coerced_rows = staging.coerce(plans, first_row=first_row, overflow=overflow, expected_records=expected_records)
-    # Nothing more is read from staging: a CSV's closes while the report is built.
-    staging.close_soon()
+    # Nothing more is read from staging after this: a CSV's duplicates are counted and its
+    # staging closed on another thread while the report is built (n_duplicates waits).
+    coerced_rows = staging.coerce(
+        plans, first_row=first_row, overflow=overflow, expected_records=expected_records, then_close=True
+    )
     if check_records is not None:
         check_records(coerced_rows.n_records)
     kept, rejected_raw = coerced_rows.kept, coerced_rows.rejected
-    n_empty, n_duplicates = coerced_rows.n_empty, coerced_rows.n_duplicates
+    n_empty = coerced_rows.n_empty
     if len(kept) == 0 and len(rejected_raw) == 0:
         raise _header_only(filename)
     # A column without a header and without a single value is an export artefact: dropped.
@@ -958,7 +960,8 @@ def _type_table(
             "date_format": next((opt for kind, opt in plans.values() if kind == "date"), None),
         }
     )
-    quality = _quality_report(data, coerced, renamed, len(kept), len(rejected), n_empty + extra_empty, n_duplicates)
+    quality = _quality_report(data, coerced, renamed, len(kept), len(rejected), n_empty + extra_empty)
+    quality.duplicate_rows = coerced_rows.n_duplicates
     quality.issues = [
         *_summary_issues(quality, header_line_skipped, len(dropped), keep, names, plans, serial_dates),
         *issues,
@@ -1008,16 +1011,14 @@ def _quality_report(
     n_kept: int,
     n_rejected: int,
     n_empty: int,
-    n_duplicates: int,
 ) -> QualityReport:
-    """The counts of the report (its issues are added by the caller)."""
+    """The counts of the report (its issues and duplicate rows are added by the caller)."""
     return QualityReport(
         rows_read=n_kept + n_rejected + n_empty,
         rows_kept=n_kept,
         rows_rejected=n_rejected,
         empty_rows=n_empty,
         columns_coerced=coerced,
-        duplicate_rows=n_duplicates,
         negative_values={
             c: int(n) for c in data.columns if coerced.get(c) == "number" and (n := int((data[c] < 0).sum()))
         },

@@ -140,3 +140,45 @@ def test_a_refused_upload_leaves_no_staging_thread(tmp_path):
         load_file(b"Kunde;Bel\xc3\xb8p\n", filename="header.csv")
     assert refused.value.code == "ingest.header_only"
     assert not _staging_threads()
+
+
+def _coerced(path: Path, then_close: bool):
+    staging = IngestStaging(readable_file=path, background=True)
+    try:
+        staging.load_csv(path, delimiter=";", n_columns=3, skip_lines=0)
+        rows = staging.coerce({0: ("text", None), 1: ("number", ",")}, first_row=1, overflow=[2], then_close=then_close)
+        return staging, rows
+    except BaseException:
+        staging.close()
+        raise
+
+
+def test_duplicates_counted_on_the_closing_thread_equal_the_count_made_in_line(tmp_path):
+    # 7 data rows: ("A", 1) three times, ("B", 2) twice, ("A", 2) and ("C", 1) once -> 3 repeats.
+    path = _csv(tmp_path, "Kunde;Beløp\nA;1\nB;2\nA;1\nA;2\nB;2,0\nC;1\nA;1\n")
+    in_line, rows = _coerced(path, then_close=False)
+    assert rows.n_duplicates == 3
+    in_line.close()
+    staging, rows = _coerced(path, then_close=True)
+    try:
+        assert rows.n_duplicates == 3
+        assert rows.kept["c1"].tolist() == [1.0, 2.0, 1.0, 2.0, 2.0, 1.0, 1.0]
+        with pytest.raises(RuntimeError, match="closed"):
+            staging.head(2)  # the thread closed the connection after counting
+    finally:
+        staging.close()
+    assert not _staging_threads()
+
+
+def test_an_error_of_the_count_on_the_closing_thread_is_the_counts_not_closes(tmp_path, monkeypatch):
+    path = _csv(tmp_path, "Kunde;Beløp\nA;1\nA;1\n")
+
+    def fail(self, kept_with_hash, scan):
+        raise ValueError("count failed")
+
+    monkeypatch.setattr(IngestStaging, "_count_duplicates", fail)
+    staging, rows = _coerced(path, then_close=True)
+    staging.close()  # waits for the thread; the connection is closed, the error not raised here
+    assert not _staging_threads()
+    with pytest.raises(ValueError, match="count failed"):
+        rows.n_duplicates
