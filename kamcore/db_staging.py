@@ -133,9 +133,8 @@ _MAX_LINE_BYTES = (4 * 1024 * 1024, 128 * 1024 * 1024)
 class _OnThread:
     """``function()`` running on its own thread; :meth:`result` waits and returns or raises."""
 
-    def __init__(self, function: Callable[[], Any], *, closes_only: bool = False) -> None:
+    def __init__(self, function: Callable[[], Any]) -> None:
         self._function = function
-        self.closes_only = closes_only  # see IngestStaging.close
         self._value: Any = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kam-ingest-staging", daemon=True)
@@ -203,7 +202,7 @@ class IngestStaging:
         Opening an in-memory DuckDB takes ~0.02 s (its catalogue of functions), nearly all of
         it without the GIL: ingest starts it before reading the file and splitting its lines,
         which it then overlaps. :meth:`close` waits for it, and for a close begun by
-        :meth:`close_soon`, so nothing outlives ``close()`` either way.
+        :meth:`coerce` (``then_close``), so nothing outlives ``close()`` either way.
         """
 
         def connect() -> duckdb.DuckDBPyConnection:
@@ -260,23 +259,9 @@ class IngestStaging:
             # its duplicate count is the count's (n_duplicates raises it), not the close's.
             closing, self._closing = self._closing, None
             closing.wait()
-            if closing.closes_only:
-                closing.result()
         if self._connection is not None:
             connection, self._connection = self._connection, None
             connection.close()
-
-    def close_soon(self) -> None:
-        """Begin closing on another thread; :meth:`close` waits for it.
-
-        For a CSV source only, once nothing more is read from staging (ingest builds its
-        report meanwhile): freeing DuckDB's memory takes ~0.02 s, nearly all of it without
-        the GIL. A registered frame (Excel) is closed by :meth:`close` as before.
-        """
-        if self._csv is None or self._connection is None or self._closing is not None:
-            return
-        connection, self._connection = self._connection, None
-        self._closing = _OnThread(connection.close, closes_only=True)
 
     def __enter__(self) -> IngestStaging:
         return self

@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 import kamcore.db_staging as db_staging
@@ -61,27 +60,6 @@ def test_an_error_while_opening_on_a_thread_reaches_the_caller(tmp_path, monkeyp
     staging = IngestStaging(readable_file=tmp_path / "t.csv", background=True)
     staging.close()  # closed before first use: the failed opening is not raised by close()
     assert not _staging_threads()
-
-
-def test_close_soon_closes_a_csv_staging_on_a_thread_and_close_waits_for_it(tmp_path):
-    path = _csv(tmp_path, "a;b\n1;2\n")
-    staging = IngestStaging(readable_file=path, background=True)
-    staging.load_csv(path, delimiter=";", n_columns=3, skip_lines=0)
-    staging.close_soon()
-    with pytest.raises(RuntimeError, match="closed"):
-        staging.head(2)
-    staging.close()
-    assert not _staging_threads()
-
-
-def test_close_soon_leaves_a_registered_frame_to_close(tmp_path):
-    staging = IngestStaging()
-    staging.load_frame(pd.DataFrame({"a": ["1", "2"]}, dtype=object))
-    staging.close_soon()  # a frame source: closed by close() as before, not on a thread
-    assert staging.head(2) == [("1",), ("2",)]
-    staging.close()
-    with pytest.raises(RuntimeError, match="closed"):
-        staging.head(1)
 
 
 def _readable_files(monkeypatch) -> list[Path | None]:
