@@ -236,6 +236,7 @@ class IngestStaging:
         # lines; _run() retries with 128 MB when DuckDB says a record is longer.
         self._max_line_bytes = _MAX_LINE_BYTES[0]
         self._first_record: list[tuple[Any, ...]] | None = None
+        self._head_rows = 0  # records of a CSV kept in staged_head (see load_csv)
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -270,12 +271,17 @@ class IngestStaging:
         self.close()
 
     # ------------------------------------------------------------------ sources
-    def load_csv(self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int) -> None:
+    def load_csv(
+        self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int, head_rows: int = 1
+    ) -> None:
         """Use the UTF-8 CSV at ``path`` as source (every field text); CsvReadError if unreadable.
 
         Blank lines are skipped by DuckDB (ingest counts them itself); short rows are padded
         with NULL. ``n_columns`` must exceed the header's width by one, so a row with extra
         fields shows up in the last column (ingest rejects it) instead of being cut silently.
+        ``head_rows``: the first records read now and kept (the header, and where ingest asks
+        for it the profile's sample: :meth:`profile` then reads no file, which saves planning
+        and starting a second read of it).
         """
         self._csv = {"path": Path(path).resolve(), "delimiter": delimiter, "skip": int(skip_lines)}
         self._numbers, self._dates, self._native_text, self._frame = [], [], None, None
@@ -283,6 +289,19 @@ class IngestStaging:
         self._parallel = True
         self._strict = n_columns > 1
         self._first_record = None
+        self._head_rows = 0
+        if head_rows > 1:
+            # The same statement the profile ran on the file (a LIMIT over the same reader,
+            # with the same retries), kept in file order, from which it now takes its sample.
+            columns = ", ".join(_staging_column(i) for i in range(self.n_columns))
+            self._run(
+                lambda source: f"CREATE OR REPLACE TEMP TABLE staged_head AS SELECT {columns} FROM {source} "
+                f"LIMIT {int(head_rows)}",
+                first_records=True,
+            )
+            self._head_rows = int(head_rows)
+            self._first_record = self._con.execute("SELECT * FROM staged_head LIMIT 1").fetchall()
+            return
         # Read once here (it proves the file splits into rows) and kept: ingest asks for it next.
         self._first_record = self.head(1)
 
@@ -483,11 +502,17 @@ class IngestStaging:
         """
         if first_row + sample_rows > self._text_rows:
             self._stage_all_text([*self._numbers, *self._dates])
-        self._run(
-            lambda source: "CREATE OR REPLACE TEMP TABLE profile_sample AS "
-            f"SELECT * FROM {source} LIMIT {int(sample_rows)} OFFSET {int(first_row)}",
-            first_records=True,
-        )
+        if self._csv is not None and first_row + sample_rows <= self._head_rows:
+            self._con.execute(
+                "CREATE OR REPLACE TEMP TABLE profile_sample AS "
+                f"SELECT * FROM staged_head LIMIT {int(sample_rows)} OFFSET {int(first_row)}"
+            )
+        else:
+            self._run(
+                lambda source: "CREATE OR REPLACE TEMP TABLE profile_sample AS "
+                f"SELECT * FROM {source} LIMIT {int(sample_rows)} OFFSET {int(first_row)}",
+                first_records=True,
+            )
         # Every measure is evaluated once per distinct (column, value) and weighted by how
         # often the value occurs: the same counts as cell by cell, but repeated values
         # (names, regions, dates, products) cost one regex/strptime evaluation instead of

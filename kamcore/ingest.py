@@ -457,7 +457,13 @@ def _type_text(
     # One column more than the header: a row with extra fields fills it and is rejected.
     n_columns = min(len(layout.header), settings.max_columns) + 1
     try:
-        staging.load_csv(csv_path, delimiter=layout.delimiter, n_columns=n_columns, skip_lines=layout.header_line)
+        staging.load_csv(
+            csv_path,
+            delimiter=layout.delimiter,
+            n_columns=n_columns,
+            skip_lines=layout.header_line,
+            head_rows=1 + PROFILE_SAMPLE_ROWS,  # the header and the profile's sample (first_row 1)
+        )
     except CsvReadError as exc:
         raise _unreadable_text(filename) from exc
     header_record = [v if v is not None else "" for v in staging.head(1)[0]][: len(layout.header)]
