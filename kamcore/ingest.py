@@ -552,8 +552,9 @@ def _drop_header_rows(
     utf8: bytes, bom: int, sample: str, layout: TextLayout, starts: np.ndarray, ends: np.ndarray
 ) -> tuple[bytes, np.ndarray, np.ndarray, _DroppedHeaderRows, bool]:
     """Blank the survey tools' extra header rows (question texts, ImportIds, markers) before typing."""
-    records = [fields for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
-    lines = [line for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
+    below = [(line, fields) for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
+    records = [fields for _line, fields in below]
+    lines = [line for line, _fields in below]
     found = find_header_rows([str(h) for h in layout.header], [r for r in records if any(c.strip() for c in r)][:200])
     if not found.n_records:
         return utf8, starts, ends, _DroppedHeaderRows(), False
