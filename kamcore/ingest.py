@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -302,13 +303,19 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
     The staging database opens on another thread meanwhile (see IngestStaging), allowed to
     read the file DuckDB will most likely be given: the upload's own path, else the copy
     written to the temporary folder. Should the text be rewritten after all (a path whose
-    text changes), that connection is closed and one for the copy opened.
+    text changes), that connection is closed and one for the copy opened. An upload that
+    arrives as bytes (every upload of the app) is written to the copy on another thread too,
+    while its lines are counted and checked; should its text change after that, it is
+    written again.
     """
     with tempfile.TemporaryDirectory(prefix="kam_ingest_") as tmp:
         copy = Path(tmp) / "upload.csv"
         staging = IngestStaging(readable_file=path if path is not None else copy, background=True)
+        text: _TextFile | None = None
         try:
             text = _TextFile.decode(data, filename)
+            if path is None or text.rewritten:
+                text.write_soon(copy)
             n_breaks = count_byte(text.utf8, 10)
             n_lines = _check_cells(text.utf8, filename, settings, n_breaks=n_breaks)
             text.find_lines(n_breaks)
@@ -322,6 +329,8 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
                 staging = IngestStaging(readable_file=csv_path)
             table = _type_text(text, csv_path, staging, layout, delimiter_found, header_rows, filename, settings)
         finally:
+            if text is not None:
+                text.settle()  # no write may outlive the temporary folder
             staging.close()
     _warn_mixed_encoding(table, text.fallback_lines)
     return _with_question_texts(table, header_rows, layout.header)
@@ -338,6 +347,7 @@ class _TextFile:
         # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
         self.rewritten = encoding not in ("utf-8", "utf-8-sig")
         self.starts = self.ends = np.zeros(0, dtype=np.int64)  # see find_lines()
+        self._writing: _Writing | None = None  # see write_soon()
 
     @classmethod
     def decode(cls, data: bytes, filename: str) -> _TextFile:
@@ -393,9 +403,43 @@ class _TextFile:
         self.rewritten = self.rewritten or rewritten
         return header_rows
 
+    def write_soon(self, path: Path) -> None:
+        """Begin writing the text as it is now to ``path`` on another thread (see write())."""
+        self.settle()
+        self._writing = _Writing(path, self.utf8)
+
+    def settle(self) -> None:
+        """Wait for a write begun by write_soon() (its error, if any, is write()'s to raise)."""
+        if self._writing is not None:
+            self._writing.thread.join()
+
     def write(self, path: Path) -> Path:
+        """The text at ``path``: written now, unless write_soon() wrote this very text there."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.thread.join()
+            if writing.path == path and writing.data is self.utf8:
+                if writing.error is not None:
+                    raise writing.error
+                return path
         path.write_bytes(self.utf8)
         return path
+
+
+class _Writing:
+    """``data`` being written to ``path`` on its own thread (file I/O runs without the GIL)."""
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.path, self.data = path, data
+        self.error: OSError | None = None
+        self.thread = threading.Thread(target=self._run, name="kam-ingest-write", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.path.write_bytes(self.data)
+        except OSError as exc:  # raised by _TextFile.write(), where the file is needed
+            self.error = exc
 
 
 def _checked_sample(text: _TextFile, filename: str, settings: IngestSettings) -> str:

@@ -160,3 +160,60 @@ def test_an_error_of_the_count_on_the_closing_thread_is_the_counts_not_closes(tm
     assert not _staging_threads()
     with pytest.raises(ValueError, match="count failed"):
         rows.n_duplicates
+
+
+def _writer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "kam-ingest-write"]
+
+
+def test_bytes_whose_text_is_rewritten_after_the_copy_was_begun_are_written_again(monkeypatch):
+    # The copy of the upload is begun before its lines are looked at; the lone CR makes ingest
+    # rewrite the text after that, so the copy must be written again, and must be the one
+    # DuckDB reads: the rows after the CR are all there and the bad one names its line.
+    written: list[bytes] = []
+    real = ingest._TextFile.write_soon
+
+    def recording(self, path):
+        written.append(self.utf8)
+        return real(self, path)
+
+    monkeypatch.setattr(ingest._TextFile, "write_soon", recording)
+    rows = [f"{i};{'abc' if i == 6 else i * 10}" for i in range(1, 11)]
+    upload = ("Kunde;Beløp\n" + rows[0] + "\r" + "\n".join(rows[1:]) + "\n").encode("utf-8")
+    table = load_file(upload, filename="salg.csv").tables[0]
+    assert written == [upload]  # begun with the text as uploaded
+    assert table.data["Beløp"].tolist() == [10.0, 20.0, 30.0, 40.0, 50.0, 70.0, 80.0, 90.0, 100.0]
+    assert table.rejected["source_row"].tolist() == [7]
+    assert not _writer_threads()
+
+
+def test_the_copy_begun_for_bytes_is_used_as_written_when_the_text_stays(monkeypatch):
+    writes: list[str] = []
+    real = Path.write_bytes
+
+    def counted(self, data):
+        writes.append(self.name)
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", counted)
+    table = load_file("Kunde;Beløp\r\n1;10\r\n2;x\r\n".encode("utf-8-sig"), filename="s.csv").tables[0]
+    assert writes == ["upload.csv"]  # once, on the thread: not again before staging
+    assert table.data["Kunde"].tolist() == [1.0, 2.0]
+    assert table.format.encoding == "utf-8-sig"
+
+
+def test_a_failed_write_of_the_copy_is_raised_where_the_copy_is_needed(monkeypatch):
+    def full(self, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OSError, match="No space left"):
+        load_file(b"Kunde;Belop\n1;10\n2;20\n", filename="s.csv")
+    assert not _writer_threads() and not _staging_threads()
+
+
+def test_a_refused_upload_leaves_no_write_running():
+    with pytest.raises(KamError) as refused:
+        load_file(b"a;b\n1;" + b"2" * 50 + b"\n", filename="long.csv", settings=IngestSettings(max_line_chars=20))
+    assert refused.value.code == "ingest.line_too_long"
+    assert not _writer_threads()
