@@ -305,8 +305,8 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
     written to the temporary folder. Should the text be rewritten after all (a path whose
     text changes), that connection is closed and one for the copy opened. An upload that
     arrives as bytes (every upload of the app) is written to the copy on another thread too,
-    while its lines are counted and checked; should its text change after that, it is
-    written again.
+    once its size in cells is accepted, while its lines are found and checked; should its
+    text change after that, it is written again.
     """
     with tempfile.TemporaryDirectory(prefix="kam_ingest_") as tmp:
         copy = Path(tmp) / "upload.csv"
@@ -314,10 +314,10 @@ def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSe
         text: _TextFile | None = None
         try:
             text = _TextFile.decode(data, filename)
-            if path is None or text.rewritten:
-                text.write_soon(copy)
             n_breaks = count_byte(text.utf8, 10)
             n_lines = _check_cells(text.utf8, filename, settings, n_breaks=n_breaks)
+            if path is None or text.rewritten:
+                text.write_soon(copy)  # after the cheap refusals: a refused upload writes nothing
             text.find_lines(n_breaks)
             sample = _checked_sample(text, filename, settings)
             layout, delimiter_found = _text_layout(text, sample, filename)
@@ -431,14 +431,14 @@ class _Writing:
 
     def __init__(self, path: Path, data: bytes) -> None:
         self.path, self.data = path, data
-        self.error: OSError | None = None
+        self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="kam-ingest-write", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         try:
             self.path.write_bytes(self.data)
-        except OSError as exc:  # raised by _TextFile.write(), where the file is needed
+        except BaseException as exc:  # raised by _TextFile.write(), where the file is needed
             self.error = exc
 
 

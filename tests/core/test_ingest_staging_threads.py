@@ -217,3 +217,12 @@ def test_a_refused_upload_leaves_no_write_running():
         load_file(b"a;b\n1;" + b"2" * 50 + b"\n", filename="long.csv", settings=IngestSettings(max_line_chars=20))
     assert refused.value.code == "ingest.line_too_long"
     assert not _writer_threads()
+
+
+def test_an_upload_refused_for_its_size_in_cells_is_not_written(monkeypatch):
+    writes: list[str] = []
+    monkeypatch.setattr(Path, "write_bytes", lambda self, data: writes.append(self.name))
+    with pytest.raises(KamError) as refused:
+        load_file(b"a;b\n" + b"1;2\n" * 30, filename="many.csv", settings=IngestSettings(max_cells=20))
+    assert refused.value.code == "ingest.too_many_cells"
+    assert writes == []
