@@ -226,3 +226,42 @@ def test_an_upload_refused_for_its_size_in_cells_is_not_written(monkeypatch):
         load_file(b"a;b\n" + b"1;2\n" * 30, filename="many.csv", settings=IngestSettings(max_cells=20))
     assert refused.value.code == "ingest.too_many_cells"
     assert writes == []
+
+
+@pytest.mark.parametrize("as_path", [False, True])
+def test_rows_named_after_a_bom_title_lines_and_a_quoted_line_break(tmp_path, as_path):
+    # Line 1 title, 2 blank, 3 header, 4-5 the quoted note with a line break, 6 K2, 7 K3 (bad).
+    rows = ['K1;"to\r\nlinjer";10', "K2;x;20", "K3;y;abc"] + [f"K{i};n{i};{i}0" for i in range(4, 13)]
+    upload = ("\ufeffSalgsrapport 2026\r\n\r\nKunde;Notat;Beløp\r\n" + "\r\n".join(rows) + "\r\n").encode("utf-8")
+    source = _csv_bytes(tmp_path, upload) if as_path else upload
+    table = load_file(source, filename="s.csv").tables[0]
+    assert table.format.header_row == 3
+    assert table.data["Notat"].tolist()[:2] == ["to\r\nlinjer", "x"]
+    assert table.data["Beløp"].tolist() == [10.0, 20.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0, 110.0, 120.0]
+    assert table.rejected["source_row"].tolist() == [7]
+    assert [(i.code, i.params) for i in table.quality.issues[:4]] == [
+        ("rows_summary", {"rows_read": 12, "rows_kept": 11, "rows_rejected": 1, "empty_rows": 0}),
+        ("header_not_first", {"line": 3, "n_skipped": 2}),
+        ("column_number", {"column": "Beløp", "decimal": ","}),
+        ("rejected_not_a_number", {"row": 7, "column": "Beløp", "value": "abc"}),
+    ]
+
+
+@pytest.mark.parametrize("as_path", [False, True])
+def test_rows_named_in_a_cr_only_file_with_a_bom_and_a_title_line(tmp_path, as_path):
+    # CR-only breaks (rewritten to LF for DuckDB): line 1 title, 2 blank, 3 header, 4.. rows;
+    # the bad amount is on the third row, line 6.
+    rows = [f"{i};{'x1' if i == 3 else i * 5}" for i in range(1, 13)]
+    upload = ("\ufeffTittel\r\rKunde;Beløp\r" + "\r".join(rows) + "\r").encode("utf-8")
+    source = _csv_bytes(tmp_path, upload) if as_path else upload
+    table = load_file(source, filename="cr.csv").tables[0]
+    assert table.rejected["source_row"].tolist() == [6]
+    assert table.rejected["reason"].tolist() == ["Row 6, column 'Beløp': 'x1' is not a number."]
+    assert table.quality.rows_kept == 11 and table.quality.empty_rows == 0
+    assert table.data["Beløp"].tolist()[:3] == [5.0, 10.0, 20.0]
+
+
+def _csv_bytes(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "upload_as_path.csv"
+    path.write_bytes(data)
+    return path
