@@ -87,7 +87,11 @@ The machine was shared by every engineer's tests (load average 4-8 on 2 cores), 
 of these runs says little. Interleaved with main, one fresh process per run, load_file on a path
 (8 pairs, load 4.2-4.8): wall 1.155 / 1.639 s -> 1.111 / 1.455 s (best / median), CPU of the
 main thread 0.613 / 0.697 -> 0.594 / 0.674 s, CPU of the process unchanged (1.18 / 1.26 ->
-1.19 / 1.28). ``--repeat 3`` twice each, interleaved (load 4.3-7.9): (a)/(c) 1.54 and 1.55 in CPU
+1.19 / 1.28); at load 2.5-2.6: wall 1.029 / 1.171 -> 1.074 / 1.130 s, main thread 0.646 / 0.722 ->
+0.580 / 0.645 s (bytes: 0.600 / 0.661 -> 0.529 / 0.595 s), so ~0.07 s of the main thread's work
+moved off it or gone, which a machine with no spare core cannot turn into wall time. Whole (a),
+5 pairs at load 3.5-4.0: 2.038 / 2.214 s -> 1.979 / 2.089 s, CPU 2.06 / 2.11 -> 2.07 / 2.13 s.
+``--repeat 3`` twice each, interleaved (load 4.3-7.9): (a)/(c) 1.54 and 1.55 in CPU
 seconds on main, 1.49 and 1.47 here; peak of (a) 565-571 MB on main, 584-586 MB here (the
 duplicate count holds the scan's result a little longer). Expected on an idle machine: ~0.05 s
 less wall for load_file (0.02 + 0.013 + the part of 0.04 the report hides); not measured idle.
