@@ -614,6 +614,9 @@ def _answer_evidence(series: pd.Series) -> tuple[str, tuple[str, ...]] | None:
         return None
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.astype(float)
+        head = values.iloc[:2000]
+        if not (head == head.round()).all() or head.min() < -10 or head.max() > 100:
+            return None  # the first rows already break a rule the whole column must keep
         if (values == values.round()).all():
             low, high = values.min(), values.max()
             # no NaN left (dropna): at least two distinct values exactly when min < max

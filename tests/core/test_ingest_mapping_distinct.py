@@ -83,3 +83,16 @@ def test_long_table_is_judged_on_two_threads_with_the_same_answer(monkeypatch):
     assert _answer_columns(short) == expected
     monkeypatch.setattr(mapping, "_PARALLEL_ROWS", 0)  # threads even for 40 rows
     assert _answer_columns(short) == expected
+
+
+def test_number_column_refused_by_its_first_rows_is_refused_as_a_whole_would_be():
+    n = 5000
+    table = pd.DataFrame(
+        {
+            "half_first": [0.5] + [3.0] * (n - 1),  # not whole in row 1
+            "low_first": [-11.0] + [3.0, 4.0] * ((n - 1) // 2) + [3.0],  # below -10 in row 1
+            "high_late": [3.0, 4.0] * 1500 + [101.0] * (n - 3000),  # first 2000 fine, later too high
+            "scale": [1.0, 2.0, 7.0, 10.0] * (n // 4),  # whole, 1-10
+        }
+    )
+    assert _answer_columns(table) == ["scale"]
