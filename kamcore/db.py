@@ -206,14 +206,8 @@ def _arrow_columns(frame: pd.DataFrame) -> pa.Table:
     if not plain:
         return pa.Table.from_pandas(frame, preserve_index=False)
     rest = [index for index in range(frame.shape[1]) if index not in plain]
-    converted = pa.Table.from_pandas(frame.iloc[:, rest], preserve_index=False) if rest else None
-    columns: list[pa.Array | pa.ChunkedArray] = []
-    for index in range(frame.shape[1]):
-        if index in plain:
-            columns.append(plain[index])
-        else:
-            assert converted is not None
-            columns.append(converted.column(rest.index(index)))
+    converted = iter(pa.Table.from_pandas(frame.iloc[:, rest], preserve_index=False).columns if rest else [])
+    columns = [plain[index] if index in plain else next(converted) for index in range(frame.shape[1])]
     return pa.Table.from_arrays(columns, names=[str(c) for c in frame.columns])
 
 
