@@ -172,7 +172,7 @@ def _storable(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
     names = [f"c{index}" for index in range(df.shape[1])]
     position = np.arange(len(df), dtype=np.int64)
     if all(_arrow_safe(dtype) for dtype in df.dtypes):
-        table = pa.Table.from_pandas(df.set_axis(names, axis=1), preserve_index=False)
+        table = _arrow_columns(df.set_axis(names, axis=1))
         table = table.replace_schema_metadata(None).add_column(0, _ROW_ORDER, pa.array(position))
         # The same chunk boundaries in every column (Arrow-backed text arrives in batches,
         # numpy columns in one piece): with columns chunked differently DuckDB stores the rows
@@ -182,6 +182,33 @@ def _storable(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
     frame = df.set_axis(names, axis=1)
     frame.insert(0, _ROW_ORDER, position)
     return frame
+
+
+def _arrow_columns(frame: pd.DataFrame) -> pa.Table:
+    """``pa.Table.from_pandas(frame, preserve_index=False)`` for an all-``_arrow_safe`` frame,
+    without the pass that looks for NaN in float columns that have none.
+
+    Notes
+    -----
+    ``from_pandas`` turns NaN into NULL, so it builds a validity mask for every float column
+    (~3 ms per million values). A float column without NaN gives the same array either way;
+    ``np.isnan(...).any()`` proves that in a fifth of the time, and the values are then
+    wrapped as they are. Every other column (and a float column with NaN) goes through
+    ``from_pandas`` exactly as before, one call for all of them.
+    """
+    plain: dict[int, pa.Array] = {}
+    for index in range(frame.shape[1]):
+        column = frame.iloc[:, index]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+            values = column.to_numpy()
+            if not np.isnan(values).any():
+                plain[index] = pa.array(values)
+    if not plain:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    rest = [index for index in range(frame.shape[1]) if index not in plain]
+    converted = iter(pa.Table.from_pandas(frame.iloc[:, rest], preserve_index=False).columns if rest else [])
+    columns = [plain[index] if index in plain else next(converted) for index in range(frame.shape[1])]
+    return pa.Table.from_arrays(columns, names=[str(c) for c in frame.columns])
 
 
 def _df_types(table: pa.Table) -> Any:

@@ -8,6 +8,8 @@ cell with ingest's parsing rules (:mod:`kamcore.ingest_rules`), turned into SQL 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -128,6 +130,32 @@ _ARROW_BATCH_ROWS = 122_880 * 64
 _MAX_LINE_BYTES = (4 * 1024 * 1024, 128 * 1024 * 1024)
 
 
+class _OnThread:
+    """``function()`` running on its own thread; :meth:`result` waits and returns or raises."""
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self._function = function
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="kam-ingest-staging", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._function()
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 class CsvReadError(Exception):
     """DuckDB could not split the file into rows (carries DuckDB's own message)."""
 
@@ -140,10 +168,18 @@ class CoercedRows(BaseModel):
     kept: pd.DataFrame  # typed columns c{i} plus rid, in file order
     rejected: pd.DataFrame  # rid, trimmed text raw_c{i} of every column, flags bad_c{i}
     n_empty: int
-    n_duplicates: int
+    #: Rows repeating an earlier row: the count, or the thread counting them (see coerce).
+    duplicates: Any
     n_records: int  # records read, header record(s) included
     nonempty: dict[int, int]  # per text-planned column: data records with a value
     scan: Literal["typed", "text"]  # which scan produced the rows (see IngestStaging.coerce)
+
+    @property
+    def n_duplicates(self) -> int:
+        """Rows that repeat an earlier row (waits for the count where a thread makes it)."""
+        if isinstance(self.duplicates, _OnThread):
+            self.duplicates = self.duplicates.result()
+        return int(self.duplicates)
 
 
 class IngestStaging:
@@ -158,15 +194,33 @@ class IngestStaging:
     #: off to compare with the text scan, which every file can take.
     typed_scan: bool = True
 
-    def __init__(self, readable_file: Path | None = None, threads: int | None = None) -> None:
-        self._con = hardened_connection(
-            ":memory:",
-            threads=threads,
-            readable_file=readable_file,
-            preserve_insertion_order=True,
-            # Text leaves as large_string, the layout pandas' str dtype uses: no cast on to_pandas().
-            arrow_large_buffer_size=True,
-        )
+    def __init__(
+        self, readable_file: Path | None = None, threads: int | None = None, *, background: bool = False
+    ) -> None:
+        """``background``: open the connection on another thread, taken at its first use.
+
+        Opening an in-memory DuckDB takes ~0.02 s (its catalogue of functions), nearly all of
+        it without the GIL: ingest starts it before reading the file and splitting its lines,
+        which it then overlaps. :meth:`close` waits for it, and for a close begun by
+        :meth:`coerce` (``then_close``), so nothing outlives ``close()`` either way.
+        """
+
+        def connect() -> duckdb.DuckDBPyConnection:
+            return hardened_connection(
+                ":memory:",
+                threads=threads,
+                readable_file=readable_file,
+                preserve_insertion_order=True,
+                # Text leaves as large_string, the layout pandas' str dtype uses: no cast on to_pandas().
+                arrow_large_buffer_size=True,
+            )
+
+        self.readable_file = readable_file
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._opening: _OnThread | None = _OnThread(connect) if background else None
+        self._closing: _OnThread | None = None
+        if not background:
+            self._connection = connect()
         self.n_columns = 0
         self._numbers: list[int] = []  # columns with their numbers beside the text (load_frame)
         self._dates: list[int] = []  # columns with their date-times beside the text (load_frame)
@@ -182,10 +236,33 @@ class IngestStaging:
         # lines; _run() retries with 128 MB when DuckDB says a record is longer.
         self._max_line_bytes = _MAX_LINE_BYTES[0]
         self._first_record: list[tuple[Any, ...]] | None = None
+        self._head_rows = 0  # records of a CSV kept in staged_head (see load_csv)
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        if self._connection is None:
+            if self._opening is None:
+                raise RuntimeError("the staging database is closed")
+            opening, self._opening = self._opening, None
+            self._connection = opening.result()
+        return self._connection
 
     def close(self) -> None:
-        """Drop everything staged."""
-        self._con.close()
+        """Drop everything staged (waits for a connection still opening or closing)."""
+        if self._opening is not None:
+            opening, self._opening = self._opening, None
+            try:
+                self._connection = opening.result()
+            except Exception:
+                self._connection = None  # it never opened: nothing to close
+        if self._closing is not None:
+            # First: the thread may still be using the connection (see coerce). An error of
+            # its duplicate count is the count's (n_duplicates raises it), not the close's.
+            closing, self._closing = self._closing, None
+            closing.wait()
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            connection.close()
 
     def __enter__(self) -> IngestStaging:
         return self
@@ -194,12 +271,17 @@ class IngestStaging:
         self.close()
 
     # ------------------------------------------------------------------ sources
-    def load_csv(self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int) -> None:
+    def load_csv(
+        self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int, head_rows: int = 1
+    ) -> None:
         """Use the UTF-8 CSV at ``path`` as source (every field text); CsvReadError if unreadable.
 
         Blank lines are skipped by DuckDB (ingest counts them itself); short rows are padded
         with NULL. ``n_columns`` must exceed the header's width by one, so a row with extra
         fields shows up in the last column (ingest rejects it) instead of being cut silently.
+        ``head_rows``: the first records read now and kept (the header, and where ingest asks
+        for it the profile's sample: :meth:`profile` then reads no file, which saves planning
+        and starting a second read of it).
         """
         self._csv = {"path": Path(path).resolve(), "delimiter": delimiter, "skip": int(skip_lines)}
         self._numbers, self._dates, self._native_text, self._frame = [], [], None, None
@@ -207,6 +289,19 @@ class IngestStaging:
         self._parallel = True
         self._strict = n_columns > 1
         self._first_record = None
+        self._head_rows = 0
+        if head_rows > 1:
+            # The same statement the profile ran on the file (a LIMIT over the same reader,
+            # with the same retries), kept in file order, from which it now takes its sample.
+            columns = ", ".join(_staging_column(i) for i in range(self.n_columns))
+            self._run(
+                lambda source: f"CREATE OR REPLACE TEMP TABLE staged_head AS SELECT {columns} FROM {source} "
+                f"LIMIT {int(head_rows)}",
+                first_records=True,
+            )
+            self._head_rows = int(head_rows)
+            self._first_record = self._con.execute("SELECT * FROM staged_head LIMIT 1").fetchall()
+            return
         # Read once here (it proves the file splits into rows) and kept: ingest asks for it next.
         self._first_record = self.head(1)
 
@@ -407,11 +502,17 @@ class IngestStaging:
         """
         if first_row + sample_rows > self._text_rows:
             self._stage_all_text([*self._numbers, *self._dates])
-        self._run(
-            lambda source: "CREATE OR REPLACE TEMP TABLE profile_sample AS "
-            f"SELECT * FROM {source} LIMIT {int(sample_rows)} OFFSET {int(first_row)}",
-            first_records=True,
-        )
+        if self._csv is not None and first_row + sample_rows <= self._head_rows:
+            self._con.execute(
+                "CREATE OR REPLACE TEMP TABLE profile_sample AS "
+                f"SELECT * FROM staged_head LIMIT {int(sample_rows)} OFFSET {int(first_row)}"
+            )
+        else:
+            self._run(
+                lambda source: "CREATE OR REPLACE TEMP TABLE profile_sample AS "
+                f"SELECT * FROM {source} LIMIT {int(sample_rows)} OFFSET {int(first_row)}",
+                first_records=True,
+            )
         # Every measure is evaluated once per distinct (column, value) and weighted by how
         # often the value occurs: the same counts as cell by cell, but repeated values
         # (names, regions, dates, products) cost one regex/strptime evaluation instead of
@@ -458,6 +559,7 @@ class IngestStaging:
         first_row: int,
         overflow: list[int],
         expected_records: int | None = None,
+        then_close: bool = False,
     ) -> CoercedRows:
         """Type every column per ``plans`` and split data records into kept, rejected and empty.
 
@@ -475,6 +577,11 @@ class IngestStaging:
         A CSV first gets the typed scan (DuckDB's reader parses the cells, see
         :meth:`_typed_source`); only if the reader refuses a value, or a parsed value fails
         a check, is the file scanned again as text with ingest's own rules.
+
+        ``then_close``: nothing more will be read from staging. A CSV's duplicate rows are
+        then counted on another thread, which closes the connection after (a numpy sort
+        and freeing DuckDB's memory, both without the GIL, while ingest builds its report);
+        ``n_duplicates`` of the result waits for the count, :meth:`close` for the thread.
         """
         native_numbers = {i for i in self._numbers if plans.get(i) == ("number", ".")}
         native_dates = {i for i in self._dates if plans.get(i) == _NATIVE_DATE_PLAN}
@@ -501,7 +608,10 @@ class IngestStaging:
             if kind == "text"
         }
         del table
-        n_duplicates = self._count_duplicates(kept_with_hash, scan)
+        if then_close and self._csv is not None and self._closing is None:
+            duplicates: Any = self._count_then_close(kept_with_hash, scan)
+        else:
+            duplicates = self._count_duplicates(kept_with_hash, scan)
         # Left in DuckDB's batches: pandas wraps chunked text as it is, and copying every text
         # column into one chunk costs more than the whole scan on a machine where fresh memory
         # is slow to touch.
@@ -511,7 +621,7 @@ class IngestStaging:
             kept=kept.to_pandas(),
             rejected=rejected.to_pandas(),
             n_empty=n_empty,
-            n_duplicates=n_duplicates,
+            duplicates=duplicates,
             n_records=n_records,
             nonempty=nonempty,
             scan="typed" if typed else "text",
@@ -533,6 +643,20 @@ class IngestStaging:
             # (seen: title lines with LF above a CRLF table). Never keep such a result.
             return None
         return table
+
+    def _count_then_close(self, kept_with_hash: pa.Table, scan: _ScanSql) -> _OnThread:
+        """:meth:`_count_duplicates` on a thread that then closes the connection (see coerce)."""
+        connection = self._con  # opened (and so owned) here, before the thread takes it
+
+        def count_then_close() -> int:
+            try:
+                return self._count_duplicates(kept_with_hash, scan)
+            finally:
+                self._connection = None
+                connection.close()
+
+        self._closing = _OnThread(count_then_close)
+        return self._closing
 
     def _count_duplicates(self, kept_with_hash: pa.Table, scan: _ScanSql) -> int:
         """Rows whose 64-bit hash of all typed values repeats; a false match needs a collision.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -297,18 +298,40 @@ def load_file(
 
 # --------------------------------------------------------------------------- CSV / text
 def _load_text(data: bytes, path: Path | None, filename: str, settings: IngestSettings) -> ParsedTable:
-    """A CSV/TXT upload: decode, count, check, find the layout, stage and type, report."""
-    text = _TextFile.decode(data, filename)
-    n_breaks = count_byte(text.utf8, 10)
-    n_lines = _check_cells(text.utf8, filename, settings, n_breaks=n_breaks)
-    text.find_lines(n_breaks)
-    sample = _checked_sample(text, filename, settings)
-    layout, delimiter_found = _text_layout(text, sample, filename)
-    header_rows = text.drop_header_rows(sample, layout)
-    _check_text_size(layout, n_lines, filename, settings)
+    """A CSV/TXT upload: decode, count, check, find the layout, stage and type, report.
+
+    The staging database opens on another thread meanwhile (see IngestStaging), allowed to
+    read the file DuckDB will most likely be given: the upload's own path, else the copy
+    written to the temporary folder. Should the text be rewritten after all (a path whose
+    text changes), that connection is closed and one for the copy opened. An upload that
+    arrives as bytes (every upload of the app) is written to the copy on another thread too,
+    once its size in cells is accepted, while its lines are found and checked; should its
+    text change after that, it is written again.
+    """
     with tempfile.TemporaryDirectory(prefix="kam_ingest_") as tmp:
-        csv_path = path if path is not None and not text.rewritten else text.write(Path(tmp) / "upload.csv")
-        table = _type_text(text, csv_path, layout, delimiter_found, header_rows, filename, settings)
+        copy = Path(tmp) / "upload.csv"
+        staging = IngestStaging(readable_file=path if path is not None else copy, background=True)
+        text: _TextFile | None = None
+        try:
+            text = _TextFile.decode(data, filename)
+            n_breaks = count_byte(text.utf8, 10)
+            n_lines = _check_cells(text.utf8, filename, settings, n_breaks=n_breaks)
+            if path is None or text.rewritten:
+                text.write_soon(copy)  # after the cheap refusals: a refused upload writes nothing
+            text.find_lines(n_breaks)
+            sample = _checked_sample(text, filename, settings)
+            layout, delimiter_found = _text_layout(text, sample, filename)
+            header_rows = text.drop_header_rows(sample, layout)
+            _check_text_size(layout, n_lines, filename, settings)
+            csv_path = path if path is not None and not text.rewritten else text.write(copy)
+            if csv_path != staging.readable_file:
+                staging.close()
+                staging = IngestStaging(readable_file=csv_path)
+            table = _type_text(text, csv_path, staging, layout, delimiter_found, header_rows, filename, settings)
+        finally:
+            if text is not None:
+                text.settle()  # no write may outlive the temporary folder
+            staging.close()
     _warn_mixed_encoding(table, text.fallback_lines)
     return _with_question_texts(table, header_rows, layout.header)
 
@@ -324,6 +347,7 @@ class _TextFile:
         # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
         self.rewritten = encoding not in ("utf-8", "utf-8-sig")
         self.starts = self.ends = np.zeros(0, dtype=np.int64)  # see find_lines()
+        self._writing: _Writing | None = None  # see write_soon()
 
     @classmethod
     def decode(cls, data: bytes, filename: str) -> _TextFile:
@@ -379,9 +403,43 @@ class _TextFile:
         self.rewritten = self.rewritten or rewritten
         return header_rows
 
+    def write_soon(self, path: Path) -> None:
+        """Begin writing the text as it is now to ``path`` on another thread (see write())."""
+        self.settle()
+        self._writing = _Writing(path, self.utf8)
+
+    def settle(self) -> None:
+        """Wait for a write begun by write_soon() (its error, if any, is write()'s to raise)."""
+        if self._writing is not None:
+            self._writing.thread.join()
+
     def write(self, path: Path) -> Path:
+        """The text at ``path``: written now, unless write_soon() wrote this very text there."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.thread.join()
+            if writing.path == path and writing.data is self.utf8:
+                if writing.error is not None:
+                    raise writing.error
+                return path
         path.write_bytes(self.utf8)
         return path
+
+
+class _Writing:
+    """``data`` being written to ``path`` on its own thread (file I/O runs without the GIL)."""
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.path, self.data = path, data
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="kam-ingest-write", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.path.write_bytes(self.data)
+        except BaseException as exc:  # raised by _TextFile.write(), where the file is needed
+            self.error = exc
 
 
 def _checked_sample(text: _TextFile, filename: str, settings: IngestSettings) -> str:
@@ -431,44 +489,51 @@ def _check_text_size(layout: TextLayout, n_lines: int, filename: str, settings: 
 def _type_text(
     text: _TextFile,
     csv_path: Path,
+    staging: IngestStaging,
     layout: TextLayout,
     delimiter_found: str,
     header_rows: _DroppedHeaderRows,
     filename: str,
     settings: IngestSettings,
 ) -> ParsedTable:
-    """Stage the CSV at ``csv_path`` and type it (see :func:`_type_table`)."""
+    """Stage the CSV at ``csv_path`` in ``staging`` (allowed to read it) and type it (see
+    :func:`_type_table`); the caller closes ``staging``."""
     # One column more than the header: a row with extra fields fills it and is rejected.
     n_columns = min(len(layout.header), settings.max_columns) + 1
-    with IngestStaging(readable_file=csv_path) as staging:
-        try:
-            staging.load_csv(csv_path, delimiter=layout.delimiter, n_columns=n_columns, skip_lines=layout.header_line)
-        except CsvReadError as exc:
-            raise _unreadable_text(filename) from exc
-        header_record = [v if v is not None else "" for v in staging.head(1)[0]][: len(layout.header)]
-        records = _TextRecords(text, layout, filename)
-        return _type_table(
-            staging,
-            header=header_record,
-            first_row=1,
-            name=Path(filename).stem or filename,
-            filename=filename,
-            fmt=DetectedFormat(
-                file_type="csv",
-                encoding=text.encoding,
-                delimiter=delimiter_found,
-                header_row=layout.header_line + 1,
-            ),
-            settings=settings,
-            source_rows=records.source_rows,
-            extra_empty=records.blank_lines - header_rows.n_lines,
-            header_line_skipped=layout.header_line,
-            forced_decimal={},
-            default_decimal="," if layout.delimiter == ";" else ".",
-            serial_dates=[],
-            check_records=records.check,
-            expected_records=None if records.has_quotes else records.n_lines - records.blank_lines,
+    try:
+        staging.load_csv(
+            csv_path,
+            delimiter=layout.delimiter,
+            n_columns=n_columns,
+            skip_lines=layout.header_line,
+            head_rows=1 + PROFILE_SAMPLE_ROWS,  # the header and the profile's sample (first_row 1)
         )
+    except CsvReadError as exc:
+        raise _unreadable_text(filename) from exc
+    header_record = [v if v is not None else "" for v in staging.head(1)[0]][: len(layout.header)]
+    records = _TextRecords(text, layout, filename)
+    return _type_table(
+        staging,
+        header=header_record,
+        first_row=1,
+        name=Path(filename).stem or filename,
+        filename=filename,
+        fmt=DetectedFormat(
+            file_type="csv",
+            encoding=text.encoding,
+            delimiter=delimiter_found,
+            header_row=layout.header_line + 1,
+        ),
+        settings=settings,
+        source_rows=records.source_rows,
+        extra_empty=records.blank_lines - header_rows.n_lines,
+        header_line_skipped=layout.header_line,
+        forced_decimal={},
+        default_decimal="," if layout.delimiter == ";" else ".",
+        serial_dates=[],
+        check_records=records.check,
+        expected_records=None if records.has_quotes else records.n_lines - records.blank_lines,
+    )
 
 
 def _unreadable_text(filename: str) -> KamError:
@@ -531,8 +596,9 @@ def _drop_header_rows(
     utf8: bytes, bom: int, sample: str, layout: TextLayout, starts: np.ndarray, ends: np.ndarray
 ) -> tuple[bytes, np.ndarray, np.ndarray, _DroppedHeaderRows, bool]:
     """Blank the survey tools' extra header rows (question texts, ImportIds, markers) before typing."""
-    records = [fields for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
-    lines = [line for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
+    below = [(line, fields) for line, fields in _sample_records(sample, layout.delimiter) if line > layout.header_line]
+    records = [fields for _line, fields in below]
+    lines = [line for line, _fields in below]
     found = find_header_rows([str(h) for h in layout.header], [r for r in records if any(c.strip() for c in r)][:200])
     if not found.n_records:
         return utf8, starts, ends, _DroppedHeaderRows(), False
@@ -917,11 +983,15 @@ def _type_table(
     overflow = list(range(header_width, n_staged))
     profile = staging.profile(columns, first_row, PROFILE_SAMPLE_ROWS)
     plans, decimal = _choose_plans(profile, {i: header[i] for i in columns}, forced_decimal, default_decimal)
-    coerced_rows = staging.coerce(plans, first_row=first_row, overflow=overflow, expected_records=expected_records)
+    # Nothing more is read from staging after this: a CSV's duplicates are counted and its
+    # staging closed on another thread while the report is built (n_duplicates waits).
+    coerced_rows = staging.coerce(
+        plans, first_row=first_row, overflow=overflow, expected_records=expected_records, then_close=True
+    )
     if check_records is not None:
         check_records(coerced_rows.n_records)
     kept, rejected_raw = coerced_rows.kept, coerced_rows.rejected
-    n_empty, n_duplicates = coerced_rows.n_empty, coerced_rows.n_duplicates
+    n_empty = coerced_rows.n_empty
     if len(kept) == 0 and len(rejected_raw) == 0:
         raise _header_only(filename)
     # A column without a header and without a single value is an export artefact: dropped.
@@ -941,7 +1011,8 @@ def _type_table(
             "date_format": next((opt for kind, opt in plans.values() if kind == "date"), None),
         }
     )
-    quality = _quality_report(data, coerced, renamed, len(kept), len(rejected), n_empty + extra_empty, n_duplicates)
+    quality = _quality_report(data, coerced, renamed, len(kept), len(rejected), n_empty + extra_empty)
+    quality.duplicate_rows = coerced_rows.n_duplicates
     quality.issues = [
         *_summary_issues(quality, header_line_skipped, len(dropped), keep, names, plans, serial_dates),
         *issues,
@@ -991,16 +1062,14 @@ def _quality_report(
     n_kept: int,
     n_rejected: int,
     n_empty: int,
-    n_duplicates: int,
 ) -> QualityReport:
-    """The counts of the report (its issues are added by the caller)."""
+    """The counts of the report (its issues and duplicate rows are added by the caller)."""
     return QualityReport(
         rows_read=n_kept + n_rejected + n_empty,
         rows_kept=n_kept,
         rows_rejected=n_rejected,
         empty_rows=n_empty,
         columns_coerced=coerced,
-        duplicate_rows=n_duplicates,
         negative_values={
             c: int(n) for c in data.columns if coerced.get(c) == "number" and (n := int((data[c] < 0).sum()))
         },

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -598,37 +599,63 @@ def _distinct_answers(series: pd.Series) -> tuple[int, object]:
     return int(counts.to_numpy()[filled].sum()), pd.unique(stripped[filled])
 
 
-def _answer_columns(table: pd.DataFrame) -> list[str]:
-    """Columns that look like answers: whole numbers on a scale (−10…100), labels of a known
-    scale, or the same few text answers in several columns (a scale with labels we do not know)."""
+# Tables at least this long survey their columns on two threads: the costly steps (pyarrow's
+# unique over a text column, numpy's checks over a number column) release the GIL.
+_PARALLEL_ROWS = 100_000
+
+
+def _answer_evidence(series: pd.Series) -> tuple[str, tuple[str, ...]] | None:
+    """What one column says about answers: ``("scale", ())`` for whole numbers on a scale or
+    labels of a known scale, ``("few", labels)`` for a few unknown text answers, else None."""
     from kamcore.survey_labels import known_label
 
-    found = []
-    few: dict[str, tuple[str, ...]] = {}
-    for column in table.columns:
-        series = table[column].dropna()
-        if not len(series):
-            continue
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            values = series.astype(float)
-            if (values == values.round()).all():
-                low, high = values.min(), values.max()
-                # no NaN left (dropna): at least two distinct values exactly when min < max
-                if low >= -10 and high <= 100 and low < high:
-                    found.append(column)
-            continue
-        if not pd.api.types.is_string_dtype(series) and series.dtype != object:
-            continue
-        head = series.iloc[:2000].astype(str).str.strip()
-        if head[head != ""].nunique() > 11:
-            continue  # more than 11 distinct answers in the first rows already: not a scale
-        n_text, distinct = _distinct_answers(series)
-        if not len(distinct) or len(distinct) > 11:
-            continue
-        if sum(known_label(v) for v in distinct) >= 0.8 * len(distinct):
-            found.append(column)
-        elif len(distinct) >= 3 and len(distinct) <= 0.5 * n_text:
-            few[column] = tuple(sorted(distinct))
+    series = series.dropna()
+    if not len(series):
+        return None
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = series.astype(float)
+        head = values.iloc[:2000]
+        if not (head == head.round()).all() or head.min() < -10 or head.max() > 100:
+            return None  # the first rows already break a rule the whole column must keep
+        if (values == values.round()).all():
+            low, high = values.min(), values.max()
+            # no NaN left (dropna): at least two distinct values exactly when min < max
+            if low >= -10 and high <= 100 and low < high:
+                return ("scale", ())
+        return None
+    if not pd.api.types.is_string_dtype(series) and series.dtype != object:
+        return None
+    head = series.iloc[:2000].astype(str).str.strip()
+    if head[head != ""].nunique() > 11:
+        return None  # more than 11 distinct answers in the first rows already: not a scale
+    n_text, distinct = _distinct_answers(series)
+    if not len(distinct) or len(distinct) > 11:
+        return None
+    if sum(known_label(v) for v in distinct) >= 0.8 * len(distinct):
+        return ("scale", ())
+    if len(distinct) >= 3 and len(distinct) <= 0.5 * n_text:
+        return ("few", tuple(sorted(distinct)))
+    return None
+
+
+def _answer_columns(table: pd.DataFrame) -> list[str]:
+    """Columns that look like answers: whole numbers on a scale (−10…100), labels of a known
+    scale, or the same few text answers in several columns (a scale with labels we do not know).
+
+    Notes
+    -----
+    Each column is judged alone (:func:`_answer_evidence`); a long table's columns are judged
+    on two threads, which changes nothing but the wall time (results are taken in column order).
+    """
+    columns = list(table.columns)
+    series = [table[column] for column in columns]
+    if len(table) >= _PARALLEL_ROWS and len(columns) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            evidence = list(pool.map(_answer_evidence, series))
+    else:
+        evidence = [_answer_evidence(s) for s in series]
+    found = [column for column, e in zip(columns, evidence, strict=True) if e is not None and e[0] == "scale"]
+    few = {column: e[1] for column, e in zip(columns, evidence, strict=True) if e is not None and e[0] == "few"}
     for column, labels in few.items():
         if sum(1 for other in few.values() if other == labels) >= 2:
             found.append(column)

@@ -82,3 +82,56 @@ def test_a_failing_small_buffer_read_reruns_with_the_usual_reader(tmp_path):
     assert len(small_calls) == 3  # head(1), the profile's sample, head(30): each tried small first
     assert rows == usual_rows
     pd.testing.assert_frame_equal(profile, usual_profile, check_exact=True)
+
+
+def _read_kept_head(path: Path, head_rows: int, sample_rows: int, max_line_bytes: int = 1024):
+    """load_csv keeping ``head_rows`` records, then head(1), the profile and head(30)."""
+    with IngestStaging(readable_file=path) as staging:
+        staging._max_line_bytes = max_line_bytes
+        staging.load_csv(path, delimiter=";", n_columns=5, skip_lines=0, head_rows=head_rows)
+        first = staging.head(1)
+        profile = staging.profile([0, 1, 2, 3], 1, sample_rows)
+        head = staging.head(30)
+        return first + head, profile, (staging._strict, staging._parallel, staging._max_line_bytes)
+
+
+@pytest.mark.parametrize("sample_rows", [500, 632, 2000])
+def test_the_profile_from_the_kept_head_equals_the_profile_read_from_the_file(tmp_path, sample_rows):
+    # 600 records + 12 blank lines + the short record: the kept head (1 + sample_rows records)
+    # crosses the quoted line breaks, and at 632/2000 holds the whole file, short record too,
+    # which the strict reader refuses: the padding reader takes over at load_csv already.
+    path = _csv(tmp_path)
+    kept_rows, kept_profile, kept_state = _read_kept_head(path, 1 + sample_rows, sample_rows)
+    file_rows, file_profile, file_state = _read_kept_head(path, 1, sample_rows)
+    assert kept_rows == file_rows
+    pd.testing.assert_frame_equal(kept_profile, file_profile, check_exact=True)
+    # Past record 600 the short record makes the strict reader fail, then the parallel padding
+    # reader (quoted line breaks): the serial one reads it, whichever statement gets there.
+    whole_file = sample_rows > 600
+    assert kept_state == file_state == (not whole_file, not whole_file, 1024)
+    assert kept_rows[0] == ("Kunde", "Notat", "Beløp", "Dato", None)
+    amounts = kept_profile.set_index("column").loc[2]
+    # Records 1..n: 600 amounts at most (the short record "K1;kort" has none).
+    assert int(amounts["nonempty"]) == min(sample_rows, 600)
+
+
+def test_a_profile_wider_than_the_kept_head_reads_the_file(tmp_path):
+    path = _csv(tmp_path)
+    reads = []
+    usual = IngestStaging._source
+
+    def counted(self, small_buffer=False):
+        reads.append(small_buffer)
+        return usual(self, small_buffer=small_buffer)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(IngestStaging, "_source", counted)
+        with IngestStaging(readable_file=path) as staging:
+            staging.load_csv(path, delimiter=";", n_columns=5, skip_lines=0, head_rows=101)
+            loaded = len(reads)  # the kept head (with the readers' retries)
+            assert loaded >= 1
+            staging.profile([0, 1, 2, 3], 1, 100)
+            assert len(reads) == loaded  # its sample lies in the kept head: no read
+            wide = staging.profile([0, 1, 2, 3], 1, 300)
+            assert len(reads) > loaded  # 301 records > 101 kept: read from the file
+    assert int(wide.set_index("column").loc[0]["nonempty"]) == 300
