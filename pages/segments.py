@@ -71,9 +71,13 @@ try:
         if k_mode == "fixed":
             result = views.cluster(clustered, workspace_key, table_hash, tuple(features), k_fixed, scale,
                                    impute_option, show_quality)
+            origin = views.result_origin(workspace_key, table_hash, tuple(features), k_fixed, scale, impute_option,
+                                         show_quality)
         else:  # at 50,000 accounts the scan over every k runs in the background (see views)
             result, pending = views.result_or_pending(clustered, workspace_key, table_hash, tuple(features),
                                                       k_fixed, scale, impute_option)
+            origin = views.auto_origin(len(clustered), pending, workspace_key, table_hash, tuple(features), k_fixed,
+                                       scale, impute_option)
             show_quality = pending is None
         scan = result
         if k_mode == "fixed" and show_quality:  # the k chart: the scan over every k
@@ -118,7 +122,7 @@ st.subheader(t("segments.names_title"))
 st.caption(t("segments.names_help"))
 observed = clustered.to_numpy(dtype=float)
 suggested = figures.default_names(result, source, (float(np.nanmin(observed)), float(np.nanmax(observed))))
-names = views.name_editor(result, suggested, views.saved_names(table_name, result))
+names = views.name_editor(result, suggested, views.saved_names(table_name, result), origin)
 if len(set(names.values())) < len(names):
     st.warning(t("segments.names_not_unique"))
 

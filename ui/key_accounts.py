@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from kamcore import health, manual_scores, plans, selection
+from kamcore import health, manual_scores, plans, portfolio, selection
 from kamcore.errors import KamError
 from kamcore.schemas import TableKind
 from ui import data, state
@@ -91,7 +91,9 @@ def _account_codes(txn: pd.DataFrame) -> SimpleNamespace | None:
     ids = txn["customer_id"] if "customer_id" in txn else None
     if ids is None or ids.dtype == object or not pd.api.types.is_string_dtype(ids.dtype) or ids.isna().any():
         return None
-    codes, uniques = pd.factorize(ids, sort=True)
+    # ``pd.factorize(ids, sort=True)``, remembered per column by kamcore.portfolio: the survey's
+    # repeat purchases and the portfolio analyses factorise the same cached column (issue 19)
+    codes, uniques = portfolio.customer_codes(ids)
     codes.setflags(write=False)  # shared by every session
     distinct = tuple(pd.Series(uniques).astype(str).tolist())
     return SimpleNamespace(codes=codes, ids=distinct, code=MappingProxyType({a: i for i, a in enumerate(distinct)}))
@@ -253,8 +255,19 @@ def survey() -> health.SurveyInput | None:
 
 
 def _survey_key(found: tuple[str, pd.DataFrame, Any] | None) -> str:
-    """What identifies the survey health reads: its table name and its answers' content."""
-    return "" if found is None else found[0] + _hash(found[2].responses)
+    """What identifies the survey health reads: its table name and its answers' content. Hashed
+    once per script run for the survey :func:`_survey_table` found in it (the Account page asks
+    four times a run, for its health, its background jobs and the plan; issue 19)."""
+    if found is None:
+        return ""
+    responses = found[2].responses
+    known = data.once_per_run("_key_accounts_survey_key_in_run", lambda _ws: [])
+    for held, name, key in known:  # the very object found this run: its content is the same
+        if held is responses and name == found[0]:
+            return key
+    key = found[0] + _hash(responses)
+    known.append((responses, found[0], key))
+    return key
 
 
 def survey_measures() -> pd.DataFrame | None:

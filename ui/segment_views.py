@@ -31,6 +31,8 @@ from ui.shared import keyed
 #: ``features`` and ``names`` (segment -> name, only where it is not the suggested name). The
 #: meeting pack's cluster slide shows these, saved or not (ui.meeting_pack).
 NAMES_SHOWN = "segments._names_shown"
+#: :func:`labels_key`'s fingerprints of this session's clusterings by origin (session state)
+LABELS_KEYS = "segments._labels_keys"
 
 #: Above this many rows the automatic choice of k (the scan over every k: gap statistic, three
 #: indices, stability re-runs; seconds at 50,000 accounts) runs in the background while the page
@@ -140,8 +142,10 @@ def saved_names(table_name: str, result: sg.SegmentResult) -> dict[int, str]:
     return inputs.names_from_payload(payload, result.k, result.features)
 
 
-def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict[int, str]) -> dict[int, str]:
-    """Editable segment names beside their size; returns the names to use."""
+def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict[int, str],
+                origin: tuple | None = None) -> dict[int, str]:
+    """Editable segment names beside their size; returns the names to use. ``origin``: what
+    ``result`` was computed from (:func:`labels_key`)."""
     signature = json.dumps([result.k, result.features, sorted(start.items())])
     if st.session_state.get("segments._names_signature") != signature:
         # Edits belong to one clustering; a new one starts from fresh names.
@@ -178,7 +182,7 @@ def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict
         names[int(segment)] = text or suggested[int(segment)]
     if st.session_state.get("segments.source") == "accounts":  # the pack's cluster slide is about accounts
         st.session_state[NAMES_SHOWN] = {
-            "labels": labels_key(result), "k": result.k, "features": list(result.features),
+            "labels": labels_key(result, origin), "k": result.k, "features": list(result.features),
             "names": {s: n for s, n in names.items() if n != suggested[s]},
         }  # fmt: skip
     return names
@@ -192,10 +196,38 @@ def _names_changed() -> None:
     st.session_state.pop(meeting_pack.FILES_KEY, None)
 
 
-def labels_key(result: sg.SegmentResult) -> str:
-    """A fingerprint of ``result``'s segments (which account is in which numbered segment)."""
+def labels_key(result: sg.SegmentResult, origin: tuple | None = None) -> str:
+    """A fingerprint of ``result``'s segments (which account is in which numbered segment).
+
+    ``origin``: the cache key ``result`` came from (:func:`result_origin`, the page's own
+    clustering); the fingerprint is then made once per origin in this session (issue 19: 50,000
+    labels were hashed on every rerun), the same one as without it. Kept in the session, not
+    shared: sessions have nothing to gain from each other's fingerprints of their own pages."""
+    if origin is None:
+        return _labels_digest(result)
+    held = st.session_state.get(LABELS_KEYS)
+    held = held if isinstance(held, dict) else {}
+    key = held.get(origin)
+    if key is None:
+        key = _labels_digest(result)
+        # this session's last few clusterings (a k or feature switched back and forth)
+        st.session_state[LABELS_KEYS] = {**dict(list(held.items())[-7:]), origin: key}
+    return key
+
+
+def _labels_digest(result: sg.SegmentResult) -> str:
     hashed = pd.util.hash_pandas_object(result.labels, index=True).to_numpy()
     return hashlib.sha1(hashed.tobytes()).hexdigest()
+
+
+def result_origin(workspace_key: str, table_hash: str, features: tuple[str, ...], k: int | None, scale: str,
+                  impute: str | None, diagnostics: bool, *, scanned: bool = False) -> tuple:
+    """What identifies a clustering the page shows: :func:`cluster`'s cache key (the table by
+    its workspace and content hash), or with ``scanned`` the automatic scan's (:func:`auto_scan`).
+    k-means is seeded, so the same origin gives the same segments."""
+    if scanned:
+        return ("scan", workspace_key, table_hash, tuple(features), scale, impute)
+    return ("cluster", workspace_key, table_hash, tuple(features), k, scale, impute, bool(diagnostics))
 
 
 def names_shown(result: sg.SegmentResult) -> dict[int, str] | None:
@@ -287,6 +319,17 @@ def result_or_pending(table: pd.DataFrame, workspace_key: str, table_hash: str, 
         return scan.result(), None
     quick = cluster(table, workspace_key, table_hash, features, k_fixed, scale, impute, False)
     return quick, scan
+
+
+def auto_origin(rows: int, pending: Any, workspace_key: str, table_hash: str, features: tuple[str, ...],
+                k_fixed: int, scale: str, impute: str | None) -> tuple:
+    """:func:`result_origin` of the result :func:`result_or_pending` gave for these arguments
+    (``rows``: the table's; ``pending``: the scan handle it gave, None when there was none)."""
+    if rows <= BACKGROUND_ROWS:
+        return result_origin(workspace_key, table_hash, features, None, scale, impute, True)
+    if pending is None:
+        return result_origin(workspace_key, table_hash, features, None, scale, impute, True, scanned=True)
+    return result_origin(workspace_key, table_hash, features, k_fixed, scale, impute, False)
 
 
 def page_result(
