@@ -101,6 +101,30 @@ is most of the line bounds' cost); counting LF and CR in one pass (saves ~3 ms).
 the line bounds run beside the profile, which would need the longest-line check after DuckDB's
 first read, so a hostile file with a huge line would reach the reader before being refused.
 
+2026-12-05 14:15-14:50, csv-import (the import side; load average 2.6-7.8, so no idle figures):
+``guess_mapping`` judges a long table's columns for answers on two threads (pyarrow's ``unique``
+and numpy's checks release the GIL; 0.058 -> 0.042-0.053 s wall in the calmer minutes, ~0.008 CPU-s
+more), refuses a number column whose first 2,000 values break the answer rules without the
+full-column pass, and ``_storable`` wraps float columns without NaN as they are (14.6 -> 8.5 ms CPU
+per 1M-row import). Same results: 198 mapping comparisons, 68 Arrow tables and content hashes,
+63 full imports, and workspaces written by either version read by the other: 0 differences. The
+import side's steps on 1M rows (wall / CPU s): open a fresh file 0.025 / 0.025, ``_storable``
+0.015-0.02, CREATE TABLE AS 0.41-0.8 wall / 0.76-0.82 CPU (about 0.55 of it compression; 0.22 CPU
+into an uncompressed temporary table), content hash 0.023 / 0.042, catalogue insert 0.002-0.007,
+commit 0.035-0.05 wall / 0.004 CPU (one ~29 ms fdatasync of the 24 MB written), close 0.025-0.035.
+Tried and not kept: commits written straight to the file (``checkpoint_threshold='0b'``: close
+5-18 ms faster, open and commit 4 ms slower each, and every commit of the app would change); the
+catalogue created by one statement (0.5 ms); text handed over as Arrow dictionaries (encoding costs
+more than the write saves); the digest from the incoming Arrow table (0.21 vs 0.045 CPU-s); Arrow
+batches of 122,880 or 61,440 rows (no gain, file size varies); a RecordBatchReader (no difference).
+
+2026-12-05 14:57-15:06, lead, idle machine (load average 0.7-1.3), main at 1b16d53 with both
+branches above: three runs (``run_all.py`` with 3 repeats, then ``--repeat 5`` twice): (a) best
+1.36 / 1.30 / 1.34 s, median 1.39 / 1.34 / 1.34 s, 2.13-2.23 CPU-s; (c) best 1.12 / 1.07 / 1.10 s,
+median 1.14 / 1.10 / 1.16 s. (a)/(c): best 1.21 / 1.22 / 1.21, median 1.22 / 1.21 / 1.16, CPU
+1.47-1.51. So 0.06-0.08 s came off (a) since 12:36 (1.42 / 1.44 s), and the target is missed by
+0.01-0.02 in the ratio (~0.02-0.03 s of wall time).
+
 Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000] [--repeat 3]``.
 """
 
