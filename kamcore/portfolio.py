@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import math
 import threading
 import weakref
@@ -121,7 +122,17 @@ def _check_thresholds(thresholds: tuple[float, float]) -> tuple[float, float]:
 #: Customer codes of recently seen columns (see :func:`_factorized`), newest last.
 _FACTORIZED: collections.OrderedDict[int, tuple[Any, np.ndarray, pd.Index]] = collections.OrderedDict()
 _FACTORIZED_ENTRIES = 8
-_FACTORIZED_LOCK = threading.Lock()
+# Re-entrant: an entry's weakref callback may run inside a locked block of the same thread
+# (the garbage collector can run at any allocation there).
+_FACTORIZED_LOCK = threading.RLock()
+
+
+def _forget_factorized(key: int, ref: weakref.ref) -> None:
+    """Drop the codes of a column that no longer exists (a weakref callback)."""
+    with _FACTORIZED_LOCK:
+        entry = _FACTORIZED.get(key)
+        if entry is not None and entry[0] is ref:  # not a newer column that reuses the id
+            del _FACTORIZED[key]
 
 
 def _factorized(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -145,7 +156,9 @@ def _factorized(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     codes, uniques = pd.factorize(column, sort=True)
     codes.setflags(write=False)
     with _FACTORIZED_LOCK:
-        _FACTORIZED[key] = (weakref.ref(array), codes, uniques)
+        # The codes (8 bytes a row) leave with their column rather than when evicted: a page
+        # that drops its frame should not leave up to eight million-row code arrays behind.
+        _FACTORIZED[key] = (weakref.ref(array, functools.partial(_forget_factorized, key)), codes, uniques)
         while len(_FACTORIZED) > _FACTORIZED_ENTRIES:
             _FACTORIZED.popitem(last=False)
     return codes, uniques

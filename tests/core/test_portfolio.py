@@ -613,3 +613,35 @@ def test_the_overview_counts_only_former_a_and_b_accounts_at_risk():
     risk = pd.DataFrame({"previous_class": ["A", "B", "C", "C", "A", None]})
     assert portfolio.at_risk_former_ab(risk) == 3
     assert portfolio.at_risk_former_ab(risk.iloc[2:4]) == 0
+
+
+def test_customer_codes_leave_with_their_column() -> None:
+    import gc
+
+    from kamcore import portfolio as pf
+
+    column = pd.Series([f"K{i % 7}" for i in range(1000)], dtype="str")
+    key = id(column.array._pa_array)
+    codes, names = pf.customer_codes(column)
+    assert key in pf._FACTORIZED and names.tolist() == [f"K{i}" for i in range(7)]
+    kept = pf.customer_codes(column.copy(deep=False))[0]
+    assert kept is codes  # still remembered while the column lives
+    del column, kept
+    gc.collect()
+    assert key not in pf._FACTORIZED  # the million-row codes do not outlive the column
+    assert codes.tolist()[:8] == [0, 1, 2, 3, 4, 5, 6, 0]  # a caller's own reference stays valid
+
+
+def test_a_new_column_reusing_a_dead_columns_id_keeps_its_own_codes() -> None:
+    from kamcore import portfolio as pf
+
+    column = pd.Series(["b", "a"], dtype="str")
+    pf.customer_codes(column)
+    key = id(column.array._pa_array)
+    stale_ref = pf._FACTORIZED[key][0]
+    newer = pd.Series(["x", "y", "x"], dtype="str")
+    pf.customer_codes(newer)
+    # a late callback for a dead weakref must not remove an entry it does not own
+    pf._forget_factorized(id(newer.array._pa_array), stale_ref)
+    assert id(newer.array._pa_array) in pf._FACTORIZED
+    assert pf.customer_codes(newer)[0].tolist() == [0, 1, 0]
