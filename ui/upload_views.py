@@ -114,15 +114,28 @@ def quality_table(report, roles: dict[str, str] | None = None) -> pd.DataFrame:
             code = NEGATIVE_BY_ROLE.get((roles or {}).get(issue.column or ""), code)
         rows.append({
             t("data.severity"): t(f"data.severity_{issue.severity}"),
-            # a whole-file note has no row or column: an empty cell, not "None"
-            t("data.row"): issue.row,
+            # A whole-file note has no row or column. The row is text: the browser's table draws a
+            # missing number as "None" whatever the Styler says, so a dash must be in the data.
+            t("data.row"): "–" if issue.row is None else fmt_num(issue.row),
             t("data.column"): issue.column or "",
-            t("data.message"): t(f"quality.{code}", **issue.params),
+            t("data.message"): t(f"quality.{code}", **_counts_in_language(issue.params)),
         })
-    frame = pd.DataFrame(rows)
-    if not frame.empty:
-        frame[t("data.row")] = frame[t("data.row")].astype("Int64")
-    return frame
+    return pd.DataFrame(rows)
+
+
+#: Parameters of the report's sentences that are counts: written with the language's thousands
+#: separator ("1 000 000 rader lest"). Line and row numbers, and values from the file, stay as they are.
+_COUNT_PARAMS = frozenset(
+    {"rows_read", "rows_kept", "rows_rejected", "empty_rows", "n", "n_columns", "n_skipped", "n_texts"}
+)
+
+
+def _counts_in_language(params: dict) -> dict:
+    return {
+        name: fmt_num(value) if name in _COUNT_PARAMS and isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for name, value in params.items()
+    }
 
 
 def show_quality(report, rejected: pd.DataFrame, key: str, roles: dict[str, str] | None = None) -> None:

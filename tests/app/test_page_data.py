@@ -276,6 +276,33 @@ def test_quality_table_names_negative_values_by_role_and_never_shows_none(demo_r
     shown = dataframe_util.convert_arrow_bytes_to_pandas_df(issues.proto.arrow_data.styler.display_values)
     assert not shown.isin(["None", "<NA>", "nan"]).any().any()
     assert (shown["Row"] == "–").any()  # a note about a whole column has no row
+    # the browser's grid draws a missing cell as "None" whatever the Styler says: none in the data
+    assert not issues.value.isna().any().any()
+    assert (issues.value["Row"] == "–").any()
     # the uploader's English words are said again in the page's language
     at_nb = new_app("data", lang="nb")
     assert any(c.value.startswith("Dra filene inn i feltet over") for c in at_nb.caption)
+
+
+def test_quality_counts_are_written_in_the_users_language():
+    """1,000,000 rows read: the report's counts carry the language's thousands separator."""
+    from kamcore.ingest import QualityIssue, QualityReport
+    from ui import i18n
+    from ui.upload_views import quality_table
+
+    report = QualityReport(rows_read=1_234_567, rows_kept=1_234_560, rows_rejected=7, empty_rows=0)
+    report.issues = [
+        QualityIssue(code="rows_summary", params={"rows_read": 1_234_567, "rows_kept": 1_234_560,
+                                                  "rows_rejected": 7, "empty_rows": 0}),
+        QualityIssue(code="missing_values", params={"column": "Omsetning", "n": 12_000}, column="Omsetning", row=None),
+    ]
+    with i18n.language("nb"):
+        table = quality_table(report)
+    summary, missing = table.iloc[:, -1].tolist()
+    nbsp = "\u00a0"  # the thousands separator of nb and sv (a line never breaks inside a number)
+    assert summary == f"1{nbsp}234{nbsp}567 rader lest: 1{nbsp}234{nbsp}560 beholdt, 7 avvist, 0 tomme rader hoppet over."
+    assert missing == f"Kolonnen «Omsetning» har 12{nbsp}000 tomme celler."
+    assert table.iloc[:, 1].tolist() == ["–", "–"]
+    with i18n.language("en"):
+        english = quality_table(report).iloc[0, -1]
+    assert english == "1,234,567 rows read: 1,234,560 kept, 7 rejected, 0 empty rows skipped."
