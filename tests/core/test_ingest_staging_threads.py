@@ -265,3 +265,74 @@ def _csv_bytes(tmp_path: Path, data: bytes) -> Path:
     path = tmp_path / "upload_as_path.csv"
     path.write_bytes(data)
     return path
+
+
+# ------------------------------------------------------------------ line bounds on a thread
+def _line_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "kam-ingest-lines"]
+
+
+def test_the_line_bounds_are_found_while_staging_reads_the_header_and_sample(tmp_path, monkeypatch):
+    # The search waits until staging has begun reading: done one after the other, it would
+    # time out and the lines would never be found, so load_file fails.
+    staging_began = threading.Event()
+    find_bounds, load_csv = ingest._text_line_bounds, IngestStaging.load_csv
+
+    searched_on: list[str] = []
+
+    def bounds_after_staging_began(*args, **kwargs):
+        searched_on.append(threading.current_thread().name)
+        if not staging_began.wait(timeout=10):
+            raise AssertionError("the lines were searched before staging began to read")
+        return find_bounds(*args, **kwargs)
+
+    def load_csv_and_tell(self, *args, **kwargs):
+        staging_began.set()
+        return load_csv(self, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_text_line_bounds", bounds_after_staging_began)
+    monkeypatch.setattr(IngestStaging, "load_csv", load_csv_and_tell)
+    text = "Kunde;Beløp\r\n" + "".join(f"{i};{'x' if i == 7 else i}\r\n" for i in range(1, 21)) + "\r\n"
+    table = load_file(_csv(tmp_path, text)).tables[0]
+    assert searched_on == ["kam-ingest-lines"]
+    assert table.rejected["source_row"].tolist() == [8]  # line numbers come from the bounds found
+    assert table.quality.rows_kept == 19 and table.quality.empty_rows == 1
+    assert not _line_threads() and not _staging_threads()
+
+
+def test_a_line_too_long_is_still_told_before_a_later_refusal(tmp_path):
+    # Too many columns is found before the line bounds are in; the long line is still the
+    # sentence the user gets, as when lines were checked first.
+    settings = IngestSettings(max_line_chars=20, max_columns=3)
+    with pytest.raises(KamError) as refused:
+        load_file(b"a;b;c;d;e\n1;2;3;4;" + b"x" * 60 + b"\n", filename="wide.csv", settings=settings)
+    assert refused.value.code == "ingest.line_too_long"
+    assert (refused.value.params["line"], refused.value.params["n_chars"]) == (2, 68)
+    # Without the long line, the later refusal is what is told.
+    with pytest.raises(KamError) as refused:
+        load_file(b"a;b;c;d;e\n1;2;3;4;5\n", filename="wide.csv", settings=settings)
+    assert refused.value.code == "ingest.too_many_columns"
+    assert not _line_threads()
+
+
+def test_a_line_longer_than_stagings_first_read_buffer_is_refused_by_its_length(tmp_path):
+    # 5 MB in the second line: staging's first read (4 MB buffers) fails on it and is retried
+    # before the line check runs; the user is told the line's length, not that it is unreadable.
+    data = b"Kunde;Notat\n1;" + b"x" * (5 * 1024 * 1024) + b"\n2;kort\n"
+    with pytest.raises(KamError) as refused:
+        load_file(data, filename="lang.csv")
+    assert refused.value.code == "ingest.line_too_long"
+    assert (refused.value.params["line"], refused.value.params["n_chars"]) == (2, 5 * 1024 * 1024 + 2)
+    assert not _line_threads() and not _staging_threads()
+
+
+def test_a_failed_line_search_is_raised_and_leaves_no_thread(tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            raise MemoryError("no room for the line bounds")
+        raise AssertionError("the main thread should not search the lines of this file")
+
+    monkeypatch.setattr(ingest, "_text_line_bounds", fail)
+    with pytest.raises(MemoryError, match="no room"):
+        load_file(_csv(tmp_path, "Kunde;Beløp\n1;2\n3;4\n"))
+    assert not _line_threads() and not _staging_threads()

@@ -9,11 +9,10 @@ from hypothesis import strategies as st
 
 from kamcore.ingest_text import (
     WHITESPACE,
-    count_byte,
+    count_line_breaks,
     detect_encoding,
     detect_layout,
     detect_utf16,
-    has_lone_cr,
     line_bounds,
     longest_line,
     record_lines,
@@ -82,30 +81,27 @@ def test_record_lines_with_quoted_newlines_and_blank_lines():
     ("data", "expected"),
     [(b"", False), (b"a;b\r\n1;2\r\n", False), (b"a;b\r1;2", True), (b"a;b\r", True), (b"a\r\r\n", True), (b"a\nb", False)],
 )
-def test_has_lone_cr(data, expected):
-    assert has_lone_cr(data) is expected
+def test_a_lone_cr_is_a_cr_outside_a_crlf(data, expected):
+    assert count_line_breaks(data).lone_cr is expected
 
 
-def test_count_byte_counts_across_slices():
-    # 4 LF and 2 CR in 11 bytes; slices of 4 bytes cut the text at "a\r\nb" / "\n\nc\r" / "d\n;".
-    data = b"a\r\nb\n\nc\rd\n;"
-    assert count_byte(data, 10, chunk=4) == 4
-    assert count_byte(data, 13, chunk=4) == 2
-    assert count_byte(data, 0, chunk=4) == 0
-    assert count_byte(b"", 10) == 0
-    assert count_byte(b"x\ny", 10) == 1  # shorter than one slice: bytes.count
+def test_line_breaks_are_counted_across_slices():
+    # 4 LF, 3 CR and 2 CRLF in 13 bytes; slices of 4 bytes cut the text at "a\r\nb" / "\n\nc\r" /
+    # "\nd\n;" / "\r": the second CRLF is split between two slices.
+    data = b"a\r\nb\n\nc\r\nd\n;\r"
+    breaks = count_line_breaks(data, chunk=4)
+    assert (breaks.lf, breaks.cr, breaks.crlf) == (5, 3, 2)
+    assert count_line_breaks(b"").model_dump() == {"lf": 0, "cr": 0, "crlf": 0}
+    assert count_line_breaks(b"\r\n\r\n", chunk=1).model_dump() == {"lf": 2, "cr": 2, "crlf": 2}
 
 
-@given(st.binary(max_size=60), st.integers(min_value=1, max_value=9), st.sampled_from([10, 13, 0]))
-def test_count_byte_matches_bytes_count(data, chunk, byte):
-    assert count_byte(data, byte, chunk=chunk) == data.count(bytes([byte]))
-
-
-@given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"x", b";"]), max_size=40))
-def test_has_lone_cr_matches_counting_cr_against_crlf(parts):
+@given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"x", b";"]), max_size=40), st.integers(1, 9))
+def test_line_breaks_match_bytes_count_wherever_the_slices_cut(parts, chunk):
     data = b"".join(parts)
-    expected = any(byte == 13 and data[i + 1 : i + 2] != b"\n" for i, byte in enumerate(data))
-    assert has_lone_cr(data) == expected
+    breaks = count_line_breaks(data, chunk=chunk)
+    assert (breaks.lf, breaks.cr, breaks.crlf) == (data.count(b"\n"), data.count(b"\r"), data.count(b"\r\n"))
+    expected_lone = any(byte == 13 and data[i + 1 : i + 2] != b"\n" for i, byte in enumerate(data))
+    assert breaks.lone_cr is expected_lone
 
 
 @given(
@@ -153,9 +149,7 @@ def test_whitespace_layout_counts_only_real_line_breaks():
     "data",
     [b"", b"a", b"a\n", b"a\r\n", b"a\r\nb\nc\r\n", b"a\nb\r\nc", b"\r\n\r\n\n", b"x\r\r\ny\n", b"a\r\nb\r\nc"],
 )
-def test_crlf_breaks_counts_what_bytes_count_counts(data):
-    from kamcore.ingest_text import crlf_breaks
-
+def test_line_bounds_with_the_lf_count_given_equal_those_counting_it_themselves(data):
     starts, ends = line_bounds(data)
-    assert crlf_breaks(len(data), starts, ends) == data.count(b"\r\n")
     assert line_bounds(data, n_breaks=data.count(b"\n"))[0].tolist() == starts.tolist()
+    assert line_bounds(data, n_breaks=data.count(b"\n"))[1].tolist() == ends.tolist()
