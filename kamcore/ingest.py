@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import tempfile
 import threading
@@ -66,7 +67,6 @@ from kamcore.ingest_text import (
     detect_layout,
     first_nul_line,
     line_bounds,
-    longest_line,
     record_lines,
     sniff_container,
     split_mixed_encoding,
@@ -357,8 +357,9 @@ class _TextFile:
         self.fallback_lines = fallback_lines
         # DuckDB reads UTF-8 with or without BOM itself; anything else gets a UTF-8 copy.
         self.rewritten = encoding not in ("utf-8", "utf-8-sig")
-        self._bounds = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))  # see find_lines_soon()
-        self._finding: _LinesOnThread | None = None
+        none = np.zeros(0, dtype=np.int64)
+        self._facts = _LineFacts(starts=none, ends=none, blank=none, longest=-1, last_quote=-1)
+        self._finding: _LinesOnThread | None = None  # see find_lines_soon()
         self._writing: _Writing | None = None  # see write_soon()
 
     @classmethod
@@ -389,24 +390,29 @@ class _TextFile:
         return cls(utf8, encoding, bom, fallback_lines)
 
     @property
+    def lines(self) -> _LineFacts:
+        """The text's line bounds and what follows from them (waits for find_lines_soon())."""
+        if self._finding is not None:
+            finding, self._finding = self._finding, None
+            self._facts = finding.result()
+        return self._facts
+
+    @property
     def starts(self) -> np.ndarray:
         """Where each physical line starts (waits for find_lines_soon())."""
-        return self._lines()[0]
+        return self.lines.starts
 
     @property
     def ends(self) -> np.ndarray:
         """Where each physical line ends, its line break excluded (waits for find_lines_soon())."""
-        return self._lines()[1]
+        return self.lines.ends
 
-    def _lines(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._finding is not None:
-            finding, self._finding = self._finding, None
-            self._bounds = finding.result()
-        return self._bounds
+    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.starts, self.ends
 
     def _use_lines(self, starts: np.ndarray, ends: np.ndarray) -> None:
-        self._lines()  # a search still running is for the text before: wait for it, then drop it
-        self._bounds = (starts, ends)
+        _ = self.lines  # a search still running is for the text before: wait for it, then drop it
+        self._facts = _line_facts(self.utf8, starts, ends)
 
     def replace(self, utf8: bytes) -> None:
         """Use the rewritten ``utf8`` (same lines) from now on."""
@@ -430,13 +436,13 @@ class _TextFile:
         if breaks.lone_cr:
             self.replace(self.utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
             return
-        self._lines()
+        _ = self.lines
         self._finding = _LinesOnThread(self.utf8, self.bom, breaks.lf)
 
     def drop_header_rows(self, sample: str, layout: TextLayout) -> _DroppedHeaderRows:
         """Blank the survey tools' extra header rows (see :func:`_drop_header_rows`); the line
         bounds are waited for only where there are such rows."""
-        dropped = _drop_header_rows(self.utf8, self.bom, sample, layout, self._lines)
+        dropped = _drop_header_rows(self.utf8, self.bom, sample, layout, self._bounds)
         if dropped is None:
             return _DroppedHeaderRows()
         utf8, starts, ends, header_rows = dropped
@@ -471,28 +477,53 @@ class _TextFile:
         return path
 
 
+@dataclasses.dataclass(frozen=True)
+class _LineFacts:
+    """A text's physical lines: where each starts and ends, which are blank, the longest, and
+    where its last quotation mark is (-1: none)."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    blank: np.ndarray  # indices of the lines without a character, increasing
+    longest: int  # index of the first longest line (-1: no line)
+    last_quote: int
+
+
+def _line_facts(utf8: bytes, starts: np.ndarray, ends: np.ndarray) -> _LineFacts:
+    """:class:`_LineFacts` of ``utf8`` with the line bounds ``starts`` and ``ends``."""
+    lengths = ends - starts
+    return _LineFacts(
+        starts=starts,
+        ends=ends,
+        blank=np.flatnonzero(lengths == 0),
+        longest=int(np.argmax(lengths)) if lengths.size else -1,
+        last_quote=utf8.rfind(b'"'),
+    )
+
+
 class _LinesOnThread:
-    """:func:`_text_line_bounds` of a text, found on its own thread; :meth:`result` waits."""
+    """:class:`_LineFacts` of a text, found on its own thread; :meth:`result` waits."""
 
     def __init__(self, utf8: bytes, bom: int, n_breaks: int) -> None:
         self._args = (utf8, bom, n_breaks)
-        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self._facts: _LineFacts | None = None
         self._error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="kam-ingest-lines", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         try:
-            self._bounds = _text_line_bounds(*self._args)
+            utf8, bom, n_breaks = self._args
+            self._facts = _line_facts(utf8, *_text_line_bounds(utf8, bom, n_breaks))
         except BaseException as exc:  # raised by result(), on the thread that needs the lines
             self._error = exc
 
-    def result(self) -> tuple[np.ndarray, np.ndarray]:
+    def result(self) -> _LineFacts:
         self.thread.join()
         if self._error is not None:
             raise self._error
-        assert self._bounds is not None
-        return self._bounds
+        assert self._facts is not None
+        return self._facts
 
 
 class _Writing:
@@ -524,7 +555,11 @@ def _checked_sample(text: _TextFile, filename: str) -> str:
 
 def _check_line_lengths(text: _TextFile, filename: str, settings: IngestSettings) -> None:
     """Refuse a line over ``max_line_chars`` (the first of the longest, numbered from 1)."""
-    line_no, n_chars = longest_line(text.utf8, text.starts, text.ends)
+    lines = text.lines
+    if lines.longest < 0:
+        return
+    start, end = int(lines.starts[lines.longest]), int(lines.ends[lines.longest])
+    line_no, n_chars = lines.longest + 1, len(text.utf8[start:end].decode("utf-8", errors="replace"))
     if n_chars > settings.max_line_chars:
         raise _error(
             "line_too_long",
@@ -629,12 +664,14 @@ class _TextRecords:
 
     @functools.cached_property
     def blank_lines(self) -> int:
-        return _blank_lines_after(self.text.starts, self.text.ends, self.layout.header_line)
+        """Blank lines below the header."""
+        blank = self.text.lines.blank
+        return int(blank.size - np.searchsorted(blank, self.layout.header_line, side="right"))
 
     @functools.cached_property
     def has_quotes(self) -> bool:
-        # find() with a start offset: slicing would copy the whole file.
-        return self.text.utf8.find(b'"', self._header_start) != -1
+        """A quotation mark from the header on."""
+        return self.text.lines.last_quote >= self._header_start
 
     @functools.cached_property
     def n_lines(self) -> int:
@@ -787,11 +824,6 @@ def _trimmed_width(fields: list[str] | tuple[Any, ...]) -> int:
     while width and (fields[width - 1] is None or not str(fields[width - 1]).strip()):
         width -= 1
     return width
-
-
-def _blank_lines_after(starts: np.ndarray, ends: np.ndarray, header_line: int) -> int:
-    lengths = (ends - starts)[header_line + 1 :]
-    return int(np.count_nonzero(lengths == 0))
 
 
 def _csv_source_rows(
