@@ -306,3 +306,26 @@ def test_quality_counts_are_written_in_the_users_language():
     with i18n.language("en"):
         english = quality_table(report).iloc[0, -1]
     assert english == "1,234,567 rows read: 1,234,560 kept, 7 rejected, 0 empty rows skipped."
+
+
+def test_the_mapping_is_guessed_once_per_upload_not_on_every_rerun(demo_root, monkeypatch):
+    import kamcore.ingest
+
+    guessed = []
+    guess = kamcore.ingest.guess_mapping
+
+    def counting_guess(table):
+        guessed.append(len(table))
+        return guess(table)
+
+    monkeypatch.setattr(kamcore.ingest, "guess_mapping", counting_guess)
+    content = messy_norwegian_workbook()
+    at = new_app("data")
+    _upload(at, "salg.xlsx", content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    prefix = f"data.pending.{upload_token(content)}.Salg 2025"
+    at.selectbox(key=f"{prefix}.map.role.revenue").select("Beløp").run()
+    at.text_input(key=f"{prefix}.name").input("salg 2025").run()
+    assert not at.exception
+    assert guessed == [9]  # one guess for the one table, over three runs of the page
+    # The user's choice is kept over the guess on the later runs.
+    assert at.selectbox(key=f"{prefix}.map.role.revenue").value == "Beløp"
