@@ -180,6 +180,12 @@ def _storable(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
         # slices; combine_chunks() would copy every text column (~0.5 s per 1M rows).
         return pa.Table.from_batches(table.to_batches(), schema=table.schema)
     frame = df.set_axis(names, axis=1)
+    for name in names:
+        column = frame[name]
+        if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True).startswith("mixed"):
+            # Numbers and text in one column: stored as text at any length. DuckDB would type
+            # it from its first rows and refuse a long column at the first value that differs.
+            frame[name] = column.where(column.isna(), column.astype(str))
     frame.insert(0, _ROW_ORDER, position)
     return frame
 

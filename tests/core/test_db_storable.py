@@ -54,3 +54,17 @@ def test_import_reads_back_nan_as_missing_and_clean_floats_exactly(tmp_path):
     assert back["clean"].tolist() == [0.25, -0.0, math.inf, 3.0]
     assert back["f32"].tolist() == [1.0, 2.5, -1.0, 0.0]
     assert back["name"].tolist()[0] == "Øst" and back["name"].isna().tolist() == [False, True, False, False]
+
+
+def test_a_long_column_of_numbers_and_text_is_stored_as_text_like_a_short_one(tmp_path):
+    # DuckDB types a pandas object column from its first rows: 70,000 rows of 1, "a", None, 2.5
+    # were refused with "the file may be damaged"; four rows were stored as text. Both are text now.
+    for n_rows in (4, 70_000):
+        df = pd.DataFrame({"id": range(n_rows), "note": [1, "a", None, 2.5] * (n_rows // 4)})
+        with Workspace.open(tmp_path / f"w{n_rows}.duckdb") as ws:
+            ws.import_table("notes", df, kind="transactions")
+            back = ws.read_table("notes")
+        assert back["note"].iloc[:4].tolist()[:2] == ["1", "a"]
+        assert pd.isna(back["note"].iloc[2]) and back["note"].iloc[3] == "2.5"
+        assert back["note"].iloc[-4:].tolist()[:2] == ["1", "a"]
+        assert back["id"].tolist() == list(range(n_rows))
