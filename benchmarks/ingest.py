@@ -125,6 +125,35 @@ median 1.14 / 1.10 / 1.16 s. (a)/(c): best 1.21 / 1.22 / 1.21, median 1.22 / 1.2
 1.47-1.51. So 0.06-0.08 s came off (a) since 12:36 (1.42 / 1.44 s), and the target is missed by
 0.01-0.02 in the ratio (~0.02-0.03 s of wall time).
 
+2026-12-05 16:35-17:06, lead, idle machine (load average 0.4-1.8). Where (a)'s wall time went on
+one run, main thread: file read 0.048, decode 0.005, LF/CR counts 0.021, line bounds 0.045, sample
+and layout 0.01, header and sample read 0.03, profile 0.06, typed scan 0.47, report 0.045,
+guess_mapping 0.045, workspace open 0.024, write 0.38, digest 0.022, commit 0.02, close 0.022. Kept:
+(1) the line bounds (and from them the blank lines, the longest line and the last quotation mark)
+are found on a thread while the layout is detected and staging reads the header and the profile's
+sample; LF, CR and CRLF are counted in one pass instead of two counts and a pass over the bounds;
+the longest line is checked once the bounds are in, before the typed scan, and before any other
+refusal found meanwhile is raised, so the sentences come in the same order; (2) the header and the
+profile's sample stay in Arrow (registered for the profile) instead of two temporary tables, each
+~0.011 s to write for 10,000 records; (3) whole-file scans read in 8 MB buffers (twice the longest
+record allowed) instead of DuckDB's default: its reader shares a scan between threads by buffer, and
+with the default a 74 MB file made a few large pieces so one thread idled at the end (the typed
+scan alone: 0.45-0.48 s -> 0.40-0.41 s; 4 MB 0.41-0.42, 16 MB 0.41, 32 MB 0.43-0.44 s). Same
+tables, dtypes, reports, rejected rows and sentences on 182 cases (the fixtures as path and as
+bytes, 40 generated files with LF, CRLF and CR-only breaks, BOMs, title lines, blank lines, quotes,
+quoted line breaks, rejected rows and extra fields, each also with a 30-character line limit).
+Interleaved with the code before (one fresh process per run, 6-8 pairs): total 1.305 / 1.348 s ->
+1.176 / 1.226 s (best / median). ``benchmarks/ingest.py --repeat 5`` then: (a)/(c) best 1.12, 1.05,
+1.14 and 1.09 (``run_all.py``, 3 repeats), median 1.12, 1.09, 1.03, 1.02. Looked at and not kept:
+mapping a path's file instead of reading it (0.007 s instead of 0.048 s, but every upload of the
+app arrives as bytes, and the text's bytes methods would all need a stand-in); forced compression
+for the write (dictionary, fsst, dict_fsst, uncompressed: 0.41-0.47 s against 0.43-0.46 s auto;
+the write into a file costs ~0.3 s more than into memory whatever the compression); a flag for
+leading or trailing spaces instead of trimming text cells (costs what the trim costs); the
+duplicate count by hashing (np.sort 0.014 s; pyarrow count_distinct 0.10 s, DuckDB 0.038 s);
+pyarrow's is_in, index_in or dictionary_encode for guess_mapping's distinct answers (all as slow
+as its unique); glibc's transparent huge pages for malloc (within noise).
+
 Run: ``.venv/bin/python benchmarks/ingest.py [--rows 1000000] [--repeat 3]``.
 """
 
