@@ -42,7 +42,7 @@ with st.expander(t("start.manage_workspaces"), expanded=False, icon=":material/f
             {t("data.name"): w.name, t("data.size_mb"): round(w.size_bytes / 1e6, 2),
              t("data.modified"): fmt_date(w.modified_at)} for w in listing
         ]),
-        hide_index=True, key="data.workspace_list",
+        hide_index=True, key="data.workspace_list", placeholder=i18n.MISSING,
     )
     with st.form("data.rename_form"):
         renamed = st.text_input(t("data.rename_to"), key="data.rename_to")
@@ -208,7 +208,7 @@ if infos:
              or views.NONE}
             for i in infos
         ]),
-        hide_index=True, key="data.tables",
+        hide_index=True, key="data.tables", placeholder=i18n.MISSING,
     )
     chosen = st.selectbox(t("data.edit_table"), [i.name for i in infos], key="data.edit_table")
     info = ws.table_info(chosen)

@@ -29,6 +29,8 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES: dict[str, str] = {"en": "English", "nb": "Norsk (bokmål)", "sv": "Svenska"}
 PSEUDO = "qps"
 DEFAULT_LANGUAGE = "en"
+#: What a table shows for a missing value, in every language.
+MISSING = "–"
 _NBSP = "\u00a0"
 
 log = logging.getLogger(__name__)
@@ -319,7 +321,7 @@ def table_view(
     if not use_styler:
         return df, config
     # every missing cell (text columns too) shows a dash, never "None"; then the numbers
-    return df.style.format(na_rep="–").format(formatters, na_rep="–"), config
+    return df.style.format(na_rep=MISSING).format(formatters, na_rep=MISSING), config
 
 
 def _format_cell(value: Any, decimals: int, language: str) -> str:
@@ -338,6 +340,8 @@ def dataframe(
     from ui import anonymity  # here: ui.anonymity reads the session's language from this module
 
     data, config = table_view(anonymity.frame(df), decimals=decimals, column_config=column_config)
+    # The grid draws a missing value as "None" whatever the Styler says; a dash in every language.
+    kwargs.setdefault("placeholder", MISSING)
     return st.dataframe(data, column_config=config, **kwargs)
 
 

@@ -17,7 +17,7 @@ from kamcore.schemas import TableKind
 from ui import anonymity, charts, data, state
 from ui.account_names import names_of
 from ui.figures import relationships as figures
-from ui.i18n import fmt_date, fmt_num, lang, t
+from ui.i18n import MISSING, fmt_date, fmt_num, lang, t
 from ui.shared import keyed
 
 EDITS_KIND = "relationship_edits"
@@ -258,6 +258,7 @@ def render_account(
         )),
         hide_index=True,
         key=f"{key}.contacts",
+        placeholder=MISSING,
     )
 
 

@@ -166,6 +166,7 @@ def name_editor(result: sg.SegmentResult, suggested: dict[int, str], start: dict
         on_change=_names_changed,
         disabled=["suggested", "n", "share"],
         width="stretch",
+        placeholder=i18n.MISSING,
         column_config={
             "_index": st.column_config.NumberColumn(t("segments.col_segment")),
             "name": st.column_config.TextColumn(t("segments.col_name"), required=True, max_chars=80),

@@ -159,7 +159,7 @@ def show_quality(report, rejected: pd.DataFrame, key: str, roles: dict[str, str]
     ]
     if detail_rows:
         with st.expander(t("data.quality_details")):
-            st.dataframe(pd.DataFrame(detail_rows), hide_index=True, key=f"{key}.details")
+            st.dataframe(pd.DataFrame(detail_rows), hide_index=True, key=f"{key}.details", placeholder=i18n.MISSING)
     if len(rejected):
         st.warning(t("data.rejected_note", n=fmt_num(len(rejected))))
         i18n.dataframe(rejected.head(200), hide_index=True, key=f"{key}.rejected")

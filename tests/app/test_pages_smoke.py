@@ -22,3 +22,14 @@ def test_page_shows_no_string_missing_from_the_catalogue(make_app, page):
     at = make_app(page, lang="qps")
     assert not at.exception, [e.value for e in at.exception]
     assert untranslated(at) == []
+
+
+@pytest.mark.parametrize("page", ["home", "data", "portfolio", "selection", "segments", "relationships", "account"])
+def test_a_missing_value_in_a_table_is_a_dash_not_the_word_none(make_app, page):
+    # The browser's grid writes "None" in an empty cell unless the table says otherwise.
+    at = make_app(page, lang="nb")
+    assert not at.exception, [e.value for e in at.exception]
+    tables = list(at.dataframe)
+    assert tables or page in ("home", "portfolio", "relationships"), f"no table on {page} to check"
+    for table in tables:
+        assert table.proto.placeholder == "–", (page, list(table.value.columns)[:3])
