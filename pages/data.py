@@ -149,7 +149,7 @@ for token, item in list(pending.items()):
             fmt = parsed.format
             st.caption(t(
                 "data.detected_format", file_type=fmt.file_type, encoding=fmt.encoding or "–",
-                delimiter=views.delimiter_label(fmt.delimiter), decimal=fmt.decimal or "–",
+                delimiter=views.delimiter_label(fmt.delimiter), decimal=views.delimiter_label(fmt.decimal),
                 header_row=fmt.header_row,
             ))
             st.info(t("data.found_kind", kind=t(f"data.kind_{guess.kind.value}")))

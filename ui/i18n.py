@@ -93,9 +93,13 @@ def labeller(prefix: str) -> Callable[[Any], str]:
 
 
 def translate(key: str, language: str, **params: Any) -> str:
-    """The catalogue text for ``key`` in ``language``, formatted with ``params``."""
+    """The catalogue text for ``key`` in ``language``, formatted with ``params``; where ``n``
+    is 1 and the catalogue has ``<key>_one``, that singular text instead."""
     namespace, _, name = key.partition(".")
-    entry = catalogue(namespace).get(name)
+    entries = catalogue(namespace)
+    if str(params.get("n")) == "1" and f"{name}_one" in entries:
+        name = f"{name}_one"  # "1 empty cell", not "1 empty cells": a key may have a singular twin
+    entry = entries.get(name)
     base_language = DEFAULT_LANGUAGE if language == PSEUDO else language
     text = entry.get(base_language) if entry else None
     if text is None:

@@ -19,7 +19,7 @@ NONE = "—"
 
 
 def delimiter_label(delimiter: str | None) -> str:
-    """How the detected separator is named to the user (runs of spaces get words)."""
+    """How a detected separator or decimal mark is named to the user, quoted (runs of spaces get words)."""
     if not delimiter:
         return "–"
     return t("data.delimiter_whitespace") if delimiter == " " else repr(delimiter)

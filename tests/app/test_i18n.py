@@ -104,3 +104,32 @@ def test_every_error_code_raised_in_kamcore_has_a_translation(module):
     codes = set(re.findall(rf'"{module}\.([a-z_]+)"', source))
     catalogue = i18n.catalogue(f"err_{module}")
     assert sorted(code for code in codes if code not in catalogue) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "n", "expected"),
+    [
+        ("en", 1, "Column 'Kostnad' has 1 empty cell."),
+        ("en", "1", "Column 'Kostnad' has 1 empty cell."),
+        ("en", 2, "Column 'Kostnad' has 2 empty cells."),
+        ("en", "1 000", "Column 'Kostnad' has 1 000 empty cells."),
+        ("nb", "1", "Kolonnen «Kostnad» har 1 tom celle."),
+        ("nb", "11", "Kolonnen «Kostnad» har 11 tomme celler."),
+        ("sv", 1, "Kolumnen ”Kostnad” har 1 tom cell."),
+    ],
+)
+def test_a_count_of_one_takes_the_singular_where_the_catalogue_has_one(language, n, expected):
+    assert i18n.translate("quality.missing_values", language, column="Kostnad", n=n) == expected
+
+
+def test_every_singular_twin_has_a_plural_key_with_the_same_placeholders():
+    for namespace in i18n.all_namespaces():
+        entries = i18n.catalogue(namespace)
+        for name, entry in entries.items():
+            if not name.endswith("_one"):
+                continue
+            plural = entries.get(name.removesuffix("_one"))
+            assert plural, f"{namespace}.{name} has no plural key"
+            for language in i18n.LANGUAGES:
+                assert set(re.findall(r"{(\w+)}", entry[language])) == set(re.findall(r"{(\w+)}", plural[language]))
+                assert "{n}" in entry[language], f"{namespace}.{name} [{language}]"

@@ -270,7 +270,7 @@ def test_quality_table_names_negative_values_by_role_and_never_shows_none(demo_r
     assert not at.exception
     (issues,) = [d for d in at.dataframe if "What we found" in d.value.columns]
     messages = dict(zip(issues.value["Column"], issues.value["What we found"], strict=False))
-    assert "credit notes" in messages["Omsetning"]
+    assert "(a credit note)" in messages["Omsetning"]  # one negative value: the singular
     assert "sold at a loss" in messages["Dekningsbidrag"]
     assert "credit" not in messages["Dekningsbidrag"]
     shown = dataframe_util.convert_arrow_bytes_to_pandas_df(issues.proto.arrow_data.styler.display_values)
@@ -329,3 +329,14 @@ def test_the_mapping_is_guessed_once_per_upload_not_on_every_rerun(demo_root, mo
     assert guessed == [9]  # one guess for the one table, over three runs of the page
     # The user's choice is kept over the guess on the later runs.
     assert at.selectbox(key=f"{prefix}.map.role.revenue").value == "Beløp"
+
+
+def test_the_detected_format_quotes_the_decimal_mark_and_counts_one_cell_in_the_singular(demo_root):
+    content = "Kundenr;Beløp;Selger\n0101;12 500,00;Kari\n0102;4 250,50;\n".encode()
+    at = new_app("data", lang="nb")
+    _upload(at, "salg.csv", content, "text/csv")
+    assert not at.exception
+    found = [c.value for c in at.caption if c.value.startswith("Funnet:")]
+    assert found == ["Funnet: csv, tegnkoding utf-8, skilletegn ';', desimaltegn ',', overskrift på rad 1."]
+    (issues,) = [d for d in at.dataframe if "Hva vi fant" in d.value.columns]
+    assert "Kolonnen «Selger» har 1 tom celle." in issues.value["Hva vi fant"].tolist()
