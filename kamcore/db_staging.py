@@ -238,6 +238,7 @@ class IngestStaging:
         self._first_record: list[tuple[Any, ...]] | None = None
         self._head_rows = 0  # records of a CSV kept in _head (see load_csv)
         self._head: pa.Table | None = None
+        self._before_long_records: Callable[[], None] | None = None  # see load_csv
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -273,7 +274,14 @@ class IngestStaging:
 
     # ------------------------------------------------------------------ sources
     def load_csv(
-        self, path: Path, *, delimiter: str, n_columns: int, skip_lines: int, head_rows: int = 1
+        self,
+        path: Path,
+        *,
+        delimiter: str,
+        n_columns: int,
+        skip_lines: int,
+        head_rows: int = 1,
+        before_long_records: Callable[[], None] | None = None,
     ) -> None:
         """Use the UTF-8 CSV at ``path`` as source (every field text); CsvReadError if unreadable.
 
@@ -282,9 +290,12 @@ class IngestStaging:
         fields shows up in the last column (ingest rejects it) instead of being cut silently.
         ``head_rows``: the first records read now and kept (the header, and where ingest asks
         for it the profile's sample: :meth:`profile` then reads no file, which saves planning
-        and starting a second read of it).
+        and starting a second read of it). ``before_long_records()`` runs before any read is
+        retried with room for records over 4 MB (128 MB buffers, which cost time and memory);
+        raising there refuses the file instead (ingest checks its lines' lengths there).
         """
         self._csv = {"path": Path(path).resolve(), "delimiter": delimiter, "skip": int(skip_lines)}
+        self._before_long_records = before_long_records
         self._numbers, self._dates, self._native_text, self._frame = [], [], None, None
         self.n_columns = n_columns
         self._parallel = True
@@ -497,6 +508,8 @@ class IngestStaging:
                 return self._con.execute(build(self._source())).fetchall()
             except duckdb.Error as exc:
                 if self._csv is not None and "Maximum line size" in str(exc) and self._max_line_bytes < _MAX_LINE_BYTES[1]:
+                    if self._before_long_records is not None:
+                        self._before_long_records()  # may refuse the file before the costly retry
                     self._max_line_bytes = _MAX_LINE_BYTES[1]
                     continue
                 if self._csv is not None and self._strict:

@@ -158,6 +158,17 @@ QUALITY_SENTENCES: dict[str, str] = {
     "missing_values": "Column '{column}' has {n} empty cells.",
     "empty_sheets": "Sheets without data were skipped: {sheets}.",
     "header_rows_kept": "{n} row(s) under the header, from line {line}, are survey-tool header rows (question texts or markers), not data; {n_texts} question texts were kept.",
+    # singular twins: taken instead where n is 1 (QualityReport.sentences, ui.i18n.translate)
+    "mixed_encoding_one": "{n} line was not UTF-8 like the rest of the file and was read as Windows-1252 (line {lines}); check the names on that line.",
+    "empty_rows_one": "{n} completely empty row was skipped.",
+    "more_rejected_one": "{n} more rejected row is listed in the table of rejected rows.",
+    "empty_columns_dropped_one": "{n} empty column without a header was dropped.",
+    "duplicate_rows_one": "{n} row is an exact copy of an earlier row; it was kept.",
+    "negative_values_one": "Column '{column}' has {n} negative value; it was kept.",
+    "negative_values_revenue_one": "Column '{column}' has {n} negative value (a credit note); it was kept and reduces the revenue.",
+    "negative_values_profit_one": "Column '{column}' has {n} negative value (a line sold at a loss); it was kept.",
+    "missing_values_one": "Column '{column}' has {n} empty cell.",
+    "header_rows_kept_one": "{n} row under the header, on line {line}, is a survey-tool header row (question texts or markers), not data; {n_texts} question texts were kept.",
 }
 
 
@@ -182,10 +193,14 @@ class QualityReport(BaseModel):
     issues: list[QualityIssue] = Field(default_factory=list)
 
     def sentences(self, lang_lookup: Callable[[str], str | None] | None = None) -> list[str]:
-        """One sentence per issue; ``lang_lookup(code)`` may supply a translated template."""
+        """One sentence per issue (the singular where ``n`` is 1); ``lang_lookup(code)`` may
+        supply a translated template."""
         result = []
         for issue in self.issues:
-            template = (lang_lookup(issue.code) if lang_lookup else None) or QUALITY_SENTENCES[issue.code]
+            code = issue.code
+            if str(issue.params.get("n")) == "1" and f"{code}_one" in QUALITY_SENTENCES:
+                code = f"{code}_one"
+            template = (lang_lookup(code) if lang_lookup else None) or QUALITY_SENTENCES[code]
             result.append(template.format(**issue.params))
         return result
 
@@ -615,6 +630,8 @@ def _type_text(
             n_columns=n_columns,
             skip_lines=layout.header_line,
             head_rows=1 + PROFILE_SAMPLE_ROWS,  # the header and the profile's sample (first_row 1)
+            # A line too long is refused before DuckDB retries with 128 MB buffers to read it.
+            before_long_records=lambda: _check_line_lengths(text, filename, settings),
         )
     except CsvReadError as exc:
         raise _unreadable_text(filename) from exc

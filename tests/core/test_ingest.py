@@ -478,3 +478,13 @@ def test_number_of_is_a_count_not_an_identifier(header, is_id):
     from kamcore.ingest_mapping import is_id_header
 
     assert is_id_header(header) is is_id
+
+
+def test_a_count_of_one_is_worded_in_the_singular():
+    parsed = table("Kundenr;Beløp;Selger\n0101;12 500,00;Kari\n0102;-4 250,50;\n0103;100,00;Ola\n")
+    sentences = parsed.quality.sentences()
+    assert "Column 'Selger' has 1 empty cell." in sentences
+    assert "Column 'Beløp' has 1 negative value; it was kept." in sentences
+    two = table("Kundenr;Beløp\n0101;-1,00\n0102;-2,00\n0103;\n0104;\n")
+    assert "Column 'Beløp' has 2 negative values; they were kept." in two.quality.sentences()
+    assert "Column 'Beløp' has 2 empty cells." in two.quality.sentences()

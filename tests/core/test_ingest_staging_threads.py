@@ -315,12 +315,21 @@ def test_a_line_too_long_is_still_told_before_a_later_refusal(tmp_path):
     assert not _line_threads()
 
 
-def test_a_line_longer_than_stagings_first_read_buffer_is_refused_by_its_length(tmp_path):
-    # 5 MB in the second line: staging's first read (4 MB buffers) fails on it and is retried
-    # before the line check runs; the user is told the line's length, not that it is unreadable.
+def test_a_line_longer_than_stagings_first_read_buffer_is_refused_by_its_length(tmp_path, monkeypatch):
+    # 5 MB in the second line: staging's first read (4 MB buffers) fails on it; the line check
+    # runs then, before a retry with 128 MB buffers, and the user is told the line's length.
+    allowed = []
+    source = IngestStaging._source
+
+    def recording_source(self, **kwargs):
+        allowed.append(self._max_line_bytes)
+        return source(self, **kwargs)
+
+    monkeypatch.setattr(IngestStaging, "_source", recording_source)
     data = b"Kunde;Notat\n1;" + b"x" * (5 * 1024 * 1024) + b"\n2;kort\n"
     with pytest.raises(KamError) as refused:
         load_file(data, filename="lang.csv")
+    assert allowed and max(allowed) == 4 * 1024 * 1024  # never retried with 128 MB buffers
     assert refused.value.code == "ingest.line_too_long"
     assert (refused.value.params["line"], refused.value.params["n_chars"]) == (2, 5 * 1024 * 1024 + 2)
     assert not _line_threads() and not _staging_threads()
