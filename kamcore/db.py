@@ -166,8 +166,9 @@ def _storable(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
     Notes
     -----
     No deep copy of ``df``: Arrow-backed text and numpy columns are wrapped, not copied
-    (other dtypes, e.g. mixed ``object`` or categorical columns, go through pandas exactly
-    as before, over a shallow copy).
+    (other dtypes, e.g. ``object`` or categorical columns, go through pandas over a shallow
+    copy; an ``object`` column of numbers and text becomes text, one of whole and decimal
+    numbers float64, so DuckDB never types them from a sample).
     """
     names = [f"c{index}" for index in range(df.shape[1])]
     position = np.arange(len(df), dtype=np.int64)
@@ -182,10 +183,16 @@ def _storable(df: pd.DataFrame) -> pa.Table | pd.DataFrame:
     frame = df.set_axis(names, axis=1)
     for name in names:
         column = frame[name]
-        if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True).startswith("mixed"):
-            # Numbers and text in one column: stored as text at any length. DuckDB would type
-            # it from its first rows and refuse a long column at the first value that differs.
+        if column.dtype != object:
+            continue
+        # DuckDB types an object column from a sample of its rows: a long column of numbers
+        # and text was refused at the first value that differed, and one of whole and decimal
+        # numbers was stored as integers (2.5 became 2). Typed here instead, at any length.
+        kind = pd.api.types.infer_dtype(column, skipna=True)
+        if kind in ("mixed", "mixed-integer"):
             frame[name] = column.where(column.isna(), column.astype(str))
+        elif kind == "mixed-integer-float":
+            frame[name] = pd.to_numeric(column).astype("float64")
     frame.insert(0, _ROW_ORDER, position)
     return frame
 

@@ -68,3 +68,12 @@ def test_a_long_column_of_numbers_and_text_is_stored_as_text_like_a_short_one(tm
         assert pd.isna(back["note"].iloc[2]) and back["note"].iloc[3] == "2.5"
         assert back["note"].iloc[-4:].tolist()[:2] == ["1", "a"]
         assert back["id"].tolist() == list(range(n_rows))
+
+
+def test_a_long_object_column_of_whole_and_decimal_numbers_stays_numbers(tmp_path):
+    df = pd.DataFrame({"amount": pd.Series([1, 2.5, None] * 30_000, dtype=object)})
+    with Workspace.open(tmp_path / "w.duckdb") as ws:
+        ws.import_table("amounts", df, kind="transactions")
+        back = ws.read_table("amounts")
+    assert back["amount"].dtype == "float64"
+    assert back["amount"].iloc[:2].tolist() == [1.0, 2.5] and pd.isna(back["amount"].iloc[2])
